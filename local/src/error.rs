@@ -1,0 +1,252 @@
+//! The errors of a sign-in, each with what to do next and a documented exit code.
+
+use std::path::PathBuf;
+
+use codex_remote_login_shared::ProtocolError;
+
+use crate::ssh::config::ConfigError;
+use crate::ssh::destination::DestinationError;
+
+/// Exit codes (documented in the README).
+pub mod exit {
+    pub const FAILED: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const SSH: u8 = 3;
+    pub const PORT_BUSY: u8 = 4;
+    pub const CODEX_MISSING: u8 = 5;
+    pub const TIMEOUT: u8 = 124;
+    pub const INTERRUPTED: u8 = 130;
+    pub const TERMINATED: u8 = 143;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Destination(#[from] DestinationError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{what} is not supported yet (set for {host})")]
+    Unsupported { host: String, what: String },
+    #[error("cannot connect to {host} ({addr})")]
+    Connect {
+        host: String,
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("timed out connecting to {host} after {secs} s")]
+    ConnectTimeout { host: String, secs: u64 },
+    #[error(transparent)]
+    HostKey(#[from] HostKeyError),
+    #[error("{user}@{host} refused every authentication this tool tried")]
+    Auth {
+        host: String,
+        user: String,
+        tried: Vec<String>,
+    },
+    #[error("SSH failure with {host}")]
+    Ssh {
+        host: String,
+        #[source]
+        source: russh::Error,
+    },
+    #[error("the connection to {host} was lost {during}")]
+    ConnectionLost { host: String, during: &'static str },
+    #[error("local port {port} is in use{}", holder.as_ref().map(|h| format!(" by {h}")).unwrap_or_default())]
+    PortBusy { port: u16, holder: Option<String> },
+    #[error("cannot listen on local port {port}")]
+    Listen {
+        port: u16,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("codex was not found on {host}")]
+    CodexNotFound { host: String, searched: String },
+    #[error("--codex {path} is not an executable file on {host}")]
+    BadCodexPath { host: String, path: String },
+    #[error(
+        "the remote codex printed a sign-in URL this tool will not open: {reason}\n  URL: {shown}"
+    )]
+    BadUrl { reason: String, shown: String },
+    #[error("the remote codex on {host} ended without printing a sign-in URL")]
+    NoUrl {
+        host: String,
+        last_lines: Vec<String>,
+    },
+    #[error(
+        "codex login on {host} failed (exit status {code}){}",
+        detail(last_lines)
+    )]
+    CodexFailed {
+        host: String,
+        code: i32,
+        last_lines: Vec<String>,
+    },
+    #[error("codex on {host} reported success, but {problem}")]
+    NotSaved { host: String, problem: String },
+    #[error("the remote side of the sign-in on {host} misbehaved")]
+    Protocol {
+        host: String,
+        #[source]
+        source: ProtocolError,
+    },
+    #[error("the sign-in did not finish within {secs} s")]
+    Timeout { secs: u64 },
+    #[error("interrupted ({signal}); the sign-in on {host} was cancelled")]
+    Interrupted { host: String, signal: &'static str },
+}
+
+/// Why a host key was not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum HostKeyError {
+    #[error(
+        "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n\
+         @    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n\
+         @@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n\
+         The {kind} host key of {host} is not the one recorded in {}:{line}.\n\
+         Someone could be intercepting the connection, or the host's key was replaced.\n\
+         Recorded: {old}\n\
+         Offered:  {new}\n\
+         Refusing to connect.", file.display()
+    )]
+    Changed {
+        host: String,
+        kind: &'static str,
+        file: PathBuf,
+        line: usize,
+        old: String,
+        new: String,
+    },
+    #[error("the {kind} host key of {host} is revoked ({}:{line}): {fingerprint}", file.display())]
+    Revoked {
+        host: String,
+        kind: &'static str,
+        file: PathBuf,
+        line: usize,
+        fingerprint: String,
+    },
+    #[error(
+        "the authenticity of {host} can't be established ({kind} key {fingerprint}) and there is no terminal to ask"
+    )]
+    UnknownNoTerminal {
+        host: String,
+        kind: &'static str,
+        fingerprint: String,
+    },
+    #[error(
+        "{host} is not in known_hosts ({kind} key {fingerprint}) and StrictHostKeyChecking is on"
+    )]
+    UnknownStrict {
+        host: String,
+        kind: &'static str,
+        fingerprint: String,
+    },
+    #[error("host key of {host} not accepted")]
+    Declined { host: String },
+    #[error("could not record the host key of {host} in {}", file.display())]
+    Record {
+        host: String,
+        file: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn detail(lines: &[String]) -> String {
+    lines.last().map(|l| format!(": {l}")).unwrap_or_default()
+}
+
+impl Error {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Destination(_) => exit::USAGE,
+            Self::Config(_)
+            | Self::Unsupported { .. }
+            | Self::Connect { .. }
+            | Self::ConnectTimeout { .. } => exit::SSH,
+            Self::HostKey(_) | Self::Auth { .. } | Self::Ssh { .. } => exit::SSH,
+            Self::PortBusy { .. } | Self::Listen { .. } => exit::PORT_BUSY,
+            Self::CodexNotFound { .. } | Self::BadCodexPath { .. } => exit::CODEX_MISSING,
+            Self::Timeout { .. } => exit::TIMEOUT,
+            Self::Interrupted { signal, .. } if *signal == "SIGTERM" => exit::TERMINATED,
+            Self::Interrupted { .. } => exit::INTERRUPTED,
+            _ => exit::FAILED,
+        }
+    }
+
+    /// The host the error is about, for `--json`.
+    pub fn host(&self) -> Option<&str> {
+        match self {
+            Self::Unsupported { host, .. }
+            | Self::Connect { host, .. }
+            | Self::ConnectTimeout { host, .. }
+            | Self::Auth { host, .. }
+            | Self::Ssh { host, .. }
+            | Self::ConnectionLost { host, .. }
+            | Self::CodexNotFound { host, .. }
+            | Self::BadCodexPath { host, .. }
+            | Self::NoUrl { host, .. }
+            | Self::CodexFailed { host, .. }
+            | Self::NotSaved { host, .. }
+            | Self::Protocol { host, .. }
+            | Self::Interrupted { host, .. } => Some(host),
+            Self::HostKey(e) => Some(match e {
+                HostKeyError::Changed { host, .. }
+                | HostKeyError::Revoked { host, .. }
+                | HostKeyError::UnknownNoTerminal { host, .. }
+                | HostKeyError::UnknownStrict { host, .. }
+                | HostKeyError::Declined { host }
+                | HostKeyError::Record { host, .. } => host,
+            }),
+            _ => None,
+        }
+    }
+
+    /// What the user can do next.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            Self::Destination(_) => "name the host as [user@]host or ssh://[user@]host[:port]".into(),
+            Self::Config(_) => "check the file with `ssh -G HOST`".into(),
+            Self::Unsupported { .. } => "connect without it for now, or sign in with `ssh -L 1455:127.0.0.1:1455 HOST codex login`".into(),
+            Self::Connect { .. } | Self::ConnectTimeout { .. } => "check the host name and port, and that `ssh HOST` connects".into(),
+            Self::HostKey(HostKeyError::Changed { host, .. }) => format!(
+                "if you know why the key changed, remove the old entry with `ssh-keygen -R {host}` and connect again"
+            ),
+            Self::HostKey(HostKeyError::UnknownNoTerminal { .. } | HostKeyError::UnknownStrict { .. }) => {
+                "check the fingerprint with the host's owner, then connect once with `ssh HOST` to record it, or pass --accept-new".into()
+            }
+            Self::HostKey(_) => return None,
+            Self::Auth { tried, .. } => format!(
+                "tried: {}. Check that `ssh HOST` logs in, that your agent holds the key (`ssh-add -l`), or pass the key with -i",
+                if tried.is_empty() { "nothing (no agent keys and no key files)".to_owned() } else { tried.join(", ") }
+            ),
+            Self::Ssh { .. } | Self::ConnectionLost { .. } => "run again; nothing was left running on the host".into(),
+            Self::PortBusy { port, holder } => match holder {
+                Some(h) if h.contains("codex") => format!(
+                    "a local `codex login` is waiting on port {port}: finish or cancel it (open http://127.0.0.1:{port}/cancel), then run again"
+                ),
+                _ => format!("stop the program holding port {port}, then run again"),
+            },
+            Self::Listen { .. } => return None,
+            Self::CodexNotFound { searched, .. } => format!(
+                "install it on the host (`npm install -g @openai/codex`), or pass its path with --codex. Searched: {searched}"
+            ),
+            Self::BadCodexPath { .. } => "pass the full path of the codex executable on the host".into(),
+            Self::BadUrl { .. } => "the host's codex or its environment is not what it claims; nothing was opened".into(),
+            Self::NoUrl { last_lines, .. } | Self::CodexFailed { last_lines, .. } => {
+                let said = last_lines.join(" | ");
+                if said.contains("already in use") {
+                    "another `codex login` holds the host's ports 1455 and 1457: end it, then run again".into()
+                } else if said.is_empty() {
+                    "run `codex login` on the host by hand to see what it says".into()
+                } else {
+                    format!("codex said: {said}")
+                }
+            }
+            Self::NotSaved { .. } => "run `codex login status` on the host".into(),
+            Self::Protocol { .. } => "run again with -vvv and report what it prints".into(),
+            Self::Timeout { .. } => "run again and approve the sign-in in the browser sooner, or raise --timeout".into(),
+            Self::Interrupted { .. } => return None,
+        })
+    }
+}

@@ -1,0 +1,121 @@
+//! The `--json` event stream: one JSON object per line on stdout, each with a `type`.
+//!
+//! | type | when | fields |
+//! |---|---|---|
+//! | `connected` | SSH connection authenticated | `host`, `user`, `port` |
+//! | `codex_found` | the shim found codex on the host | `host`, `path`, `found_via` |
+//! | `url` | the sign-in URL is ready (browser opened unless `--no-browser`) | `host`, `url`, `callback_port` |
+//! | `callback` | the browser's callback was carried to the host | `host` |
+//! | `success` | codex saved the login on the host | `host`, `auth_mode`, `email`?, `plan`?, `auth_file`, `replaced`? |
+//! | `error` | the sign-in failed | `host`?, `message`, `hint`?, `exit_code` |
+//!
+//! No event ever carries a token, an authorization code or a key.
+
+use serde::Serialize;
+
+use codex_remote_login_shared::Account;
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event<'a> {
+    Connected {
+        host: &'a str,
+        user: &'a str,
+        port: u16,
+    },
+    CodexFound {
+        host: &'a str,
+        path: &'a str,
+        found_via: String,
+    },
+    Url {
+        host: &'a str,
+        url: &'a str,
+        callback_port: u16,
+    },
+    Callback {
+        host: &'a str,
+    },
+    Success {
+        host: &'a str,
+        #[serde(flatten)]
+        account: &'a Account,
+        auth_file: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        replaced: Option<&'a Account>,
+    },
+    Error {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        host: Option<&'a str>,
+        message: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        hint: Option<String>,
+        exit_code: u8,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One golden line per event type: the stream is an interface.
+    #[test]
+    fn golden_lines() {
+        let account = Account {
+            auth_mode: "chatgpt".into(),
+            email: Some("a@b.c".into()),
+            plan: Some("plus".into()),
+        };
+        let cases = [
+            (
+                Event::Connected {
+                    host: "dev",
+                    user: "me",
+                    port: 22,
+                },
+                r#"{"type":"connected","host":"dev","user":"me","port":22}"#,
+            ),
+            (
+                Event::CodexFound {
+                    host: "dev",
+                    path: "/usr/bin/codex",
+                    found_via: "PATH".into(),
+                },
+                r#"{"type":"codex_found","host":"dev","path":"/usr/bin/codex","found_via":"PATH"}"#,
+            ),
+            (
+                Event::Url {
+                    host: "dev",
+                    url: "https://auth.openai.com/oauth/authorize?x=1",
+                    callback_port: 1455,
+                },
+                r#"{"type":"url","host":"dev","url":"https://auth.openai.com/oauth/authorize?x=1","callback_port":1455}"#,
+            ),
+            (
+                Event::Callback { host: "dev" },
+                r#"{"type":"callback","host":"dev"}"#,
+            ),
+            (
+                Event::Success {
+                    host: "dev",
+                    account: &account,
+                    auth_file: "/h/.codex/auth.json",
+                    replaced: None,
+                },
+                r#"{"type":"success","host":"dev","auth_mode":"chatgpt","email":"a@b.c","plan":"plus","auth_file":"/h/.codex/auth.json"}"#,
+            ),
+            (
+                Event::Error {
+                    host: None,
+                    message: "boom".into(),
+                    hint: Some("retry".into()),
+                    exit_code: 1,
+                },
+                r#"{"type":"error","message":"boom","hint":"retry","exit_code":1}"#,
+            ),
+        ];
+        for (event, want) in cases {
+            assert_eq!(serde_json::to_string(&event).unwrap(), want);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! codex-remote-login: sign the Codex CLI in on remote machines over SSH, with the browser on
+//! the user's machine. `main` parses the command line and calls [`run`].
+#![forbid(unsafe_code)]
+
+pub mod authorize;
+pub mod browser;
+pub mod callback;
+pub mod cli;
+pub mod error;
+pub mod events;
+pub mod ports;
+pub mod shim;
+pub mod signin;
+pub mod ssh;
+pub mod terminal;
+pub mod tunnel;
+pub mod ui;
+
+use std::sync::Arc;
+
+pub use error::Error;
+
+/// Signs in every host given, one after another; the first failure's error is returned
+/// after the others have been tried.
+pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<(), Error> {
+    let mut interrupts =
+        signin::Interrupts::new().map_err(|source| Error::Listen { port: 0, source })?;
+    let mut first_error = None;
+    for host in &cli.hosts {
+        if let Err(e) = signin::sign_in(&cli, host, ui.clone(), &mut interrupts).await {
+            let stop = matches!(e, Error::Interrupted { .. } | Error::Timeout { .. });
+            if cli.hosts.len() > 1 {
+                report(&ui, &e);
+            }
+            first_error.get_or_insert(e);
+            if stop {
+                break;
+            }
+        }
+    }
+    match first_error {
+        Some(e) if cli.hosts.len() > 1 => Err(e),
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Renders an error for people (stderr) and for `--json` (stdout).
+pub fn report(ui: &ui::Ui, error: &Error) {
+    ui.finish();
+    let mut text = format!("error: {error}");
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(&format!("\n  caused by: {cause}"));
+        source = cause.source();
+    }
+    if let Some(hint) = error.hint() {
+        text.push_str(&format!("\n\nhint: {hint}"));
+    }
+    ui.always(&text);
+    ui.event(&events::Event::Error {
+        host: error.host(),
+        message: error.to_string(),
+        hint: error.hint(),
+        exit_code: error.exit_code(),
+    });
+}

@@ -1,0 +1,52 @@
+//! The `codex-remote-login` binary: parse arguments, set up logging, run, exit with a
+//! documented status.
+#![forbid(unsafe_code)]
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use codex_remote_login::cli::Cli;
+use codex_remote_login::ui::{Ui, Verbosity};
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let verbosity = match (cli.quiet, cli.verbose) {
+        (true, _) => Verbosity::Quiet,
+        (false, 0) => Verbosity::Normal,
+        _ => Verbosity::Verbose,
+    };
+    let level = match cli.verbose {
+        0 => "warn",
+        1 => "codex_remote_login=info",
+        2 => "codex_remote_login=debug",
+        _ => "debug",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::env::var_os("NO_COLOR").is_none())
+        .without_time()
+        .init();
+
+    let ui = Arc::new(Ui::new(cli.json, verbosity));
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            ui.always(&format!("error: cannot start the async runtime: {e}"));
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(codex_remote_login::run(cli, ui.clone())) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            codex_remote_login::report(&ui, &error);
+            ExitCode::from(error.exit_code())
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! Runs the remote shim on an exec channel and turns what arrives into [`Output`]s: shim
+//! events from stdout, codex's lines from stderr, and the channel's end.
+//!
+//! Lines are capped: a host printing gigabytes costs time, never memory.
+
+use std::collections::VecDeque;
+
+use russh::ChannelMsg;
+use russh::client::Msg;
+
+use codex_remote_login_remote::{CANCEL, Launch};
+use codex_remote_login_shared::{ProtocolError, ShimEvent};
+
+use crate::ssh::Connection;
+
+/// Longest line kept; the rest of a longer line is dropped.
+const MAX_LINE: usize = 16 * 1024;
+
+#[derive(Debug)]
+pub enum Output {
+    Event(ShimEvent),
+    /// A line codex (or the host's shell) wrote on stderr.
+    Stderr(String),
+    /// The channel ended; `exit_status` is the shim's, when the server sent it.
+    Closed {
+        exit_status: Option<u32>,
+    },
+}
+
+pub struct Shim {
+    channel: russh::Channel<Msg>,
+    stdout: Lines,
+    stderr: Lines,
+    pending: VecDeque<Result<Output, ProtocolError>>,
+    exit_status: Option<u32>,
+    closed: bool,
+}
+
+impl Shim {
+    /// Opens a session channel and starts the shim: preflight and launch in one exec.
+    pub async fn start(conn: &Connection, launch: &Launch) -> Result<Self, russh::Error> {
+        let channel = conn.handle.channel_open_session().await?;
+        channel.exec(false, launch.command_line()).await?;
+        Ok(Self {
+            channel,
+            stdout: Lines::default(),
+            stderr: Lines::default(),
+            pending: VecDeque::new(),
+            exit_status: None,
+            closed: false,
+        })
+    }
+
+    /// The next output; after `Closed`, `Closed` again.
+    pub async fn next(&mut self) -> Result<Output, ProtocolError> {
+        loop {
+            if let Some(out) = self.pending.pop_front() {
+                return out;
+            }
+            if self.closed {
+                return Ok(Output::Closed {
+                    exit_status: self.exit_status,
+                });
+            }
+            match self.channel.wait().await {
+                Some(ChannelMsg::Data { data }) => {
+                    for line in self.stdout.push(&data) {
+                        if let Some(event) = ShimEvent::parse(&line).transpose() {
+                            self.pending.push_back(event.map(Output::Event));
+                        } else {
+                            tracing::debug!(
+                                "host stdout: {}",
+                                codex_remote_login_shared::redact::printable(&line)
+                            );
+                        }
+                    }
+                }
+                Some(ChannelMsg::ExtendedData { data, .. }) => {
+                    self.pending.extend(
+                        self.stderr
+                            .push(&data)
+                            .into_iter()
+                            .map(|l| Ok(Output::Stderr(l))),
+                    );
+                }
+                Some(ChannelMsg::ExitStatus { exit_status }) => {
+                    self.exit_status = Some(exit_status)
+                }
+                Some(ChannelMsg::Eof) => {
+                    for line in self.stdout.finish() {
+                        if let Some(event) = ShimEvent::parse(&line).transpose() {
+                            self.pending.push_back(event.map(Output::Event));
+                        }
+                    }
+                    self.pending.extend(
+                        self.stderr
+                            .finish()
+                            .into_iter()
+                            .map(|l| Ok(Output::Stderr(l))),
+                    );
+                }
+                Some(ChannelMsg::Close) | None => self.closed = true,
+                Some(_) => {}
+            }
+        }
+    }
+
+    /// Asks the shim to end `codex login` and closes our side of the channel's input: the
+    /// shim's watcher kills codex on either.
+    pub async fn cancel(&self) {
+        let _ = self.channel.data_bytes(CANCEL.as_bytes().to_vec()).await;
+        let _ = self.channel.eof().await;
+    }
+
+    pub async fn close(&self) {
+        let _ = self.channel.close().await;
+    }
+}
+
+/// Splits a byte stream into lines of at most [`MAX_LINE`] bytes.
+#[derive(Default)]
+struct Lines {
+    buf: Vec<u8>,
+    /// Inside an over-long line whose rest is being dropped.
+    skipping: bool,
+}
+
+impl Lines {
+    fn push(&mut self, data: &[u8]) -> Vec<String> {
+        let mut out = Vec::new();
+        for chunk in data.split_inclusive(|b| *b == b'\n') {
+            let ends = chunk.ends_with(b"\n");
+            let body = chunk.strip_suffix(b"\n").unwrap_or(chunk);
+            if !self.skipping {
+                let room = MAX_LINE.saturating_sub(self.buf.len());
+                self.buf.extend_from_slice(&body[..body.len().min(room)]);
+                if body.len() > room {
+                    self.skipping = true;
+                }
+            }
+            if ends {
+                out.push(String::from_utf8_lossy(&self.buf).into_owned());
+                self.buf.clear();
+                self.skipping = false;
+            }
+        }
+        out
+    }
+
+    fn finish(&mut self) -> Vec<String> {
+        let rest = (!self.buf.is_empty()).then(|| String::from_utf8_lossy(&self.buf).into_owned());
+        self.buf.clear();
+        rest.into_iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_split_at_any_byte() {
+        let mut lines = Lines::default();
+        let text = b"crl1 hello 1 9\nhttps://auth.openai.com/x\nlast";
+        let mut got = Vec::new();
+        for byte in text.chunks(1) {
+            got.extend(lines.push(byte));
+        }
+        got.extend(lines.finish());
+        assert_eq!(got, ["crl1 hello 1 9", "https://auth.openai.com/x", "last"]);
+    }
+
+    #[test]
+    fn long_lines_are_capped() {
+        let mut lines = Lines::default();
+        let mut got = Vec::new();
+        for _ in 0..100 {
+            got.extend(lines.push(&[b'x'; 4096]));
+        }
+        got.extend(lines.push(b"\nnext\n"));
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].len(), MAX_LINE);
+        assert_eq!(got[1], "next");
+        assert!(lines.buf.capacity() <= 2 * MAX_LINE);
+    }
+}

@@ -1,0 +1,445 @@
+//! The sign-in flow: `codex login` on the host, the browser here, the callback carried over
+//! SSH, and a summary that names the account without showing any token.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio::sync::{mpsc, watch};
+
+use codex_remote_login_remote::Launch;
+use codex_remote_login_shared::protocol::CodexSource;
+use codex_remote_login_shared::{Account, ShimEvent, redact};
+
+use crate::authorize::{self, AuthorizeUrl};
+use crate::callback::{self, CallbackEvent, CallbackProxy};
+use crate::cli::Cli;
+use crate::error::Error;
+use crate::events::Event;
+use crate::shim::{Output, Shim};
+use crate::ssh::Connection;
+use crate::ssh::config::{self, StrictHostKeyChecking};
+use crate::ssh::destination::Destination;
+use crate::tunnel::Tunnel;
+use crate::ui::Ui;
+use crate::{browser, ports};
+
+/// How long codex's success page may take to reach the browser after codex has exited.
+const SUCCESS_GRACE: Duration = Duration::from_secs(3);
+/// How long a cancelled remote login may take to confirm that codex is gone.
+const CANCEL_GRACE: Duration = Duration::from_secs(3);
+/// codex's last lines kept for error messages.
+const KEEP_LINES: usize = 5;
+
+/// Ctrl-C and SIGTERM, caught for the whole flow so that a cancel cleans up the host.
+pub struct Interrupts {
+    int: Signal,
+    term: Signal,
+}
+
+impl Interrupts {
+    pub fn new() -> std::io::Result<Self> {
+        Ok(Self {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+        })
+    }
+
+    async fn recv(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.int.recv() => "SIGINT",
+            _ = self.term.recv() => "SIGTERM",
+        }
+    }
+}
+
+/// Signs in one host.
+pub async fn sign_in(
+    cli: &Cli,
+    host_arg: &str,
+    ui: Arc<Ui>,
+    interrupts: &mut Interrupts,
+) -> Result<(), Error> {
+    let dest = Destination::parse(host_arg)?;
+    let config = Arc::new(config::resolve(&dest, &cli.ssh)?);
+    let host = config.alias.clone();
+    if let Some(why) = &config.fallback_reason {
+        ui.warn(why);
+    }
+    if config.strict == StrictHostKeyChecking::No {
+        ui.warn(&format!(
+            "StrictHostKeyChecking is off for {host}: unknown host keys are accepted without asking"
+        ));
+    }
+    let deadline = tokio::time::sleep(Duration::from_secs(cli.timeout));
+    tokio::pin!(deadline);
+
+    // Settle the local port before anything starts on the host: codex asks for 1455 first.
+    let mut listeners = Some(ports::bind(authorize::PORTS[0], false)?);
+
+    ui.step(&format!("Connecting to {host}"));
+    let conn = tokio::select! {
+        conn = Connection::open(config.clone(), ui.clone()) => conn?,
+        signal = interrupts.recv() => return Err(Error::Interrupted { host, signal }),
+        _ = &mut deadline => return Err(Error::Timeout { secs: cli.timeout }),
+    };
+    ui.event(&Event::Connected {
+        host: &host,
+        user: &config.user,
+        port: config.port,
+    });
+    ui.step(&format!("Starting codex login on {host}"));
+    let launch = Launch {
+        codex: cli.codex.clone(),
+        codex_home: cli.codex_home.clone(),
+    };
+    let shim = Shim::start(&conn, &launch)
+        .await
+        .map_err(|source| Error::Ssh {
+            host: host.clone(),
+            source,
+        });
+    let mut run = Run {
+        cli,
+        host: host.clone(),
+        ui: ui.clone(),
+        conn: &conn,
+        before: None,
+        last_lines: VecDeque::new(),
+        exited: None,
+        logged_in: false,
+        auth_file: None,
+        account: None,
+        done: false,
+        proxy: None,
+        success_served: false,
+    };
+    let result = match shim {
+        Ok(mut shim) => {
+            let outcome = run
+                .drive(&mut shim, &mut listeners, interrupts, deadline.as_mut())
+                .await;
+            if outcome.is_err() && run.exited.is_none() {
+                run.cancel(&mut shim).await;
+            }
+            shim.close().await;
+            outcome
+        }
+        Err(e) => Err(e),
+    };
+    run.stop_proxy().await;
+    conn.close().await;
+    result?;
+    run.summary()
+}
+
+struct Proxy {
+    events: mpsc::UnboundedReceiver<CallbackEvent>,
+    shutdown: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+struct Run<'a> {
+    cli: &'a Cli,
+    host: String,
+    ui: Arc<Ui>,
+    conn: &'a Connection,
+    before: Option<Account>,
+    last_lines: VecDeque<String>,
+    exited: Option<i32>,
+    logged_in: bool,
+    auth_file: Option<(String, String)>,
+    account: Option<Account>,
+    done: bool,
+    proxy: Option<Proxy>,
+    success_served: bool,
+}
+
+impl Run<'_> {
+    async fn drive(
+        &mut self,
+        shim: &mut Shim,
+        listeners: &mut Option<Vec<tokio::net::TcpListener>>,
+        interrupts: &mut Interrupts,
+        mut deadline: std::pin::Pin<&mut tokio::time::Sleep>,
+    ) -> Result<(), Error> {
+        loop {
+            let callback_event = async {
+                match self.proxy.as_mut() {
+                    Some(p) => p.events.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                out = shim.next() => {
+                    let out = out.map_err(|source| Error::Protocol { host: self.host.clone(), source })?;
+                    if let Output::Closed { .. } = out {
+                        return self.finished();
+                    }
+                    self.on_output(out, listeners).await?;
+                }
+                Some(event) = callback_event => self.on_callback(event),
+                signal = interrupts.recv() => return Err(Error::Interrupted { host: self.host.clone(), signal }),
+                _ = &mut deadline => return Err(Error::Timeout { secs: self.cli.timeout }),
+            }
+        }
+    }
+
+    async fn on_output(
+        &mut self,
+        out: Output,
+        listeners: &mut Option<Vec<tokio::net::TcpListener>>,
+    ) -> Result<(), Error> {
+        let host = self.host.clone();
+        match out {
+            Output::Event(event) => {
+                tracing::debug!("shim: {event:?}");
+                match event {
+                    ShimEvent::Hello { .. } | ShimEvent::Started { .. } => {}
+                    ShimEvent::Codex { source, path } => {
+                        if source != CodexSource::Path {
+                            tracing::info!("codex on {host} found via {source}: {path}");
+                        }
+                        let found_via = source.to_string();
+                        self.ui.event(&Event::CodexFound {
+                            host: &host,
+                            path: &path,
+                            found_via,
+                        });
+                    }
+                    ShimEvent::NotFound { searched } => {
+                        return Err(Error::CodexNotFound { host, searched });
+                    }
+                    ShimEvent::BadOverride { path } => {
+                        return Err(Error::BadCodexPath { host, path });
+                    }
+                    ShimEvent::Before(account) => self.before = account,
+                    ShimEvent::Exited { code } => {
+                        self.exited = Some(code);
+                        if code == 0 {
+                            self.ui.step(&format!("Checking the login on {host}"));
+                        }
+                    }
+                    ShimEvent::Status { logged_in } => self.logged_in = logged_in,
+                    ShimEvent::AuthFile { mode, path } => self.auth_file = Some((mode, path)),
+                    ShimEvent::AuthFileMissing { path } => {
+                        return Err(Error::NotSaved {
+                            host,
+                            problem: format!("{path} is missing"),
+                        });
+                    }
+                    ShimEvent::Account(account) => self.account = Some(account),
+                    ShimEvent::Done => self.done = true,
+                }
+            }
+            Output::Stderr(line) => {
+                let shown = redact::printable(line.trim_end());
+                tracing::debug!("codex on {host}: {shown}");
+                if self.proxy.is_none() && authorize::is_candidate(&line) {
+                    let url = AuthorizeUrl::parse(&line, self.cli.issuer.as_deref()).map_err(
+                        |reason| Error::BadUrl {
+                            reason,
+                            shown: redact::url(line.trim()),
+                        },
+                    )?;
+                    self.start_proxy(url, listeners).await?;
+                } else if !shown.is_empty() {
+                    if self.last_lines.len() == KEEP_LINES {
+                        self.last_lines.pop_front();
+                    }
+                    self.last_lines.push_back(shown);
+                }
+            }
+            Output::Closed { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// Listens on the port the remote codex chose, starts the proxy, then shows the URL.
+    async fn start_proxy(
+        &mut self,
+        url: AuthorizeUrl,
+        listeners: &mut Option<Vec<tokio::net::TcpListener>>,
+    ) -> Result<(), Error> {
+        let redirect = url.redirect;
+        let mut bound = listeners.take().unwrap_or_default();
+        let bound_port = bound
+            .first()
+            .and_then(|l| l.local_addr().ok())
+            .map(|a| a.port());
+        if bound_port != Some(redirect.port) {
+            // The host's 1455 was busy and codex fell back to 1457: follow it.
+            tracing::info!(
+                "codex on {} listens on {}; following it",
+                self.host,
+                redirect.port
+            );
+            bound = ports::bind(redirect.port, redirect.localhost)?;
+        } else if redirect.localhost {
+            bound.extend(ports::bind(redirect.port, true)?.into_iter().skip(1));
+        }
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let tunnel = Tunnel::DirectTcpip {
+            handle: self.conn.handle.clone(),
+            port: redirect.port,
+        };
+        let proxy = Arc::new(CallbackProxy {
+            authorize: url.clone(),
+            tunnel,
+            events: events_tx,
+        });
+        let task = tokio::spawn(callback::serve(bound, proxy, shutdown_rx));
+        self.proxy = Some(Proxy {
+            events,
+            shutdown,
+            task,
+        });
+
+        let host = &self.host;
+        self.ui.always(&format!(
+            "Sign in to Codex for {host} at:\n\n  {}\n",
+            url.url
+        ));
+        if !self.cli.no_browser
+            && let Err(why) = browser::open(&url.url).await
+        {
+            self.ui.warn(&format!(
+                "could not open a browser ({why}); open the URL above yourself"
+            ));
+        }
+        self.ui.event(&Event::Url {
+            host,
+            url: &url.url,
+            callback_port: redirect.port,
+        });
+        self.ui
+            .step("Waiting for you to approve the sign-in in the browser");
+        Ok(())
+    }
+
+    fn on_callback(&mut self, event: CallbackEvent) {
+        match event {
+            CallbackEvent::Forwarded { status } => {
+                tracing::debug!("callback carried to {}; codex answered {status}", self.host);
+                self.ui.event(&Event::Callback { host: &self.host });
+                self.ui
+                    .step(&format!("Finishing the sign-in on {}", self.host));
+            }
+            CallbackEvent::Stale => self
+                .ui
+                .warn("the browser sent a callback from an older sign-in attempt; it was ignored"),
+            CallbackEvent::SuccessServed => self.success_served = true,
+            CallbackEvent::TunnelFailed(why) => self.ui.warn(&format!(
+                "could not carry the browser's request to {}: {why}",
+                self.host
+            )),
+        }
+    }
+
+    /// The channel closed: judge the outcome.
+    fn finished(&mut self) -> Result<(), Error> {
+        let host = self.host.clone();
+        let last_lines: Vec<String> = self.last_lines.iter().cloned().collect();
+        match self.exited {
+            None => Err(Error::ConnectionLost {
+                host,
+                during: if self.proxy.is_some() {
+                    "while waiting for the browser"
+                } else {
+                    "while starting codex"
+                },
+            }),
+            Some(_) if self.proxy.is_none() => Err(Error::NoUrl { host, last_lines }),
+            Some(0) if !self.done => Err(Error::ConnectionLost {
+                host,
+                during: "while checking the login",
+            }),
+            Some(0) => Ok(()),
+            Some(code) => Err(Error::CodexFailed {
+                host,
+                code,
+                last_lines,
+            }),
+        }
+    }
+
+    async fn cancel(&mut self, shim: &mut Shim) {
+        shim.cancel().await;
+        let confirmed = async {
+            loop {
+                match shim.next().await {
+                    Ok(Output::Event(ShimEvent::Exited { .. }))
+                    | Ok(Output::Closed { .. })
+                    | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+        };
+        if tokio::time::timeout(CANCEL_GRACE, confirmed).await.is_err() {
+            self.ui.warn(&format!(
+                "{} did not confirm that codex login ended",
+                self.host
+            ));
+        }
+    }
+
+    /// Lets the browser receive codex's success page, then stops the proxy.
+    async fn stop_proxy(&mut self) {
+        let Some(mut proxy) = self.proxy.take() else {
+            return;
+        };
+        if self.exited == Some(0) && !self.success_served {
+            let served = async {
+                while let Some(event) = proxy.events.recv().await {
+                    if event == CallbackEvent::SuccessServed {
+                        break;
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(SUCCESS_GRACE, served).await;
+        }
+        let _ = proxy.shutdown.send(true);
+        let _ = (&mut proxy.task).await;
+    }
+
+    fn summary(&self) -> Result<(), Error> {
+        let host = &self.host;
+        let (mode, path) = self.auth_file.clone().unwrap_or_default();
+        if !self.logged_in {
+            return Err(Error::NotSaved {
+                host: host.clone(),
+                problem: "`codex login status` says it is not logged in".into(),
+            });
+        }
+        if mode != "-rw-------" {
+            return Err(Error::NotSaved {
+                host: host.clone(),
+                problem: format!("{path} has mode {mode}, not -rw-------"),
+            });
+        }
+        let account = self.account.clone().unwrap_or_default();
+        let who = match (&account.email, &account.plan) {
+            (Some(email), Some(plan)) => format!(" as {email} ({plan})"),
+            (Some(email), None) => format!(" as {email}"),
+            _ => String::new(),
+        };
+        self.ui.finish();
+        self.ui.info(&format!("Signed in to Codex on {host}{who} using {}.\n  Credentials: {path} (on {host}; they never left it)", account.auth_mode));
+        let replaced = self.before.as_ref().filter(|b| **b != account);
+        if let Some(old) = replaced {
+            let old_who = old.email.as_deref().unwrap_or("an API key");
+            self.ui.info(&format!(
+                "  Replaced the previous login ({old_who}); codex revokes its tokens."
+            ));
+        }
+        self.ui.event(&Event::Success {
+            host,
+            account: &account,
+            auth_file: &path,
+            replaced,
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,363 @@
+//! The effective ssh configuration of one host, as the user's OpenSSH would use it.
+//!
+//! Where an OpenSSH client is installed, `ssh -G` resolves it: Include, Match, Host patterns,
+//! first-value-wins, `%` tokens and `-o` overrides come out exactly as `ssh` itself sees
+//! them, at the cost of one local process (a few milliseconds, no network). Without one,
+//! only the command line and OpenSSH's defaults apply, and the user is told so.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::cli::SshArgs;
+use crate::ssh::destination::Destination;
+
+/// OpenSSH's `StrictHostKeyChecking`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrictHostKeyChecking {
+    /// Ask on a terminal about unknown keys; refuse without one (OpenSSH's default).
+    Ask,
+    /// Refuse unknown keys.
+    Yes,
+    /// Record unknown keys; refuse changed ones.
+    AcceptNew,
+    /// Record unknown keys without asking (changed keys are still refused here).
+    No,
+}
+
+impl StrictHostKeyChecking {
+    fn parse(value: &str) -> Option<Self> {
+        Some(match value.to_ascii_lowercase().as_str() {
+            "ask" => Self::Ask,
+            "yes" | "true" => Self::Yes,
+            "accept-new" => Self::AcceptNew,
+            "no" | "off" | "false" => Self::No,
+            _ => return None,
+        })
+    }
+}
+
+/// Where agent keys come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentityAgent {
+    /// `$SSH_AUTH_SOCK` (the default).
+    Env,
+    /// `IdentityAgent none`.
+    None,
+    /// A socket path.
+    Socket(PathBuf),
+}
+
+/// Everything the connection needs to know about one host.
+#[derive(Debug, Clone)]
+pub struct HostConfig {
+    /// The name the user gave.
+    pub alias: String,
+    /// The name connected to, and (unless HostKeyAlias says otherwise) the name its keys are
+    /// recorded under, as in OpenSSH.
+    pub hostname: String,
+    pub user: String,
+    pub port: u16,
+    pub identity_files: Vec<PathBuf>,
+    pub identities_only: bool,
+    pub identity_agent: IdentityAgent,
+    pub user_known_hosts: Vec<PathBuf>,
+    pub global_known_hosts: Vec<PathBuf>,
+    pub host_key_alias: Option<String>,
+    pub strict: StrictHostKeyChecking,
+    pub hash_known_hosts: bool,
+    pub batch_mode: bool,
+    pub connect_timeout: Option<Duration>,
+    pub server_alive_interval: Option<Duration>,
+    pub server_alive_count_max: usize,
+    /// Options this tool does not act on yet, to be refused or reported.
+    pub proxy_jump: Option<String>,
+    pub proxy_command: Option<String>,
+    /// Set when `ssh -G` could not be used: why, for a warning.
+    pub fallback_reason: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("ssh could not read the configuration for `{host}`: {message}")]
+    Ssh { host: String, message: String },
+    #[error("`{value}` is not a valid value for {key}")]
+    BadValue { key: &'static str, value: String },
+}
+
+/// Resolves the configuration for `dest` with the command line's options.
+pub fn resolve(dest: &Destination, args: &SshArgs) -> Result<HostConfig, ConfigError> {
+    let home = home_dir();
+    let mut cmd = Command::new("ssh");
+    cmd.arg("-G");
+    if let Some(file) = &args.config {
+        cmd.arg("-F").arg(file);
+    }
+    if let Some(user) = dest.user.as_ref().or(args.login.as_ref()) {
+        cmd.arg("-l").arg(user);
+    }
+    if let Some(port) = dest.port.or(args.port) {
+        cmd.arg("-p").arg(port.to_string());
+    }
+    for id in &args.identity {
+        cmd.arg("-i").arg(id);
+    }
+    for opt in &args.options {
+        cmd.arg("-o").arg(opt);
+    }
+    cmd.arg("--").arg(&dest.host);
+    let mut config = match cmd.output() {
+        Ok(out) if out.status.success() => {
+            parse_ssh_g(&dest.host, &String::from_utf8_lossy(&out.stdout), &home)?
+        }
+        Ok(out) => {
+            let message = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+            return Err(ConfigError::Ssh {
+                host: dest.host.clone(),
+                message,
+            });
+        }
+        Err(e) => {
+            let mut config = defaults(dest, args, &home)?;
+            config.fallback_reason = Some(format!(
+                "the OpenSSH client (`ssh -G`) is not available ({e}), so ~/.ssh/config was not read"
+            ));
+            config
+        }
+    };
+    if args.accept_new && config.strict != StrictHostKeyChecking::No {
+        config.strict = StrictHostKeyChecking::AcceptNew;
+    }
+    Ok(config)
+}
+
+/// Parses the output of `ssh -G`: one `keyword value` per line, keywords in lower case.
+pub fn parse_ssh_g(alias: &str, text: &str, home: &Path) -> Result<HostConfig, ConfigError> {
+    let mut config = HostConfig::empty(alias);
+    let mut identity_files = Vec::new();
+    for line in text.lines() {
+        let Some((key, value)) = line.split_once(' ') else {
+            continue;
+        };
+        let value = value.trim();
+        match key {
+            "hostname" => config.hostname = value.to_owned(),
+            "user" => config.user = value.to_owned(),
+            "port" => config.port = value.parse().map_err(|_| bad("Port", value))?,
+            "identityfile" => identity_files.push(expand_tilde(value, home)),
+            "identitiesonly" => config.identities_only = yes(value),
+            "identityagent" => {
+                config.identity_agent = match value {
+                    "none" => IdentityAgent::None,
+                    "SSH_AUTH_SOCK" | "$SSH_AUTH_SOCK" => IdentityAgent::Env,
+                    path => IdentityAgent::Socket(expand_tilde(path, home)),
+                }
+            }
+            "userknownhostsfile" => {
+                config.user_known_hosts = value
+                    .split_whitespace()
+                    .map(|p| expand_tilde(p, home))
+                    .collect()
+            }
+            "globalknownhostsfile" => {
+                config.global_known_hosts = value
+                    .split_whitespace()
+                    .map(|p| expand_tilde(p, home))
+                    .collect()
+            }
+            "hostkeyalias" => config.host_key_alias = Some(value.to_owned()),
+            "stricthostkeychecking" => {
+                config.strict = StrictHostKeyChecking::parse(value)
+                    .ok_or_else(|| bad("StrictHostKeyChecking", value))?
+            }
+            "hashknownhosts" => config.hash_known_hosts = yes(value),
+            "batchmode" => config.batch_mode = yes(value),
+            "connecttimeout" => config.connect_timeout = seconds(value),
+            "serveraliveinterval" => config.server_alive_interval = seconds(value),
+            "serveralivecountmax" => config.server_alive_count_max = value.parse().unwrap_or(3),
+            "proxyjump" if value != "none" => config.proxy_jump = Some(value.to_owned()),
+            "proxycommand" if value != "none" => config.proxy_command = Some(value.to_owned()),
+            _ => {}
+        }
+    }
+    config.identity_files = identity_files;
+    Ok(config)
+}
+
+impl HostConfig {
+    fn empty(alias: &str) -> Self {
+        Self {
+            alias: alias.to_owned(),
+            hostname: alias.to_owned(),
+            user: local_user(),
+            port: 22,
+            identity_files: Vec::new(),
+            identities_only: false,
+            identity_agent: IdentityAgent::Env,
+            user_known_hosts: Vec::new(),
+            global_known_hosts: Vec::new(),
+            host_key_alias: None,
+            strict: StrictHostKeyChecking::Ask,
+            hash_known_hosts: false,
+            batch_mode: false,
+            connect_timeout: None,
+            server_alive_interval: None,
+            server_alive_count_max: 3,
+            proxy_jump: None,
+            proxy_command: None,
+            fallback_reason: None,
+        }
+    }
+
+    /// The name this host's keys are recorded under in known_hosts: `host`, or `[host]:port`
+    /// when the port is not 22.
+    pub fn known_hosts_name(&self) -> String {
+        let host = self
+            .host_key_alias
+            .as_deref()
+            .unwrap_or(&self.hostname)
+            .to_ascii_lowercase();
+        if self.port == 22 || self.host_key_alias.is_some() {
+            host
+        } else {
+            format!("[{host}]:{}", self.port)
+        }
+    }
+}
+
+/// OpenSSH's defaults plus the command line: used only without an OpenSSH client.
+fn defaults(dest: &Destination, args: &SshArgs, home: &Path) -> Result<HostConfig, ConfigError> {
+    let mut config = HostConfig::empty(&dest.host);
+    if let Some(user) = dest.user.as_ref().or(args.login.as_ref()) {
+        config.user = user.clone();
+    }
+    config.port = dest.port.or(args.port).unwrap_or(22);
+    let ssh = home.join(".ssh");
+    config.identity_files = if args.identity.is_empty() {
+        [
+            "id_rsa",
+            "id_ecdsa",
+            "id_ecdsa_sk",
+            "id_ed25519",
+            "id_ed25519_sk",
+        ]
+        .iter()
+        .map(|n| ssh.join(n))
+        .collect()
+    } else {
+        args.identity.clone()
+    };
+    config.user_known_hosts = vec![ssh.join("known_hosts"), ssh.join("known_hosts2")];
+    config.global_known_hosts = vec![
+        "/etc/ssh/ssh_known_hosts".into(),
+        "/etc/ssh/ssh_known_hosts2".into(),
+    ];
+    for opt in &args.options {
+        let (key, value) = opt.split_once(['=', ' ']).unwrap_or((opt, ""));
+        let text = format!("{} {}", key.to_ascii_lowercase(), value.trim());
+        let over = parse_ssh_g(&dest.host, &text, home)?;
+        match key.to_ascii_lowercase().as_str() {
+            "stricthostkeychecking" => config.strict = over.strict,
+            "userknownhostsfile" => config.user_known_hosts = over.user_known_hosts,
+            "user" => config.user = over.user,
+            "port" => config.port = over.port,
+            "hostname" => config.hostname = over.hostname,
+            "identityfile" => config.identity_files.extend(over.identity_files),
+            "batchmode" => config.batch_mode = over.batch_mode,
+            "connecttimeout" => config.connect_timeout = over.connect_timeout,
+            _ => {}
+        }
+    }
+    Ok(config)
+}
+
+fn bad(key: &'static str, value: &str) -> ConfigError {
+    ConfigError::BadValue {
+        key,
+        value: value.to_owned(),
+    }
+}
+
+fn yes(value: &str) -> bool {
+    matches!(value, "yes" | "true")
+}
+
+fn seconds(value: &str) -> Option<Duration> {
+    value
+        .parse::<u64>()
+        .ok()
+        .filter(|s| *s > 0)
+        .map(Duration::from_secs)
+}
+
+pub fn home_dir() -> PathBuf {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/"))
+}
+
+fn local_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "root".to_owned())
+}
+
+pub fn expand_tilde(path: &str, home: &Path) -> PathBuf {
+    match path.strip_prefix("~/") {
+        Some(rest) => home.join(rest),
+        None if path == "~" => home.to_path_buf(),
+        None => PathBuf::from(path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "host dev\nuser alice\nhostname 10.0.0.5\nport 2222\nidentityfile ~/.ssh/id_ed25519\n\
+identityfile /keys/work\nidentitiesonly yes\nstricthostkeychecking accept-new\nhashknownhosts yes\n\
+userknownhostsfile ~/.ssh/known_hosts ~/.ssh/known_hosts2\nglobalknownhostsfile /etc/ssh/ssh_known_hosts\n\
+connecttimeout none\nproxyjump none\nidentityagent none\n";
+
+    #[test]
+    fn ssh_g_output() {
+        let c = parse_ssh_g("dev", SAMPLE, Path::new("/home/me")).unwrap();
+        assert_eq!(
+            (c.hostname.as_str(), c.user.as_str(), c.port),
+            ("10.0.0.5", "alice", 2222)
+        );
+        assert_eq!(
+            c.identity_files,
+            [
+                PathBuf::from("/home/me/.ssh/id_ed25519"),
+                PathBuf::from("/keys/work")
+            ]
+        );
+        assert!(c.identities_only && c.hash_known_hosts);
+        assert_eq!(c.strict, StrictHostKeyChecking::AcceptNew);
+        assert_eq!(
+            c.user_known_hosts[1],
+            PathBuf::from("/home/me/.ssh/known_hosts2")
+        );
+        assert_eq!(c.identity_agent, IdentityAgent::None);
+        assert_eq!((c.connect_timeout, c.proxy_jump.as_deref()), (None, None));
+        assert_eq!(c.known_hosts_name(), "[10.0.0.5]:2222");
+    }
+
+    #[test]
+    fn strict_values_as_ssh_g_prints_them() {
+        for (text, want) in [
+            ("true", StrictHostKeyChecking::Yes),
+            ("false", StrictHostKeyChecking::No),
+            ("ask", StrictHostKeyChecking::Ask),
+        ] {
+            let c = parse_ssh_g(
+                "h",
+                &format!("stricthostkeychecking {text}\n"),
+                Path::new("/"),
+            )
+            .unwrap();
+            assert_eq!(c.strict, want);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! The host-key decision for one connection: known_hosts first, then the resolved
+//! `StrictHostKeyChecking` (asking on the terminal where OpenSSH would).
+
+use std::sync::{Arc, Mutex};
+
+use russh::keys::{PublicKey, PublicKeyOrCertificate};
+
+use crate::error::HostKeyError;
+use crate::ssh::config::{HostConfig, StrictHostKeyChecking};
+use crate::ssh::known_hosts::{self, Verdict};
+use crate::terminal;
+use crate::ui::Ui;
+
+/// The russh handler: it only has to judge the server's key.
+pub struct HostKeyCheck {
+    pub config: Arc<HostConfig>,
+    pub ui: Arc<Ui>,
+    /// Why the key was refused, for the error the connection attempt then returns.
+    pub refusal: Arc<Mutex<Option<HostKeyError>>>,
+}
+
+impl russh::client::Handler for HostKeyCheck {
+    type Error = russh::Error;
+
+    async fn check_server_key(
+        &mut self,
+        offered: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        // Host certificates are not asked for, so a certificate here is judged by its key.
+        let key = match offered {
+            PublicKeyOrCertificate::PublicKey { key, .. } => key.clone(),
+            PublicKeyOrCertificate::Certificate(cert) => PublicKey::from(cert.public_key().clone()),
+        };
+        let (config, ui) = (self.config.clone(), self.ui.clone());
+        // known_hosts I/O and a possible prompt block: keep them off the async thread.
+        let decision = tokio::task::spawn_blocking(move || verify(&config, &ui, &key))
+            .await
+            .map_err(|_| russh::Error::Inconsistent)?;
+        match decision {
+            Ok(()) => Ok(true),
+            Err(refusal) => {
+                *self.refusal.lock().expect("not poisoned") = Some(refusal);
+                Ok(false)
+            }
+        }
+    }
+}
+
+fn verify(config: &HostConfig, ui: &Ui, key: &PublicKey) -> Result<(), HostKeyError> {
+    let name = config.known_hosts_name();
+    let files: Vec<_> = config
+        .user_known_hosts
+        .iter()
+        .chain(&config.global_known_hosts)
+        .cloned()
+        .collect();
+    let kind = known_hosts::kind(key);
+    let fingerprint = known_hosts::fingerprint(key);
+    let other_types = match known_hosts::check(&files, &name, key) {
+        Verdict::Known => return Ok(()),
+        Verdict::Revoked { file, line } => {
+            return Err(HostKeyError::Revoked {
+                host: name,
+                kind,
+                file,
+                line,
+                fingerprint,
+            });
+        }
+        Verdict::Changed { file, line, old } => {
+            return Err(HostKeyError::Changed {
+                host: name,
+                kind,
+                file,
+                line,
+                old: known_hosts::fingerprint(&old),
+                new: fingerprint,
+            });
+        }
+        Verdict::Unknown { other_types } => other_types,
+    };
+    match config.strict {
+        StrictHostKeyChecking::Yes => return Err(HostKeyError::UnknownStrict { host: name, kind, fingerprint }),
+        StrictHostKeyChecking::AcceptNew => {}
+        StrictHostKeyChecking::No => ui.warn(&format!("StrictHostKeyChecking is off: accepting the unknown {kind} key of {name} ({fingerprint})")),
+        StrictHostKeyChecking::Ask => {
+            if config.batch_mode || !terminal::available() {
+                return Err(HostKeyError::UnknownNoTerminal { host: name, kind, fingerprint });
+            }
+            if !ui.suspend(|| ask(&name, kind, &fingerprint, &other_types)) {
+                return Err(HostKeyError::Declined { host: name });
+            }
+        }
+    }
+    let file = config
+        .user_known_hosts
+        .first()
+        .cloned()
+        .unwrap_or_else(|| crate::ssh::config::home_dir().join(".ssh/known_hosts"));
+    known_hosts::append(&file, &name, key, config.hash_known_hosts).map_err(|source| {
+        HostKeyError::Record {
+            host: name.clone(),
+            file: file.clone(),
+            source,
+        }
+    })?;
+    ui.info(&format!(
+        "Permanently added '{name}' ({kind}) to the list of known hosts."
+    ));
+    Ok(())
+}
+
+/// OpenSSH's question, answered with yes, no or the fingerprint itself.
+fn ask(name: &str, kind: &str, fingerprint: &str, other_types: &[String]) -> bool {
+    let mut prompt = format!(
+        "The authenticity of host '{name}' can't be established.\n{kind} key fingerprint is {fingerprint}.\n"
+    );
+    if !other_types.is_empty() {
+        prompt.push_str(&format!(
+            "Keys of other types are already known for this host: {}.\n",
+            other_types.join(", ")
+        ));
+    }
+    prompt.push_str("Are you sure you want to continue connecting (yes/no/[fingerprint])? ");
+    loop {
+        match terminal::ask(&prompt).as_deref().map(str::trim) {
+            Ok("yes") => return true,
+            Ok(answer) if answer == fingerprint => return true,
+            Ok("no") | Err(_) => return false,
+            Ok(_) => prompt = "Please type 'yes', 'no' or the fingerprint: ".to_owned(),
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! The SSH side: naming a host, resolving its configuration, verifying its key,
+//! authenticating, and the connection the flows run their channels on.
+
+pub mod auth;
+pub mod config;
+pub mod connection;
+pub mod destination;
+pub mod host_key;
+pub mod known_hosts;
+
+pub use connection::Connection;

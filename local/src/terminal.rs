@@ -1,0 +1,29 @@
+//! Questions to the person at the terminal, asked on `/dev/tty` as OpenSSH asks them, so
+//! they work while stdin and stdout carry data. Without a terminal there is no one to ask.
+
+use std::fs::OpenOptions;
+use std::io::{self, BufRead, BufReader, Write};
+
+/// Whether a controlling terminal exists to ask questions on.
+pub fn available() -> bool {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .is_ok()
+}
+
+/// Asks `prompt` and returns the answer without its line ending.
+pub fn ask(prompt: &str) -> io::Result<String> {
+    let tty = OpenOptions::new().read(true).write(true).open("/dev/tty")?;
+    (&tty).write_all(prompt.as_bytes())?;
+    (&tty).flush()?;
+    let mut answer = String::new();
+    BufReader::new(&tty).read_line(&mut answer)?;
+    Ok(answer.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// Asks for a secret with echo off.
+pub fn ask_secret(prompt: &str) -> io::Result<String> {
+    rpassword::prompt_password(prompt)
+}

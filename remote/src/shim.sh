@@ -1,0 +1,119 @@
+# codex-remote-login remote shim: finds codex, runs `codex login`, ties its life to this
+# channel, and reports what happened as `crl1 <kind> ...` lines on stdout.
+# POSIX sh: runs under dash, busybox ash and bash. The local side prepends CRL_* variables.
+# stdout is the event stream and nothing else writes to it: codex's own output goes to stderr.
+
+say() { printf 'crl1 %s\n' "$*"; }
+
+# Prints the first executable `codex` in the colon-separated list $1.
+find_in() {
+    old_ifs=$IFS; IFS=:; set -f
+    for dir in $1; do
+        if [ -n "$dir" ] && [ -f "$dir/codex" ] && [ -x "$dir/codex" ]; then
+            IFS=$old_ifs; set +f; printf '%s\n' "$dir/codex"; return 0
+        fi
+    done
+    IFS=$old_ifs; set +f; return 1
+}
+
+# The PATH the user's login shell would have. npm, nvm and ~/.local/bin installs often put
+# codex there only. `-l -c env` works for sh, bash, zsh and fish; csh takes no -l with -c.
+login_path() {
+    shell=${SHELL:-/bin/sh}
+    for flags in "-l -c" "-c"; do
+        # shellcheck disable=SC2086
+        p=$("$shell" $flags env </dev/null 2>/dev/null | sed -n 's/^PATH=//p' | head -n 1)
+        if [ -n "$p" ]; then printf '%s\n' "$p"; return 0; fi
+    done
+    return 1
+}
+
+known_dirs="$HOME/.local/bin:$HOME/.npm-global/bin:$HOME/.volta/bin:$HOME/.bun/bin:$HOME/bin:/usr/local/bin:/opt/homebrew/bin"
+for d in "$HOME"/.nvm/versions/node/*/bin; do [ -d "$d" ] && known_dirs="$known_dirs:$d"; done
+
+# Reports event $1 with the auth mode, email and plan of auth.json $2 ("-" where unknown),
+# read from the id_token's claims without printing any token.
+account_of() {
+    f=$2
+    mode=$(sed -n 's/.*"auth_mode"[[:space:]]*:[[:space:]]*"\([a-zA-Z]*\)".*/\1/p' "$f" | head -n 1)
+    payload=$(sed -n 's/.*"id_token"[[:space:]]*:[[:space:]]*"[^".]*\.\([^".]*\)\..*/\1/p' "$f" | head -n 1)
+    email=-; plan=-
+    if [ -n "$payload" ]; then
+        pad=$(( (4 - ${#payload} % 4) % 4 ))
+        while [ "$pad" -gt 0 ]; do payload="$payload="; pad=$((pad - 1)); done
+        claims=$(printf '%s' "$payload" | tr '_-' '/+' | { base64 -d 2>/dev/null || base64 -D 2>/dev/null; })
+        e=$(printf '%s' "$claims" | sed -n 's/.*"email"[[:space:]]*:[[:space:]]*"\([^"[:space:]]*\)".*/\1/p' | head -n 1)
+        p=$(printf '%s' "$claims" | sed -n 's/.*"chatgpt_plan_type"[[:space:]]*:[[:space:]]*"\([^"[:space:]]*\)".*/\1/p' | head -n 1)
+        [ -n "$e" ] && email=$e
+        [ -n "$p" ] && plan=$p
+    fi
+    [ -n "$mode" ] || { [ -n "$payload" ] && mode=chatgpt || mode=apikey; }
+    say "$1" "$mode" "$email" "$plan"
+}
+
+say hello 1 $$
+
+if [ -n "${CRL_CODEX_HOME:-}" ]; then CODEX_HOME=$CRL_CODEX_HOME; export CODEX_HOME; fi
+home=${CODEX_HOME:-$HOME/.codex}
+auth="$home/auth.json"
+
+codex=
+if [ -n "${CRL_CODEX:-}" ]; then
+    case $CRL_CODEX in "~/"*) CRL_CODEX="$HOME/${CRL_CODEX#"~/"}" ;; esac
+    if [ -f "$CRL_CODEX" ] && [ -x "$CRL_CODEX" ]; then
+        codex=$CRL_CODEX; say codex override "$codex"
+    else
+        say bad-override "$CRL_CODEX"; exit 126
+    fi
+elif codex=$(find_in "$PATH"); then
+    say codex path "$codex"
+elif lp=$(login_path) && codex=$(find_in "$lp"); then
+    # codex from npm is `#!/usr/bin/env node`: node lives on the same login PATH.
+    PATH=$lp:$PATH; export PATH
+    say codex login-shell "$codex"
+elif codex=$(find_in "$known_dirs"); then
+    PATH=${codex%/codex}:$PATH; export PATH
+    say codex known-dir "$codex"
+else
+    say not-found "PATH, the login shell's PATH (${SHELL:-/bin/sh} -l), $known_dirs"
+    exit 127
+fi
+
+if [ -f "$auth" ]; then account_of before "$auth"; else say before none; fi
+
+# The channel's stdin is kept on fd 3: the watcher reads it, and its end (the SSH channel or
+# connection closed, the local tool gone) ends codex. Background jobs get /dev/null as stdin
+# unless redirected explicitly, hence `<&3`.
+exec 3<&0
+store=cli_auth_credentials_store=file
+"$codex" -c "$store" login </dev/null >&2 &
+pid=$!
+say started $pid
+(
+    while IFS= read -r line; do
+        case $line in cancel) break ;; esac
+    done
+    kill -TERM "$pid" 2>/dev/null
+) <&3 3<&- &
+watcher=$!
+exec 3<&-
+wait "$pid"
+code=$?
+kill "$watcher" 2>/dev/null
+say exited $code
+
+if [ "$code" -eq 0 ]; then
+    if "$codex" -c "$store" login status >/dev/null 2>&1; then
+        say status logged-in
+    else
+        say status not-logged-in
+    fi
+    if [ -f "$auth" ]; then
+        say authfile $(ls -ln "$auth" | cut -c 1-10) "$auth"
+        account_of account "$auth"
+    else
+        say authfile missing "$auth"
+    fi
+fi
+say done
+exit "$code"

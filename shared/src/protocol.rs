@@ -1,0 +1,314 @@
+//! The line protocol the remote shim writes on its stdout.
+//!
+//! The shim is a POSIX `sh` program, so the framing is what `printf` can produce safely: one
+//! event per line, `crl1 <kind> <fields...>`, fields separated by single spaces, and only the
+//! last field of a kind may contain spaces (it runs to the end of the line). Lines without the
+//! prefix are not ours (a user's shell start-up files may print on stdout) and are skipped.
+
+use std::fmt;
+
+/// Version of this protocol; the shim announces it in its first event.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Every event line starts with this.
+pub const PREFIX: &str = "crl1 ";
+
+/// Where the shim found the codex it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodexSource {
+    /// `--codex PATH` on the command line.
+    Override,
+    /// The PATH of the non-interactive exec.
+    Path,
+    /// The PATH of the user's login shell (npm, nvm and `~/.local/bin` installs).
+    LoginShell,
+    /// A well-known install directory.
+    KnownDir,
+}
+
+impl CodexSource {
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "override" => Self::Override,
+            "path" => Self::Path,
+            "login-shell" => Self::LoginShell,
+            "known-dir" => Self::KnownDir,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for CodexSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Override => "--codex",
+            Self::Path => "PATH",
+            Self::LoginShell => "login shell PATH",
+            Self::KnownDir => "a well-known install directory",
+        })
+    }
+}
+
+/// One event from the shim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShimEvent {
+    /// First line: protocol version and the shim's pid on the host.
+    Hello { version: u32, pid: u32 },
+    /// codex was found.
+    Codex { source: CodexSource, path: String },
+    /// codex was not found; `searched` lists where the shim looked.
+    NotFound { searched: String },
+    /// `--codex PATH` does not name an executable file.
+    BadOverride { path: String },
+    /// The login that was on the host before this run, if any.
+    Before(Option<Account>),
+    /// `codex login` was started with this pid.
+    Started { pid: u32 },
+    /// `codex login` ended with this exit status (128+N for signal N).
+    Exited { code: i32 },
+    /// `codex login status` after the login: did codex itself see a login?
+    Status { logged_in: bool },
+    /// The auth.json the login wrote: its `ls -l` permission string and path.
+    AuthFile { mode: String, path: String },
+    /// auth.json is missing where it should be.
+    AuthFileMissing { path: String },
+    /// The account of the fresh login.
+    Account(Account),
+    /// The shim is done and about to exit.
+    Done,
+}
+
+/// Who is signed in: never a token, only what a person may see.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Account {
+    /// `chatgpt` or `apikey` (codex's `auth_mode`).
+    pub auth_mode: String,
+    /// The account's email, from the id_token's claims.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The ChatGPT plan, from the id_token's claims.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+}
+
+/// A line that carries our prefix but does not parse.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ProtocolError {
+    #[error("the remote shim sent a malformed `{kind}` event")]
+    Malformed { kind: String },
+    #[error("the remote shim sent an unknown event `{kind}`")]
+    Unknown { kind: String },
+    #[error("the remote shim speaks protocol {found}, this tool speaks {PROTOCOL_VERSION}")]
+    Version { found: u32 },
+}
+
+fn num<T: std::str::FromStr>(field: &str, kind: &str) -> Result<T, ProtocolError> {
+    field.parse().map_err(|_| ProtocolError::Malformed {
+        kind: kind.to_owned(),
+    })
+}
+
+/// `-` stands for "none" in the shim's fields.
+fn opt(field: &str) -> Option<String> {
+    (field != "-" && !field.is_empty()).then(|| field.to_owned())
+}
+
+impl ShimEvent {
+    /// Parses one line of the shim's stdout; `Ok(None)` for lines that are not ours.
+    pub fn parse(line: &str) -> Result<Option<Self>, ProtocolError> {
+        let Some(rest) = line.trim_end_matches(['\r', '\n']).strip_prefix(PREFIX) else {
+            return Ok(None);
+        };
+        let (kind, args) = rest.split_once(' ').unwrap_or((rest, ""));
+        let malformed = || ProtocolError::Malformed {
+            kind: kind.to_owned(),
+        };
+        let mut fields = args.splitn(3, ' ');
+        let mut next = || fields.next().ok_or_else(malformed);
+        let event = match kind {
+            "hello" => {
+                let version = num(next()?, kind)?;
+                if version != PROTOCOL_VERSION {
+                    return Err(ProtocolError::Version { found: version });
+                }
+                Self::Hello {
+                    version,
+                    pid: num(next()?, kind)?,
+                }
+            }
+            "codex" => {
+                let (source, path) = args.split_once(' ').ok_or_else(malformed)?;
+                let source = CodexSource::parse(source).ok_or_else(malformed)?;
+                Self::Codex {
+                    source,
+                    path: path.to_owned(),
+                }
+            }
+            "not-found" => Self::NotFound {
+                searched: args.to_owned(),
+            },
+            "bad-override" => Self::BadOverride {
+                path: args.to_owned(),
+            },
+            "before" => match next()? {
+                "none" => Self::Before(None),
+                mode => {
+                    let email = opt(next()?);
+                    let plan = opt(next().unwrap_or("-"));
+                    Self::Before(Some(Account {
+                        auth_mode: mode.to_owned(),
+                        email,
+                        plan,
+                    }))
+                }
+            },
+            "account" => {
+                let auth_mode = next()?.to_owned();
+                let email = opt(next()?);
+                let plan = opt(next().unwrap_or("-"));
+                Self::Account(Account {
+                    auth_mode,
+                    email,
+                    plan,
+                })
+            }
+            "started" => Self::Started {
+                pid: num(next()?, kind)?,
+            },
+            "exited" => Self::Exited {
+                code: num(next()?, kind)?,
+            },
+            "status" => match args {
+                "logged-in" => Self::Status { logged_in: true },
+                "not-logged-in" => Self::Status { logged_in: false },
+                _ => return Err(malformed()),
+            },
+            "authfile" => {
+                let (mode, path) = args.split_once(' ').ok_or_else(malformed)?;
+                if mode == "missing" {
+                    Self::AuthFileMissing {
+                        path: path.to_owned(),
+                    }
+                } else {
+                    Self::AuthFile {
+                        mode: mode.to_owned(),
+                        path: path.to_owned(),
+                    }
+                }
+            }
+            "done" => Self::Done,
+            _ => {
+                return Err(ProtocolError::Unknown {
+                    kind: kind.to_owned(),
+                });
+            }
+        };
+        Ok(Some(event))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> ShimEvent {
+        ShimEvent::parse(line).unwrap().unwrap()
+    }
+
+    #[test]
+    fn foreign_lines_are_skipped() {
+        assert_eq!(ShimEvent::parse("Welcome to Ubuntu"), Ok(None));
+        assert_eq!(ShimEvent::parse(""), Ok(None));
+    }
+
+    #[test]
+    fn every_kind_parses() {
+        assert_eq!(
+            parse("crl1 hello 1 4242\n"),
+            ShimEvent::Hello {
+                version: 1,
+                pid: 4242
+            }
+        );
+        assert_eq!(
+            parse("crl1 codex login-shell /home/a b/.npm/bin/codex"),
+            ShimEvent::Codex {
+                source: CodexSource::LoginShell,
+                path: "/home/a b/.npm/bin/codex".into()
+            }
+        );
+        assert_eq!(
+            parse("crl1 not-found PATH ~/.local/bin"),
+            ShimEvent::NotFound {
+                searched: "PATH ~/.local/bin".into()
+            }
+        );
+        assert_eq!(
+            parse("crl1 bad-override /x y"),
+            ShimEvent::BadOverride {
+                path: "/x y".into()
+            }
+        );
+        assert_eq!(parse("crl1 before none"), ShimEvent::Before(None));
+        assert_eq!(
+            parse("crl1 before chatgpt a@b.c plus"),
+            ShimEvent::Before(Some(Account {
+                auth_mode: "chatgpt".into(),
+                email: Some("a@b.c".into()),
+                plan: Some("plus".into())
+            }))
+        );
+        assert_eq!(
+            parse("crl1 account apikey - -"),
+            ShimEvent::Account(Account {
+                auth_mode: "apikey".into(),
+                email: None,
+                plan: None
+            })
+        );
+        assert_eq!(parse("crl1 started 77"), ShimEvent::Started { pid: 77 });
+        assert_eq!(parse("crl1 exited 143"), ShimEvent::Exited { code: 143 });
+        assert_eq!(
+            parse("crl1 status logged-in"),
+            ShimEvent::Status { logged_in: true }
+        );
+        assert_eq!(
+            parse("crl1 status not-logged-in"),
+            ShimEvent::Status { logged_in: false }
+        );
+        assert_eq!(
+            parse("crl1 authfile -rw------- /h/.codex/auth.json"),
+            ShimEvent::AuthFile {
+                mode: "-rw-------".into(),
+                path: "/h/.codex/auth.json".into()
+            }
+        );
+        assert_eq!(
+            parse("crl1 authfile missing /h/.codex/auth.json"),
+            ShimEvent::AuthFileMissing {
+                path: "/h/.codex/auth.json".into()
+            }
+        );
+        assert_eq!(parse("crl1 done"), ShimEvent::Done);
+    }
+
+    #[test]
+    fn bad_lines_are_errors() {
+        assert_eq!(
+            ShimEvent::parse("crl1 hello 2 1"),
+            Err(ProtocolError::Version { found: 2 })
+        );
+        assert!(matches!(
+            ShimEvent::parse("crl1 started x"),
+            Err(ProtocolError::Malformed { .. })
+        ));
+        assert!(matches!(
+            ShimEvent::parse("crl1 codex nowhere /x"),
+            Err(ProtocolError::Malformed { .. })
+        ));
+        assert!(matches!(
+            ShimEvent::parse("crl1 launch-missiles"),
+            Err(ProtocolError::Unknown { .. })
+        ));
+    }
+}

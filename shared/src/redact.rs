@@ -1,0 +1,109 @@
+//! Keeping secrets and hostile bytes out of what people and logs see.
+//!
+//! A callback URL carries the authorization `code`, and codex's redirect to `/success` carries
+//! the id_token: such URLs are shown with every query value replaced. Text that came from the
+//! remote host is shown with control characters escaped, so a hostile host cannot drive the
+//! user's terminal.
+
+use std::fmt;
+
+/// Longest piece of remote text shown to a person.
+pub const MAX_SHOWN: usize = 300;
+
+/// A URL with its query values (and fragment) replaced by `…`, keeping the names for
+/// diagnosis: `/auth/callback?code=…&state=…`.
+pub fn url(url: &str) -> String {
+    let url = url.split('#').next().unwrap_or_default();
+    let Some((base, query)) = url.split_once('?') else {
+        return printable(url);
+    };
+    let names: Vec<String> = query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) => format!("{}=…", printable(name)),
+            None => printable(pair),
+        })
+        .collect();
+    format!("{}?{}", printable(base), names.join("&"))
+}
+
+/// Remote text made safe for a terminal: control characters escaped, length bounded.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(MAX_SHOWN));
+    for (count, ch) in text.chars().enumerate() {
+        if count == MAX_SHOWN {
+            out.push('…');
+            break;
+        }
+        if ch.is_control() {
+            out.extend(ch.escape_default());
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// A secret held in memory: shows as `[redacted]` in any `Debug` or `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+
+    /// The secret itself, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_hides_every_query_value() {
+        let shown = url("/success?id_token=eyJhbGc.eyJ.sig&plan_type=plus#frag");
+        assert_eq!(shown, "/success?id_token=…&plan_type=…");
+        assert_eq!(
+            url("/auth/callback?code=abc&state=xyz"),
+            "/auth/callback?code=…&state=…"
+        );
+        assert_eq!(url("/cancel"), "/cancel");
+    }
+
+    #[test]
+    fn printable_escapes_terminal_controls() {
+        let shown = printable("ok\x1b]52;c;aGk=\x07\r\nnext");
+        assert!(!shown.chars().any(char::is_control), "{shown:?}");
+        assert!(shown.starts_with("ok\\u{1b}]52"));
+    }
+
+    #[test]
+    fn printable_bounds_length() {
+        let shown = printable(&"x".repeat(10_000));
+        assert_eq!(shown.chars().count(), MAX_SHOWN + 1);
+    }
+
+    #[test]
+    fn secret_never_displays() {
+        let s = Secret::new("sk-live".into());
+        assert_eq!(format!("{s} {s:?}"), "[redacted] [redacted]");
+        assert_eq!(s.expose(), "sk-live");
+    }
+}
