@@ -39,9 +39,7 @@ pub fn is_candidate(line: &str) -> bool {
     !rest.is_empty()
         && !line.contains(char::is_whitespace)
         && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-        && scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
 }
 
 impl AuthorizeUrl {
@@ -54,9 +52,7 @@ impl AuthorizeUrl {
         if !line.bytes().all(|b| b.is_ascii_graphic()) {
             return Err("it contains spaces, control or non-ASCII characters".into());
         }
-        let uri: Uri = line
-            .parse()
-            .map_err(|_| "it is not a well-formed URL".to_owned())?;
+        let uri: Uri = line.parse().map_err(|_| "it is not a well-formed URL".to_owned())?;
         if uri.scheme_str() != Some("https") {
             return Err("it is not an https URL".into());
         }
@@ -70,10 +66,7 @@ impl AuthorizeUrl {
                 authority.as_str().eq_ignore_ascii_case(extra) || host.eq_ignore_ascii_case(extra)
             });
         if !issuer_ok {
-            return Err(format!(
-                "it points at {} instead of {ISSUER}",
-                authority.as_str()
-            ));
+            return Err(format!("it points at {} instead of {ISSUER}", authority.as_str()));
         }
         if uri.path() != "/oauth/authorize" {
             return Err("its path is not /oauth/authorize".into());
@@ -84,9 +77,7 @@ impl AuthorizeUrl {
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.into_owned())
         };
-        let state = param("state")
-            .filter(|s| !s.is_empty())
-            .ok_or("it has no state")?;
+        let state = param("state").filter(|s| !s.is_empty()).ok_or("it has no state")?;
         let redirect_uri = param("redirect_uri").ok_or("it has no redirect_uri")?;
         let redirect = parse_redirect(&redirect_uri)?;
         Ok(Self {
@@ -168,10 +159,8 @@ mod tests {
             "file:///etc/passwd".to_owned(),
             "data:text/html,<script>x</script>".to_owned(),
             url("http://127.0.0.1:1455/auth/callback").replace("https://", "http://"),
-            url("http://127.0.0.1:1455/auth/callback")
-                .replace("auth.openai.com", "auth.openai.com.evil.example"),
-            url("http://127.0.0.1:1455/auth/callback")
-                .replace("auth.openai.com", "auth.openai.com@evil.example"),
+            url("http://127.0.0.1:1455/auth/callback").replace("auth.openai.com", "auth.openai.com.evil.example"),
+            url("http://127.0.0.1:1455/auth/callback").replace("auth.openai.com", "auth.openai.com@evil.example"),
             url("http://127.0.0.1:1455/auth/callback").replace("/oauth/authorize", "/oauth/other"),
             url("http://127.0.0.1:8080/auth/callback"),
             url("http://evil.example:1455/auth/callback"),
@@ -186,17 +175,13 @@ mod tests {
             ),
         ];
         for case in cases {
-            assert!(
-                AuthorizeUrl::parse(&case, None).is_err(),
-                "accepted {case:?}"
-            );
+            assert!(AuthorizeUrl::parse(&case, None).is_err(), "accepted {case:?}");
         }
     }
 
     #[test]
     fn extra_issuer_for_tests() {
-        let test_url = url("http://127.0.0.1:1455/auth/callback")
-            .replace("auth.openai.com", "issuer.test:8443");
+        let test_url = url("http://127.0.0.1:1455/auth/callback").replace("auth.openai.com", "issuer.test:8443");
         assert!(AuthorizeUrl::parse(&test_url, None).is_err());
         assert!(AuthorizeUrl::parse(&test_url, Some("issuer.test:8443")).is_ok());
     }
@@ -212,13 +197,9 @@ mod tests {
 
     #[test]
     fn candidates() {
-        assert!(is_candidate(
-            "  https://auth.openai.com/oauth/authorize?x=1\n"
-        ));
+        assert!(is_candidate("  https://auth.openai.com/oauth/authorize?x=1\n"));
         assert!(is_candidate("javascript:alert(1)"));
-        assert!(!is_candidate(
-            "Starting local login server on http://localhost:1455."
-        ));
+        assert!(!is_candidate("Starting local login server on http://localhost:1455."));
         assert!(!is_candidate("Error: boom"));
         assert!(!is_candidate(""));
     }

@@ -48,11 +48,7 @@ pub struct CallbackProxy {
 
 /// Serves `listeners` until `shutdown` turns true, then lets open exchanges finish for at
 /// most a second.
-pub async fn serve(
-    listeners: Vec<TcpListener>,
-    proxy: Arc<CallbackProxy>,
-    mut shutdown: watch::Receiver<bool>,
-) {
+pub async fn serve(listeners: Vec<TcpListener>, proxy: Arc<CallbackProxy>, mut shutdown: watch::Receiver<bool>) {
     let mut connections = JoinSet::new();
     let mut accepts = JoinSet::new();
     let (conn_tx, mut conn_rx) = mpsc::channel(16);
@@ -78,10 +74,7 @@ pub async fn serve(
     }
     accepts.abort_all();
     let drain = async { while connections.join_next().await.is_some() {} };
-    if tokio::time::timeout(Duration::from_secs(1), drain)
-        .await
-        .is_err()
-    {
+    if tokio::time::timeout(Duration::from_secs(1), drain).await.is_err() {
         connections.abort_all();
     }
 }
@@ -91,18 +84,13 @@ async fn stopped(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stop| *stop).await;
 }
 
-async fn connection(
-    stream: tokio::net::TcpStream,
-    proxy: Arc<CallbackProxy>,
-    mut shutdown: watch::Receiver<bool>,
-) {
+async fn connection(stream: tokio::net::TcpStream, proxy: Arc<CallbackProxy>, mut shutdown: watch::Receiver<bool>) {
     let upstream = Arc::new(Upstream::default());
     let service = hyper::service::service_fn(move |req| {
         let (proxy, upstream) = (proxy.clone(), upstream.clone());
         async move { Ok::<_, Infallible>(route(&proxy, &upstream, req).await) }
     });
-    let conn =
-        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
     tokio::select! {
         _ = conn.as_mut() => {}
@@ -113,11 +101,7 @@ async fn connection(
     }
 }
 
-async fn route(
-    proxy: &CallbackProxy,
-    upstream: &Upstream,
-    req: Request<Incoming>,
-) -> Response<Body> {
+async fn route(proxy: &CallbackProxy, upstream: &Upstream, req: Request<Incoming>) -> Response<Body> {
     let path = req.uri().path().to_owned();
     tracing::debug!(
         "browser: {} {}",
@@ -175,11 +159,7 @@ impl Drop for AbortOnDrop {
     }
 }
 
-async fn forward(
-    proxy: &CallbackProxy,
-    upstream: &Upstream,
-    req: Request<Incoming>,
-) -> Response<Body> {
+async fn forward(proxy: &CallbackProxy, upstream: &Upstream, req: Request<Incoming>) -> Response<Body> {
     let mut slot = upstream.sender.lock().await;
     let reusable = match slot.as_mut() {
         Some((sender, _)) => sender.ready().await.is_ok(),
@@ -206,9 +186,7 @@ async fn forward(
         }
         Err(e) => {
             *slot = None;
-            let _ = proxy
-                .events
-                .send(CallbackEvent::TunnelFailed(e.to_string()));
+            let _ = proxy.events.send(CallbackEvent::TunnelFailed(e.to_string()));
             page(StatusCode::BAD_GATEWAY, TUNNEL_PAGE)
         }
     }

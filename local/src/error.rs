@@ -64,19 +64,11 @@ pub enum Error {
     CodexNotFound { host: String, searched: String },
     #[error("--codex {path} is not an executable file on {host}")]
     BadCodexPath { host: String, path: String },
-    #[error(
-        "the remote codex printed a sign-in URL this tool will not open: {reason}\n  URL: {shown}"
-    )]
+    #[error("the remote codex printed a sign-in URL this tool will not open: {reason}\n  URL: {shown}")]
     BadUrl { reason: String, shown: String },
     #[error("the remote codex on {host} ended without printing a sign-in URL")]
-    NoUrl {
-        host: String,
-        last_lines: Vec<String>,
-    },
-    #[error(
-        "codex login on {host} failed (exit status {code}){}",
-        detail(last_lines)
-    )]
+    NoUrl { host: String, last_lines: Vec<String> },
+    #[error("codex login on {host} failed (exit status {code}){}", detail(last_lines))]
     CodexFailed {
         host: String,
         code: i32,
@@ -133,9 +125,7 @@ pub enum HostKeyError {
         kind: &'static str,
         fingerprint: String,
     },
-    #[error(
-        "{host} is not in known_hosts ({kind} key {fingerprint}) and StrictHostKeyChecking is on"
-    )]
+    #[error("{host} is not in known_hosts ({kind} key {fingerprint}) and StrictHostKeyChecking is on")]
     UnknownStrict {
         host: String,
         kind: &'static str,
@@ -160,10 +150,9 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Destination(_) => exit::USAGE,
-            Self::Config(_)
-            | Self::Unsupported { .. }
-            | Self::Connect { .. }
-            | Self::ConnectTimeout { .. } => exit::SSH,
+            Self::Config(_) | Self::Unsupported { .. } | Self::Connect { .. } | Self::ConnectTimeout { .. } => {
+                exit::SSH
+            }
             Self::HostKey(_) | Self::Auth { .. } | Self::Ssh { .. } => exit::SSH,
             Self::PortBusy { .. } | Self::Listen { .. } => exit::PORT_BUSY,
             Self::CodexNotFound { .. } | Self::BadCodexPath { .. } => exit::CODEX_MISSING,

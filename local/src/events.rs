@@ -91,10 +91,7 @@ mod tests {
                 },
                 r#"{"type":"url","host":"dev","url":"https://auth.openai.com/oauth/authorize?x=1","callback_port":1455}"#,
             ),
-            (
-                Event::Callback { host: "dev" },
-                r#"{"type":"callback","host":"dev"}"#,
-            ),
+            (Event::Callback { host: "dev" }, r#"{"type":"callback","host":"dev"}"#),
             (
                 Event::Success {
                     host: "dev",

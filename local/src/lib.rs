@@ -23,8 +23,7 @@ pub use error::Error;
 /// Signs in every host given, one after another; the first failure's error is returned
 /// after the others have been tried.
 pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<(), Error> {
-    let mut interrupts =
-        signin::Interrupts::new().map_err(|source| Error::Listen { port: 0, source })?;
+    let mut interrupts = signin::Interrupts::new().map_err(|source| Error::Listen { port: 0, source })?;
     let mut first_error = None;
     for host in &cli.hosts {
         if let Err(e) = signin::sign_in(&cli, host, ui.clone(), &mut interrupts).await {

@@ -32,10 +32,7 @@ fn main() -> ExitCode {
         .init();
 
     let ui = Arc::new(Ui::new(cli.json, verbosity));
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             ui.always(&format!("error: cannot start the async runtime: {e}"));

@@ -14,8 +14,7 @@ pub fn bind(port: u16, localhost: bool) -> Result<Vec<TcpListener>, Error> {
     if localhost {
         match listen(SocketAddr::from((Ipv6Addr::LOCALHOST, port))) {
             Ok(l) => listeners.push(l),
-            Err(Error::Listen { source, .. })
-                if source.kind() == std::io::ErrorKind::AddrNotAvailable => {}
+            Err(Error::Listen { source, .. }) if source.kind() == std::io::ErrorKind::AddrNotAvailable => {}
             Err(e) => return Err(e),
         }
     }
@@ -44,10 +43,7 @@ pub fn holder(port: u16) -> Option<String> {
     let needle = format!("socket:[{inode}]");
     for proc_entry in fs::read_dir("/proc").ok()?.flatten() {
         let name = proc_entry.file_name();
-        let Some(pid) = name
-            .to_str()
-            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
-        else {
+        let Some(pid) = name.to_str().filter(|n| n.bytes().all(|b| b.is_ascii_digit())) else {
             continue;
         };
         let Ok(fds) = fs::read_dir(proc_entry.path().join("fd")) else {

@@ -68,36 +68,23 @@ impl Shim {
                         if let Some(event) = ShimEvent::parse(&line).transpose() {
                             self.pending.push_back(event.map(Output::Event));
                         } else {
-                            tracing::debug!(
-                                "host stdout: {}",
-                                codex_remote_login_shared::redact::printable(&line)
-                            );
+                            tracing::debug!("host stdout: {}", codex_remote_login_shared::redact::printable(&line));
                         }
                     }
                 }
                 Some(ChannelMsg::ExtendedData { data, .. }) => {
-                    self.pending.extend(
-                        self.stderr
-                            .push(&data)
-                            .into_iter()
-                            .map(|l| Ok(Output::Stderr(l))),
-                    );
+                    self.pending
+                        .extend(self.stderr.push(&data).into_iter().map(|l| Ok(Output::Stderr(l))));
                 }
-                Some(ChannelMsg::ExitStatus { exit_status }) => {
-                    self.exit_status = Some(exit_status)
-                }
+                Some(ChannelMsg::ExitStatus { exit_status }) => self.exit_status = Some(exit_status),
                 Some(ChannelMsg::Eof) => {
                     for line in self.stdout.finish() {
                         if let Some(event) = ShimEvent::parse(&line).transpose() {
                             self.pending.push_back(event.map(Output::Event));
                         }
                     }
-                    self.pending.extend(
-                        self.stderr
-                            .finish()
-                            .into_iter()
-                            .map(|l| Ok(Output::Stderr(l))),
-                    );
+                    self.pending
+                        .extend(self.stderr.finish().into_iter().map(|l| Ok(Output::Stderr(l))));
                 }
                 Some(ChannelMsg::Close) | None => self.closed = true,
                 Some(_) => {}

@@ -55,12 +55,7 @@ impl Interrupts {
 }
 
 /// Signs in one host.
-pub async fn sign_in(
-    cli: &Cli,
-    host_arg: &str,
-    ui: Arc<Ui>,
-    interrupts: &mut Interrupts,
-) -> Result<(), Error> {
+pub async fn sign_in(cli: &Cli, host_arg: &str, ui: Arc<Ui>, interrupts: &mut Interrupts) -> Result<(), Error> {
     let dest = Destination::parse(host_arg)?;
     let config = Arc::new(config::resolve(&dest, &cli.ssh)?);
     let host = config.alias.clone();
@@ -94,12 +89,10 @@ pub async fn sign_in(
         codex: cli.codex.clone(),
         codex_home: cli.codex_home.clone(),
     };
-    let shim = Shim::start(&conn, &launch)
-        .await
-        .map_err(|source| Error::Ssh {
-            host: host.clone(),
-            source,
-        });
+    let shim = Shim::start(&conn, &launch).await.map_err(|source| Error::Ssh {
+        host: host.clone(),
+        source,
+    });
     let mut run = Run {
         cli,
         host: host.clone(),
@@ -237,12 +230,11 @@ impl Run<'_> {
                 let shown = redact::printable(line.trim_end());
                 tracing::debug!("codex on {host}: {shown}");
                 if self.proxy.is_none() && authorize::is_candidate(&line) {
-                    let url = AuthorizeUrl::parse(&line, self.cli.issuer.as_deref()).map_err(
-                        |reason| Error::BadUrl {
+                    let url =
+                        AuthorizeUrl::parse(&line, self.cli.issuer.as_deref()).map_err(|reason| Error::BadUrl {
                             reason,
                             shown: redact::url(line.trim()),
-                        },
-                    )?;
+                        })?;
                     self.start_proxy(url, listeners).await?;
                 } else if !shown.is_empty() {
                     if self.last_lines.len() == KEEP_LINES {
@@ -264,17 +256,10 @@ impl Run<'_> {
     ) -> Result<(), Error> {
         let redirect = url.redirect;
         let mut bound = listeners.take().unwrap_or_default();
-        let bound_port = bound
-            .first()
-            .and_then(|l| l.local_addr().ok())
-            .map(|a| a.port());
+        let bound_port = bound.first().and_then(|l| l.local_addr().ok()).map(|a| a.port());
         if bound_port != Some(redirect.port) {
             // The host's 1455 was busy and codex fell back to 1457: follow it.
-            tracing::info!(
-                "codex on {} listens on {}; following it",
-                self.host,
-                redirect.port
-            );
+            tracing::info!("codex on {} listens on {}; following it", self.host, redirect.port);
             bound = ports::bind(redirect.port, redirect.localhost)?;
         } else if redirect.localhost {
             bound.extend(ports::bind(redirect.port, true)?.into_iter().skip(1));
@@ -291,17 +276,11 @@ impl Run<'_> {
             events: events_tx,
         });
         let task = tokio::spawn(callback::serve(bound, proxy, shutdown_rx));
-        self.proxy = Some(Proxy {
-            events,
-            shutdown,
-            task,
-        });
+        self.proxy = Some(Proxy { events, shutdown, task });
 
         let host = &self.host;
-        self.ui.always(&format!(
-            "Sign in to Codex for {host} at:\n\n  {}\n",
-            url.url
-        ));
+        self.ui
+            .always(&format!("Sign in to Codex for {host} at:\n\n  {}\n", url.url));
         if !self.cli.no_browser
             && let Err(why) = browser::open(&url.url).await
         {
@@ -314,8 +293,7 @@ impl Run<'_> {
             url: &url.url,
             callback_port: redirect.port,
         });
-        self.ui
-            .step("Waiting for you to approve the sign-in in the browser");
+        self.ui.step("Waiting for you to approve the sign-in in the browser");
         Ok(())
     }
 
@@ -324,8 +302,7 @@ impl Run<'_> {
             CallbackEvent::Forwarded { status } => {
                 tracing::debug!("callback carried to {}; codex answered {status}", self.host);
                 self.ui.event(&Event::Callback { host: &self.host });
-                self.ui
-                    .step(&format!("Finishing the sign-in on {}", self.host));
+                self.ui.step(&format!("Finishing the sign-in on {}", self.host));
             }
             CallbackEvent::Stale => self
                 .ui
@@ -357,11 +334,7 @@ impl Run<'_> {
                 during: "while checking the login",
             }),
             Some(0) => Ok(()),
-            Some(code) => Err(Error::CodexFailed {
-                host,
-                code,
-                last_lines,
-            }),
+            Some(code) => Err(Error::CodexFailed { host, code, last_lines }),
         }
     }
 
@@ -370,18 +343,14 @@ impl Run<'_> {
         let confirmed = async {
             loop {
                 match shim.next().await {
-                    Ok(Output::Event(ShimEvent::Exited { .. }))
-                    | Ok(Output::Closed { .. })
-                    | Err(_) => break,
+                    Ok(Output::Event(ShimEvent::Exited { .. })) | Ok(Output::Closed { .. }) | Err(_) => break,
                     Ok(_) => {}
                 }
             }
         };
         if tokio::time::timeout(CANCEL_GRACE, confirmed).await.is_err() {
-            self.ui.warn(&format!(
-                "{} did not confirm that codex login ended",
-                self.host
-            ));
+            self.ui
+                .warn(&format!("{} did not confirm that codex login ended", self.host));
         }
     }
 
@@ -426,7 +395,10 @@ impl Run<'_> {
             _ => String::new(),
         };
         self.ui.finish();
-        self.ui.info(&format!("Signed in to Codex on {host}{who} using {}.\n  Credentials: {path} (on {host}; they never left it)", account.auth_mode));
+        self.ui.info(&format!(
+            "Signed in to Codex on {host}{who} using {}.\n  Credentials: {path} (on {host}; they never left it)",
+            account.auth_mode
+        ));
         let replaced = self.before.as_ref().filter(|b| **b != account);
         if let Some(old) = replaced {
             let old_who = old.email.as_deref().unwrap_or("an API key");

@@ -6,11 +6,7 @@ use std::io::{self, BufRead, BufReader, Write};
 
 /// Whether a controlling terminal exists to ask questions on.
 pub fn available() -> bool {
-    OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .is_ok()
+    OpenOptions::new().read(true).write(true).open("/dev/tty").is_ok()
 }
 
 /// Asks `prompt` and returns the answer without its line ending.

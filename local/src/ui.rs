@@ -27,9 +27,7 @@ impl Ui {
     pub fn new(json: bool, verbosity: Verbosity) -> Self {
         let spinner = (verbosity == Verbosity::Normal && io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::new_spinner();
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} {msg}").expect("static template"),
-            );
+            bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("static template"));
             bar.enable_steady_tick(Duration::from_millis(100));
             bar
         });

@@ -27,14 +27,8 @@ impl Launch {
     /// The shim with its parameters, as a POSIX sh program.
     pub fn script(&self) -> String {
         let mut script = String::new();
-        for (name, value) in [
-            ("CRL_CODEX", &self.codex),
-            ("CRL_CODEX_HOME", &self.codex_home),
-        ] {
-            script.push_str(&format!(
-                "{name}={}\n",
-                sh_quote(value.as_deref().unwrap_or(""))
-            ));
+        for (name, value) in [("CRL_CODEX", &self.codex), ("CRL_CODEX_HOME", &self.codex_home)] {
+            script.push_str(&format!("{name}={}\n", sh_quote(value.as_deref().unwrap_or(""))));
         }
         script.push_str(SHIM);
         script

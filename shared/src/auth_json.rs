@@ -65,14 +65,10 @@ impl AuthJson {
             .and_then(|t| id_claims(&t.id_token).ok())
             .unwrap_or_default();
         Account {
-            auth_mode: self.auth_mode.clone().unwrap_or_else(|| {
-                if self.tokens.is_some() {
-                    "chatgpt"
-                } else {
-                    "apikey"
-                }
-                .to_owned()
-            }),
+            auth_mode: self
+                .auth_mode
+                .clone()
+                .unwrap_or_else(|| if self.tokens.is_some() { "chatgpt" } else { "apikey" }.to_owned()),
             email: claims.email,
             plan: claims.openai.chatgpt_plan_type,
         }
@@ -116,9 +112,7 @@ mod tests {
 
     #[test]
     fn account_comes_from_the_id_token() {
-        let id = jwt(
-            r#"{"email":"dev@example.com","https://api.openai.com/auth":{"chatgpt_plan_type":"pro"}}"#,
-        );
+        let id = jwt(r#"{"email":"dev@example.com","https://api.openai.com/auth":{"chatgpt_plan_type":"pro"}}"#);
         let text = format!(
             r#"{{"auth_mode":"chatgpt","OPENAI_API_KEY":null,"tokens":{{"id_token":"{id}","access_token":"a","refresh_token":"r","account_id":"x"}},"last_refresh":"2026-11-25T10:00:00Z"}}"#
         );

@@ -103,9 +103,9 @@ pub enum ProtocolError {
 }
 
 fn num<T: std::str::FromStr>(field: &str, kind: &str) -> Result<T, ProtocolError> {
-    field.parse().map_err(|_| ProtocolError::Malformed {
-        kind: kind.to_owned(),
-    })
+    field
+        .parse()
+        .map_err(|_| ProtocolError::Malformed { kind: kind.to_owned() })
 }
 
 /// `-` stands for "none" in the shim's fields.
@@ -120,9 +120,7 @@ impl ShimEvent {
             return Ok(None);
         };
         let (kind, args) = rest.split_once(' ').unwrap_or((rest, ""));
-        let malformed = || ProtocolError::Malformed {
-            kind: kind.to_owned(),
-        };
+        let malformed = || ProtocolError::Malformed { kind: kind.to_owned() };
         let mut fields = args.splitn(3, ' ');
         let mut next = || fields.next().ok_or_else(malformed);
         let event = match kind {
@@ -147,9 +145,7 @@ impl ShimEvent {
             "not-found" => Self::NotFound {
                 searched: args.to_owned(),
             },
-            "bad-override" => Self::BadOverride {
-                path: args.to_owned(),
-            },
+            "bad-override" => Self::BadOverride { path: args.to_owned() },
             "before" => match next()? {
                 "none" => Self::Before(None),
                 mode => {
@@ -166,11 +162,7 @@ impl ShimEvent {
                 let auth_mode = next()?.to_owned();
                 let email = opt(next()?);
                 let plan = opt(next().unwrap_or("-"));
-                Self::Account(Account {
-                    auth_mode,
-                    email,
-                    plan,
-                })
+                Self::Account(Account { auth_mode, email, plan })
             }
             "started" => Self::Started {
                 pid: num(next()?, kind)?,
@@ -186,9 +178,7 @@ impl ShimEvent {
             "authfile" => {
                 let (mode, path) = args.split_once(' ').ok_or_else(malformed)?;
                 if mode == "missing" {
-                    Self::AuthFileMissing {
-                        path: path.to_owned(),
-                    }
+                    Self::AuthFileMissing { path: path.to_owned() }
                 } else {
                     Self::AuthFile {
                         mode: mode.to_owned(),
@@ -198,9 +188,7 @@ impl ShimEvent {
             }
             "done" => Self::Done,
             _ => {
-                return Err(ProtocolError::Unknown {
-                    kind: kind.to_owned(),
-                });
+                return Err(ProtocolError::Unknown { kind: kind.to_owned() });
             }
         };
         Ok(Some(event))
@@ -223,13 +211,7 @@ mod tests {
 
     #[test]
     fn every_kind_parses() {
-        assert_eq!(
-            parse("crl1 hello 1 4242\n"),
-            ShimEvent::Hello {
-                version: 1,
-                pid: 4242
-            }
-        );
+        assert_eq!(parse("crl1 hello 1 4242\n"), ShimEvent::Hello { version: 1, pid: 4242 });
         assert_eq!(
             parse("crl1 codex login-shell /home/a b/.npm/bin/codex"),
             ShimEvent::Codex {
@@ -245,9 +227,7 @@ mod tests {
         );
         assert_eq!(
             parse("crl1 bad-override /x y"),
-            ShimEvent::BadOverride {
-                path: "/x y".into()
-            }
+            ShimEvent::BadOverride { path: "/x y".into() }
         );
         assert_eq!(parse("crl1 before none"), ShimEvent::Before(None));
         assert_eq!(
@@ -268,10 +248,7 @@ mod tests {
         );
         assert_eq!(parse("crl1 started 77"), ShimEvent::Started { pid: 77 });
         assert_eq!(parse("crl1 exited 143"), ShimEvent::Exited { code: 143 });
-        assert_eq!(
-            parse("crl1 status logged-in"),
-            ShimEvent::Status { logged_in: true }
-        );
+        assert_eq!(parse("crl1 status logged-in"), ShimEvent::Status { logged_in: true });
         assert_eq!(
             parse("crl1 status not-logged-in"),
             ShimEvent::Status { logged_in: false }

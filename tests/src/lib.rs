@@ -1,1 +1,340 @@
+//! The harness for the end-to-end tests: the rig that `tests/rig/up` brought up for this run
+//! (real OpenSSH sshd in its own network namespace, the real Codex CLI, the fake issuer,
+//! headless Chromium), and the tool run against it as a user would run it.
+//!
+//! `scripts/test` starts the rig once and points `CRL_RIG` at its description; every test
+//! then resets the rig's state it touches, and checks that nothing was left behind.
 #![forbid(unsafe_code)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The remote user with codex on its login shell's PATH.
+pub const ALICE: &str = "crl-alice";
+/// The remote user without codex.
+pub const BOB: &str = "crl-bob";
+
+pub struct Rig {
+    pub dir: PathBuf,
+    pub ns: String,
+    pub host_ip: String,
+    pub issuer_proxy: String,
+    pub browser: PathBuf,
+    pub bin: PathBuf,
+    env: HashMap<String, String>,
+}
+
+impl Rig {
+    /// The rig of this run. Panics with the way out when there is none.
+    pub fn get() -> Self {
+        let file = std::env::var("CRL_RIG")
+            .expect("no test rig: run the tests with scripts/test, which brings the rig up (CRL_RIG unset)");
+        let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("cannot read the rig at {file}: {e}"));
+        let env: HashMap<String, String> = text
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        let var = |k: &str| env.get(k).cloned().unwrap_or_else(|| panic!("{k} missing in {file}"));
+        let bin = std::env::var("CRL_BIN").expect("CRL_BIN: the codex-remote-login binary (scripts/test sets it)");
+        let rig = Self {
+            dir: var("CRL_RIG_DIR").into(),
+            ns: var("CRL_RIG_NS"),
+            host_ip: var("CRL_RIG_HOST_IP"),
+            issuer_proxy: var("CRL_ISSUER_PROXY"),
+            browser: var("CRL_RIG_BROWSER").into(),
+            bin: bin.into(),
+            env,
+        };
+        rig.reset();
+        rig
+    }
+
+    /// Puts the rig's state back: no codex running or signed in on the host, the issuer in its
+    /// default mode, the client's known_hosts as recorded at start.
+    pub fn reset(&self) {
+        for user in [ALICE, BOB] {
+            self.remote_root(&format!(
+                "pkill -KILL -u {user} -x codex; pkill -KILL -u {user} -f codex.js; rm -rf /home/{user}/.codex"
+            ));
+        }
+        self.issuer("/__control?authorize=ok&decorate_state=0");
+        let host_key = std::fs::read_to_string(self.dir.join("ssh_host_ed25519_key.pub")).unwrap();
+        let key: Vec<&str> = host_key.split_whitespace().take(2).collect();
+        let port = self.env.get("CRL_RIG_SSH_PORT").unwrap();
+        std::fs::write(
+            self.known_hosts(),
+            format!("[{}]:{port} {}\n", self.host_ip, key.join(" ")),
+        )
+        .unwrap();
+    }
+
+    pub fn ssh_config(&self) -> PathBuf {
+        self.dir.join("ssh_config")
+    }
+
+    pub fn known_hosts(&self) -> PathBuf {
+        self.dir.join("known_hosts")
+    }
+
+    /// The tool, with the rig's ssh config and browser.
+    pub fn tool(&self, name: &str) -> Tool {
+        let mut cmd = Command::new("setsid");
+        // setsid: no controlling terminal, exactly as in CI, whatever runs the tests.
+        cmd.arg(&self.bin).arg("-F").arg(self.ssh_config());
+        let browser_out = self.dir.join(format!("browser-{name}.html"));
+        let _ = std::fs::remove_file(&browser_out);
+        let _ = std::fs::remove_file(browser_out.with_extension("html.done"));
+        cmd.env("BROWSER", &self.browser)
+            .env("CRL_RIG_DIR", &self.dir)
+            .env("CRL_ISSUER_PROXY", &self.issuer_proxy)
+            .env("CRL_BROWSER_OUT", &browser_out)
+            .env_remove("SSH_AUTH_SOCK")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null());
+        Tool { cmd, browser_out }
+    }
+
+    /// Runs `script` as root inside the host's namespace.
+    pub fn remote_root(&self, script: &str) -> Output {
+        Command::new("ip")
+            .args(["netns", "exec", &self.ns, "sh", "-c", script])
+            .output()
+            .expect("ip netns exec")
+    }
+
+    /// Runs `script` as `user` on the host, through a login shell as a person would.
+    pub fn remote(&self, user: &str, script: &str) -> Output {
+        Command::new("ip")
+            .args(["netns", "exec", &self.ns, "runuser", "-l", user, "-c", script])
+            .output()
+            .expect("ip netns exec runuser")
+    }
+
+    /// codex processes of `user` on the host.
+    pub fn codex_processes(&self, user: &str) -> String {
+        let out = self.remote_root(&format!("pgrep -a -u {user} codex; pgrep -a -u {user} -f codex.js"));
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    /// Listeners on codex's callback ports: on the host (`remote`) or on this machine.
+    pub fn callback_listeners(&self, remote: bool) -> String {
+        let ss = "ss -Hltn '( sport = :1455 or sport = :1457 )'";
+        let out = if remote {
+            self.remote_root(ss)
+        } else {
+            Command::new("sh").args(["-c", ss]).output().unwrap()
+        };
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    /// Waits (bounded) until no codex runs on the host and nothing listens on the callback
+    /// ports on either side; panics with what is left otherwise. Cleanup after a lost
+    /// connection happens on the host asynchronously, so this polls a condition.
+    pub fn assert_nothing_left(&self, user: &str) {
+        let left = wait_until(Duration::from_secs(10), || {
+            let state = (
+                self.codex_processes(user),
+                self.callback_listeners(true),
+                self.callback_listeners(false),
+            );
+            (state.0.is_empty() && state.1.is_empty() && state.2.is_empty())
+                .then_some(())
+                .ok_or(state)
+        });
+        if let Err((procs, remote, local)) = left {
+            panic!("left behind: codex processes [{procs}], host listeners [{remote}], local listeners [{local}]");
+        }
+    }
+
+    /// The auth.json of `user` on the host, with its `ls -ln` mode.
+    pub fn auth_json(&self, user: &str) -> Option<(String, serde_json::Value)> {
+        let out = self.remote_root(&format!(
+            "f=/home/{user}/.codex/auth.json; ls -ln $f | cut -c1-10 && cat $f"
+        ));
+        if !out.status.success() {
+            return None;
+        }
+        let text = String::from_utf8(out.stdout).unwrap();
+        let (mode, json) = text.split_once('\n').unwrap();
+        Some((mode.to_owned(), serde_json::from_str(json).expect("auth.json is JSON")))
+    }
+
+    /// A request to the fake issuer's control port; returns the body.
+    pub fn issuer(&self, path: &str) -> String {
+        http_get(&self.issuer_proxy, path).1
+    }
+}
+
+/// Repeats `check` until it returns Ok or `limit` passes; returns the last Err.
+pub fn wait_until<T, E>(limit: Duration, mut check: impl FnMut() -> Result<T, E>) -> Result<T, E> {
+    let start = Instant::now();
+    loop {
+        match check() {
+            Ok(v) => return Ok(v),
+            Err(e) if start.elapsed() >= limit => return Err(e),
+            Err(_) => thread::sleep(Duration::from_millis(50)),
+        }
+    }
+}
+
+/// A plain HTTP/1.0 GET: `(status, body)`.
+pub fn http_get(addr: &str, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).unwrap();
+    let status = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+pub struct Tool {
+    pub cmd: Command,
+    pub browser_out: PathBuf,
+}
+
+/// How a run of the tool ended.
+#[derive(Debug)]
+pub struct Finished {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Finished {
+    pub fn code(&self) -> i32 {
+        self.status.code().unwrap_or(-1)
+    }
+
+    /// The `--json` events.
+    pub fn events(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+            .collect()
+    }
+
+    pub fn event(&self, kind: &str) -> Option<serde_json::Value> {
+        self.events().into_iter().find(|e| e["type"] == kind)
+    }
+}
+
+impl Tool {
+    pub fn args<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(mut self, args: I) -> Self {
+        self.cmd.args(args);
+        self
+    }
+
+    /// Runs to the end (bounded by `limit`, after which the tool is killed and the test fails).
+    pub fn run(self, limit: Duration) -> Finished {
+        self.spawn().finish(limit)
+    }
+
+    pub fn spawn(mut self) -> Running {
+        let mut child = self
+            .cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn the tool");
+        let (tx, lines) = mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        let reader = thread::spawn(move || {
+            let mut all = String::new();
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                all.push_str(&line);
+                all.push('\n');
+                let _ = tx.send(line);
+            }
+            all
+        });
+        let mut stderr = child.stderr.take().unwrap();
+        let err_reader = thread::spawn(move || {
+            let mut all = String::new();
+            let _ = stderr.read_to_string(&mut all);
+            all
+        });
+        Running {
+            child,
+            lines,
+            reader: Some(reader),
+            err_reader: Some(err_reader),
+            browser_out: self.browser_out,
+        }
+    }
+}
+
+/// A run in progress, for tests that act while it waits.
+pub struct Running {
+    pub child: Child,
+    lines: mpsc::Receiver<String>,
+    reader: Option<thread::JoinHandle<String>>,
+    err_reader: Option<thread::JoinHandle<String>>,
+    pub browser_out: PathBuf,
+}
+
+impl Running {
+    /// Waits for the `--json` event of type `kind`.
+    pub fn wait_event(&mut self, kind: &str, limit: Duration) -> serde_json::Value {
+        let deadline = Instant::now() + limit;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let event: serde_json::Value = serde_json::from_str(&line).unwrap();
+                    if event["type"] == kind {
+                        return event;
+                    }
+                }
+                Err(_) => {
+                    let _ = self.child.kill();
+                    let stderr = self.err_reader.take().unwrap().join().unwrap();
+                    panic!("no `{kind}` event within {limit:?}; stderr:\n{stderr}");
+                }
+            }
+        }
+    }
+
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    pub fn finish(mut self, limit: Duration) -> Finished {
+        let status = match wait_until(limit, || self.child.try_wait().unwrap().ok_or(())) {
+            Ok(status) => status,
+            Err(()) => {
+                let _ = self.child.kill();
+                let stderr = self.err_reader.take().unwrap().join().unwrap();
+                panic!("the tool did not finish within {limit:?}; stderr:\n{stderr}");
+            }
+        };
+        Finished {
+            status,
+            stdout: self.reader.take().unwrap().join().unwrap(),
+            stderr: self.err_reader.take().unwrap().join().unwrap(),
+        }
+    }
+
+    /// The page the rig's browser ended on, once it has finished (bounded).
+    pub fn browser_page(path: &Path) -> String {
+        let done = path.with_extension("html.done");
+        wait_until(Duration::from_secs(20), || std::fs::read_to_string(&done).map(|_| ()))
+            .unwrap_or_else(|e| panic!("the browser did not finish: {e}"));
+        std::fs::read_to_string(path).unwrap()
+    }
+}

@@ -17,11 +17,7 @@ use crate::ssh::known_hosts::fingerprint;
 use crate::terminal;
 use crate::ui::Ui;
 
-pub async fn authenticate(
-    handle: &mut Handle<HostKeyCheck>,
-    config: &HostConfig,
-    ui: &Ui,
-) -> Result<(), Error> {
+pub async fn authenticate(handle: &mut Handle<HostKeyCheck>, config: &HostConfig, ui: &Ui) -> Result<(), Error> {
     let user = config.user.as_str();
     let ssh_err = |source| Error::Ssh {
         host: config.alias.clone(),
@@ -32,11 +28,7 @@ pub async fn authenticate(
 
     // The public halves of the identity files, so IdentitiesOnly can filter agent keys and
     // keys already offered through the agent are not offered twice.
-    let file_keys: Vec<Option<PublicKey>> = config
-        .identity_files
-        .iter()
-        .map(|f| public_half(f))
-        .collect();
+    let file_keys: Vec<Option<PublicKey>> = config.identity_files.iter().map(|f| public_half(f)).collect();
     let mut offered: Vec<PublicKey> = Vec::new();
 
     if let Some(mut agent) = agent(config).await {
@@ -45,20 +37,11 @@ pub async fn authenticate(
             let AgentIdentity::PublicKey { key, comment } = identity else {
                 continue;
             };
-            if config.identities_only
-                && !file_keys
-                    .iter()
-                    .flatten()
-                    .any(|k| k.key_data() == key.key_data())
-            {
+            if config.identities_only && !file_keys.iter().flatten().any(|k| k.key_data() == key.key_data()) {
                 continue;
             }
             let hash = rsa(handle, &key, &mut rsa_hash).await;
-            let label = format!(
-                "agent key {} {}",
-                comment_or_type(&comment, &key),
-                fingerprint(&key)
-            );
+            let label = format!("agent key {} {}", comment_or_type(&comment, &key), fingerprint(&key));
             tracing::debug!("offering {label}");
             match handle
                 .authenticate_publickey_with(user, key.clone(), hash, &mut agent)
@@ -114,30 +97,17 @@ async fn agent(config: &HostConfig) -> Option<AgentClient<tokio::net::UnixStream
         IdentityAgent::Env => AgentClient::connect_env().await,
         IdentityAgent::Socket(path) => AgentClient::connect_uds(path).await,
     };
-    client
-        .map_err(|e| tracing::debug!("no ssh-agent: {e}"))
-        .ok()
+    client.map_err(|e| tracing::debug!("no ssh-agent: {e}")).ok()
 }
 
 /// The signature hash for RSA keys (rsa-sha2-512/256 where the server takes them), asked of
 /// the server once and only when an RSA key is offered.
-async fn rsa(
-    handle: &Handle<HostKeyCheck>,
-    key: &PublicKey,
-    cached: &mut Option<Option<HashAlg>>,
-) -> Option<HashAlg> {
+async fn rsa(handle: &Handle<HostKeyCheck>, key: &PublicKey, cached: &mut Option<Option<HashAlg>>) -> Option<HashAlg> {
     if !key.algorithm().is_rsa() {
         return None;
     }
     if cached.is_none() {
-        *cached = Some(
-            handle
-                .best_supported_rsa_hash()
-                .await
-                .ok()
-                .flatten()
-                .flatten(),
-        );
+        *cached = Some(handle.best_supported_rsa_hash().await.ok().flatten().flatten());
     }
     cached.flatten()
 }
@@ -165,10 +135,9 @@ async fn load_key(file: &Path, ui: &Ui) -> Result<russh::keys::PrivateKey, Strin
             .suspend(|| terminal::ask_secret(&prompt))
             .map_err(|e| e.to_string())?;
         // Decrypting is deliberately slow (bcrypt KDF): off the async thread.
-        let loaded =
-            tokio::task::spawn_blocking(move || russh::keys::load_secret_key(&file, Some(&answer)))
-                .await
-                .map_err(|e| e.to_string())?;
+        let loaded = tokio::task::spawn_blocking(move || russh::keys::load_secret_key(&file, Some(&answer)))
+            .await
+            .map_err(|e| e.to_string())?;
         match loaded {
             Ok(key) => return Ok(key),
             Err(_) => ui.always("Bad passphrase, try again."),

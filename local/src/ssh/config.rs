@@ -107,9 +107,7 @@ pub fn resolve(dest: &Destination, args: &SshArgs) -> Result<HostConfig, ConfigE
     }
     cmd.arg("--").arg(&dest.host);
     let mut config = match cmd.output() {
-        Ok(out) if out.status.success() => {
-            parse_ssh_g(&dest.host, &String::from_utf8_lossy(&out.stdout), &home)?
-        }
+        Ok(out) if out.status.success() => parse_ssh_g(&dest.host, &String::from_utf8_lossy(&out.stdout), &home)?,
         Ok(out) => {
             let message = String::from_utf8_lossy(&out.stderr).trim().to_owned();
             return Err(ConfigError::Ssh {
@@ -154,21 +152,15 @@ pub fn parse_ssh_g(alias: &str, text: &str, home: &Path) -> Result<HostConfig, C
                 }
             }
             "userknownhostsfile" => {
-                config.user_known_hosts = value
-                    .split_whitespace()
-                    .map(|p| expand_tilde(p, home))
-                    .collect()
+                config.user_known_hosts = value.split_whitespace().map(|p| expand_tilde(p, home)).collect()
             }
             "globalknownhostsfile" => {
-                config.global_known_hosts = value
-                    .split_whitespace()
-                    .map(|p| expand_tilde(p, home))
-                    .collect()
+                config.global_known_hosts = value.split_whitespace().map(|p| expand_tilde(p, home)).collect()
             }
             "hostkeyalias" => config.host_key_alias = Some(value.to_owned()),
             "stricthostkeychecking" => {
-                config.strict = StrictHostKeyChecking::parse(value)
-                    .ok_or_else(|| bad("StrictHostKeyChecking", value))?
+                config.strict =
+                    StrictHostKeyChecking::parse(value).ok_or_else(|| bad("StrictHostKeyChecking", value))?
             }
             "hashknownhosts" => config.hash_known_hosts = yes(value),
             "batchmode" => config.batch_mode = yes(value),
@@ -234,24 +226,15 @@ fn defaults(dest: &Destination, args: &SshArgs, home: &Path) -> Result<HostConfi
     config.port = dest.port.or(args.port).unwrap_or(22);
     let ssh = home.join(".ssh");
     config.identity_files = if args.identity.is_empty() {
-        [
-            "id_rsa",
-            "id_ecdsa",
-            "id_ecdsa_sk",
-            "id_ed25519",
-            "id_ed25519_sk",
-        ]
-        .iter()
-        .map(|n| ssh.join(n))
-        .collect()
+        ["id_rsa", "id_ecdsa", "id_ecdsa_sk", "id_ed25519", "id_ed25519_sk"]
+            .iter()
+            .map(|n| ssh.join(n))
+            .collect()
     } else {
         args.identity.clone()
     };
     config.user_known_hosts = vec![ssh.join("known_hosts"), ssh.join("known_hosts2")];
-    config.global_known_hosts = vec![
-        "/etc/ssh/ssh_known_hosts".into(),
-        "/etc/ssh/ssh_known_hosts2".into(),
-    ];
+    config.global_known_hosts = vec!["/etc/ssh/ssh_known_hosts".into(), "/etc/ssh/ssh_known_hosts2".into()];
     for opt in &args.options {
         let (key, value) = opt.split_once(['=', ' ']).unwrap_or((opt, ""));
         let text = format!("{} {}", key.to_ascii_lowercase(), value.trim());
@@ -283,11 +266,7 @@ fn yes(value: &str) -> bool {
 }
 
 fn seconds(value: &str) -> Option<Duration> {
-    value
-        .parse::<u64>()
-        .ok()
-        .filter(|s| *s > 0)
-        .map(Duration::from_secs)
+    value.parse::<u64>().ok().filter(|s| *s > 0).map(Duration::from_secs)
 }
 
 pub fn home_dir() -> PathBuf {
@@ -328,17 +307,11 @@ connecttimeout none\nproxyjump none\nidentityagent none\n";
         );
         assert_eq!(
             c.identity_files,
-            [
-                PathBuf::from("/home/me/.ssh/id_ed25519"),
-                PathBuf::from("/keys/work")
-            ]
+            [PathBuf::from("/home/me/.ssh/id_ed25519"), PathBuf::from("/keys/work")]
         );
         assert!(c.identities_only && c.hash_known_hosts);
         assert_eq!(c.strict, StrictHostKeyChecking::AcceptNew);
-        assert_eq!(
-            c.user_known_hosts[1],
-            PathBuf::from("/home/me/.ssh/known_hosts2")
-        );
+        assert_eq!(c.user_known_hosts[1], PathBuf::from("/home/me/.ssh/known_hosts2"));
         assert_eq!(c.identity_agent, IdentityAgent::None);
         assert_eq!((c.connect_timeout, c.proxy_jump.as_deref()), (None, None));
         assert_eq!(c.known_hosts_name(), "[10.0.0.5]:2222");
@@ -351,12 +324,7 @@ connecttimeout none\nproxyjump none\nidentityagent none\n";
             ("false", StrictHostKeyChecking::No),
             ("ask", StrictHostKeyChecking::Ask),
         ] {
-            let c = parse_ssh_g(
-                "h",
-                &format!("stricthostkeychecking {text}\n"),
-                Path::new("/"),
-            )
-            .unwrap();
+            let c = parse_ssh_g("h", &format!("stricthostkeychecking {text}\n"), Path::new("/")).unwrap();
             assert_eq!(c.strict, want);
         }
     }

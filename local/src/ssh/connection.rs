@@ -35,14 +35,12 @@ impl Connection {
         let addr = format!("{}:{}", config.hostname, config.port);
         let tcp = tokio::net::TcpStream::connect((config.hostname.as_str(), config.port));
         let socket = match config.connect_timeout {
-            Some(limit) => {
-                tokio::time::timeout(limit, tcp)
-                    .await
-                    .map_err(|_| Error::ConnectTimeout {
-                        host: host.clone(),
-                        secs: limit.as_secs(),
-                    })?
-            }
+            Some(limit) => tokio::time::timeout(limit, tcp)
+                .await
+                .map_err(|_| Error::ConnectTimeout {
+                    host: host.clone(),
+                    secs: limit.as_secs(),
+                })?,
             None => tcp.await,
         }
         .map_err(|source| Error::Connect {
@@ -83,9 +81,7 @@ impl Connection {
 
     /// Ends the connection politely; bounded so a dead peer cannot hold the exit.
     pub async fn close(&self) {
-        let bye = self
-            .handle
-            .disconnect(russh::Disconnect::ByApplication, "", "en");
+        let bye = self.handle.disconnect(russh::Disconnect::ByApplication, "", "en");
         let _ = tokio::time::timeout(Duration::from_millis(500), bye).await;
     }
 }

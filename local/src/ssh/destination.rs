@@ -110,23 +110,14 @@ mod tests {
             Destination::parse("me@dev.example.com"),
             Ok(d(Some("me"), "dev.example.com", None))
         );
-        assert_eq!(
-            Destination::parse("me@corp@dev"),
-            Ok(d(Some("me@corp"), "dev", None))
-        );
+        assert_eq!(Destination::parse("me@corp@dev"), Ok(d(Some("me@corp"), "dev", None)));
         assert_eq!(
             Destination::parse("ssh://me@dev:2222"),
             Ok(d(Some("me"), "dev", Some(2222)))
         );
         assert_eq!(Destination::parse("ssh://dev/"), Ok(d(None, "dev", None)));
-        assert_eq!(
-            Destination::parse("ssh://[::1]:22"),
-            Ok(d(None, "::1", Some(22)))
-        );
-        assert_eq!(
-            Destination::parse("me@[fe80::1]"),
-            Ok(d(Some("me"), "fe80::1", None))
-        );
+        assert_eq!(Destination::parse("ssh://[::1]:22"), Ok(d(None, "::1", Some(22))));
+        assert_eq!(Destination::parse("me@[fe80::1]"), Ok(d(Some("me"), "fe80::1", None)));
         // Without ssh://, a colon belongs to the host name, as in OpenSSH.
         assert_eq!(Destination::parse("dev:22"), Ok(d(None, "dev:22", None)));
     }

@@ -22,10 +22,7 @@ pub struct HostKeyCheck {
 impl russh::client::Handler for HostKeyCheck {
     type Error = russh::Error;
 
-    async fn check_server_key(
-        &mut self,
-        offered: &PublicKeyOrCertificate,
-    ) -> Result<bool, Self::Error> {
+    async fn check_server_key(&mut self, offered: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
         // Host certificates are not asked for, so a certificate here is judged by its key.
         let key = match offered {
             PublicKeyOrCertificate::PublicKey { key, .. } => key.clone(),
@@ -80,12 +77,24 @@ fn verify(config: &HostConfig, ui: &Ui, key: &PublicKey) -> Result<(), HostKeyEr
         Verdict::Unknown { other_types } => other_types,
     };
     match config.strict {
-        StrictHostKeyChecking::Yes => return Err(HostKeyError::UnknownStrict { host: name, kind, fingerprint }),
+        StrictHostKeyChecking::Yes => {
+            return Err(HostKeyError::UnknownStrict {
+                host: name,
+                kind,
+                fingerprint,
+            });
+        }
         StrictHostKeyChecking::AcceptNew => {}
-        StrictHostKeyChecking::No => ui.warn(&format!("StrictHostKeyChecking is off: accepting the unknown {kind} key of {name} ({fingerprint})")),
+        StrictHostKeyChecking::No => ui.warn(&format!(
+            "StrictHostKeyChecking is off: accepting the unknown {kind} key of {name} ({fingerprint})"
+        )),
         StrictHostKeyChecking::Ask => {
             if config.batch_mode || !terminal::available() {
-                return Err(HostKeyError::UnknownNoTerminal { host: name, kind, fingerprint });
+                return Err(HostKeyError::UnknownNoTerminal {
+                    host: name,
+                    kind,
+                    fingerprint,
+                });
             }
             if !ui.suspend(|| ask(&name, kind, &fingerprint, &other_types)) {
                 return Err(HostKeyError::Declined { host: name });
@@ -97,12 +106,10 @@ fn verify(config: &HostConfig, ui: &Ui, key: &PublicKey) -> Result<(), HostKeyEr
         .first()
         .cloned()
         .unwrap_or_else(|| crate::ssh::config::home_dir().join(".ssh/known_hosts"));
-    known_hosts::append(&file, &name, key, config.hash_known_hosts).map_err(|source| {
-        HostKeyError::Record {
-            host: name.clone(),
-            file: file.clone(),
-            source,
-        }
+    known_hosts::append(&file, &name, key, config.hash_known_hosts).map_err(|source| HostKeyError::Record {
+        host: name.clone(),
+        file: file.clone(),
+        source,
     })?;
     ui.info(&format!(
         "Permanently added '{name}' ({kind}) to the list of known hosts."
@@ -112,9 +119,8 @@ fn verify(config: &HostConfig, ui: &Ui, key: &PublicKey) -> Result<(), HostKeyEr
 
 /// OpenSSH's question, answered with yes, no or the fingerprint itself.
 fn ask(name: &str, kind: &str, fingerprint: &str, other_types: &[String]) -> bool {
-    let mut prompt = format!(
-        "The authenticity of host '{name}' can't be established.\n{kind} key fingerprint is {fingerprint}.\n"
-    );
+    let mut prompt =
+        format!("The authenticity of host '{name}' can't be established.\n{kind} key fingerprint is {fingerprint}.\n");
     if !other_types.is_empty() {
         prompt.push_str(&format!(
             "Keys of other types are already known for this host: {}.\n",

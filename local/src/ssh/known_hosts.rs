@@ -67,9 +67,7 @@ pub fn check(files: &[PathBuf], name: &str, key: &PublicKey) -> Verdict {
                 Some(_) => continue,
                 None if same_key => known = true,
                 None if entry.public_key().algorithm() == key.algorithm() => {
-                    changed.get_or_insert_with(|| {
-                        (file.clone(), index + 1, entry.public_key().clone())
-                    });
+                    changed.get_or_insert_with(|| (file.clone(), index + 1, entry.public_key().clone()));
                 }
                 None => other_types.push(entry.public_key().algorithm().to_string()),
             }
@@ -131,11 +129,7 @@ pub fn line_for(name: &str, key: &PublicKey, hash: bool) -> String {
     let host = if hash {
         let salt: [u8; 20] = rand::random();
         let b64 = base64::engine::general_purpose::STANDARD;
-        format!(
-            "|1|{}|{}",
-            b64.encode(salt),
-            b64.encode(hashed_name(&salt, &name))
-        )
+        format!("|1|{}|{}", b64.encode(salt), b64.encode(hashed_name(&salt, &name)))
     } else {
         name
     };
@@ -148,14 +142,8 @@ pub fn line_for(name: &str, key: &PublicKey, hash: bool) -> String {
 /// Appends `key` for `name` to `file`, creating it (and `~/.ssh`, mode 0700) if needed.
 pub fn append(file: &Path, name: &str, key: &PublicKey, hash: bool) -> io::Result<()> {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-    if let Some(dir) = file
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
-    {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)?;
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+        fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
     }
     let needs_newline = fs::read(file)
         .map(|b| !b.is_empty() && !b.ends_with(b"\n"))
@@ -194,10 +182,8 @@ pub fn kind(key: &PublicKey) -> &'static str {
 mod tests {
     use super::*;
 
-    const KEY_A: &str =
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIElt3d1W0WW3KFQJrIfOcAhP58n9dKWwpE7tXk6gyQG/";
-    const KEY_B: &str =
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFQy9/QIphaK0asmRWqm9kTEDPMPo66XHXkvx6h+3EZw";
+    const KEY_A: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIElt3d1W0WW3KFQJrIfOcAhP58n9dKWwpE7tXk6gyQG/";
+    const KEY_B: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFQy9/QIphaK0asmRWqm9kTEDPMPo66XHXkvx6h+3EZw";
 
     fn key(text: &str) -> PublicKey {
         PublicKey::from_openssh(text).unwrap()
@@ -214,11 +200,8 @@ mod tests {
         pub struct Dir(pub std::path::PathBuf);
         impl Dir {
             pub fn new() -> Self {
-                let path = std::env::temp_dir().join(format!(
-                    "crl-kh-{}-{}",
-                    std::process::id(),
-                    rand::random::<u64>()
-                ));
+                let path =
+                    std::env::temp_dir().join(format!("crl-kh-{}-{}", std::process::id(), rand::random::<u64>()));
                 std::fs::create_dir_all(&path).unwrap();
                 Self(path)
             }
@@ -232,9 +215,7 @@ mod tests {
 
     #[test]
     fn patterns_wildcards_negation_and_case() {
-        let (_d, f) = file(&format!(
-            "# comment\n\n*.example.com,!bad.example.com {KEY_A}\n"
-        ));
+        let (_d, f) = file(&format!("# comment\n\n*.example.com,!bad.example.com {KEY_A}\n"));
         assert_eq!(
             check(std::slice::from_ref(&f), "Dev.Example.COM", &key(KEY_A)),
             Verdict::Known
@@ -288,19 +269,13 @@ mod tests {
             check(std::slice::from_ref(&f), "[dev]:2222", &key(KEY_A)),
             Verdict::Known
         );
-        assert!(matches!(
-            check(&[f], "dev", &key(KEY_A)),
-            Verdict::Unknown { .. }
-        ));
+        assert!(matches!(check(&[f], "dev", &key(KEY_A)), Verdict::Unknown { .. }));
     }
 
     #[test]
     fn plain_append_keeps_existing_lines() {
         let (_d, f) = file(&format!("other {KEY_B}"));
         append(&f, "dev", &key(KEY_A), false).unwrap();
-        assert_eq!(
-            fs::read_to_string(&f).unwrap(),
-            format!("other {KEY_B}\ndev {KEY_A}\n")
-        );
+        assert_eq!(fs::read_to_string(&f).unwrap(), format!("other {KEY_B}\ndev {KEY_A}\n"));
     }
 }

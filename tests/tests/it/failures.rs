@@ -1,0 +1,204 @@
+//! Each failure ends with a clear message, its documented exit code, and nothing left
+//! running on either side.
+
+use std::time::Duration;
+
+use codex_remote_login_tests::{ALICE, BOB, Rig};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+#[test]
+fn unreachable_host() {
+    let rig = Rig::get();
+    let run = rig.tool("unreachable").args(["-p", "2299", "rig"]).run(LIMIT);
+    assert_eq!(run.code(), 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot connect to rig (198.51.100.2:2299)"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("hint:"), "{}", run.stderr);
+}
+
+#[test]
+fn authentication_failure_names_the_keys_tried() {
+    let rig = Rig::get();
+    let run = rig.tool("auth").args(["stranger"]).run(LIMIT);
+    assert_eq!(run.code(), 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("crl-alice@stranger refused every authentication"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("id_stranger"),
+        "the hint names the key tried: {}",
+        run.stderr
+    );
+    rig.assert_nothing_left(ALICE);
+}
+
+#[test]
+fn changed_host_key_is_refused_loudly() {
+    let rig = Rig::get();
+    let impostor = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFQy9/QIphaK0asmRWqm9kTEDPMPo66XHXkvx6h+3EZw";
+    std::fs::write(
+        rig.known_hosts(),
+        format!("# recorded earlier\n[{}]:2222 {impostor}\n", rig.host_ip),
+    )
+    .unwrap();
+    let run = rig.tool("changed").args(["rig", "--accept-new"]).run(LIMIT);
+    assert_eq!(run.code(), 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("REMOTE HOST IDENTIFICATION HAS CHANGED"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(&format!("{}:2", rig.known_hosts().display())),
+        "file:line of the old key: {}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("SHA256:"), "{}", run.stderr);
+    assert!(run.stderr.contains("ssh-keygen -R"), "{}", run.stderr);
+    rig.assert_nothing_left(ALICE);
+}
+
+/// Without a terminal an unknown host is refused; `--accept-new` records it, hashed as
+/// `HashKnownHosts yes` asks, in a line OpenSSH's own client then accepts.
+#[test]
+fn unknown_host_refused_without_terminal_then_accepted_new() {
+    let rig = Rig::get();
+    std::fs::write(rig.known_hosts(), "").unwrap();
+    let ask = ["-o", "StrictHostKeyChecking=ask", "-o", "HashKnownHosts=yes"];
+    let run = rig.tool("unknown").args(ask).args(["rig"]).run(LIMIT);
+    assert_eq!(run.code(), 3, "{}", run.stderr);
+    assert!(run.stderr.contains("can't be established"), "{}", run.stderr);
+    assert!(run.stderr.contains("no terminal"), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(rig.known_hosts()).unwrap(), "");
+
+    // --accept-new: recorded, then the sign-in goes on (ended here by --timeout).
+    let run = rig
+        .tool("accept-new")
+        .args(ask)
+        .args(["rig", "--accept-new", "--no-browser", "--timeout", "5"])
+        .run(LIMIT);
+    assert_eq!(run.code(), 124, "{}", run.stderr);
+    assert!(run.stderr.contains("did not finish within 5 s"), "{}", run.stderr);
+    let recorded = std::fs::read_to_string(rig.known_hosts()).unwrap();
+    assert!(recorded.starts_with("|1|"), "hashed entry: {recorded}");
+    let ssh = std::process::Command::new("ssh")
+        .args([
+            "-F",
+            rig.ssh_config().to_str().unwrap(),
+            "-o",
+            "BatchMode=yes",
+            "rig",
+            "true",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        ssh.status.success(),
+        "OpenSSH rejects the recorded line: {}",
+        String::from_utf8_lossy(&ssh.stderr)
+    );
+    rig.assert_nothing_left(ALICE);
+}
+
+#[test]
+fn codex_missing_on_the_host() {
+    let rig = Rig::get();
+    let run = rig.tool("missing").args(["bob"]).run(LIMIT);
+    assert_eq!(run.code(), 5, "{}", run.stderr);
+    assert!(run.stderr.contains("codex was not found on bob"), "{}", run.stderr);
+    assert!(run.stderr.contains("npm install -g @openai/codex"), "{}", run.stderr);
+    assert!(run.stderr.contains("--codex"), "{}", run.stderr);
+    rig.assert_nothing_left(BOB);
+}
+
+#[test]
+fn denied_approval_ends_with_codex_error() {
+    let rig = Rig::get();
+    rig.issuer("/__control?authorize=deny");
+    let run = rig.tool("denied").args(["rig", "--json"]).run(LIMIT);
+    assert_eq!(run.code(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("codex login on rig failed (exit status 1)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.event("error").unwrap()["exit_code"], 1);
+    assert!(rig.auth_json(ALICE).is_none());
+    rig.assert_nothing_left(ALICE);
+}
+
+#[test]
+fn local_port_busy_starts_nothing_remote() {
+    let rig = Rig::get();
+    let holder = std::net::TcpListener::bind("127.0.0.1:1455").expect("1455 free for the test");
+    let run = rig.tool("busy").args(["rig"]).run(LIMIT);
+    drop(holder);
+    assert_eq!(run.code(), 4, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("local port 1455 is in use by pid"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("Connecting"),
+        "nothing remote was started: {}",
+        run.stderr
+    );
+    rig.assert_nothing_left(ALICE);
+}
+
+/// The SSH connection dies while the browser is awaited: the tool says so, and the host's
+/// codex dies with the channel (the documented `ssh -L` way leaves it holding port 1455).
+#[test]
+fn connection_lost_while_waiting_kills_the_remote_codex() {
+    let rig = Rig::get();
+    let mut run = rig.tool("lost").args(["rig", "--json", "--no-browser"]).spawn();
+    run.wait_event("url", LIMIT);
+    assert!(
+        !rig.codex_processes(ALICE).is_empty(),
+        "codex runs while the browser is awaited"
+    );
+    // The session's sshd process on the host (privilege-separated child, owned by the user).
+    let killed = rig.remote_root(&format!("pkill -KILL -u {ALICE} -x sshd"));
+    assert!(killed.status.success(), "no session sshd to kill");
+    let done = run.finish(LIMIT);
+    assert_eq!(done.code(), 1, "{}", done.stderr);
+    assert!(
+        done.stderr
+            .contains("connection to rig was lost while waiting for the browser"),
+        "{}",
+        done.stderr
+    );
+    rig.assert_nothing_left(ALICE);
+}
+
+#[test]
+fn interrupt_cancels_the_remote_login() {
+    let rig = Rig::get();
+    let mut run = rig.tool("sigint").args(["rig", "--json", "--no-browser"]).spawn();
+    run.wait_event("url", LIMIT);
+    run.signal("INT");
+    let done = run.finish(LIMIT);
+    assert_eq!(done.code(), 130, "{}", done.stderr);
+    assert!(done.stderr.contains("interrupted (SIGINT)"), "{}", done.stderr);
+    // The tool confirmed codex's end before exiting: no waiting needed on the host side.
+    assert_eq!(rig.codex_processes(ALICE), "");
+    rig.assert_nothing_left(ALICE);
+}
+
+#[test]
+fn sigkill_of_the_tool_still_ends_the_remote_codex() {
+    let rig = Rig::get();
+    let mut run = rig.tool("sigkill").args(["rig", "--json", "--no-browser"]).spawn();
+    run.wait_event("url", LIMIT);
+    run.signal("KILL");
+    let done = run.finish(LIMIT);
+    assert!(done.status.code().is_none(), "killed by a signal");
+    rig.assert_nothing_left(ALICE);
+}

@@ -1,0 +1,99 @@
+//! Whole sign-ins: browser → fake authorize → local proxy → SSH → real codex → auth.json.
+
+use std::time::Duration;
+
+use codex_remote_login_shared::auth_json::id_claims;
+use codex_remote_login_tests::{ALICE, Rig, Running, http_get};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+#[test]
+fn signs_in_through_the_browser_and_leaves_nothing_behind() {
+    let rig = Rig::get();
+    let tool = rig.tool("signin");
+    let page = tool.browser_out.clone();
+    let run = tool.args(["rig", "--json"]).run(LIMIT);
+    assert_eq!(run.code(), 0, "stderr:\n{}", run.stderr);
+
+    // The events a script relies on, in order, none carrying a secret.
+    let kinds: Vec<String> = run
+        .events()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(kinds, ["connected", "codex_found", "url", "callback", "success"]);
+    let found = run.event("codex_found").unwrap();
+    assert_eq!(
+        found["found_via"], "login shell PATH",
+        "codex is only on the login shell's PATH"
+    );
+    let success = run.event("success").unwrap();
+    assert_eq!(success["email"], "alice@rig.test");
+    assert_eq!(success["plan"], "plus");
+    assert_eq!(success["auth_file"], "/home/crl-alice/.codex/auth.json");
+
+    // The tokens the issuer minted are on the host, private, and nowhere in our output.
+    let (mode, auth) = rig.auth_json(ALICE).expect("auth.json on the host");
+    assert_eq!(mode, "-rw-------");
+    let issued: serde_json::Value = serde_json::from_str(&rig.issuer("/__issued")).unwrap();
+    for token in ["id_token", "access_token", "refresh_token"] {
+        let value = issued[token].as_str().unwrap();
+        assert_eq!(auth["tokens"][token], value, "{token} in auth.json");
+        assert!(
+            !run.stdout.contains(value) && !run.stderr.contains(value),
+            "{token} leaked into the output"
+        );
+    }
+    assert_eq!(
+        id_claims(auth["tokens"]["id_token"].as_str().unwrap())
+            .unwrap()
+            .email
+            .as_deref(),
+        Some("alice@rig.test")
+    );
+    let status = rig.remote(ALICE, "codex login status");
+    assert!(
+        String::from_utf8_lossy(&status.stderr).contains("Logged in using ChatGPT"),
+        "{status:?}"
+    );
+
+    // The browser saw codex's own success page, carried back through the tunnel.
+    assert!(Running::browser_page(&page).contains("Signed in to Codex"));
+    assert!(
+        run.stderr
+            .contains("Signed in to Codex on rig as alice@rig.test (plus)"),
+        "{}",
+        run.stderr
+    );
+    rig.assert_nothing_left(ALICE);
+}
+
+/// A callback whose state is not this sign-in's is answered locally and never reaches codex;
+/// the real one still completes the sign-in, with the issuer's decorated state.
+#[test]
+fn stale_callback_is_answered_locally_and_decorated_state_passes() {
+    let rig = Rig::get();
+    rig.issuer("/__control?decorate_state=1");
+    let mut run = rig.tool("stale").args(["rig", "--json", "--no-browser"]).spawn();
+    let url = run.wait_event("url", LIMIT);
+    let (status, body) = http_get("127.0.0.1:1455", "/auth/callback?code=old&state=from-an-older-attempt");
+    assert_eq!(status, 400);
+    assert!(body.contains("older attempt"), "{body}");
+    assert_eq!(http_get("127.0.0.1:1455", "/elsewhere").0, 404);
+    assert!(!rig.issuer("/__log").contains("from-an-older"));
+
+    // Now the real approval, as the browser would make it.
+    let browser = std::process::Command::new(&rig.browser)
+        .arg(url["url"].as_str().unwrap())
+        .env("CRL_RIG_DIR", &rig.dir)
+        .env("CRL_ISSUER_PROXY", &rig.issuer_proxy)
+        .env("CRL_BROWSER_OUT", &run.browser_out)
+        .status()
+        .unwrap();
+    assert!(browser.success());
+    let done = run.finish(LIMIT);
+    assert_eq!(done.code(), 0, "stderr:\n{}", done.stderr);
+    assert!(done.stderr.contains("older sign-in attempt"), "{}", done.stderr);
+    assert!(rig.auth_json(ALICE).is_some());
+    rig.assert_nothing_left(ALICE);
+}
