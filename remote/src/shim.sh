@@ -53,7 +53,12 @@ account_of() {
 
 say hello 1 $$
 
-if [ -n "${CRL_CODEX_HOME:-}" ]; then CODEX_HOME=$CRL_CODEX_HOME; export CODEX_HOME; fi
+if [ -n "${CRL_CODEX_HOME:-}" ]; then
+    case $CRL_CODEX_HOME in "~/"*) CRL_CODEX_HOME="$HOME/${CRL_CODEX_HOME#"~/"}" ;; esac
+    # codex refuses a CODEX_HOME that does not exist; asked for one, make it private.
+    [ -d "$CRL_CODEX_HOME" ] || (umask 077 && mkdir -p "$CRL_CODEX_HOME")
+    CODEX_HOME=$CRL_CODEX_HOME; export CODEX_HOME
+fi
 home=${CODEX_HOME:-$HOME/.codex}
 auth="$home/auth.json"
 
@@ -86,13 +91,18 @@ if [ -f "$auth" ]; then account_of before "$auth"; else say before none; fi
 # unless redirected explicitly, hence `<&3`.
 exec 3<&0
 store=cli_auth_credentials_store=file
-"$codex" -c "$store" login </dev/null >&2 &
+# The browser is on the user's machine: codex must not start one here (a host with a desktop
+# would open a useless window, and a second browser could race ours to the callback).
+BROWSER=true "$codex" -c "$store" login </dev/null >&2 &
 pid=$!
 say started $pid
 (
     while IFS= read -r line; do
         case $line in cancel) break ;; esac
     done
+    # Children first (npm's codex is a node wrapper around the native binary), where pkill
+    # exists; then codex itself.
+    pkill -TERM -P "$pid" 2>/dev/null
     kill -TERM "$pid" 2>/dev/null
 ) <&3 3<&- &
 watcher=$!

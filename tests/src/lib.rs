@@ -60,9 +60,7 @@ impl Rig {
     /// default mode, the client's known_hosts as recorded at start.
     pub fn reset(&self) {
         for user in [ALICE, BOB] {
-            self.remote_root(&format!(
-                "pkill -KILL -u {user} -x codex; pkill -KILL -u {user} -f codex.js; rm -rf /home/{user}/.codex"
-            ));
+            self.remote_root(&format!("pkill -KILL -u {user}; rm -rf /home/{user}/.codex"));
         }
         self.issuer("/__control?authorize=ok&decorate_state=0");
         let host_key = std::fs::read_to_string(self.dir.join("ssh_host_ed25519_key.pub")).unwrap();
@@ -117,9 +115,15 @@ impl Rig {
             .expect("ip netns exec runuser")
     }
 
-    /// codex processes of `user` on the host.
-    pub fn codex_processes(&self, user: &str) -> String {
-        let out = self.remote_root(&format!("pgrep -a -u {user} codex; pgrep -a -u {user} -f codex.js"));
+    /// Every process of `user` on the host (codex, the shim, anything they started): the
+    /// processes in the host's network namespace, which this machine's own (the tool, the
+    /// browser) are not.
+    pub fn processes(&self, user: &str) -> String {
+        let script = format!(
+            "uid=$(id -u {user}); for p in $(ip netns pids {ns}); do ps -o uid=,pid=,args= -p $p; done | awk -v u=$uid '$1 == u'",
+            ns = self.ns
+        );
+        let out = Command::new("sh").args(["-c", &script]).output().expect("sh");
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
@@ -134,13 +138,13 @@ impl Rig {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
-    /// Waits (bounded) until no codex runs on the host and nothing listens on the callback
-    /// ports on either side; panics with what is left otherwise. Cleanup after a lost
-    /// connection happens on the host asynchronously, so this polls a condition.
+    /// Waits (bounded) until `user` has no process left on the host and nothing listens on
+    /// the callback ports on either side; panics with what is left otherwise. Cleanup after a
+    /// lost connection happens on the host asynchronously, so this polls a condition.
     pub fn assert_nothing_left(&self, user: &str) {
         let left = wait_until(Duration::from_secs(10), || {
             let state = (
-                self.codex_processes(user),
+                self.processes(user),
                 self.callback_listeners(true),
                 self.callback_listeners(false),
             );
@@ -149,7 +153,7 @@ impl Rig {
                 .ok_or(state)
         });
         if let Err((procs, remote, local)) = left {
-            panic!("left behind: codex processes [{procs}], host listeners [{remote}], local listeners [{local}]");
+            panic!("left behind: processes [{procs}], host listeners [{remote}], local listeners [{local}]");
         }
     }
 
@@ -332,6 +336,10 @@ impl Running {
 
     /// The page the rig's browser ended on, once it has finished (bounded).
     pub fn browser_page(path: &Path) -> String {
+        assert!(
+            path.with_extension("html.started").exists(),
+            "the browser was never started"
+        );
         let done = path.with_extension("html.done");
         wait_until(Duration::from_secs(20), || std::fs::read_to_string(&done).map(|_| ()))
             .unwrap_or_else(|e| panic!("the browser did not finish: {e}"));

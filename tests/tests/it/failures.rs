@@ -161,7 +161,7 @@ fn connection_lost_while_waiting_kills_the_remote_codex() {
     let mut run = rig.tool("lost").args(["rig", "--json", "--no-browser"]).spawn();
     run.wait_event("url", LIMIT);
     assert!(
-        !rig.codex_processes(ALICE).is_empty(),
+        rig.processes(ALICE).contains("codex"),
         "codex runs while the browser is awaited"
     );
     // The session's sshd process on the host (privilege-separated child, owned by the user).
@@ -179,16 +179,63 @@ fn connection_lost_while_waiting_kills_the_remote_codex() {
 }
 
 #[test]
-fn interrupt_cancels_the_remote_login() {
+fn interrupt_and_terminate_cancel_the_remote_login() {
+    for (signal, code) in [("INT", 130), ("TERM", 143)] {
+        let rig = Rig::get();
+        let mut run = rig.tool("signal").args(["rig", "--json", "--no-browser"]).spawn();
+        run.wait_event("url", LIMIT);
+        run.signal(signal);
+        let done = run.finish(LIMIT);
+        assert_eq!(done.code(), code, "{}", done.stderr);
+        assert!(
+            done.stderr.contains(&format!("interrupted (SIG{signal})")),
+            "{}",
+            done.stderr
+        );
+        // The tool confirmed codex's end before exiting: no waiting needed on the host side.
+        assert!(!rig.processes(ALICE).contains("codex"), "{}", rig.processes(ALICE));
+        rig.assert_nothing_left(ALICE);
+    }
+}
+
+/// A host whose codex prints something other than codex's authorize URL gets a refusal, and
+/// no browser is ever started.
+#[test]
+fn hostile_urls_are_never_opened() {
     let rig = Rig::get();
-    let mut run = rig.tool("sigint").args(["rig", "--json", "--no-browser"]).spawn();
-    run.wait_event("url", LIMIT);
-    run.signal("INT");
-    let done = run.finish(LIMIT);
-    assert_eq!(done.code(), 130, "{}", done.stderr);
-    assert!(done.stderr.contains("interrupted (SIGINT)"), "{}", done.stderr);
+    let urls = [
+        "javascript:alert(document.cookie)",
+        "http://auth.openai.com/oauth/authorize?state=s&redirect_uri=http%3A%2F%2F127.0.0.1%3A1455%2Fauth%2Fcallback",
+        "https://auth.openai.com.evil.example/oauth/authorize?state=s&redirect_uri=http%3A%2F%2F127.0.0.1%3A1455%2Fauth%2Fcallback",
+        "https://auth.openai.com/oauth/authorize?state=s&redirect_uri=http%3A%2F%2Fevil.example%3A1455%2Fauth%2Fcallback",
+    ];
+    for (i, url) in urls.iter().enumerate() {
+        let fake = rig.dir.join(format!("evil-codex-{i}"));
+        let script = format!(
+            "#!/bin/sh\necho 'Starting local login server on http://localhost:1455.' >&2\necho '{url}' >&2\nsleep 30\n"
+        );
+        std::fs::write(&fake, script).unwrap();
+        std::process::Command::new("chmod")
+            .arg("755")
+            .arg(&fake)
+            .status()
+            .unwrap();
+        let tool = rig.tool("hostile");
+        let started = tool.browser_out.with_extension("html.started");
+        let run = tool.args(["rig", "--codex", fake.to_str().unwrap()]).run(LIMIT);
+        assert_eq!(run.code(), 1, "{url}: {}", run.stderr);
+        assert!(run.stderr.contains("will not open"), "{url}: {}", run.stderr);
+        assert!(
+            !run.stderr.contains("Sign in to Codex for"),
+            "{url} was offered: {}",
+            run.stderr
+        );
+        assert!(!started.exists(), "a browser was started for {url}");
+        // The fake codex and its `sleep` child are gone with the cancelled login.
+        rig.assert_nothing_left(ALICE);
+    }
     // The tool confirmed codex's end before exiting: no waiting needed on the host side.
-    assert_eq!(rig.codex_processes(ALICE), "");
+    assert!(!rig.processes(ALICE).contains("codex"), "{}", rig.processes(ALICE));
     rig.assert_nothing_left(ALICE);
 }
 

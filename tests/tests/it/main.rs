@@ -2,4 +2,5 @@
 //! They share the rig's ports and run one at a time (nextest test group `rig`).
 
 mod failures;
+mod reach;
 mod signin;

@@ -12,7 +12,8 @@ fn signs_in_through_the_browser_and_leaves_nothing_behind() {
     let rig = Rig::get();
     let tool = rig.tool("signin");
     let page = tool.browser_out.clone();
-    let run = tool.args(["rig", "--json"]).run(LIMIT);
+    // -vvv: nothing secret even at the most verbose.
+    let run = tool.args(["rig", "--json", "-vvv"]).run(LIMIT);
     assert_eq!(run.code(), 0, "stderr:\n{}", run.stderr);
 
     // The events a script relies on, in order, none carrying a secret.
@@ -74,7 +75,11 @@ fn signs_in_through_the_browser_and_leaves_nothing_behind() {
 fn stale_callback_is_answered_locally_and_decorated_state_passes() {
     let rig = Rig::get();
     rig.issuer("/__control?decorate_state=1");
-    let mut run = rig.tool("stale").args(["rig", "--json", "--no-browser"]).spawn();
+    let home = "/home/crl-alice/elsewhere";
+    let mut run = rig
+        .tool("stale")
+        .args(["rig", "--json", "--no-browser", "--codex-home", home])
+        .spawn();
     let url = run.wait_event("url", LIMIT);
     let (status, body) = http_get("127.0.0.1:1455", "/auth/callback?code=old&state=from-an-older-attempt");
     assert_eq!(status, 400);
@@ -94,6 +99,10 @@ fn stale_callback_is_answered_locally_and_decorated_state_passes() {
     let done = run.finish(LIMIT);
     assert_eq!(done.code(), 0, "stderr:\n{}", done.stderr);
     assert!(done.stderr.contains("older sign-in attempt"), "{}", done.stderr);
-    assert!(rig.auth_json(ALICE).is_some());
+    // --codex-home put the login where it was asked to, and nowhere else.
+    assert_eq!(done.event("success").unwrap()["auth_file"], format!("{home}/auth.json"));
+    assert!(rig.auth_json(ALICE).is_none());
+    let mode = rig.remote_root(&format!("ls -ln {home}/auth.json | cut -c1-10"));
+    assert_eq!(String::from_utf8_lossy(&mode.stdout).trim(), "-rw-------");
     rig.assert_nothing_left(ALICE);
 }

@@ -1,0 +1,169 @@
+//! Reaching the host as the user's OpenSSH would: agent keys, any login shell, and the
+//! host-key question on a terminal.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use codex_remote_login_tests::{ALICE, BOB, Rig};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// `--codex` naming nothing ends the run right after the shim reports: proof that the
+/// connection, authentication and the exec all worked, without a sign-in's cost.
+const STOP_AFTER_SHIM: [&str; 2] = ["--codex", "/nonexistent/codex"];
+
+/// The ways of naming a host and its user that OpenSSH accepts, and `-i`.
+#[test]
+fn host_forms_and_command_line_options() {
+    let rig = Rig::get();
+    let key = rig.dir.join("id_ed25519");
+    let cases: [(&[&str], &str); 4] = [
+        (&["-l", "crl-bob", "rig"], "crl-bob"),
+        (&["crl-bob@rig"], "crl-bob"),
+        (&["ssh://crl-bob@rig:2222"], "crl-bob"),
+        // The config offers only a key nobody authorized; -i adds the right one.
+        (&["-i", key.to_str().unwrap(), "stranger"], "crl-alice"),
+    ];
+    for (args, user) in cases {
+        let run = rig
+            .tool("forms")
+            .args(args)
+            .args(["--json"])
+            .args(STOP_AFTER_SHIM)
+            .run(LIMIT);
+        assert_eq!(run.code(), 5, "{args:?}: {}", run.stderr);
+        assert_eq!(run.event("connected").unwrap()["user"], user, "{args:?}");
+    }
+    rig.assert_nothing_left(ALICE);
+    rig.assert_nothing_left(BOB);
+}
+
+#[test]
+fn agent_keys_authenticate() {
+    let rig = Rig::get();
+    let run = rig
+        .tool("agent")
+        .args(["agent", "-vv"])
+        .args(STOP_AFTER_SHIM)
+        .run(LIMIT);
+    assert_eq!(run.code(), 5, "{}", run.stderr);
+    assert!(run.stderr.contains("offering agent key rig-client"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("--codex /nonexistent/codex is not an executable file on agent"),
+        "{}",
+        run.stderr
+    );
+    rig.assert_nothing_left(ALICE);
+}
+
+/// Puts crl-bob's login shell back to bash, whatever the test did.
+struct LoginShell;
+
+impl LoginShell {
+    fn set(shell: &str) -> Self {
+        assert!(
+            Command::new("usermod")
+                .args(["-s", shell, BOB])
+                .status()
+                .unwrap()
+                .success()
+        );
+        Self
+    }
+}
+
+impl Drop for LoginShell {
+    fn drop(&mut self) {
+        let _ = Command::new("usermod").args(["-s", "/bin/bash", BOB]).status();
+    }
+}
+
+/// sshd runs the exec request through the user's login shell; the shim must arrive intact
+/// through every one people use.
+#[test]
+fn the_exec_survives_every_login_shell() {
+    let rig = Rig::get();
+    let ash = rig.dir.join("ash");
+    for shell in [
+        "/bin/bash",
+        "/bin/dash",
+        "/usr/bin/zsh",
+        "/usr/bin/fish",
+        "/usr/bin/tcsh",
+        ash.to_str().unwrap(),
+    ] {
+        assert!(
+            std::path::Path::new(shell).exists(),
+            "{shell} is missing: scripts/test installs it"
+        );
+        let _guard = LoginShell::set(shell);
+        let run = rig.tool("shells").args(["bob"]).args(STOP_AFTER_SHIM).run(LIMIT);
+        assert_eq!(run.code(), 5, "login shell {shell}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("is not an executable file on bob"),
+            "login shell {shell}: {}",
+            run.stderr
+        );
+        rig.assert_nothing_left(BOB);
+    }
+}
+
+/// On a terminal, an unknown host key is asked about with its fingerprint, as OpenSSH asks,
+/// and the answer `yes` records it.
+#[test]
+fn unknown_host_is_asked_about_on_a_terminal() {
+    let rig = Rig::get();
+    std::fs::write(rig.known_hosts(), "").unwrap();
+    let host_key = std::fs::read_to_string(rig.dir.join("ssh_host_ed25519_key.pub")).unwrap();
+    let fingerprint = Command::new("ssh-keygen")
+        .args(["-l", "-f"])
+        .arg(rig.dir.join("ssh_host_ed25519_key.pub"))
+        .output()
+        .unwrap();
+    let fingerprint = String::from_utf8(fingerprint.stdout)
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_owned();
+
+    // `script` gives the tool a pseudo-terminal; "yes" is typed ahead into it.
+    let command = format!(
+        "{} -F {} -o StrictHostKeyChecking=ask rig --codex /nonexistent/codex",
+        rig.bin.display(),
+        rig.ssh_config().display()
+    );
+    let mut child = Command::new("script")
+        .args(["-qefc", &command, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"yes\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        screen.contains("The authenticity of host '[198.51.100.2]:2222' can't be established."),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(&format!("ED25519 key fingerprint is {fingerprint}.")),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("is not an executable file on rig"),
+        "the connection went on: {screen}"
+    );
+    let recorded = std::fs::read_to_string(rig.known_hosts()).unwrap();
+    assert!(
+        recorded.ends_with(&format!(
+            "{}\n",
+            host_key.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
+        )),
+        "{recorded}"
+    );
+    rig.assert_nothing_left(ALICE);
+}
