@@ -23,7 +23,7 @@ use tokio::sync::{Mutex, mpsc, watch};
 use tokio::task::JoinSet;
 
 use crate::authorize::AuthorizeUrl;
-use crate::tunnel::Tunnel;
+use crate::tunnel::{Tunnel, TunnelError};
 
 type Body = BoxBody<Bytes, hyper::Error>;
 
@@ -36,13 +36,15 @@ pub enum CallbackEvent {
     Stale,
     /// codex's success page was handed to the browser.
     SuccessServed,
-    /// The tunnel to the target could not be opened.
+    /// The tunnel to the target could not be opened, or broke.
     TunnelFailed(String),
+    /// The host forbids forwarding and has nothing to relay with: the sign-in cannot finish.
+    NoRelay,
 }
 
 pub struct CallbackProxy {
     pub authorize: AuthorizeUrl,
-    pub tunnel: Tunnel,
+    pub tunnel: Arc<Tunnel>,
     pub events: mpsc::UnboundedSender<CallbackEvent>,
 }
 
@@ -169,7 +171,7 @@ async fn forward(proxy: &CallbackProxy, upstream: &Upstream, req: Request<Incomi
         match connect(&proxy.tunnel).await {
             Ok(pair) => *slot = Some(pair),
             Err(why) => {
-                let _ = proxy.events.send(CallbackEvent::TunnelFailed(why));
+                let _ = proxy.events.send(why);
                 return page(StatusCode::BAD_GATEWAY, TUNNEL_PAGE);
             }
         }
@@ -192,14 +194,14 @@ async fn forward(proxy: &CallbackProxy, upstream: &Upstream, req: Request<Incomi
     }
 }
 
-async fn connect(tunnel: &Tunnel) -> Result<(SendRequest<Incoming>, AbortOnDrop), String> {
-    let stream = tunnel
-        .open()
-        .await
-        .map_err(|e| format!("cannot open a tunnel to codex: {e}"))?;
+async fn connect(tunnel: &Tunnel) -> Result<(SendRequest<Incoming>, AbortOnDrop), CallbackEvent> {
+    let stream = tunnel.open().await.map_err(|e| match e {
+        TunnelError::NoRelay => CallbackEvent::NoRelay,
+        e => CallbackEvent::TunnelFailed(format!("cannot open a tunnel to codex: {e}")),
+    })?;
     let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| CallbackEvent::TunnelFailed(e.to_string()))?;
     let driver = tokio::spawn(async move {
         if let Err(e) = conn.await {
             tracing::debug!("tunnel connection ended: {e}");

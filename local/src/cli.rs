@@ -20,6 +20,16 @@ pub struct Cli {
     #[command(flatten)]
     pub ssh: SshArgs,
 
+    /// If a local `codex login` is waiting on port 1455, end it (as codex itself would, with
+    /// GET /cancel) instead of moving this sign-in to port 1457.
+    #[arg(long)]
+    pub cancel_local: bool,
+
+    /// Where the host forbids TCP forwarding, relay with this tool instead of the first one
+    /// found (nc, python3, perl, bash).
+    #[arg(long, value_name = "TOOL", value_parser = ["nc", "python3", "perl", "bash"])]
+    pub relay: Option<String>,
+
     /// Print the sign-in URL instead of opening a browser.
     #[arg(long)]
     pub no_browser: bool,

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use codex_remote_login_shared::ProtocolError;
 
+use crate::ports::Holder;
 use crate::ssh::config::ConfigError;
 use crate::ssh::destination::DestinationError;
 
@@ -52,8 +53,23 @@ pub enum Error {
     },
     #[error("the connection to {host} was lost {during}")]
     ConnectionLost { host: String, during: &'static str },
-    #[error("local port {port} is in use{}", holder.as_ref().map(|h| format!(" by {h}")).unwrap_or_default())]
-    PortBusy { port: u16, holder: Option<String> },
+    #[error("local port {port} is in use{}", by(holder))]
+    PortBusy { port: u16, holder: Option<Holder> },
+    #[error(
+        "local ports 1455 and 1457, the two codex can call back on, are both in use (1455{}, 1457{})",
+        by(first),
+        by(second)
+    )]
+    PortsBusy {
+        first: Option<Holder>,
+        second: Option<Holder>,
+    },
+    #[error("cannot carry the browser's callback to {host}: {source}")]
+    Tunnel {
+        host: String,
+        #[source]
+        source: crate::tunnel::TunnelError,
+    },
     #[error("cannot listen on local port {port}")]
     Listen {
         port: u16,
@@ -142,6 +158,10 @@ pub enum HostKeyError {
     },
 }
 
+fn by(holder: &Option<Holder>) -> String {
+    holder.as_ref().map(|h| format!(" by {h}")).unwrap_or_default()
+}
+
 fn detail(lines: &[String]) -> String {
     lines.last().map(|l| format!(": {l}")).unwrap_or_default()
 }
@@ -154,7 +174,7 @@ impl Error {
                 exit::SSH
             }
             Self::HostKey(_) | Self::Auth { .. } | Self::Ssh { .. } => exit::SSH,
-            Self::PortBusy { .. } | Self::Listen { .. } => exit::PORT_BUSY,
+            Self::PortBusy { .. } | Self::PortsBusy { .. } | Self::Listen { .. } => exit::PORT_BUSY,
             Self::CodexNotFound { .. } | Self::BadCodexPath { .. } => exit::CODEX_MISSING,
             Self::Timeout { .. } => exit::TIMEOUT,
             Self::Interrupted { signal, .. } if *signal == "SIGTERM" => exit::TERMINATED,
@@ -175,6 +195,7 @@ impl Error {
             | Self::CodexNotFound { host, .. }
             | Self::BadCodexPath { host, .. }
             | Self::NoUrl { host, .. }
+            | Self::Tunnel { host, .. }
             | Self::CodexFailed { host, .. }
             | Self::NotSaved { host, .. }
             | Self::Protocol { host, .. }
@@ -211,11 +232,19 @@ impl Error {
             ),
             Self::Ssh { .. } | Self::ConnectionLost { .. } => "run again; nothing was left running on the host".into(),
             Self::PortBusy { port, holder } => match holder {
-                Some(h) if h.contains("codex") => format!(
-                    "a local `codex login` is waiting on port {port}: finish or cancel it (open http://127.0.0.1:{port}/cancel), then run again"
+                Some(h) if h.is_codex() => format!(
+                    "a local `codex login` is waiting on port {port}: finish it, or pass --cancel-local to end it as codex itself would"
                 ),
                 _ => format!("stop the program holding port {port}, then run again"),
             },
+            Self::PortsBusy { first, second } => {
+                if [first, second].iter().any(|h| h.as_ref().is_some_and(Holder::is_codex)) {
+                    "a local `codex login` holds one of them: pass --cancel-local to end it as codex itself would".into()
+                } else {
+                    "stop one of those programs, then run again".into()
+                }
+            }
+            Self::Tunnel { .. } => "install nc (or python3 or perl) on the host, or allow TCP forwarding in its sshd_config".into(),
             Self::Listen { .. } => return None,
             Self::CodexNotFound { searched, .. } => format!(
                 "install it on the host (`npm install -g @openai/codex`), or pass its path with --codex. Searched: {searched}"

@@ -4,9 +4,125 @@
 use std::fs;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 
+use std::fmt;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+use crate::authorize::PORTS;
 use crate::error::Error;
+use crate::terminal;
+use crate::ui::Ui;
+
+/// Who holds a local port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    pub pid: Option<u32>,
+    pub name: String,
+}
+
+impl Holder {
+    /// A local `codex login` waiting for its own callback: codex's own `GET /cancel` ends it.
+    pub fn is_codex(&self) -> bool {
+        self.name == "codex"
+    }
+}
+
+impl fmt::Display for Holder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.pid {
+            Some(pid) => write!(f, "pid {pid} ({})", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+/// The local callback port, settled before anything starts on the host.
+pub struct Settled {
+    pub listeners: Vec<TcpListener>,
+    /// The local 1455 is taken: the host's codex must be steered to 1457.
+    pub steer: bool,
+}
+
+/// Takes codex's first port, or frees it from a waiting local `codex login` (with
+/// `--cancel-local`, or when the user agrees on a terminal), or else takes the second port
+/// and asks for the host's codex to be steered there.
+pub async fn settle(cancel_local: bool, ui: &Ui) -> Result<Settled, Error> {
+    let [first, second] = PORTS;
+    let holder = match bind(first, false) {
+        Ok(listeners) => {
+            return Ok(Settled {
+                listeners,
+                steer: false,
+            });
+        }
+        Err(Error::PortBusy { holder, .. }) => holder,
+        Err(e) => return Err(e),
+    };
+    if let Some(codex) = holder.as_ref().filter(|h| h.is_codex()) {
+        let question = format!("A local `codex login` ({codex}) is waiting on port {first}. Cancel it? [y/N] ");
+        let agreed = cancel_local
+            || (terminal::available()
+                && ui
+                    .suspend(|| terminal::ask(&question))
+                    .is_ok_and(|a| a.trim().eq_ignore_ascii_case("y")));
+        if agreed {
+            cancel_waiting_login(first).await;
+            match bind(first, false) {
+                Ok(listeners) => {
+                    ui.info(&format!(
+                        "Cancelled the local `codex login` that was waiting on port {first}."
+                    ));
+                    return Ok(Settled {
+                        listeners,
+                        steer: false,
+                    });
+                }
+                Err(e) => tracing::info!("port {first} still taken after /cancel: {e}"),
+            }
+        }
+    }
+    match bind(second, false) {
+        Ok(listeners) => {
+            let who = holder
+                .as_ref()
+                .map_or("another program".to_owned(), ToString::to_string);
+            ui.warn(&format!(
+                "local port {first} is in use by {who}; the sign-in will use port {second} instead"
+            ));
+            Ok(Settled { listeners, steer: true })
+        }
+        Err(Error::PortBusy {
+            holder: second_holder, ..
+        }) => Err(Error::PortsBusy {
+            first: holder,
+            second: second_holder,
+        }),
+        Err(e) => Err(e),
+    }
+}
+
+/// What codex itself does to a login waiting on its port: `GET /cancel`. Then waits (bounded)
+/// for the port to be released.
+async fn cancel_waiting_login(port: u16) {
+    let ask = async {
+        let mut stream = tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await?;
+        let request = format!("GET /cancel HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await?;
+        let mut sink = Vec::new();
+        stream.read_to_end(&mut sink).await
+    };
+    if let Err(e) = tokio::time::timeout(Duration::from_secs(2), ask).await.unwrap_or(Ok(0)) {
+        tracing::debug!("GET /cancel on port {port}: {e}");
+    }
+    let released = async {
+        while holder(port).is_some() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(3), released).await;
+}
 
 /// Binds `port` on 127.0.0.1, and on [::1] as well when `localhost` (where IPv6 exists).
 pub fn bind(port: u16, localhost: bool) -> Result<Vec<TcpListener>, Error> {
@@ -35,8 +151,9 @@ fn listen(addr: SocketAddr) -> Result<TcpListener, Error> {
     TcpListener::from_std(std).map_err(|source| Error::Listen { port, source })
 }
 
-/// `pid N (name)` of the process listening on `port`, where /proc tells.
-pub fn holder(port: u16) -> Option<String> {
+/// The process listening on `port` on this machine, where /proc tells; `None` when nothing
+/// listens.
+pub fn holder(port: u16) -> Option<Holder> {
     let inode = ["/proc/net/tcp", "/proc/net/tcp6"]
         .iter()
         .find_map(|f| listening_inode(&fs::read_to_string(f).ok()?, port))?;
@@ -54,10 +171,16 @@ pub fn holder(port: u16) -> Option<String> {
             .any(|fd| fs::read_link(fd.path()).is_ok_and(|l| l.as_os_str() == needle.as_str()))
         {
             let comm = fs::read_to_string(proc_entry.path().join("comm")).unwrap_or_default();
-            return Some(format!("pid {pid} ({})", comm.trim()));
+            return Some(Holder {
+                pid: pid.parse().ok(),
+                name: comm.trim().to_owned(),
+            });
         }
     }
-    Some("another process (its owner is not visible to this user)".into())
+    Some(Holder {
+        pid: None,
+        name: "another process (its owner is not visible to this user)".into(),
+    })
 }
 
 /// The inode of the LISTEN socket on `port` in a /proc/net/tcp table.
@@ -96,7 +219,7 @@ mod tests {
                 holder: Some(h),
             }) => {
                 assert_eq!(p, port);
-                assert!(h.contains(&std::process::id().to_string()), "{h}");
+                assert_eq!(h.pid, Some(std::process::id()), "{h}");
             }
             other => panic!("{:?}", other.map(|_| ())),
         }

@@ -9,7 +9,7 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::{mpsc, watch};
 
 use codex_remote_login_remote::Launch;
-use codex_remote_login_shared::protocol::CodexSource;
+use codex_remote_login_shared::protocol::{CodexSource, RelayTool};
 use codex_remote_login_shared::{Account, ShimEvent, redact};
 
 use crate::authorize::{self, AuthorizeUrl};
@@ -21,7 +21,7 @@ use crate::shim::{Output, Shim};
 use crate::ssh::Connection;
 use crate::ssh::config::{self, StrictHostKeyChecking};
 use crate::ssh::destination::Destination;
-use crate::tunnel::Tunnel;
+use crate::tunnel::{Tunnel, TunnelError};
 use crate::ui::Ui;
 use crate::{browser, ports};
 
@@ -71,7 +71,9 @@ pub async fn sign_in(cli: &Cli, host_arg: &str, ui: Arc<Ui>, interrupts: &mut In
     tokio::pin!(deadline);
 
     // Settle the local port before anything starts on the host: codex asks for 1455 first.
-    let mut listeners = Some(ports::bind(authorize::PORTS[0], false)?);
+    let settled = ports::settle(cli.cancel_local, &ui).await?;
+    let hold_port = settled.steer.then_some(authorize::PORTS[0]);
+    let mut listeners = Some(settled.listeners);
 
     ui.step(&format!("Connecting to {host}"));
     let conn = tokio::select! {
@@ -88,6 +90,7 @@ pub async fn sign_in(cli: &Cli, host_arg: &str, ui: Arc<Ui>, interrupts: &mut In
     let launch = Launch {
         codex: cli.codex.clone(),
         codex_home: cli.codex_home.clone(),
+        hold_port,
     };
     let shim = Shim::start(&conn, &launch).await.map_err(|source| Error::Ssh {
         host: host.clone(),
@@ -99,6 +102,7 @@ pub async fn sign_in(cli: &Cli, host_arg: &str, ui: Arc<Ui>, interrupts: &mut In
         ui: ui.clone(),
         conn: &conn,
         before: None,
+        relays: Vec::new(),
         last_lines: VecDeque::new(),
         exited: None,
         logged_in: false,
@@ -139,6 +143,7 @@ struct Run<'a> {
     ui: Arc<Ui>,
     conn: &'a Connection,
     before: Option<Account>,
+    relays: Vec<RelayTool>,
     last_lines: VecDeque<String>,
     exited: Option<i32>,
     logged_in: bool,
@@ -172,7 +177,7 @@ impl Run<'_> {
                     }
                     self.on_output(out, listeners).await?;
                 }
-                Some(event) = callback_event => self.on_callback(event),
+                Some(event) = callback_event => self.on_callback(event)?,
                 signal = interrupts.recv() => return Err(Error::Interrupted { host: self.host.clone(), signal }),
                 _ = &mut deadline => return Err(Error::Timeout { secs: self.cli.timeout }),
             }
@@ -208,6 +213,7 @@ impl Run<'_> {
                         return Err(Error::BadCodexPath { host, path });
                     }
                     ShimEvent::Before(account) => self.before = account,
+                    ShimEvent::Relays(tools) => self.relays = tools,
                     ShimEvent::Exited { code } => {
                         self.exited = Some(code);
                         if code == 0 {
@@ -266,10 +272,7 @@ impl Run<'_> {
         }
         let (events_tx, events) = mpsc::unbounded_channel();
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let tunnel = Tunnel::DirectTcpip {
-            handle: self.conn.handle.clone(),
-            port: redirect.port,
-        };
+        let tunnel = Arc::new(Tunnel::new(self.conn.handle.clone(), redirect.port, self.relay_tool()));
         let proxy = Arc::new(CallbackProxy {
             authorize: url.clone(),
             tunnel,
@@ -297,7 +300,26 @@ impl Run<'_> {
         Ok(())
     }
 
-    fn on_callback(&mut self, event: CallbackEvent) {
+    /// The relay for a host that forbids forwarding: `--relay` if the host has it, else the
+    /// host's best.
+    fn relay_tool(&self) -> Option<RelayTool> {
+        let wanted = self.cli.relay.as_deref().and_then(RelayTool::parse);
+        match wanted {
+            Some(tool) if self.relays.contains(&tool) => Some(tool),
+            Some(tool) => {
+                let fallback = self.relays.first().copied();
+                self.ui.warn(&format!(
+                    "{} has no {tool}; relaying with {} if needed",
+                    self.host,
+                    fallback.map_or("nothing", RelayTool::as_str)
+                ));
+                fallback
+            }
+            None => self.relays.first().copied(),
+        }
+    }
+
+    fn on_callback(&mut self, event: CallbackEvent) -> Result<(), Error> {
         match event {
             CallbackEvent::Forwarded { status } => {
                 tracing::debug!("callback carried to {}; codex answered {status}", self.host);
@@ -312,7 +334,14 @@ impl Run<'_> {
                 "could not carry the browser's request to {}: {why}",
                 self.host
             )),
+            CallbackEvent::NoRelay => {
+                return Err(Error::Tunnel {
+                    host: self.host.clone(),
+                    source: TunnelError::NoRelay,
+                });
+            }
         }
+        Ok(())
     }
 
     /// The channel closed: judge the outcome.

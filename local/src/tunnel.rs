@@ -1,32 +1,72 @@
 //! How a byte stream reaches the target's loopback, where `codex login` listens.
+//!
+//! First choice is an SSH `direct-tcpip` channel (`ssh -L`'s mechanism). A server that
+//! forbids forwarding (`AllowTcpForwarding no`, `DisableForwarding yes`) refuses that channel
+//! as administratively prohibited; from then on each connection is an exec channel running a
+//! small relay on the host (nc, python3, perl or bash, as the shim found).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use russh::ChannelStream;
 use russh::client::{Handle, Msg};
+use russh::{ChannelOpenFailure, ChannelStream};
+
+use codex_remote_login_remote::{Relay, RelayTool};
 
 use crate::ssh::host_key::HostKeyCheck;
 
-/// A way to open connections to a port on the target's 127.0.0.1.
-#[derive(Clone)]
-pub enum Tunnel {
-    /// An SSH `direct-tcpip` channel per connection (`ssh -L`'s mechanism).
-    DirectTcpip {
-        handle: Arc<Handle<HostKeyCheck>>,
-        port: u16,
-    },
+#[derive(Debug, thiserror::Error)]
+pub enum TunnelError {
+    #[error("the host forbids TCP forwarding and has no relay tool (nc, python3, perl or bash)")]
+    NoRelay,
+    #[error(transparent)]
+    Ssh(#[from] russh::Error),
+}
+
+/// Connections to one port on the host's 127.0.0.1.
+pub struct Tunnel {
+    handle: Arc<Handle<HostKeyCheck>>,
+    port: u16,
+    /// The relay to use where forwarding is refused (the host's best tool, or `--relay`).
+    relay: Option<RelayTool>,
+    /// Set once the server has refused a forwarding channel: later connections relay at once.
+    forwarding_refused: AtomicBool,
 }
 
 impl Tunnel {
-    /// Opens one connection to the target's port.
-    pub async fn open(&self) -> Result<ChannelStream<Msg>, russh::Error> {
-        match self {
-            Self::DirectTcpip { handle, port } => {
-                let channel = handle
-                    .channel_open_direct_tcpip("127.0.0.1", u32::from(*port), "127.0.0.1", 0)
-                    .await?;
-                Ok(channel.into_stream())
+    pub fn new(handle: Arc<Handle<HostKeyCheck>>, port: u16, relay: Option<RelayTool>) -> Self {
+        Self {
+            handle,
+            port,
+            relay,
+            forwarding_refused: AtomicBool::new(false),
+        }
+    }
+
+    /// Opens one connection to the port.
+    pub async fn open(&self) -> Result<ChannelStream<Msg>, TunnelError> {
+        if !self.forwarding_refused.load(Ordering::Relaxed) {
+            match self
+                .handle
+                .channel_open_direct_tcpip("127.0.0.1", u32::from(self.port), "127.0.0.1", 0)
+                .await
+            {
+                Ok(channel) => return Ok(channel.into_stream()),
+                Err(russh::Error::ChannelOpenFailure(ChannelOpenFailure::AdministrativelyProhibited)) => {
+                    self.forwarding_refused.store(true, Ordering::Relaxed);
+                    tracing::info!(
+                        "the host forbids TCP forwarding; relaying through an exec channel with {}",
+                        self.relay.map_or("nothing", RelayTool::as_str)
+                    );
+                }
+                Err(e) => return Err(e.into()),
             }
         }
+        let tool = self.relay.ok_or(TunnelError::NoRelay)?;
+        let channel = self.handle.channel_open_session().await?;
+        channel
+            .exec(true, Relay { tool, port: self.port }.command_line())
+            .await?;
+        Ok(channel.into_stream())
     }
 }

@@ -49,6 +49,41 @@ impl fmt::Display for CodexSource {
     }
 }
 
+/// A program on the host that can join a channel's stdin/stdout to a TCP port on its
+/// loopback, for hosts whose sshd forbids TCP forwarding. In order of preference: `nc` and the
+/// scripting languages end when either side closes; bash's `/dev/tcp` leaves a reader behind
+/// until the other side closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RelayTool {
+    Nc,
+    Python3,
+    Perl,
+    Bash,
+}
+
+impl RelayTool {
+    pub const ALL: [Self; 4] = [Self::Nc, Self::Python3, Self::Perl, Self::Bash];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Nc => "nc",
+            Self::Python3 => "python3",
+            Self::Perl => "perl",
+            Self::Bash => "bash",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+}
+
+impl fmt::Display for RelayTool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One event from the shim.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ShimEvent {
@@ -62,6 +97,8 @@ pub enum ShimEvent {
     BadOverride { path: String },
     /// The login that was on the host before this run, if any.
     Before(Option<Account>),
+    /// The relay tools the host has, best first (empty when it has none).
+    Relays(Vec<RelayTool>),
     /// `codex login` was started with this pid.
     Started { pid: u32 },
     /// `codex login` ended with this exit status (128+N for signal N).
@@ -186,6 +223,7 @@ impl ShimEvent {
                     }
                 }
             }
+            "relays" => Self::Relays(args.split_whitespace().filter_map(RelayTool::parse).collect()),
             "done" => Self::Done,
             _ => {
                 return Err(ProtocolError::Unknown { kind: kind.to_owned() });
@@ -267,6 +305,11 @@ mod tests {
             }
         );
         assert_eq!(parse("crl1 done"), ShimEvent::Done);
+        assert_eq!(
+            parse("crl1 relays nc perl"),
+            ShimEvent::Relays(vec![RelayTool::Nc, RelayTool::Perl])
+        );
+        assert_eq!(parse("crl1 relays"), ShimEvent::Relays(vec![]));
     }
 
     #[test]

@@ -27,7 +27,6 @@ pub struct Rig {
     pub issuer_proxy: String,
     pub browser: PathBuf,
     pub bin: PathBuf,
-    env: HashMap<String, String>,
 }
 
 impl Rig {
@@ -50,7 +49,6 @@ impl Rig {
             issuer_proxy: var("CRL_ISSUER_PROXY"),
             browser: var("CRL_RIG_BROWSER").into(),
             bin: bin.into(),
-            env,
         };
         rig.reset();
         rig
@@ -65,12 +63,11 @@ impl Rig {
         self.issuer("/__control?authorize=ok&decorate_state=0");
         let host_key = std::fs::read_to_string(self.dir.join("ssh_host_ed25519_key.pub")).unwrap();
         let key: Vec<&str> = host_key.split_whitespace().take(2).collect();
-        let port = self.env.get("CRL_RIG_SSH_PORT").unwrap();
-        std::fs::write(
-            self.known_hosts(),
-            format!("[{}]:{port} {}\n", self.host_ip, key.join(" ")),
-        )
-        .unwrap();
+        let lines: String = ["2222", "2223", "2224"]
+            .iter()
+            .map(|port| format!("[{}]:{port} {}\n", self.host_ip, key.join(" ")))
+            .collect();
+        std::fs::write(self.known_hosts(), lines).unwrap();
     }
 
     pub fn ssh_config(&self) -> PathBuf {

@@ -134,14 +134,18 @@ fn denied_approval_ends_with_codex_error() {
 }
 
 #[test]
-fn local_port_busy_starts_nothing_remote() {
+fn both_local_ports_busy_starts_nothing_remote() {
     let rig = Rig::get();
-    let holder = std::net::TcpListener::bind("127.0.0.1:1455").expect("1455 free for the test");
+    let first = std::net::TcpListener::bind("127.0.0.1:1455").expect("1455 free for the test");
+    let second = std::net::TcpListener::bind("127.0.0.1:1457").expect("1457 free for the test");
     let run = rig.tool("busy").args(["rig"]).run(LIMIT);
-    drop(holder);
+    drop((first, second));
     assert_eq!(run.code(), 4, "{}", run.stderr);
+    let pid = std::process::id();
     assert!(
-        run.stderr.contains("local port 1455 is in use by pid"),
+        run.stderr.contains(&format!(
+            "local ports 1455 and 1457, the two codex can call back on, are both in use (1455 by pid {pid}"
+        )),
         "{}",
         run.stderr
     );

@@ -2,5 +2,6 @@
 //! They share the rig's ports and run one at a time (nextest test group `rig`).
 
 mod failures;
+mod fallbacks;
 mod reach;
 mod signin;

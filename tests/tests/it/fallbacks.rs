@@ -1,0 +1,123 @@
+//! Sign-ins where the standard tunnel cannot go: servers that forbid forwarding, and callback
+//! ports taken on either side.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use codex_remote_login_tests::{ALICE, Rig, Running, wait_until};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// A full browser sign-in through `args`; returns the run's stderr and `url` event. The
+/// caller checks that nothing was left behind, once its own holders are gone.
+fn sign_in(rig: &Rig, name: &str, args: &[&str]) -> (String, serde_json::Value) {
+    let tool = rig.tool(name);
+    let page = tool.browser_out.clone();
+    let run = tool.args(args).args(["--json"]).run(LIMIT);
+    assert_eq!(run.code(), 0, "{args:?}: {}", run.stderr);
+    assert!(Running::browser_page(&page).contains("Signed in to Codex"), "{args:?}");
+    let (mode, _) = rig.auth_json(ALICE).expect("auth.json on the host");
+    assert_eq!(mode, "-rw-------");
+    (run.stderr.clone(), run.event("url").unwrap())
+}
+
+/// `AllowTcpForwarding no` and `DisableForwarding yes`: the callback rides an exec channel,
+/// through each relay tool a host may have.
+#[test]
+fn forwarding_forbidden_relays_through_an_exec_channel() {
+    let rig = Rig::get();
+    for tool in ["nc", "python3", "perl", "bash"] {
+        let (stderr, _) = sign_in(&rig, "noforward", &["noforward", "-v", "--relay", tool]);
+        assert!(
+            stderr.contains(&format!("relaying through an exec channel with {tool}")),
+            "{tool}: {stderr}"
+        );
+        rig.reset();
+    }
+    let (stderr, _) = sign_in(&rig, "disabled", &["disabled", "-v"]);
+    assert!(stderr.contains("relaying through an exec channel with nc"), "{stderr}");
+    rig.assert_nothing_left(ALICE);
+}
+
+/// Something else holds the host's 1455: codex falls back to 1457, and so does the tool.
+#[test]
+fn host_port_taken_follows_codex_to_1457() {
+    let rig = Rig::get();
+    let holder = HostHolder::start(&rig);
+    let (_, url) = sign_in(&rig, "host-1457", &["rig"]);
+    assert_eq!(url["callback_port"], 1457);
+    drop(holder);
+    rig.assert_nothing_left(ALICE);
+}
+
+/// A program of the user's holds this machine's 1455: the host's codex is steered to 1457
+/// (by holding the host's 1455 for the duration) and the sign-in goes ahead.
+#[test]
+fn local_port_taken_steers_the_host_to_1457() {
+    let rig = Rig::get();
+    let _holder = std::net::TcpListener::bind("127.0.0.1:1455").expect("1455 free for the test");
+    let (stderr, url) = sign_in(&rig, "steer", &["rig"]);
+    assert_eq!(url["callback_port"], 1457);
+    let pid = std::process::id();
+    assert!(
+        stderr.contains(&format!("local port 1455 is in use by pid {pid}")),
+        "{stderr}"
+    );
+}
+
+/// A real `codex login` waits on this machine's 1455: `--cancel-local` ends it the way codex
+/// itself would, and the sign-in takes the port.
+#[test]
+fn cancel_local_ends_a_waiting_local_codex_login() {
+    let rig = Rig::get();
+    let home = rig.dir.join("local-codex-home");
+    std::fs::create_dir_all(&home).unwrap();
+    let codex = format!("{}/node_modules/.bin/codex", std::env::var("CRL_CODEX_PREFIX").unwrap());
+    let mut local = Command::new(codex)
+        .args(["login"])
+        .env("CODEX_HOME", &home)
+        .env("BROWSER", "true")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until(LIMIT, || {
+        (!rig.callback_listeners(false).is_empty()).then_some(()).ok_or(())
+    })
+    .expect("the local codex login listens on 1455");
+
+    let (stderr, url) = sign_in(&rig, "cancel-local", &["rig", "--cancel-local"]);
+    assert_eq!(url["callback_port"], 1455);
+    assert!(stderr.contains("Cancelled the local `codex login`"), "{stderr}");
+    let status = local.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "the local codex login ended as cancelled");
+    rig.assert_nothing_left(ALICE);
+}
+
+/// The host's 1455, held by a plain HTTP server that answers codex's `GET /cancel` with 404.
+struct HostHolder(Child);
+
+impl HostHolder {
+    fn start(rig: &Rig) -> Self {
+        let server =
+            "import http.server as h; h.HTTPServer(('127.0.0.1', 1455), h.BaseHTTPRequestHandler).serve_forever()";
+        let child = Command::new("ip")
+            .args(["netns", "exec", &rig.ns, "python3", "-c", server])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_until(LIMIT, || {
+            (!rig.callback_listeners(true).is_empty()).then_some(()).ok_or(())
+        })
+        .expect("the holder listens on the host's 1455");
+        Self(child)
+    }
+}
+
+impl Drop for HostHolder {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
