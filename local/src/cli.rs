@@ -1,8 +1,10 @@
-//! Command-line surface: OpenSSH-style connection options plus the sign-in's own.
+//! Command-line surface: OpenSSH-style connection options, the sign-in (the default
+//! command), and the subcommands. Connection and output options are global: they may come
+//! before or after a subcommand's name.
 
 use std::path::PathBuf;
 
-use clap::{ArgAction, Parser};
+use clap::{ArgAction, Args, Parser, Subcommand};
 
 /// Sign the Codex CLI in on a remote machine over SSH, with the browser on this machine.
 ///
@@ -10,15 +12,76 @@ use clap::{ArgAction, Parser};
 /// callback to the remote codex over the SSH connection. The tokens are minted and stored on
 /// HOST and never pass through this machine.
 #[derive(Debug, Parser)]
-#[command(name = "codex-remote-login", version, max_term_width = 100)]
+#[command(
+    name = "codex-remote-login",
+    version,
+    max_term_width = 100,
+    subcommand_precedence_over_arg = true,
+    subcommand_negates_reqs = true
+)]
 pub struct Cli {
-    /// The host to sign in: [user@]host, or ssh://[user@]host[:port]. Names from
-    /// ~/.ssh/config work as with ssh.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// The hosts to sign in: [user@]host, or ssh://[user@]host[:port]. Names from
+    /// ~/.ssh/config work as with ssh. Hosts are signed in one after another.
     #[arg(value_name = "HOST", required = true)]
     pub hosts: Vec<String>,
 
     #[command(flatten)]
-    pub ssh: SshArgs,
+    pub sign_in: SignInArgs,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show where the Codex login stands on each host (concurrently): a table on stdout, or
+    /// JSON Lines with --json. Exits 0 when every host is logged in, 6 when one is not.
+    Status {
+        #[arg(value_name = "HOST", required = true)]
+        hosts: Vec<String>,
+    },
+    /// Copy this machine's auth.json to a host: the documented "copy your auth cache"
+    /// fallback, done atomically with a backup. Signing in on the host is better: two copies
+    /// of one login log each other out when either refreshes.
+    Push {
+        #[arg(value_name = "HOST")]
+        host: String,
+        /// The auth.json to copy (default: $CODEX_HOME/auth.json, else ~/.codex/auth.json).
+        #[arg(long, value_name = "FILE")]
+        from: Option<PathBuf>,
+        /// Replace the host's auth.json even when it was refreshed more recently.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// How the sign-in proves who the user is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// The browser on this machine, its callback carried to the host (the default).
+    Browser,
+    /// An API key, from OPENAI_API_KEY, stdin, or a prompt.
+    ApiKey,
+    /// An access token, from CODEX_ACCESS_TOKEN, stdin, or a prompt.
+    AccessToken,
+}
+
+/// The sign-in's own options.
+#[derive(Debug, Clone, Args)]
+pub struct SignInArgs {
+    /// Sign in with an API key instead of the browser: taken from OPENAI_API_KEY, else from
+    /// stdin when it is not a terminal, else asked for with echo off. It reaches the host's
+    /// codex on the SSH channel's stdin, never in a command line.
+    #[arg(long, conflicts_with = "with_access_token")]
+    pub with_api_key: bool,
+
+    /// Sign in with an access token (CODEX_ACCESS_TOKEN, stdin, or a prompt), as
+    /// --with-api-key.
+    #[arg(long)]
+    pub with_access_token: bool,
 
     /// If a local `codex login` is waiting on port 1455, end it (as codex itself would, with
     /// GET /cancel) instead of moving this sign-in to port 1457.
@@ -38,22 +101,39 @@ pub struct Cli {
     #[arg(long, value_name = "SECS", default_value_t = 600)]
     pub timeout: u64,
 
-    /// Path of codex on the host (default: found on PATH, the login shell's PATH, or
-    /// well-known install directories).
-    #[arg(long, value_name = "PATH")]
-    pub codex: Option<String>,
-
-    /// CODEX_HOME on the host (default: the host's $CODEX_HOME, else ~/.codex).
-    #[arg(long, value_name = "DIR")]
-    pub codex_home: Option<String>,
-
     /// Also accept this issuer host in the authorize URL besides auth.openai.com (for test
     /// issuers; the URL must still be https).
     #[arg(long, value_name = "HOST", hide = true)]
     pub issuer: Option<String>,
+}
+
+impl SignInArgs {
+    pub fn method(&self) -> Method {
+        match (self.with_api_key, self.with_access_token) {
+            (true, _) => Method::ApiKey,
+            (_, true) => Method::AccessToken,
+            _ => Method::Browser,
+        }
+    }
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, Args)]
+pub struct CommonArgs {
+    #[command(flatten)]
+    pub ssh: SshArgs,
+
+    /// Path of codex on the host (default: found on PATH, the login shell's PATH, or
+    /// well-known install directories).
+    #[arg(long, value_name = "PATH", global = true)]
+    pub codex: Option<String>,
+
+    /// CODEX_HOME on the host (default: the host's $CODEX_HOME, else ~/.codex).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub codex_home: Option<String>,
 
     /// Write JSON Lines events on stdout (see the README for their types).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub json: bool,
 
     /// More detail on stderr; repeat for more (-vvv). RUST_LOG overrides.
@@ -66,30 +146,55 @@ pub struct Cli {
 }
 
 /// Connection options, spelled as OpenSSH spells them.
-#[derive(Debug, Clone, Default, clap::Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct SshArgs {
     /// Read this ssh config file instead of ~/.ssh/config.
-    #[arg(short = 'F', value_name = "FILE")]
+    #[arg(short = 'F', value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
 
     /// Identity (private key) file; may be repeated.
-    #[arg(short = 'i', value_name = "FILE")]
+    #[arg(short = 'i', value_name = "FILE", global = true)]
     pub identity: Vec<PathBuf>,
 
     /// Port to connect to on the host.
-    #[arg(short = 'p', value_name = "PORT")]
+    #[arg(short = 'p', value_name = "PORT", global = true)]
     pub port: Option<u16>,
 
     /// User to log in as on the host.
-    #[arg(short = 'l', value_name = "USER")]
+    #[arg(short = 'l', value_name = "USER", global = true)]
     pub login: Option<String>,
 
     /// An ssh option in config-file syntax, e.g. -o StrictHostKeyChecking=accept-new.
-    #[arg(short = 'o', value_name = "KEY=VALUE")]
+    #[arg(short = 'o', value_name = "KEY=VALUE", global = true)]
     pub options: Vec<String>,
 
     /// Accept and record the host key of a host not yet in known_hosts (as
     /// StrictHostKeyChecking=accept-new). A changed key is still refused.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub accept_new: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_options_go_before_or_after_a_subcommand() {
+        for args in [["crl", "-F", "cfg", "status", "h"], ["crl", "status", "-F", "cfg", "h"]] {
+            let cli = Cli::try_parse_from(args).unwrap();
+            assert_eq!(cli.common.ssh.config.as_deref(), Some(std::path::Path::new("cfg")));
+            assert!(matches!(cli.command, Some(Command::Status { ref hosts }) if hosts == &["h"]));
+        }
+    }
+
+    #[test]
+    fn sign_in_is_the_default_command() {
+        let cli = Cli::try_parse_from(["crl", "-p", "2222", "dev", "--no-browser"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.hosts, ["dev"]);
+        assert_eq!(cli.common.ssh.port, Some(2222));
+        assert_eq!(cli.sign_in.method(), Method::Browser);
+        assert!(Cli::try_parse_from(["crl"]).is_err(), "a host is required");
+        assert!(Cli::try_parse_from(["crl", "dev", "--with-api-key", "--with-access-token"]).is_err());
+    }
 }

@@ -15,6 +15,8 @@ pub mod exit {
     pub const SSH: u8 = 3;
     pub const PORT_BUSY: u8 = 4;
     pub const CODEX_MISSING: u8 = 5;
+    /// `status`: a host is not logged in.
+    pub const NOT_LOGGED_IN: u8 = 6;
     pub const TIMEOUT: u8 = 124;
     pub const INTERRUPTED: u8 = 130;
     pub const TERMINATED: u8 = 143;
@@ -26,6 +28,28 @@ pub enum Error {
     Destination(#[from] DestinationError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error("no usable {what}: {why}")]
+    Secret {
+        what: &'static str,
+        var: &'static str,
+        why: String,
+    },
+    #[error(
+        "{host}'s auth.json was refreshed more recently ({host_refreshed}) than the one to push ({local_refreshed})"
+    )]
+    HostFresher {
+        host: String,
+        host_refreshed: String,
+        local_refreshed: String,
+    },
+    #[error("cannot read the auth.json to push ({})", path.display())]
+    LocalAuth {
+        path: PathBuf,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("the push to {host} did not complete ({why}); its auth.json is unchanged")]
+    PushFailed { host: String, why: String },
     #[error("{what} is not supported yet (set for {host})")]
     Unsupported { host: String, what: String },
     #[error("cannot connect to {host} ({addr})")]
@@ -169,7 +193,7 @@ fn detail(lines: &[String]) -> String {
 impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Destination(_) => exit::USAGE,
+            Self::Destination(_) | Self::Secret { .. } => exit::USAGE,
             Self::Config(_) | Self::Unsupported { .. } | Self::Connect { .. } | Self::ConnectTimeout { .. } => {
                 exit::SSH
             }
@@ -196,6 +220,8 @@ impl Error {
             | Self::BadCodexPath { host, .. }
             | Self::NoUrl { host, .. }
             | Self::Tunnel { host, .. }
+            | Self::HostFresher { host, .. }
+            | Self::PushFailed { host, .. }
             | Self::CodexFailed { host, .. }
             | Self::NotSaved { host, .. }
             | Self::Protocol { host, .. }
@@ -217,6 +243,12 @@ impl Error {
         Some(match self {
             Self::Destination(_) => "name the host as [user@]host or ssh://[user@]host[:port]".into(),
             Self::Config(_) => "check the file with `ssh -G HOST`".into(),
+            Self::Secret { var, .. } => format!("set {var}, or pipe it on stdin (e.g. `printenv {var} | codex-remote-login ...`)"),
+            Self::HostFresher { .. } => {
+                "the host's login is newer: sign the host in on its own instead, or pass --force to replace it (a backup is kept)".into()
+            }
+            Self::LocalAuth { .. } => "sign in on this machine first (`codex login`), or name the file with --from".into(),
+            Self::PushFailed { .. } => "run again; the host's previous auth.json was kept".into(),
             Self::Unsupported { .. } => "connect without it for now, or sign in with `ssh -L 1455:127.0.0.1:1455 HOST codex login`".into(),
             Self::Connect { .. } | Self::ConnectTimeout { .. } => "check the host name and port, and that `ssh HOST` connects".into(),
             Self::HostKey(HostKeyError::Changed { host, .. }) => format!(

@@ -7,7 +7,9 @@
 //! | `url` | the sign-in URL is ready (browser opened unless `--no-browser`) | `host`, `url`, `callback_port` |
 //! | `callback` | the browser's callback was carried to the host | `host` |
 //! | `success` | codex saved the login on the host | `host`, `auth_mode`, `email`?, `plan`?, `auth_file`, `replaced`? |
-//! | `error` | the sign-in failed | `host`?, `message`, `hint`?, `exit_code` |
+//! | `status` | `status`: one host's login | `host`, `logged_in`, `auth_mode`?, `email`?, `plan`?, `auth_file`?, `auth_file_mode`?, `store`?, `expires_in_secs`?, `last_refresh`? |
+//! | `pushed` | `push`: the host's auth.json was replaced | `host`, `auth_file`, `backup`? |
+//! | `error` | a host failed | `host`?, `message`, `hint`?, `exit_code` |
 //!
 //! No event ever carries a token, an authorization code or a key.
 
@@ -43,6 +45,28 @@ pub enum Event<'a> {
         auth_file: &'a str,
         #[serde(skip_serializing_if = "Option::is_none")]
         replaced: Option<&'a Account>,
+    },
+    Status {
+        host: &'a str,
+        logged_in: bool,
+        #[serde(flatten, skip_serializing_if = "Option::is_none")]
+        account: Option<&'a Account>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        auth_file: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        auth_file_mode: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        store: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        expires_in_secs: Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        last_refresh: Option<&'a str>,
+    },
+    Pushed {
+        host: &'a str,
+        auth_file: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        backup: Option<&'a str>,
     },
     Error {
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -100,6 +124,40 @@ mod tests {
                     replaced: None,
                 },
                 r#"{"type":"success","host":"dev","auth_mode":"chatgpt","email":"a@b.c","plan":"plus","auth_file":"/h/.codex/auth.json"}"#,
+            ),
+            (
+                Event::Status {
+                    host: "dev",
+                    logged_in: true,
+                    account: Some(&account),
+                    auth_file: Some("/h/.codex/auth.json"),
+                    auth_file_mode: Some("-rw-------"),
+                    store: Some("default"),
+                    expires_in_secs: Some(3600),
+                    last_refresh: Some("2026-11-25T10:00:00Z"),
+                },
+                r#"{"type":"status","host":"dev","logged_in":true,"auth_mode":"chatgpt","email":"a@b.c","plan":"plus","auth_file":"/h/.codex/auth.json","auth_file_mode":"-rw-------","store":"default","expires_in_secs":3600,"last_refresh":"2026-11-25T10:00:00Z"}"#,
+            ),
+            (
+                Event::Status {
+                    host: "bare",
+                    logged_in: false,
+                    account: None,
+                    auth_file: None,
+                    auth_file_mode: None,
+                    store: None,
+                    expires_in_secs: None,
+                    last_refresh: None,
+                },
+                r#"{"type":"status","host":"bare","logged_in":false}"#,
+            ),
+            (
+                Event::Pushed {
+                    host: "dev",
+                    auth_file: "/h/.codex/auth.json",
+                    backup: Some("/h/.codex/auth.json.bak-1"),
+                },
+                r#"{"type":"pushed","host":"dev","auth_file":"/h/.codex/auth.json","backup":"/h/.codex/auth.json.bak-1"}"#,
             ),
             (
                 Event::Error {

@@ -9,9 +9,12 @@ pub mod cli;
 pub mod error;
 pub mod events;
 pub mod ports;
+pub mod push;
+pub mod secret;
 pub mod shim;
 pub mod signin;
 pub mod ssh;
+pub mod status;
 pub mod terminal;
 pub mod tunnel;
 pub mod ui;
@@ -20,13 +23,31 @@ use std::sync::Arc;
 
 pub use error::Error;
 
+/// Runs the command line; returns the exit code of a run that did its job (`status` tells
+/// logged in from not with it).
+pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<u8, Error> {
+    match &cli.command {
+        Some(cli::Command::Status { hosts }) => status::run(hosts, &cli.common, ui).await,
+        Some(cli::Command::Push { host, from, force }) => push::run(host, from.as_deref(), *force, &cli.common, ui)
+            .await
+            .map(|()| 0),
+        None => sign_in_all(&cli, ui).await.map(|()| 0),
+    }
+}
+
 /// Signs in every host given, one after another; the first failure's error is returned
 /// after the others have been tried.
-pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<(), Error> {
+async fn sign_in_all(cli: &cli::Cli, ui: Arc<ui::Ui>) -> Result<(), Error> {
+    let secret = secret::read(cli.sign_in.method())?;
+    let job = signin::SignIn {
+        args: &cli.sign_in,
+        common: &cli.common,
+        secret: secret.as_ref(),
+    };
     let mut interrupts = signin::Interrupts::new().map_err(|source| Error::Listen { port: 0, source })?;
     let mut first_error = None;
     for host in &cli.hosts {
-        if let Err(e) = signin::sign_in(&cli, host, ui.clone(), &mut interrupts).await {
+        if let Err(e) = signin::sign_in(&job, host, ui.clone(), &mut interrupts).await {
             let stop = matches!(e, Error::Interrupted { .. } | Error::Timeout { .. });
             if cli.hosts.len() > 1 {
                 report(&ui, &e);
@@ -37,11 +58,7 @@ pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<(), Error> {
             }
         }
     }
-    match first_error {
-        Some(e) if cli.hosts.len() > 1 => Err(e),
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
+    first_error.map_or(Ok(()), Err)
 }
 
 /// Renders an error for people (stderr) and for `--json` (stdout).

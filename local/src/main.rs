@@ -13,12 +13,12 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let verbosity = match (cli.quiet, cli.verbose) {
+    let verbosity = match (cli.common.quiet, cli.common.verbose) {
         (true, _) => Verbosity::Quiet,
         (false, 0) => Verbosity::Normal,
         _ => Verbosity::Verbose,
     };
-    let level = match cli.verbose {
+    let level = match cli.common.verbose {
         0 => "warn",
         1 => "codex_remote_login=info",
         2 => "codex_remote_login=debug",
@@ -32,7 +32,7 @@ fn main() -> ExitCode {
         .without_time()
         .init();
 
-    let ui = Arc::new(Ui::new(cli.json, verbosity));
+    let ui = Arc::new(Ui::new(cli.common.json, verbosity));
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -41,7 +41,7 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(codex_remote_login::run(cli, ui.clone())) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(error) => {
             codex_remote_login::report(&ui, &error);
             ExitCode::from(error.exit_code())

@@ -92,6 +92,11 @@ impl Shim {
         }
     }
 
+    /// Writes `data` on the shim's stdin.
+    pub async fn send(&self, data: String) -> Result<(), russh::Error> {
+        self.channel.data_bytes(data.into_bytes()).await
+    }
+
     /// Asks the shim to end `codex login` and closes our side of the channel's input: the
     /// shim's watcher kills codex on either.
     pub async fn cancel(&self) {

@@ -8,19 +8,19 @@ use std::time::Duration;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::{mpsc, watch};
 
-use codex_remote_login_remote::Launch;
+use codex_remote_login_remote::{Launch, Mode};
 use codex_remote_login_shared::protocol::{CodexSource, RelayTool};
-use codex_remote_login_shared::{Account, ShimEvent, redact};
+use codex_remote_login_shared::redact::{self, Secret};
+use codex_remote_login_shared::{Account, ShimEvent};
 
 use crate::authorize::{self, AuthorizeUrl};
 use crate::callback::{self, CallbackEvent, CallbackProxy};
-use crate::cli::Cli;
+use crate::cli::{CommonArgs, Method, SignInArgs};
 use crate::error::Error;
 use crate::events::Event;
 use crate::shim::{Output, Shim};
 use crate::ssh::Connection;
-use crate::ssh::config::{self, StrictHostKeyChecking};
-use crate::ssh::destination::Destination;
+use crate::ssh::config;
 use crate::tunnel::{Tunnel, TunnelError};
 use crate::ui::Ui;
 use crate::{browser, ports};
@@ -54,26 +54,30 @@ impl Interrupts {
     }
 }
 
+/// What a sign-in was asked for, shared by every host.
+pub struct SignIn<'a> {
+    pub args: &'a SignInArgs,
+    pub common: &'a CommonArgs,
+    /// The API key or access token of `--with-api-key` / `--with-access-token`.
+    pub secret: Option<&'a Secret>,
+}
+
 /// Signs in one host.
-pub async fn sign_in(cli: &Cli, host_arg: &str, ui: Arc<Ui>, interrupts: &mut Interrupts) -> Result<(), Error> {
-    let dest = Destination::parse(host_arg)?;
-    let config = Arc::new(config::resolve(&dest, &cli.ssh)?);
+pub async fn sign_in(job: &SignIn<'_>, host_arg: &str, ui: Arc<Ui>, interrupts: &mut Interrupts) -> Result<(), Error> {
+    let cli = job.args;
+    let method = cli.method();
+    let config = Arc::new(config::for_host(host_arg, &job.common.ssh, &ui)?);
     let host = config.alias.clone();
-    if let Some(why) = &config.fallback_reason {
-        ui.warn(why);
-    }
-    if config.strict == StrictHostKeyChecking::No {
-        ui.warn(&format!(
-            "StrictHostKeyChecking is off for {host}: unknown host keys are accepted without asking"
-        ));
-    }
     let deadline = tokio::time::sleep(Duration::from_secs(cli.timeout));
     tokio::pin!(deadline);
 
     // Settle the local port before anything starts on the host: codex asks for 1455 first.
-    let settled = ports::settle(cli.cancel_local, &ui).await?;
-    let hold_port = settled.steer.then_some(authorize::PORTS[0]);
-    let mut listeners = Some(settled.listeners);
+    let (mut listeners, hold_port) = if method == Method::Browser {
+        let settled = ports::settle(cli.cancel_local, &ui).await?;
+        (Some(settled.listeners), settled.steer.then_some(authorize::PORTS[0]))
+    } else {
+        (None, None)
+    };
 
     ui.step(&format!("Connecting to {host}"));
     let conn = tokio::select! {
@@ -87,17 +91,31 @@ pub async fn sign_in(cli: &Cli, host_arg: &str, ui: Arc<Ui>, interrupts: &mut In
         port: config.port,
     });
     ui.step(&format!("Starting codex login on {host}"));
-    let launch = Launch {
-        codex: cli.codex.clone(),
-        codex_home: cli.codex_home.clone(),
-        hold_port,
+    let mode = match method {
+        Method::Browser => Mode::Browser { hold_port },
+        Method::ApiKey => Mode::ApiKey,
+        Method::AccessToken => Mode::AccessToken,
     };
-    let shim = Shim::start(&conn, &launch).await.map_err(|source| Error::Ssh {
+    let launch = Launch {
+        codex: job.common.codex.clone(),
+        codex_home: job.common.codex_home.clone(),
+        mode,
+    };
+    let shim = match Shim::start(&conn, &launch).await {
+        // The secret goes on the channel's stdin, where the shim hands it to codex on a pipe.
+        Ok(shim) => match job.secret {
+            Some(secret) => shim.send(format!("{}\n", secret.expose())).await.map(|()| shim),
+            None => Ok(shim),
+        },
+        Err(e) => Err(e),
+    }
+    .map_err(|source| Error::Ssh {
         host: host.clone(),
         source,
     });
     let mut run = Run {
         cli,
+        method,
         host: host.clone(),
         ui: ui.clone(),
         conn: &conn,
@@ -138,7 +156,8 @@ struct Proxy {
 }
 
 struct Run<'a> {
-    cli: &'a Cli,
+    cli: &'a SignInArgs,
+    method: Method,
     host: String,
     ui: Arc<Ui>,
     conn: &'a Connection,
@@ -194,7 +213,15 @@ impl Run<'_> {
             Output::Event(event) => {
                 tracing::debug!("shim: {event:?}");
                 match event {
-                    ShimEvent::Hello { .. } | ShimEvent::Started { .. } => {}
+                    // Events of other modes, and facts this flow does not need.
+                    ShimEvent::Hello { .. }
+                    | ShimEvent::Started { .. }
+                    | ShimEvent::Refreshed(_)
+                    | ShimEvent::Store(_)
+                    | ShimEvent::Expires { .. }
+                    | ShimEvent::Backup { .. }
+                    | ShimEvent::Pushed
+                    | ShimEvent::PushFailed { .. } => {}
                     ShimEvent::Codex { source, path } => {
                         if source != CodexSource::Path {
                             tracing::info!("codex on {host} found via {source}: {path}");
@@ -357,7 +384,7 @@ impl Run<'_> {
                     "while starting codex"
                 },
             }),
-            Some(_) if self.proxy.is_none() => Err(Error::NoUrl { host, last_lines }),
+            Some(_) if self.proxy.is_none() && self.method == Method::Browser => Err(Error::NoUrl { host, last_lines }),
             Some(0) if !self.done => Err(Error::ConnectionLost {
                 host,
                 during: "while checking the login",

@@ -63,6 +63,16 @@ impl Ui {
         self.line(&format!("warning: {message}"));
     }
 
+    pub fn json(&self) -> bool {
+        self.json
+    }
+
+    /// Data for stdout (a table), whatever the verbosity.
+    pub fn data(&self, text: &str) {
+        let mut out = io::stdout().lock();
+        let _ = writeln!(out, "{text}").and_then(|()| out.flush());
+    }
+
     /// One `--json` event on stdout.
     pub fn event(&self, event: &Event<'_>) {
         if !self.json {

@@ -8,22 +8,62 @@
 use base64::Engine as _;
 pub use codex_remote_login_shared::protocol::RelayTool;
 
-/// The shim's source.
-pub const SHIM: &str = include_str!("shim.sh");
+/// The shim's common part: finds codex and reports what the host holds.
+pub const COMMON: &str = include_str!("shim/common.sh");
+const LOGIN: &str = include_str!("shim/login.sh");
+const SECRET: &str = include_str!("shim/secret.sh");
+const STATUS: &str = include_str!("shim/status.sh");
+const PUSH: &str = include_str!("shim/push.sh");
 
 /// The relay's source: one exec per browser connection where forwarding is forbidden.
 pub const RELAY: &str = include_str!("relay.sh");
 
-/// What the local side asks of one launch.
-#[derive(Debug, Clone, Default)]
+/// What the shim does once codex is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `codex login`, with the browser's callback carried to it. `hold_port`: hold this
+    /// port on the host's loopback while codex starts, so that codex falls back to its other
+    /// registered port (the local one is taken).
+    Browser { hold_port: Option<u16> },
+    /// `codex login --with-api-key`, the key sent as the first line on stdin.
+    ApiKey,
+    /// `codex login --with-access-token`, the token sent as the first line on stdin.
+    AccessToken,
+    /// Where the login stands, read-only.
+    Status,
+    /// Replace the host's auth.json with one sent on stdin (after `push SIZE`).
+    Push,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Browser { .. } => "browser",
+            Self::ApiKey => "api-key",
+            Self::AccessToken => "access-token",
+            Self::Status => "status",
+            Self::Push => "push",
+        }
+    }
+
+    fn part(self) -> &'static str {
+        match self {
+            Self::Browser { .. } => LOGIN,
+            Self::ApiKey | Self::AccessToken => SECRET,
+            Self::Status => STATUS,
+            Self::Push => PUSH,
+        }
+    }
+}
+
+/// One run of the shim.
+#[derive(Debug, Clone)]
 pub struct Launch {
     /// `--codex PATH`: the codex to run instead of searching for one.
     pub codex: Option<String>,
     /// `--codex-home DIR`: the remote `CODEX_HOME`.
     pub codex_home: Option<String>,
-    /// Hold this port on the host's loopback while codex starts, so that codex falls back to
-    /// its other registered port (the local one is taken).
-    pub hold_port: Option<u16>,
+    pub mode: Mode,
 }
 
 /// Line the local side writes on the channel's stdin to end `codex login` early. Closing the
@@ -31,17 +71,21 @@ pub struct Launch {
 pub const CANCEL: &str = "cancel\n";
 
 impl Launch {
-    /// The shim with its parameters, as a POSIX sh program.
+    /// The shim with its parameters, as a POSIX sh program: the common part and the mode's.
     pub fn script(&self) -> String {
-        let hold = self.hold_port.map(|p| p.to_string());
-        program(
-            &[
-                ("CRL_CODEX", self.codex.as_deref()),
-                ("CRL_CODEX_HOME", self.codex_home.as_deref()),
-                ("CRL_HOLD_PORT", hold.as_deref()),
-            ],
-            SHIM,
-        )
+        let hold = match self.mode {
+            Mode::Browser { hold_port } => hold_port.map(|p| p.to_string()),
+            _ => None,
+        };
+        let vars = [
+            ("CRL_MODE", Some(self.mode.name())),
+            ("CRL_CODEX", self.codex.as_deref()),
+            ("CRL_CODEX_HOME", self.codex_home.as_deref()),
+            ("CRL_HOLD_PORT", hold.as_deref()),
+        ];
+        let mut script = program(&vars, COMMON);
+        script.push_str(self.mode.part());
+        script
     }
 
     /// The exec request's command line.
@@ -102,7 +146,8 @@ mod tests {
     fn command_line_survives_shells_untouched() {
         let line = Launch {
             codex: Some("/it's here".into()),
-            ..Launch::default()
+            codex_home: None,
+            mode: Mode::Status,
         }
         .command_line();
         let word = line.strip_prefix("sh -c ").unwrap();
@@ -116,17 +161,28 @@ mod tests {
         assert_eq!(sh_quote("a'b"), r"'a'\''b'");
         let script = Launch {
             codex: Some("/x'; rm -rf /".into()),
-            ..Launch::default()
+            codex_home: None,
+            mode: Mode::Push,
         }
         .script();
-        assert!(script.starts_with("CRL_CODEX='/x'\\''; rm -rf /'\n"));
+        assert!(
+            script.starts_with("CRL_MODE='push'\nCRL_CODEX='/x'\\''; rm -rf /'\n"),
+            "{script}"
+        );
     }
 
     /// The shim's and the relay's syntax under every POSIX shell on this machine.
     #[test]
     fn programs_parse_under_posix_shells() {
         for shell in ["sh", "dash", "bash", "busybox"] {
-            for (name, program) in [("shim", SHIM), ("relay", RELAY)] {
+            for (name, program) in [
+                ("common", COMMON),
+                ("login", LOGIN),
+                ("secret", SECRET),
+                ("status", STATUS),
+                ("push", PUSH),
+                ("relay", RELAY),
+            ] {
                 let mut cmd = Command::new(shell);
                 if shell == "busybox" {
                     cmd.arg("sh");

@@ -7,6 +7,7 @@
 pub mod auth_json;
 pub mod protocol;
 pub mod redact;
+pub mod time;
 
 pub use auth_json::AuthJson;
 pub use protocol::{Account, ProtocolError, ShimEvent};

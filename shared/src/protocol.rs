@@ -97,6 +97,18 @@ pub enum ShimEvent {
     BadOverride { path: String },
     /// The login that was on the host before this run, if any.
     Before(Option<Account>),
+    /// `last_refresh` of the host's auth.json (RFC 3339), when it has one.
+    Refreshed(Option<String>),
+    /// The credential store setting in the host's config.toml (`default` when unset).
+    Store(String),
+    /// The access token's expiry and the host's clock, both Unix seconds.
+    Expires { at: Option<u64>, now: u64 },
+    /// The host's auth.json was copied here before being replaced.
+    Backup { path: String },
+    /// A pushed auth.json is in place.
+    Pushed,
+    /// A push did not complete; the host's auth.json is untouched.
+    PushFailed { why: String },
     /// The relay tools the host has, best first (empty when it has none).
     Relays(Vec<RelayTool>),
     /// `codex login` was started with this pid.
@@ -223,6 +235,19 @@ impl ShimEvent {
                     }
                 }
             }
+            "refreshed" => Self::Refreshed(opt(args)),
+            "store" => Self::Store(args.to_owned()),
+            "expires" => {
+                let at = next()?;
+                let at = if at == "-" { None } else { Some(num(at, kind)?) };
+                Self::Expires {
+                    at,
+                    now: num(next()?, kind)?,
+                }
+            }
+            "backup" => Self::Backup { path: args.to_owned() },
+            "pushed" => Self::Pushed,
+            "push-failed" => Self::PushFailed { why: args.to_owned() },
             "relays" => Self::Relays(args.split_whitespace().filter_map(RelayTool::parse).collect()),
             "done" => Self::Done,
             _ => {
@@ -310,6 +335,33 @@ mod tests {
             ShimEvent::Relays(vec![RelayTool::Nc, RelayTool::Perl])
         );
         assert_eq!(parse("crl1 relays"), ShimEvent::Relays(vec![]));
+        assert_eq!(
+            parse("crl1 refreshed 2026-11-25T10:00:00.5Z"),
+            ShimEvent::Refreshed(Some("2026-11-25T10:00:00.5Z".into()))
+        );
+        assert_eq!(parse("crl1 refreshed -"), ShimEvent::Refreshed(None));
+        assert_eq!(parse("crl1 store keyring"), ShimEvent::Store("keyring".into()));
+        assert_eq!(
+            parse("crl1 expires 1800000000 1799999000"),
+            ShimEvent::Expires {
+                at: Some(1_800_000_000),
+                now: 1_799_999_000
+            }
+        );
+        assert_eq!(parse("crl1 expires - 5"), ShimEvent::Expires { at: None, now: 5 });
+        assert_eq!(
+            parse("crl1 backup /h/.codex/auth.json.bak-1"),
+            ShimEvent::Backup {
+                path: "/h/.codex/auth.json.bak-1".into()
+            }
+        );
+        assert_eq!(parse("crl1 pushed"), ShimEvent::Pushed);
+        assert_eq!(
+            parse("crl1 push-failed truncated"),
+            ShimEvent::PushFailed {
+                why: "truncated".into()
+            }
+        );
     }
 
     #[test]

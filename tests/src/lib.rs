@@ -93,7 +93,11 @@ impl Rig {
             .env_remove("SSH_AUTH_SOCK")
             .env_remove("RUST_LOG")
             .stdin(Stdio::null());
-        Tool { cmd, browser_out }
+        Tool {
+            cmd,
+            browser_out,
+            stdin: None,
+        }
     }
 
     /// Runs `script` as root inside the host's namespace.
@@ -173,6 +177,31 @@ impl Rig {
     }
 }
 
+/// Watches every process's command line (on both sides: the rig's host shares this
+/// machine's process table) until `stop` is set; returns the ones that contained `needle`.
+pub fn watch_argv(
+    needle: String,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> thread::JoinHandle<Vec<String>> {
+    thread::spawn(move || {
+        let mut seen = Vec::new();
+        let mut scans = 0u64;
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+                if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) {
+                    let text = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+                    if text.contains(&needle) {
+                        seen.push(text);
+                    }
+                }
+            }
+            scans += 1;
+        }
+        assert!(scans > 1, "the process table was never scanned");
+        seen
+    })
+}
+
 /// Repeats `check` until it returns Ok or `limit` passes; returns the last Err.
 pub fn wait_until<T, E>(limit: Duration, mut check: impl FnMut() -> Result<T, E>) -> Result<T, E> {
     let start = Instant::now();
@@ -203,6 +232,7 @@ pub fn http_get(addr: &str, path: &str) -> (u16, String) {
 pub struct Tool {
     pub cmd: Command,
     pub browser_out: PathBuf,
+    stdin: Option<String>,
 }
 
 /// How a run of the tool ended.
@@ -237,6 +267,18 @@ impl Tool {
         self
     }
 
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        self.cmd.env(name, value);
+        self
+    }
+
+    /// Feeds `text` on the tool's stdin (instead of /dev/null).
+    pub fn stdin(mut self, text: &str) -> Self {
+        self.stdin = Some(text.to_owned());
+        self.cmd.stdin(Stdio::piped());
+        self
+    }
+
     /// Runs to the end (bounded by `limit`, after which the tool is killed and the test fails).
     pub fn run(self, limit: Duration) -> Finished {
         self.spawn().finish(limit)
@@ -249,6 +291,11 @@ impl Tool {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn the tool");
+        if let Some(text) = self.stdin.take() {
+            // Written, then closed: the tool reads its stdin to the end.
+            let mut stdin = child.stdin.take().unwrap();
+            stdin.write_all(text.as_bytes()).unwrap();
+        }
         let (tx, lines) = mpsc::channel();
         let stdout = child.stdout.take().unwrap();
         let reader = thread::spawn(move || {

@@ -85,6 +85,22 @@ pub enum ConfigError {
     BadValue { key: &'static str, value: String },
 }
 
+/// Resolves the configuration for a host argument, warning about what weakens it.
+pub fn for_host(host_arg: &str, args: &SshArgs, ui: &crate::ui::Ui) -> Result<HostConfig, crate::error::Error> {
+    let dest = Destination::parse(host_arg)?;
+    let config = resolve(&dest, args)?;
+    if let Some(why) = &config.fallback_reason {
+        ui.warn(why);
+    }
+    if config.strict == StrictHostKeyChecking::No {
+        ui.warn(&format!(
+            "StrictHostKeyChecking is off for {}: unknown host keys are accepted without asking",
+            config.alias
+        ));
+    }
+    Ok(config)
+}
+
 /// Resolves the configuration for `dest` with the command line's options.
 pub fn resolve(dest: &Destination, args: &SshArgs) -> Result<HostConfig, ConfigError> {
     let home = home_dir();

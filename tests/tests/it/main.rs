@@ -3,5 +3,6 @@
 
 mod failures;
 mod fallbacks;
+mod modes;
 mod reach;
 mod signin;

@@ -1,0 +1,173 @@
+//! `push HOST`: the documented "copy your auth cache" fallback, done right. The host's
+//! auth.json is replaced atomically (written beside it, private, renamed), its old one kept as
+//! a backup, and a fresher one on the host (by `last_refresh`) refused unless `--force`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use codex_remote_login_remote::{Launch, Mode};
+use codex_remote_login_shared::{AuthJson, ShimEvent, time};
+
+use crate::cli::CommonArgs;
+use crate::error::Error;
+use crate::events::Event;
+use crate::shim::{Output, Shim};
+use crate::ssh::{Connection, config};
+use crate::ui::Ui;
+
+pub async fn run(
+    host_arg: &str,
+    from: Option<&Path>,
+    force: bool,
+    common: &CommonArgs,
+    ui: Arc<Ui>,
+) -> Result<(), Error> {
+    let path = from.map_or_else(local_auth_json, Path::to_path_buf);
+    let local_error = |source: Box<dyn std::error::Error + Send + Sync>| Error::LocalAuth {
+        path: path.clone(),
+        source,
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| local_error(e.into()))?;
+    let local = AuthJson::parse(&text).map_err(|e| local_error(e.into()))?;
+
+    let config = Arc::new(config::for_host(host_arg, &common.ssh, &ui)?);
+    let host = config.alias.clone();
+    ui.step(&format!("Connecting to {host}"));
+    let conn = Connection::open(config, ui.clone()).await?;
+    let launch = Launch {
+        codex: common.codex.clone(),
+        codex_home: common.codex_home.clone(),
+        mode: Mode::Push,
+    };
+    let result = push(&conn, &launch, &host, &text, &local, force, &ui).await;
+    conn.close().await;
+    result
+}
+
+async fn push(
+    conn: &Connection,
+    launch: &Launch,
+    host: &str,
+    text: &str,
+    local: &AuthJson,
+    force: bool,
+    ui: &Ui,
+) -> Result<(), Error> {
+    let ssh_err = |source| Error::Ssh {
+        host: host.to_owned(),
+        source,
+    };
+    let mut shim = Shim::start(conn, launch).await.map_err(ssh_err)?;
+    let mut host_refreshed = None;
+    let mut backup = None;
+    let mut pushed = None;
+    let mut sent = false;
+    loop {
+        let out = shim.next().await.map_err(|source| Error::Protocol {
+            host: host.to_owned(),
+            source,
+        })?;
+        match out {
+            Output::Event(ShimEvent::NotFound { searched }) => {
+                return Err(Error::CodexNotFound {
+                    host: host.to_owned(),
+                    searched,
+                });
+            }
+            Output::Event(ShimEvent::BadOverride { path }) => {
+                return Err(Error::BadCodexPath {
+                    host: host.to_owned(),
+                    path,
+                });
+            }
+            Output::Event(ShimEvent::Refreshed(at)) => host_refreshed = at,
+            // The last event of the preflight: decide.
+            Output::Event(ShimEvent::Relays(_)) => {
+                if let Some(refusal) =
+                    fresher_on_host(host, host_refreshed.as_deref(), local.last_refresh.as_deref(), force)
+                {
+                    shim.send("abort\n".into()).await.map_err(ssh_err)?;
+                    return Err(refusal);
+                }
+                ui.warn(&format!(
+                    "{host} and this machine now share one login. Its refresh token rotates: whichever refreshes first \
+                     logs the other out (\"refresh token was already used\"). Prefer signing {host} in on its own: \
+                     codex-remote-login {host}"
+                ));
+                ui.step(&format!("Copying auth.json to {host}"));
+                shim.send(format!("push {}\n{text}", text.len()))
+                    .await
+                    .map_err(ssh_err)?;
+                sent = true;
+            }
+            Output::Event(ShimEvent::Backup { path }) => backup = Some(path),
+            Output::Event(ShimEvent::AuthFile { path, .. }) => pushed = Some(path),
+            Output::Event(ShimEvent::PushFailed { why }) => {
+                return Err(Error::PushFailed {
+                    host: host.to_owned(),
+                    why,
+                });
+            }
+            Output::Event(_) | Output::Stderr(_) => {}
+            Output::Closed { .. } => break,
+        }
+    }
+    let Some(auth_file) = pushed.filter(|_| sent) else {
+        return Err(Error::ConnectionLost {
+            host: host.to_owned(),
+            during: "while copying auth.json",
+        });
+    };
+    ui.finish();
+    ui.info(&format!("Copied auth.json to {host}: {auth_file}"));
+    if let Some(backup) = &backup {
+        ui.info(&format!("  The previous one is kept as {backup}"));
+    }
+    ui.event(&Event::Pushed {
+        host,
+        auth_file: &auth_file,
+        backup: backup.as_deref(),
+    });
+    Ok(())
+}
+
+/// The refusal when the host's copy is fresher than ours and `--force` was not given.
+fn fresher_on_host(host: &str, on_host: Option<&str>, ours: Option<&str>, force: bool) -> Option<Error> {
+    let host_time = on_host.and_then(time::rfc3339_nanos)?;
+    let our_time = ours.and_then(time::rfc3339_nanos).unwrap_or(i128::MIN);
+    (host_time > our_time && !force).then(|| Error::HostFresher {
+        host: host.to_owned(),
+        host_refreshed: on_host.unwrap_or_default().to_owned(),
+        local_refreshed: ours.unwrap_or("never").to_owned(),
+    })
+}
+
+/// `$CODEX_HOME/auth.json`, else `~/.codex/auth.json`, on this machine.
+fn local_auth_json() -> PathBuf {
+    std::env::var_os("CODEX_HOME")
+        .map_or_else(|| config::home_dir().join(".codex"), PathBuf::from)
+        .join("auth.json")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_fresher_host_copy_refuses() {
+        let older = Some("2026-11-25T10:00:00Z");
+        let newer = Some("2026-11-25T10:00:00.5Z");
+        assert!(fresher_on_host("h", newer, older, false).is_some());
+        assert!(fresher_on_host("h", newer, older, true).is_none(), "--force");
+        assert!(fresher_on_host("h", older, newer, false).is_none());
+        assert!(fresher_on_host("h", older, older, false).is_none(), "the same copy");
+        assert!(
+            fresher_on_host("h", None, older, false).is_none(),
+            "nothing on the host"
+        );
+        assert!(
+            fresher_on_host("h", older, None, false).is_some(),
+            "ours was never refreshed"
+        );
+    }
+}

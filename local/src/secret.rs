@@ -1,0 +1,41 @@
+//! Secrets the user hands over for `--with-api-key` / `--with-access-token`: from the
+//! environment, else stdin when it is not a terminal, else a prompt with echo off. Never
+//! from the command line, where `ps` would show them.
+
+use std::io::{IsTerminal, Read};
+
+use codex_remote_login_shared::redact::Secret;
+
+use crate::cli::Method;
+use crate::error::Error;
+use crate::terminal;
+
+/// The secret `method` needs, if any.
+pub fn read(method: Method) -> Result<Option<Secret>, Error> {
+    let (var, what) = match method {
+        Method::Browser => return Ok(None),
+        Method::ApiKey => ("OPENAI_API_KEY", "API key"),
+        Method::AccessToken => ("CODEX_ACCESS_TOKEN", "access token"),
+    };
+    let fail = |why: String| Error::Secret { what, var, why };
+    let value = match std::env::var(var) {
+        Ok(value) if !value.trim().is_empty() => value,
+        _ if !std::io::stdin().is_terminal() => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| fail(format!("cannot read stdin: {e}")))?;
+            text
+        }
+        _ if terminal::available() => terminal::ask_secret(&format!("{what}: ")).map_err(|e| fail(e.to_string()))?,
+        _ => return Err(fail("there is no terminal to ask on".into())),
+    };
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(fail("it is empty".into()));
+    }
+    if value.contains(['\n', '\r']) {
+        return Err(fail("it spans several lines".into()));
+    }
+    Ok(Some(Secret::new(value.to_owned())))
+}

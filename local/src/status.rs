@@ -1,0 +1,266 @@
+//! `status HOST...`: where the Codex login stands on each host, checked concurrently, one
+//! SSH connection and one exec per host, nothing changed anywhere.
+
+use std::sync::Arc;
+
+use tokio::task::JoinSet;
+
+use codex_remote_login_remote::{Launch, Mode};
+use codex_remote_login_shared::{Account, ShimEvent, time};
+
+use crate::cli::CommonArgs;
+use crate::error::{Error, exit};
+use crate::events::Event;
+use crate::shim::{Output, Shim};
+use crate::ssh::{Connection, config};
+use crate::ui::Ui;
+
+/// One host's login, as its shim saw it.
+#[derive(Debug, Default, Clone)]
+pub struct HostStatus {
+    pub host: String,
+    pub logged_in: bool,
+    pub account: Option<Account>,
+    pub auth_file: Option<String>,
+    pub auth_file_mode: Option<String>,
+    pub store: Option<String>,
+    /// Seconds until the access token expires, by the host's clock (negative: expired).
+    pub expires_in: Option<i64>,
+    pub last_refresh: Option<String>,
+    /// Seconds since `last_refresh`, by the host's clock.
+    pub refreshed_ago: Option<i64>,
+}
+
+/// Checks every host; returns the exit code (0: all logged in, 6: some host is not).
+pub async fn run(hosts: &[String], common: &CommonArgs, ui: Arc<Ui>) -> Result<u8, Error> {
+    ui.step(&format!(
+        "Checking {} host{}",
+        hosts.len(),
+        if hosts.len() == 1 { "" } else { "s" }
+    ));
+    let mut checks = JoinSet::new();
+    for (index, host) in hosts.iter().enumerate() {
+        let (host, common, ui) = (host.clone(), common.clone(), ui.clone());
+        checks.spawn(async move { (index, check(&host, &common, ui).await) });
+    }
+    let mut results: Vec<(usize, Result<HostStatus, Error>)> = checks.join_all().await;
+    results.sort_by_key(|(index, _)| *index);
+    ui.finish();
+
+    let mut first_error = None;
+    let mut rows = Vec::new();
+    for (_, result) in results {
+        match result {
+            Ok(status) => rows.push(status),
+            Err(e) => {
+                crate::report(&ui, &e);
+                first_error.get_or_insert(e.exit_code());
+            }
+        }
+    }
+    for row in &rows {
+        ui.event(&Event::Status {
+            host: &row.host,
+            logged_in: row.logged_in,
+            account: row.account.as_ref(),
+            auth_file: row.auth_file.as_deref(),
+            auth_file_mode: row.auth_file_mode.as_deref(),
+            store: row.store.as_deref(),
+            expires_in_secs: row.expires_in,
+            last_refresh: row.last_refresh.as_deref(),
+        });
+    }
+    if !ui.json() {
+        ui.data(&table(&rows));
+    }
+    Ok(first_error.unwrap_or(if rows.iter().all(|r| r.logged_in) {
+        0
+    } else {
+        exit::NOT_LOGGED_IN
+    }))
+}
+
+async fn check(host_arg: &str, common: &CommonArgs, ui: Arc<Ui>) -> Result<HostStatus, Error> {
+    let config = Arc::new(config::for_host(host_arg, &common.ssh, &ui)?);
+    let host = config.alias.clone();
+    let conn = Connection::open(config, ui).await?;
+    let launch = Launch {
+        codex: common.codex.clone(),
+        codex_home: common.codex_home.clone(),
+        mode: Mode::Status,
+    };
+    let result = read(&conn, &launch, &host).await;
+    conn.close().await;
+    result
+}
+
+async fn read(conn: &Connection, launch: &Launch, host: &str) -> Result<HostStatus, Error> {
+    let mut shim = Shim::start(conn, launch).await.map_err(|source| Error::Ssh {
+        host: host.to_owned(),
+        source,
+    })?;
+    let mut status = HostStatus {
+        host: host.to_owned(),
+        ..HostStatus::default()
+    };
+    let mut done = false;
+    loop {
+        let out = shim.next().await.map_err(|source| Error::Protocol {
+            host: host.to_owned(),
+            source,
+        })?;
+        match out {
+            Output::Event(ShimEvent::NotFound { searched }) => {
+                return Err(Error::CodexNotFound {
+                    host: host.to_owned(),
+                    searched,
+                });
+            }
+            Output::Event(ShimEvent::BadOverride { path }) => {
+                return Err(Error::BadCodexPath {
+                    host: host.to_owned(),
+                    path,
+                });
+            }
+            Output::Event(ShimEvent::Status { logged_in }) => status.logged_in = logged_in,
+            Output::Event(ShimEvent::Store(store)) => status.store = Some(store),
+            Output::Event(ShimEvent::AuthFile { mode, path }) => {
+                status.auth_file = Some(path);
+                status.auth_file_mode = Some(mode);
+            }
+            Output::Event(ShimEvent::Account(account)) => status.account = Some(account),
+            Output::Event(ShimEvent::Refreshed(at)) => status.last_refresh = at,
+            Output::Event(ShimEvent::Expires { at, now }) => {
+                let now = i64::try_from(now).unwrap_or(i64::MAX);
+                status.expires_in = at.and_then(|at| i64::try_from(at).ok()).map(|at| at - now);
+                status.refreshed_ago = status
+                    .last_refresh
+                    .as_deref()
+                    .and_then(time::rfc3339_nanos)
+                    .map(|nanos| now - i64::try_from(nanos / 1_000_000_000).unwrap_or(0));
+            }
+            Output::Event(ShimEvent::Done) => done = true,
+            Output::Event(_) | Output::Stderr(_) => {}
+            Output::Closed { .. } if done => return Ok(status),
+            Output::Closed { .. } => {
+                return Err(Error::ConnectionLost {
+                    host: host.to_owned(),
+                    during: "while reading the login status",
+                });
+            }
+        }
+    }
+}
+
+/// The table people read: one line per host.
+pub fn table(rows: &[HostStatus]) -> String {
+    let mut lines = vec![
+        [
+            "HOST",
+            "LOGIN",
+            "ACCOUNT",
+            "PLAN",
+            "TOKEN EXPIRES",
+            "REFRESHED",
+            "STORE",
+            "AUTH.JSON",
+        ]
+        .map(String::from),
+    ];
+    for row in rows {
+        let account = row.account.as_ref();
+        let dash = || "-".to_owned();
+        lines.push([
+            row.host.clone(),
+            if row.logged_in {
+                account.map_or("yes".to_owned(), |a| a.auth_mode.clone())
+            } else {
+                "no".to_owned()
+            },
+            account.and_then(|a| a.email.clone()).unwrap_or_else(dash),
+            account.and_then(|a| a.plan.clone()).unwrap_or_else(dash),
+            row.expires_in.map_or_else(dash, |s| {
+                if s < 0 {
+                    format!("{} ago", span(-s))
+                } else {
+                    format!("in {}", span(s))
+                }
+            }),
+            row.refreshed_ago
+                .map_or_else(dash, |s| format!("{} ago", span(s.max(0)))),
+            row.store.clone().unwrap_or_else(dash),
+            match (&row.auth_file, &row.auth_file_mode) {
+                (Some(path), Some(mode)) => format!("{path} ({mode})"),
+                _ => "(none)".to_owned(),
+            },
+        ]);
+    }
+    let widths: Vec<usize> = (0..8)
+        .map(|c| lines.iter().map(|l| l[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    lines
+        .iter()
+        .map(|l| {
+            let cells: Vec<String> = l.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+            cells.join("  ").trim_end().to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `42s`, `5m`, `3h`, `2d`.
+fn span(secs: i64) -> String {
+    match secs {
+        s if s < 120 => format!("{s}s"),
+        s if s < 7200 => format!("{}m", s / 60),
+        s if s < 172_800 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_aligns_and_says_what_is_missing() {
+        let rows = [
+            HostStatus {
+                host: "dev".into(),
+                logged_in: true,
+                account: Some(Account {
+                    auth_mode: "chatgpt".into(),
+                    email: Some("a@b.c".into()),
+                    plan: Some("plus".into()),
+                }),
+                auth_file: Some("/h/.codex/auth.json".into()),
+                auth_file_mode: Some("-rw-------".into()),
+                store: Some("default".into()),
+                expires_in: Some(3500),
+                last_refresh: Some("2026-11-25T10:00:00Z".into()),
+                refreshed_ago: Some(90),
+            },
+            HostStatus {
+                host: "bare".into(),
+                store: Some("default".into()),
+                ..HostStatus::default()
+            },
+        ];
+        let text = table(&rows);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[0].starts_with("HOST  LOGIN    ACCOUNT  PLAN  TOKEN EXPIRES  REFRESHED  STORE    AUTH.JSON"),
+            "{text}"
+        );
+        assert!(
+            lines[1].starts_with(
+                "dev   chatgpt  a@b.c    plus  in 58m         90s ago    default  /h/.codex/auth.json (-rw-------)"
+            ),
+            "{text}"
+        );
+        assert!(
+            lines[2].starts_with("bare  no       -        -     -              -          default  (none)"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,123 @@
+# codex-remote-login remote shim, common part: finds codex and reports what the host holds,
+# as `crl1 <kind> ...` lines on stdout. One mode's part follows it (login, secret, status,
+# push). POSIX sh: runs under dash, busybox ash and bash. The local side prepends CRL_*
+# variables. stdout is the event stream and nothing else writes to it: codex's own output
+# goes to stderr.
+
+say() { printf 'crl1 %s\n' "$*"; }
+
+# Prints the first executable `codex` in the colon-separated list $1.
+find_in() {
+    old_ifs=$IFS; IFS=:; set -f
+    for dir in $1; do
+        if [ -n "$dir" ] && [ -f "$dir/codex" ] && [ -x "$dir/codex" ]; then
+            IFS=$old_ifs; set +f; printf '%s\n' "$dir/codex"; return 0
+        fi
+    done
+    IFS=$old_ifs; set +f; return 1
+}
+
+# The PATH the user's login shell would have. npm, nvm and ~/.local/bin installs often put
+# codex there only. `-l -c env` works for sh, bash, zsh and fish; csh takes no -l with -c.
+login_path() {
+    shell=${SHELL:-/bin/sh}
+    for flags in "-l -c" "-c"; do
+        # shellcheck disable=SC2086
+        p=$("$shell" $flags env </dev/null 2>/dev/null | sed -n 's/^PATH=//p' | head -n 1)
+        if [ -n "$p" ]; then printf '%s\n' "$p"; return 0; fi
+    done
+    return 1
+}
+
+known_dirs="$HOME/.local/bin:$HOME/.npm-global/bin:$HOME/.volta/bin:$HOME/.bun/bin:$HOME/bin:/usr/local/bin:/opt/homebrew/bin"
+for d in "$HOME"/.nvm/versions/node/*/bin; do [ -d "$d" ] && known_dirs="$known_dirs:$d"; done
+
+# The decoded claims of the JWT in field $1 of auth.json $2 (empty if none).
+claims_of() {
+    payload=$(sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\"[^\".]*\\.\\([^\".]*\\)\\..*/\\1/p" "$2" | head -n 1)
+    [ -n "$payload" ] || return 0
+    pad=$(( (4 - ${#payload} % 4) % 4 ))
+    while [ "$pad" -gt 0 ]; do payload="$payload="; pad=$((pad - 1)); done
+    printf '%s' "$payload" | tr '_-' '/+' | { base64 -d 2>/dev/null || base64 -D 2>/dev/null; }
+}
+
+# The string value of key $1 in JSON text $2, "-" if absent.
+json_str() {
+    v=$(printf '%s' "$2" | sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\"\\([^\"[:space:]]*\\)\".*/\\1/p" | head -n 1)
+    printf '%s\n' "${v:--}"
+}
+
+# Reports event $1 with the auth mode, email and plan of auth.json $2 ("-" where unknown),
+# read from the id_token's claims without printing any token.
+account_of() {
+    claims=$(claims_of id_token "$2")
+    mode=$(json_str auth_mode "$(cat "$2")")
+    if [ "$mode" = - ]; then if [ -n "$claims" ]; then mode=chatgpt; else mode=apikey; fi; fi
+    say "$1" "$mode" "$(json_str email "$claims")" "$(json_str chatgpt_plan_type "$claims")"
+}
+
+say hello 1 $$
+
+if [ -n "${CRL_CODEX_HOME:-}" ]; then
+    case $CRL_CODEX_HOME in "~/"*) CRL_CODEX_HOME="$HOME/${CRL_CODEX_HOME#"~/"}" ;; esac
+    # codex refuses a CODEX_HOME that does not exist; asked for one, make it private.
+    [ -d "$CRL_CODEX_HOME" ] || (umask 077 && mkdir -p "$CRL_CODEX_HOME")
+    CODEX_HOME=$CRL_CODEX_HOME; export CODEX_HOME
+fi
+home=${CODEX_HOME:-$HOME/.codex}
+auth="$home/auth.json"
+
+codex=
+if [ -n "${CRL_CODEX:-}" ]; then
+    case $CRL_CODEX in "~/"*) CRL_CODEX="$HOME/${CRL_CODEX#"~/"}" ;; esac
+    if [ -f "$CRL_CODEX" ] && [ -x "$CRL_CODEX" ]; then
+        codex=$CRL_CODEX; say codex override "$codex"
+    else
+        say bad-override "$CRL_CODEX"; exit 126
+    fi
+elif codex=$(find_in "$PATH"); then
+    say codex path "$codex"
+elif lp=$(login_path) && codex=$(find_in "$lp"); then
+    # codex from npm is `#!/usr/bin/env node`: node lives on the same login PATH.
+    PATH=$lp:$PATH; export PATH
+    say codex login-shell "$codex"
+elif codex=$(find_in "$known_dirs"); then
+    PATH=${codex%/codex}:$PATH; export PATH
+    say codex known-dir "$codex"
+else
+    say not-found "PATH, the login shell's PATH (${SHELL:-/bin/sh} -l), $known_dirs"
+    exit 127
+fi
+
+if [ -f "$auth" ]; then
+    account_of before "$auth"
+    say refreshed "$(json_str last_refresh "$(cat "$auth")")"
+else
+    say before none
+fi
+
+# What could relay the callback if this host's sshd forbids TCP forwarding (see relay.sh).
+relays=
+for tool in nc python3 perl bash; do
+    command -v "$tool" >/dev/null 2>&1 && relays="$relays $tool"
+done
+say relays$relays
+
+# Logins made here are kept in the file, where the user can see and provision them.
+store=cli_auth_credentials_store=file
+
+# After a login: what codex itself says, and the file it wrote.
+report_login() {
+    if "$codex" -c "$store" login status >/dev/null 2>&1; then
+        say status logged-in
+    else
+        say status not-logged-in
+    fi
+    if [ -f "$auth" ]; then
+        say authfile "$(ls -ln "$auth" | cut -c 1-10)" "$auth"
+        account_of account "$auth"
+    else
+        say authfile missing "$auth"
+    fi
+}
+

@@ -1,0 +1,57 @@
+# Mode `browser`: `codex login`, its life tied to this channel; the browser's callback
+# reaches it through the tunnel.
+
+# Steering: hold the host's port $CRL_HOLD_PORT (1455) so that codex falls back to 1457,
+# because the local 1455 is taken. The holder answers codex's `GET /cancel` with a 404 and
+# stays; it ends with this shim.
+holder=
+if [ -n "${CRL_HOLD_PORT:-}" ]; then
+    if command -v python3 >/dev/null 2>&1; then
+        python3 -c '
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_error(404)
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+' "$CRL_HOLD_PORT" </dev/null >/dev/null 2>&1 &
+        holder=$!
+    elif command -v perl >/dev/null 2>&1; then
+        perl -MIO::Socket::INET -e '
+my $l = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $ARGV[0], Listen => 8, ReuseAddr => 1) or exit 1;
+while (my $c = $l->accept) { print $c "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n"; close $c }
+' "$CRL_HOLD_PORT" </dev/null >/dev/null 2>&1 &
+        holder=$!
+    fi
+fi
+
+# The channel's stdin is kept on fd 3: the watcher reads it, and its end (the SSH channel or
+# connection closed, the local tool gone) ends codex. Background jobs get /dev/null as stdin
+# unless redirected explicitly, hence `<&3`.
+exec 3<&0
+# The browser is on the user's machine: codex must not start one here (a host with a desktop
+# would open a useless window, and a second browser could race ours to the callback).
+BROWSER=true "$codex" -c "$store" login </dev/null >&2 &
+pid=$!
+say started $pid
+(
+    while IFS= read -r line; do
+        case $line in cancel) break ;; esac
+    done
+    # Children first (npm's codex is a node wrapper around the native binary), where pkill
+    # exists; then codex itself.
+    pkill -TERM -P "$pid" 2>/dev/null
+    kill -TERM "$pid" 2>/dev/null
+) <&3 3<&- &
+watcher=$!
+exec 3<&-
+wait "$pid"
+code=$?
+# Before any output: a lost channel makes the next write fatal to this shim.
+kill "$watcher" $holder 2>/dev/null
+say exited $code
+
+[ "$code" -eq 0 ] && report_login
+say done
+exit "$code"

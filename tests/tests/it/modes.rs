@@ -1,0 +1,160 @@
+//! The other ways in: API key and access token over the channel's stdin, `status`, `push`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use codex_remote_login_tests::{ALICE, Rig, watch_argv};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// The key is handed to the host's codex on a pipe: no process on either side ever has it in
+/// its command line, and nothing the tool prints contains it.
+#[test]
+fn api_key_travels_on_stdin_never_in_argv() {
+    let rig = Rig::get();
+    let key = "sk-rig-argv-canary-4f1d2c";
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = watch_argv(key.to_owned(), stop.clone());
+    let run = rig
+        .tool("api-key")
+        .env("OPENAI_API_KEY", key)
+        .args(["rig", "--with-api-key", "--json", "-vvv"])
+        .run(LIMIT);
+    stop.store(true, Ordering::Relaxed);
+    let seen = watcher.join().unwrap();
+    assert_eq!(run.code(), 0, "{}", run.stderr);
+    assert!(seen.is_empty(), "the key was in a command line: {seen:?}");
+    assert!(
+        !run.stdout.contains(key) && !run.stderr.contains(key),
+        "the key was printed"
+    );
+    let (mode, auth) = rig.auth_json(ALICE).unwrap();
+    assert_eq!(mode, "-rw-------");
+    assert_eq!(auth["auth_mode"], "apikey");
+    assert_eq!(auth["OPENAI_API_KEY"], key);
+    assert_eq!(run.event("success").unwrap()["auth_mode"], "apikey");
+    rig.assert_nothing_left(ALICE);
+}
+
+/// From stdin when the variable is unset; codex's own verdict on the token is relayed.
+#[test]
+fn access_token_from_stdin_reaches_codex() {
+    let rig = Rig::get();
+    let token = "not-an-agent-identity-token-7c9e";
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = watch_argv(token.to_owned(), stop.clone());
+    let run = rig
+        .tool("token")
+        .stdin(&format!("{token}\n"))
+        .args(["rig", "--with-access-token"])
+        .run(LIMIT);
+    stop.store(true, Ordering::Relaxed);
+    assert!(watcher.join().unwrap().is_empty(), "the token was in a command line");
+    assert_eq!(run.code(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("Error logging in with access token"),
+        "codex saw the token and judged it: {}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains(token));
+    rig.assert_nothing_left(ALICE);
+}
+
+#[test]
+fn missing_secret_is_a_usage_error() {
+    let rig = Rig::get();
+    let run = rig.tool("no-key").stdin("").args(["rig", "--with-api-key"]).run(LIMIT);
+    assert_eq!(run.code(), 2, "{}", run.stderr);
+    assert!(run.stderr.contains("no usable API key: it is empty"), "{}", run.stderr);
+    assert!(run.stderr.contains("OPENAI_API_KEY"), "{}", run.stderr);
+}
+
+/// `status` tells logged in from not, by exit code, table and JSON.
+#[test]
+fn status_tells_logged_in_from_not() {
+    let rig = Rig::get();
+    let before = rig.tool("status").args(["status", "rig"]).run(LIMIT);
+    assert_eq!(before.code(), 6, "{}", before.stderr);
+    let row = before.stdout.lines().nth(1).unwrap();
+    assert!(row.starts_with("rig   no"), "{}", before.stdout);
+
+    let signed = rig.tool("status-signin").args(["rig"]).run(LIMIT);
+    assert_eq!(signed.code(), 0, "{}", signed.stderr);
+    // Connection options after the subcommand's name work as well as before it.
+    let after = rig
+        .tool("status")
+        .args(["status", "--json", "rig", "-p", "2222"])
+        .run(LIMIT);
+    assert_eq!(after.code(), 0, "{}", after.stderr);
+    let status = after.event("status").unwrap();
+    assert_eq!(status["logged_in"], true);
+    assert_eq!(status["email"], "alice@rig.test");
+    assert_eq!(status["auth_file_mode"], "-rw-------");
+    let expires = status["expires_in_secs"].as_i64().unwrap();
+    assert!(
+        (3000..=3600).contains(&expires),
+        "the fake issuer's tokens live an hour: {expires}"
+    );
+    let issued: serde_json::Value = serde_json::from_str(&rig.issuer("/__issued")).unwrap();
+    assert!(!after.stdout.contains(issued["refresh_token"].as_str().unwrap()));
+    rig.assert_nothing_left(ALICE);
+}
+
+/// `push`: atomic, private, the old file kept, a fresher host copy refused without --force.
+#[test]
+fn push_keeps_a_backup_and_refuses_an_older_copy() {
+    let rig = Rig::get();
+    let local = rig.dir.join("push-source.json");
+    let write = |refreshed: &str, refresh: &str| {
+        let text = format!(
+            r#"{{"auth_mode":"chatgpt","OPENAI_API_KEY":null,"tokens":{{"id_token":"a.eyJlbWFpbCI6InB1c2hAcmlnLnRlc3QifQ.c","access_token":"x.e30.y","refresh_token":"{refresh}","account_id":"acct"}},"last_refresh":"{refreshed}"}}"#
+        );
+        std::fs::write(&local, text).unwrap();
+    };
+    write("2026-11-25T10:00:00.5Z", "rt-first");
+    let first = rig
+        .tool("push")
+        .args(["push", "rig", "--from", local.to_str().unwrap(), "--json"])
+        .run(LIMIT);
+    assert_eq!(first.code(), 0, "{}", first.stderr);
+    assert!(first.stderr.contains("logs the other out"), "{}", first.stderr);
+    let (mode, auth) = rig.auth_json(ALICE).unwrap();
+    assert_eq!(
+        (mode.as_str(), &auth["tokens"]["refresh_token"]),
+        ("-rw-------", &serde_json::json!("rt-first"))
+    );
+    assert!(
+        first.event("pushed").unwrap()["backup"].is_null(),
+        "nothing to back up the first time"
+    );
+
+    // Older than the host's copy (which has a longer fraction: byte order would say newer).
+    write("2026-11-25T10:00:00Z", "rt-older");
+    let refused = rig
+        .tool("push")
+        .args(["push", "rig", "--from", local.to_str().unwrap()])
+        .run(LIMIT);
+    assert_eq!(refused.code(), 1, "{}", refused.stderr);
+    assert!(refused.stderr.contains("refreshed more recently"), "{}", refused.stderr);
+    assert_eq!(
+        rig.auth_json(ALICE).unwrap().1["tokens"]["refresh_token"],
+        "rt-first",
+        "untouched"
+    );
+
+    let forced = rig
+        .tool("push")
+        .args(["push", "rig", "--from", local.to_str().unwrap(), "--force", "--json"])
+        .run(LIMIT);
+    assert_eq!(forced.code(), 0, "{}", forced.stderr);
+    assert_eq!(rig.auth_json(ALICE).unwrap().1["tokens"]["refresh_token"], "rt-older");
+    let backup = forced.event("pushed").unwrap()["backup"].as_str().unwrap().to_owned();
+    let kept = rig.remote_root(&format!("ls -ln {backup} | cut -c1-10; cat {backup}"));
+    let kept = String::from_utf8_lossy(&kept.stdout);
+    assert!(kept.starts_with("-rw-------") && kept.contains("rt-first"), "{kept}");
+    // No temporary file is left beside it.
+    let listing = rig.remote_root("ls -a /home/crl-alice/.codex");
+    assert!(!String::from_utf8_lossy(&listing.stdout).contains(".auth.json.crl-"));
+    rig.assert_nothing_left(ALICE);
+}
