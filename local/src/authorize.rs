@@ -42,32 +42,83 @@ pub fn is_candidate(line: &str) -> bool {
         && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
 }
 
+/// An `https` URL on the issuer (auth.openai.com, or `extra_issuer` for tests), printable
+/// ASCII only, without a user name.
+fn issuer_url(line: &str, extra_issuer: Option<&str>) -> Result<Uri, String> {
+    if line.len() > MAX_LEN {
+        return Err(format!("it is longer than {MAX_LEN} bytes"));
+    }
+    if !line.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("it contains spaces, control or non-ASCII characters".into());
+    }
+    let uri: Uri = line.parse().map_err(|_| "it is not a well-formed URL".to_owned())?;
+    if uri.scheme_str() != Some("https") {
+        return Err("it is not an https URL".into());
+    }
+    let authority = uri.authority().ok_or("it names no host")?;
+    if authority.as_str().contains('@') {
+        return Err("it carries a user name before the host".into());
+    }
+    let host = authority.host().to_ascii_lowercase();
+    let issuer_ok = (host == ISSUER && matches!(authority.port_u16(), None | Some(443)))
+        || extra_issuer
+            .is_some_and(|extra| authority.as_str().eq_ignore_ascii_case(extra) || host.eq_ignore_ascii_case(extra));
+    if !issuer_ok {
+        return Err(format!("it points at {} instead of {ISSUER}", authority.as_str()));
+    }
+    Ok(uri)
+}
+
+/// The device-code page codex prints for `--device-auth` (`https://auth.openai.com/codex/device`),
+/// validated like the authorize URL.
+pub fn device_link(line: &str, extra_issuer: Option<&str>) -> Result<String, String> {
+    let line = line.trim();
+    let uri = issuer_url(line, extra_issuer)?;
+    if uri.path() != "/codex/device" || uri.query().is_some() {
+        return Err("it is not the issuer's /codex/device page".into());
+    }
+    Ok(line.to_owned())
+}
+
+/// A one-time device code as codex prints it (`ABCD-1234`), if `line` is one.
+pub fn device_code(line: &str) -> Option<&str> {
+    let code = line.trim();
+    let groups: Vec<&str> = code.split('-').collect();
+    (groups.len() >= 2
+        && code.len() <= 32
+        && groups
+            .iter()
+            .all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())))
+    .then_some(code)
+}
+
+/// `line` without ANSI escape sequences (codex colours its device-code prompt).
+pub fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                // Parameters and intermediates, then one final byte in @..~.
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
 impl AuthorizeUrl {
     /// Validates `line`; `extra_issuer` is a second accepted issuer host (tests).
     pub fn parse(line: &str, extra_issuer: Option<&str>) -> Result<Self, String> {
         let line = line.trim();
-        if line.len() > MAX_LEN {
-            return Err(format!("it is longer than {MAX_LEN} bytes"));
-        }
-        if !line.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err("it contains spaces, control or non-ASCII characters".into());
-        }
-        let uri: Uri = line.parse().map_err(|_| "it is not a well-formed URL".to_owned())?;
-        if uri.scheme_str() != Some("https") {
-            return Err("it is not an https URL".into());
-        }
-        let authority = uri.authority().ok_or("it names no host")?;
-        if authority.as_str().contains('@') {
-            return Err("it carries a user name before the host".into());
-        }
-        let host = authority.host().to_ascii_lowercase();
-        let issuer_ok = (host == ISSUER && matches!(authority.port_u16(), None | Some(443)))
-            || extra_issuer.is_some_and(|extra| {
-                authority.as_str().eq_ignore_ascii_case(extra) || host.eq_ignore_ascii_case(extra)
-            });
-        if !issuer_ok {
-            return Err(format!("it points at {} instead of {ISSUER}", authority.as_str()));
-        }
+        let uri = issuer_url(line, extra_issuer)?;
         if uri.path() != "/oauth/authorize" {
             return Err("its path is not /oauth/authorize".into());
         }
@@ -193,6 +244,25 @@ mod tests {
         assert!(ok.state_matches("St4te.onboarding_entrypoint=life_sciences"));
         assert!(!ok.state_matches("St4te.onboarding_entrypoint=other"));
         assert!(!ok.state_matches("Old"));
+    }
+
+    #[test]
+    fn device_prompt_as_codex_prints_it() {
+        let link = strip_ansi("   \x1b[94mhttps://auth.openai.com/codex/device\x1b[0m");
+        assert_eq!(
+            device_link(&link, None).as_deref(),
+            Ok("https://auth.openai.com/codex/device")
+        );
+        assert!(device_link("https://auth.openai.com.evil.example/codex/device", None).is_err());
+        assert!(device_link("https://auth.openai.com/oauth/authorize", None).is_err());
+        assert!(device_link("http://auth.openai.com/codex/device", None).is_err());
+        assert_eq!(
+            device_code(&strip_ansi("   \x1b[94mABCD-EF12\x1b[0m")),
+            Some("ABCD-EF12")
+        );
+        assert_eq!(device_code("2. Enter this one-time code"), None);
+        assert_eq!(device_code("ABCD"), None);
+        assert_eq!(device_code("-"), None);
     }
 
     #[test]

@@ -63,6 +63,8 @@ pub enum Command {
 pub enum Method {
     /// The browser on this machine, its callback carried to the host (the default).
     Browser,
+    /// A one-time code approved on the issuer's page (`codex login --device-auth`).
+    Device,
     /// An API key, from OPENAI_API_KEY, stdin, or a prompt.
     ApiKey,
     /// An access token, from CODEX_ACCESS_TOKEN, stdin, or a prompt.
@@ -72,6 +74,12 @@ pub enum Method {
 /// The sign-in's own options.
 #[derive(Debug, Clone, Args)]
 pub struct SignInArgs {
+    /// Sign in with a device code instead of the browser callback: the host's codex asks the
+    /// issuer for a one-time code, shown here with its verification page (opened in the
+    /// browser). Needs device codes enabled for the workspace.
+    #[arg(long, conflicts_with_all = ["with_api_key", "with_access_token"])]
+    pub device_auth: bool,
+
     /// Sign in with an API key instead of the browser: taken from OPENAI_API_KEY, else from
     /// stdin when it is not a terminal, else asked for with echo off. It reaches the host's
     /// codex on the SSH channel's stdin, never in a command line.
@@ -109,9 +117,10 @@ pub struct SignInArgs {
 
 impl SignInArgs {
     pub fn method(&self) -> Method {
-        match (self.with_api_key, self.with_access_token) {
-            (true, _) => Method::ApiKey,
-            (_, true) => Method::AccessToken,
+        match (self.device_auth, self.with_api_key, self.with_access_token) {
+            (true, _, _) => Method::Device,
+            (_, true, _) => Method::ApiKey,
+            (_, _, true) => Method::AccessToken,
             _ => Method::Browser,
         }
     }

@@ -285,7 +285,11 @@ impl Error {
             Self::BadUrl { .. } => "the host's codex or its environment is not what it claims; nothing was opened".into(),
             Self::NoUrl { last_lines, .. } | Self::CodexFailed { last_lines, .. } => {
                 let said = last_lines.join(" | ");
-                if said.contains("already in use") {
+                if said.contains("device code login is not enabled") {
+                    "device-code sign-in is not enabled for this workspace: its admin must enable it. The browser sign-in \
+                     (without --device-auth) works over SSH as well"
+                        .into()
+                } else if said.contains("already in use") {
                     "another `codex login` holds the host's ports 1455 and 1457: end it, then run again".into()
                 } else if said.is_empty() {
                     "run `codex login` on the host by hand to see what it says".into()

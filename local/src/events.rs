@@ -5,6 +5,7 @@
 //! | `connected` | SSH connection authenticated | `host`, `user`, `port` |
 //! | `codex_found` | the shim found codex on the host | `host`, `path`, `found_via` |
 //! | `url` | the sign-in URL is ready (browser opened unless `--no-browser`) | `host`, `url`, `callback_port` |
+//! | `device_code` | `--device-auth`: the code to enter and where | `host`, `url`, `code`, `expires_in_secs` |
 //! | `callback` | the browser's callback was carried to the host | `host` |
 //! | `success` | codex saved the login on the host | `host`, `auth_mode`, `email`?, `plan`?, `auth_file`, `replaced`? |
 //! | `status` | `status`: one host's login | `host`, `logged_in`, `auth_mode`?, `email`?, `plan`?, `auth_file`?, `auth_file_mode`?, `store`?, `expires_in_secs`?, `last_refresh`? |
@@ -34,6 +35,12 @@ pub enum Event<'a> {
         host: &'a str,
         url: &'a str,
         callback_port: u16,
+    },
+    DeviceCode {
+        host: &'a str,
+        url: &'a str,
+        code: &'a str,
+        expires_in_secs: u64,
     },
     Callback {
         host: &'a str,
@@ -116,6 +123,24 @@ mod tests {
                 r#"{"type":"url","host":"dev","url":"https://auth.openai.com/oauth/authorize?x=1","callback_port":1455}"#,
             ),
             (Event::Callback { host: "dev" }, r#"{"type":"callback","host":"dev"}"#),
+            (
+                Event::DeviceCode {
+                    host: "dev",
+                    url: "https://auth.openai.com/codex/device",
+                    code: "AB12-CD34",
+                    expires_in_secs: 900,
+                },
+                r#"{"type":"device_code","host":"dev","url":"https://auth.openai.com/codex/device","code":"AB12-CD34","expires_in_secs":900}"#,
+            ),
+            (
+                Event::DeviceCode {
+                    host: "dev",
+                    url: "https://auth.openai.com/codex/device",
+                    code: "AB12-CD34",
+                    expires_in_secs: 900,
+                },
+                r#"{"type":"device_code","host":"dev","url":"https://auth.openai.com/codex/device","code":"AB12-CD34","expires_in_secs":900}"#,
+            ),
             (
                 Event::Success {
                     host: "dev",

@@ -13,7 +13,7 @@ use crate::terminal;
 /// The secret `method` needs, if any.
 pub fn read(method: Method) -> Result<Option<Secret>, Error> {
     let (var, what) = match method {
-        Method::Browser => return Ok(None),
+        Method::Browser | Method::Device => return Ok(None),
         Method::ApiKey => ("OPENAI_API_KEY", "API key"),
         Method::AccessToken => ("CODEX_ACCESS_TOKEN", "access token"),
     };

@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::{mpsc, watch};
@@ -29,6 +29,8 @@ use crate::{browser, ports};
 const SUCCESS_GRACE: Duration = Duration::from_secs(3);
 /// How long a cancelled remote login may take to confirm that codex is gone.
 const CANCEL_GRACE: Duration = Duration::from_secs(3);
+/// How long codex's device codes live.
+const DEVICE_EXPIRY: Duration = Duration::from_secs(15 * 60);
 /// codex's last lines kept for error messages.
 const KEEP_LINES: usize = 5;
 
@@ -93,6 +95,7 @@ pub async fn sign_in(job: &SignIn<'_>, host_arg: &str, ui: Arc<Ui>, interrupts: 
     ui.step(&format!("Starting codex login on {host}"));
     let mode = match method {
         Method::Browser => Mode::Browser { hold_port },
+        Method::Device => Mode::Device,
         Method::ApiKey => Mode::ApiKey,
         Method::AccessToken => Mode::AccessToken,
     };
@@ -129,6 +132,7 @@ pub async fn sign_in(job: &SignIn<'_>, host_arg: &str, ui: Arc<Ui>, interrupts: 
         done: false,
         proxy: None,
         success_served: false,
+        device: Device::default(),
     };
     let result = match shim {
         Ok(mut shim) => {
@@ -155,6 +159,14 @@ struct Proxy {
     task: tokio::task::JoinHandle<()>,
 }
 
+/// What codex has printed of a device-code sign-in so far.
+#[derive(Default)]
+struct Device {
+    link: Option<String>,
+    code: Option<String>,
+    shown_at: Option<Instant>,
+}
+
 struct Run<'a> {
     cli: &'a SignInArgs,
     method: Method,
@@ -171,6 +183,7 @@ struct Run<'a> {
     done: bool,
     proxy: Option<Proxy>,
     success_served: bool,
+    device: Device,
 }
 
 impl Run<'_> {
@@ -181,6 +194,7 @@ impl Run<'_> {
         interrupts: &mut Interrupts,
         mut deadline: std::pin::Pin<&mut tokio::time::Sleep>,
     ) -> Result<(), Error> {
+        let mut ticker = tokio::time::interval(Duration::from_secs(1));
         loop {
             let callback_event = async {
                 match self.proxy.as_mut() {
@@ -197,6 +211,7 @@ impl Run<'_> {
                     self.on_output(out, listeners).await?;
                 }
                 Some(event) = callback_event => self.on_callback(event)?,
+                _ = ticker.tick(), if self.device.shown_at.is_some() && self.exited.is_none() => self.device_countdown(),
                 signal = interrupts.recv() => return Err(Error::Interrupted { host: self.host.clone(), signal }),
                 _ = &mut deadline => return Err(Error::Timeout { secs: self.cli.timeout }),
             }
@@ -262,23 +277,88 @@ impl Run<'_> {
             Output::Stderr(line) => {
                 let shown = redact::printable(line.trim_end());
                 tracing::debug!("codex on {host}: {shown}");
-                if self.proxy.is_none() && authorize::is_candidate(&line) {
+                if self.method == Method::Device {
+                    self.on_device_line(&line).await?;
+                } else if self.proxy.is_none() && authorize::is_candidate(&line) {
                     let url =
                         AuthorizeUrl::parse(&line, self.cli.issuer.as_deref()).map_err(|reason| Error::BadUrl {
                             reason,
                             shown: redact::url(line.trim()),
                         })?;
                     self.start_proxy(url, listeners).await?;
-                } else if !shown.is_empty() {
-                    if self.last_lines.len() == KEEP_LINES {
-                        self.last_lines.pop_front();
-                    }
-                    self.last_lines.push_back(shown);
+                } else {
+                    self.remember(shown);
                 }
             }
             Output::Closed { .. } => {}
         }
         Ok(())
+    }
+
+    /// `--device-auth`: codex prints the verification page and the one-time code; once both
+    /// are in, they are shown (and the page opened), or refused like a bad authorize URL.
+    async fn on_device_line(&mut self, line: &str) -> Result<(), Error> {
+        let clean = authorize::strip_ansi(line);
+        if self.device.link.is_none() && authorize::is_candidate(&clean) {
+            let link = authorize::device_link(&clean, self.cli.issuer.as_deref()).map_err(|reason| Error::BadUrl {
+                reason,
+                shown: redact::url(clean.trim()),
+            })?;
+            self.device.link = Some(link);
+        } else if let Some(code) = authorize::device_code(&clean).filter(|_| self.device.code.is_none()) {
+            self.device.code = Some(code.to_owned());
+        } else {
+            self.remember(redact::printable(clean.trim()));
+        }
+        let (Some(link), Some(code)) = (&self.device.link, &self.device.code) else {
+            return Ok(());
+        };
+        if self.device.shown_at.is_some() {
+            return Ok(());
+        }
+        self.device.shown_at = Some(Instant::now());
+        let host = &self.host;
+        self.ui.always(&format!(
+            "To sign in to Codex on {host}, open\n\n  {link}\n\nand enter the one-time code\n\n  {code}\n\n(it expires in 15 minutes; only enter it if you started this sign-in)\n"
+        ));
+        if !self.cli.no_browser
+            && let Err(why) = browser::open(link).await
+        {
+            self.ui.warn(&format!(
+                "could not open a browser ({why}); open the page above yourself"
+            ));
+        }
+        self.ui.event(&Event::DeviceCode {
+            host,
+            url: link,
+            code,
+            expires_in_secs: DEVICE_EXPIRY.as_secs(),
+        });
+        self.ui.step(&format!("Waiting for code {code} to be approved"));
+        Ok(())
+    }
+
+    /// The spinner's line while a device code waits for approval.
+    fn device_countdown(&self) {
+        let (Some(code), Some(shown)) = (&self.device.code, self.device.shown_at) else {
+            return;
+        };
+        let left = DEVICE_EXPIRY.saturating_sub(shown.elapsed()).as_secs();
+        self.ui.tick(&format!(
+            "Waiting for code {code} to be approved ({}:{:02} left)",
+            left / 60,
+            left % 60
+        ));
+    }
+
+    fn remember(&mut self, shown: String) {
+        if shown.is_empty() {
+            return;
+        }
+        if self.last_lines.len() == KEEP_LINES {
+            self.last_lines.pop_front();
+        }
+        self.last_lines.push_back(shown);
     }
 
     /// Listens on the port the remote codex chose, starts the proxy, then shows the URL.

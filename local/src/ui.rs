@@ -47,6 +47,14 @@ impl Ui {
         }
     }
 
+    /// A fleeting update of the current step (a countdown): the spinner only, since plain
+    /// lines would repeat it every second.
+    pub fn tick(&self, message: &str) {
+        if let Some(bar) = &self.spinner {
+            bar.set_message(message.to_owned());
+        }
+    }
+
     /// Something the user must see, even with `-q` (the sign-in URL).
     pub fn always(&self, message: &str) {
         self.line(message);

@@ -25,6 +25,8 @@ pub enum Mode {
     /// port on the host's loopback while codex starts, so that codex falls back to its other
     /// registered port (the local one is taken).
     Browser { hold_port: Option<u16> },
+    /// `codex login --device-auth`: a one-time code to approve on the issuer's page.
+    Device,
     /// `codex login --with-api-key`, the key sent as the first line on stdin.
     ApiKey,
     /// `codex login --with-access-token`, the token sent as the first line on stdin.
@@ -39,6 +41,7 @@ impl Mode {
     fn name(self) -> &'static str {
         match self {
             Self::Browser { .. } => "browser",
+            Self::Device => "device",
             Self::ApiKey => "api-key",
             Self::AccessToken => "access-token",
             Self::Status => "status",
@@ -48,7 +51,7 @@ impl Mode {
 
     fn part(self) -> &'static str {
         match self {
-            Self::Browser { .. } => LOGIN,
+            Self::Browser { .. } | Self::Device => LOGIN,
             Self::ApiKey | Self::AccessToken => SECRET,
             Self::Status => STATUS,
             Self::Push => PUSH,
@@ -82,6 +85,7 @@ impl Launch {
             ("CRL_CODEX", self.codex.as_deref()),
             ("CRL_CODEX_HOME", self.codex_home.as_deref()),
             ("CRL_HOLD_PORT", hold.as_deref()),
+            ("CRL_LOGIN_FLAG", (self.mode == Mode::Device).then_some("--device-auth")),
         ];
         let mut script = program(&vars, COMMON);
         script.push_str(self.mode.part());

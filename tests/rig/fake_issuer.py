@@ -4,10 +4,13 @@
 An HTTP proxy on one port. `CONNECT auth.openai.com:443` is answered and the connection is
 turned into TLS with a certificate from the rig's test CA; requests on it are served as the
 issuer: /oauth/authorize (302 back to the redirect_uri with code and state), /oauth/token
-(authorization_code with PKCE checked; token-exchange), /oauth/revoke.
+(authorization_code with PKCE checked; token-exchange), /oauth/revoke, and the device-code
+flow: /api/accounts/deviceauth/usercode, /api/accounts/deviceauth/token (403 while pending),
+and /codex/device, the page where a person would type the code: visiting it approves the
+newest pending code.
 
 Plain requests to the proxy itself steer and inspect it (tests run one at a time):
-  GET /__control?authorize=deny|ok&decorate_state=1|0   next behaviour
+  GET /__control?authorize=deny|ok&decorate_state=1|0&device=ok|disabled   next behaviour
   GET /__issued                                           the last tokens minted (JSON)
   GET /__log                                              paths requested (no query strings)
 
@@ -19,8 +22,9 @@ from urllib.parse import urlsplit, parse_qs, urlencode
 
 PORT, CERT, KEY, STATE_DIR = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 LOCK = threading.Lock()
-CONTROL = {"authorize": "ok", "decorate_state": "0"}
+CONTROL = {"authorize": "ok", "decorate_state": "0", "device": "ok"}
 CODES = {}
+DEVICE = {}  # device_auth_id -> {"user_code", "approved", "verifier"}
 LOG = []
 ISSUED = {}
 
@@ -73,6 +77,13 @@ class Issuer(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         with LOCK:
             LOG.append(f"GET {url.path}")
+        if url.path == "/codex/device":
+            with LOCK:
+                pending = [d for d in DEVICE.values() if not d["approved"]]
+                if pending:
+                    pending[-1]["approved"] = True
+            page = b"<html><body><h1>Device approved</h1></body></html>" if pending else b"<html><body>No code</body></html>"
+            return self.reply(200, page, [("Content-Type", "text/html")])
         if url.path != "/oauth/authorize":
             return self.reply(404, b"not found")
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
@@ -93,7 +104,12 @@ class Issuer(BaseHTTPRequestHandler):
     def do_POST(self):
         url = urlsplit(self.path)
         length = int(self.headers.get("Content-Length", "0"))
-        form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+        body = self.rfile.read(length).decode()
+        if url.path.startswith("/api/accounts/deviceauth/"):
+            with LOCK:
+                LOG.append(f"POST {url.path}")
+            return self.device(url.path, json.loads(body or "{}"))
+        form = {k: v[0] for k, v in parse_qs(body).items()}
         with LOCK:
             LOG.append(f"POST {url.path} {form.get('grant_type', '')}")
         if url.path == "/oauth/revoke":
@@ -116,6 +132,31 @@ class Issuer(BaseHTTPRequestHandler):
         if grant == "refresh_token":
             return self.json(200, mint("refresh"))
         return self.json(400, {"error": "unsupported_grant_type"})
+
+    def device(self, path, body):
+        if path.endswith("/usercode"):
+            if CONTROL["device"] == "disabled":
+                return self.reply(404, b"not found")
+            device_id = "dev-" + secrets.token_hex(8)
+            code = "-".join(secrets.token_hex(2).upper() for _ in range(2))
+            with LOCK:
+                DEVICE[device_id] = {"user_code": code, "approved": False}
+            # codex wants the interval as a string.
+            return self.json(200, {"device_auth_id": device_id, "user_code": code, "interval": "1"})
+        if path.endswith("/token"):
+            with LOCK:
+                entry = DEVICE.get(body.get("device_auth_id"))
+            if entry is None or entry["user_code"] != body.get("user_code"):
+                return self.json(400, {"error": "unknown device code"})
+            if not entry["approved"]:
+                return self.json(403, {"error": "authorization_pending"})
+            verifier = secrets.token_urlsafe(32)
+            challenge = b64url(hashlib.sha256(verifier.encode()).digest())
+            code = "code-" + secrets.token_hex(12)
+            with LOCK:
+                CODES[code] = (challenge, "https://auth.openai.com/deviceauth/callback", "device")
+            return self.json(200, {"authorization_code": code, "code_challenge": challenge, "code_verifier": verifier})
+        return self.reply(404, b"not found")
 
 
 class Proxy(socketserver.StreamRequestHandler):

@@ -1,5 +1,7 @@
-# Mode `browser`: `codex login`, its life tied to this channel; the browser's callback
-# reaches it through the tunnel.
+# Modes `browser` and `device`: `codex login` (with $CRL_LOGIN_FLAG, `--device-auth` for the
+# device code), its life tied to this channel. In browser mode the browser's callback reaches
+# it through the tunnel; codex prints the device code on stdout, which goes to stderr here
+# like the rest of its output.
 
 # Steering: hold the host's port $CRL_HOLD_PORT (1455) so that codex falls back to 1457,
 # because the local 1455 is taken. The holder answers codex's `GET /cancel` with a 404 and
@@ -32,7 +34,8 @@ fi
 exec 3<&0
 # The browser is on the user's machine: codex must not start one here (a host with a desktop
 # would open a useless window, and a second browser could race ours to the callback).
-BROWSER=true "$codex" -c "$store" login </dev/null >&2 &
+# shellcheck disable=SC2086
+BROWSER=true "$codex" -c "$store" login ${CRL_LOGIN_FLAG:-} </dev/null >&2 &
 pid=$!
 say started $pid
 (

@@ -158,3 +158,46 @@ fn push_keeps_a_backup_and_refuses_an_older_copy() {
     assert!(!String::from_utf8_lossy(&listing.stdout).contains(".auth.json.crl-"));
     rig.assert_nothing_left(ALICE);
 }
+
+/// `--device-auth`: the host's codex gets a one-time code; the tool shows it with the
+/// issuer's page and opens that page, where (in the fake issuer) visiting approves it.
+#[test]
+fn device_code_sign_in() {
+    let rig = Rig::get();
+    let tool = rig.tool("device");
+    let page = tool.browser_out.clone();
+    let run = tool.args(["rig", "--device-auth", "--json"]).run(LIMIT);
+    assert_eq!(run.code(), 0, "{}", run.stderr);
+    let device = run.event("device_code").unwrap();
+    assert_eq!(device["url"], "https://auth.openai.com/codex/device");
+    let code = device["code"].as_str().unwrap();
+    assert!(
+        run.stderr.contains(&format!("\n  {code}\n")),
+        "the code stands on a line of its own: {}",
+        run.stderr
+    );
+    assert!(codex_remote_login_tests::Running::browser_page(&page).contains("Device approved"));
+    assert_eq!(run.event("success").unwrap()["email"], "alice@rig.test");
+    let (mode, auth) = rig.auth_json(ALICE).unwrap();
+    assert_eq!(mode, "-rw-------");
+    let issued: serde_json::Value = serde_json::from_str(&rig.issuer("/__issued")).unwrap();
+    assert_eq!(auth["tokens"]["refresh_token"], issued["refresh_token"]);
+    rig.assert_nothing_left(ALICE);
+}
+
+#[test]
+fn device_codes_disabled_says_who_can_enable_them() {
+    let rig = Rig::get();
+    rig.issuer("/__control?device=disabled");
+    let run = rig.tool("device-off").args(["rig", "--device-auth"]).run(LIMIT);
+    rig.issuer("/__control?device=ok");
+    assert_eq!(run.code(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("device code login is not enabled"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("its admin must enable it"), "{}", run.stderr);
+    assert!(run.stderr.contains("without --device-auth"), "{}", run.stderr);
+    rig.assert_nothing_left(ALICE);
+}
