@@ -108,11 +108,16 @@ pub enum Error {
     BadUrl { reason: String, shown: String },
     #[error("the remote codex on {host} ended without printing a sign-in URL")]
     NoUrl { host: String, last_lines: Vec<String> },
-    #[error("codex login on {host} failed (exit status {code}){}", detail(last_lines))]
+    #[error(
+        "codex login on {host} failed (exit status {code}){}{}",
+        detail(last_lines),
+        log_tail(log)
+    )]
     CodexFailed {
         host: String,
         code: i32,
         last_lines: Vec<String>,
+        log: Option<CodexLog>,
     },
     #[error("codex on {host} reported success, but {problem}")]
     NotSaved { host: String, problem: String },
@@ -180,6 +185,22 @@ pub enum HostKeyError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// The tail of codex's own log on the host (`$CODEX_HOME/log/codex-login.log`), redacted.
+#[derive(Debug, Clone)]
+pub struct CodexLog {
+    pub path: String,
+    pub lines: Vec<String>,
+}
+
+fn log_tail(log: &Option<CodexLog>) -> String {
+    let Some(log) = log else { return String::new() };
+    let mut text = format!("\n  the last lines of {}:", log.path);
+    for line in &log.lines {
+        text.push_str(&format!("\n    {line}"));
+    }
+    text
 }
 
 fn by(holder: &Option<Holder>) -> String {
@@ -285,12 +306,20 @@ impl Error {
             Self::BadUrl { .. } => "the host's codex or its environment is not what it claims; nothing was opened".into(),
             Self::NoUrl { last_lines, .. } | Self::CodexFailed { last_lines, .. } => {
                 let said = last_lines.join(" | ");
+                let log = match self {
+                    Self::CodexFailed { log: Some(log), host, .. } => Some(format!("codex's full log is {} on {host}", log.path)),
+                    _ => None,
+                };
                 if said.contains("device code login is not enabled") {
                     "device-code sign-in is not enabled for this workspace: its admin must enable it. The browser sign-in \
                      (without --device-auth) works over SSH as well"
                         .into()
                 } else if said.contains("already in use") {
                     "another `codex login` holds the host's ports 1455 and 1457: end it, then run again".into()
+                } else if said.contains("denied") {
+                    "the sign-in was declined in the browser; run again and approve it".into()
+                } else if let Some(log) = log {
+                    log
                 } else if said.is_empty() {
                     "run `codex login` on the host by hand to see what it says".into()
                 } else {

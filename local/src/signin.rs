@@ -16,7 +16,7 @@ use codex_remote_login_shared::{Account, ShimEvent};
 use crate::authorize::{self, AuthorizeUrl};
 use crate::callback::{self, CallbackEvent, CallbackProxy};
 use crate::cli::{CommonArgs, Method, SignInArgs};
-use crate::error::Error;
+use crate::error::{CodexLog, Error};
 use crate::events::Event;
 use crate::shim::{Output, Shim};
 use crate::ssh::Connection;
@@ -133,6 +133,7 @@ pub async fn sign_in(job: &SignIn<'_>, host_arg: &str, ui: Arc<Ui>, interrupts: 
         proxy: None,
         success_served: false,
         device: Device::default(),
+        log: None,
     };
     let result = match shim {
         Ok(mut shim) => {
@@ -184,6 +185,7 @@ struct Run<'a> {
     proxy: Option<Proxy>,
     success_served: bool,
     device: Device,
+    log: Option<CodexLog>,
 }
 
 impl Run<'_> {
@@ -237,6 +239,17 @@ impl Run<'_> {
                     | ShimEvent::Backup { .. }
                     | ShimEvent::Pushed
                     | ShimEvent::PushFailed { .. } => {}
+                    ShimEvent::Log { path } => {
+                        self.log = Some(CodexLog {
+                            path,
+                            lines: Vec::new(),
+                        })
+                    }
+                    ShimEvent::LogLine(line) => {
+                        if let Some(log) = &mut self.log {
+                            log.lines.push(redact::log_line(&line));
+                        }
+                    }
                     ShimEvent::Codex { source, path } => {
                         if source != CodexSource::Path {
                             tracing::info!("codex on {host} found via {source}: {path}");
@@ -470,7 +483,12 @@ impl Run<'_> {
                 during: "while checking the login",
             }),
             Some(0) => Ok(()),
-            Some(code) => Err(Error::CodexFailed { host, code, last_lines }),
+            Some(code) => Err(Error::CodexFailed {
+                host,
+                code,
+                last_lines,
+                log: self.log.take(),
+            }),
         }
     }
 

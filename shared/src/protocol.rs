@@ -109,6 +109,10 @@ pub enum ShimEvent {
     Pushed,
     /// A push did not complete; the host's auth.json is untouched.
     PushFailed { why: String },
+    /// codex's own log on the host, whose last lines follow as `LogLine`s.
+    Log { path: String },
+    /// One of the last lines of codex's log, unredacted: the local side redacts it.
+    LogLine(String),
     /// The relay tools the host has, best first (empty when it has none).
     Relays(Vec<RelayTool>),
     /// `codex login` was started with this pid.
@@ -247,6 +251,8 @@ impl ShimEvent {
             }
             "backup" => Self::Backup { path: args.to_owned() },
             "pushed" => Self::Pushed,
+            "log" => Self::Log { path: args.to_owned() },
+            "logline" => Self::LogLine(args.to_owned()),
             "push-failed" => Self::PushFailed { why: args.to_owned() },
             "relays" => Self::Relays(args.split_whitespace().filter_map(RelayTool::parse).collect()),
             "done" => Self::Done,
@@ -356,6 +362,16 @@ mod tests {
             }
         );
         assert_eq!(parse("crl1 pushed"), ShimEvent::Pushed);
+        assert_eq!(
+            parse("crl1 log /h/.codex/log/codex-login.log"),
+            ShimEvent::Log {
+                path: "/h/.codex/log/codex-login.log".into()
+            }
+        );
+        assert_eq!(
+            parse("crl1 logline 2026 WARN a b"),
+            ShimEvent::LogLine("2026 WARN a b".into())
+        );
         assert_eq!(
             parse("crl1 push-failed truncated"),
             ShimEvent::PushFailed {

@@ -45,6 +45,59 @@ pub fn printable(text: &str) -> String {
     out
 }
 
+/// A log line from the host with anything token-shaped masked: JWTs (`eyJ...`), API keys
+/// (`sk-...`), and the values of sensitive query parameters or `key=value` pairs. Control
+/// characters are escaped as in [`printable`].
+pub fn log_line(text: &str) -> String {
+    const KEYS: [&str; 8] = [
+        "code",
+        "id_token",
+        "access_token",
+        "refresh_token",
+        "code_verifier",
+        "api_key",
+        "token",
+        "state",
+    ];
+    let mut out = mask_runs(text, "eyJ", |run| run.matches('.').count() >= 2);
+    out = mask_runs(&out, "sk-", |run| run.len() > 8);
+    let words: Vec<String> = out
+        .split(' ')
+        .map(|word| {
+            // `name=value` pairs, possibly several joined by `&` (query strings).
+            word.split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((name, value))
+                        if !value.is_empty() && KEYS.contains(&name.trim_start_matches(['?', '/', '"'])) =>
+                    {
+                        format!("{name}=…")
+                    }
+                    _ => pair.to_owned(),
+                })
+                .collect::<Vec<_>>()
+                .join("&")
+        })
+        .collect();
+    printable(&words.join(" "))
+}
+
+/// Replaces each run of token characters that starts with `prefix` and passes `is_secret`.
+fn mask_runs(text: &str, prefix: &str, is_secret: impl Fn(&str) -> bool) -> String {
+    let token_char = |c: char| c.is_ascii_alphanumeric() || "-_.".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(prefix) {
+        let starts_word = rest[..at].chars().next_back().is_none_or(|c| !token_char(c));
+        let run_len = rest[at..].find(|c: char| !token_char(c)).unwrap_or(rest.len() - at);
+        let run = &rest[at..at + run_len];
+        out.push_str(&rest[..at]);
+        out.push_str(if starts_word && is_secret(run) { "…" } else { run });
+        rest = &rest[at + run_len..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A secret held in memory: shows as `[redacted]` in any `Debug` or `Display`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -98,6 +151,20 @@ mod tests {
     fn printable_bounds_length() {
         let shown = printable(&"x".repeat(10_000));
         assert_eq!(shown.chars().count(), MAX_SHOWN + 1);
+    }
+
+    #[test]
+    fn log_lines_lose_their_tokens() {
+        let line = r#"INFO exchanged code=abc123&state=xyz id="eyJhbGciOi.eyJzdWIiOjF9.sig" key sk-proj-abcdefgh1234 has_code=false"#;
+        let shown = log_line(line);
+        for secret in ["abc123", "xyz", "eyJhbGciOi", "sk-proj-abcdefgh1234"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(
+            shown.contains("has_code=false"),
+            "booleans of codex's own log stay: {shown}"
+        );
+        assert!(shown.contains("code=…&state=…"), "{shown}");
     }
 
     #[test]

@@ -106,6 +106,14 @@ say relays$relays
 # Logins made here are kept in the file, where the user can see and provision them.
 store=cli_auth_credentials_store=file
 
+# After a failed login: the tail of codex's own log, for the local side to show (redacted).
+report_log() {
+    log="$home/log/codex-login.log"
+    [ -f "$log" ] || return 0
+    say log "$log"
+    tail -n 5 "$log" | while IFS= read -r l; do say logline "$l"; done
+}
+
 # After a login: what codex itself says, and the file it wrote.
 report_login() {
     if "$codex" -c "$store" login status >/dev/null 2>&1; then

@@ -55,6 +55,6 @@ code=$?
 kill "$watcher" $holder 2>/dev/null
 say exited $code
 
-[ "$code" -eq 0 ] && report_login
+if [ "$code" -eq 0 ]; then report_login; else report_log; fi
 say done
 exit "$code"

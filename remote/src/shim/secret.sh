@@ -8,6 +8,6 @@ printf '%s\n' "$secret" | BROWSER=true "$codex" -c "$store" login "$flag" >&2
 code=$?
 secret=
 say exited $code
-[ "$code" -eq 0 ] && report_login
+if [ "$code" -eq 0 ]; then report_login; else report_log; fi
 say done
 exit "$code"

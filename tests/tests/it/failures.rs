@@ -129,6 +129,15 @@ fn denied_approval_ends_with_codex_error() {
         run.stderr
     );
     assert_eq!(run.event("error").unwrap()["exit_code"], 1);
+    // codex's own log on the host, its tail shown with the path to the rest.
+    assert!(
+        run.stderr
+            .contains("the last lines of /home/crl-alice/.codex/log/codex-login.log"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("error_code=\"access_denied\""), "{}", run.stderr);
+    assert!(run.stderr.contains("declined in the browser"), "{}", run.stderr);
     assert!(rig.auth_json(ALICE).is_none());
     rig.assert_nothing_left(ALICE);
 }
