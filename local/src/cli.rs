@@ -43,6 +43,13 @@ pub enum Command {
         #[arg(value_name = "HOST", required = true)]
         hosts: Vec<String>,
     },
+    /// Check everything a sign-in on HOST needs, in order, each with a fix: local ports,
+    /// SSH, host key, codex and its version, credential store, TCP forwarding, a relay
+    /// tool, clocks, CA settings. Exits 0 when nothing failed.
+    Doctor {
+        #[arg(value_name = "HOST")]
+        host: String,
+    },
     /// Copy this machine's auth.json to a host: the documented "copy your auth cache"
     /// fallback, done atomically with a backup. Signing in on the host is better: two copies
     /// of one login log each other out when either refreshes.

@@ -10,6 +10,7 @@
 //! | `success` | codex saved the login on the host | `host`, `auth_mode`, `email`?, `plan`?, `auth_file`, `replaced`? |
 //! | `status` | `status`: one host's login | `host`, `logged_in`, `auth_mode`?, `email`?, `plan`?, `auth_file`?, `auth_file_mode`?, `store`?, `expires_in_secs`?, `last_refresh`? |
 //! | `pushed` | `push`: the host's auth.json was replaced | `host`, `auth_file`, `backup`? |
+//! | `check` | `doctor`: one check | `name`, `verdict` (`pass`, `warn`, `fail`, `skip`), `detail`, `fix`? |
 //! | `error` | a host failed | `host`?, `message`, `hint`?, `exit_code` |
 //!
 //! No event ever carries a token, an authorization code or a key.
@@ -75,6 +76,7 @@ pub enum Event<'a> {
         #[serde(skip_serializing_if = "Option::is_none")]
         backup: Option<&'a str>,
     },
+    Check(&'a crate::doctor::Check),
     Error {
         #[serde(skip_serializing_if = "Option::is_none")]
         host: Option<&'a str>,

@@ -6,6 +6,7 @@ pub mod authorize;
 pub mod browser;
 pub mod callback;
 pub mod cli;
+pub mod doctor;
 pub mod error;
 pub mod events;
 pub mod ports;
@@ -28,6 +29,7 @@ pub use error::Error;
 pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<u8, Error> {
     match &cli.command {
         Some(cli::Command::Status { hosts }) => status::run(hosts, &cli.common, ui).await,
+        Some(cli::Command::Doctor { host }) => doctor::run(host, &cli.common, ui).await,
         Some(cli::Command::Push { host, from, force }) => push::run(host, from.as_deref(), *force, &cli.common, ui)
             .await
             .map(|()| 0),

@@ -238,7 +238,10 @@ impl Run<'_> {
                     | ShimEvent::Expires { .. }
                     | ShimEvent::Backup { .. }
                     | ShimEvent::Pushed
-                    | ShimEvent::PushFailed { .. } => {}
+                    | ShimEvent::PushFailed { .. }
+                    | ShimEvent::Version(_)
+                    | ShimEvent::Ca { .. }
+                    | ShimEvent::Clock(_) => {}
                     ShimEvent::Log { path } => {
                         self.log = Some(CodexLog {
                             path,

@@ -14,6 +14,7 @@ const LOGIN: &str = include_str!("shim/login.sh");
 const SECRET: &str = include_str!("shim/secret.sh");
 const STATUS: &str = include_str!("shim/status.sh");
 const PUSH: &str = include_str!("shim/push.sh");
+const DOCTOR: &str = include_str!("shim/doctor.sh");
 
 /// The relay's source: one exec per browser connection where forwarding is forbidden.
 pub const RELAY: &str = include_str!("relay.sh");
@@ -35,6 +36,8 @@ pub enum Mode {
     Status,
     /// Replace the host's auth.json with one sent on stdin (after `push SIZE`).
     Push,
+    /// The host's side of `doctor`, read-only.
+    Doctor,
 }
 
 impl Mode {
@@ -46,6 +49,7 @@ impl Mode {
             Self::AccessToken => "access-token",
             Self::Status => "status",
             Self::Push => "push",
+            Self::Doctor => "doctor",
         }
     }
 
@@ -55,6 +59,7 @@ impl Mode {
             Self::ApiKey | Self::AccessToken => SECRET,
             Self::Status => STATUS,
             Self::Push => PUSH,
+            Self::Doctor => DOCTOR,
         }
     }
 }

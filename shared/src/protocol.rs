@@ -109,6 +109,12 @@ pub enum ShimEvent {
     Pushed,
     /// A push did not complete; the host's auth.json is untouched.
     PushFailed { why: String },
+    /// `codex --version` on the host.
+    Version(String),
+    /// A CA bundle variable set in the host's environment, and whether its file is readable.
+    Ca { var: String, readable: bool, path: String },
+    /// The host's clock, Unix seconds.
+    Clock(u64),
     /// codex's own log on the host, whose last lines follow as `LogLine`s.
     Log { path: String },
     /// One of the last lines of codex's log, unredacted: the local side redacts it.
@@ -252,6 +258,21 @@ impl ShimEvent {
             "backup" => Self::Backup { path: args.to_owned() },
             "pushed" => Self::Pushed,
             "log" => Self::Log { path: args.to_owned() },
+            "version" => Self::Version(args.to_owned()),
+            "ca" => {
+                let var = next()?.to_owned();
+                let readable = match next()? {
+                    "ok" => true,
+                    "missing" => false,
+                    _ => return Err(malformed()),
+                };
+                Self::Ca {
+                    var,
+                    readable,
+                    path: next()?.to_owned(),
+                }
+            }
+            "clock" => Self::Clock(num(next()?, kind)?),
             "logline" => Self::LogLine(args.to_owned()),
             "push-failed" => Self::PushFailed { why: args.to_owned() },
             "relays" => Self::Relays(args.split_whitespace().filter_map(RelayTool::parse).collect()),
@@ -362,6 +383,19 @@ mod tests {
             }
         );
         assert_eq!(parse("crl1 pushed"), ShimEvent::Pushed);
+        assert_eq!(
+            parse("crl1 version codex-cli 0.169.0"),
+            ShimEvent::Version("codex-cli 0.169.0".into())
+        );
+        assert_eq!(
+            parse("crl1 ca SSL_CERT_FILE missing /etc/ssl/my bundle.pem"),
+            ShimEvent::Ca {
+                var: "SSL_CERT_FILE".into(),
+                readable: false,
+                path: "/etc/ssl/my bundle.pem".into()
+            }
+        );
+        assert_eq!(parse("crl1 clock 1795600800"), ShimEvent::Clock(1_795_600_800));
         assert_eq!(
             parse("crl1 log /h/.codex/log/codex-login.log"),
             ShimEvent::Log {

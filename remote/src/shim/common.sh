@@ -73,7 +73,9 @@ if [ -n "${CRL_CODEX:-}" ]; then
     if [ -f "$CRL_CODEX" ] && [ -x "$CRL_CODEX" ]; then
         codex=$CRL_CODEX; say codex override "$codex"
     else
-        say bad-override "$CRL_CODEX"; exit 126
+        say bad-override "$CRL_CODEX"
+        # `doctor` goes on to check the rest of the host.
+        [ "$CRL_MODE" = doctor ] || exit 126
     fi
 elif codex=$(find_in "$PATH"); then
     say codex path "$codex"
@@ -86,7 +88,7 @@ elif codex=$(find_in "$known_dirs"); then
     say codex known-dir "$codex"
 else
     say not-found "PATH, the login shell's PATH (${SHELL:-/bin/sh} -l), $known_dirs"
-    exit 127
+    [ "$CRL_MODE" = doctor ] || exit 127
 fi
 
 if [ -f "$auth" ]; then
@@ -105,6 +107,13 @@ say relays$relays
 
 # Logins made here are kept in the file, where the user can see and provision them.
 store=cli_auth_credentials_store=file
+
+# The credential store the user's config.toml asks for ("default" when it does not say).
+store_setting() {
+    v=$(sed -n 's/^[[:space:]]*cli_auth_credentials_store[[:space:]]*=[[:space:]]*"\{0,1\}\([a-z]*\)"\{0,1\}.*/\1/p' \
+        "$home/config.toml" 2>/dev/null | head -n 1)
+    printf '%s\n' "${v:-default}"
+}
 
 # After a failed login: the tail of codex's own log, for the local side to show (redacted).
 report_log() {

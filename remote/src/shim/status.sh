@@ -1,9 +1,7 @@
 # Mode `status`: where the host's login stands, read-only. codex is asked with the user's own
 # credential store setting, not the file store a sign-in forces.
 
-setting=$(sed -n 's/^[[:space:]]*cli_auth_credentials_store[[:space:]]*=[[:space:]]*"\{0,1\}\([a-z]*\)"\{0,1\}.*/\1/p' \
-    "$home/config.toml" 2>/dev/null | head -n 1)
-say store "${setting:-default}"
+say store "$(store_setting)"
 if "$codex" login status >/dev/null 2>&1; then
     say status logged-in
 else

@@ -201,3 +201,71 @@ fn device_codes_disabled_says_who_can_enable_them() {
     assert!(run.stderr.contains("without --device-auth"), "{}", run.stderr);
     rig.assert_nothing_left(ALICE);
 }
+
+/// `doctor` walks every precondition in order and says what to fix.
+#[test]
+fn doctor_checks_in_order_with_fixes() {
+    let rig = Rig::get();
+    let healthy = rig.tool("doctor").args(["doctor", "rig"]).run(LIMIT);
+    assert_eq!(healthy.code(), 0, "{}", healthy.stdout);
+    let names: Vec<&str> = healthy
+        .stdout
+        .lines()
+        .filter(|l| ["ok  ", "warn", "FAIL", "skip"].iter().any(|mark| l.starts_with(mark)))
+        .map(|l| l[6..].split("  ").next().unwrap())
+        .collect();
+    let order = [
+        "local port 1455",
+        "local port 1457",
+        "reachable",
+        "host key",
+        "authentication",
+        "codex on the host",
+        "credential store",
+        "TCP forwarding",
+        "relay tool",
+        "clocks",
+        "CA bundle",
+    ];
+    assert_eq!(names, order);
+    assert!(healthy.stdout.ends_with("No problems found.\n"), "{}", healthy.stdout);
+    assert!(healthy.stdout.contains("(codex-cli 0.169.0)"), "{}", healthy.stdout);
+    assert!(
+        healthy.stdout.contains("CODEX_CA_CERTIFICATE=/tmp/crl-rig/ca.pem"),
+        "{}",
+        healthy.stdout
+    );
+
+    let hardened = rig.tool("doctor").args(["doctor", "noforward", "--json"]).run(LIMIT);
+    assert_eq!(hardened.code(), 0, "{}", hardened.stderr);
+    let forwarding = hardened
+        .events()
+        .into_iter()
+        .find(|e| e["name"] == "TCP forwarding")
+        .unwrap();
+    assert_eq!(
+        (forwarding["verdict"].as_str(), forwarding["detail"].as_str()),
+        (Some("warn"), Some("forbidden by the server"))
+    );
+
+    let no_codex = rig.tool("doctor").args(["doctor", "bob"]).run(LIMIT);
+    assert_eq!(no_codex.code(), 1, "{}", no_codex.stdout);
+    assert!(
+        no_codex
+            .stdout
+            .contains("FAIL  codex on the host  codex was not found on bob"),
+        "{}",
+        no_codex.stdout
+    );
+    assert!(
+        no_codex.stdout.contains("ok    clocks"),
+        "the other checks still ran: {}",
+        no_codex.stdout
+    );
+
+    let refused = rig.tool("doctor").args(["doctor", "stranger"]).run(LIMIT);
+    assert_eq!(refused.code(), 1, "{}", refused.stdout);
+    assert!(refused.stdout.contains("FAIL  authentication"), "{}", refused.stdout);
+    assert!(refused.stdout.contains("skip  codex on the host"), "{}", refused.stdout);
+    rig.assert_nothing_left(ALICE);
+}

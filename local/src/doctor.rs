@@ -1,0 +1,368 @@
+//! `doctor HOST`: every precondition of a sign-in, checked in order, each with what to do
+//! when it fails. Read-only on both sides.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use russh::ChannelOpenFailure;
+use serde::Serialize;
+
+use codex_remote_login_remote::{Launch, Mode};
+use codex_remote_login_shared::ShimEvent;
+
+use crate::authorize::PORTS;
+use crate::cli::CommonArgs;
+use crate::error::{Error, HostKeyError};
+use crate::events::Event;
+use crate::ports;
+use crate::shim::{Output, Shim};
+use crate::ssh::{Connection, config};
+use crate::ui::Ui;
+
+/// Clock difference from which tokens may look expired or not yet valid on one side.
+const SKEW_WARN_SECS: i64 = 60;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Warn,
+    Fail,
+    /// Not checked: an earlier check failed.
+    Skip,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: &'static str,
+    pub verdict: Verdict,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+fn check(name: &'static str, verdict: Verdict, detail: impl Into<String>, fix: Option<String>) -> Check {
+    Check {
+        name,
+        verdict,
+        detail: detail.into(),
+        fix,
+    }
+}
+
+/// The checks after the connection, skipped when it cannot be made.
+const REMOTE_CHECKS: [&str; 6] = [
+    "codex on the host",
+    "credential store",
+    "TCP forwarding",
+    "relay tool",
+    "clocks",
+    "CA bundle",
+];
+
+/// Runs the checks; exit code 0 when none failed, 1 otherwise.
+pub async fn run(host_arg: &str, common: &CommonArgs, ui: Arc<Ui>) -> Result<u8, Error> {
+    ui.step(&format!("Checking {host_arg}"));
+    let mut checks = local_ports();
+    match config::for_host(host_arg, &common.ssh, &ui) {
+        Err(e) => checks.push(check("ssh config", Verdict::Fail, e.to_string(), e.hint())),
+        Ok(config) => {
+            let config = Arc::new(config);
+            let user = config.user.clone();
+            match Connection::open(config.clone(), ui.clone()).await {
+                Ok(conn) => {
+                    checks.push(check(
+                        "reachable",
+                        Verdict::Pass,
+                        format!("{}:{}", config.hostname, config.port),
+                        None,
+                    ));
+                    checks.push(check(
+                        "host key",
+                        Verdict::Pass,
+                        format!("known as {}", config.known_hosts_name()),
+                        None,
+                    ));
+                    checks.push(check(
+                        "authentication",
+                        Verdict::Pass,
+                        format!("logged in as {user}"),
+                        None,
+                    ));
+                    checks.extend(remote(&conn, common).await);
+                    conn.close().await;
+                }
+                Err(e) => checks.extend(connection_failure(&e)),
+            }
+        }
+    }
+    ui.finish();
+    for c in &checks {
+        ui.event(&Event::Check(c));
+    }
+    if !ui.json() {
+        ui.data(&report(&checks));
+    }
+    Ok(if checks.iter().any(|c| c.verdict == Verdict::Fail) {
+        1
+    } else {
+        0
+    })
+}
+
+fn local_ports() -> Vec<Check> {
+    let holders = PORTS.map(ports::holder);
+    let all_taken = holders.iter().all(Option::is_some);
+    PORTS
+        .iter()
+        .zip(holders)
+        .map(|(port, holder)| {
+            let name = if *port == PORTS[0] {
+                "local port 1455"
+            } else {
+                "local port 1457"
+            };
+            match holder {
+                None => check(name, Verdict::Pass, "free", None),
+                Some(h) => {
+                    let fix = if h.is_codex() {
+                        "a local `codex login` is waiting: finish it, or sign in with --cancel-local".to_owned()
+                    } else if all_taken {
+                        format!("stop {h}: codex can only call back on 1455 or 1457")
+                    } else {
+                        "the sign-in will use the other port".to_owned()
+                    };
+                    check(
+                        name,
+                        if all_taken { Verdict::Fail } else { Verdict::Warn },
+                        format!("in use by {h}"),
+                        Some(fix),
+                    )
+                }
+            }
+        })
+        .collect()
+}
+
+/// Which of reachable / host key / authentication failed, and what was not checked.
+fn connection_failure(e: &Error) -> Vec<Check> {
+    let failed = |name| check(name, Verdict::Fail, e.to_string(), e.hint());
+    let passed = |name| check(name, Verdict::Pass, "", None);
+    let mut checks = match e {
+        Error::HostKey(HostKeyError::Record { .. }) | Error::HostKey(_) => {
+            vec![passed("reachable"), failed("host key")]
+        }
+        Error::Auth { .. } => vec![passed("reachable"), passed("host key"), failed("authentication")],
+        _ => vec![failed("reachable")],
+    };
+    checks.extend(
+        REMOTE_CHECKS
+            .iter()
+            .map(|name| check(name, Verdict::Skip, "not checked", None)),
+    );
+    checks
+}
+
+async fn remote(conn: &Connection, common: &CommonArgs) -> Vec<Check> {
+    let host = conn.config.alias.clone();
+    let launch = Launch {
+        codex: common.codex.clone(),
+        codex_home: common.codex_home.clone(),
+        mode: Mode::Doctor,
+    };
+    let mut facts = Facts::default();
+    let read = async {
+        let mut shim = Shim::start(conn, &launch).await.map_err(|e| e.to_string())?;
+        loop {
+            match shim.next().await.map_err(|e| e.to_string())? {
+                Output::Event(event) => facts.take(event),
+                Output::Stderr(_) => {}
+                Output::Closed { .. } => return Ok::<_, String>(()),
+            }
+        }
+    };
+    if let Err(why) = read.await {
+        return vec![check(
+            "codex on the host",
+            Verdict::Fail,
+            format!("the check itself failed: {why}"),
+            None,
+        )];
+    }
+    let forwarding = forwarding(conn).await;
+    let mut checks = Vec::new();
+    checks.push(match (&facts.codex, &facts.not_found) {
+        (Some(path), _) => check(
+            "codex on the host",
+            Verdict::Pass,
+            format!("{path} ({})", facts.version.as_deref().unwrap_or("version unknown")),
+            None,
+        ),
+        (None, Some(searched)) => {
+            let e = Error::CodexNotFound {
+                host: host.clone(),
+                searched: searched.clone(),
+            };
+            check("codex on the host", Verdict::Fail, e.to_string(), e.hint())
+        }
+        (None, None) => check(
+            "codex on the host",
+            Verdict::Fail,
+            "not found",
+            Some("pass its path with --codex".into()),
+        ),
+    });
+    checks.push(match facts.store.as_deref() {
+        Some("default" | "file") | None => check(
+            "credential store",
+            Verdict::Pass,
+            facts.store.clone().unwrap_or_default(),
+            None,
+        ),
+        Some(other) => check(
+            "credential store",
+            Verdict::Warn,
+            format!("{other}: codex may keep no auth.json on the host"),
+            Some("sign-ins by this tool use the file store anyway; `status` reads what codex reads".into()),
+        ),
+    });
+    checks.push(match &forwarding {
+        Ok(true) => check("TCP forwarding", Verdict::Pass, "allowed", None),
+        Ok(false) => check(
+            "TCP forwarding",
+            Verdict::Warn,
+            "forbidden by the server",
+            Some("the callback is relayed through an exec channel instead".into()),
+        ),
+        Err(why) => check("TCP forwarding", Verdict::Warn, format!("could not tell: {why}"), None),
+    });
+    let relays: Vec<&str> = facts.relays.iter().map(|t| t.as_str()).collect();
+    checks.push(match (relays.is_empty(), &forwarding) {
+        (false, _) => check("relay tool", Verdict::Pass, relays.join(", "), None),
+        (true, Ok(false)) => check(
+            "relay tool",
+            Verdict::Fail,
+            "none, and forwarding is forbidden",
+            Some("install nc (or python3 or perl) on the host, or allow TCP forwarding".into()),
+        ),
+        (true, _) => check(
+            "relay tool",
+            Verdict::Pass,
+            "none (not needed while forwarding is allowed)",
+            None,
+        ),
+    });
+    checks.push(match facts.clock {
+        Some((theirs, ours)) => {
+            let skew = theirs - ours;
+            if skew.abs() >= SKEW_WARN_SECS {
+                check(
+                    "clocks",
+                    Verdict::Warn,
+                    format!("the host's clock is {skew:+} s off this machine's"),
+                    Some("sync the host's clock (NTP): tokens carry times".into()),
+                )
+            } else {
+                check("clocks", Verdict::Pass, format!("within {} s", skew.abs().max(1)), None)
+            }
+        }
+        None => check("clocks", Verdict::Warn, "the host did not tell its time", None),
+    });
+    checks.push(if facts.ca.is_empty() {
+        check(
+            "CA bundle",
+            Verdict::Pass,
+            "system roots (no CODEX_CA_CERTIFICATE or SSL_CERT_FILE set)",
+            None,
+        )
+    } else if let Some((var, _, path)) = facts.ca.iter().find(|(_, readable, _)| !readable) {
+        check(
+            "CA bundle",
+            Verdict::Fail,
+            format!("{var}={path} is not readable"),
+            Some("point it at a readable PEM bundle, or pass one with --ca-cert".into()),
+        )
+    } else {
+        let set: Vec<String> = facts.ca.iter().map(|(var, _, path)| format!("{var}={path}")).collect();
+        check("CA bundle", Verdict::Pass, set.join(", "), None)
+    });
+    checks
+}
+
+/// What the host's shim reported.
+#[derive(Default)]
+struct Facts {
+    codex: Option<String>,
+    not_found: Option<String>,
+    version: Option<String>,
+    store: Option<String>,
+    relays: Vec<codex_remote_login_remote::RelayTool>,
+    /// The host's clock and ours when it arrived.
+    clock: Option<(i64, i64)>,
+    ca: Vec<(String, bool, String)>,
+}
+
+impl Facts {
+    fn take(&mut self, event: ShimEvent) {
+        match event {
+            ShimEvent::Codex { path, .. } => self.codex = Some(path),
+            ShimEvent::NotFound { searched } => self.not_found = Some(searched),
+            ShimEvent::BadOverride { path } => self.not_found = Some(format!("--codex {path} (not executable)")),
+            ShimEvent::Version(v) => self.version = Some(v).filter(|v| !v.is_empty()),
+            ShimEvent::Store(s) => self.store = Some(s),
+            ShimEvent::Relays(r) => self.relays = r,
+            ShimEvent::Clock(theirs) => {
+                let ours = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+                self.clock = Some((
+                    i64::try_from(theirs).unwrap_or(i64::MAX),
+                    i64::try_from(ours).unwrap_or(0),
+                ));
+            }
+            ShimEvent::Ca { var, readable, path } => self.ca.push((var, readable, path)),
+            _ => {}
+        }
+    }
+}
+
+/// Whether the server lets a `direct-tcpip` channel through: a port nothing listens on tells
+/// "forbidden" (administratively prohibited) from "allowed" (connect failed).
+async fn forwarding(conn: &Connection) -> Result<bool, String> {
+    match conn
+        .handle
+        .channel_open_direct_tcpip("127.0.0.1", 9, "127.0.0.1", 0)
+        .await
+    {
+        Ok(channel) => {
+            let _ = channel.close().await;
+            Ok(true)
+        }
+        Err(russh::Error::ChannelOpenFailure(ChannelOpenFailure::AdministrativelyProhibited)) => Ok(false),
+        Err(russh::Error::ChannelOpenFailure(_)) => Ok(true),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The report people read.
+pub fn report(checks: &[Check]) -> String {
+    let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    let mut text = String::new();
+    for c in checks {
+        let mark = match c.verdict {
+            Verdict::Pass => "ok  ",
+            Verdict::Warn => "warn",
+            Verdict::Fail => "FAIL",
+            Verdict::Skip => "skip",
+        };
+        text.push_str(&format!("{mark}  {:<width$}  {}\n", c.name, c.detail));
+        if let Some(fix) = &c.fix {
+            text.push_str(&format!("      {:<width$}  fix: {fix}\n", ""));
+        }
+    }
+    let failed = checks.iter().filter(|c| c.verdict == Verdict::Fail).count();
+    text.push_str(&if failed == 0 {
+        "No problems found.".to_owned()
+    } else {
+        format!("{failed} problem(s) found.")
+    });
+    text
+}

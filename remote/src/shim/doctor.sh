@@ -1,0 +1,11 @@
+# Mode `doctor`: the host's side of the checks, read-only. The local side judges.
+
+[ -n "$codex" ] && say version "$("$codex" --version 2>/dev/null | head -n 1)"
+say store "$(store_setting)"
+for var in CODEX_CA_CERTIFICATE SSL_CERT_FILE; do
+    eval "value=\${$var:-}"
+    [ -n "$value" ] || continue
+    if [ -r "$value" ]; then say ca "$var" ok "$value"; else say ca "$var" missing "$value"; fi
+done
+say clock "$(date +%s)"
+say done
