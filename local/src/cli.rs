@@ -98,6 +98,16 @@ pub struct SignInArgs {
     #[arg(long)]
     pub with_access_token: bool,
 
+    /// A PEM CA bundle on this machine for the host's codex to trust (corporate TLS
+    /// proxies): sent over the connection, kept private (0600) on the host for this sign-in
+    /// only, and removed afterwards.
+    #[arg(long, value_name = "FILE", conflicts_with = "remote_ca_cert")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// A PEM CA bundle already on the host for its codex to trust (CODEX_CA_CERTIFICATE).
+    #[arg(long, value_name = "PATH")]
+    pub remote_ca_cert: Option<String>,
+
     /// If a local `codex login` is waiting on port 1455, end it (as codex itself would, with
     /// GET /cancel) instead of moving this sign-in to port 1457.
     #[arg(long)]

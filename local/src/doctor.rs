@@ -169,6 +169,7 @@ async fn remote(conn: &Connection, common: &CommonArgs) -> Vec<Check> {
         codex: common.codex.clone(),
         codex_home: common.codex_home.clone(),
         mode: Mode::Doctor,
+        ca: None,
     };
     let mut facts = Facts::default();
     let read = async {

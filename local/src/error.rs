@@ -28,6 +28,10 @@ pub enum Error {
     Destination(#[from] DestinationError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error("cannot use {} as a CA bundle: {why}", path.display())]
+    CaCert { path: PathBuf, why: String },
+    #[error("the CA bundle for {host} could not be used: {why}")]
+    RemoteCa { host: String, why: String },
     #[error("no usable {what}: {why}")]
     Secret {
         what: &'static str,
@@ -214,7 +218,7 @@ fn detail(lines: &[String]) -> String {
 impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Destination(_) | Self::Secret { .. } => exit::USAGE,
+            Self::Destination(_) | Self::Secret { .. } | Self::CaCert { .. } => exit::USAGE,
             Self::Config(_) | Self::Unsupported { .. } | Self::Connect { .. } | Self::ConnectTimeout { .. } => {
                 exit::SSH
             }
@@ -241,6 +245,7 @@ impl Error {
             | Self::BadCodexPath { host, .. }
             | Self::NoUrl { host, .. }
             | Self::Tunnel { host, .. }
+            | Self::RemoteCa { host, .. }
             | Self::HostFresher { host, .. }
             | Self::PushFailed { host, .. }
             | Self::CodexFailed { host, .. }
@@ -268,6 +273,8 @@ impl Error {
             Self::HostFresher { .. } => {
                 "the host's login is newer: sign the host in on its own instead, or pass --force to replace it (a backup is kept)".into()
             }
+            Self::CaCert { .. } => "pass a PEM file holding one or more `-----BEGIN CERTIFICATE-----` blocks".into(),
+            Self::RemoteCa { .. } => "check the path on the host, or send a local bundle with --ca-cert".into(),
             Self::LocalAuth { .. } => "sign in on this machine first (`codex login`), or name the file with --from".into(),
             Self::PushFailed { .. } => "run again; the host's previous auth.json was kept".into(),
             Self::Unsupported { .. } => "connect without it for now, or sign in with `ssh -L 1455:127.0.0.1:1455 HOST codex login`".into(),
@@ -316,6 +323,11 @@ impl Error {
                         .into()
                 } else if said.contains("already in use") {
                     "another `codex login` holds the host's ports 1455 and 1457: end it, then run again".into()
+                } else if said.contains("Token exchange failed") || said.contains("certificate") {
+                    "the host's codex could not reach the issuer over TLS. Behind a TLS-intercepting proxy, pass its CA \
+                     bundle with --ca-cert FILE (or --remote-ca-cert PATH); `codex-remote-login doctor HOST` checks the \
+                     host's CA settings"
+                        .into()
                 } else if said.contains("denied") {
                     "the sign-in was declined in the browser; run again and approve it".into()
                 } else if let Some(log) = log {

@@ -4,6 +4,7 @@
 
 pub mod authorize;
 pub mod browser;
+pub mod ca_bundle;
 pub mod callback;
 pub mod cli;
 pub mod doctor;
@@ -41,10 +42,12 @@ pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<u8, Error> {
 /// after the others have been tried.
 async fn sign_in_all(cli: &cli::Cli, ui: Arc<ui::Ui>) -> Result<(), Error> {
     let secret = secret::read(cli.sign_in.method())?;
+    let ca_pem = cli.sign_in.ca_cert.as_deref().map(ca_bundle::read).transpose()?;
     let job = signin::SignIn {
         args: &cli.sign_in,
         common: &cli.common,
         secret: secret.as_ref(),
+        ca_pem,
     };
     let mut interrupts = signin::Interrupts::new().map_err(|source| Error::Listen { port: 0, source })?;
     let mut first_error = None;

@@ -38,6 +38,7 @@ pub async fn run(
         codex: common.codex.clone(),
         codex_home: common.codex_home.clone(),
         mode: Mode::Push,
+        ca: None,
     };
     let result = push(&conn, &launch, &host, &text, &local, force, &ui).await;
     conn.close().await;

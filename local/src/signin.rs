@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::{mpsc, watch};
 
-use codex_remote_login_remote::{Launch, Mode};
+use codex_remote_login_remote::{CaBundle, Launch, Mode};
 use codex_remote_login_shared::protocol::{CodexSource, RelayTool};
 use codex_remote_login_shared::redact::{self, Secret};
 use codex_remote_login_shared::{Account, ShimEvent};
@@ -62,6 +62,8 @@ pub struct SignIn<'a> {
     pub common: &'a CommonArgs,
     /// The API key or access token of `--with-api-key` / `--with-access-token`.
     pub secret: Option<&'a Secret>,
+    /// The PEM bundle of `--ca-cert`.
+    pub ca_pem: Option<String>,
 }
 
 /// Signs in one host.
@@ -99,17 +101,30 @@ pub async fn sign_in(job: &SignIn<'_>, host_arg: &str, ui: Arc<Ui>, interrupts: 
         Method::ApiKey => Mode::ApiKey,
         Method::AccessToken => Mode::AccessToken,
     };
+    let ca = match (&job.ca_pem, &cli.remote_ca_cert) {
+        (Some(pem), _) => Some(CaBundle::Sent { size: pem.len() }),
+        (None, Some(path)) => Some(CaBundle::OnHost(path.clone())),
+        (None, None) => None,
+    };
     let launch = Launch {
         codex: job.common.codex.clone(),
         codex_home: job.common.codex_home.clone(),
         mode,
+        ca,
     };
+    // The shim reads its stdin in order: the CA bundle, then the secret, which it hands to
+    // codex on a pipe.
+    let stdin = [job.ca_pem.clone(), job.secret.map(|s| format!("{}\n", s.expose()))];
     let shim = match Shim::start(&conn, &launch).await {
-        // The secret goes on the channel's stdin, where the shim hands it to codex on a pipe.
-        Ok(shim) => match job.secret {
-            Some(secret) => shim.send(format!("{}\n", secret.expose())).await.map(|()| shim),
-            None => Ok(shim),
-        },
+        Ok(shim) => {
+            async {
+                for data in stdin.into_iter().flatten() {
+                    shim.send(data).await?;
+                }
+                Ok(shim)
+            }
+            .await
+        }
         Err(e) => Err(e),
     }
     .map_err(|source| Error::Ssh {
@@ -242,6 +257,10 @@ impl Run<'_> {
                     | ShimEvent::Version(_)
                     | ShimEvent::Ca { .. }
                     | ShimEvent::Clock(_) => {}
+                    ShimEvent::CaStored { path } => {
+                        tracing::info!("the CA bundle is at {path} on {host} for this sign-in")
+                    }
+                    ShimEvent::CaFailed { why } => return Err(Error::RemoteCa { host, why }),
                     ShimEvent::Log { path } => {
                         self.log = Some(CodexLog {
                             path,

@@ -88,6 +88,7 @@ async fn check(host_arg: &str, common: &CommonArgs, ui: Arc<Ui>) -> Result<HostS
         codex: common.codex.clone(),
         codex_home: common.codex_home.clone(),
         mode: Mode::Status,
+        ca: None,
     };
     let result = read(&conn, &launch, &host).await;
     conn.close().await;

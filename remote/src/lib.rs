@@ -64,6 +64,15 @@ impl Mode {
     }
 }
 
+/// A CA bundle for the host's codex (`CODEX_CA_CERTIFICATE`) for one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaBundle {
+    /// This many bytes of PEM follow first on the shim's stdin; kept private, removed after.
+    Sent { size: usize },
+    /// A bundle already on the host.
+    OnHost(String),
+}
+
 /// One run of the shim.
 #[derive(Debug, Clone)]
 pub struct Launch {
@@ -72,6 +81,7 @@ pub struct Launch {
     /// `--codex-home DIR`: the remote `CODEX_HOME`.
     pub codex_home: Option<String>,
     pub mode: Mode,
+    pub ca: Option<CaBundle>,
 }
 
 /// Line the local side writes on the channel's stdin to end `codex login` early. Closing the
@@ -81,6 +91,14 @@ pub const CANCEL: &str = "cancel\n";
 impl Launch {
     /// The shim with its parameters, as a POSIX sh program: the common part and the mode's.
     pub fn script(&self) -> String {
+        let ca_size = match &self.ca {
+            Some(CaBundle::Sent { size }) => Some(size.to_string()),
+            _ => None,
+        };
+        let ca_path = match &self.ca {
+            Some(CaBundle::OnHost(path)) => Some(path.as_str()),
+            _ => None,
+        };
         let hold = match self.mode {
             Mode::Browser { hold_port } => hold_port.map(|p| p.to_string()),
             _ => None,
@@ -91,6 +109,8 @@ impl Launch {
             ("CRL_CODEX_HOME", self.codex_home.as_deref()),
             ("CRL_HOLD_PORT", hold.as_deref()),
             ("CRL_LOGIN_FLAG", (self.mode == Mode::Device).then_some("--device-auth")),
+            ("CRL_CA_SIZE", ca_size.as_deref()),
+            ("CRL_CA_PATH", ca_path),
         ];
         let mut script = program(&vars, COMMON);
         script.push_str(self.mode.part());
@@ -157,6 +177,7 @@ mod tests {
             codex: Some("/it's here".into()),
             codex_home: None,
             mode: Mode::Status,
+            ca: None,
         }
         .command_line();
         let word = line.strip_prefix("sh -c ").unwrap();
@@ -172,10 +193,15 @@ mod tests {
             codex: Some("/x'; rm -rf /".into()),
             codex_home: None,
             mode: Mode::Push,
+            ca: Some(CaBundle::OnHost("/etc/ssl/corp.pem".into())),
         }
         .script();
         assert!(
             script.starts_with("CRL_MODE='push'\nCRL_CODEX='/x'\\''; rm -rf /'\n"),
+            "{script}"
+        );
+        assert!(
+            script.contains("\nCRL_CA_SIZE=''\nCRL_CA_PATH='/etc/ssl/corp.pem'\n"),
             "{script}"
         );
     }

@@ -115,6 +115,10 @@ pub enum ShimEvent {
     Ca { var: String, readable: bool, path: String },
     /// The host's clock, Unix seconds.
     Clock(u64),
+    /// The CA bundle sent with `--ca-cert` is in place at this (private, temporary) path.
+    CaStored { path: String },
+    /// The CA bundle asked for could not be used.
+    CaFailed { why: String },
     /// codex's own log on the host, whose last lines follow as `LogLine`s.
     Log { path: String },
     /// One of the last lines of codex's log, unredacted: the local side redacts it.
@@ -272,6 +276,8 @@ impl ShimEvent {
                     path: next()?.to_owned(),
                 }
             }
+            "ca-stored" => Self::CaStored { path: args.to_owned() },
+            "ca-failed" => Self::CaFailed { why: args.to_owned() },
             "clock" => Self::Clock(num(next()?, kind)?),
             "logline" => Self::LogLine(args.to_owned()),
             "push-failed" => Self::PushFailed { why: args.to_owned() },
@@ -396,6 +402,18 @@ mod tests {
             }
         );
         assert_eq!(parse("crl1 clock 1795600800"), ShimEvent::Clock(1_795_600_800));
+        assert_eq!(
+            parse("crl1 ca-stored /tmp/crl-ca.x/ca.pem"),
+            ShimEvent::CaStored {
+                path: "/tmp/crl-ca.x/ca.pem".into()
+            }
+        );
+        assert_eq!(
+            parse("crl1 ca-failed it arrived truncated"),
+            ShimEvent::CaFailed {
+                why: "it arrived truncated".into()
+            }
+        );
         assert_eq!(
             parse("crl1 log /h/.codex/log/codex-login.log"),
             ShimEvent::Log {

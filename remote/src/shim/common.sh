@@ -58,6 +58,14 @@ account_of() {
 
 say hello 1 $$
 
+# Whatever this run leaves in place is removed when it ends, however it ends: a lost channel
+# makes the next write raise SIGPIPE.
+cadir= tmp=
+trap 'rm -rf ${cadir:+"$cadir"} ${tmp:+"$tmp"}' EXIT
+trap 'exit 129' HUP
+trap 'exit 141' PIPE
+trap 'exit 143' TERM
+
 if [ -n "${CRL_CODEX_HOME:-}" ]; then
     case $CRL_CODEX_HOME in "~/"*) CRL_CODEX_HOME="$HOME/${CRL_CODEX_HOME#"~/"}" ;; esac
     # codex refuses a CODEX_HOME that does not exist; asked for one, make it private.
@@ -89,6 +97,20 @@ elif codex=$(find_in "$known_dirs"); then
 else
     say not-found "PATH, the login shell's PATH (${SHELL:-/bin/sh} -l), $known_dirs"
     [ "$CRL_MODE" = doctor ] || exit 127
+fi
+
+# --ca-cert: a PEM bundle sent first on stdin (CRL_CA_SIZE bytes), private to this run and
+# removed with it. --remote-ca-cert: a bundle already on the host (CRL_CA_PATH).
+if [ -n "${CRL_CA_SIZE:-}" ]; then
+    cadir=$(umask 077 && mktemp -d "${TMPDIR:-/tmp}/crl-ca.XXXXXX") || { say ca-failed "cannot make a private directory"; exit 1; }
+    (umask 077 && head -c "$CRL_CA_SIZE" >"$cadir/ca.pem")
+    if [ "$(wc -c <"$cadir/ca.pem" | tr -d ' ')" != "$CRL_CA_SIZE" ]; then say ca-failed "it arrived truncated"; exit 1; fi
+    CODEX_CA_CERTIFICATE=$cadir/ca.pem; export CODEX_CA_CERTIFICATE
+    say ca-stored "$CODEX_CA_CERTIFICATE"
+elif [ -n "${CRL_CA_PATH:-}" ]; then
+    case $CRL_CA_PATH in "~/"*) CRL_CA_PATH="$HOME/${CRL_CA_PATH#"~/"}" ;; esac
+    [ -r "$CRL_CA_PATH" ] || { say ca-failed "$CRL_CA_PATH is not a readable file"; exit 1; }
+    CODEX_CA_CERTIFICATE=$CRL_CA_PATH; export CODEX_CA_CERTIFICATE
 fi
 
 if [ -f "$auth" ]; then

@@ -10,7 +10,6 @@ fi
 umask 077
 [ -d "$home" ] || mkdir -p "$home"
 tmp="$home/.auth.json.crl-$$"
-trap 'rm -f "$tmp"' EXIT
 head -c "$size" >"$tmp"
 if [ "$(wc -c <"$tmp" | tr -d ' ')" != "$size" ]; then
     say push-failed truncated
@@ -21,6 +20,7 @@ if [ -f "$auth" ]; then
     cp -p "$auth" "$backup" && say backup "$backup"
 fi
 chmod 600 "$tmp" && mv -f "$tmp" "$auth" || { say push-failed rename; exit 1; }
+tmp=
 say pushed
 report_login
 say done

@@ -121,3 +121,54 @@ impl Drop for HostHolder {
         let _ = self.0.wait();
     }
 }
+
+/// A host whose codex does not trust the issuer's certificate (a TLS-intercepting proxy):
+/// the failure points at --ca-cert, and a bundle sent with it, or named on the host, works.
+/// The sent bundle lives only as long as the sign-in.
+#[test]
+fn ca_bundle_for_tls_intercepting_proxies() {
+    let rig = Rig::get();
+    let without = rig.tool("noca").args(["noca"]).run(LIMIT);
+    assert_eq!(without.code(), 1, "{}", without.stderr);
+    assert!(without.stderr.contains("--ca-cert FILE"), "{}", without.stderr);
+    rig.assert_nothing_left(ALICE);
+    rig.reset();
+
+    let ca = rig.dir.join("ca.pem");
+    let (stderr, _) = sign_in(&rig, "ca-cert", &["noca", "-v", "--ca-cert", ca.to_str().unwrap()]);
+    let stored = stderr
+        .lines()
+        .find_map(|l| l.split("the CA bundle is at ").nth(1))
+        .expect("where the bundle went");
+    let stored = stored.split(' ').next().unwrap();
+    assert!(!std::path::Path::new(stored).exists(), "{stored} outlived the sign-in");
+    rig.assert_nothing_left(ALICE);
+    rig.reset();
+
+    sign_in(&rig, "remote-ca", &["noca", "--remote-ca-cert", ca.to_str().unwrap()]);
+    rig.assert_nothing_left(ALICE);
+
+    let missing = rig
+        .tool("remote-ca-missing")
+        .args(["noca", "--remote-ca-cert", "/nonexistent/ca.pem"])
+        .run(LIMIT);
+    assert_eq!(missing.code(), 1, "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("/nonexistent/ca.pem is not a readable file"),
+        "{}",
+        missing.stderr
+    );
+
+    let key = rig.dir.join("issuer.key");
+    let refused = rig
+        .tool("ca-key")
+        .args(["noca", "--ca-cert", key.to_str().unwrap()])
+        .run(LIMIT);
+    assert_eq!(refused.code(), 2, "{}", refused.stderr);
+    assert!(
+        !refused.stderr.contains("Connecting"),
+        "checked before connecting: {}",
+        refused.stderr
+    );
+    rig.assert_nothing_left(ALICE);
+}
