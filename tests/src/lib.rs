@@ -63,7 +63,7 @@ impl Rig {
         self.issuer("/__control?authorize=ok&decorate_state=0&device=ok");
         let host_key = std::fs::read_to_string(self.dir.join("ssh_host_ed25519_key.pub")).unwrap();
         let key: Vec<&str> = host_key.split_whitespace().take(2).collect();
-        let lines: String = ["2222", "2223", "2224", "2225"]
+        let lines: String = ["2222", "2223", "2224", "2225", "2226"]
             .iter()
             .map(|port| format!("[{}]:{port} {}\n", self.host_ip, key.join(" ")))
             .collect();

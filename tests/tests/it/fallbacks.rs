@@ -172,3 +172,21 @@ fn ca_bundle_for_tls_intercepting_proxies() {
     );
     rig.assert_nothing_left(ALICE);
 }
+
+/// Forwarding forbidden and nothing on the host to relay with: the sign-in says so instead
+/// of hanging, and leaves nothing behind.
+#[test]
+fn forwarding_forbidden_without_a_relay_tool_says_so() {
+    let rig = Rig::get();
+    let codex = format!("{}/node_modules/.bin/codex", std::env::var("CRL_CODEX_PREFIX").unwrap());
+    let run = rig.tool("bare").args(["bare", "--codex", &codex]).run(LIMIT);
+    assert_eq!(run.code(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("the host forbids TCP forwarding and has no relay tool (nc, python3, perl or bash)"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("install nc"), "{}", run.stderr);
+    rig.assert_nothing_left(ALICE);
+}

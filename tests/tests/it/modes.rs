@@ -88,6 +88,15 @@ fn status_tells_logged_in_from_not() {
         .run(LIMIT);
     assert_eq!(after.code(), 0, "{}", after.stderr);
     let status = after.event("status").unwrap();
+    // Several hosts at once, one of them not signed in: a line each, in the order given.
+    let codex = format!("{}/node_modules/.bin/codex", std::env::var("CRL_CODEX_PREFIX").unwrap());
+    let both = rig
+        .tool("status")
+        .args(["status", "rig", "bob", "--codex", &codex])
+        .run(LIMIT);
+    assert_eq!(both.code(), 6, "{}", both.stderr);
+    let rows: Vec<(&str, &str)> = both.stdout.lines().skip(1).map(|l| (&l[..6], &l[6..8])).collect();
+    assert_eq!(rows, [("rig   ", "ch"), ("bob   ", "no")], "{}", both.stdout);
     assert_eq!(status["logged_in"], true);
     assert_eq!(status["email"], "alice@rig.test");
     assert_eq!(status["auth_file_mode"], "-rw-------");
