@@ -190,6 +190,10 @@ pub struct SshArgs {
     #[arg(short = 'l', value_name = "USER", global = true)]
     pub login: Option<String>,
 
+    /// Jump hosts to connect through, as ssh -J: [user@]host[:port][,...].
+    #[arg(short = 'J', value_name = "DESTINATION", global = true)]
+    pub jump: Option<String>,
+
     /// An ssh option in config-file syntax, e.g. -o StrictHostKeyChecking=accept-new.
     #[arg(short = 'o', value_name = "KEY=VALUE", global = true)]
     pub options: Vec<String>,

@@ -54,14 +54,19 @@ pub enum Error {
     },
     #[error("the push to {host} did not complete ({why}); its auth.json is unchanged")]
     PushFailed { host: String, why: String },
-    #[error("{what} is not supported yet (set for {host})")]
-    Unsupported { host: String, what: String },
     #[error("cannot connect to {host} ({addr})")]
     Connect {
         host: String,
         addr: String,
         #[source]
         source: std::io::Error,
+    },
+    #[error("cannot reach {host} through the jump host {hop}")]
+    Jump {
+        host: String,
+        hop: String,
+        #[source]
+        source: Box<russh::Error>,
     },
     #[error("timed out connecting to {host} after {secs} s")]
     ConnectTimeout { host: String, secs: u64 },
@@ -77,7 +82,7 @@ pub enum Error {
     Ssh {
         host: String,
         #[source]
-        source: russh::Error,
+        source: Box<russh::Error>,
     },
     #[error("the connection to {host} was lost {during}")]
     ConnectionLost { host: String, during: &'static str },
@@ -216,12 +221,17 @@ fn detail(lines: &[String]) -> String {
 }
 
 impl Error {
+    pub fn ssh(host: impl Into<String>, source: russh::Error) -> Self {
+        Self::Ssh {
+            host: host.into(),
+            source: Box::new(source),
+        }
+    }
+
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Destination(_) | Self::Secret { .. } | Self::CaCert { .. } => exit::USAGE,
-            Self::Config(_) | Self::Unsupported { .. } | Self::Connect { .. } | Self::ConnectTimeout { .. } => {
-                exit::SSH
-            }
+            Self::Config(_) | Self::Connect { .. } | Self::ConnectTimeout { .. } => exit::SSH,
             Self::HostKey(_) | Self::Auth { .. } | Self::Ssh { .. } => exit::SSH,
             Self::PortBusy { .. } | Self::PortsBusy { .. } | Self::Listen { .. } => exit::PORT_BUSY,
             Self::CodexNotFound { .. } | Self::BadCodexPath { .. } => exit::CODEX_MISSING,
@@ -235,8 +245,8 @@ impl Error {
     /// The host the error is about, for `--json`.
     pub fn host(&self) -> Option<&str> {
         match self {
-            Self::Unsupported { host, .. }
-            | Self::Connect { host, .. }
+            Self::Connect { host, .. }
+            | Self::Jump { host, .. }
             | Self::ConnectTimeout { host, .. }
             | Self::Auth { host, .. }
             | Self::Ssh { host, .. }
@@ -277,7 +287,7 @@ impl Error {
             Self::RemoteCa { .. } => "check the path on the host, or send a local bundle with --ca-cert".into(),
             Self::LocalAuth { .. } => "sign in on this machine first (`codex login`), or name the file with --from".into(),
             Self::PushFailed { .. } => "run again; the host's previous auth.json was kept".into(),
-            Self::Unsupported { .. } => "connect without it for now, or sign in with `ssh -L 1455:127.0.0.1:1455 HOST codex login`".into(),
+            Self::Jump { hop, .. } => format!("check that {hop} may connect onward (its AllowTcpForwarding) and that `ssh -J {hop} HOST` works"),
             Self::Connect { .. } | Self::ConnectTimeout { .. } => "check the host name and port, and that `ssh HOST` connects".into(),
             Self::HostKey(HostKeyError::Changed { host, .. }) => format!(
                 "if you know why the key changed, remove the old entry with `ssh-keygen -R {host}` and connect again"

@@ -54,10 +54,7 @@ async fn push(
     force: bool,
     ui: &Ui,
 ) -> Result<(), Error> {
-    let ssh_err = |source| Error::Ssh {
-        host: host.to_owned(),
-        source,
-    };
+    let ssh_err = |source| Error::ssh(host.to_owned(), source);
     let mut shim = Shim::start(conn, launch).await.map_err(ssh_err)?;
     let mut host_refreshed = None;
     let mut backup = None;

@@ -127,10 +127,7 @@ pub async fn sign_in(job: &SignIn<'_>, host_arg: &str, ui: Arc<Ui>, interrupts: 
         }
         Err(e) => Err(e),
     }
-    .map_err(|source| Error::Ssh {
-        host: host.clone(),
-        source,
-    });
+    .map_err(|source| Error::ssh(host.clone(), source));
     let mut run = Run {
         cli,
         method,

@@ -96,10 +96,9 @@ async fn check(host_arg: &str, common: &CommonArgs, ui: Arc<Ui>) -> Result<HostS
 }
 
 async fn read(conn: &Connection, launch: &Launch, host: &str) -> Result<HostStatus, Error> {
-    let mut shim = Shim::start(conn, launch).await.map_err(|source| Error::Ssh {
-        host: host.to_owned(),
-        source,
-    })?;
+    let mut shim = Shim::start(conn, launch)
+        .await
+        .map_err(|source| Error::ssh(host.to_owned(), source))?;
     let mut status = HostStatus {
         host: host.to_owned(),
         ..HostStatus::default()

@@ -23,6 +23,8 @@ pub const BOB: &str = "crl-bob";
 pub struct Rig {
     pub dir: PathBuf,
     pub ns: String,
+    /// The host behind the first, reachable only through it.
+    pub inner_ns: String,
     pub host_ip: String,
     pub issuer_proxy: String,
     pub browser: PathBuf,
@@ -45,6 +47,7 @@ impl Rig {
         let rig = Self {
             dir: var("CRL_RIG_DIR").into(),
             ns: var("CRL_RIG_NS"),
+            inner_ns: var("CRL_RIG_INNER_NS"),
             host_ip: var("CRL_RIG_HOST_IP"),
             issuer_proxy: var("CRL_ISSUER_PROXY"),
             browser: var("CRL_RIG_BROWSER").into(),
@@ -67,7 +70,13 @@ impl Rig {
             .iter()
             .map(|port| format!("[{}]:{port} {}\n", self.host_ip, key.join(" ")))
             .collect();
-        std::fs::write(self.known_hosts(), lines).unwrap();
+        let inner_key = std::fs::read_to_string(self.dir.join("inner_host_ed25519_key.pub")).unwrap();
+        let inner_key: Vec<&str> = inner_key.split_whitespace().take(2).collect();
+        std::fs::write(
+            self.known_hosts(),
+            format!("{lines}203.0.113.2 {}\n", inner_key.join(" ")),
+        )
+        .unwrap();
     }
 
     pub fn ssh_config(&self) -> PathBuf {
@@ -121,21 +130,23 @@ impl Rig {
     /// browser) are not.
     pub fn processes(&self, user: &str) -> String {
         let script = format!(
-            "uid=$(id -u {user}); for p in $(ip netns pids {ns}); do ps -o uid=,pid=,args= -p $p; done | awk -v u=$uid '$1 == u'",
-            ns = self.ns
+            "uid=$(id -u {user}); for p in $(ip netns pids {ns}) $(ip netns pids {inner}); do ps -o uid=,pid=,args= -p $p; done | awk -v u=$uid '$1 == u'",
+            ns = self.ns,
+            inner = self.inner_ns
         );
         let out = Command::new("sh").args(["-c", &script]).output().expect("sh");
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
-    /// Listeners on codex's callback ports: on the host (`remote`) or on this machine.
+    /// Listeners on codex's callback ports: on the hosts (`remote`) or on this machine.
     pub fn callback_listeners(&self, remote: bool) -> String {
         let ss = "ss -Hltn '( sport = :1455 or sport = :1457 )'";
-        let out = if remote {
-            self.remote_root(ss)
+        let script = if remote {
+            format!("ip netns exec {} {ss}; ip netns exec {} {ss}", self.ns, self.inner_ns)
         } else {
-            Command::new("sh").args(["-c", ss]).output().unwrap()
+            ss.to_owned()
         };
+        let out = Command::new("sh").args(["-c", &script]).output().unwrap();
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 

@@ -19,10 +19,7 @@ use crate::ui::Ui;
 
 pub async fn authenticate(handle: &mut Handle<HostKeyCheck>, config: &HostConfig, ui: &Ui) -> Result<(), Error> {
     let user = config.user.as_str();
-    let ssh_err = |source| Error::Ssh {
-        host: config.alias.clone(),
-        source,
-    };
+    let ssh_err = |source| Error::ssh(config.alias.clone(), source);
     let mut tried = Vec::new();
     let mut rsa_hash: Option<Option<HashAlg>> = None;
 

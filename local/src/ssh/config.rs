@@ -73,6 +73,18 @@ pub struct HostConfig {
     /// Options this tool does not act on yet, to be refused or reported.
     pub proxy_jump: Option<String>,
     pub proxy_command: Option<String>,
+    /// How many jump hosts lead to this one.
+    pub jump_depth: u8,
+    /// The `-F` file this was resolved from, for resolving jump hosts the same way.
+    pub config_file: Option<PathBuf>,
+    /// `SetEnv` pairs to send on session channels.
+    pub set_env: Vec<(String, String)>,
+    /// `SendEnv` patterns: local variables to send on session channels.
+    pub send_env: Vec<String>,
+    /// `PreferredAuthentications`, in order (empty: OpenSSH's default order).
+    pub preferred_auth: Vec<String>,
+    /// `CertificateFile`s.
+    pub certificate_files: Vec<PathBuf>,
     /// Set when `ssh -G` could not be used: why, for a warning.
     pub fallback_reason: Option<String>,
 }
@@ -121,6 +133,9 @@ pub fn resolve(dest: &Destination, args: &SshArgs) -> Result<HostConfig, ConfigE
     for opt in &args.options {
         cmd.arg("-o").arg(opt);
     }
+    if let Some(jump) = &args.jump {
+        cmd.arg("-J").arg(jump);
+    }
     cmd.arg("--").arg(&dest.host);
     let mut config = match cmd.output() {
         Ok(out) if out.status.success() => parse_ssh_g(&dest.host, &String::from_utf8_lossy(&out.stdout), &home)?,
@@ -139,6 +154,7 @@ pub fn resolve(dest: &Destination, args: &SshArgs) -> Result<HostConfig, ConfigE
             config
         }
     };
+    config.config_file = args.config.clone();
     if args.accept_new && config.strict != StrictHostKeyChecking::No {
         config.strict = StrictHostKeyChecking::AcceptNew;
     }
@@ -185,6 +201,14 @@ pub fn parse_ssh_g(alias: &str, text: &str, home: &Path) -> Result<HostConfig, C
             "serveralivecountmax" => config.server_alive_count_max = value.parse().unwrap_or(3),
             "proxyjump" if value != "none" => config.proxy_jump = Some(value.to_owned()),
             "proxycommand" if value != "none" => config.proxy_command = Some(value.to_owned()),
+            "setenv" => {
+                if let Some((name, value)) = value.split_once('=') {
+                    config.set_env.push((name.to_owned(), value.to_owned()));
+                }
+            }
+            "sendenv" => config.send_env.push(value.to_owned()),
+            "preferredauthentications" => config.preferred_auth = value.split(',').map(str::to_owned).collect(),
+            "certificatefile" => config.certificate_files.push(expand_tilde(value, home)),
             _ => {}
         }
     }
@@ -213,6 +237,12 @@ impl HostConfig {
             server_alive_count_max: 3,
             proxy_jump: None,
             proxy_command: None,
+            jump_depth: 0,
+            config_file: None,
+            set_env: Vec::new(),
+            send_env: Vec::new(),
+            preferred_auth: Vec::new(),
+            certificate_files: Vec::new(),
             fallback_reason: None,
         }
     }
@@ -291,7 +321,7 @@ pub fn home_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/"))
 }
 
-fn local_user() -> String {
+pub fn local_user() -> String {
     std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .unwrap_or_else(|_| "root".to_owned())

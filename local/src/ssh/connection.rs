@@ -9,48 +9,22 @@ use crate::error::Error;
 use crate::ssh::auth;
 use crate::ssh::config::HostConfig;
 use crate::ssh::host_key::HostKeyCheck;
+use crate::ssh::transport::{self, Via};
 use crate::ui::Ui;
 
 pub struct Connection {
     pub handle: Arc<Handle<HostKeyCheck>>,
     pub config: Arc<HostConfig>,
+    /// The jump host or ProxyCommand this connection runs through, kept alive with it.
+    via: Via,
 }
 
 impl Connection {
-    /// Connects, verifies the host key and authenticates.
+    /// Connects (directly, through jump hosts, or through a ProxyCommand), verifies the
+    /// host key and authenticates.
     pub async fn open(config: Arc<HostConfig>, ui: Arc<Ui>) -> Result<Self, Error> {
         let host = config.alias.clone();
-        if let Some(jump) = &config.proxy_jump {
-            return Err(Error::Unsupported {
-                host,
-                what: format!("ProxyJump ({jump})"),
-            });
-        }
-        if config.proxy_command.is_some() {
-            return Err(Error::Unsupported {
-                host,
-                what: "ProxyCommand".into(),
-            });
-        }
-        let addr = format!("{}:{}", config.hostname, config.port);
-        let tcp = tokio::net::TcpStream::connect((config.hostname.as_str(), config.port));
-        let socket = match config.connect_timeout {
-            Some(limit) => tokio::time::timeout(limit, tcp)
-                .await
-                .map_err(|_| Error::ConnectTimeout {
-                    host: host.clone(),
-                    secs: limit.as_secs(),
-                })?,
-            None => tcp.await,
-        }
-        .map_err(|source| Error::Connect {
-            host: host.clone(),
-            addr: addr.clone(),
-            source,
-        })?;
-        // Small request/response turns: Nagle would only add latency.
-        let _ = socket.set_nodelay(true);
-
+        let (stream, via) = transport::open(&config, ui.clone()).await?;
         let refusal = Arc::new(Mutex::new(None));
         let handler = HostKeyCheck {
             config: config.clone(),
@@ -63,25 +37,31 @@ impl Connection {
             nodelay: true,
             ..Default::default()
         });
-        let mut handle = match client::connect_stream(ssh_config, socket, handler).await {
+        let mut handle = match client::connect_stream(ssh_config, stream, handler).await {
             Ok(handle) => handle,
             Err(source) => {
                 if let Some(refusal) = refusal.lock().expect("not poisoned").take() {
                     return Err(refusal.into());
                 }
-                return Err(Error::Ssh { host, source });
+                return Err(Error::ssh(host, source));
             }
         };
         auth::authenticate(&mut handle, &config, &ui).await?;
         Ok(Self {
             handle: Arc::new(handle),
             config,
+            via,
         })
     }
 
     /// Ends the connection politely; bounded so a dead peer cannot hold the exit.
+    /// Ends the connection politely, then the hops it ran through; bounded so a dead peer
+    /// cannot hold the exit.
     pub async fn close(&self) {
         let bye = self.handle.disconnect(russh::Disconnect::ByApplication, "", "en");
         let _ = tokio::time::timeout(Duration::from_millis(500), bye).await;
+        if let Via::Jump(hop) = &self.via {
+            Box::pin(hop.close()).await;
+        }
     }
 }

@@ -78,6 +78,18 @@ impl Destination {
     }
 }
 
+impl Destination {
+    /// One hop of a ProxyJump list: `[user@]host[:port]` (the port allowed, unlike a plain
+    /// host argument) or an `ssh://` URL.
+    pub fn parse_jump(input: &str) -> Result<Self, DestinationError> {
+        if input.starts_with("ssh://") {
+            Self::parse(input)
+        } else {
+            Self::parse(&format!("ssh://{input}"))
+        }
+    }
+}
+
 impl fmt::Display for Destination {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(user) = &self.user {
@@ -120,6 +132,17 @@ mod tests {
         assert_eq!(Destination::parse("me@[fe80::1]"), Ok(d(Some("me"), "fe80::1", None)));
         // Without ssh://, a colon belongs to the host name, as in OpenSSH.
         assert_eq!(Destination::parse("dev:22"), Ok(d(None, "dev:22", None)));
+    }
+
+    #[test]
+    fn jump_hops_take_a_port() {
+        assert_eq!(
+            Destination::parse_jump("me@bastion:2222"),
+            Ok(d(Some("me"), "bastion", Some(2222)))
+        );
+        assert_eq!(Destination::parse_jump("bastion"), Ok(d(None, "bastion", None)));
+        assert_eq!(Destination::parse_jump("[::1]:22"), Ok(d(None, "::1", Some(22))));
+        assert!(Destination::parse_jump("bastion:x").is_err());
     }
 
     #[test]

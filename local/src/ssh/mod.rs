@@ -7,5 +7,6 @@ pub mod connection;
 pub mod destination;
 pub mod host_key;
 pub mod known_hosts;
+pub mod transport;
 
 pub use connection::Connection;

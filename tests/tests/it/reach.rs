@@ -167,3 +167,54 @@ fn unknown_host_is_asked_about_on_a_terminal() {
     );
     rig.assert_nothing_left(ALICE);
 }
+
+/// The full sign-in through a bastion (`ProxyJump`): the browser's callback rides a channel
+/// through the bastion's connection to the inner host, where codex runs.
+#[test]
+fn sign_in_through_a_bastion() {
+    let rig = Rig::get();
+    let tool = rig.tool("bastion");
+    let page = tool.browser_out.clone();
+    let run = tool.args(["inner", "--json", "-v"]).run(LIMIT);
+    assert_eq!(run.code(), 0, "{}", run.stderr);
+    assert!(run.stderr.contains("reaching inner through rig"), "{}", run.stderr);
+    assert!(codex_remote_login_tests::Running::browser_page(&page).contains("Signed in to Codex"));
+    assert_eq!(run.event("success").unwrap()["email"], "alice@rig.test");
+    // codex ran in the inner host's namespace, not on the bastion.
+    let (mode, _) = rig.auth_json(ALICE).unwrap();
+    assert_eq!(mode, "-rw-------");
+    rig.assert_nothing_left(ALICE);
+}
+
+/// `ProxyCommand` (OpenSSH's own client with -W, tokens expanded), and two hops with -J; each
+/// hop's key checked against known_hosts under its own name.
+#[test]
+fn proxy_command_two_hops_and_each_hops_key() {
+    let rig = Rig::get();
+    for args in [&["inner-pc"][..], &["-J", "rig,rig", "inner-nojump"]] {
+        let run = rig.tool("hops").args(args).args(STOP_AFTER_SHIM).run(LIMIT);
+        assert_eq!(run.code(), 5, "{args:?}: {}", run.stderr);
+        let host = args.last().unwrap();
+        assert!(
+            run.stderr.contains(&format!("is not an executable file on {host}")),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    // The inner host's key unknown: the refusal names the inner host, not the bastion.
+    let known = std::fs::read_to_string(rig.known_hosts()).unwrap();
+    let without_inner: String = known
+        .lines()
+        .filter(|l| !l.starts_with("203.0.113.2 "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(rig.known_hosts(), without_inner).unwrap();
+    let run = rig.tool("hops").args(["inner"]).args(STOP_AFTER_SHIM).run(LIMIT);
+    assert_eq!(run.code(), 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("203.0.113.2 is not in known_hosts"),
+        "{}",
+        run.stderr
+    );
+    rig.assert_nothing_left(ALICE);
+}

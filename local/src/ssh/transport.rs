@@ -1,0 +1,171 @@
+//! The byte stream an SSH connection runs over: TCP; a `direct-tcpip` channel through the
+//! previous hop (`ProxyJump`, `-J`); or a `ProxyCommand`'s stdin and stdout.
+
+use std::sync::Arc;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use crate::cli::SshArgs;
+use crate::error::Error;
+use crate::ssh::Connection;
+use crate::ssh::config::{self, ConfigError, HostConfig};
+use crate::ssh::destination::Destination;
+use crate::ui::Ui;
+
+/// More hops than any real chain has: a config that loops.
+const MAX_HOPS: u8 = 8;
+
+/// Anything an SSH session can run over.
+pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
+
+/// What keeps a transport alive: dropped with the connection that runs over it.
+pub enum Via {
+    Direct,
+    Jump(Box<Connection>),
+    Command(tokio::process::Child),
+}
+
+pub async fn open(config: &HostConfig, ui: Arc<Ui>) -> Result<(Box<dyn Stream>, Via), Error> {
+    let host = config.alias.clone();
+    if let Some(jumps) = &config.proxy_jump {
+        let (stream, hop) = through_jump(config, jumps, ui).await?;
+        return Ok((stream, Via::Jump(Box::new(hop))));
+    }
+    if let Some(command) = &config.proxy_command {
+        let command = expand_tokens(command, config)?;
+        tracing::debug!("ProxyCommand for {host}: {command}");
+        let mut child = tokio::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(format!("exec {command}"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|source| Error::Connect {
+                host: host.clone(),
+                addr: format!("ProxyCommand {command}"),
+                source,
+            })?;
+        let (Some(stdout), Some(stdin)) = (child.stdout.take(), child.stdin.take()) else {
+            unreachable!("both piped above");
+        };
+        return Ok((Box::new(tokio::io::join(stdout, stdin)), Via::Command(child)));
+    }
+    let addr = format!("{}:{}", config.hostname, config.port);
+    let tcp = tokio::net::TcpStream::connect((config.hostname.as_str(), config.port));
+    let socket = match config.connect_timeout {
+        Some(limit) => tokio::time::timeout(limit, tcp)
+            .await
+            .map_err(|_| Error::ConnectTimeout {
+                host: host.clone(),
+                secs: limit.as_secs(),
+            })?,
+        None => tcp.await,
+    }
+    .map_err(|source| Error::Connect {
+        host: host.clone(),
+        addr,
+        source,
+    })?;
+    // Small request/response turns: Nagle would only add latency.
+    let _ = socket.set_nodelay(true);
+    Ok((Box::new(socket), Via::Direct))
+}
+
+/// `ProxyJump a,b` (or `-J a,b`): the target is reached through `b`, which is reached
+/// through `a` — as OpenSSH does, each hop resolved from the same config file, and the hop
+/// list overriding a hop's own ProxyJump.
+async fn through_jump(config: &HostConfig, jumps: &str, ui: Arc<Ui>) -> Result<(Box<dyn Stream>, Connection), Error> {
+    let (rest, last) = match jumps.rsplit_once(',') {
+        Some((rest, last)) => (Some(rest), last),
+        None => (None, jumps),
+    };
+    let dest = Destination::parse_jump(last.trim())?;
+    let args = SshArgs {
+        config: config.config_file.clone(),
+        ..SshArgs::default()
+    };
+    let mut hop = config::resolve(&dest, &args)?;
+    hop.jump_depth = config.jump_depth + 1;
+    if hop.jump_depth > MAX_HOPS {
+        return Err(Error::Config(ConfigError::BadValue {
+            key: "ProxyJump",
+            value: format!("{jumps} (more than {MAX_HOPS} hops: a loop?)"),
+        }));
+    }
+    if rest.is_some() {
+        hop.proxy_jump = rest.map(str::to_owned);
+        hop.proxy_command = None;
+    } else if hop
+        .proxy_jump
+        .as_deref()
+        .and_then(|j| j.rsplit(',').next())
+        .map(str::trim)
+        == Some(last.trim())
+    {
+        // `Host * / ProxyJump bastion` also matches the bastion: it is not its own hop.
+        hop.proxy_jump = None;
+    }
+    tracing::info!("reaching {} through {}", config.alias, hop.alias);
+    // Boxed: opening the hop may go through hops of its own.
+    let hop = Box::pin(Connection::open(Arc::new(hop), ui)).await?;
+    let channel = hop
+        .handle
+        .channel_open_direct_tcpip(config.hostname.as_str(), u32::from(config.port), "127.0.0.1", 0)
+        .await
+        .map_err(|source| Error::Jump {
+            host: config.alias.clone(),
+            hop: hop.config.alias.clone(),
+            source: Box::new(source),
+        })?;
+    Ok((Box::new(channel.into_stream()) as Box<dyn Stream>, hop))
+}
+
+/// OpenSSH's `%` tokens in a ProxyCommand.
+pub fn expand_tokens(command: &str, config: &HostConfig) -> Result<String, ConfigError> {
+    let mut out = String::with_capacity(command.len());
+    let mut chars = command.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('%') => out.push('%'),
+            Some('h') => out.push_str(&config.hostname),
+            Some('p') => out.push_str(&config.port.to_string()),
+            Some('r') => out.push_str(&config.user),
+            Some('n') => out.push_str(&config.alias),
+            Some('u') => out.push_str(&config::local_user()),
+            Some('d') => out.push_str(&config::home_dir().to_string_lossy()),
+            Some(other) => {
+                return Err(ConfigError::BadValue {
+                    key: "ProxyCommand",
+                    value: format!("{command} (the token %{other} is not supported)"),
+                });
+            }
+            None => {
+                return Err(ConfigError::BadValue {
+                    key: "ProxyCommand",
+                    value: command.to_owned(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_command_tokens() {
+        let text = "hostname real.example\nport 2222\nuser bob\n";
+        let config = config::parse_ssh_g("alias", text, std::path::Path::new("/home/me")).unwrap();
+        let expanded = expand_tokens("ssh -W %h:%p -l %r jump # %n 100%%", &config).unwrap();
+        assert_eq!(expanded, "ssh -W real.example:2222 -l bob jump # alias 100%");
+        assert!(expand_tokens("nc %Z", &config).is_err());
+    }
+}
