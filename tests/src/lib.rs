@@ -29,6 +29,7 @@ pub struct Rig {
     pub issuer_proxy: String,
     pub browser: PathBuf,
     pub bin: PathBuf,
+    password: String,
 }
 
 impl Rig {
@@ -52,6 +53,7 @@ impl Rig {
             issuer_proxy: var("CRL_ISSUER_PROXY"),
             browser: var("CRL_RIG_BROWSER").into(),
             bin: bin.into(),
+            password: var("CRL_RIG_PASSWORD"),
         };
         rig.reset();
         rig
@@ -66,7 +68,7 @@ impl Rig {
         self.issuer("/__control?authorize=ok&decorate_state=0&device=ok");
         let host_key = std::fs::read_to_string(self.dir.join("ssh_host_ed25519_key.pub")).unwrap();
         let key: Vec<&str> = host_key.split_whitespace().take(2).collect();
-        let lines: String = ["2222", "2223", "2224", "2225", "2226"]
+        let lines: String = ["2222", "2223", "2224", "2225", "2226", "2230", "2231"]
             .iter()
             .map(|port| format!("[{}]:{port} {}\n", self.host_ip, key.join(" ")))
             .collect();
@@ -77,6 +79,16 @@ impl Rig {
             format!("{lines}203.0.113.2 {}\n", inner_key.join(" ")),
         )
         .unwrap();
+    }
+
+    /// The test users' password (the PAM sshd takes it).
+    pub fn password(&self) -> String {
+        self.password.clone()
+    }
+
+    /// The tool's command line for a pseudo-terminal: the rig's config, then `args`.
+    pub fn command(&self, args: &str) -> String {
+        format!("{} -F {} {args}", self.bin.display(), self.ssh_config().display())
     }
 
     pub fn ssh_config(&self) -> PathBuf {
@@ -185,6 +197,74 @@ impl Rig {
     /// A request to the fake issuer's control port; returns the body.
     pub fn issuer(&self, path: &str) -> String {
         http_get(&self.issuer_proxy, path).1
+    }
+}
+
+/// A program run on a pseudo-terminal (through util-linux `script`), driven like a person:
+/// wait for a prompt, then type.
+pub struct Pty {
+    child: Child,
+    stdin: std::process::ChildStdin,
+    screen: std::sync::Arc<std::sync::Mutex<String>>,
+    reader: Option<thread::JoinHandle<()>>,
+}
+
+impl Pty {
+    pub fn spawn(command: &str) -> Self {
+        let mut child = Command::new("script")
+            .args(["-qefc", command, "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("script (util-linux)");
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let screen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = screen.clone();
+        let reader = thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Self {
+            child,
+            stdin,
+            screen,
+            reader: Some(reader),
+        }
+    }
+
+    pub fn screen(&self) -> String {
+        self.screen.lock().unwrap().clone()
+    }
+
+    /// Waits until the screen shows `text` (bounded).
+    pub fn expect(&self, text: &str, limit: Duration) {
+        if wait_until(limit, || self.screen().contains(text).then_some(()).ok_or(())).is_err() {
+            panic!("`{text}` never appeared; the screen:\n{}", self.screen());
+        }
+    }
+
+    /// Types `text` (a line: include the newline).
+    pub fn send(&mut self, text: &str) {
+        self.stdin.write_all(text.as_bytes()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// Waits for the program's end (bounded); its exit code and the whole screen.
+    pub fn finish(mut self, limit: Duration) -> (i32, String) {
+        let status = wait_until(limit, || self.child.try_wait().unwrap().ok_or(()));
+        let Ok(status) = status else {
+            let _ = self.child.kill();
+            panic!("still running after {limit:?}; the screen:\n{}", self.screen());
+        };
+        self.reader.take().unwrap().join().unwrap();
+        (status.code().unwrap_or(-1), self.screen())
     }
 }
 

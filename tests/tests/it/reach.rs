@@ -218,3 +218,95 @@ fn proxy_command_two_hops_and_each_hops_key() {
     );
     rig.assert_nothing_left(ALICE);
 }
+
+/// Password authentication through PAM, asked on the terminal with echo off, a wrong one
+/// retried as OpenSSH does.
+#[test]
+fn password_asked_on_the_terminal() {
+    let rig = Rig::get();
+    let mut pty = codex_remote_login_tests::Pty::spawn(&rig.command("password --codex /nonexistent/codex"));
+    let prompt = "crl-alice@password's password: ";
+    pty.expect(prompt, LIMIT);
+    pty.send("not-the-password\n");
+    pty.expect("Permission denied, please try again.", LIMIT);
+    pty.send(&format!("{}\n", rig.password()));
+    let (code, screen) = pty.finish(LIMIT);
+    assert_eq!(code, 5, "{screen}");
+    assert!(screen.contains("is not an executable file on password"), "{screen}");
+    assert!(!screen.contains(&rig.password()), "the password was echoed: {screen}");
+    rig.assert_nothing_left(ALICE);
+}
+
+/// Keyboard-interactive: the server's own prompts (PAM's), shown as they come; and as the
+/// second factor after a key (`AuthenticationMethods publickey,keyboard-interactive`).
+#[test]
+fn keyboard_interactive_and_a_second_factor() {
+    let rig = Rig::get();
+    for host in ["kbdint", "twofactor"] {
+        let mut pty = codex_remote_login_tests::Pty::spawn(&rig.command(&format!("{host} --codex /nonexistent/codex")));
+        pty.expect(&format!("({host}) Password: "), LIMIT);
+        pty.send(&format!("{}\n", rig.password()));
+        let (code, screen) = pty.finish(LIMIT);
+        assert_eq!(code, 5, "{host}: {screen}");
+        assert!(
+            !screen.contains(&rig.password()),
+            "{host}: the answer was echoed: {screen}"
+        );
+    }
+    // Without a terminal nothing can be asked: the error says what was tried and why.
+    let run = rig.tool("no-tty").args(["kbdint"]).args(STOP_AFTER_SHIM).run(LIMIT);
+    assert_eq!(run.code(), 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("keyboard-interactive (no terminal to ask on)"),
+        "{}",
+        run.stderr
+    );
+    rig.assert_nothing_left(ALICE);
+}
+
+/// An encrypted key file: its passphrase asked on the terminal, never from argv or env.
+#[test]
+fn encrypted_key_passphrase_on_the_terminal() {
+    let rig = Rig::get();
+    let mut pty = codex_remote_login_tests::Pty::spawn(&rig.command("encrypted --codex /nonexistent/codex"));
+    pty.expect(
+        &format!(
+            "Enter passphrase for key '{}': ",
+            rig.dir.join("id_encrypted").display()
+        ),
+        LIMIT,
+    );
+    pty.send(&format!("{}\n", rig.password()));
+    let (code, screen) = pty.finish(LIMIT);
+    assert_eq!(code, 5, "{screen}");
+    assert!(!screen.contains(&rig.password()), "{screen}");
+    // Without a terminal the key is skipped, and the error says so.
+    let run = rig.tool("no-tty").args(["encrypted"]).args(STOP_AFTER_SHIM).run(LIMIT);
+    assert_eq!(run.code(), 3, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("encrypted, and there is no terminal to ask for its passphrase"),
+        "{}",
+        run.stderr
+    );
+    rig.assert_nothing_left(ALICE);
+}
+
+/// A user certificate (`KEY-cert.pub` beside the key) signed by a CA the server trusts: the
+/// only way in for a key that is in no authorized_keys.
+#[test]
+fn user_certificate() {
+    let rig = Rig::get();
+    let run = rig
+        .tool("certified")
+        .args(["certified", "-vv"])
+        .args(STOP_AFTER_SHIM)
+        .run(LIMIT);
+    assert_eq!(run.code(), 5, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("with its certificate rig-certified"),
+        "{}",
+        run.stderr
+    );
+    rig.assert_nothing_left(ALICE);
+}
