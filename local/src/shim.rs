@@ -12,6 +12,7 @@ use codex_remote_login_remote::{CANCEL, Launch};
 use codex_remote_login_shared::{ProtocolError, ShimEvent};
 
 use crate::ssh::Connection;
+use crate::ssh::pattern::glob;
 
 /// Longest line kept; the rest of a longer line is dropped.
 const MAX_LINE: usize = 16 * 1024;
@@ -40,6 +41,23 @@ impl Shim {
     /// Opens a session channel and starts the shim: preflight and launch in one exec.
     pub async fn start(conn: &Connection, launch: &Launch) -> Result<Self, russh::Error> {
         let channel = conn.handle.channel_open_session().await?;
+        // SetEnv and SendEnv, as ssh sends them; the server's AcceptEnv decides what sticks.
+        let config = &conn.config;
+        for (name, value) in &config.set_env {
+            channel.set_env(false, name.as_str(), value.as_str()).await?;
+        }
+        let patterns: Vec<&str> = config
+            .send_env
+            .iter()
+            .map(String::as_str)
+            .filter(|p| !p.starts_with('-'))
+            .collect();
+        let sent: Vec<(String, String)> = std::env::vars()
+            .filter(|(name, _)| patterns.iter().any(|p| glob(p, name)))
+            .collect();
+        for (name, value) in sent {
+            channel.set_env(false, name, value).await?;
+        }
         channel.exec(false, launch.command_line()).await?;
         Ok(Self {
             channel,

@@ -16,6 +16,8 @@ use russh::keys::ssh_key::known_hosts::{Entry, HostPatterns, Marker};
 use russh::keys::{HashAlg, PublicKey};
 use sha1::Sha1;
 
+use crate::ssh::pattern::glob;
+
 /// What the known_hosts files say about a host's key.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
@@ -96,24 +98,13 @@ fn host_matches(patterns: &HostPatterns, name: &str) -> bool {
             for pattern in list {
                 let pattern = pattern.to_ascii_lowercase();
                 match pattern.strip_prefix('!') {
-                    Some(negated) if glob(negated.as_bytes(), name.as_bytes()) => return false,
+                    Some(negated) if glob(negated, name) => return false,
                     Some(_) => {}
-                    None => matched |= glob(pattern.as_bytes(), name.as_bytes()),
+                    None => matched |= glob(&pattern, name),
                 }
             }
             matched
         }
-    }
-}
-
-/// `*` and `?` wildcards, as in OpenSSH's `match_pattern`.
-fn glob(pattern: &[u8], text: &[u8]) -> bool {
-    match (pattern.split_first(), text.split_first()) {
-        (None, None) => true,
-        (Some((b'*', rest)), _) => (0..=text.len()).any(|skip| glob(rest, &text[skip..])),
-        (Some((b'?', rest)), Some((_, text_rest))) => glob(rest, text_rest),
-        (Some((p, rest)), Some((t, text_rest))) if p == t => glob(rest, text_rest),
-        _ => false,
     }
 }
 

@@ -7,6 +7,7 @@ pub mod connection;
 pub mod destination;
 pub mod host_key;
 pub mod known_hosts;
+pub mod pattern;
 pub mod transport;
 
 pub use connection::Connection;

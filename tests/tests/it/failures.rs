@@ -103,6 +103,12 @@ fn unknown_host_refused_without_terminal_then_accepted_new() {
         "OpenSSH rejects the recorded line: {}",
         String::from_utf8_lossy(&ssh.stderr)
     );
+    // And the tool reads the hashed line back (StrictHostKeyChecking yes: known, or refused).
+    let again = rig
+        .tool("hashed")
+        .args(["rig", "--codex", "/nonexistent/codex"])
+        .run(LIMIT);
+    assert_eq!(again.code(), 5, "{}", again.stderr);
     rig.assert_nothing_left(ALICE);
 }
 

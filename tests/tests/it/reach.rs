@@ -310,3 +310,37 @@ fn user_certificate() {
     );
     rig.assert_nothing_left(ALICE);
 }
+
+/// `SetEnv` and `SendEnv` reach the host's session as with ssh (the server accepts
+/// `CRL_TEST_*`).
+#[test]
+fn set_env_and_send_env() {
+    let rig = Rig::get();
+    let fake = rig.dir.join("env-codex");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho \"set=$CRL_TEST_SET sent=$CRL_TEST_SENT\" >&2\nexit 3\n",
+    )
+    .unwrap();
+    Command::new("chmod").arg("755").arg(&fake).status().unwrap();
+    let run = rig
+        .tool("env")
+        .env("CRL_TEST_SENT", "from-this-machine")
+        .args([
+            "rig",
+            "-o",
+            "SetEnv=CRL_TEST_SET=fixed",
+            "-o",
+            "SendEnv=CRL_TEST_S*",
+            "--codex",
+            fake.to_str().unwrap(),
+        ])
+        .run(LIMIT);
+    assert_eq!(run.code(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("set=fixed sent=from-this-machine"),
+        "{}",
+        run.stderr
+    );
+    rig.assert_nothing_left(ALICE);
+}
