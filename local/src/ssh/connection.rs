@@ -8,7 +8,8 @@ use russh::client::{self, Handle};
 use crate::error::Error;
 use crate::ssh::auth;
 use crate::ssh::config::HostConfig;
-use crate::ssh::host_key::HostKeyCheck;
+use crate::ssh::host_key::{self, HostKeyCheck};
+use crate::ssh::known_hosts;
 use crate::ssh::transport::{self, Via};
 use crate::ui::Ui;
 
@@ -31,7 +32,13 @@ impl Connection {
             ui: ui.clone(),
             refusal: refusal.clone(),
         };
+        // Host certificates are asked for only where an authority is trusted for this host.
+        let mut preferred = russh::Preferred::default();
+        if known_hosts::has_authority(&host_key::files(&config), &config.known_hosts_name()) {
+            preferred.host_key_certificates = preferred.key.clone();
+        }
         let ssh_config = Arc::new(client::Config {
+            preferred,
             keepalive_interval: config.server_alive_interval,
             keepalive_max: config.server_alive_count_max,
             nodelay: true,

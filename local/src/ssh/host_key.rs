@@ -3,11 +3,13 @@
 
 use std::sync::{Arc, Mutex};
 
-use russh::keys::{PublicKey, PublicKeyOrCertificate};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use russh::keys::{Certificate, PublicKey, PublicKeyOrCertificate};
 
 use crate::error::HostKeyError;
 use crate::ssh::config::{HostConfig, StrictHostKeyChecking};
-use crate::ssh::known_hosts::{self, Verdict};
+use crate::ssh::known_hosts::{self, CertVerdict, Verdict};
 use crate::terminal;
 use crate::ui::Ui;
 
@@ -23,14 +25,15 @@ impl russh::client::Handler for HostKeyCheck {
     type Error = russh::Error;
 
     async fn check_server_key(&mut self, offered: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
-        // Host certificates are not asked for, so a certificate here is judged by its key.
-        let key = match offered {
-            PublicKeyOrCertificate::PublicKey { key, .. } => key.clone(),
-            PublicKeyOrCertificate::Certificate(cert) => PublicKey::from(cert.public_key().clone()),
+        let (key, cert) = match offered {
+            PublicKeyOrCertificate::PublicKey { key, .. } => (key.clone(), None),
+            PublicKeyOrCertificate::Certificate(cert) => {
+                (PublicKey::from(cert.public_key().clone()), Some(cert.clone()))
+            }
         };
         let (config, ui) = (self.config.clone(), self.ui.clone());
         // known_hosts I/O and a possible prompt block: keep them off the async thread.
-        let decision = tokio::task::spawn_blocking(move || verify(&config, &ui, &key))
+        let decision = tokio::task::spawn_blocking(move || verify(&config, &ui, &key, cert.as_ref()))
             .await
             .map_err(|_| russh::Error::Inconsistent)?;
         match decision {
@@ -43,16 +46,46 @@ impl russh::client::Handler for HostKeyCheck {
     }
 }
 
-fn verify(config: &HostConfig, ui: &Ui, key: &PublicKey) -> Result<(), HostKeyError> {
-    let name = config.known_hosts_name();
-    let files: Vec<_> = config
+/// All the known_hosts files of a host, user's first.
+pub fn files(config: &HostConfig) -> Vec<std::path::PathBuf> {
+    config
         .user_known_hosts
         .iter()
         .chain(&config.global_known_hosts)
         .cloned()
-        .collect();
+        .collect()
+}
+
+fn verify(config: &HostConfig, ui: &Ui, key: &PublicKey, cert: Option<&Certificate>) -> Result<(), HostKeyError> {
+    let name = config.known_hosts_name();
+    let files = files(config);
     let kind = known_hosts::kind(key);
     let fingerprint = known_hosts::fingerprint(key);
+    if let Some(cert) = cert {
+        let principal = config.host_key_alias.as_deref().unwrap_or(&config.hostname);
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        match known_hosts::check_certificate(&files, &name, principal, cert, now) {
+            CertVerdict::Trusted => {
+                tracing::debug!(
+                    "host certificate of {name} ({}) signed by a trusted authority",
+                    cert.key_id()
+                );
+                return Ok(());
+            }
+            CertVerdict::Revoked { file, line } => {
+                return Err(HostKeyError::Revoked {
+                    host: name,
+                    kind,
+                    file,
+                    line,
+                    fingerprint,
+                });
+            }
+            // As OpenSSH does, an untrusted certificate leaves its plain key to be judged.
+            CertVerdict::NoAuthority => {}
+            CertVerdict::Invalid(why) => ui.warn(&format!("the host certificate of {name} is not accepted: {why}")),
+        }
+    }
     let other_types = match known_hosts::check(&files, &name, key) {
         Verdict::Known => return Ok(()),
         Verdict::Revoked { file, line } => {

@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
+use russh::keys::ssh_key::certificate::CertType;
 use russh::keys::ssh_key::known_hosts::{Entry, HostPatterns, Marker};
-use russh::keys::{HashAlg, PublicKey};
+use russh::keys::{Certificate, HashAlg, PublicKey};
 use sha1::Sha1;
 
 use crate::ssh::pattern::glob;
@@ -43,36 +44,19 @@ pub fn check(files: &[PathBuf], name: &str, key: &PublicKey) -> Verdict {
     let mut known = false;
     let mut changed = None;
     let mut other_types = Vec::new();
-    for file in files {
-        let Ok(text) = fs::read_to_string(file) else {
+    for (file, line, entry) in entries(files) {
+        if !host_matches(entry.host_patterns(), &name) {
             continue;
-        };
-        for (index, line) in text.lines().enumerate() {
-            let trimmed = line.trim();
-            if trimmed.is_empty() || trimmed.starts_with('#') {
-                continue;
+        }
+        let same_key = entry.public_key().key_data() == key.key_data();
+        match entry.marker() {
+            Some(Marker::Revoked) if same_key => return Verdict::Revoked { file, line },
+            Some(_) => continue,
+            None if same_key => known = true,
+            None if entry.public_key().algorithm() == key.algorithm() => {
+                changed.get_or_insert_with(|| (file, line, entry.public_key().clone()));
             }
-            let Ok(entry) = trimmed.parse::<Entry>() else {
-                continue;
-            };
-            if !host_matches(entry.host_patterns(), &name) {
-                continue;
-            }
-            let same_key = entry.public_key().key_data() == key.key_data();
-            match entry.marker() {
-                Some(Marker::Revoked) if same_key => {
-                    return Verdict::Revoked {
-                        file: file.clone(),
-                        line: index + 1,
-                    };
-                }
-                Some(_) => continue,
-                None if same_key => known = true,
-                None if entry.public_key().algorithm() == key.algorithm() => {
-                    changed.get_or_insert_with(|| (file.clone(), index + 1, entry.public_key().clone()));
-                }
-                None => other_types.push(entry.public_key().algorithm().to_string()),
-            }
+            None => other_types.push(entry.public_key().algorithm().to_string()),
         }
     }
     if known {
@@ -86,6 +70,78 @@ pub fn check(files: &[PathBuf], name: &str, key: &PublicKey) -> Verdict {
         },
         None => Verdict::Unknown { other_types },
     }
+}
+
+/// What the `@cert-authority` lines say of a host certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CertVerdict {
+    /// Signed by a trusted authority, valid now, for this host.
+    Trusted,
+    /// No `@cert-authority` line applies to this host.
+    NoAuthority,
+    /// An authority applies, but the certificate does not pass: why.
+    Invalid(String),
+    Revoked {
+        file: PathBuf,
+        line: usize,
+    },
+}
+
+/// Whether any `@cert-authority` line applies to `name`: then host certificates are asked for.
+pub fn has_authority(files: &[PathBuf], name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    entries(files).any(|(_, _, e)| e.marker() == Some(&Marker::CertAuthority) && host_matches(e.host_patterns(), &name))
+}
+
+/// Judges a host certificate: `name` as in known_hosts (`[host]:port`), `principal` the host
+/// name it must be issued for (HostKeyAlias or HostName), `now` in Unix seconds.
+pub fn check_certificate(files: &[PathBuf], name: &str, principal: &str, cert: &Certificate, now: u64) -> CertVerdict {
+    let name = name.to_ascii_lowercase();
+    let mut authorities = Vec::new();
+    for (file, line, entry) in entries(files) {
+        if !host_matches(entry.host_patterns(), &name) {
+            continue;
+        }
+        let key = entry.public_key().key_data();
+        match entry.marker() {
+            Some(Marker::Revoked) if key == cert.public_key() || key == cert.signature_key() => {
+                return CertVerdict::Revoked { file, line };
+            }
+            Some(Marker::CertAuthority) => authorities.push(entry.public_key().fingerprint(HashAlg::Sha256)),
+            _ => {}
+        }
+    }
+    if authorities.is_empty() {
+        return CertVerdict::NoAuthority;
+    }
+    if cert.cert_type() != CertType::Host {
+        return CertVerdict::Invalid("it is not a host certificate".into());
+    }
+    if let Err(e) = cert.validate_at(now, &authorities) {
+        return CertVerdict::Invalid(format!("it does not verify against the trusted authorities ({e})"));
+    }
+    let principals = cert.valid_principals();
+    if !principals.is_empty() && !principals.iter().any(|p| p.eq_ignore_ascii_case(principal)) {
+        return CertVerdict::Invalid(format!(
+            "it is not issued for {principal} (principals: {})",
+            principals.join(", ")
+        ));
+    }
+    CertVerdict::Trusted
+}
+
+/// Every parsable line of `files`, with its file and line number.
+fn entries(files: &[PathBuf]) -> impl Iterator<Item = (PathBuf, usize, Entry)> + '_ {
+    files.iter().flat_map(|file| {
+        let text = fs::read_to_string(file).unwrap_or_default();
+        let parsed: Vec<(PathBuf, usize, Entry)> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty() && !l.trim().starts_with('#'))
+            .filter_map(|(index, l)| l.trim().parse::<Entry>().ok().map(|e| (file.clone(), index + 1, e)))
+            .collect();
+        parsed
+    })
 }
 
 /// OpenSSH's `match_hostname`: any negated pattern that matches rejects; otherwise any

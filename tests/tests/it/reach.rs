@@ -344,3 +344,48 @@ fn set_env_and_send_env() {
     );
     rig.assert_nothing_left(ALICE);
 }
+
+/// Host certificates: a `@cert-authority` line trusts the rig's certificate, for the name it
+/// was issued for only; another authority, another name, or a `@revoked` key is refused.
+#[test]
+fn host_certificates_and_revocation() {
+    let rig = Rig::get();
+    let key_of = |file: &str| {
+        let text = std::fs::read_to_string(rig.dir.join(file)).unwrap();
+        text.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
+    };
+    let trusted = format!("@cert-authority * {}\n", key_of("host_ca.pub"));
+    let cases = [
+        (trusted.clone(), vec![], 5, ""),
+        (
+            format!("@cert-authority * {}\n", key_of("user_ca.pub")),
+            vec![],
+            3,
+            "is not in known_hosts",
+        ),
+        (
+            trusted.clone(),
+            vec!["-o", "HostKeyAlias=elsewhere"],
+            3,
+            "is not issued for elsewhere",
+        ),
+        (
+            format!("{trusted}@revoked * {}\n", key_of("ssh_host_ed25519_key.pub")),
+            vec![],
+            3,
+            "is revoked",
+        ),
+    ];
+    for (known, extra, code, says) in cases {
+        std::fs::write(rig.known_hosts(), &known).unwrap();
+        let run = rig
+            .tool("host-cert")
+            .args(["rig"])
+            .args(&extra)
+            .args(STOP_AFTER_SHIM)
+            .run(LIMIT);
+        assert_eq!(run.code(), code, "{known}{extra:?}: {}", run.stderr);
+        assert!(run.stderr.contains(says), "{known}{extra:?}: {}", run.stderr);
+    }
+    rig.assert_nothing_left(ALICE);
+}
