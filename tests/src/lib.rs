@@ -101,7 +101,7 @@ impl Rig {
 
     /// The tool, with the rig's ssh config and browser.
     pub fn tool(&self, name: &str) -> Tool {
-        let mut cmd = Command::new("setsid");
+        let mut cmd = Command::new("/usr/bin/setsid");
         // setsid: no controlling terminal, exactly as in CI, whatever runs the tests.
         cmd.arg(&self.bin).arg("-F").arg(self.ssh_config());
         let browser_out = self.dir.join(format!("browser-{name}.html"));

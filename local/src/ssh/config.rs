@@ -10,6 +10,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::cli::SshArgs;
+use crate::ssh::config_file;
 use crate::ssh::destination::Destination;
 
 /// OpenSSH's `StrictHostKeyChecking`.
@@ -49,7 +50,7 @@ pub enum IdentityAgent {
 }
 
 /// Everything the connection needs to know about one host.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HostConfig {
     /// The name the user gave.
     pub alias: String,
@@ -85,8 +86,11 @@ pub struct HostConfig {
     pub preferred_auth: Vec<String>,
     /// `CertificateFile`s.
     pub certificate_files: Vec<PathBuf>,
-    /// Set when `ssh -G` could not be used: why, for a warning.
+    /// Set when `ssh -G` could not be used: why, for a note at -v.
     pub fallback_reason: Option<String>,
+    /// Options set away from their defaults that this tool does not act on
+    /// (`forwardagent yes`, ...), reported once at -v.
+    pub ignored: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +99,8 @@ pub enum ConfigError {
     Ssh { host: String, message: String },
     #[error("`{value}` is not a valid value for {key}")]
     BadValue { key: &'static str, value: String },
+    #[error("{}: {message}", file.display())]
+    File { file: PathBuf, message: String },
 }
 
 /// Resolves the configuration for a host argument, warning about what weakens it.
@@ -102,7 +108,14 @@ pub fn for_host(host_arg: &str, args: &SshArgs, ui: &crate::ui::Ui) -> Result<Ho
     let dest = Destination::parse(host_arg)?;
     let config = resolve(&dest, args)?;
     if let Some(why) = &config.fallback_reason {
-        ui.warn(why);
+        tracing::info!("{why}");
+    }
+    if !config.ignored.is_empty() {
+        tracing::info!(
+            "ssh options for {} that a sign-in does not use: {}",
+            config.alias,
+            config.ignored.join(", ")
+        );
     }
     if config.strict == StrictHostKeyChecking::No {
         ui.warn(&format!(
@@ -112,6 +125,26 @@ pub fn for_host(host_arg: &str, args: &SshArgs, ui: &crate::ui::Ui) -> Result<Ho
     }
     Ok(config)
 }
+
+/// Options this tool does not act on, with the values (`|`-separated) that change nothing:
+/// anything else is reported. Forwardings, agent forwarding and connection sharing belong to
+/// interactive sessions, not to a sign-in.
+const NOTABLE: [(&str, &str); 14] = [
+    ("forwardagent", "no"),
+    ("forwardx11", "no"),
+    ("localforward", ""),
+    ("remoteforward", ""),
+    ("dynamicforward", ""),
+    ("controlmaster", "false|no"),
+    ("controlpath", "none"),
+    ("canonicalizehostname", "false|no"),
+    ("addressfamily", "any"),
+    ("bindaddress", ""),
+    ("verifyhostkeydns", "false|no"),
+    ("hostbasedauthentication", "no"),
+    ("gssapiauthentication", "no"),
+    ("localcommand", ""),
+];
 
 /// Resolves the configuration for `dest` with the command line's options.
 pub fn resolve(dest: &Destination, args: &SshArgs) -> Result<HostConfig, ConfigError> {
@@ -146,12 +179,17 @@ pub fn resolve(dest: &Destination, args: &SshArgs) -> Result<HostConfig, ConfigE
                 message,
             });
         }
-        Err(e) => {
-            let mut config = defaults(dest, args, &home)?;
-            config.fallback_reason = Some(format!(
-                "the OpenSSH client (`ssh -G`) is not available ({e}), so ~/.ssh/config was not read"
-            ));
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut config = parse_ssh_g(&dest.host, &config_file::evaluate(dest, args, &home)?, &home)?;
+            config.fallback_reason =
+                Some("no OpenSSH client here: the ssh configuration was evaluated by this tool".into());
             config
+        }
+        Err(e) => {
+            return Err(ConfigError::Ssh {
+                host: dest.host.clone(),
+                message: e.to_string(),
+            });
         }
     };
     config.config_file = args.config.clone();
@@ -165,16 +203,24 @@ pub fn resolve(dest: &Destination, args: &SshArgs) -> Result<HostConfig, ConfigE
 pub fn parse_ssh_g(alias: &str, text: &str, home: &Path) -> Result<HostConfig, ConfigError> {
     let mut config = HostConfig::empty(alias);
     let mut identity_files = Vec::new();
+    let mut certificate_files = Vec::new();
     for line in text.lines() {
         let Some((key, value)) = line.split_once(' ') else {
             continue;
         };
+        let key = key.to_ascii_lowercase();
         let value = value.trim();
-        match key {
+        if let Some((_, default)) = NOTABLE.iter().find(|(k, _)| *k == key)
+            && !default.split('|').any(|d| d == value)
+        {
+            config.ignored.push(format!("{key} {value}"));
+        }
+        match key.as_str() {
             "hostname" => config.hostname = value.to_owned(),
             "user" => config.user = value.to_owned(),
             "port" => config.port = value.parse().map_err(|_| bad("Port", value))?,
-            "identityfile" => identity_files.push(expand_tilde(value, home)),
+            // Tokens are expanded once the host, user and port are known, below.
+            "identityfile" => identity_files.push(value.to_owned()),
             "identitiesonly" => config.identities_only = yes(value),
             "identityagent" => {
                 config.identity_agent = match value {
@@ -208,11 +254,18 @@ pub fn parse_ssh_g(alias: &str, text: &str, home: &Path) -> Result<HostConfig, C
             }
             "sendenv" => config.send_env.push(value.to_owned()),
             "preferredauthentications" => config.preferred_auth = value.split(',').map(str::to_owned).collect(),
-            "certificatefile" => config.certificate_files.push(expand_tilde(value, home)),
+            "certificatefile" => certificate_files.push(value.to_owned()),
             _ => {}
         }
     }
+    let paths = |raw: Vec<String>| -> Result<Vec<PathBuf>, ConfigError> {
+        raw.iter()
+            .map(|r| Ok(expand_tilde(&config.expand_tokens(r)?, home)))
+            .collect()
+    };
+    let (identity_files, certificate_files) = (paths(identity_files)?, paths(certificate_files)?);
     config.identity_files = identity_files;
+    config.certificate_files = certificate_files;
     Ok(config)
 }
 
@@ -244,7 +297,42 @@ impl HostConfig {
             preferred_auth: Vec::new(),
             certificate_files: Vec::new(),
             fallback_reason: None,
+            ignored: Vec::new(),
         }
+    }
+
+    /// OpenSSH's `%` tokens (`%h %p %r %n %u %d %%`), as in ProxyCommand and IdentityFile.
+    pub fn expand_tokens(&self, text: &str) -> Result<String, ConfigError> {
+        let mut out = String::with_capacity(text.len());
+        let mut chars = text.chars();
+        while let Some(c) = chars.next() {
+            if c != '%' {
+                out.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some('%') => out.push('%'),
+                Some('h') => out.push_str(&self.hostname),
+                Some('p') => out.push_str(&self.port.to_string()),
+                Some('r') => out.push_str(&self.user),
+                Some('n') => out.push_str(&self.alias),
+                Some('u') => out.push_str(&local_user()),
+                Some('d') => out.push_str(&home_dir().to_string_lossy()),
+                Some(other) => {
+                    return Err(ConfigError::BadValue {
+                        key: "a % token",
+                        value: format!("{text} (%{other} is not supported)"),
+                    });
+                }
+                None => {
+                    return Err(ConfigError::BadValue {
+                        key: "a % token",
+                        value: text.to_owned(),
+                    });
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The name this host's keys are recorded under in known_hosts: `host`, or `[host]:port`
@@ -261,43 +349,6 @@ impl HostConfig {
             format!("[{host}]:{}", self.port)
         }
     }
-}
-
-/// OpenSSH's defaults plus the command line: used only without an OpenSSH client.
-fn defaults(dest: &Destination, args: &SshArgs, home: &Path) -> Result<HostConfig, ConfigError> {
-    let mut config = HostConfig::empty(&dest.host);
-    if let Some(user) = dest.user.as_ref().or(args.login.as_ref()) {
-        config.user = user.clone();
-    }
-    config.port = dest.port.or(args.port).unwrap_or(22);
-    let ssh = home.join(".ssh");
-    config.identity_files = if args.identity.is_empty() {
-        ["id_rsa", "id_ecdsa", "id_ecdsa_sk", "id_ed25519", "id_ed25519_sk"]
-            .iter()
-            .map(|n| ssh.join(n))
-            .collect()
-    } else {
-        args.identity.clone()
-    };
-    config.user_known_hosts = vec![ssh.join("known_hosts"), ssh.join("known_hosts2")];
-    config.global_known_hosts = vec!["/etc/ssh/ssh_known_hosts".into(), "/etc/ssh/ssh_known_hosts2".into()];
-    for opt in &args.options {
-        let (key, value) = opt.split_once(['=', ' ']).unwrap_or((opt, ""));
-        let text = format!("{} {}", key.to_ascii_lowercase(), value.trim());
-        let over = parse_ssh_g(&dest.host, &text, home)?;
-        match key.to_ascii_lowercase().as_str() {
-            "stricthostkeychecking" => config.strict = over.strict,
-            "userknownhostsfile" => config.user_known_hosts = over.user_known_hosts,
-            "user" => config.user = over.user,
-            "port" => config.port = over.port,
-            "hostname" => config.hostname = over.hostname,
-            "identityfile" => config.identity_files.extend(over.identity_files),
-            "batchmode" => config.batch_mode = over.batch_mode,
-            "connecttimeout" => config.connect_timeout = over.connect_timeout,
-            _ => {}
-        }
-    }
-    Ok(config)
 }
 
 fn bad(key: &'static str, value: &str) -> ConfigError {
@@ -361,6 +412,28 @@ connecttimeout none\nproxyjump none\nidentityagent none\n";
         assert_eq!(c.identity_agent, IdentityAgent::None);
         assert_eq!((c.connect_timeout, c.proxy_jump.as_deref()), (None, None));
         assert_eq!(c.known_hosts_name(), "[10.0.0.5]:2222");
+    }
+
+    #[test]
+    fn options_a_sign_in_does_not_use_are_noted() {
+        let text =
+            "forwardagent yes\ncontrolmaster auto\nforwardx11 no\ncontrolpath none\nlocalforward 8080 [127.0.0.1]:80\n";
+        let c = parse_ssh_g("h", text, Path::new("/")).unwrap();
+        assert_eq!(
+            c.ignored,
+            [
+                "forwardagent yes",
+                "controlmaster auto",
+                "localforward 8080 [127.0.0.1]:80"
+            ]
+        );
+    }
+
+    #[test]
+    fn identity_file_tokens_are_expanded() {
+        let text = "hostname real\nuser bob\nport 2222\nidentityfile ~/.ssh/%r@%h-%p\n";
+        let c = parse_ssh_g("alias", text, Path::new("/home/me")).unwrap();
+        assert_eq!(c.identity_files, [PathBuf::from("/home/me/.ssh/bob@real-2222")]);
     }
 
     #[test]

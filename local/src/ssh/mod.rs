@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod config_file;
 pub mod connection;
 pub mod destination;
 pub mod host_key;

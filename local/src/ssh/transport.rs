@@ -33,7 +33,7 @@ pub async fn open(config: &HostConfig, ui: Arc<Ui>) -> Result<(Box<dyn Stream>, 
         return Ok((stream, Via::Jump(Box::new(hop))));
     }
     if let Some(command) = &config.proxy_command {
-        let command = expand_tokens(command, config)?;
+        let command = config.expand_tokens(command)?;
         tracing::debug!("ProxyCommand for {host}: {command}");
         let mut child = tokio::process::Command::new("/bin/sh")
             .arg("-c")
@@ -122,40 +122,6 @@ async fn through_jump(config: &HostConfig, jumps: &str, ui: Arc<Ui>) -> Result<(
     Ok((Box::new(channel.into_stream()) as Box<dyn Stream>, hop))
 }
 
-/// OpenSSH's `%` tokens in a ProxyCommand.
-pub fn expand_tokens(command: &str, config: &HostConfig) -> Result<String, ConfigError> {
-    let mut out = String::with_capacity(command.len());
-    let mut chars = command.chars();
-    while let Some(c) = chars.next() {
-        if c != '%' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('%') => out.push('%'),
-            Some('h') => out.push_str(&config.hostname),
-            Some('p') => out.push_str(&config.port.to_string()),
-            Some('r') => out.push_str(&config.user),
-            Some('n') => out.push_str(&config.alias),
-            Some('u') => out.push_str(&config::local_user()),
-            Some('d') => out.push_str(&config::home_dir().to_string_lossy()),
-            Some(other) => {
-                return Err(ConfigError::BadValue {
-                    key: "ProxyCommand",
-                    value: format!("{command} (the token %{other} is not supported)"),
-                });
-            }
-            None => {
-                return Err(ConfigError::BadValue {
-                    key: "ProxyCommand",
-                    value: command.to_owned(),
-                });
-            }
-        }
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,8 +130,8 @@ mod tests {
     fn proxy_command_tokens() {
         let text = "hostname real.example\nport 2222\nuser bob\n";
         let config = config::parse_ssh_g("alias", text, std::path::Path::new("/home/me")).unwrap();
-        let expanded = expand_tokens("ssh -W %h:%p -l %r jump # %n 100%%", &config).unwrap();
+        let expanded = config.expand_tokens("ssh -W %h:%p -l %r jump # %n 100%%").unwrap();
         assert_eq!(expanded, "ssh -W real.example:2222 -l bob jump # alias 100%");
-        assert!(expand_tokens("nc %Z", &config).is_err());
+        assert!(config.expand_tokens("nc %Z").is_err());
     }
 }

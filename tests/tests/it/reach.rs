@@ -389,3 +389,30 @@ fn host_certificates_and_revocation() {
     }
     rig.assert_nothing_left(ALICE);
 }
+
+/// Without an OpenSSH client on PATH, the tool evaluates the ssh config itself and still
+/// reaches the hosts it names, through a bastion too.
+#[test]
+fn without_an_openssh_client_the_config_is_evaluated_here() {
+    let rig = Rig::get();
+    for host in ["rig", "inner"] {
+        let run = rig
+            .tool("no-ssh")
+            .env("PATH", "/nonexistent")
+            .args([host, "-v"])
+            .args(STOP_AFTER_SHIM)
+            .run(LIMIT);
+        assert_eq!(run.code(), 5, "{host}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("the ssh configuration was evaluated by this tool"),
+            "{host}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains(&format!("is not an executable file on {host}")),
+            "{host}: {}",
+            run.stderr
+        );
+    }
+    rig.assert_nothing_left(ALICE);
+}

@@ -1,0 +1,571 @@
+//! OpenSSH's client configuration, evaluated here for machines without an OpenSSH client
+//! (where `ssh -G` cannot do it). It follows `readconf.c` for what this tool uses: `Include`
+//! (globs, relative to `~/.ssh`), `Host` patterns with `!` negation, `Match` on `host`,
+//! `originalhost`, `user`, `localuser` and `all` (`exec` and `localnetwork` are refused with
+//! a message rather than guessed), first value wins, `-o` before the files, `%` tokens and
+//! `~`. The result is printed the way `ssh -G` prints it, so one parser reads both; the
+//! tests hold the two to each other.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::cli::SshArgs;
+use crate::ssh::config::{ConfigError, expand_tilde, local_user};
+use crate::ssh::destination::Destination;
+use crate::ssh::pattern::glob;
+
+/// Keywords kept (lower case), in the order `ssh -G` prints them.
+const KEYWORDS: [&str; 21] = [
+    "hostname",
+    "user",
+    "port",
+    "identityfile",
+    "identitiesonly",
+    "identityagent",
+    "certificatefile",
+    "userknownhostsfile",
+    "globalknownhostsfile",
+    "hostkeyalias",
+    "stricthostkeychecking",
+    "hashknownhosts",
+    "batchmode",
+    "connecttimeout",
+    "serveraliveinterval",
+    "serveralivecountmax",
+    "proxyjump",
+    "proxycommand",
+    "setenv",
+    "sendenv",
+    "preferredauthentications",
+];
+
+/// Keywords that take every value given, not just the first.
+const ACCUMULATE: [&str; 3] = ["identityfile", "certificatefile", "sendenv"];
+
+/// How deep `Include` may nest (OpenSSH's limit).
+const MAX_INCLUDE_DEPTH: usize = 16;
+
+/// The settings of one host, as `(keyword, value)` in the order found.
+#[derive(Default)]
+struct Settings {
+    values: Vec<(String, String)>,
+}
+
+impl Settings {
+    fn first(&self, key: &str) -> Option<&str> {
+        self.values.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    fn all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.values
+            .iter()
+            .filter(move |(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// First value wins, except for keywords that accumulate.
+    fn set(&mut self, key: &str, value: String) {
+        if ACCUMULATE.contains(&key) || self.first(key).is_none() {
+            self.values.push((key.to_owned(), value));
+        }
+    }
+}
+
+struct Evaluation<'a> {
+    original_host: &'a str,
+    home: &'a Path,
+    settings: Settings,
+}
+
+/// Evaluates the configuration for `dest` and prints it as `ssh -G` would (for the keywords
+/// this tool uses).
+pub fn evaluate(dest: &Destination, args: &SshArgs, home: &Path) -> Result<String, ConfigError> {
+    let mut eval = Evaluation {
+        original_host: &dest.host,
+        home,
+        settings: Settings::default(),
+    };
+    // The command line comes first, and first values win.
+    if let Some(user) = dest.user.as_ref().or(args.login.as_ref()) {
+        eval.settings.set("user", user.clone());
+    }
+    if let Some(port) = dest.port.or(args.port) {
+        eval.settings.set("port", port.to_string());
+    }
+    for id in &args.identity {
+        eval.settings.set("identityfile", id.to_string_lossy().into_owned());
+    }
+    if let Some(jump) = &args.jump {
+        eval.settings.set("proxyjump", jump.clone());
+    }
+    for option in &args.options {
+        let (key, value) = split_line(option).ok_or_else(|| bad("-o", option))?;
+        eval.apply(&key, value, &mut true, Path::new("-o"), 0)?;
+    }
+    match &args.config {
+        Some(file) if file == Path::new("none") => {}
+        Some(file) => eval.read(file, 0)?,
+        None => {
+            let user_config = home.join(".ssh/config");
+            if user_config.exists() {
+                eval.read(&user_config, 0)?;
+            }
+            let system = Path::new("/etc/ssh/ssh_config");
+            if system.exists() {
+                eval.read(system, 0)?;
+            }
+        }
+    }
+    Ok(eval.print())
+}
+
+impl Evaluation<'_> {
+    fn read(&mut self, file: &Path, depth: usize) -> Result<(), ConfigError> {
+        let text = std::fs::read_to_string(file).map_err(|e| ConfigError::File {
+            file: file.to_owned(),
+            message: e.to_string(),
+        })?;
+        // Lines before the first Host or Match apply to every host.
+        let mut active = true;
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (key, value) = split_line(line).ok_or_else(|| ConfigError::File {
+                file: file.to_owned(),
+                message: format!("cannot read the line `{line}`"),
+            })?;
+            self.apply(&key, value, &mut active, file, depth)?;
+        }
+        Ok(())
+    }
+
+    fn apply(
+        &mut self,
+        key: &str,
+        value: String,
+        active: &mut bool,
+        file: &Path,
+        depth: usize,
+    ) -> Result<(), ConfigError> {
+        match key {
+            "host" => *active = self.host_matches(&value),
+            "match" => *active = self.match_matches(&value, file)?,
+            "include" if *active => {
+                if depth >= MAX_INCLUDE_DEPTH {
+                    return Err(ConfigError::File {
+                        file: file.to_owned(),
+                        message: "Include nests too deeply".into(),
+                    });
+                }
+                for pattern in words(&value) {
+                    for included in self.include_paths(&pattern, file) {
+                        self.read(&included, depth + 1)?;
+                    }
+                }
+            }
+            _ if *active && KEYWORDS.contains(&key) => {
+                let value = match key {
+                    // One keyword, several values on the line.
+                    "sendenv" => {
+                        for word in words(&value) {
+                            self.settings.set(key, word);
+                        }
+                        return Ok(());
+                    }
+                    "userknownhostsfile" | "globalknownhostsfile" => words(&value).join(" "),
+                    _ => unquote(&value),
+                };
+                self.settings.set(key, value);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// `Host` patterns, matched against the host as given on the command line.
+    fn host_matches(&self, patterns: &str) -> bool {
+        let host = self.original_host.to_ascii_lowercase();
+        let mut matched = false;
+        for pattern in words(patterns) {
+            let pattern = pattern.to_ascii_lowercase();
+            match pattern.strip_prefix('!') {
+                Some(negated) if glob(negated, &host) => return false,
+                Some(_) => {}
+                None => matched |= glob(&pattern, &host),
+            }
+        }
+        matched
+    }
+
+    fn match_matches(&self, criteria: &str, file: &Path) -> Result<bool, ConfigError> {
+        let words = words(criteria);
+        let mut words = words.iter();
+        let mut all = true;
+        while let Some(word) = words.next() {
+            let (negate, criterion) = match word.strip_prefix('!') {
+                Some(rest) => (true, rest.to_ascii_lowercase()),
+                None => (false, word.to_ascii_lowercase()),
+            };
+            let result = match criterion.as_str() {
+                "all" => true,
+                // One pass, no canonicalisation: the final pass is this one.
+                "canonical" => false,
+                "final" => true,
+                "host" | "originalhost" | "user" | "localuser" => {
+                    let list = words.next().ok_or_else(|| bad("Match", criteria))?;
+                    let subject = match criterion.as_str() {
+                        "host" => self.hostname(),
+                        "originalhost" => self.original_host.to_owned(),
+                        "user" => self.settings.first("user").map_or_else(local_user, str::to_owned),
+                        _ => local_user(),
+                    };
+                    list_matches(list, &subject)
+                }
+                other => {
+                    return Err(ConfigError::File {
+                        file: file.to_owned(),
+                        message: format!(
+                            "`Match {other}` is not supported without an OpenSSH client (install openssh-client so that `ssh -G` can evaluate it)"
+                        ),
+                    });
+                }
+            };
+            all &= result != negate;
+        }
+        Ok(all)
+    }
+
+    /// The host name as set so far (`HostName`, with `%h`), for `Match host`.
+    fn hostname(&self) -> String {
+        match self.settings.first("hostname") {
+            Some(name) => name.replace("%h", self.original_host).replace("%%", "%"),
+            None => self.original_host.to_owned(),
+        }
+    }
+
+    /// `Include`: relative paths are under `~/.ssh` (or beside a system file); the last path
+    /// component may be a glob.
+    fn include_paths(&self, pattern: &str, from: &Path) -> Vec<PathBuf> {
+        let path = expand_tilde(pattern, self.home);
+        let path = if path.is_absolute() {
+            path
+        } else if from.starts_with("/etc/ssh") {
+            Path::new("/etc/ssh").join(path)
+        } else {
+            self.home.join(".ssh").join(path)
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !name.contains(['*', '?']) {
+            return vec![path].into_iter().filter(|p| p.exists()).collect();
+        }
+        let dir = path.parent().unwrap_or(Path::new("/"));
+        let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| glob(&name, &e.file_name().to_string_lossy()))
+            .map(|e| e.path())
+            .collect();
+        found.sort();
+        found
+    }
+
+    /// The settings with OpenSSH's defaults and tokens, as `ssh -G` prints them.
+    fn print(&self) -> String {
+        let s = &self.settings;
+        let hostname = self.hostname();
+        let user = s.first("user").map_or_else(local_user, str::to_owned);
+        let port = s.first("port").unwrap_or("22").to_owned();
+        let mut out = String::new();
+        let mut line = |key: &str, value: &str| {
+            let _ = writeln!(out, "{key} {value}");
+        };
+        line("hostname", &hostname);
+        line("user", &user);
+        line("port", &port);
+        let ids: Vec<&str> = s.all("identityfile").collect();
+        if ids.is_empty() {
+            for id in [
+                "id_rsa",
+                "id_ecdsa",
+                "id_ecdsa_sk",
+                "id_ed25519",
+                "id_ed25519_sk",
+                "id_xmss",
+                "id_dsa",
+            ] {
+                line("identityfile", &format!("~/.ssh/{id}"));
+            }
+        }
+        for id in ids {
+            // Tokens stay as written, as `ssh -G` leaves them; the reader expands them.
+            line("identityfile", id);
+        }
+        for cert in s.all("certificatefile") {
+            line("certificatefile", cert);
+        }
+        line(
+            "userknownhostsfile",
+            s.first("userknownhostsfile")
+                .unwrap_or("~/.ssh/known_hosts ~/.ssh/known_hosts2"),
+        );
+        line(
+            "globalknownhostsfile",
+            s.first("globalknownhostsfile")
+                .unwrap_or("/etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2"),
+        );
+        if let Some(agent) = s.first("identityagent") {
+            line("identityagent", agent);
+        }
+        for key in [
+            "identitiesonly",
+            "hostkeyalias",
+            "stricthostkeychecking",
+            "hashknownhosts",
+            "batchmode",
+        ] {
+            if let Some(value) = s.first(key) {
+                line(key, &value.to_ascii_lowercase());
+            }
+        }
+        for key in [
+            "connecttimeout",
+            "serveraliveinterval",
+            "serveralivecountmax",
+            "proxyjump",
+            "proxycommand",
+            "preferredauthentications",
+        ] {
+            if let Some(value) = s.first(key) {
+                line(key, value);
+            }
+        }
+        if let Some(pairs) = s.first("setenv") {
+            for pair in words(pairs) {
+                line("setenv", &pair);
+            }
+        }
+        for pattern in s.all("sendenv") {
+            line("sendenv", pattern);
+        }
+        out
+    }
+}
+
+/// `Keyword value`, `Keyword=value` or `Keyword = value`: the keyword in lower case.
+fn split_line(line: &str) -> Option<(String, String)> {
+    let line = line.trim();
+    let end = line.find(|c: char| c.is_whitespace() || c == '=')?;
+    let (key, rest) = line.split_at(end);
+    let rest = rest.trim_start();
+    let rest = rest.strip_prefix('=').unwrap_or(rest).trim();
+    (!key.is_empty() && !rest.is_empty()).then(|| (key.to_ascii_lowercase(), rest.to_owned()))
+}
+
+/// Whitespace-separated words, `"double quoted"` ones kept whole.
+fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    let mut any = false;
+    for c in text.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                any = true;
+            }
+            c if c.is_whitespace() && !quoted => {
+                if any {
+                    out.push(std::mem::take(&mut current));
+                    any = false;
+                }
+            }
+            c => {
+                current.push(c);
+                any = true;
+            }
+        }
+    }
+    if any {
+        out.push(current);
+    }
+    out
+}
+
+fn unquote(value: &str) -> String {
+    let value = value.trim();
+    value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or(value)
+        .to_owned()
+}
+
+/// A comma-separated pattern list as in `Match host a,!b,*.c`.
+fn list_matches(list: &str, subject: &str) -> bool {
+    let subject = subject.to_ascii_lowercase();
+    let mut matched = false;
+    for pattern in list.split(',') {
+        let pattern = pattern.to_ascii_lowercase();
+        match pattern.strip_prefix('!') {
+            Some(negated) if glob(negated, &subject) => return false,
+            Some(_) => {}
+            None => matched |= glob(&pattern, &subject),
+        }
+    }
+    matched
+}
+
+fn bad(key: &'static str, value: &str) -> ConfigError {
+    ConfigError::BadValue {
+        key,
+        value: value.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ssh::config::{HostConfig, parse_ssh_g};
+
+    /// Configs that exercise what the evaluator claims, each resolved here and by the real
+    /// `ssh -G`, for several host arguments: the results must agree.
+    #[test]
+    fn agrees_with_ssh_g() {
+        let dir = std::env::temp_dir().join(format!("crl-config-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("conf.d")).unwrap();
+        std::fs::write(
+            dir.join("conf.d/10-work.conf"),
+            "Host bastion.work\n  ProxyJump none\nHost *.work\n  User worker\n  ProxyJump bastion.work\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("conf.d/20-late.conf"), "Host *\n  ConnectTimeout 7\n").unwrap();
+        let config = format!(
+            r#"# first value wins, Include, negation, Match
+Include {dir}/conf.d/*.conf
+Host dev dev2
+    HostName %h.example.com
+    Port 2200
+    User = first
+    User second
+    IdentityFile ~/.ssh/dev_key
+    IdentityFile /keys/%r@%h
+    IdentitiesOnly yes
+    CertificateFile ~/.ssh/dev_key-cert.pub
+Host !dev2 dev*
+    StrictHostKeyChecking accept-new
+Match host dev2.example.com
+    UserKnownHostsFile ~/.ssh/known_dev /tmp/known_other
+    HostKeyAlias dev-two
+Match originalhost dev !user nobody
+    ServerAliveInterval 30
+    ServerAliveCountMax 5
+Host proxied
+    ProxyCommand ssh -W %h:%p gateway
+    SetEnv A=1 B="two words"
+    SendEnv LANG LC_*
+    PreferredAuthentications keyboard-interactive,publickey
+    IdentityAgent none
+Host *
+    HashKnownHosts yes
+    BatchMode no
+    GlobalKnownHostsFile /etc/ssh/ssh_known_hosts
+"#,
+            dir = dir.display()
+        );
+        let file = dir.join("config");
+        std::fs::write(&file, config).unwrap();
+        let home = crate::ssh::config::home_dir();
+        let cases: [(&str, &[&str]); 7] = [
+            ("dev", &[]),
+            ("dev2", &[]),
+            ("dev3", &["-o", "StrictHostKeyChecking=yes", "-p", "2022"]),
+            ("me@host.work", &[]),
+            ("bastion.work", &[]),
+            ("proxied", &["-o", "User=cli"]),
+            ("other", &["-J", "jump:2222"]),
+        ];
+        for (host, extra) in cases {
+            let dest = Destination::parse(host).unwrap();
+            let mut args = SshArgs {
+                config: Some(file.clone()),
+                ..SshArgs::default()
+            };
+            let mut extra = extra.iter();
+            while let Some(flag) = extra.next() {
+                let value = extra.next().unwrap().to_string();
+                match *flag {
+                    "-o" => args.options.push(value),
+                    "-p" => args.port = Some(value.parse().unwrap()),
+                    "-J" => args.jump = Some(value),
+                    _ => unreachable!(),
+                }
+            }
+            let ours = parse_ssh_g(&dest.host, &evaluate(&dest, &args, &home).unwrap(), &home).unwrap();
+            let theirs = ssh_g(&dest, &args, &home);
+            assert_eq!(comparable(ours), comparable(theirs), "{host} {args:?}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn ssh_g(dest: &Destination, args: &SshArgs, home: &Path) -> HostConfig {
+        let mut cmd = std::process::Command::new("ssh");
+        cmd.arg("-G").arg("-F").arg(args.config.as_ref().unwrap());
+        if let Some(user) = &dest.user {
+            cmd.arg("-l").arg(user);
+        }
+        if let Some(port) = args.port {
+            cmd.arg("-p").arg(port.to_string());
+        }
+        for o in &args.options {
+            cmd.arg("-o").arg(o);
+        }
+        if let Some(j) = &args.jump {
+            cmd.arg("-J").arg(j);
+        }
+        let out = cmd
+            .arg(&dest.host)
+            .output()
+            .expect("the OpenSSH client, to compare with");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        parse_ssh_g(&dest.host, &String::from_utf8_lossy(&out.stdout), home).unwrap()
+    }
+
+    /// Everything but what only one side fills in.
+    fn comparable(mut c: HostConfig) -> HostConfig {
+        c.fallback_reason = None;
+        c.ignored.clear();
+        c
+    }
+
+    #[test]
+    fn match_exec_is_refused_not_guessed() {
+        let dir = std::env::temp_dir().join(format!("crl-config-exec-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("config");
+        std::fs::write(&file, "Match exec \"test -f /x\"\n  User x\n").unwrap();
+        let args = SshArgs {
+            config: Some(file),
+            ..SshArgs::default()
+        };
+        let err = evaluate(&Destination::parse("h").unwrap(), &args, Path::new("/home/me")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("`Match exec` is not supported without an OpenSSH client"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn line_syntax() {
+        assert_eq!(split_line("User=me"), Some(("user".into(), "me".into())));
+        assert_eq!(split_line("  Port = 22"), Some(("port".into(), "22".into())));
+        assert_eq!(words(r#"a "b c" d"#), ["a", "b c", "d"]);
+    }
+}
