@@ -164,6 +164,10 @@ impl Auth<'_> {
                 continue;
             }
             let label = file.display().to_string();
+            if russh::keys::load_public_key(file).is_ok() {
+                self.tried.push(format!("{label} (a public key: its private half must be in the agent)"));
+                continue;
+            }
             let key = match load_key(file, self.ui).await {
                 Ok(key) => Arc::new(key),
                 Err(why) => {
@@ -352,10 +356,12 @@ async fn agent(config: &HostConfig) -> Option<AgentClient<tokio::net::UnixStream
     client.map_err(|e| tracing::debug!("no ssh-agent: {e}")).ok()
 }
 
+/// The public half of an identity: `FILE.pub` beside a private key, or FILE itself when it
+/// is a public key (`-i key.pub` names an agent key, as with ssh).
 fn public_half(file: &Path) -> Option<PublicKey> {
     let mut pub_path = file.as_os_str().to_owned();
     pub_path.push(".pub");
-    russh::keys::load_public_key(pub_path).ok()
+    russh::keys::load_public_key(pub_path).or_else(|_| russh::keys::load_public_key(file)).ok()
 }
 
 /// Loads a private key, asking for its passphrase on the terminal when it is encrypted.

@@ -416,3 +416,28 @@ fn without_an_openssh_client_the_config_is_evaluated_here() {
     }
     rig.assert_nothing_left(ALICE);
 }
+
+/// RSA (signed with rsa-sha2, which current OpenSSH requires) and ECDSA keys, from an agent
+/// and from a file.
+#[test]
+fn rsa_and_ecdsa_keys() {
+    let rig = Rig::get();
+    for (public, comment) in [("id_rsa.pub", "rig-rsa"), ("id_ecdsa.pub", "rig-ecdsa")] {
+        // IdentitiesOnly with a public key file: only that agent key is offered.
+        let run = rig
+            .tool("agent2")
+            .args(["agent2", "-vv", "-o", "IdentitiesOnly=yes", "-i"])
+            .args([rig.dir.join(public)])
+            .args(STOP_AFTER_SHIM)
+            .run(LIMIT);
+        assert_eq!(run.code(), 5, "{comment}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("offering agent key {comment}")),
+            "{}",
+            run.stderr
+        );
+    }
+    let file = rig.tool("rsa-file").args(["rsa-file"]).args(STOP_AFTER_SHIM).run(LIMIT);
+    assert_eq!(file.code(), 5, "{}", file.stderr);
+    rig.assert_nothing_left(ALICE);
+}
