@@ -108,6 +108,13 @@ pub struct SignInArgs {
     #[arg(long, value_name = "PATH")]
     pub remote_ca_cert: Option<String>,
 
+    /// The browser is on another device (or no local port can be had): print the URL (and a
+    /// QR code on a large enough terminal), then paste the address the browser lands on
+    /// after the approval. Nothing is bound locally. Read from stdin when it is not a
+    /// terminal.
+    #[arg(long, conflicts_with_all = ["device_auth", "with_api_key", "with_access_token"])]
+    pub paste: bool,
+
     /// If a local `codex login` is waiting on port 1455, end it (as codex itself would, with
     /// GET /cancel) instead of moving this sign-in to port 1457.
     #[arg(long)]

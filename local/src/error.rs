@@ -32,6 +32,8 @@ pub enum Error {
     CaCert { path: PathBuf, why: String },
     #[error("the CA bundle for {host} could not be used: {why}")]
     RemoteCa { host: String, why: String },
+    #[error("the pasted address cannot finish the sign-in on {host}: {why}")]
+    Paste { host: String, why: String },
     #[error("no usable {what}: {why}")]
     Secret {
         what: &'static str,
@@ -256,6 +258,7 @@ impl Error {
             | Self::NoUrl { host, .. }
             | Self::Tunnel { host, .. }
             | Self::RemoteCa { host, .. }
+            | Self::Paste { host, .. }
             | Self::HostFresher { host, .. }
             | Self::PushFailed { host, .. }
             | Self::CodexFailed { host, .. }
@@ -283,6 +286,9 @@ impl Error {
             Self::HostFresher { .. } => {
                 "the host's login is newer: sign the host in on its own instead, or pass --force to replace it (a backup is kept)".into()
             }
+            Self::Paste { .. } => "run again, approve in the browser, and paste the whole address the browser ends on \
+                                   (it starts with http://127.0.0.1:1455/auth/callback)"
+                .into(),
             Self::CaCert { .. } => "pass a PEM file holding one or more `-----BEGIN CERTIFICATE-----` blocks".into(),
             Self::RemoteCa { .. } => "check the path on the host, or send a local bundle with --ca-cert".into(),
             Self::LocalAuth { .. } => "sign in on this machine first (`codex login`), or name the file with --from".into(),

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod doctor;
 pub mod error;
 pub mod events;
+pub mod paste;
 pub mod ports;
 pub mod push;
 pub mod secret;

@@ -23,12 +23,28 @@ use crate::ssh::Connection;
 use crate::ssh::config;
 use crate::tunnel::{Tunnel, TunnelError};
 use crate::ui::Ui;
-use crate::{browser, ports};
+use crate::{browser, paste, ports, terminal};
 
 /// How long codex's success page may take to reach the browser after codex has exited.
 const SUCCESS_GRACE: Duration = Duration::from_secs(3);
 /// How long a cancelled remote login may take to confirm that codex is gone.
 const CANCEL_GRACE: Duration = Duration::from_secs(3);
+/// The URL as a QR code for a phone, when stderr is a terminal wide and tall enough.
+fn qr(url: &str) -> Option<String> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let code = qrcode::QrCode::new(url.as_bytes()).ok()?;
+    let text = code
+        .render::<qrcode::render::unicode::Dense1x2>()
+        .quiet_zone(true)
+        .build();
+    let (rows, cols) = console::Term::stderr().size();
+    let (width, height) = (text.lines().map(|l| l.chars().count()).max()?, text.lines().count());
+    (usize::from(cols) >= width && usize::from(rows) > height + 6).then_some(text)
+}
+
 /// How long codex's device codes live.
 const DEVICE_EXPIRY: Duration = Duration::from_secs(15 * 60);
 /// codex's last lines kept for error messages.
@@ -76,9 +92,24 @@ pub async fn sign_in(job: &SignIn<'_>, host_arg: &str, ui: Arc<Ui>, interrupts: 
     tokio::pin!(deadline);
 
     // Settle the local port before anything starts on the host: codex asks for 1455 first.
-    let (mut listeners, hold_port) = if method == Method::Browser {
-        let settled = ports::settle(cli.cancel_local, &ui).await?;
-        (Some(settled.listeners), settled.steer.then_some(authorize::PORTS[0]))
+    // --paste binds nothing; on a terminal it is offered when neither callback port is free.
+    let mut paste = cli.paste;
+    let (mut listeners, hold_port) = if method == Method::Browser && !paste {
+        match ports::settle(cli.cancel_local, &ui).await {
+            Ok(settled) => (Some(settled.listeners), settled.steer.then_some(authorize::PORTS[0])),
+            Err(e @ Error::PortsBusy { .. }) if paste::from_terminal() => {
+                ui.warn(&e.to_string());
+                let answer =
+                    ui.suspend(|| terminal::ask("Paste the browser's final address here instead (--paste)? [Y/n] "));
+                if answer.is_ok_and(|a| a.trim().is_empty() || a.trim().eq_ignore_ascii_case("y")) {
+                    paste = true;
+                    (None, None)
+                } else {
+                    return Err(e);
+                }
+            }
+            Err(e) => return Err(e),
+        }
     } else {
         (None, None)
     };
@@ -144,6 +175,8 @@ pub async fn sign_in(job: &SignIn<'_>, host_arg: &str, ui: Arc<Ui>, interrupts: 
         done: false,
         proxy: None,
         success_served: false,
+        paste: paste.then(Paste::default),
+        url_shown: false,
         device: Device::default(),
         log: None,
     };
@@ -172,6 +205,14 @@ struct Proxy {
     task: tokio::task::JoinHandle<()>,
 }
 
+#[derive(Default)]
+struct Paste {
+    authorize: Option<AuthorizeUrl>,
+    tunnel: Option<Arc<Tunnel>>,
+    lines: Option<mpsc::UnboundedReceiver<std::io::Result<String>>>,
+    on_terminal: bool,
+}
+
 /// What codex has printed of a device-code sign-in so far.
 #[derive(Default)]
 struct Device {
@@ -196,6 +237,10 @@ struct Run<'a> {
     done: bool,
     proxy: Option<Proxy>,
     success_served: bool,
+    /// `--paste`: the sign-in's URL and tunnel, and the lines the user pastes.
+    paste: Option<Paste>,
+    /// The sign-in URL (or device code) has been shown.
+    url_shown: bool,
     device: Device,
     log: Option<CodexLog>,
 }
@@ -210,6 +255,12 @@ impl Run<'_> {
     ) -> Result<(), Error> {
         let mut ticker = tokio::time::interval(Duration::from_secs(1));
         loop {
+            let pasted_line = async {
+                match self.paste.as_mut().and_then(|p| p.lines.as_mut()) {
+                    Some(lines) => lines.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
             let callback_event = async {
                 match self.proxy.as_mut() {
                     Some(p) => p.events.recv().await,
@@ -225,6 +276,7 @@ impl Run<'_> {
                     self.on_output(out, listeners).await?;
                 }
                 Some(event) = callback_event => self.on_callback(event)?,
+                Some(line) = pasted_line => self.on_paste(line).await?,
                 _ = ticker.tick(), if self.device.shown_at.is_some() && self.exited.is_none() => self.device_countdown(),
                 signal = interrupts.recv() => return Err(Error::Interrupted { host: self.host.clone(), signal }),
                 _ = &mut deadline => return Err(Error::Timeout { secs: self.cli.timeout }),
@@ -311,13 +363,17 @@ impl Run<'_> {
                 tracing::debug!("codex on {host}: {shown}");
                 if self.method == Method::Device {
                     self.on_device_line(&line).await?;
-                } else if self.proxy.is_none() && authorize::is_candidate(&line) {
+                } else if !self.url_shown && authorize::is_candidate(&line) {
                     let url =
                         AuthorizeUrl::parse(&line, self.cli.issuer.as_deref()).map_err(|reason| Error::BadUrl {
                             reason,
                             shown: redact::url(line.trim()),
                         })?;
-                    self.start_proxy(url, listeners).await?;
+                    if self.paste.is_some() {
+                        self.start_paste(url).await;
+                    } else {
+                        self.start_proxy(url, listeners).await?;
+                    }
                 } else {
                     self.remember(shown);
                 }
@@ -436,6 +492,72 @@ impl Run<'_> {
             callback_port: redirect.port,
         });
         self.ui.step("Waiting for you to approve the sign-in in the browser");
+        self.url_shown = true;
+        Ok(())
+    }
+
+    /// `--paste`: shows the URL (and a QR code for a phone), then waits for the address the
+    /// browser lands on.
+    async fn start_paste(&mut self, url: AuthorizeUrl) {
+        let host = self.host.clone();
+        let port = url.redirect.port;
+        self.ui.always(&format!(
+            "Sign in to Codex for {host}: open this URL on any device and approve,\n\n  {}\n",
+            url.url
+        ));
+        if let Some(code) = qr(&url.url) {
+            self.ui.always(&code);
+        }
+        self.ui.always(&format!(
+            "Then copy the address the browser ends on (http://127.0.0.1:{port}/auth/callback?..., an error page there)\nand paste it here."
+        ));
+        self.ui.event(&Event::Url {
+            host: &host,
+            url: &url.url,
+            callback_port: port,
+        });
+        self.ui.step("Waiting for the pasted address");
+        let on_terminal = paste::from_terminal();
+        let tunnel = Arc::new(Tunnel::new(self.conn.handle.clone(), port, self.relay_tool()));
+        let state = self.paste.get_or_insert_with(Paste::default);
+        state.lines = Some(paste::reader(on_terminal));
+        state.on_terminal = on_terminal;
+        state.authorize = Some(url);
+        state.tunnel = Some(tunnel);
+        self.url_shown = true;
+    }
+
+    /// One pasted line: checked, then delivered; a bad one asked again on a terminal.
+    async fn on_paste(&mut self, line: std::io::Result<String>) -> Result<(), Error> {
+        let host = self.host.clone();
+        let Some(state) = self.paste.as_mut() else {
+            return Ok(());
+        };
+        let (Some(authorize), Some(tunnel)) = (state.authorize.clone(), state.tunnel.clone()) else {
+            return Ok(());
+        };
+        let line = line.map_err(|e| Error::Paste {
+            host: host.clone(),
+            why: e.to_string(),
+        })?;
+        let callback = match paste::check(&line, &authorize) {
+            Ok(callback) => callback,
+            Err(why) if state.on_terminal => {
+                self.ui.warn(&format!("that address does not fit: {why}"));
+                return Ok(());
+            }
+            Err(why) => return Err(Error::Paste { host, why }),
+        };
+        state.lines = None;
+        self.ui.step(&format!("Finishing the sign-in on {host}"));
+        let status = paste::deliver(&tunnel, authorize.redirect.port, &callback)
+            .await
+            .map_err(|why| Error::Paste {
+                host: host.clone(),
+                why: format!("codex could not be reached: {why}"),
+            })?;
+        tracing::debug!("pasted callback delivered to {host}; codex answered {status}");
+        self.ui.event(&Event::Callback { host: &host });
         Ok(())
     }
 
@@ -490,13 +612,13 @@ impl Run<'_> {
         match self.exited {
             None => Err(Error::ConnectionLost {
                 host,
-                during: if self.proxy.is_some() {
+                during: if self.url_shown {
                     "while waiting for the browser"
                 } else {
                     "while starting codex"
                 },
             }),
-            Some(_) if self.proxy.is_none() && self.method == Method::Browser => Err(Error::NoUrl { host, last_lines }),
+            Some(_) if !self.url_shown && self.method == Method::Browser => Err(Error::NoUrl { host, last_lines }),
             Some(0) if !self.done => Err(Error::ConnectionLost {
                 host,
                 during: "while checking the login",

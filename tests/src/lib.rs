@@ -194,6 +194,23 @@ impl Rig {
         Some((mode.to_owned(), serde_json::from_str(json).expect("auth.json is JSON")))
     }
 
+    /// Follows a sign-in URL through the fake issuer without a browser (as a phone would),
+    /// returning where it sends the browser back to: the callback address to paste.
+    pub fn approve_elsewhere(&self, url: &str) -> String {
+        let out = Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{redirect_url}", "-k", "--proxy"])
+            .arg(format!("http://{}", self.issuer_proxy))
+            .arg(url)
+            .output()
+            .expect("curl");
+        let location = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            location.starts_with("http://127.0.0.1:"),
+            "the issuer sent the browser to {location:?}"
+        );
+        location
+    }
+
     /// A request to the fake issuer's control port; returns the body.
     pub fn issuer(&self, path: &str) -> String {
         http_get(&self.issuer_proxy, path).1
@@ -358,6 +375,12 @@ impl Tool {
         self
     }
 
+    /// Keeps the tool's stdin open for [`Running::type_line`].
+    pub fn open_stdin(mut self) -> Self {
+        self.cmd.stdin(Stdio::piped());
+        self
+    }
+
     pub fn env(mut self, name: &str, value: &str) -> Self {
         self.cmd.env(name, value);
         self
@@ -387,6 +410,7 @@ impl Tool {
             let mut stdin = child.stdin.take().unwrap();
             stdin.write_all(text.as_bytes()).unwrap();
         }
+        let stdin = child.stdin.take();
         let (tx, lines) = mpsc::channel();
         let stdout = child.stdout.take().unwrap();
         let reader = thread::spawn(move || {
@@ -406,6 +430,7 @@ impl Tool {
         });
         Running {
             child,
+            stdin,
             lines,
             reader: Some(reader),
             err_reader: Some(err_reader),
@@ -417,6 +442,7 @@ impl Tool {
 /// A run in progress, for tests that act while it waits.
 pub struct Running {
     pub child: Child,
+    stdin: Option<std::process::ChildStdin>,
     lines: mpsc::Receiver<String>,
     reader: Option<thread::JoinHandle<String>>,
     err_reader: Option<thread::JoinHandle<String>>,
@@ -443,6 +469,13 @@ impl Running {
                 }
             }
         }
+    }
+
+    /// Writes a line on the tool's stdin (opened with [`Tool::open_stdin`]).
+    pub fn type_line(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("the tool's stdin was opened");
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
     }
 
     pub fn signal(&self, name: &str) {

@@ -165,7 +165,8 @@ impl Auth<'_> {
             }
             let label = file.display().to_string();
             if russh::keys::load_public_key(file).is_ok() {
-                self.tried.push(format!("{label} (a public key: its private half must be in the agent)"));
+                self.tried
+                    .push(format!("{label} (a public key: its private half must be in the agent)"));
                 continue;
             }
             let key = match load_key(file, self.ui).await {
@@ -361,7 +362,9 @@ async fn agent(config: &HostConfig) -> Option<AgentClient<tokio::net::UnixStream
 fn public_half(file: &Path) -> Option<PublicKey> {
     let mut pub_path = file.as_os_str().to_owned();
     pub_path.push(".pub");
-    russh::keys::load_public_key(pub_path).or_else(|_| russh::keys::load_public_key(file)).ok()
+    russh::keys::load_public_key(pub_path)
+        .or_else(|_| russh::keys::load_public_key(file))
+        .ok()
 }
 
 /// Loads a private key, asking for its passphrase on the terminal when it is encrypted.

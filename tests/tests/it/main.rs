@@ -4,5 +4,6 @@
 mod failures;
 mod fallbacks;
 mod modes;
+mod paste;
 mod reach;
 mod signin;

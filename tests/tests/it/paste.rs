@@ -1,0 +1,78 @@
+//! `--paste`: the browser on another device. The callback address is obtained by following
+//! the sign-in URL through the fake issuer without a browser, as a phone would, and pasted.
+
+use std::time::Duration;
+
+use codex_remote_login_tests::{ALICE, Rig};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// Runs `rig --paste`, approves "elsewhere", pastes what `edit` makes of the address.
+fn paste(rig: &Rig, edit: impl Fn(&str) -> String) -> (codex_remote_login_tests::Finished, String) {
+    let mut run = rig
+        .tool("paste")
+        .open_stdin()
+        .args(["rig", "--paste", "--json", "-vvv"])
+        .spawn();
+    let url = run.wait_event("url", LIMIT);
+    let callback = rig.approve_elsewhere(url["url"].as_str().unwrap());
+    run.type_line(&edit(&callback));
+    (run.finish(LIMIT), callback)
+}
+
+#[test]
+fn pasted_callback_finishes_the_sign_in_with_nothing_bound_here() {
+    let rig = Rig::get();
+    // Both callback ports taken here: --paste needs neither.
+    let first = std::net::TcpListener::bind("127.0.0.1:1455").expect("1455 free for the test");
+    let second = std::net::TcpListener::bind("127.0.0.1:1457").expect("1457 free for the test");
+    for decorated in ["0", "1"] {
+        rig.reset();
+        rig.issuer(&format!("/__control?decorate_state={decorated}"));
+        let (run, callback) = paste(&rig, |c| format!("  \"{c}\"  "));
+        assert_eq!(run.code(), 0, "decorated={decorated}: {}", run.stderr);
+        let code = callback.split("code=").nth(1).unwrap().split('&').next().unwrap();
+        assert!(
+            !run.stderr.contains(code) && !run.stdout.contains(code),
+            "the authorization code was shown"
+        );
+        assert_eq!(run.event("success").unwrap()["email"], "alice@rig.test");
+        let (mode, _) = rig.auth_json(ALICE).unwrap();
+        assert_eq!(mode, "-rw-------");
+    }
+    drop((first, second));
+    rig.assert_nothing_left(ALICE);
+}
+
+#[test]
+fn wrong_pastes_are_refused_with_nothing_written() {
+    let rig = Rig::get();
+    type Edit = fn(&str) -> String;
+    let cases: [(Edit, &str); 3] = [
+        (|c| c.replace("state=", "state=x"), "another sign-in attempt"),
+        (|c| c.replace(":1455/", ":1457/"), "its port is not 1455"),
+        (
+            |_| "http://127.0.0.1:1455/elsewhere".to_owned(),
+            "its path is not /auth/callback",
+        ),
+    ];
+    for (edit, says) in cases {
+        let (run, _) = paste(&rig, edit);
+        assert_eq!(run.code(), 1, "{says}: {}", run.stderr);
+        assert!(run.stderr.contains(says), "{}", run.stderr);
+        assert!(rig.auth_json(ALICE).is_none(), "{says}: nothing written");
+        rig.assert_nothing_left(ALICE);
+    }
+}
+
+#[test]
+fn pasted_refusal_is_the_issuers() {
+    let rig = Rig::get();
+    rig.issuer("/__control?authorize=deny");
+    let (run, callback) = paste(&rig, str::to_owned);
+    assert!(callback.contains("error=access_denied"), "{callback}");
+    assert_eq!(run.code(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("The user denied the request"), "{}", run.stderr);
+    assert!(rig.auth_json(ALICE).is_none());
+    rig.assert_nothing_left(ALICE);
+}
