@@ -25,8 +25,12 @@ pub struct Cli {
 
     /// The hosts to sign in: [user@]host, or ssh://[user@]host[:port]. Names from
     /// ~/.ssh/config work as with ssh. Hosts are signed in one after another.
-    #[arg(value_name = "HOST", required = true)]
+    #[arg(value_name = "HOST", required_unless_present = "hosts_file")]
     pub hosts: Vec<String>,
+
+    /// More hosts, one per line (`#` comments and blank lines ignored), after those given.
+    #[arg(long, value_name = "FILE")]
+    pub hosts_file: Option<PathBuf>,
 
     #[command(flatten)]
     pub sign_in: SignInArgs,
@@ -114,6 +118,10 @@ pub struct SignInArgs {
     /// terminal.
     #[arg(long, conflicts_with_all = ["device_auth", "with_api_key", "with_access_token"])]
     pub paste: bool,
+
+    /// Leave hosts that codex already reports signed in alone (listed as skipped).
+    #[arg(long)]
+    pub skip_logged_in: bool,
 
     /// If a local `codex login` is waiting on port 1455, end it (as codex itself would, with
     /// GET /cancel) instead of moving this sign-in to port 1457.

@@ -170,6 +170,7 @@ async fn remote(conn: &Connection, common: &CommonArgs) -> Vec<Check> {
         codex_home: common.codex_home.clone(),
         mode: Mode::Doctor,
         ca: None,
+        skip_logged_in: false,
     };
     let mut facts = Facts::default();
     let read = async {

@@ -32,6 +32,13 @@ pub enum Error {
     CaCert { path: PathBuf, why: String },
     #[error("the CA bundle for {host} could not be used: {why}")]
     RemoteCa { host: String, why: String },
+    #[error("no hosts to sign in")]
+    NoHosts,
+    #[error("cannot read the hosts file {}: {why}", file.display())]
+    HostsFile { file: PathBuf, why: String },
+    /// Several hosts, at least one failed (each was reported as it failed).
+    #[error("not every host was signed in")]
+    Several { failed: Box<Error> },
     #[error("the pasted address cannot finish the sign-in on {host}: {why}")]
     Paste { host: String, why: String },
     #[error("no usable {what}: {why}")]
@@ -232,7 +239,12 @@ impl Error {
 
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Destination(_) | Self::Secret { .. } | Self::CaCert { .. } => exit::USAGE,
+            Self::Destination(_)
+            | Self::Secret { .. }
+            | Self::CaCert { .. }
+            | Self::NoHosts
+            | Self::HostsFile { .. } => exit::USAGE,
+            Self::Several { failed } => failed.exit_code(),
             Self::Config(_) | Self::Connect { .. } | Self::ConnectTimeout { .. } => exit::SSH,
             Self::HostKey(_) | Self::Auth { .. } | Self::Ssh { .. } => exit::SSH,
             Self::PortBusy { .. } | Self::PortsBusy { .. } | Self::Listen { .. } => exit::PORT_BUSY,
@@ -286,6 +298,8 @@ impl Error {
             Self::HostFresher { .. } => {
                 "the host's login is newer: sign the host in on its own instead, or pass --force to replace it (a backup is kept)".into()
             }
+            Self::NoHosts | Self::HostsFile { .. } => "name hosts on the command line or in --hosts-file".into(),
+            Self::Several { .. } => "the table above says which failed and why".into(),
             Self::Paste { .. } => "run again, approve in the browser, and paste the whole address the browser ends on \
                                    (it starts with http://127.0.0.1:1455/auth/callback)"
                 .into(),

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod doctor;
 pub mod error;
 pub mod events;
+pub mod many;
 pub mod paste;
 pub mod ports;
 pub mod push;
@@ -39,9 +40,15 @@ pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<u8, Error> {
     }
 }
 
-/// Signs in every host given, one after another; the first failure's error is returned
-/// after the others have been tried.
+/// Signs in the hosts given: one as [`signin::sign_in`], several as [`many::sign_in_all`].
 async fn sign_in_all(cli: &cli::Cli, ui: Arc<ui::Ui>) -> Result<(), Error> {
+    let mut hosts = cli.hosts.clone();
+    if let Some(file) = &cli.hosts_file {
+        hosts.extend(hosts_file(file)?);
+    }
+    if hosts.is_empty() {
+        return Err(Error::NoHosts);
+    }
     let secret = secret::read(cli.sign_in.method())?;
     let ca_pem = cli.sign_in.ca_cert.as_deref().map(ca_bundle::read).transpose()?;
     let job = signin::SignIn {
@@ -51,20 +58,24 @@ async fn sign_in_all(cli: &cli::Cli, ui: Arc<ui::Ui>) -> Result<(), Error> {
         ca_pem,
     };
     let mut interrupts = signin::Interrupts::new().map_err(|source| Error::Listen { port: 0, source })?;
-    let mut first_error = None;
-    for host in &cli.hosts {
-        if let Err(e) = signin::sign_in(&job, host, ui.clone(), &mut interrupts).await {
-            let stop = matches!(e, Error::Interrupted { .. } | Error::Timeout { .. });
-            if cli.hosts.len() > 1 {
-                report(&ui, &e);
-            }
-            first_error.get_or_insert(e);
-            if stop {
-                break;
-            }
-        }
+    match hosts.as_slice() {
+        [host] => signin::sign_in(&job, host, ui, &mut interrupts).await.map(|_| ()),
+        hosts => many::sign_in_all(&job, hosts, ui, &mut interrupts).await,
     }
-    first_error.map_or(Ok(()), Err)
+}
+
+/// `--hosts-file`: one host per line, `#` comments and blank lines ignored.
+fn hosts_file(file: &std::path::Path) -> Result<Vec<String>, Error> {
+    let text = std::fs::read_to_string(file).map_err(|e| Error::HostsFile {
+        file: file.to_owned(),
+        why: e.to_string(),
+    })?;
+    Ok(text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or_default().trim())
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect())
 }
 
 /// Renders an error for people (stderr) and for `--json` (stdout).

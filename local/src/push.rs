@@ -39,6 +39,7 @@ pub async fn run(
         codex_home: common.codex_home.clone(),
         mode: Mode::Push,
         ca: None,
+        skip_logged_in: false,
     };
     let result = push(&conn, &launch, &host, &text, &local, force, &ui).await;
     conn.close().await;

@@ -64,7 +64,7 @@ impl Interrupts {
         })
     }
 
-    async fn recv(&mut self) -> &'static str {
+    pub async fn recv(&mut self) -> &'static str {
         tokio::select! {
             _ = self.int.recv() => "SIGINT",
             _ = self.term.recv() => "SIGTERM",
@@ -82,37 +82,71 @@ pub struct SignIn<'a> {
     pub ca_pem: Option<String>,
 }
 
-/// Signs in one host.
-pub async fn sign_in(job: &SignIn<'_>, host_arg: &str, ui: Arc<Ui>, interrupts: &mut Interrupts) -> Result<(), Error> {
+/// How one host's sign-in ended.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    SignedIn(Account),
+    /// `--skip-logged-in`, and the host was: the account it is signed in with.
+    Skipped(Option<Account>),
+}
+
+/// The local side of the callback, settled before anything starts on the host.
+pub struct LocalPorts {
+    listeners: Option<Vec<tokio::net::TcpListener>>,
+    /// The host's 1455 to hold, steering its codex to 1457.
+    hold_port: Option<u16>,
+    paste: bool,
+}
+
+/// Takes the callback port (codex asks for 1455 first). `--paste` binds nothing; on a
+/// terminal it is offered when neither callback port is free.
+pub async fn settle_ports(job: &SignIn<'_>, ui: &Ui) -> Result<LocalPorts, Error> {
     let cli = job.args;
-    let method = cli.method();
+    if cli.method() != Method::Browser || cli.paste {
+        return Ok(LocalPorts {
+            listeners: None,
+            hold_port: None,
+            paste: cli.paste,
+        });
+    }
+    match ports::settle(cli.cancel_local, ui).await {
+        Ok(settled) => Ok(LocalPorts {
+            listeners: Some(settled.listeners),
+            hold_port: settled.steer.then_some(authorize::PORTS[0]),
+            paste: false,
+        }),
+        Err(e @ Error::PortsBusy { .. }) if paste::from_terminal() => {
+            ui.warn(&e.to_string());
+            let answer =
+                ui.suspend(|| terminal::ask("Paste the browser's final address here instead (--paste)? [Y/n] "));
+            if answer.is_ok_and(|a| a.trim().is_empty() || a.trim().eq_ignore_ascii_case("y")) {
+                Ok(LocalPorts {
+                    listeners: None,
+                    hold_port: None,
+                    paste: true,
+                })
+            } else {
+                Err(e)
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Signs in one host: the local port first, then the connection, then preflight and launch
+/// in one exec.
+pub async fn sign_in(
+    job: &SignIn<'_>,
+    host_arg: &str,
+    ui: Arc<Ui>,
+    interrupts: &mut Interrupts,
+) -> Result<Outcome, Error> {
+    let cli = job.args;
     let config = Arc::new(config::for_host(host_arg, &job.common.ssh, &ui)?);
     let host = config.alias.clone();
     let deadline = tokio::time::sleep(Duration::from_secs(cli.timeout));
     tokio::pin!(deadline);
-
-    // Settle the local port before anything starts on the host: codex asks for 1455 first.
-    // --paste binds nothing; on a terminal it is offered when neither callback port is free.
-    let mut paste = cli.paste;
-    let (mut listeners, hold_port) = if method == Method::Browser && !paste {
-        match ports::settle(cli.cancel_local, &ui).await {
-            Ok(settled) => (Some(settled.listeners), settled.steer.then_some(authorize::PORTS[0])),
-            Err(e @ Error::PortsBusy { .. }) if paste::from_terminal() => {
-                ui.warn(&e.to_string());
-                let answer =
-                    ui.suspend(|| terminal::ask("Paste the browser's final address here instead (--paste)? [Y/n] "));
-                if answer.is_ok_and(|a| a.trim().is_empty() || a.trim().eq_ignore_ascii_case("y")) {
-                    paste = true;
-                    (None, None)
-                } else {
-                    return Err(e);
-                }
-            }
-            Err(e) => return Err(e),
-        }
-    } else {
-        (None, None)
-    };
+    let ports = settle_ports(job, &ui).await?;
 
     ui.step(&format!("Connecting to {host}"));
     let conn = tokio::select! {
@@ -120,6 +154,31 @@ pub async fn sign_in(job: &SignIn<'_>, host_arg: &str, ui: Arc<Ui>, interrupts: 
         signal = interrupts.recv() => return Err(Error::Interrupted { host, signal }),
         _ = &mut deadline => return Err(Error::Timeout { secs: cli.timeout }),
     };
+    let result = launch(job, &conn, ports, ui, interrupts, deadline.as_mut(), cli.skip_logged_in).await;
+    conn.close().await;
+    result
+}
+
+/// Runs the sign-in on an open connection. `skip_in_shim`: the shim itself skips a host that
+/// is logged in (a single host's preflight rides the launch's exec).
+pub async fn launch(
+    job: &SignIn<'_>,
+    conn: &Connection,
+    ports: LocalPorts,
+    ui: Arc<Ui>,
+    interrupts: &mut Interrupts,
+    mut deadline: std::pin::Pin<&mut tokio::time::Sleep>,
+    skip_in_shim: bool,
+) -> Result<Outcome, Error> {
+    let cli = job.args;
+    let method = cli.method();
+    let config = &conn.config;
+    let host = config.alias.clone();
+    let LocalPorts {
+        mut listeners,
+        hold_port,
+        paste,
+    } = ports;
     ui.event(&Event::Connected {
         host: &host,
         user: &config.user,
@@ -142,11 +201,12 @@ pub async fn sign_in(job: &SignIn<'_>, host_arg: &str, ui: Arc<Ui>, interrupts: 
         codex_home: job.common.codex_home.clone(),
         mode,
         ca,
+        skip_logged_in: skip_in_shim,
     };
     // The shim reads its stdin in order: the CA bundle, then the secret, which it hands to
     // codex on a pipe.
     let stdin = [job.ca_pem.clone(), job.secret.map(|s| format!("{}\n", s.expose()))];
-    let shim = match Shim::start(&conn, &launch).await {
+    let shim = match Shim::start(conn, &launch).await {
         Ok(shim) => {
             async {
                 for data in stdin.into_iter().flatten() {
@@ -164,7 +224,7 @@ pub async fn sign_in(job: &SignIn<'_>, host_arg: &str, ui: Arc<Ui>, interrupts: 
         method,
         host: host.clone(),
         ui: ui.clone(),
-        conn: &conn,
+        conn,
         before: None,
         relays: Vec::new(),
         last_lines: VecDeque::new(),
@@ -173,6 +233,7 @@ pub async fn sign_in(job: &SignIn<'_>, host_arg: &str, ui: Arc<Ui>, interrupts: 
         auth_file: None,
         account: None,
         done: false,
+        skipped: false,
         proxy: None,
         success_served: false,
         paste: paste.then(Paste::default),
@@ -194,9 +255,13 @@ pub async fn sign_in(job: &SignIn<'_>, host_arg: &str, ui: Arc<Ui>, interrupts: 
         Err(e) => Err(e),
     };
     run.stop_proxy().await;
-    conn.close().await;
     result?;
-    run.summary()
+    if run.skipped {
+        ui.finish();
+        ui.info(&format!("{host} is already signed in; skipped (--skip-logged-in)."));
+        return Ok(Outcome::Skipped(run.before.clone()));
+    }
+    run.summary().map(Outcome::SignedIn)
 }
 
 struct Proxy {
@@ -235,6 +300,8 @@ struct Run<'a> {
     auth_file: Option<(String, String)>,
     account: Option<Account>,
     done: bool,
+    /// The shim skipped the launch: the host is logged in (`--skip-logged-in`).
+    skipped: bool,
     proxy: Option<Proxy>,
     success_served: bool,
     /// `--paste`: the sign-in's URL and tunnel, and the lines the user pastes.
@@ -356,6 +423,7 @@ impl Run<'_> {
                     }
                     ShimEvent::Account(account) => self.account = Some(account),
                     ShimEvent::Done => self.done = true,
+                    ShimEvent::Skipped => self.skipped = true,
                 }
             }
             Output::Stderr(line) => {
@@ -618,6 +686,7 @@ impl Run<'_> {
                     "while starting codex"
                 },
             }),
+            Some(0) if self.skipped && self.done => Ok(()),
             Some(_) if !self.url_shown && self.method == Method::Browser => Err(Error::NoUrl { host, last_lines }),
             Some(0) if !self.done => Err(Error::ConnectionLost {
                 host,
@@ -668,7 +737,7 @@ impl Run<'_> {
         let _ = (&mut proxy.task).await;
     }
 
-    fn summary(&self) -> Result<(), Error> {
+    fn summary(&self) -> Result<Account, Error> {
         let host = &self.host;
         let (mode, path) = self.auth_file.clone().unwrap_or_default();
         if !self.logged_in {
@@ -707,6 +776,6 @@ impl Run<'_> {
             auth_file: &path,
             replaced,
         });
-        Ok(())
+        Ok(account)
     }
 }

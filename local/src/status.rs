@@ -89,13 +89,15 @@ async fn check(host_arg: &str, common: &CommonArgs, ui: Arc<Ui>) -> Result<HostS
         codex_home: common.codex_home.clone(),
         mode: Mode::Status,
         ca: None,
+        skip_logged_in: false,
     };
     let result = read(&conn, &launch, &host).await;
     conn.close().await;
     result
 }
 
-async fn read(conn: &Connection, launch: &Launch, host: &str) -> Result<HostStatus, Error> {
+/// Runs the status shim on an open connection (also the preflight of several hosts).
+pub async fn read(conn: &Connection, launch: &Launch, host: &str) -> Result<HostStatus, Error> {
     let mut shim = Shim::start(conn, launch)
         .await
         .map_err(|source| Error::ssh(host.to_owned(), source))?;

@@ -3,6 +3,10 @@
 
 use std::fs::OpenOptions;
 use std::io::{self, BufRead, BufReader, Write};
+use std::sync::Mutex;
+
+/// One question at a time: hosts connecting at once must not interleave their prompts.
+static ASKING: Mutex<()> = Mutex::new(());
 
 /// Whether a controlling terminal exists to ask questions on.
 pub fn available() -> bool {
@@ -11,6 +15,7 @@ pub fn available() -> bool {
 
 /// Asks `prompt` and returns the answer without its line ending.
 pub fn ask(prompt: &str) -> io::Result<String> {
+    let _turn = ASKING.lock().unwrap_or_else(|e| e.into_inner());
     let tty = OpenOptions::new().read(true).write(true).open("/dev/tty")?;
     (&tty).write_all(prompt.as_bytes())?;
     (&tty).flush()?;
@@ -21,5 +26,6 @@ pub fn ask(prompt: &str) -> io::Result<String> {
 
 /// Asks for a secret with echo off.
 pub fn ask_secret(prompt: &str) -> io::Result<String> {
+    let _turn = ASKING.lock().unwrap_or_else(|e| e.into_inner());
     rpassword::prompt_password(prompt)
 }

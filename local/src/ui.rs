@@ -1,11 +1,13 @@
 //! Everything a person reads goes through here, to stderr; `--json` events go to stdout.
 //!
-//! On a terminal the current step is a spinner; elsewhere each step is a plain line.
+//! On a terminal the current step is a spinner; elsewhere each step is a plain line. With
+//! several hosts each host has a line of its own (a child [`Ui`]), on a terminal a spinner
+//! that ends showing the host's outcome, elsewhere lines prefixed with the host.
 
 use std::io::{self, IsTerminal, Write};
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use crate::events::Event;
 
@@ -20,21 +22,46 @@ pub enum Verbosity {
 pub struct Ui {
     json: bool,
     verbosity: Verbosity,
+    /// On a terminal: the spinners, one per host line.
+    multi: Option<MultiProgress>,
     spinner: Option<ProgressBar>,
+    /// A host's child: its lines start with `host: ` where there is no spinner.
+    prefix: Option<String>,
+}
+
+fn spinner(template: &str) -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(ProgressStyle::with_template(template).expect("static template"));
+    bar.enable_steady_tick(Duration::from_millis(100));
+    bar
 }
 
 impl Ui {
     pub fn new(json: bool, verbosity: Verbosity) -> Self {
-        let spinner = (verbosity == Verbosity::Normal && io::stderr().is_terminal()).then(|| {
-            let bar = ProgressBar::new_spinner();
-            bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("static template"));
-            bar.enable_steady_tick(Duration::from_millis(100));
-            bar
-        });
+        let multi = (verbosity == Verbosity::Normal && io::stderr().is_terminal()).then(MultiProgress::new);
+        let spinner = multi.as_ref().map(|m| m.add(spinner("{spinner} {msg}")));
         Self {
             json,
             verbosity,
+            multi,
             spinner,
+            prefix: None,
+        }
+    }
+
+    /// The line of one host among several.
+    pub fn child(&self, host: &str) -> Self {
+        let spinner = self.multi.as_ref().map(|m| {
+            let bar = m.add(spinner("{spinner} {prefix:.bold} {msg}"));
+            bar.set_prefix(host.to_owned());
+            bar
+        });
+        Self {
+            json: self.json,
+            verbosity: self.verbosity,
+            multi: self.multi.clone(),
+            spinner,
+            prefix: Some(host.to_owned()),
         }
     }
 
@@ -92,11 +119,12 @@ impl Ui {
         let _ = writeln!(out, "{line}").and_then(|()| out.flush());
     }
 
-    /// Runs `f` with the spinner hidden, for prompts on the terminal.
+    /// Runs `f` with the spinners hidden, for prompts on the terminal.
     pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
-        match &self.spinner {
-            Some(bar) => bar.suspend(f),
-            None => f(),
+        match (&self.multi, &self.spinner) {
+            (Some(multi), _) => multi.suspend(f),
+            (None, Some(bar)) => bar.suspend(f),
+            (None, None) => f(),
         }
     }
 
@@ -107,7 +135,24 @@ impl Ui {
         }
     }
 
+    /// Ends a host's line showing its outcome.
+    pub fn finish_with(&self, outcome: &str) {
+        match &self.spinner {
+            Some(bar) => bar.finish_with_message(outcome.to_owned()),
+            None if self.verbosity >= Verbosity::Normal => self.line(outcome),
+            None => {}
+        }
+    }
+
     fn line(&self, text: &str) {
+        let text = match &self.prefix {
+            Some(host) if self.spinner.is_none() => text
+                .lines()
+                .map(|l| format!("{host}: {l}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            _ => text.to_owned(),
+        };
         self.suspend(|| {
             let _ = writeln!(io::stderr().lock(), "{text}");
         });

@@ -82,6 +82,8 @@ pub struct Launch {
     pub codex_home: Option<String>,
     pub mode: Mode,
     pub ca: Option<CaBundle>,
+    /// Leave a host that is already signed in alone (sign-in modes only).
+    pub skip_logged_in: bool,
 }
 
 /// Line the local side writes on the channel's stdin to end `codex login` early. Closing the
@@ -111,6 +113,7 @@ impl Launch {
             ("CRL_LOGIN_FLAG", (self.mode == Mode::Device).then_some("--device-auth")),
             ("CRL_CA_SIZE", ca_size.as_deref()),
             ("CRL_CA_PATH", ca_path),
+            ("CRL_SKIP_LOGGED_IN", self.skip_logged_in.then_some("1")),
         ];
         let mut script = program(&vars, COMMON);
         script.push_str(self.mode.part());
@@ -178,6 +181,7 @@ mod tests {
             codex_home: None,
             mode: Mode::Status,
             ca: None,
+            skip_logged_in: false,
         }
         .command_line();
         let word = line.strip_prefix("sh -c ").unwrap();
@@ -194,6 +198,7 @@ mod tests {
             codex_home: None,
             mode: Mode::Push,
             ca: Some(CaBundle::OnHost("/etc/ssl/corp.pem".into())),
+            skip_logged_in: false,
         }
         .script();
         assert!(

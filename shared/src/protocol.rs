@@ -137,6 +137,8 @@ pub enum ShimEvent {
     AuthFileMissing { path: String },
     /// The account of the fresh login.
     Account(Account),
+    /// `--skip-logged-in`: the host is signed in already; nothing was launched.
+    Skipped,
     /// The shim is done and about to exit.
     Done,
 }
@@ -283,6 +285,7 @@ impl ShimEvent {
             "push-failed" => Self::PushFailed { why: args.to_owned() },
             "relays" => Self::Relays(args.split_whitespace().filter_map(RelayTool::parse).collect()),
             "done" => Self::Done,
+            "skipped" => Self::Skipped,
             _ => {
                 return Err(ProtocolError::Unknown { kind: kind.to_owned() });
             }
@@ -363,6 +366,7 @@ mod tests {
             }
         );
         assert_eq!(parse("crl1 done"), ShimEvent::Done);
+        assert_eq!(parse("crl1 skipped"), ShimEvent::Skipped);
         assert_eq!(
             parse("crl1 relays nc perl"),
             ShimEvent::Relays(vec![RelayTool::Nc, RelayTool::Perl])

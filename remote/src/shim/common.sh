@@ -137,6 +137,17 @@ store_setting() {
     printf '%s\n' "${v:-default}"
 }
 
+# --skip-logged-in: a host codex already reports signed in is left alone.
+skip_if_logged_in() {
+    [ -n "${CRL_SKIP_LOGGED_IN:-}" ] || return 0
+    if "$codex" login status >/dev/null 2>&1; then
+        say skipped
+        say exited 0
+        say done
+        exit 0
+    fi
+}
+
 # After a failed login: the tail of codex's own log, for the local side to show (redacted).
 report_log() {
     log="$home/log/codex-login.log"

@@ -3,28 +3,39 @@
 # it through the tunnel; codex prints the device code on stdout, which goes to stderr here
 # like the rest of its output.
 
+skip_if_logged_in
+
 # Steering: hold the host's port $CRL_HOLD_PORT (1455) so that codex falls back to 1457,
-# because the local 1455 is taken. The holder answers codex's `GET /cancel` with a 404 and
-# stays; it ends with this shim.
+# because the local 1455 is taken. The holder binds, then forks: its parent prints the
+# child's pid and exits, so the port is held before codex starts. The child answers codex's
+# `GET /cancel` with a 404 and stays; it ends with this shim.
 holder=
 if [ -n "${CRL_HOLD_PORT:-}" ]; then
     if command -v python3 >/dev/null 2>&1; then
-        python3 -c '
-import http.server, sys
+        holder=$(python3 -c '
+import http.server, os, sys
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         self.send_error(404)
     def log_message(self, *a):
         pass
-http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-' "$CRL_HOLD_PORT" </dev/null >/dev/null 2>&1 &
-        holder=$!
+server = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+pid = os.fork()
+if pid:
+    print(pid)
+    os._exit(0)
+null = os.open(os.devnull, os.O_RDWR)
+os.dup2(null, 1)
+server.serve_forever()
+' "$CRL_HOLD_PORT" </dev/null 2>/dev/null)
     elif command -v perl >/dev/null 2>&1; then
-        perl -MIO::Socket::INET -e '
+        holder=$(perl -MIO::Socket::INET -e '
 my $l = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $ARGV[0], Listen => 8, ReuseAddr => 1) or exit 1;
+my $pid = fork();
+if ($pid) { print "$pid\n"; exit 0 }
+open(STDOUT, ">", "/dev/null");
 while (my $c = $l->accept) { print $c "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n"; close $c }
-' "$CRL_HOLD_PORT" </dev/null >/dev/null 2>&1 &
-        holder=$!
+' "$CRL_HOLD_PORT" </dev/null 2>/dev/null)
     fi
 fi
 

@@ -3,6 +3,7 @@
 
 mod failures;
 mod fallbacks;
+mod many;
 mod modes;
 mod paste;
 mod reach;

@@ -1,0 +1,135 @@
+//! Several hosts in one command. Two users on the rig's sshd, each with a `~/.codex` of its
+//! own, stand for two hosts; they share one loopback, so their launches must not overlap.
+
+use std::time::Duration;
+
+use codex_remote_login_tests::{ALICE, BOB, Rig};
+
+const LIMIT: Duration = Duration::from_secs(120);
+
+/// crl-bob has no codex on any PATH: both hosts are given its path.
+fn codex() -> String {
+    format!("{}/node_modules/.bin/codex", std::env::var("CRL_CODEX_PREFIX").unwrap())
+}
+
+#[test]
+fn two_hosts_two_approvals_two_logins() {
+    let rig = Rig::get();
+    let hosts_file = rig.dir.join("hosts");
+    std::fs::write(&hosts_file, "# the second host\n\nbob   # crl-bob\n").unwrap();
+    let run = rig
+        .tool("two")
+        .args([
+            "rig",
+            "--hosts-file",
+            hosts_file.to_str().unwrap(),
+            "--json",
+            "--codex",
+            &codex(),
+        ])
+        .run(LIMIT);
+    assert_eq!(run.code(), 0, "{}", run.stderr);
+    let signed: Vec<String> = run
+        .events()
+        .iter()
+        .filter(|e| e["type"] == "success")
+        .map(|e| e["host"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(signed, ["rig", "bob"], "in the order given");
+    let (alice_mode, alice) = rig.auth_json(ALICE).unwrap();
+    let (bob_mode, bob) = rig.auth_json(BOB).unwrap();
+    assert_eq!((alice_mode.as_str(), bob_mode.as_str()), ("-rw-------", "-rw-------"));
+    assert_ne!(
+        alice["tokens"]["refresh_token"], bob["tokens"]["refresh_token"],
+        "each host its own login"
+    );
+    // The second URL came only after the first login ended: one codex at a time.
+    let urls = run.events().iter().filter(|e| e["type"] == "url").count();
+    assert_eq!(urls, 2);
+    rig.assert_nothing_left(ALICE);
+    rig.assert_nothing_left(BOB);
+}
+
+#[test]
+fn one_unreachable_host_does_not_stop_the_others() {
+    let rig = Rig::get();
+    let run = rig
+        .tool("dead")
+        .args(["rig", "ssh://127.0.0.1:1", "bob", "--codex", &codex()])
+        .run(LIMIT);
+    assert_eq!(
+        run.code(),
+        3,
+        "the dead host's failure decides the exit status: {}",
+        run.stderr
+    );
+    assert!(
+        rig.auth_json(ALICE).is_some() && rig.auth_json(BOB).is_some(),
+        "{}",
+        run.stderr
+    );
+    let table: Vec<&str> = run.stderr.lines().skip_while(|l| !l.starts_with("HOST")).collect();
+    assert!(
+        table.iter().any(|l| l.starts_with("rig") && l.contains("signed in")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        table
+            .iter()
+            .any(|l| l.starts_with("ssh://127.0.0.1:1") && l.contains("failed") && l.contains("cannot connect")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        table.iter().any(|l| l.starts_with("bob") && l.contains("signed in")),
+        "{}",
+        run.stderr
+    );
+    rig.assert_nothing_left(ALICE);
+    rig.assert_nothing_left(BOB);
+}
+
+#[test]
+fn skip_logged_in() {
+    let rig = Rig::get();
+    let first = rig
+        .tool("skip")
+        .env("OPENAI_API_KEY", "sk-rig-skip-test")
+        .args(["rig", "--with-api-key"])
+        .run(LIMIT);
+    assert_eq!(first.code(), 0, "{}", first.stderr);
+    // One host: the shim itself skips, in the launch's exec.
+    let single = rig
+        .tool("skip")
+        .args(["rig", "--skip-logged-in", "--no-browser", "--json"])
+        .run(LIMIT);
+    assert_eq!(single.code(), 0, "{}", single.stderr);
+    assert!(
+        single.stderr.contains("rig is already signed in; skipped"),
+        "{}",
+        single.stderr
+    );
+    assert!(single.event("url").is_none(), "nothing was launched");
+    // Several: the preflight decides.
+    let both = rig
+        .tool("skip")
+        .args(["rig", "bob", "--skip-logged-in", "--codex", &codex()])
+        .run(LIMIT);
+    assert_eq!(both.code(), 0, "{}", both.stderr);
+    assert!(
+        both.stderr
+            .lines()
+            .any(|l| l.starts_with("rig") && l.contains("skipped")),
+        "{}",
+        both.stderr
+    );
+    assert_eq!(
+        rig.auth_json(ALICE).unwrap().1["OPENAI_API_KEY"],
+        "sk-rig-skip-test",
+        "untouched"
+    );
+    assert!(rig.auth_json(BOB).is_some());
+    rig.assert_nothing_left(ALICE);
+    rig.assert_nothing_left(BOB);
+}
