@@ -31,7 +31,8 @@ pub async fn sign_in_all(
     let mut preflights = JoinSet::new();
     for (index, host) in hosts.iter().enumerate() {
         let (host, common, line) = (host.clone(), job.common.clone(), lines[index].clone());
-        preflights.spawn(async move { (index, prepare(&host, &common, &line).await) });
+        let check_login = job.args.skip_logged_in;
+        preflights.spawn(async move { (index, prepare(&host, &common, check_login, &line).await) });
     }
     let mut prepared: Vec<Option<Prepared>> = hosts.iter().map(|_| None).collect();
     loop {
@@ -97,7 +98,7 @@ pub async fn sign_in_all(
 }
 
 /// Connects, authenticates and checks one host (read-only), all hosts at once.
-async fn prepare(host_arg: &str, common: &crate::cli::CommonArgs, line: &Arc<Ui>) -> Prepared {
+async fn prepare(host_arg: &str, common: &crate::cli::CommonArgs, check_login: bool, line: &Arc<Ui>) -> Prepared {
     line.step("connecting");
     let config = Arc::new(config::for_host(host_arg, &common.ssh, line)?);
     let host = config.alias.clone();
@@ -106,7 +107,7 @@ async fn prepare(host_arg: &str, common: &crate::cli::CommonArgs, line: &Arc<Ui>
     let launch = Launch {
         codex: common.codex.clone(),
         codex_home: common.codex_home.clone(),
-        mode: Mode::Status,
+        mode: Mode::Preflight { check_login },
         ca: None,
         skip_logged_in: false,
     };

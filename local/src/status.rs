@@ -131,6 +131,8 @@ pub async fn read(conn: &Connection, launch: &Launch, host: &str) -> Result<Host
                 status.auth_file_mode = Some(mode);
             }
             Output::Event(ShimEvent::Account(account)) => status.account = Some(account),
+            // The login on file, as the preflight of a sign-in reports it.
+            Output::Event(ShimEvent::Before(account)) => status.account = account,
             Output::Event(ShimEvent::Refreshed(at)) => status.last_refresh = at,
             Output::Event(ShimEvent::Expires { at, now }) => {
                 let now = i64::try_from(now).unwrap_or(i64::MAX);

@@ -15,6 +15,7 @@ const SECRET: &str = include_str!("shim/secret.sh");
 const STATUS: &str = include_str!("shim/status.sh");
 const PUSH: &str = include_str!("shim/push.sh");
 const DOCTOR: &str = include_str!("shim/doctor.sh");
+const PREFLIGHT: &str = include_str!("shim/preflight.sh");
 
 /// The relay's source: one exec per browser connection where forwarding is forbidden.
 pub const RELAY: &str = include_str!("relay.sh");
@@ -38,6 +39,9 @@ pub enum Mode {
     Push,
     /// The host's side of `doctor`, read-only.
     Doctor,
+    /// Before a host's turn among several, read-only: codex found, the login on file, and
+    /// (`check_login`) whether codex itself reports one.
+    Preflight { check_login: bool },
 }
 
 impl Mode {
@@ -50,6 +54,7 @@ impl Mode {
             Self::Status => "status",
             Self::Push => "push",
             Self::Doctor => "doctor",
+            Self::Preflight { .. } => "preflight",
         }
     }
 
@@ -60,6 +65,7 @@ impl Mode {
             Self::Status => STATUS,
             Self::Push => PUSH,
             Self::Doctor => DOCTOR,
+            Self::Preflight { .. } => PREFLIGHT,
         }
     }
 }
@@ -114,6 +120,10 @@ impl Launch {
             ("CRL_CA_SIZE", ca_size.as_deref()),
             ("CRL_CA_PATH", ca_path),
             ("CRL_SKIP_LOGGED_IN", self.skip_logged_in.then_some("1")),
+            (
+                "CRL_CHECK_LOGIN",
+                matches!(self.mode, Mode::Preflight { check_login: true }).then_some("1"),
+            ),
         ];
         let mut script = program(&vars, COMMON);
         script.push_str(self.mode.part());
