@@ -237,6 +237,22 @@ impl Error {
         }
     }
 
+    /// The error a shim event stands for when codex could not be found on `host`.
+    pub fn codex_missing(host: &str, event: &codex_remote_login_shared::ShimEvent) -> Option<Self> {
+        use codex_remote_login_shared::ShimEvent;
+        match event {
+            ShimEvent::NotFound { searched } => Some(Self::CodexNotFound {
+                host: host.to_owned(),
+                searched: searched.clone(),
+            }),
+            ShimEvent::BadOverride { path } => Some(Self::BadCodexPath {
+                host: host.to_owned(),
+                path: path.clone(),
+            }),
+            _ => None,
+        }
+    }
+
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Destination(_)

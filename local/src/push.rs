@@ -66,19 +66,12 @@ async fn push(
             host: host.to_owned(),
             source,
         })?;
+        if let Output::Event(event) = &out
+            && let Some(missing) = Error::codex_missing(host, event)
+        {
+            return Err(missing);
+        }
         match out {
-            Output::Event(ShimEvent::NotFound { searched }) => {
-                return Err(Error::CodexNotFound {
-                    host: host.to_owned(),
-                    searched,
-                });
-            }
-            Output::Event(ShimEvent::BadOverride { path }) => {
-                return Err(Error::BadCodexPath {
-                    host: host.to_owned(),
-                    path,
-                });
-            }
             Output::Event(ShimEvent::Refreshed(at)) => host_refreshed = at,
             // The last event of the preflight: decide.
             Output::Event(ShimEvent::Relays(_)) => {

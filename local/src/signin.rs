@@ -399,11 +399,8 @@ impl Run<'_> {
                             found_via,
                         });
                     }
-                    ShimEvent::NotFound { searched } => {
-                        return Err(Error::CodexNotFound { host, searched });
-                    }
-                    ShimEvent::BadOverride { path } => {
-                        return Err(Error::BadCodexPath { host, path });
+                    ShimEvent::NotFound { .. } | ShimEvent::BadOverride { .. } => {
+                        return Err(Error::codex_missing(&host, &event).expect("a missing codex"));
                     }
                     ShimEvent::Before(account) => self.before = account,
                     ShimEvent::Relays(tools) => self.relays = tools,

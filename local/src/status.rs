@@ -111,19 +111,12 @@ pub async fn read(conn: &Connection, launch: &Launch, host: &str) -> Result<Host
             host: host.to_owned(),
             source,
         })?;
+        if let Output::Event(event) = &out
+            && let Some(missing) = Error::codex_missing(host, event)
+        {
+            return Err(missing);
+        }
         match out {
-            Output::Event(ShimEvent::NotFound { searched }) => {
-                return Err(Error::CodexNotFound {
-                    host: host.to_owned(),
-                    searched,
-                });
-            }
-            Output::Event(ShimEvent::BadOverride { path }) => {
-                return Err(Error::BadCodexPath {
-                    host: host.to_owned(),
-                    path,
-                });
-            }
             Output::Event(ShimEvent::Status { logged_in }) => status.logged_in = logged_in,
             Output::Event(ShimEvent::Store(store)) => status.store = Some(store),
             Output::Event(ShimEvent::AuthFile { mode, path }) => {

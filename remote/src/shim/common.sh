@@ -156,9 +156,11 @@ report_log() {
     tail -n 5 "$log" | while IFS= read -r l; do say logline "$l"; done
 }
 
-# After a login: what codex itself says, and the file it wrote.
+# What codex itself says of the login, and the file it is in. $1: a store to force (a sign-in
+# here forces the file store); none for `status`, which asks as the user's codex would.
 report_login() {
-    if "$codex" -c "$store" login status >/dev/null 2>&1; then
+    # shellcheck disable=SC2086
+    if "$codex" ${1:+-c "$1"} login status >/dev/null 2>&1; then
         say status logged-in
     else
         say status not-logged-in

@@ -66,6 +66,6 @@ code=$?
 kill "$watcher" $holder 2>/dev/null
 say exited $code
 
-if [ "$code" -eq 0 ]; then report_login; else report_log; fi
+if [ "$code" -eq 0 ]; then report_login "$store"; else report_log; fi
 say done
 exit "$code"

@@ -22,5 +22,5 @@ fi
 chmod 600 "$tmp" && mv -f "$tmp" "$auth" || { say push-failed rename; exit 1; }
 tmp=
 say pushed
-report_login
+report_login "$store"
 say done

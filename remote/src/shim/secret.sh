@@ -10,6 +10,6 @@ printf '%s\n' "$secret" | BROWSER=true "$codex" -c "$store" login "$flag" >&2
 code=$?
 secret=
 say exited $code
-if [ "$code" -eq 0 ]; then report_login; else report_log; fi
+if [ "$code" -eq 0 ]; then report_login "$store"; else report_log; fi
 say done
 exit "$code"
