@@ -3,6 +3,7 @@
 
 mod failures;
 mod fallbacks;
+mod hostile;
 mod many;
 mod modes;
 mod paste;
