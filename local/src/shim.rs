@@ -180,6 +180,37 @@ mod tests {
         assert_eq!(got, ["crl1 hello 1 9", "https://auth.openai.com/x", "last"]);
     }
 
+    /// Any split of a stream gives the lines of the whole (a xorshift picks the cuts).
+    #[test]
+    fn any_chunking_gives_the_same_lines() {
+        let text: Vec<u8> = (0..20_000u32)
+            .map(|i| if i % 97 == 0 { b'\n' } else { b'a' + (i % 26) as u8 })
+            .collect();
+        let whole = {
+            let mut lines = Lines::default();
+            let mut out = lines.push(&text);
+            out.extend(lines.finish());
+            out
+        };
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..50 {
+            let mut lines = Lines::default();
+            let mut out = Vec::new();
+            let mut rest = &text[..];
+            while !rest.is_empty() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let cut = (state % 300) as usize + 1;
+                let (chunk, tail) = rest.split_at(cut.min(rest.len()));
+                out.extend(lines.push(chunk));
+                rest = tail;
+            }
+            out.extend(lines.finish());
+            assert_eq!(out, whole);
+        }
+    }
+
     #[test]
     fn long_lines_are_capped() {
         let mut lines = Lines::default();

@@ -22,7 +22,9 @@ pub fn url(url: &str) -> String {
         .filter(|pair| !pair.is_empty())
         .map(|pair| match pair.split_once('=') {
             Some((name, _)) => format!("{}=…", printable(name)),
-            None => printable(pair),
+            // A bare word is shown only when it looks like a flag's name, not like a value.
+            None if pair.len() <= 32 && pair.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') => pair.to_owned(),
+            None => "…".to_owned(),
         })
         .collect();
     format!("{}?{}", printable(base), names.join("&"))
@@ -138,6 +140,11 @@ mod tests {
             "/auth/callback?code=…&state=…"
         );
         assert_eq!(url("/cancel"), "/cancel");
+        assert_eq!(
+            url("/x?flag&eyJhbGciOi.eyJzdWIiOjF9.sig"),
+            "/x?flag&…",
+            "a bare value is hidden too"
+        );
     }
 
     #[test]

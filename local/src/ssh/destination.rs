@@ -59,6 +59,9 @@ impl Destination {
         if host.is_empty() {
             return Err(fail("the host name is empty"));
         }
+        if host.starts_with('-') {
+            return Err(fail("the host name starts with `-`"));
+        }
         if uri && host.contains('/') {
             return Err(fail("an ssh:// URL takes no path"));
         }
