@@ -285,6 +285,24 @@ impl Pty {
     }
 }
 
+/// Every distinct command line seen on this machine (and so on the rig's hosts) until `stop`
+/// is set: for secrets that are only known afterwards (tokens minted during the run).
+pub fn record_argv(
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> thread::JoinHandle<std::collections::BTreeSet<String>> {
+    thread::spawn(move || {
+        let mut seen = std::collections::BTreeSet::new();
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+                if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) {
+                    seen.insert(String::from_utf8_lossy(&cmdline).replace('\0', " "));
+                }
+            }
+        }
+        seen
+    })
+}
+
 /// Watches every process's command line (on both sides: the rig's host shares this
 /// machine's process table) until `stop` is set; returns the ones that contained `needle`.
 pub fn watch_argv(

@@ -8,4 +8,5 @@ mod many;
 mod modes;
 mod paste;
 mod reach;
+mod secrets;
 mod signin;

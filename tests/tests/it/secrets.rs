@@ -1,0 +1,116 @@
+//! Secrets stay secret: every mode run at -vvv with --json while every command line on both
+//! sides is recorded; afterwards the tokens the issuer minted, the API key, the access token
+//! and the authorization code are searched for in all of it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use codex_remote_login_tests::{ALICE, Finished, Rig, record_argv};
+
+const LIMIT: Duration = Duration::from_secs(60);
+const API_KEY: &str = "sk-rig-secret-key-5e1c";
+const ACCESS_TOKEN: &str = "rig-secret-access-token-9b2d";
+
+#[test]
+fn no_secret_in_any_output_or_command_line() {
+    let rig = Rig::get();
+    let stop = Arc::new(AtomicBool::new(false));
+    let argv = record_argv(stop.clone());
+    let loud = ["--json", "-vvv"];
+    let mut runs: Vec<Finished> = Vec::new();
+    let mut secrets: Vec<String> = vec![API_KEY.into(), ACCESS_TOKEN.into()];
+    let minted = |rig: &Rig, secrets: &mut Vec<String>| {
+        let issued: serde_json::Value = serde_json::from_str(&rig.issuer("/__issued")).unwrap();
+        for token in ["id_token", "access_token", "refresh_token"] {
+            if let Some(t) = issued[token].as_str() {
+                secrets.push(t.to_owned());
+            }
+        }
+    };
+
+    runs.push(rig.tool("s-browser").args(["rig"]).args(loud).run(LIMIT));
+    minted(&rig, &mut secrets);
+    runs.push(rig.tool("s-status").args(["status", "rig"]).args(loud).run(LIMIT));
+    runs.push(rig.tool("s-doctor").args(["doctor", "rig"]).args(loud).run(LIMIT));
+    rig.reset();
+    runs.push(
+        rig.tool("s-device")
+            .args(["rig", "--device-auth"])
+            .args(loud)
+            .run(LIMIT),
+    );
+    minted(&rig, &mut secrets);
+    rig.reset();
+    let mut paste = rig
+        .tool("s-paste")
+        .open_stdin()
+        .args(["rig", "--paste"])
+        .args(loud)
+        .spawn();
+    let url = paste.wait_event("url", LIMIT);
+    let callback = rig.approve_elsewhere(url["url"].as_str().unwrap());
+    secrets.push(
+        callback
+            .split("code=")
+            .nth(1)
+            .unwrap()
+            .split('&')
+            .next()
+            .unwrap()
+            .to_owned(),
+    );
+    paste.type_line(&callback);
+    runs.push(paste.finish(LIMIT));
+    minted(&rig, &mut secrets);
+    // push: the local file's tokens go to the host, and nowhere else.
+    let local = rig.dir.join("secret-push.json");
+    std::fs::write(
+        &local,
+        r#"{"auth_mode":"chatgpt","tokens":{"id_token":"a.e30.c","access_token":"rig-push-access-7f3a","refresh_token":"rig-push-refresh-8c4b"},"last_refresh":"2030-01-01T00:00:00Z"}"#,
+    )
+    .unwrap();
+    secrets.extend(["rig-push-access-7f3a".into(), "rig-push-refresh-8c4b".into()]);
+    runs.push(
+        rig.tool("s-push")
+            .args(["push", "rig", "--from", local.to_str().unwrap()])
+            .args(loud)
+            .run(LIMIT),
+    );
+    rig.reset();
+    runs.push(
+        rig.tool("s-key")
+            .env("OPENAI_API_KEY", API_KEY)
+            .args(["rig", "--with-api-key"])
+            .args(loud)
+            .run(LIMIT),
+    );
+    runs.push(
+        rig.tool("s-token")
+            .stdin(&format!("{ACCESS_TOKEN}\n"))
+            .args(["rig", "--with-access-token"])
+            .args(loud)
+            .run(LIMIT),
+    );
+
+    stop.store(true, Ordering::Relaxed);
+    let argv = argv.join().unwrap();
+    assert!(argv.len() > 20, "command lines were recorded: {}", argv.len());
+    for (index, run) in runs.iter().enumerate() {
+        assert!(
+            run.code() == 0 || index == runs.len() - 1,
+            "run {index} failed: {}",
+            run.stderr
+        );
+        for secret in &secrets {
+            assert!(!run.stdout.contains(secret.as_str()), "run {index}: a secret on stdout");
+            assert!(!run.stderr.contains(secret.as_str()), "run {index}: a secret on stderr");
+        }
+    }
+    for line in &argv {
+        for secret in &secrets {
+            assert!(!line.contains(secret.as_str()), "a secret in a command line: {line}");
+        }
+    }
+    rig.assert_nothing_left(ALICE);
+}
