@@ -1,12 +1,19 @@
 //! The sign-in flow: `codex login` on the host, the browser here, the callback carried over
 //! SSH, and a summary that names the account without showing any token.
 
+mod device_code;
+mod pasted;
+mod proxy;
+
+use device_code::Device;
+use pasted::Paste;
+use proxy::Proxy;
+
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::signal::unix::{Signal, SignalKind, signal};
-use tokio::sync::{mpsc, watch};
 
 use codex_remote_login_remote::{CaBundle, Launch, Mode};
 use codex_remote_login_shared::protocol::{CodexSource, RelayTool};
@@ -14,39 +21,18 @@ use codex_remote_login_shared::redact::{self, Secret};
 use codex_remote_login_shared::{Account, ShimEvent};
 
 use crate::authorize::{self, AuthorizeUrl};
-use crate::callback::{self, CallbackEvent, CallbackProxy};
 use crate::cli::{CommonArgs, Method, SignInArgs};
 use crate::error::{CodexLog, Error};
 use crate::events::Event;
 use crate::shim::{Output, Shim};
 use crate::ssh::Connection;
 use crate::ssh::config;
-use crate::tunnel::{Tunnel, TunnelError};
 use crate::ui::Ui;
-use crate::{browser, paste, ports, terminal};
+use crate::{paste, ports, terminal};
 
-/// How long codex's success page may take to reach the browser after codex has exited.
-const SUCCESS_GRACE: Duration = Duration::from_secs(3);
 /// How long a cancelled remote login may take to confirm that codex is gone.
 const CANCEL_GRACE: Duration = Duration::from_secs(3);
-/// The URL as a QR code for a phone, when stderr is a terminal wide and tall enough.
-fn qr(url: &str) -> Option<String> {
-    use std::io::IsTerminal;
-    if !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let code = qrcode::QrCode::new(url.as_bytes()).ok()?;
-    let text = code
-        .render::<qrcode::render::unicode::Dense1x2>()
-        .quiet_zone(true)
-        .build();
-    let (rows, cols) = console::Term::stderr().size();
-    let (width, height) = (text.lines().map(|l| l.chars().count()).max()?, text.lines().count());
-    (usize::from(cols) >= width && usize::from(rows) > height + 6).then_some(text)
-}
 
-/// How long codex's device codes live.
-const DEVICE_EXPIRY: Duration = Duration::from_secs(15 * 60);
 /// codex's last lines kept for error messages.
 const KEEP_LINES: usize = 5;
 
@@ -264,28 +250,6 @@ pub async fn launch(
     run.summary().map(Outcome::SignedIn)
 }
 
-struct Proxy {
-    events: mpsc::UnboundedReceiver<CallbackEvent>,
-    shutdown: watch::Sender<bool>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-#[derive(Default)]
-struct Paste {
-    authorize: Option<AuthorizeUrl>,
-    tunnel: Option<Arc<Tunnel>>,
-    lines: Option<mpsc::UnboundedReceiver<std::io::Result<String>>>,
-    on_terminal: bool,
-}
-
-/// What codex has printed of a device-code sign-in so far.
-#[derive(Default)]
-struct Device {
-    link: Option<String>,
-    code: Option<String>,
-    shown_at: Option<Instant>,
-}
-
 struct Run<'a> {
     cli: &'a SignInArgs,
     method: Method,
@@ -448,62 +412,6 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// `--device-auth`: codex prints the verification page and the one-time code; once both
-    /// are in, they are shown (and the page opened), or refused like a bad authorize URL.
-    async fn on_device_line(&mut self, line: &str) -> Result<(), Error> {
-        let clean = authorize::strip_ansi(line);
-        if self.device.link.is_none() && authorize::is_candidate(&clean) {
-            let link = authorize::device_link(&clean, self.cli.issuer.as_deref()).map_err(|reason| Error::BadUrl {
-                reason,
-                shown: redact::url(clean.trim()),
-            })?;
-            self.device.link = Some(link);
-        } else if let Some(code) = authorize::device_code(&clean).filter(|_| self.device.code.is_none()) {
-            self.device.code = Some(code.to_owned());
-        } else {
-            self.remember(redact::printable(clean.trim()));
-        }
-        let (Some(link), Some(code)) = (&self.device.link, &self.device.code) else {
-            return Ok(());
-        };
-        if self.device.shown_at.is_some() {
-            return Ok(());
-        }
-        self.device.shown_at = Some(Instant::now());
-        let host = &self.host;
-        self.ui.always(&format!(
-            "To sign in to Codex on {host}, open\n\n  {link}\n\nand enter the one-time code\n\n  {code}\n\n(it expires in 15 minutes; only enter it if you started this sign-in)\n"
-        ));
-        if !self.cli.no_browser
-            && let Err(why) = browser::open(link).await
-        {
-            self.ui.warn(&format!(
-                "could not open a browser ({why}); open the page above yourself"
-            ));
-        }
-        self.ui.event(&Event::DeviceCode {
-            host,
-            url: link,
-            code,
-            expires_in_secs: DEVICE_EXPIRY.as_secs(),
-        });
-        self.ui.step(&format!("Waiting for code {code} to be approved"));
-        Ok(())
-    }
-
-    /// The spinner's line while a device code waits for approval.
-    fn device_countdown(&self) {
-        let (Some(code), Some(shown)) = (&self.device.code, self.device.shown_at) else {
-            return;
-        };
-        let left = DEVICE_EXPIRY.saturating_sub(shown.elapsed()).as_secs();
-        self.ui.tick(&format!(
-            "Waiting for code {code} to be approved ({}:{:02} left)",
-            left / 60,
-            left % 60
-        ));
-    }
-
     fn remember(&mut self, shown: String) {
         if shown.is_empty() {
             return;
@@ -512,162 +420,6 @@ impl Run<'_> {
             self.last_lines.pop_front();
         }
         self.last_lines.push_back(shown);
-    }
-
-    /// Listens on the port the remote codex chose, starts the proxy, then shows the URL.
-    async fn start_proxy(
-        &mut self,
-        url: AuthorizeUrl,
-        listeners: &mut Option<Vec<tokio::net::TcpListener>>,
-    ) -> Result<(), Error> {
-        let redirect = url.redirect;
-        let mut bound = listeners.take().unwrap_or_default();
-        let bound_port = bound.first().and_then(|l| l.local_addr().ok()).map(|a| a.port());
-        if bound_port != Some(redirect.port) {
-            // The host's 1455 was busy and codex fell back to 1457: follow it.
-            tracing::info!("codex on {} listens on {}; following it", self.host, redirect.port);
-            bound = ports::bind(redirect.port, redirect.localhost)?;
-        } else if redirect.localhost {
-            bound.extend(ports::bind(redirect.port, true)?.into_iter().skip(1));
-        }
-        let (events_tx, events) = mpsc::unbounded_channel();
-        let (shutdown, shutdown_rx) = watch::channel(false);
-        let tunnel = Arc::new(Tunnel::new(self.conn.handle.clone(), redirect.port, self.relay_tool()));
-        let proxy = Arc::new(CallbackProxy {
-            authorize: url.clone(),
-            tunnel,
-            events: events_tx,
-        });
-        let task = tokio::spawn(callback::serve(bound, proxy, shutdown_rx));
-        self.proxy = Some(Proxy { events, shutdown, task });
-
-        let host = &self.host;
-        self.ui
-            .always(&format!("Sign in to Codex for {host} at:\n\n  {}\n", url.url));
-        if !self.cli.no_browser
-            && let Err(why) = browser::open(&url.url).await
-        {
-            self.ui.warn(&format!(
-                "could not open a browser ({why}); open the URL above yourself"
-            ));
-        }
-        self.ui.event(&Event::Url {
-            host,
-            url: &url.url,
-            callback_port: redirect.port,
-        });
-        self.ui.step("Waiting for you to approve the sign-in in the browser");
-        self.url_shown = true;
-        Ok(())
-    }
-
-    /// `--paste`: shows the URL (and a QR code for a phone), then waits for the address the
-    /// browser lands on.
-    async fn start_paste(&mut self, url: AuthorizeUrl) {
-        let host = self.host.clone();
-        let port = url.redirect.port;
-        self.ui.always(&format!(
-            "Sign in to Codex for {host}: open this URL on any device and approve,\n\n  {}\n",
-            url.url
-        ));
-        if let Some(code) = qr(&url.url) {
-            self.ui.always(&code);
-        }
-        self.ui.always(&format!(
-            "Then copy the address the browser ends on (http://127.0.0.1:{port}/auth/callback?..., an error page there)\nand paste it here."
-        ));
-        self.ui.event(&Event::Url {
-            host: &host,
-            url: &url.url,
-            callback_port: port,
-        });
-        self.ui.step("Waiting for the pasted address");
-        let on_terminal = paste::from_terminal();
-        let tunnel = Arc::new(Tunnel::new(self.conn.handle.clone(), port, self.relay_tool()));
-        let state = self.paste.get_or_insert_with(Paste::default);
-        state.lines = Some(paste::reader(on_terminal));
-        state.on_terminal = on_terminal;
-        state.authorize = Some(url);
-        state.tunnel = Some(tunnel);
-        self.url_shown = true;
-    }
-
-    /// One pasted line: checked, then delivered; a bad one asked again on a terminal.
-    async fn on_paste(&mut self, line: std::io::Result<String>) -> Result<(), Error> {
-        let host = self.host.clone();
-        let Some(state) = self.paste.as_mut() else {
-            return Ok(());
-        };
-        let (Some(authorize), Some(tunnel)) = (state.authorize.clone(), state.tunnel.clone()) else {
-            return Ok(());
-        };
-        let line = line.map_err(|e| Error::Paste {
-            host: host.clone(),
-            why: e.to_string(),
-        })?;
-        let callback = match paste::check(&line, &authorize) {
-            Ok(callback) => callback,
-            Err(why) if state.on_terminal => {
-                self.ui.warn(&format!("that address does not fit: {why}"));
-                return Ok(());
-            }
-            Err(why) => return Err(Error::Paste { host, why }),
-        };
-        state.lines = None;
-        self.ui.step(&format!("Finishing the sign-in on {host}"));
-        let status = paste::deliver(&tunnel, authorize.redirect.port, &callback)
-            .await
-            .map_err(|why| Error::Paste {
-                host: host.clone(),
-                why: format!("codex could not be reached: {why}"),
-            })?;
-        tracing::debug!("pasted callback delivered to {host}; codex answered {status}");
-        self.ui.event(&Event::Callback { host: &host });
-        Ok(())
-    }
-
-    /// The relay for a host that forbids forwarding: `--relay` if the host has it, else the
-    /// host's best.
-    fn relay_tool(&self) -> Option<RelayTool> {
-        let wanted = self.cli.relay.as_deref().and_then(RelayTool::parse);
-        match wanted {
-            Some(tool) if self.relays.contains(&tool) => Some(tool),
-            Some(tool) => {
-                let fallback = self.relays.first().copied();
-                self.ui.warn(&format!(
-                    "{} has no {tool}; relaying with {} if needed",
-                    self.host,
-                    fallback.map_or("nothing", RelayTool::as_str)
-                ));
-                fallback
-            }
-            None => self.relays.first().copied(),
-        }
-    }
-
-    fn on_callback(&mut self, event: CallbackEvent) -> Result<(), Error> {
-        match event {
-            CallbackEvent::Forwarded { status } => {
-                tracing::debug!("callback carried to {}; codex answered {status}", self.host);
-                self.ui.event(&Event::Callback { host: &self.host });
-                self.ui.step(&format!("Finishing the sign-in on {}", self.host));
-            }
-            CallbackEvent::Stale => self
-                .ui
-                .warn("the browser sent a callback from an older sign-in attempt; it was ignored"),
-            CallbackEvent::SuccessServed => self.success_served = true,
-            CallbackEvent::TunnelFailed(why) => self.ui.warn(&format!(
-                "could not carry the browser's request to {}: {why}",
-                self.host
-            )),
-            CallbackEvent::NoRelay => {
-                return Err(Error::Tunnel {
-                    host: self.host.clone(),
-                    source: TunnelError::NoRelay,
-                });
-            }
-        }
-        Ok(())
     }
 
     /// The channel closed: judge the outcome.
@@ -713,25 +465,6 @@ impl Run<'_> {
             self.ui
                 .warn(&format!("{} did not confirm that codex login ended", self.host));
         }
-    }
-
-    /// Lets the browser receive codex's success page, then stops the proxy.
-    async fn stop_proxy(&mut self) {
-        let Some(mut proxy) = self.proxy.take() else {
-            return;
-        };
-        if self.exited == Some(0) && !self.success_served {
-            let served = async {
-                while let Some(event) = proxy.events.recv().await {
-                    if event == CallbackEvent::SuccessServed {
-                        break;
-                    }
-                }
-            };
-            let _ = tokio::time::timeout(SUCCESS_GRACE, served).await;
-        }
-        let _ = proxy.shutdown.send(true);
-        let _ = (&mut proxy.task).await;
     }
 
     fn summary(&self) -> Result<Account, Error> {

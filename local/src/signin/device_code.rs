@@ -1,0 +1,81 @@
+//! `--device-auth`: the one-time code codex gets from the issuer, shown with its page and a
+//! countdown.
+
+use std::time::{Duration, Instant};
+
+use codex_remote_login_shared::redact;
+
+use super::Run;
+use crate::authorize;
+use crate::browser;
+use crate::error::Error;
+use crate::events::Event;
+
+/// How long codex's device codes live.
+const DEVICE_EXPIRY: Duration = Duration::from_secs(15 * 60);
+
+/// What codex has printed of a device-code sign-in so far.
+#[derive(Default)]
+pub(super) struct Device {
+    pub(super) link: Option<String>,
+    pub(super) code: Option<String>,
+    pub(super) shown_at: Option<Instant>,
+}
+
+impl Run<'_> {
+    /// `--device-auth`: codex prints the verification page and the one-time code; once both
+    /// are in, they are shown (and the page opened), or refused like a bad authorize URL.
+    pub(super) async fn on_device_line(&mut self, line: &str) -> Result<(), Error> {
+        let clean = authorize::strip_ansi(line);
+        if self.device.link.is_none() && authorize::is_candidate(&clean) {
+            let link = authorize::device_link(&clean, self.cli.issuer.as_deref()).map_err(|reason| Error::BadUrl {
+                reason,
+                shown: redact::url(clean.trim()),
+            })?;
+            self.device.link = Some(link);
+        } else if let Some(code) = authorize::device_code(&clean).filter(|_| self.device.code.is_none()) {
+            self.device.code = Some(code.to_owned());
+        } else {
+            self.remember(redact::printable(clean.trim()));
+        }
+        let (Some(link), Some(code)) = (&self.device.link, &self.device.code) else {
+            return Ok(());
+        };
+        if self.device.shown_at.is_some() {
+            return Ok(());
+        }
+        self.device.shown_at = Some(Instant::now());
+        let host = &self.host;
+        self.ui.always(&format!(
+            "To sign in to Codex on {host}, open\n\n  {link}\n\nand enter the one-time code\n\n  {code}\n\n(it expires in 15 minutes; only enter it if you started this sign-in)\n"
+        ));
+        if !self.cli.no_browser
+            && let Err(why) = browser::open(link).await
+        {
+            self.ui.warn(&format!(
+                "could not open a browser ({why}); open the page above yourself"
+            ));
+        }
+        self.ui.event(&Event::DeviceCode {
+            host,
+            url: link,
+            code,
+            expires_in_secs: DEVICE_EXPIRY.as_secs(),
+        });
+        self.ui.step(&format!("Waiting for code {code} to be approved"));
+        Ok(())
+    }
+
+    /// The spinner's line while a device code waits for approval.
+    pub(super) fn device_countdown(&self) {
+        let (Some(code), Some(shown)) = (&self.device.code, self.device.shown_at) else {
+            return;
+        };
+        let left = DEVICE_EXPIRY.saturating_sub(shown.elapsed()).as_secs();
+        self.ui.tick(&format!(
+            "Waiting for code {code} to be approved ({}:{:02} left)",
+            left / 60,
+            left % 60
+        ));
+    }
+}

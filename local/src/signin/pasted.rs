@@ -1,0 +1,104 @@
+//! `--paste`: the URL shown (and a QR code), the address the browser lands on pasted back,
+//! checked and delivered over the connection.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+use super::Run;
+use crate::authorize::AuthorizeUrl;
+use crate::error::Error;
+use crate::events::Event;
+use crate::paste;
+use crate::tunnel::Tunnel;
+
+/// The URL as a QR code for a phone, when stderr is a terminal wide and tall enough.
+fn qr(url: &str) -> Option<String> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let code = qrcode::QrCode::new(url.as_bytes()).ok()?;
+    let text = code
+        .render::<qrcode::render::unicode::Dense1x2>()
+        .quiet_zone(true)
+        .build();
+    let (rows, cols) = console::Term::stderr().size();
+    let (width, height) = (text.lines().map(|l| l.chars().count()).max()?, text.lines().count());
+    (usize::from(cols) >= width && usize::from(rows) > height + 6).then_some(text)
+}
+
+#[derive(Default)]
+pub(super) struct Paste {
+    pub(super) authorize: Option<AuthorizeUrl>,
+    pub(super) tunnel: Option<Arc<Tunnel>>,
+    pub(super) lines: Option<mpsc::UnboundedReceiver<std::io::Result<String>>>,
+    pub(super) on_terminal: bool,
+}
+
+impl Run<'_> {
+    /// `--paste`: shows the URL (and a QR code for a phone), then waits for the address the
+    /// browser lands on.
+    pub(super) async fn start_paste(&mut self, url: AuthorizeUrl) {
+        let host = self.host.clone();
+        let port = url.redirect.port;
+        self.ui.always(&format!(
+            "Sign in to Codex for {host}: open this URL on any device and approve,\n\n  {}\n",
+            url.url
+        ));
+        if let Some(code) = qr(&url.url) {
+            self.ui.always(&code);
+        }
+        self.ui.always(&format!(
+            "Then copy the address the browser ends on (http://127.0.0.1:{port}/auth/callback?..., an error page there)\nand paste it here."
+        ));
+        self.ui.event(&Event::Url {
+            host: &host,
+            url: &url.url,
+            callback_port: port,
+        });
+        self.ui.step("Waiting for the pasted address");
+        let on_terminal = paste::from_terminal();
+        let tunnel = Arc::new(Tunnel::new(self.conn.handle.clone(), port, self.relay_tool()));
+        let state = self.paste.get_or_insert_with(Paste::default);
+        state.lines = Some(paste::reader(on_terminal));
+        state.on_terminal = on_terminal;
+        state.authorize = Some(url);
+        state.tunnel = Some(tunnel);
+        self.url_shown = true;
+    }
+
+    /// One pasted line: checked, then delivered; a bad one asked again on a terminal.
+    pub(super) async fn on_paste(&mut self, line: std::io::Result<String>) -> Result<(), Error> {
+        let host = self.host.clone();
+        let Some(state) = self.paste.as_mut() else {
+            return Ok(());
+        };
+        let (Some(authorize), Some(tunnel)) = (state.authorize.clone(), state.tunnel.clone()) else {
+            return Ok(());
+        };
+        let line = line.map_err(|e| Error::Paste {
+            host: host.clone(),
+            why: e.to_string(),
+        })?;
+        let callback = match paste::check(&line, &authorize) {
+            Ok(callback) => callback,
+            Err(why) if state.on_terminal => {
+                self.ui.warn(&format!("that address does not fit: {why}"));
+                return Ok(());
+            }
+            Err(why) => return Err(Error::Paste { host, why }),
+        };
+        state.lines = None;
+        self.ui.step(&format!("Finishing the sign-in on {host}"));
+        let status = paste::deliver(&tunnel, authorize.redirect.port, &callback)
+            .await
+            .map_err(|why| Error::Paste {
+                host: host.clone(),
+                why: format!("codex could not be reached: {why}"),
+            })?;
+        tracing::debug!("pasted callback delivered to {host}; codex answered {status}");
+        self.ui.event(&Event::Callback { host: &host });
+        Ok(())
+    }
+}

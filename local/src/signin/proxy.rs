@@ -1,0 +1,138 @@
+//! The browser's callback: the local listener and proxy started once codex has printed its URL,
+//! its events, and its bounded shutdown.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+
+use codex_remote_login_shared::protocol::RelayTool;
+
+use super::Run;
+use crate::authorize::AuthorizeUrl;
+use crate::callback::{self, CallbackEvent, CallbackProxy};
+use crate::error::Error;
+use crate::events::Event;
+use crate::tunnel::{Tunnel, TunnelError};
+use crate::{browser, ports};
+
+/// How long codex's success page may take to reach the browser after codex has exited.
+const SUCCESS_GRACE: Duration = Duration::from_secs(3);
+
+pub(super) struct Proxy {
+    pub(super) events: mpsc::UnboundedReceiver<CallbackEvent>,
+    pub(super) shutdown: watch::Sender<bool>,
+    pub(super) task: tokio::task::JoinHandle<()>,
+}
+
+impl Run<'_> {
+    /// Listens on the port the remote codex chose, starts the proxy, then shows the URL.
+    pub(super) async fn start_proxy(
+        &mut self,
+        url: AuthorizeUrl,
+        listeners: &mut Option<Vec<tokio::net::TcpListener>>,
+    ) -> Result<(), Error> {
+        let redirect = url.redirect;
+        let mut bound = listeners.take().unwrap_or_default();
+        let bound_port = bound.first().and_then(|l| l.local_addr().ok()).map(|a| a.port());
+        if bound_port != Some(redirect.port) {
+            // The host's 1455 was busy and codex fell back to 1457: follow it.
+            tracing::info!("codex on {} listens on {}; following it", self.host, redirect.port);
+            bound = ports::bind(redirect.port, redirect.localhost)?;
+        } else if redirect.localhost {
+            bound.extend(ports::bind(redirect.port, true)?.into_iter().skip(1));
+        }
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let tunnel = Arc::new(Tunnel::new(self.conn.handle.clone(), redirect.port, self.relay_tool()));
+        let proxy = Arc::new(CallbackProxy {
+            authorize: url.clone(),
+            tunnel,
+            events: events_tx,
+        });
+        let task = tokio::spawn(callback::serve(bound, proxy, shutdown_rx));
+        self.proxy = Some(Proxy { events, shutdown, task });
+
+        let host = &self.host;
+        self.ui
+            .always(&format!("Sign in to Codex for {host} at:\n\n  {}\n", url.url));
+        if !self.cli.no_browser
+            && let Err(why) = browser::open(&url.url).await
+        {
+            self.ui.warn(&format!(
+                "could not open a browser ({why}); open the URL above yourself"
+            ));
+        }
+        self.ui.event(&Event::Url {
+            host,
+            url: &url.url,
+            callback_port: redirect.port,
+        });
+        self.ui.step("Waiting for you to approve the sign-in in the browser");
+        self.url_shown = true;
+        Ok(())
+    }
+
+    /// The relay for a host that forbids forwarding: `--relay` if the host has it, else the
+    /// host's best.
+    pub(super) fn relay_tool(&self) -> Option<RelayTool> {
+        let wanted = self.cli.relay.as_deref().and_then(RelayTool::parse);
+        match wanted {
+            Some(tool) if self.relays.contains(&tool) => Some(tool),
+            Some(tool) => {
+                let fallback = self.relays.first().copied();
+                self.ui.warn(&format!(
+                    "{} has no {tool}; relaying with {} if needed",
+                    self.host,
+                    fallback.map_or("nothing", RelayTool::as_str)
+                ));
+                fallback
+            }
+            None => self.relays.first().copied(),
+        }
+    }
+
+    pub(super) fn on_callback(&mut self, event: CallbackEvent) -> Result<(), Error> {
+        match event {
+            CallbackEvent::Forwarded { status } => {
+                tracing::debug!("callback carried to {}; codex answered {status}", self.host);
+                self.ui.event(&Event::Callback { host: &self.host });
+                self.ui.step(&format!("Finishing the sign-in on {}", self.host));
+            }
+            CallbackEvent::Stale => self
+                .ui
+                .warn("the browser sent a callback from an older sign-in attempt; it was ignored"),
+            CallbackEvent::SuccessServed => self.success_served = true,
+            CallbackEvent::TunnelFailed(why) => self.ui.warn(&format!(
+                "could not carry the browser's request to {}: {why}",
+                self.host
+            )),
+            CallbackEvent::NoRelay => {
+                return Err(Error::Tunnel {
+                    host: self.host.clone(),
+                    source: TunnelError::NoRelay,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Lets the browser receive codex's success page, then stops the proxy.
+    pub(super) async fn stop_proxy(&mut self) {
+        let Some(mut proxy) = self.proxy.take() else {
+            return;
+        };
+        if self.exited == Some(0) && !self.success_served {
+            let served = async {
+                while let Some(event) = proxy.events.recv().await {
+                    if event == CallbackEvent::SuccessServed {
+                        break;
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(SUCCESS_GRACE, served).await;
+        }
+        let _ = proxy.shutdown.send(true);
+        let _ = (&mut proxy.task).await;
+    }
+}
