@@ -33,7 +33,15 @@ impl Connection {
             refusal: refusal.clone(),
         };
         // Host certificates are asked for only where an authority is trusted for this host.
+        // SHA-1 `ssh-rsa` host keys are refused, as OpenSSH has refused them since 8.8.
         let mut preferred = russh::Preferred::default();
+        let key: Vec<_> = preferred
+            .key
+            .iter()
+            .filter(|a| !matches!(a, russh::keys::Algorithm::Rsa { hash: None }))
+            .cloned()
+            .collect();
+        preferred.key = key.into();
         if known_hosts::has_authority(&host_key::files(&config), &config.known_hosts_name()) {
             preferred.host_key_certificates = preferred.key.clone();
         }

@@ -268,3 +268,35 @@ fn sigkill_of_the_tool_still_ends_the_remote_codex() {
     assert!(done.status.code().is_none(), "killed by a signal");
     rig.assert_nothing_left(ALICE);
 }
+
+/// A server whose only host key algorithm is SHA-1 `ssh-rsa`: no connection, rather than a
+/// weak one, and a message that says why.
+#[test]
+fn a_host_key_algorithm_not_accepted_means_no_connection() {
+    let rig = Rig::get();
+    let run = rig
+        .tool("sha1")
+        .args(["-p", "2240", "-o", "StrictHostKeyChecking=accept-new", "rig"])
+        .run(LIMIT);
+    assert_eq!(run.code(), 3, "{}", run.stderr);
+    assert!(run.stderr.to_lowercase().contains("no common"), "{}", run.stderr);
+    let known = std::fs::read_to_string(rig.known_hosts()).unwrap();
+    assert!(!known.contains(":2240]"), "nothing was recorded: {known}");
+    rig.assert_nothing_left(ALICE);
+}
+
+/// The callback listener: loopback only, the one port codex asked for, gone with the tool.
+#[test]
+fn the_callback_listener_is_loopback_only() {
+    let rig = Rig::get();
+    let mut run = rig.tool("listener").args(["rig", "--no-browser", "--json"]).spawn();
+    run.wait_event("url", LIMIT);
+    let listening = rig.callback_listeners(false);
+    assert_eq!(listening.lines().count(), 1, "{listening}");
+    assert!(listening.contains("127.0.0.1:1455"), "{listening}");
+    // This machine's address on the rig's link does not answer.
+    assert!(std::net::TcpStream::connect("198.51.100.1:1455").is_err());
+    run.signal("INT");
+    assert_eq!(run.finish(LIMIT).code(), 130);
+    rig.assert_nothing_left(ALICE);
+}
