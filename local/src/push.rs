@@ -62,15 +62,7 @@ async fn push(
     let mut pushed = None;
     let mut sent = false;
     loop {
-        let out = shim.next().await.map_err(|source| Error::Protocol {
-            host: host.to_owned(),
-            source,
-        })?;
-        if let Output::Event(event) = &out
-            && let Some(missing) = Error::codex_missing(host, event)
-        {
-            return Err(missing);
-        }
+        let out = shim.next_for(host).await?;
         match out {
             Output::Event(ShimEvent::Refreshed(at)) => host_refreshed = at,
             // The last event of the preflight: decide.

@@ -110,6 +110,20 @@ impl Shim {
         }
     }
 
+    /// The next output, with a malformed event or a missing codex as the error they are.
+    pub async fn next_for(&mut self, host: &str) -> Result<Output, crate::Error> {
+        let out = self.next().await.map_err(|source| crate::Error::Protocol {
+            host: host.to_owned(),
+            source,
+        })?;
+        if let Output::Event(event) = &out
+            && let Some(missing) = crate::Error::codex_missing(host, event)
+        {
+            return Err(missing);
+        }
+        Ok(out)
+    }
+
     /// Writes `data` on the shim's stdin.
     pub async fn send(&self, data: String) -> Result<(), russh::Error> {
         self.channel.data_bytes(data.into_bytes()).await

@@ -107,15 +107,7 @@ pub async fn read(conn: &Connection, launch: &Launch, host: &str) -> Result<Host
     };
     let mut done = false;
     loop {
-        let out = shim.next().await.map_err(|source| Error::Protocol {
-            host: host.to_owned(),
-            source,
-        })?;
-        if let Output::Event(event) = &out
-            && let Some(missing) = Error::codex_missing(host, event)
-        {
-            return Err(missing);
-        }
+        let out = shim.next_for(host).await?;
         match out {
             Output::Event(ShimEvent::Status { logged_in }) => status.logged_in = logged_in,
             Output::Event(ShimEvent::Store(store)) => status.store = Some(store),

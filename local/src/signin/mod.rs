@@ -285,6 +285,7 @@ impl Run<'_> {
         mut deadline: std::pin::Pin<&mut tokio::time::Sleep>,
     ) -> Result<(), Error> {
         let mut ticker = tokio::time::interval(Duration::from_secs(1));
+        let host = self.host.clone();
         loop {
             let pasted_line = async {
                 match self.paste.as_mut().and_then(|p| p.lines.as_mut()) {
@@ -299,8 +300,8 @@ impl Run<'_> {
                 }
             };
             tokio::select! {
-                out = shim.next() => {
-                    let out = out.map_err(|source| Error::Protocol { host: self.host.clone(), source })?;
+                out = shim.next_for(&host) => {
+                    let out = out?;
                     if let Output::Closed { .. } = out {
                         return self.finished();
                     }
@@ -336,7 +337,10 @@ impl Run<'_> {
                     | ShimEvent::PushFailed { .. }
                     | ShimEvent::Version(_)
                     | ShimEvent::Ca { .. }
-                    | ShimEvent::Clock(_) => {}
+                    | ShimEvent::Clock(_)
+                    // A missing codex ends `Shim::next_for` before it gets here.
+                    | ShimEvent::NotFound { .. }
+                    | ShimEvent::BadOverride { .. } => {}
                     ShimEvent::CaStored { path } => {
                         tracing::info!("the CA bundle is at {path} on {host} for this sign-in")
                     }
@@ -362,9 +366,6 @@ impl Run<'_> {
                             path: &path,
                             found_via,
                         });
-                    }
-                    ShimEvent::NotFound { .. } | ShimEvent::BadOverride { .. } => {
-                        return Err(Error::codex_missing(&host, &event).expect("a missing codex"));
                     }
                     ShimEvent::Before(account) => self.before = account,
                     ShimEvent::Relays(tools) => self.relays = tools,
