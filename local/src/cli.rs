@@ -54,6 +54,23 @@ pub enum Command {
         #[arg(value_name = "HOST")]
         host: String,
     },
+    /// Copy the host's login (its auth.json) into Docker or Podman containers on the host:
+    /// atomically, as each container's user, into its CODEX_HOME or ~/.codex, the previous one
+    /// kept as a backup, a fresher one left alone unless --force. The tokens go from the host's
+    /// file into each container without passing through this machine.
+    Containers {
+        #[arg(value_name = "HOST")]
+        host: String,
+        /// Container names or ids on the host.
+        #[arg(value_name = "CONTAINER", required = true)]
+        containers: Vec<String>,
+        /// The engine to use (default: whichever of docker and podman knows each container).
+        #[arg(long, value_name = "ENGINE", value_parser = ["docker", "podman"])]
+        engine: Option<String>,
+        /// Replace a container's auth.json even when it was refreshed more recently.
+        #[arg(long)]
+        force: bool,
+    },
     /// Copy this machine's auth.json to a host: the documented "copy your auth cache"
     /// fallback, done atomically with a backup. Signing in on the host is better: two copies
     /// of one login log each other out when either refreshes.

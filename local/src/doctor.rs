@@ -171,6 +171,7 @@ async fn remote(conn: &Connection, common: &CommonArgs) -> Vec<Check> {
         mode: Mode::Doctor,
         ca: None,
         skip_logged_in: false,
+        containers: None,
     };
     let mut facts = Facts::default();
     let read = async {

@@ -32,6 +32,10 @@ pub enum Error {
     CaCert { path: PathBuf, why: String },
     #[error("the CA bundle for {host} could not be used: {why}")]
     RemoteCa { host: String, why: String },
+    #[error("`{name}` is not a container name or id")]
+    ContainerName { name: String },
+    #[error("{host} has no login to copy ({path} is missing)")]
+    NoLoginToCopy { host: String, path: String },
     #[error("no hosts to sign in")]
     NoHosts,
     #[error("cannot read the hosts file {}: {why}", file.display())]
@@ -314,6 +318,8 @@ impl Error {
             Self::HostFresher { .. } => {
                 "the host's login is newer: sign the host in on its own instead, or pass --force to replace it (a backup is kept)".into()
             }
+            Self::ContainerName { .. } => "name containers as `docker ps` shows them".into(),
+            Self::NoLoginToCopy { host, .. } => format!("sign {host} in first: codex-remote-login {host}"),
             Self::NoHosts | Self::HostsFile { .. } => "name hosts on the command line or in --hosts-file".into(),
             Self::Several { .. } => "the table above says which failed and why".into(),
             Self::Paste { .. } => "run again, approve in the browser, and paste the whole address the browser ends on \

@@ -10,6 +10,7 @@
 //! | `success` | codex saved the login on the host | `host`, `auth_mode`, `email`?, `plan`?, `auth_file`, `replaced`? |
 //! | `status` | `status`: one host's login | `host`, `logged_in`, `auth_mode`?, `email`?, `plan`?, `auth_file`?, `auth_file_mode`?, `store`?, `expires_in_secs`?, `last_refresh`? |
 //! | `pushed` | `push`: the host's auth.json was replaced | `host`, `auth_file`, `backup`? |
+//! | `container` | `containers`: one container | `host`, `container`, `result` (`copied`, `kept`, `failed`), `engine`?, `user`?, `auth_file`?, `backup`?, `reason`? |
 //! | `check` | `doctor`: one check | `name`, `verdict` (`pass`, `warn`, `fail`, `skip`), `detail`, `fix`? |
 //! | `error` | a host failed | `host`?, `message`, `hint`?, `exit_code` |
 //!
@@ -75,6 +76,21 @@ pub enum Event<'a> {
         auth_file: &'a str,
         #[serde(skip_serializing_if = "Option::is_none")]
         backup: Option<&'a str>,
+    },
+    Container {
+        host: &'a str,
+        container: &'a str,
+        result: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        engine: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        user: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        auth_file: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        backup: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<&'a str>,
     },
     Check(&'a crate::doctor::Check),
     Error {

@@ -7,6 +7,7 @@ pub mod browser;
 pub mod ca_bundle;
 pub mod callback;
 pub mod cli;
+pub mod containers;
 pub mod doctor;
 pub mod error;
 pub mod events;
@@ -33,6 +34,12 @@ pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<u8, Error> {
     match &cli.command {
         Some(cli::Command::Status { hosts }) => status::run(hosts, &cli.common, ui).await,
         Some(cli::Command::Doctor { host }) => doctor::run(host, &cli.common, ui).await,
+        Some(cli::Command::Containers {
+            host,
+            containers,
+            engine,
+            force,
+        }) => containers::run(host, containers, engine.as_deref(), *force, &cli.common, ui).await,
         Some(cli::Command::Push { host, from, force }) => push::run(host, from.as_deref(), *force, &cli.common, ui)
             .await
             .map(|()| 0),

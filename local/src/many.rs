@@ -110,6 +110,7 @@ async fn prepare(host_arg: &str, common: &crate::cli::CommonArgs, check_login: b
         mode: Mode::Preflight { check_login },
         ca: None,
         skip_logged_in: false,
+        containers: None,
     };
     let status = status::read(&conn, &launch, &host).await;
     let status = match status {

@@ -40,6 +40,7 @@ pub async fn run(
         mode: Mode::Push,
         ca: None,
         skip_logged_in: false,
+        containers: None,
     };
     let result = push(&conn, &launch, &host, &text, &local, force, &ui).await;
     conn.close().await;

@@ -90,6 +90,7 @@ async fn check(host_arg: &str, common: &CommonArgs, ui: Arc<Ui>) -> Result<HostS
         mode: Mode::Status,
         ca: None,
         skip_logged_in: false,
+        containers: None,
     };
     let result = read(&conn, &launch, &host).await;
     conn.close().await;

@@ -16,6 +16,7 @@ const STATUS: &str = include_str!("shim/status.sh");
 const PUSH: &str = include_str!("shim/push.sh");
 const DOCTOR: &str = include_str!("shim/doctor.sh");
 const PREFLIGHT: &str = include_str!("shim/preflight.sh");
+const CONTAINERS: &str = include_str!("shim/containers.sh");
 
 /// The relay's source: one exec per browser connection where forwarding is forbidden.
 pub const RELAY: &str = include_str!("relay.sh");
@@ -42,6 +43,8 @@ pub enum Mode {
     /// Before a host's turn among several, read-only: codex found, the login on file, and
     /// (`check_login`) whether codex itself reports one.
     Preflight { check_login: bool },
+    /// Copy the host's auth.json into containers on the host.
+    Containers,
 }
 
 impl Mode {
@@ -55,6 +58,7 @@ impl Mode {
             Self::Push => "push",
             Self::Doctor => "doctor",
             Self::Preflight { .. } => "preflight",
+            Self::Containers => "containers",
         }
     }
 
@@ -66,6 +70,7 @@ impl Mode {
             Self::Push => PUSH,
             Self::Doctor => DOCTOR,
             Self::Preflight { .. } => PREFLIGHT,
+            Self::Containers => CONTAINERS,
         }
     }
 }
@@ -90,6 +95,17 @@ pub struct Launch {
     pub ca: Option<CaBundle>,
     /// Leave a host that is already signed in alone (sign-in modes only).
     pub skip_logged_in: bool,
+    /// `containers`: which ones, through which engine (none: whichever knows each), and
+    /// whether a fresher copy in a container may be replaced.
+    pub containers: Option<Containers>,
+}
+
+/// What `containers` asks of the shim.
+#[derive(Debug, Clone, Default)]
+pub struct Containers {
+    pub names: Vec<String>,
+    pub engine: Option<String>,
+    pub force: bool,
 }
 
 /// Line the local side writes on the channel's stdin to end `codex login` early. Closing the
@@ -107,6 +123,7 @@ impl Launch {
             Some(CaBundle::OnHost(path)) => Some(path.as_str()),
             _ => None,
         };
+        let names = self.containers.as_ref().map(|c| c.names.join(" "));
         let hold = match self.mode {
             Mode::Browser { hold_port } => hold_port.map(|p| p.to_string()),
             _ => None,
@@ -123,6 +140,12 @@ impl Launch {
             (
                 "CRL_CHECK_LOGIN",
                 matches!(self.mode, Mode::Preflight { check_login: true }).then_some("1"),
+            ),
+            ("CRL_CONTAINERS", names.as_deref()),
+            ("CRL_ENGINE", self.containers.as_ref().and_then(|c| c.engine.as_deref())),
+            (
+                "CRL_FORCE",
+                self.containers.as_ref().is_some_and(|c| c.force).then_some("1"),
             ),
         ];
         let mut script = program(&vars, COMMON);
@@ -192,6 +215,7 @@ mod tests {
             mode: Mode::Status,
             ca: None,
             skip_logged_in: false,
+            containers: None,
         }
         .command_line();
         let word = line.strip_prefix("sh -c ").unwrap();
@@ -209,6 +233,7 @@ mod tests {
             mode: Mode::Push,
             ca: Some(CaBundle::OnHost("/etc/ssl/corp.pem".into())),
             skip_logged_in: false,
+            containers: None,
         }
         .script();
         assert!(

@@ -137,6 +137,26 @@ pub enum ShimEvent {
     AuthFileMissing { path: String },
     /// The account of the fresh login.
     Account(Account),
+    /// `containers`: the host's auth.json is in container `name` (run by `engine`, as
+    /// `user`), in `dir`; the one it replaced kept as `auth.json.bak-STAMP` there.
+    CtrCopied {
+        name: String,
+        engine: String,
+        user: String,
+        backup: Option<String>,
+        dir: String,
+    },
+    /// `containers`: the container's copy was refreshed more recently than the host's: kept.
+    CtrFresher {
+        name: String,
+        engine: String,
+        user: String,
+        dir: String,
+    },
+    /// `containers`: nothing was written into `name`, because `why`.
+    CtrFailed { name: String, why: String },
+    /// `containers`: the host has no auth.json to copy.
+    CtrNoLogin { path: String },
     /// `--skip-logged-in`: the host is signed in already; nothing was launched.
     Skipped,
     /// The shim is done and about to exit.
@@ -286,6 +306,36 @@ impl ShimEvent {
             "relays" => Self::Relays(args.split_whitespace().filter_map(RelayTool::parse).collect()),
             "done" => Self::Done,
             "skipped" => Self::Skipped,
+            "ctr-copied" => {
+                let mut f = args.splitn(5, ' ');
+                let mut field = || f.next().map(str::to_owned).ok_or_else(malformed);
+                let (name, engine, user, backup) = (field()?, field()?, field()?, field()?);
+                Self::CtrCopied {
+                    name,
+                    engine,
+                    user,
+                    backup: opt(&backup),
+                    dir: field()?,
+                }
+            }
+            "ctr-fresher" => {
+                let mut f = args.splitn(4, ' ');
+                let mut field = || f.next().map(str::to_owned).ok_or_else(malformed);
+                Self::CtrFresher {
+                    name: field()?,
+                    engine: field()?,
+                    user: field()?,
+                    dir: field()?,
+                }
+            }
+            "ctr-failed" => {
+                let (name, why) = args.split_once(' ').ok_or_else(malformed)?;
+                Self::CtrFailed {
+                    name: name.to_owned(),
+                    why: why.to_owned(),
+                }
+            }
+            "ctr-nologin" => Self::CtrNoLogin { path: args.to_owned() },
             _ => {
                 return Err(ProtocolError::Unknown { kind: kind.to_owned() });
             }
@@ -367,6 +417,32 @@ mod tests {
         );
         assert_eq!(parse("crl1 done"), ShimEvent::Done);
         assert_eq!(parse("crl1 skipped"), ShimEvent::Skipped);
+        assert_eq!(
+            parse("crl1 ctr-copied web docker dev 20261125T1-7 /home/d ev/.codex"),
+            ShimEvent::CtrCopied {
+                name: "web".into(),
+                engine: "docker".into(),
+                user: "dev".into(),
+                backup: Some("20261125T1-7".into()),
+                dir: "/home/d ev/.codex".into()
+            }
+        );
+        assert_eq!(
+            parse("crl1 ctr-fresher web podman 1000:1000 /root/.codex"),
+            ShimEvent::CtrFresher {
+                name: "web".into(),
+                engine: "podman".into(),
+                user: "1000:1000".into(),
+                dir: "/root/.codex".into()
+            }
+        );
+        assert_eq!(
+            parse("crl1 ctr-failed web it is stopped"),
+            ShimEvent::CtrFailed {
+                name: "web".into(),
+                why: "it is stopped".into()
+            }
+        );
         assert_eq!(
             parse("crl1 relays nc perl"),
             ShimEvent::Relays(vec![RelayTool::Nc, RelayTool::Perl])

@@ -62,6 +62,12 @@ impl Rig {
     /// Puts the rig's state back: no codex running or signed in on the host, the issuer in its
     /// default mode, the client's known_hosts as recorded at start.
     pub fn reset(&self) {
+        for (container, home) in [("crl-dev", "/home/dev"), ("crl-root", "/root")] {
+            let _ = Command::new("podman")
+                .args(["exec", container, "rm", "-rf", &format!("{home}/.codex")])
+                .output();
+        }
+        let _ = std::fs::remove_dir_all(self.dir.join("root-codex"));
         for user in [ALICE, BOB] {
             self.remote_root(&format!("pkill -KILL -u {user}; rm -rf /home/{user}/.codex"));
         }
@@ -209,6 +215,26 @@ impl Rig {
             "the issuer sent the browser to {location:?}"
         );
         location
+    }
+
+    /// A file in a container on the rig's host, with its `ls -ln` mode and owner.
+    pub fn in_container(&self, container: &str, path: &str) -> Option<(String, String)> {
+        let out = Command::new("podman")
+            .args([
+                "exec",
+                container,
+                "sh",
+                "-c",
+                &format!("ls -lnd {path} | awk '{{print $1, $3}}' && {{ cat {path} 2>/dev/null; true; }}"),
+            ])
+            .output()
+            .expect("podman");
+        if !out.status.success() {
+            return None;
+        }
+        let text = String::from_utf8(out.stdout).unwrap();
+        let (meta, body) = text.split_once('\n').unwrap_or((&text, ""));
+        Some((meta.to_owned(), body.to_owned()))
     }
 
     /// A request to the fake issuer's control port; returns the body.

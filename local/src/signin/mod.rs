@@ -188,6 +188,7 @@ pub async fn launch(
         mode,
         ca,
         skip_logged_in: skip_in_shim,
+        containers: None,
     };
     // The shim reads its stdin in order: the CA bundle, then the secret, which it hands to
     // codex on a pipe.
@@ -340,7 +341,11 @@ impl Run<'_> {
                     | ShimEvent::Clock(_)
                     // A missing codex ends `Shim::next_for` before it gets here.
                     | ShimEvent::NotFound { .. }
-                    | ShimEvent::BadOverride { .. } => {}
+                    | ShimEvent::BadOverride { .. }
+                    | ShimEvent::CtrCopied { .. }
+                    | ShimEvent::CtrFresher { .. }
+                    | ShimEvent::CtrFailed { .. }
+                    | ShimEvent::CtrNoLogin { .. } => {}
                     ShimEvent::CaStored { path } => {
                         tracing::info!("the CA bundle is at {path} on {host} for this sign-in")
                     }

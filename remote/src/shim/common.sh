@@ -60,8 +60,8 @@ say hello 1 $$
 
 # Whatever this run leaves in place is removed when it ends, however it ends: a lost channel
 # makes the next write raise SIGPIPE.
-cadir= tmp=
-trap 'rm -rf ${cadir:+"$cadir"} ${tmp:+"$tmp"}' EXIT
+cadir= tmp= errs=
+trap 'rm -rf ${cadir:+"$cadir"} ${tmp:+"$tmp"} ${errs:+"$errs"}' EXIT
 trap 'exit 129' HUP
 trap 'exit 141' PIPE
 trap 'exit 143' TERM
@@ -76,7 +76,9 @@ home=${CODEX_HOME:-$HOME/.codex}
 auth="$home/auth.json"
 
 codex=
-if [ -n "${CRL_CODEX:-}" ]; then
+if [ "$CRL_MODE" = containers ]; then
+    : # Copying a login into containers needs no codex on the host.
+elif [ -n "${CRL_CODEX:-}" ]; then
     case $CRL_CODEX in "~/"*) CRL_CODEX="$HOME/${CRL_CODEX#"~/"}" ;; esac
     if [ -f "$CRL_CODEX" ] && [ -x "$CRL_CODEX" ]; then
         codex=$CRL_CODEX; say codex override "$codex"

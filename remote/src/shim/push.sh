@@ -17,7 +17,8 @@ if [ "$(wc -c <"$tmp" | tr -d ' ')" != "$size" ]; then
 fi
 if [ -f "$auth" ]; then
     backup="$auth.bak-$(date +%Y%m%dT%H%M%S)-$$"
-    cp -p "$auth" "$backup" && say backup "$backup"
+    # A backup of credentials is private, whatever mode the old file had.
+    cp -p "$auth" "$backup" && chmod 600 "$backup" && say backup "$backup"
 fi
 chmod 600 "$tmp" && mv -f "$tmp" "$auth" || { say push-failed rename; exit 1; }
 tmp=

@@ -1,0 +1,266 @@
+//! `containers HOST CTR...`: the host's login copied into containers on the host, over one
+//! SSH connection and one exec. The tokens go from the host's file into each container on the
+//! host; they never travel through this machine.
+
+use std::sync::Arc;
+
+use codex_remote_login_remote::{Containers, Launch, Mode};
+use codex_remote_login_shared::ShimEvent;
+
+use crate::cli::CommonArgs;
+use crate::error::Error;
+use crate::events::Event;
+use crate::shim::{Output, Shim};
+use crate::ssh::{Connection, config};
+use crate::ui::Ui;
+
+/// What became of one container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Copy {
+    Copied {
+        engine: String,
+        user: String,
+        auth_file: String,
+        backup: Option<String>,
+    },
+    /// Its copy was refreshed more recently than the host's: left alone.
+    Kept {
+        engine: String,
+        user: String,
+        auth_file: String,
+    },
+    Failed {
+        why: String,
+    },
+}
+
+/// Copies into every container named; the exit code is 0 when every one got the login.
+pub async fn run(
+    host_arg: &str,
+    names: &[String],
+    engine: Option<&str>,
+    force: bool,
+    common: &CommonArgs,
+    ui: Arc<Ui>,
+) -> Result<u8, Error> {
+    if let Some(bad) = names.iter().find(|n| !valid_name(n)) {
+        return Err(Error::ContainerName { name: bad.clone() });
+    }
+    let config = Arc::new(config::for_host(host_arg, &common.ssh, &ui)?);
+    let host = config.alias.clone();
+    ui.warn(&format!(
+        "the login of {host} will be in {} places (the host and {} container{}). Its refresh token rotates: \
+         whichever refreshes first logs the others out (\"refresh token was already used\"). \
+         For long-lived containers, sign each in on its own instead",
+        names.len() + 1,
+        names.len(),
+        if names.len() == 1 { "" } else { "s" }
+    ));
+    ui.step(&format!("Connecting to {host}"));
+    let conn = Connection::open(config, ui.clone()).await?;
+    ui.step(&format!(
+        "Copying the login into {} container(s) on {host}",
+        names.len()
+    ));
+    let launch = Launch {
+        codex: common.codex.clone(),
+        codex_home: common.codex_home.clone(),
+        mode: Mode::Containers,
+        ca: None,
+        skip_logged_in: false,
+        containers: Some(Containers {
+            names: names.to_vec(),
+            engine: engine.map(str::to_owned),
+            force,
+        }),
+    };
+    let result = copy(&conn, &launch, &host).await;
+    conn.close().await;
+    let mut results = result?;
+    ui.finish();
+    // In the order given, whatever order they finished in.
+    results.sort_by_key(|(name, _)| names.iter().position(|n| n == name));
+    for (name, copy) in &results {
+        ui.event(&event(&host, name, copy));
+    }
+    if !ui.json() {
+        ui.data(&table(&results));
+    }
+    Ok(
+        if results.len() == names.len() && results.iter().all(|(_, c)| matches!(c, Copy::Copied { .. })) {
+            0
+        } else {
+            1
+        },
+    )
+}
+
+async fn copy(conn: &Connection, launch: &Launch, host: &str) -> Result<Vec<(String, Copy)>, Error> {
+    let mut shim = Shim::start(conn, launch)
+        .await
+        .map_err(|source| Error::ssh(host, source))?;
+    let mut results = Vec::new();
+    let mut done = false;
+    loop {
+        match shim.next_for(host).await? {
+            Output::Event(ShimEvent::CtrCopied {
+                name,
+                engine,
+                user,
+                backup,
+                dir,
+            }) => {
+                let backup = backup.map(|stamp| format!("{dir}/auth.json.bak-{stamp}"));
+                results.push((
+                    name,
+                    Copy::Copied {
+                        engine,
+                        user,
+                        auth_file: format!("{dir}/auth.json"),
+                        backup,
+                    },
+                ));
+            }
+            Output::Event(ShimEvent::CtrFresher {
+                name,
+                engine,
+                user,
+                dir,
+            }) => {
+                results.push((
+                    name,
+                    Copy::Kept {
+                        engine,
+                        user,
+                        auth_file: format!("{dir}/auth.json"),
+                    },
+                ));
+            }
+            Output::Event(ShimEvent::CtrFailed { name, why }) => results.push((name, Copy::Failed { why })),
+            Output::Event(ShimEvent::CtrNoLogin { path }) => {
+                return Err(Error::NoLoginToCopy {
+                    host: host.to_owned(),
+                    path,
+                });
+            }
+            Output::Event(ShimEvent::Done) => done = true,
+            Output::Event(_) | Output::Stderr(_) => {}
+            Output::Closed { .. } if done => return Ok(results),
+            Output::Closed { .. } => {
+                return Err(Error::ConnectionLost {
+                    host: host.to_owned(),
+                    during: "while copying into containers",
+                });
+            }
+        }
+    }
+}
+
+/// Docker's and podman's names and ids: a letter or digit, then letters, digits, `_.-`.
+fn valid_name(name: &str) -> bool {
+    name.len() <= 128
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+}
+
+fn event<'a>(host: &'a str, name: &'a str, copy: &'a Copy) -> Event<'a> {
+    let (result, engine, user, auth_file, backup, reason) = match copy {
+        Copy::Copied {
+            engine,
+            user,
+            auth_file,
+            backup,
+        } => (
+            "copied",
+            Some(engine),
+            Some(user),
+            Some(auth_file),
+            backup.as_ref(),
+            None,
+        ),
+        Copy::Kept {
+            engine,
+            user,
+            auth_file,
+        } => (
+            "kept",
+            Some(engine),
+            Some(user),
+            Some(auth_file),
+            None,
+            Some("its copy is fresher"),
+        ),
+        Copy::Failed { why } => ("failed", None, None, None, None, Some(why.as_str())),
+    };
+    Event::Container {
+        host,
+        container: name,
+        result,
+        engine: engine.map(String::as_str),
+        user: user.map(String::as_str),
+        auth_file: auth_file.map(String::as_str),
+        backup: backup.map(String::as_str),
+        reason,
+    }
+}
+
+/// The table people read: one line per container.
+pub fn table(results: &[(String, Copy)]) -> String {
+    let mut rows = vec![["CONTAINER", "ENGINE", "USER", "RESULT", "DETAIL"].map(String::from)];
+    for (name, copy) in results {
+        rows.push(match copy {
+            Copy::Copied {
+                engine,
+                user,
+                auth_file,
+                backup,
+            } => [
+                name.clone(),
+                engine.clone(),
+                user.clone(),
+                "copied".into(),
+                match backup {
+                    Some(b) => format!("{auth_file} (previous kept as {b})"),
+                    None => auth_file.clone(),
+                },
+            ],
+            Copy::Kept {
+                engine,
+                user,
+                auth_file,
+            } => [
+                name.clone(),
+                engine.clone(),
+                user.clone(),
+                "kept".into(),
+                format!("{auth_file} was refreshed more recently; --force replaces it"),
+            ],
+            Copy::Failed { why } => [name.clone(), "-".into(), "-".into(), "failed".into(), why.clone()],
+        });
+    }
+    let widths: Vec<usize> = (0..5)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    rows.iter()
+        .map(|r| {
+            let cells: Vec<String> = r.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+            cells.join("  ").trim_end().to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_as_engines_take_them() {
+        for good in ["web", "crl-dev", "a1.b_c", "5b2a8dde0ace"] {
+            assert!(valid_name(good), "{good}");
+        }
+        for bad in ["", "-rm", "a b", "x;y", "$(id)", "é"] {
+            assert!(!valid_name(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! The host's login copied into containers on the host: real podman, with the real docker
+//! CLI talking to podman's API socket (as a user in the socket's group), and podman's own CLI
+//! (as root).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use codex_remote_login_tests::{ALICE, Rig, watch_argv};
+
+const LIMIT: Duration = Duration::from_secs(60);
+const KEY: &str = "sk-rig-container-key-31f7";
+
+fn sign_host_in(rig: &Rig, host: &str, extra: &[&str]) {
+    let run = rig
+        .tool("host-login")
+        .env("OPENAI_API_KEY", KEY)
+        .args([host, "--with-api-key"])
+        .args(extra)
+        .run(LIMIT);
+    assert_eq!(run.code(), 0, "{}", run.stderr);
+}
+
+#[test]
+fn copies_into_running_containers_as_their_users() {
+    let rig = Rig::get();
+    sign_host_in(&rig, "rig", &[]);
+    let host_file = rig.auth_json(ALICE).unwrap().1;
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = watch_argv(KEY.to_owned(), stop.clone());
+    let run = rig
+        .tool("containers")
+        .args([
+            "containers",
+            "rig",
+            "crl-dev",
+            "crl-root",
+            "crl-stopped",
+            "nope",
+            "--json",
+        ])
+        .run(LIMIT);
+    stop.store(true, Ordering::Relaxed);
+    assert!(watcher.join().unwrap().is_empty(), "the key was in a command line");
+    assert_eq!(run.code(), 1, "two of four could not be done: {}", run.stderr);
+    assert!(
+        run.stderr.contains("will be in 5 places"),
+        "the warning before copying: {}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains(KEY) && !run.stderr.contains(KEY));
+
+    let events = run.events();
+    let result = |name: &str| events.iter().find(|e| e["container"] == name).unwrap().clone();
+    let dev = result("crl-dev");
+    assert_eq!(
+        (dev["result"].as_str(), dev["engine"].as_str(), dev["user"].as_str()),
+        (Some("copied"), Some("docker"), Some("dev"))
+    );
+    assert_eq!(dev["auth_file"], "/home/dev/.codex/auth.json");
+    assert_eq!(result("crl-root")["auth_file"], "/root/.codex/auth.json");
+    assert!(result("crl-stopped")["reason"].as_str().unwrap().contains("stopped"));
+    assert!(result("nope")["reason"].as_str().unwrap().contains("knows it"));
+
+    for (container, home, owner) in [("crl-dev", "/home/dev", "1000"), ("crl-root", "/root", "0")] {
+        let (dir, _) = rig.in_container(container, &format!("{home}/.codex")).unwrap();
+        assert!(dir.starts_with("drwx------"), "{container}: {dir}");
+        let (meta, body) = rig
+            .in_container(container, &format!("{home}/.codex/auth.json"))
+            .unwrap();
+        assert_eq!(meta, format!("-rw------- {owner}"), "{container}");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&body).unwrap(),
+            host_file,
+            "{container}: the host's file"
+        );
+    }
+    // Nothing half-written is left beside it.
+    let listing = std::process::Command::new("podman")
+        .args(["exec", "crl-dev", "ls", "-a", "/home/dev/.codex"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&listing.stdout).contains(".auth.json.crl-"));
+    rig.assert_nothing_left(ALICE);
+}
+
+#[test]
+fn a_fresher_copy_in_a_container_is_kept_unless_forced() {
+    let rig = Rig::get();
+    sign_host_in(&rig, "rig", &[]);
+    let fresher = r#"{"auth_mode":"chatgpt","tokens":{"id_token":"a.e30.c","access_token":"x","refresh_token":"rt-in-container"},"last_refresh":"2099-01-01T00:00:00Z"}"#;
+    let write = std::process::Command::new("podman")
+        .args([
+            "exec",
+            "-u",
+            "dev",
+            "crl-dev",
+            "sh",
+            "-c",
+            &format!("mkdir -p /home/dev/.codex && printf '%s' '{fresher}' > /home/dev/.codex/auth.json"),
+        ])
+        .status()
+        .unwrap();
+    assert!(write.success());
+    let kept = rig.tool("fresher").args(["containers", "rig", "crl-dev"]).run(LIMIT);
+    assert_eq!(kept.code(), 1, "{}", kept.stdout);
+    assert!(
+        kept.stdout.contains("kept") && kept.stdout.contains("--force replaces it"),
+        "{}",
+        kept.stdout
+    );
+    assert!(
+        rig.in_container("crl-dev", "/home/dev/.codex/auth.json")
+            .unwrap()
+            .1
+            .contains("rt-in-container")
+    );
+
+    let forced = rig
+        .tool("fresher")
+        .args(["containers", "rig", "crl-dev", "--force", "--json"])
+        .run(LIMIT);
+    assert_eq!(forced.code(), 0, "{}", forced.stderr);
+    let backup = forced.event("container").unwrap()["backup"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        rig.in_container("crl-dev", "/home/dev/.codex/auth.json")
+            .unwrap()
+            .1
+            .contains(KEY)
+    );
+    let (meta, old) = rig.in_container("crl-dev", &backup).unwrap();
+    assert_eq!(meta, "-rw------- 1000");
+    assert!(old.contains("rt-in-container"), "the replaced copy is kept: {old}");
+    rig.assert_nothing_left(ALICE);
+}
+
+/// Podman's own CLI, as root on the host (where docker's socket would serve too).
+#[test]
+fn the_podman_cli() {
+    let rig = Rig::get();
+    let home = rig.dir.join("root-codex");
+    let codex = format!("{}/node_modules/.bin/codex", std::env::var("CRL_CODEX_PREFIX").unwrap());
+    let at = ["--codex-home", home.to_str().unwrap()];
+    sign_host_in(&rig, "rig-root", &["--codex", &codex, at[0], at[1]]);
+    let run = rig
+        .tool("podman")
+        .args(["containers", "rig-root", "crl-dev", "--engine", "podman", "--json"])
+        .args(at)
+        .run(LIMIT);
+    assert_eq!(run.code(), 0, "{}", run.stderr);
+    let event = run.event("container").unwrap();
+    assert_eq!(
+        (event["engine"].as_str(), event["user"].as_str()),
+        (Some("podman"), Some("dev"))
+    );
+    let (meta, body) = rig.in_container("crl-dev", "/home/dev/.codex/auth.json").unwrap();
+    assert_eq!(meta, "-rw------- 1000");
+    assert!(body.contains(KEY));
+}
