@@ -62,8 +62,14 @@ pub enum Command {
         #[arg(value_name = "HOST")]
         host: String,
         /// Container names or ids on the host.
-        #[arg(value_name = "CONTAINER", required = true)]
+        #[arg(value_name = "CONTAINER", required_unless_present_any = ["all_running", "label"])]
         containers: Vec<String>,
+        /// Also every running container on the host.
+        #[arg(long)]
+        all_running: bool,
+        /// Also every running container with this label (KEY=VALUE).
+        #[arg(long, value_name = "KEY=VALUE")]
+        label: Option<String>,
         /// The engine to use (default: whichever of docker and podman knows each container).
         #[arg(long, value_name = "ENGINE", value_parser = ["docker", "podman"])]
         engine: Option<String>,
@@ -135,6 +141,11 @@ pub struct SignInArgs {
     /// terminal.
     #[arg(long, conflicts_with_all = ["device_auth", "with_api_key", "with_access_token"])]
     pub paste: bool,
+
+    /// After signing a host in, copy its login into this container on it (repeatable), as
+    /// the `containers` command does.
+    #[arg(long = "container", value_name = "CONTAINER")]
+    pub containers: Vec<String>,
 
     /// Leave hosts that codex already reports signed in alone (listed as skipped).
     #[arg(long)]

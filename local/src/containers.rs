@@ -34,34 +34,60 @@ pub enum Copy {
     },
 }
 
-/// Copies into every container named; the exit code is 0 when every one got the login.
-pub async fn run(
-    host_arg: &str,
-    names: &[String],
-    engine: Option<&str>,
-    force: bool,
-    common: &CommonArgs,
-    ui: Arc<Ui>,
-) -> Result<u8, Error> {
-    if let Some(bad) = names.iter().find(|n| !valid_name(n)) {
-        return Err(Error::ContainerName { name: bad.clone() });
-    }
+/// Which containers, and how.
+#[derive(Debug, Clone, Default)]
+pub struct Want {
+    pub names: Vec<String>,
+    /// `all` (every running container) or `KEY=VALUE` (those with the label).
+    pub select: Option<String>,
+    pub engine: Option<String>,
+    pub force: bool,
+}
+
+/// Copies into every container asked for; the exit code is 0 when every one got the login.
+pub async fn run(host_arg: &str, want: &Want, common: &CommonArgs, ui: Arc<Ui>) -> Result<u8, Error> {
+    check(want)?;
     let config = Arc::new(config::for_host(host_arg, &common.ssh, &ui)?);
     let host = config.alias.clone();
-    ui.warn(&format!(
-        "the login of {host} will be in {} places (the host and {} container{}). Its refresh token rotates: \
-         whichever refreshes first logs the others out (\"refresh token was already used\"). \
-         For long-lived containers, sign each in on its own instead",
-        names.len() + 1,
-        names.len(),
-        if names.len() == 1 { "" } else { "s" }
-    ));
     ui.step(&format!("Connecting to {host}"));
     let conn = Connection::open(config, ui.clone()).await?;
-    ui.step(&format!(
-        "Copying the login into {} container(s) on {host}",
-        names.len()
+    let result = provision(&conn, want, common, &ui).await;
+    conn.close().await;
+    result
+}
+
+/// The names and the label given are ones an engine takes: nothing else reaches the host.
+fn check(want: &Want) -> Result<(), Error> {
+    if let Some(bad) = want.names.iter().find(|n| !valid_name(n)) {
+        return Err(Error::ContainerName { name: bad.clone() });
+    }
+    match want.select.as_deref() {
+        None | Some("all") => Ok(()),
+        Some(label) => match label.split_once('=') {
+            Some((key, value)) if valid_name(key) && !value.contains(|c: char| c.is_whitespace() || c.is_control()) => {
+                Ok(())
+            }
+            _ => Err(Error::ContainerName { name: label.to_owned() }),
+        },
+    }
+}
+
+/// Copies the login of the host behind `conn` into the containers wanted (also right after
+/// a sign-in, on its connection); prints a table (or events); 0 when every one got it.
+pub async fn provision(conn: &Connection, want: &Want, common: &CommonArgs, ui: &Ui) -> Result<u8, Error> {
+    check(want)?;
+    let host = conn.config.alias.clone();
+    let places = if want.select.is_some() {
+        "several".to_owned()
+    } else {
+        (want.names.len() + 1).to_string()
+    };
+    ui.warn(&format!(
+        "the login of {host} will be in {places} places (the host and its containers). Its refresh token rotates: \
+         whichever refreshes first logs the others out (\"refresh token was already used\"). \
+         For long-lived containers, sign each in on its own instead"
     ));
+    ui.step(&format!("Copying the login of {host} into its containers"));
     let launch = Launch {
         codex: common.codex.clone(),
         codex_home: common.codex_home.clone(),
@@ -69,25 +95,25 @@ pub async fn run(
         ca: None,
         skip_logged_in: false,
         containers: Some(Containers {
-            names: names.to_vec(),
-            engine: engine.map(str::to_owned),
-            force,
+            names: want.names.clone(),
+            select: want.select.clone(),
+            engine: want.engine.clone(),
+            force: want.force,
         }),
     };
-    let result = copy(&conn, &launch, &host).await;
-    conn.close().await;
-    let mut results = result?;
+    let mut results = copy(conn, &launch, &host).await?;
     ui.finish();
-    // In the order given, whatever order they finished in.
-    results.sort_by_key(|(name, _)| names.iter().position(|n| n == name));
+    // The ones named in the order given, then the ones found.
+    results.sort_by_key(|(name, _)| want.names.iter().position(|n| n == name).unwrap_or(usize::MAX));
     for (name, copy) in &results {
         ui.event(&event(&host, name, copy));
     }
     if !ui.json() {
         ui.data(&table(&results));
     }
+    let all_named = want.names.iter().all(|n| results.iter().any(|(r, _)| r == n));
     Ok(
-        if results.len() == names.len() && results.iter().all(|(_, c)| matches!(c, Copy::Copied { .. })) {
+        if all_named && results.iter().all(|(_, c)| matches!(c, Copy::Copied { .. })) {
             0
         } else {
             1

@@ -32,6 +32,8 @@ pub enum Error {
     CaCert { path: PathBuf, why: String },
     #[error("the CA bundle for {host} could not be used: {why}")]
     RemoteCa { host: String, why: String },
+    #[error("{host} is signed in, but its login did not reach every container asked for")]
+    Provisioning { host: String },
     #[error("`{name}` is not a container name or id")]
     ContainerName { name: String },
     #[error("{host} has no login to copy ({path} is missing)")]
@@ -290,6 +292,7 @@ impl Error {
             | Self::NoUrl { host, .. }
             | Self::Tunnel { host, .. }
             | Self::RemoteCa { host, .. }
+            | Self::Provisioning { host }
             | Self::Paste { host, .. }
             | Self::HostFresher { host, .. }
             | Self::PushFailed { host, .. }
@@ -318,6 +321,7 @@ impl Error {
             Self::HostFresher { .. } => {
                 "the host's login is newer: sign the host in on its own instead, or pass --force to replace it (a backup is kept)".into()
             }
+            Self::Provisioning { host } => format!("the table above says which; run `codex-remote-login containers {host} ...` again"),
             Self::ContainerName { .. } => "name containers as `docker ps` shows them".into(),
             Self::NoLoginToCopy { host, .. } => format!("sign {host} in first: codex-remote-login {host}"),
             Self::NoHosts | Self::HostsFile { .. } => "name hosts on the command line or in --hosts-file".into(),

@@ -39,7 +39,22 @@ pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<u8, Error> {
             containers,
             engine,
             force,
-        }) => containers::run(host, containers, engine.as_deref(), *force, &cli.common, ui).await,
+            all_running,
+            label,
+        }) => {
+            let select = if *all_running {
+                Some("all".to_owned())
+            } else {
+                label.clone()
+            };
+            let want = containers::Want {
+                names: containers.clone(),
+                select,
+                engine: engine.clone(),
+                force: *force,
+            };
+            containers::run(host, &want, &cli.common, ui).await
+        }
         Some(cli::Command::Push { host, from, force }) => push::run(host, from.as_deref(), *force, &cli.common, ui)
             .await
             .map(|()| 0),

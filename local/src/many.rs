@@ -142,7 +142,8 @@ async fn turn(
     let ports = signin::settle_ports(job, &line).await?;
     let deadline = tokio::time::sleep(Duration::from_secs(job.args.timeout));
     tokio::pin!(deadline);
-    signin::launch(job, conn, ports, line, interrupts, deadline.as_mut(), false).await
+    let outcome = signin::launch(job, conn, ports, line.clone(), interrupts, deadline.as_mut(), false).await;
+    signin::then_provision(job, conn, outcome, &line).await
 }
 
 fn who(account: &codex_remote_login_shared::Account) -> String {

@@ -104,6 +104,8 @@ pub struct Launch {
 #[derive(Debug, Clone, Default)]
 pub struct Containers {
     pub names: Vec<String>,
+    /// Also every running container (`all`), or those with a label (`KEY=VALUE`).
+    pub select: Option<String>,
     pub engine: Option<String>,
     pub force: bool,
 }
@@ -143,6 +145,7 @@ impl Launch {
             ),
             ("CRL_CONTAINERS", names.as_deref()),
             ("CRL_ENGINE", self.containers.as_ref().and_then(|c| c.engine.as_deref())),
+            ("CRL_SELECT", self.containers.as_ref().and_then(|c| c.select.as_deref())),
             (
                 "CRL_FORCE",
                 self.containers.as_ref().is_some_and(|c| c.force).then_some("1"),

@@ -140,9 +140,44 @@ pub async fn sign_in(
         signal = interrupts.recv() => return Err(Error::Interrupted { host, signal }),
         _ = &mut deadline => return Err(Error::Timeout { secs: cli.timeout }),
     };
-    let result = launch(job, &conn, ports, ui, interrupts, deadline.as_mut(), cli.skip_logged_in).await;
+    let result = launch(
+        job,
+        &conn,
+        ports,
+        ui.clone(),
+        interrupts,
+        deadline.as_mut(),
+        cli.skip_logged_in,
+    )
+    .await;
+    let result = then_provision(job, &conn, result, &ui).await;
     conn.close().await;
     result
+}
+
+/// `--container`: after a sign-in, its login copied into containers on the host, on the same
+/// connection.
+pub async fn then_provision(
+    job: &SignIn<'_>,
+    conn: &Connection,
+    outcome: Result<Outcome, Error>,
+    ui: &Ui,
+) -> Result<Outcome, Error> {
+    match outcome {
+        Ok(Outcome::SignedIn(account)) if !job.args.containers.is_empty() => {
+            let want = crate::containers::Want {
+                names: job.args.containers.clone(),
+                ..Default::default()
+            };
+            match crate::containers::provision(conn, &want, job.common, ui).await? {
+                0 => Ok(Outcome::SignedIn(account)),
+                _ => Err(Error::Provisioning {
+                    host: conn.config.alias.clone(),
+                }),
+            }
+        }
+        other => other,
+    }
 }
 
 /// Runs the sign-in on an open connection. `skip_in_shim`: the shim itself skips a host that

@@ -81,6 +81,21 @@ printf "%s\n" "$b"' sh "$dir" "$stamp-$$" <"$auth" 2>"$errs/$c") || {
     say ctr-copied "$c" "$e" "$user" "$backup" "$dir"
 }
 
+# --all-running / --label: the running containers every engine here knows, once each.
+if [ -n "${CRL_SELECT:-}" ]; then
+    for e in ${CRL_ENGINE:-docker podman}; do
+        command -v "$e" >/dev/null 2>&1 || continue
+        if [ "$CRL_SELECT" = all ]; then
+            "$e" ps --format '{{.Names}}' 2>/dev/null
+        else
+            "$e" ps --filter "label=$CRL_SELECT" --format '{{.Names}}' 2>/dev/null
+        fi
+    done >"$errs/.selected"
+    for c in $(sort -u "$errs/.selected"); do
+        case " $CRL_CONTAINERS " in *" $c "*) ;; *) CRL_CONTAINERS="$CRL_CONTAINERS $c" ;; esac
+    done
+fi
+
 # All containers at once: each line of output is one short write, so lines do not mix.
 for c in $CRL_CONTAINERS; do
     into "$c" &

@@ -160,3 +160,50 @@ fn the_podman_cli() {
     assert_eq!(meta, "-rw------- 1000");
     assert!(body.contains(KEY));
 }
+
+/// `--label` and `--all-running` find the containers; `--container` copies right after a
+/// sign-in, on its connection.
+#[test]
+fn selectors_and_right_after_a_sign_in() {
+    let rig = Rig::get();
+    let signed = rig
+        .tool("with-container")
+        .env("OPENAI_API_KEY", KEY)
+        .args(["rig", "--with-api-key", "--container", "crl-dev", "--json"])
+        .run(LIMIT);
+    assert_eq!(signed.code(), 0, "{}", signed.stderr);
+    assert_eq!(signed.event("success").unwrap()["auth_mode"], "apikey");
+    assert_eq!(signed.event("container").unwrap()["result"], "copied");
+    assert!(
+        rig.in_container("crl-dev", "/home/dev/.codex/auth.json")
+            .unwrap()
+            .1
+            .contains(KEY)
+    );
+
+    let labelled = rig
+        .tool("label")
+        .args(["containers", "rig", "--label", "crl.role=agent", "--json"])
+        .run(LIMIT);
+    assert_eq!(labelled.code(), 0, "{}", labelled.stderr);
+    let found: Vec<String> = labelled
+        .events()
+        .iter()
+        .map(|e| e["container"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(found, ["crl-root"]);
+
+    let all = rig
+        .tool("all")
+        .args(["containers", "rig", "--all-running", "--json"])
+        .run(LIMIT);
+    assert_eq!(all.code(), 0, "{}", all.stderr);
+    let mut found: Vec<String> = all
+        .events()
+        .iter()
+        .map(|e| e["container"].as_str().unwrap().to_owned())
+        .collect();
+    found.sort();
+    assert_eq!(found, ["crl-dev", "crl-root"], "running ones only");
+    rig.assert_nothing_left(ALICE);
+}
