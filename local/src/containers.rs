@@ -22,6 +22,9 @@ pub enum Copy {
         user: String,
         auth_file: String,
         backup: Option<String>,
+        /// Written beside the old file and renamed (false: by the engine's archive copy, into
+        /// a stopped or shell-less container).
+        atomic: bool,
     },
     /// Its copy was refreshed more recently than the host's: left alone.
     Kept {
@@ -126,9 +129,12 @@ async fn copy(conn: &Connection, launch: &Launch, host: &str) -> Result<Vec<(Str
         .await
         .map_err(|source| Error::ssh(host, source))?;
     let mut results = Vec::new();
+    let mut archived = Vec::new();
     let mut done = false;
     loop {
-        match shim.next_for(host).await? {
+        let out = shim.next_for(host).await?;
+        tracing::debug!("shim: {out:?}");
+        match out {
             Output::Event(ShimEvent::CtrCopied {
                 name,
                 engine,
@@ -137,6 +143,7 @@ async fn copy(conn: &Connection, launch: &Launch, host: &str) -> Result<Vec<(Str
                 dir,
             }) => {
                 let backup = backup.map(|stamp| format!("{dir}/auth.json.bak-{stamp}"));
+                let atomic = !archived.contains(&name);
                 results.push((
                     name,
                     Copy::Copied {
@@ -144,6 +151,7 @@ async fn copy(conn: &Connection, launch: &Launch, host: &str) -> Result<Vec<(Str
                         user,
                         auth_file: format!("{dir}/auth.json"),
                         backup,
+                        atomic,
                     },
                 ));
             }
@@ -163,6 +171,7 @@ async fn copy(conn: &Connection, launch: &Launch, host: &str) -> Result<Vec<(Str
                 ));
             }
             Output::Event(ShimEvent::CtrFailed { name, why }) => results.push((name, Copy::Failed { why })),
+            Output::Event(ShimEvent::CtrArchived { name }) => archived.push(name),
             Output::Event(ShimEvent::CtrNoLogin { path }) => {
                 return Err(Error::NoLoginToCopy {
                     host: host.to_owned(),
@@ -196,14 +205,20 @@ fn event<'a>(host: &'a str, name: &'a str, copy: &'a Copy) -> Event<'a> {
             user,
             auth_file,
             backup,
-        } => (
-            "copied",
-            Some(engine),
-            Some(user),
-            Some(auth_file),
-            backup.as_ref(),
-            None,
-        ),
+            atomic,
+        } => {
+            let note = (!atomic).then_some(
+                "written by the engine's archive copy (stopped or shell-less container): not an atomic rename",
+            );
+            (
+                "copied",
+                Some(engine),
+                Some(user),
+                Some(auth_file),
+                backup.as_ref(),
+                note,
+            )
+        }
         Copy::Kept {
             engine,
             user,
@@ -240,15 +255,20 @@ pub fn table(results: &[(String, Copy)]) -> String {
                 user,
                 auth_file,
                 backup,
+                atomic,
             } => [
                 name.clone(),
                 engine.clone(),
                 user.clone(),
                 "copied".into(),
-                match backup {
-                    Some(b) => format!("{auth_file} (previous kept as {b})"),
-                    None => auth_file.clone(),
-                },
+                format!(
+                    "{auth_file}{}{}",
+                    backup
+                        .as_ref()
+                        .map(|b| format!(" (previous kept as {b})"))
+                        .unwrap_or_default(),
+                    if *atomic { "" } else { " [archive copy: not atomic]" }
+                ),
             ],
             Copy::Kept {
                 engine,

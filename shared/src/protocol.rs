@@ -146,6 +146,9 @@ pub enum ShimEvent {
         backup: Option<String>,
         dir: String,
     },
+    /// `containers`: the next `CtrCopied` for `name` came by the engine's archive copy (the
+    /// container is stopped or has no shell), not an atomic rename.
+    CtrArchived { name: String },
     /// `containers`: the container's copy was refreshed more recently than the host's: kept.
     CtrFresher {
         name: String,
@@ -335,6 +338,7 @@ impl ShimEvent {
                     why: why.to_owned(),
                 }
             }
+            "ctr-archived" => Self::CtrArchived { name: args.to_owned() },
             "ctr-nologin" => Self::CtrNoLogin { path: args.to_owned() },
             _ => {
                 return Err(ProtocolError::Unknown { kind: kind.to_owned() });

@@ -217,6 +217,16 @@ impl Rig {
         location
     }
 
+    /// The `tar -tv` listing of a path in a container, read with the engine's archive copy
+    /// (works whether it runs or has a shell).
+    pub fn archive_listing(&self, container: &str, path: &str) -> String {
+        let out = Command::new("sh")
+            .args(["-c", &format!("podman cp {container}:{path} - | tar -tvf -")])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// A file in a container on the rig's host, with its `ls -ln` mode and owner.
     pub fn in_container(&self, container: &str, path: &str) -> Option<(String, String)> {
         let out = Command::new("podman")

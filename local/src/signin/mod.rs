@@ -380,7 +380,8 @@ impl Run<'_> {
                     | ShimEvent::CtrCopied { .. }
                     | ShimEvent::CtrFresher { .. }
                     | ShimEvent::CtrFailed { .. }
-                    | ShimEvent::CtrNoLogin { .. } => {}
+                    | ShimEvent::CtrNoLogin { .. }
+                    | ShimEvent::CtrArchived { .. } => {}
                     ShimEvent::CaStored { path } => {
                         tracing::info!("the CA bundle is at {path} on {host} for this sign-in")
                     }

@@ -26,6 +26,11 @@ seconds_of() {
 
 host_refreshed=$(seconds_of "$(json_str last_refresh "$(cat "$auth")")")
 
+# Whether a copy refreshed at $1 (seconds, or -) is fresher than the host's and must be kept.
+keep_theirs() {
+    [ -z "${CRL_FORCE:-}" ] && [ "$1" != - ] && { [ "$host_refreshed" = - ] || expr "$1" \> "$host_refreshed" >/dev/null; }
+}
+
 # The engines' complaints, one file per container, for the reason of a failure.
 errs=$(mktemp -d "${TMPDIR:-/tmp}/crl-errs.XXXXXX") || { say ctr-nologin "cannot make a temporary directory"; exit 1; }
 
@@ -43,20 +48,20 @@ into() {
     user=${user# }
     [ -n "$user" ] || user=root
     if [ "$running" != true ]; then
-        say ctr-failed "$c" "it is stopped; start it (copying into stopped containers is not supported yet)"
+        by_archive "$c" "$e" "$user"
         return
     fi
     # Where this user's codex looks, and what is there now.
     found=$("$e" exec -u "$user" "$c" sh -c 'd=${CODEX_HOME:-$HOME/.codex}; printf "%s\n" "$d"; cat "$d/auth.json" 2>/dev/null; true' 2>"$errs/$c")
     case $? in
     0) ;;
-    126 | 127) say ctr-failed "$c" "it has no shell (sh) to write with, or $e cannot exec into it: $(why "$c")"; return ;;
+    126 | 127) by_archive "$c" "$e" "$user"; return ;;
     *) say ctr-failed "$c" "$e exec into it failed: $(why "$c")"; return ;;
     esac
     dir=$(printf '%s\n' "$found" | head -n 1)
     theirs=$(seconds_of "$(json_str last_refresh "$(printf '%s\n' "$found" | sed 1d)")")
     # Fresher: refreshed at all when the host's never was, or later than the host's.
-    if [ -z "${CRL_FORCE:-}" ] && [ "$theirs" != - ] && { [ "$host_refreshed" = - ] || expr "$theirs" \> "$host_refreshed" >/dev/null; }; then
+    if keep_theirs "$theirs"; then
         say ctr-fresher "$c" "$e" "$user" "$dir"
         return
     fi
@@ -95,6 +100,91 @@ if [ -n "${CRL_SELECT:-}" ]; then
         case " $CRL_CONTAINERS " in *" $c "*) ;; *) CRL_CONTAINERS="$CRL_CONTAINERS $c" ;; esac
     done
 fi
+
+# A stopped container, or one without a shell: the engine's archive copy (`cp -`), which
+# needs no process in the container. Where the login goes comes from the container's settings
+# and its /etc/passwd; the archive carries the directory and file as the container's user
+# (0700, 0600) and the old file as the backup. The engine extracts it in place: not an atomic
+# rename, which the result says.
+by_archive() {
+    c=$1 e=$2 user=$3
+    name=${user%%:*}
+    entry=$("$e" cp "$c:/etc/passwd" - 2>/dev/null | tar -xOf - 2>/dev/null |
+        awk -F: -v u="$name" '$1 == u || $3 == u { print; exit }')
+    if [ -n "$entry" ]; then
+        uid=$(printf '%s\n' "$entry" | cut -d: -f3)
+        gid=$(printf '%s\n' "$entry" | cut -d: -f4)
+        home=$(printf '%s\n' "$entry" | cut -d: -f6)
+    else
+        case $name in '' | *[!0-9]*) say ctr-failed "$c" "its user $user is not in its /etc/passwd"; return ;; esac
+        uid=$name gid=$name home=/
+    fi
+    case $user in *:*) gid=${user#*:} ;; esac
+    envs=$("$e" inspect --type container --format '{{range .Config.Env}}{{println .}}{{end}}' "$c" 2>/dev/null)
+    dir=$(printf '%s\n' "$envs" | sed -n 's/^CODEX_HOME=//p' | head -n 1)
+    if [ -z "$dir" ]; then
+        h=$(printf '%s\n' "$envs" | sed -n 's/^HOME=//p' | head -n 1)
+        dir=${h:-$home}/.codex
+    fi
+    old="$errs/$c.old"
+    "$e" cp "$c:$dir/auth.json" - 2>/dev/null | tar -xOf - >"$old" 2>/dev/null
+    if keep_theirs "$(seconds_of "$(json_str last_refresh "$(cat "$old")")")"; then
+        say ctr-fresher "$c" "$e" "$user" "$dir"
+        return
+    fi
+    stamp=$(date +%Y%m%dT%H%M%S)-$$
+    [ -s "$old" ] || stamp=-
+    archive "$dir" "$uid" "$gid" "$stamp" "$old" <"$auth" >"$errs/$c.tar" 2>"$errs/$c" || {
+        say ctr-failed "$c" "this host has neither python3 nor perl to build the archive with"
+        return
+    }
+    "$e" cp - "$c:${dir%/*}" <"$errs/$c.tar" 2>"$errs/$c" || {
+        say ctr-failed "$c" "$e cp into it failed: $(why "$c")"
+        return
+    }
+    say ctr-archived "$c"
+    say ctr-copied "$c" "$e" "$user" "$stamp" "$dir"
+}
+
+# A tar stream on stdout: directory $1's last part (0700) holding auth.json (stdin, 0600) and,
+# unless $4 is -, auth.json.bak-$4 (file $5, 0600), all owned by $2:$3.
+archive() {
+    if command -v python3 >/dev/null 2>&1; then
+        python3 -c '
+import io, sys, tarfile, time
+d, uid, gid, stamp, old = sys.argv[1:6]
+base = d.rstrip("/").rsplit("/", 1)[-1]
+out = tarfile.open(fileobj=sys.stdout.buffer, mode="w|", format=tarfile.PAX_FORMAT)
+def add(name, mode, data=None):
+    info = tarfile.TarInfo(name)
+    info.uid, info.gid, info.mode, info.mtime = int(uid), int(gid), mode, time.time()
+    if data is None:
+        info.type = tarfile.DIRTYPE
+        out.addfile(info)
+    else:
+        info.size = len(data)
+        out.addfile(info, io.BytesIO(data))
+add(base, 0o700)
+add(base + "/auth.json", 0o600, sys.stdin.buffer.read())
+if stamp != "-":
+    add(base + "/auth.json.bak-" + stamp, 0o600, open(old, "rb").read())
+out.close()
+' "$@"
+    elif command -v perl >/dev/null 2>&1; then
+        perl -MArchive::Tar -e '
+my ($d, $uid, $gid, $stamp, $old) = @ARGV;
+(my $base = $d) =~ s{/+$}{}; $base =~ s{.*/}{};
+local $/; my $new = <STDIN>;
+my $tar = Archive::Tar->new;
+$tar->add_data($base, "", { type => Archive::Tar::Constant::DIR(), mode => 0700, uid => $uid, gid => $gid });
+$tar->add_data("$base/auth.json", $new, { mode => 0600, uid => $uid, gid => $gid });
+if ($stamp ne "-") { open(my $f, "<", $old) or exit 1; my $o = <$f>; $tar->add_data("$base/auth.json.bak-$stamp", $o, { mode => 0600, uid => $uid, gid => $gid }) }
+binmode STDOUT; print $tar->write;
+' "$@"
+    else
+        return 1
+    fi
+}
 
 # All containers at once: each line of output is one short write, so lines do not mix.
 for c in $CRL_CONTAINERS; do

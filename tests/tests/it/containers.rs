@@ -36,22 +36,28 @@ fn copies_into_running_containers_as_their_users() {
             "crl-dev",
             "crl-root",
             "crl-stopped",
+            "crl-noshell",
             "nope",
             "--json",
         ])
         .run(LIMIT);
     stop.store(true, Ordering::Relaxed);
     assert!(watcher.join().unwrap().is_empty(), "the key was in a command line");
-    assert_eq!(run.code(), 1, "two of four could not be done: {}", run.stderr);
+    assert_eq!(run.code(), 1, "one of five could not be done: {}", run.stderr);
     assert!(
-        run.stderr.contains("will be in 5 places"),
+        run.stderr.contains("will be in 6 places"),
         "the warning before copying: {}",
         run.stderr
     );
     assert!(!run.stdout.contains(KEY) && !run.stderr.contains(KEY));
 
     let events = run.events();
-    let result = |name: &str| events.iter().find(|e| e["container"] == name).unwrap().clone();
+    let result = |name: &str| {
+        let found = events.iter().find(|e| e["container"] == name);
+        found
+            .unwrap_or_else(|| panic!("no result for {name}: {}\n{}", run.stdout, run.stderr))
+            .clone()
+    };
     let dev = result("crl-dev");
     assert_eq!(
         (dev["result"].as_str(), dev["engine"].as_str(), dev["user"].as_str()),
@@ -59,7 +65,21 @@ fn copies_into_running_containers_as_their_users() {
     );
     assert_eq!(dev["auth_file"], "/home/dev/.codex/auth.json");
     assert_eq!(result("crl-root")["auth_file"], "/root/.codex/auth.json");
-    assert!(result("crl-stopped")["reason"].as_str().unwrap().contains("stopped"));
+    // Stopped, and without a shell: by the engine's archive copy, said not to be atomic.
+    for container in ["crl-stopped", "crl-noshell"] {
+        let copied = result(container);
+        assert_eq!(copied["result"], "copied", "{container}");
+        assert!(
+            copied["reason"].as_str().unwrap().contains("not an atomic rename"),
+            "{container}"
+        );
+        let listing = rig.archive_listing(container, "/home/dev/.codex");
+        assert!(listing.contains("drwx------ dev/dev"), "{container}: {listing}");
+        assert!(
+            listing.contains("-rw------- dev/dev") && listing.contains(".codex/auth.json"),
+            "{container}: {listing}"
+        );
+    }
     assert!(result("nope")["reason"].as_str().unwrap().contains("knows it"));
 
     for (container, home, owner) in [("crl-dev", "/home/dev", "1000"), ("crl-root", "/root", "0")] {
@@ -204,6 +224,6 @@ fn selectors_and_right_after_a_sign_in() {
         .map(|e| e["container"].as_str().unwrap().to_owned())
         .collect();
     found.sort();
-    assert_eq!(found, ["crl-dev", "crl-root"], "running ones only");
+    assert_eq!(found, ["crl-dev", "crl-noshell", "crl-root"], "running ones only");
     rig.assert_nothing_left(ALICE);
 }
