@@ -61,6 +61,13 @@ fn verify(config: &HostConfig, ui: &Ui, key: &PublicKey, cert: Option<&Certifica
     let files = files(config);
     let kind = known_hosts::kind(key);
     let fingerprint = known_hosts::fingerprint(key);
+    let revoked = |file, line| HostKeyError::Revoked {
+        host: name.clone(),
+        kind,
+        file,
+        line,
+        fingerprint: fingerprint.clone(),
+    };
     if let Some(cert) = cert {
         let principal = config.host_key_alias.as_deref().unwrap_or(&config.hostname);
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
@@ -72,15 +79,7 @@ fn verify(config: &HostConfig, ui: &Ui, key: &PublicKey, cert: Option<&Certifica
                 );
                 return Ok(());
             }
-            CertVerdict::Revoked { file, line } => {
-                return Err(HostKeyError::Revoked {
-                    host: name,
-                    kind,
-                    file,
-                    line,
-                    fingerprint,
-                });
-            }
+            CertVerdict::Revoked { file, line } => return Err(revoked(file, line)),
             // As OpenSSH does, an untrusted certificate leaves its plain key to be judged.
             CertVerdict::NoAuthority => {}
             CertVerdict::Invalid(why) => ui.warn(&format!("the host certificate of {name} is not accepted: {why}")),
@@ -88,15 +87,7 @@ fn verify(config: &HostConfig, ui: &Ui, key: &PublicKey, cert: Option<&Certifica
     }
     let other_types = match known_hosts::check(&files, &name, key) {
         Verdict::Known => return Ok(()),
-        Verdict::Revoked { file, line } => {
-            return Err(HostKeyError::Revoked {
-                host: name,
-                kind,
-                file,
-                line,
-                fingerprint,
-            });
-        }
+        Verdict::Revoked { file, line } => return Err(revoked(file, line)),
         Verdict::Changed { file, line, old } => {
             return Err(HostKeyError::Changed {
                 host: name,
