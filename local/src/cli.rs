@@ -59,11 +59,15 @@ pub enum Command {
     /// kept as a backup, a fresher one left alone unless --force. The tokens go from the host's
     /// file into each container without passing through this machine.
     Containers {
-        #[arg(value_name = "HOST")]
-        host: String,
+        #[arg(value_name = "HOST", required_unless_present = "local")]
+        host: Option<String>,
         /// Container names or ids on the host.
-        #[arg(value_name = "CONTAINER", required_unless_present_any = ["all_running", "label"])]
+        #[arg(value_name = "CONTAINER", required_unless_present_any = ["all_running", "label", "local"])]
         containers: Vec<String>,
+        /// Containers on this machine, with this machine's login: every name given is a
+        /// container (no HOST), and no SSH is involved.
+        #[arg(long)]
+        local: bool,
         /// Also every running container on the host.
         #[arg(long)]
         all_running: bool,

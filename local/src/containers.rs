@@ -1,6 +1,7 @@
 //! `containers HOST CTR...`: the host's login copied into containers on the host, over one
 //! SSH connection and one exec. The tokens go from the host's file into each container on the
-//! host; they never travel through this machine.
+//! host; they never travel through this machine. `containers --local CTR...` does the same
+//! with this machine's login and its own containers, the shim run as a local process.
 
 use std::sync::Arc;
 
@@ -80,6 +81,34 @@ fn check(want: &Want) -> Result<(), Error> {
 pub async fn provision(conn: &Connection, want: &Want, common: &CommonArgs, ui: &Ui) -> Result<u8, Error> {
     check(want)?;
     let host = conn.config.alias.clone();
+    let launch = announce(&host, want, common, ui);
+    let shim = Shim::start(conn, &launch)
+        .await
+        .map_err(|source| Error::ssh(&host, source))?;
+    let results = copy(shim, &host).await?;
+    Ok(report(&host, want, results, ui))
+}
+
+/// The name this machine goes by in messages, events and the table.
+pub const THIS_MACHINE: &str = "localhost";
+
+/// `containers --local`: this machine's login into containers on this machine.
+pub async fn run_local(want: &Want, common: &CommonArgs, ui: Arc<Ui>) -> Result<u8, Error> {
+    check(want)?;
+    if want.names.is_empty() && want.select.is_none() {
+        return Err(Error::NoContainers);
+    }
+    let launch = announce(THIS_MACHINE, want, common, &ui);
+    let shim = Shim::start_local(&launch).map_err(|source| Error::LocalShell { source })?;
+    let results = copy(shim, THIS_MACHINE).await.map_err(|e| match e {
+        Error::NoLoginToCopy { path, .. } => Error::NoLocalLogin { path },
+        e => e,
+    })?;
+    Ok(report(THIS_MACHINE, want, results, &ui))
+}
+
+/// Warns about the shared refresh token and says what is about to happen; the launch that does it.
+fn announce(host: &str, want: &Want, common: &CommonArgs, ui: &Ui) -> Launch {
     let places = if want.select.is_some() {
         "several".to_owned()
     } else {
@@ -91,7 +120,7 @@ pub async fn provision(conn: &Connection, want: &Want, common: &CommonArgs, ui: 
          For long-lived containers, sign each in on its own instead"
     ));
     ui.step(&format!("Copying the login of {host} into its containers"));
-    let launch = Launch {
+    Launch {
         codex: common.codex.clone(),
         codex_home: common.codex_home.clone(),
         mode: Mode::Containers,
@@ -103,31 +132,29 @@ pub async fn provision(conn: &Connection, want: &Want, common: &CommonArgs, ui: 
             engine: want.engine.clone(),
             force: want.force,
         }),
-    };
-    let mut results = copy(conn, &launch, &host).await?;
+    }
+}
+
+/// Prints the results (a table, or events); 0 when every container asked for got the login.
+fn report(host: &str, want: &Want, mut results: Vec<(String, Copy)>, ui: &Ui) -> u8 {
     ui.finish();
     // The ones named in the order given, then the ones found.
     results.sort_by_key(|(name, _)| want.names.iter().position(|n| n == name).unwrap_or(usize::MAX));
     for (name, copy) in &results {
-        ui.event(&event(&host, name, copy));
+        ui.event(&event(host, name, copy));
     }
     if !ui.json() {
         ui.data(&table(&results));
     }
     let all_named = want.names.iter().all(|n| results.iter().any(|(r, _)| r == n));
-    Ok(
-        if all_named && results.iter().all(|(_, c)| matches!(c, Copy::Copied { .. })) {
-            0
-        } else {
-            1
-        },
-    )
+    if all_named && results.iter().all(|(_, c)| matches!(c, Copy::Copied { .. })) {
+        0
+    } else {
+        1
+    }
 }
 
-async fn copy(conn: &Connection, launch: &Launch, host: &str) -> Result<Vec<(String, Copy)>, Error> {
-    let mut shim = Shim::start(conn, launch)
-        .await
-        .map_err(|source| Error::ssh(host, source))?;
+async fn copy(mut shim: Shim, host: &str) -> Result<Vec<(String, Copy)>, Error> {
     let mut results = Vec::new();
     let mut archived = Vec::new();
     let mut done = false;

@@ -38,6 +38,15 @@ pub enum Error {
     ContainerName { name: String },
     #[error("{host} has no login to copy ({path} is missing)")]
     NoLoginToCopy { host: String, path: String },
+    #[error("this machine has no login to copy ({path} is missing)")]
+    NoLocalLogin { path: String },
+    #[error("no containers named")]
+    NoContainers,
+    #[error("cannot run /bin/sh here to copy into containers")]
+    LocalShell {
+        #[source]
+        source: std::io::Error,
+    },
     #[error("no hosts to sign in")]
     NoHosts,
     #[error("cannot read the hosts file {}: {why}", file.display())]
@@ -265,6 +274,7 @@ impl Error {
             | Self::Secret { .. }
             | Self::CaCert { .. }
             | Self::NoHosts
+            | Self::NoContainers
             | Self::HostsFile { .. } => exit::USAGE,
             Self::Several { failed } => failed.exit_code(),
             Self::Config(_) | Self::Connect { .. } | Self::ConnectTimeout { .. } => exit::SSH,
@@ -324,6 +334,9 @@ impl Error {
             Self::Provisioning { host } => format!("the table above says which; run `codex-remote-login containers {host} ...` again"),
             Self::ContainerName { .. } => "name containers as `docker ps` shows them".into(),
             Self::NoLoginToCopy { host, .. } => format!("sign {host} in first: codex-remote-login {host}"),
+            Self::NoLocalLogin { .. } => "sign this machine in first: codex login".into(),
+            Self::NoContainers => "name containers, or pass --all-running or --label KEY=VALUE".into(),
+            Self::LocalShell { .. } => "containers --local needs a POSIX /bin/sh on this machine".into(),
             Self::NoHosts | Self::HostsFile { .. } => "name hosts on the command line or in --hosts-file".into(),
             Self::Several { .. } => "the table above says which failed and why".into(),
             Self::Paste { .. } => "run again, approve in the browser, and paste the whole address the browser ends on \

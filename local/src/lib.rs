@@ -41,19 +41,28 @@ pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<u8, Error> {
             force,
             all_running,
             label,
+            local,
         }) => {
             let select = if *all_running {
                 Some("all".to_owned())
             } else {
                 label.clone()
             };
-            let want = containers::Want {
+            let mut want = containers::Want {
                 names: containers.clone(),
                 select,
                 engine: engine.clone(),
                 force: *force,
             };
-            containers::run(host, &want, &cli.common, ui).await
+            match host {
+                // With --local there is no HOST: the first name is a container too.
+                Some(first) if *local => {
+                    want.names.insert(0, first.clone());
+                    containers::run_local(&want, &cli.common, ui).await
+                }
+                None => containers::run_local(&want, &cli.common, ui).await,
+                Some(host) => containers::run(host, &want, &cli.common, ui).await,
+            }
         }
         Some(cli::Command::Push { host, from, force }) => push::run(host, from.as_deref(), *force, &cli.common, ui)
             .await

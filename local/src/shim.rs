@@ -1,5 +1,6 @@
-//! Runs the remote shim on an exec channel and turns what arrives into [`Output`]s: shim
-//! events from stdout, codex's lines from stderr, and the channel's end.
+//! Runs the shim (on a host's exec channel, or as a local process for containers on this
+//! machine) and turns what arrives into [`Output`]s: shim events from stdout, codex's lines
+//! from stderr, and the end.
 //!
 //! Lines are capped: a host printing gigabytes costs time, never memory.
 
@@ -28,8 +29,31 @@ pub enum Output {
     },
 }
 
+/// Where the shim runs.
+enum Source {
+    Channel(russh::Channel<Msg>),
+    Local(Box<Local>),
+}
+
+/// The shim as a process on this machine.
+struct Local {
+    child: tokio::process::Child,
+    stdin: Option<tokio::process::ChildStdin>,
+    stdout: Option<tokio::process::ChildStdout>,
+    stderr: Option<tokio::process::ChildStderr>,
+}
+
+/// What one read brought.
+enum Chunk {
+    Stdout(Vec<u8>),
+    Stderr(Vec<u8>),
+    Exit(u32),
+    Eof,
+    Closed,
+}
+
 pub struct Shim {
-    channel: russh::Channel<Msg>,
+    source: Source,
     stdout: Lines,
     stderr: Lines,
     pending: VecDeque<Result<Output, ProtocolError>>,
@@ -59,14 +83,38 @@ impl Shim {
             channel.set_env(false, name, value).await?;
         }
         channel.exec(false, launch.command_line()).await?;
-        Ok(Self {
-            channel,
+        Ok(Self::over(Source::Channel(channel)))
+    }
+
+    /// Starts the shim as a process on this machine (`containers --local`).
+    pub fn start_local(launch: &Launch) -> std::io::Result<Self> {
+        use std::process::Stdio;
+        let mut child = tokio::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(launch.script())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()?;
+        let local = Local {
+            stdin: child.stdin.take(),
+            stdout: child.stdout.take(),
+            stderr: child.stderr.take(),
+            child,
+        };
+        Ok(Self::over(Source::Local(Box::new(local))))
+    }
+
+    fn over(source: Source) -> Self {
+        Self {
+            source,
             stdout: Lines::default(),
             stderr: Lines::default(),
             pending: VecDeque::new(),
             exit_status: None,
             closed: false,
-        })
+        }
     }
 
     /// The next output; after `Closed`, `Closed` again.
@@ -80,8 +128,8 @@ impl Shim {
                     exit_status: self.exit_status,
                 });
             }
-            match self.channel.wait().await {
-                Some(ChannelMsg::Data { data }) => {
+            match self.chunk().await {
+                Chunk::Stdout(data) => {
                     for line in self.stdout.push(&data) {
                         if let Some(event) = ShimEvent::parse(&line).transpose() {
                             self.pending.push_back(event.map(Output::Event));
@@ -90,12 +138,12 @@ impl Shim {
                         }
                     }
                 }
-                Some(ChannelMsg::ExtendedData { data, .. }) => {
+                Chunk::Stderr(data) => {
                     self.pending
                         .extend(self.stderr.push(&data).into_iter().map(|l| Ok(Output::Stderr(l))));
                 }
-                Some(ChannelMsg::ExitStatus { exit_status }) => self.exit_status = Some(exit_status),
-                Some(ChannelMsg::Eof) => {
+                Chunk::Exit(exit_status) => self.exit_status = Some(exit_status),
+                Chunk::Eof => {
                     for line in self.stdout.finish() {
                         if let Some(event) = ShimEvent::parse(&line).transpose() {
                             self.pending.push_back(event.map(Output::Event));
@@ -104,10 +152,55 @@ impl Shim {
                     self.pending
                         .extend(self.stderr.finish().into_iter().map(|l| Ok(Output::Stderr(l))));
                 }
-                Some(ChannelMsg::Close) | None => self.closed = true,
-                Some(_) => {}
+                Chunk::Closed => self.closed = true,
             }
         }
+    }
+
+    /// One read from wherever the shim runs.
+    async fn chunk(&mut self) -> Chunk {
+        match &mut self.source {
+            Source::Channel(channel) => loop {
+                return match channel.wait().await {
+                    Some(ChannelMsg::Data { data }) => Chunk::Stdout(data.to_vec()),
+                    Some(ChannelMsg::ExtendedData { data, .. }) => Chunk::Stderr(data.to_vec()),
+                    Some(ChannelMsg::ExitStatus { exit_status }) => Chunk::Exit(exit_status),
+                    Some(ChannelMsg::Eof) => Chunk::Eof,
+                    Some(ChannelMsg::Close) | None => Chunk::Closed,
+                    Some(_) => continue,
+                };
+            },
+            Source::Local(local) => {
+                use tokio::io::AsyncReadExt;
+                let mut out = [0u8; 16384];
+                let mut err = [0u8; 16384];
+                tokio::select! {
+                    n = async { local.stdout.as_mut().expect("open").read(&mut out).await }, if local.stdout.is_some() => match n {
+                        Ok(n) if n > 0 => Chunk::Stdout(out[..n].to_vec()),
+                        _ => { local.stdout = None; Chunk::Stdout(Vec::new()) }
+                    },
+                    n = async { local.stderr.as_mut().expect("open").read(&mut err).await }, if local.stderr.is_some() => match n {
+                        Ok(n) if n > 0 => Chunk::Stderr(err[..n].to_vec()),
+                        _ => { local.stderr = None; Chunk::Stderr(Vec::new()) }
+                    },
+                    status = local.child.wait(), if local.stdout.is_none() && local.stderr.is_none() => {
+                        let code = status.ok().and_then(|s| s.code()).unwrap_or(255);
+                        self.closed_after_exit(code)
+                    }
+                }
+            }
+        }
+    }
+
+    /// A local shim ended: its status, then the end of its output.
+    fn closed_after_exit(&mut self, code: i32) -> Chunk {
+        self.exit_status = Some(u32::try_from(code).unwrap_or(255));
+        for line in self.stdout.finish() {
+            if let Some(event) = ShimEvent::parse(&line).transpose() {
+                self.pending.push_back(event.map(Output::Event));
+            }
+        }
+        Chunk::Closed
     }
 
     /// The next output, with a malformed event or a missing codex as the error they are.
@@ -125,19 +218,38 @@ impl Shim {
     }
 
     /// Writes `data` on the shim's stdin.
-    pub async fn send(&self, data: String) -> Result<(), russh::Error> {
-        self.channel.data_bytes(data.into_bytes()).await
+    pub async fn send(&mut self, data: String) -> Result<(), russh::Error> {
+        match &mut self.source {
+            Source::Channel(channel) => channel.data_bytes(data.into_bytes()).await,
+            Source::Local(local) => {
+                use tokio::io::AsyncWriteExt;
+                let stdin = local.stdin.as_mut().ok_or(russh::Error::SendError)?;
+                stdin.write_all(data.as_bytes()).await.map_err(russh::Error::IO)
+            }
+        }
     }
 
-    /// Asks the shim to end `codex login` and closes our side of the channel's input: the
-    /// shim's watcher kills codex on either.
-    pub async fn cancel(&self) {
-        let _ = self.channel.data_bytes(CANCEL.as_bytes().to_vec()).await;
-        let _ = self.channel.eof().await;
+    /// Asks the shim to end `codex login` and closes our side of its input: the shim's
+    /// watcher kills codex on either.
+    pub async fn cancel(&mut self) {
+        let _ = self.send(CANCEL.to_owned()).await;
+        match &mut self.source {
+            Source::Channel(channel) => {
+                let _ = channel.eof().await;
+            }
+            Source::Local(local) => local.stdin = None,
+        }
     }
 
-    pub async fn close(&self) {
-        let _ = self.channel.close().await;
+    pub async fn close(&mut self) {
+        match &mut self.source {
+            Source::Channel(channel) => {
+                let _ = channel.close().await;
+            }
+            Source::Local(local) => {
+                let _ = local.child.kill().await;
+            }
+        }
     }
 }
 

@@ -229,7 +229,7 @@ pub async fn launch(
     // codex on a pipe.
     let stdin = [job.ca_pem.clone(), job.secret.map(|s| format!("{}\n", s.expose()))];
     let shim = match Shim::start(conn, &launch).await {
-        Ok(shim) => {
+        Ok(mut shim) => {
             async {
                 for data in stdin.into_iter().flatten() {
                     shim.send(data).await?;

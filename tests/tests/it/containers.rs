@@ -227,3 +227,43 @@ fn selectors_and_right_after_a_sign_in() {
     assert_eq!(found, ["crl-dev", "crl-noshell", "crl-root"], "running ones only");
     rig.assert_nothing_left(ALICE);
 }
+
+/// `--local`: this machine's login into containers on this machine, with no SSH at all; and
+/// without a login here, the error says to sign this machine in first.
+#[test]
+fn this_machines_login_into_its_own_containers() {
+    let rig = Rig::get();
+    let home = rig.dir.join("local-codex");
+    std::fs::create_dir_all(&home).unwrap();
+    let login = format!(r#"{{"auth_mode":"apikey","OPENAI_API_KEY":"{KEY}-local"}}"#);
+    std::fs::write(home.join("auth.json"), &login).unwrap();
+    let run = rig
+        .tool("local")
+        .args(["containers", "--local", "crl-root", "--json"])
+        .env("CODEX_HOME", home.to_str().unwrap())
+        .run(LIMIT);
+    assert_eq!(run.code(), 0, "{}", run.stderr);
+    let event = run.event("container").unwrap();
+    assert_eq!(
+        (event["host"].as_str(), event["result"].as_str()),
+        (Some("localhost"), Some("copied"))
+    );
+    assert!(!run.stdout.contains(KEY) && !run.stderr.contains(KEY));
+    let (meta, body) = rig.in_container("crl-root", "/root/.codex/auth.json").unwrap();
+    assert_eq!(meta, "-rw------- 0");
+    assert_eq!(body, login);
+
+    let empty = rig.dir.join("local-codex-empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let none = rig
+        .tool("local-none")
+        .args(["containers", "--local", "crl-root"])
+        .env("CODEX_HOME", empty.to_str().unwrap())
+        .run(LIMIT);
+    assert_eq!(none.code(), 1, "{}", none.stderr);
+    assert!(
+        none.stderr.contains("this machine has no login to copy") && none.stderr.contains("codex login"),
+        "{}",
+        none.stderr
+    );
+}
