@@ -95,6 +95,15 @@ fn copies_into_running_containers_as_their_users() {
             "{container}: the host's file"
         );
     }
+    // The codex inside reads it as its own.
+    let status = std::process::Command::new("podman")
+        .args(["exec", "crl-dev", "codex", "login", "status"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&status.stdout).into_owned() + &String::from_utf8_lossy(&status.stderr);
+    assert!(status.status.success(), "codex login status in crl-dev: {said}");
+    assert!(said.contains("API key configured"), "{said}");
+    assert!(!said.contains(KEY), "codex masks the key: {said}");
     // Nothing half-written is left beside it.
     let listing = std::process::Command::new("podman")
         .args(["exec", "crl-dev", "ls", "-a", "/home/dev/.codex"])
