@@ -81,6 +81,26 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Bring the freshest login back from containers on the host: each container's auth.json
+    /// is read, those of another account or no fresher than the host's are passed over, and
+    /// the freshest left replaces the host's (atomically, the old one kept as a backup). For a
+    /// copy that codex refreshed inside a container, which the host's copy can no longer use.
+    Collect {
+        #[arg(value_name = "HOST")]
+        host: String,
+        /// Container names or ids on the host.
+        #[arg(value_name = "CONTAINER", required_unless_present_any = ["all_running", "label"])]
+        containers: Vec<String>,
+        /// Also every running container on the host.
+        #[arg(long)]
+        all_running: bool,
+        /// Also every running container with this label (KEY=VALUE).
+        #[arg(long, value_name = "KEY=VALUE")]
+        label: Option<String>,
+        /// The engine to use (default: whichever of docker and podman knows each container).
+        #[arg(long, value_name = "ENGINE", value_parser = ["docker", "podman"])]
+        engine: Option<String>,
+    },
     /// Copy this machine's auth.json to a host: the documented "copy your auth cache"
     /// fallback, done atomically with a backup. Signing in on the host is better: two copies
     /// of one login log each other out when either refreshes.

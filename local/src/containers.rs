@@ -61,7 +61,7 @@ pub async fn run(host_arg: &str, want: &Want, common: &CommonArgs, ui: Arc<Ui>) 
 }
 
 /// The names and the label given are ones an engine takes: nothing else reaches the host.
-fn check(want: &Want) -> Result<(), Error> {
+pub fn check(want: &Want) -> Result<(), Error> {
     if let Some(bad) = want.names.iter().find(|n| !valid_name(n)) {
         return Err(Error::ContainerName { name: bad.clone() });
     }
@@ -311,16 +311,7 @@ pub fn table(results: &[(String, Copy)]) -> String {
             Copy::Failed { why } => [name.clone(), "-".into(), "-".into(), "failed".into(), why.clone()],
         });
     }
-    let widths: Vec<usize> = (0..5)
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    rows.iter()
-        .map(|r| {
-            let cells: Vec<String> = r.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
-            cells.join("  ").trim_end().to_owned()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    crate::ui::columns(&rows)
 }
 
 #[cfg(test)]

@@ -40,6 +40,12 @@ pub enum Error {
     NoLoginToCopy { host: String, path: String },
     #[error("this machine has no login to copy ({path} is missing)")]
     NoLocalLogin { path: String },
+    #[error(
+        "{host} has no login of its own ({path} is missing): collect brings back only a fresher login of the host's account"
+    )]
+    NoHostLogin { host: String, path: String },
+    #[error("the auth.json of {host} could not be replaced ({why}); it is unchanged")]
+    CollectFailed { host: String, why: String },
     #[error("no containers named")]
     NoContainers,
     #[error("cannot run /bin/sh here to copy into containers")]
@@ -306,6 +312,8 @@ impl Error {
             | Self::Paste { host, .. }
             | Self::HostFresher { host, .. }
             | Self::PushFailed { host, .. }
+            | Self::CollectFailed { host, .. }
+            | Self::NoHostLogin { host, .. }
             | Self::CodexFailed { host, .. }
             | Self::NotSaved { host, .. }
             | Self::Protocol { host, .. }
@@ -335,6 +343,8 @@ impl Error {
             Self::ContainerName { .. } => "name containers as `docker ps` shows them".into(),
             Self::NoLoginToCopy { host, .. } => format!("sign {host} in first: codex-remote-login {host}"),
             Self::NoLocalLogin { .. } => "sign this machine in first: codex login".into(),
+            Self::NoHostLogin { host, .. } => format!("sign {host} in first (codex-remote-login {host}), then copy it with `containers`"),
+            Self::CollectFailed { .. } => "check the free space and permissions of the host's CODEX_HOME, then run collect again".into(),
             Self::NoContainers => "name containers, or pass --all-running or --label KEY=VALUE".into(),
             Self::LocalShell { .. } => "containers --local needs a POSIX /bin/sh on this machine".into(),
             Self::NoHosts | Self::HostsFile { .. } => "name hosts on the command line or in --hosts-file".into(),

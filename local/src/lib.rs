@@ -7,6 +7,7 @@ pub mod browser;
 pub mod ca_bundle;
 pub mod callback;
 pub mod cli;
+pub mod collect;
 pub mod containers;
 pub mod doctor;
 pub mod error;
@@ -63,6 +64,25 @@ pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<u8, Error> {
                 None => containers::run_local(&want, &cli.common, ui).await,
                 Some(host) => containers::run(host, &want, &cli.common, ui).await,
             }
+        }
+        Some(cli::Command::Collect {
+            host,
+            containers,
+            engine,
+            all_running,
+            label,
+        }) => {
+            let want = containers::Want {
+                names: containers.clone(),
+                select: if *all_running {
+                    Some("all".to_owned())
+                } else {
+                    label.clone()
+                },
+                engine: engine.clone(),
+                force: false,
+            };
+            collect::run(host, &want, &cli.common, ui).await
         }
         Some(cli::Command::Push { host, from, force }) => push::run(host, from.as_deref(), *force, &cli.common, ui)
             .await

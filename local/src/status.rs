@@ -185,17 +185,7 @@ pub fn table(rows: &[HostStatus]) -> String {
             },
         ]);
     }
-    let widths: Vec<usize> = (0..8)
-        .map(|c| lines.iter().map(|l| l[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    lines
-        .iter()
-        .map(|l| {
-            let cells: Vec<String> = l.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
-            cells.join("  ").trim_end().to_owned()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    crate::ui::columns(&lines)
 }
 
 /// `42s`, `5m`, `3h`, `2d`.

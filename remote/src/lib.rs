@@ -16,7 +16,8 @@ const STATUS: &str = include_str!("shim/status.sh");
 const PUSH: &str = include_str!("shim/push.sh");
 const DOCTOR: &str = include_str!("shim/doctor.sh");
 const PREFLIGHT: &str = include_str!("shim/preflight.sh");
-const CONTAINERS: &str = include_str!("shim/containers.sh");
+const CONTAINERS: &str = concat!(include_str!("shim/engines.sh"), include_str!("shim/containers.sh"));
+const COLLECT: &str = concat!(include_str!("shim/engines.sh"), include_str!("shim/collect.sh"));
 
 /// The relay's source: one exec per browser connection where forwarding is forbidden.
 pub const RELAY: &str = include_str!("relay.sh");
@@ -45,6 +46,8 @@ pub enum Mode {
     Preflight { check_login: bool },
     /// Copy the host's auth.json into containers on the host.
     Containers,
+    /// Bring the freshest auth.json of the same account back from containers on the host.
+    Collect,
 }
 
 impl Mode {
@@ -59,6 +62,7 @@ impl Mode {
             Self::Doctor => "doctor",
             Self::Preflight { .. } => "preflight",
             Self::Containers => "containers",
+            Self::Collect => "collect",
         }
     }
 
@@ -71,6 +75,7 @@ impl Mode {
             Self::Doctor => DOCTOR,
             Self::Preflight { .. } => PREFLIGHT,
             Self::Containers => CONTAINERS,
+            Self::Collect => COLLECT,
         }
     }
 }

@@ -158,8 +158,20 @@ pub enum ShimEvent {
     },
     /// `containers`: nothing was written into `name`, because `why`.
     CtrFailed { name: String, why: String },
-    /// `containers`: the host has no auth.json to copy.
+    /// `containers`, `collect`: the host has no auth.json to copy (or to compare with).
     CtrNoLogin { path: String },
+    /// `collect`: container `name`'s login, refreshed at `refreshed`: `none` (it has none),
+    /// `other-account`, `older` (no fresher than the host's or a fresher one), `fresher`.
+    ColSeen {
+        name: String,
+        engine: String,
+        verdict: String,
+        refreshed: Option<String>,
+    },
+    /// `collect`: the host's auth.json is now `name`'s; the old one kept at `backup`.
+    ColTook { name: String, backup: String },
+    /// `collect`: the host's auth.json could not be replaced (and is unchanged).
+    ColFailed { why: String },
     /// `--skip-logged-in`: the host is signed in already; nothing was launched.
     Skipped,
     /// The shim is done and about to exit.
@@ -340,6 +352,25 @@ impl ShimEvent {
             }
             "ctr-archived" => Self::CtrArchived { name: args.to_owned() },
             "ctr-nologin" => Self::CtrNoLogin { path: args.to_owned() },
+            "col-seen" => {
+                let mut f = args.splitn(4, ' ');
+                let mut field = || f.next().map(str::to_owned).ok_or_else(malformed);
+                let (name, engine, verdict, refreshed) = (field()?, field()?, field()?, field()?);
+                Self::ColSeen {
+                    name,
+                    engine,
+                    verdict,
+                    refreshed: opt(&refreshed),
+                }
+            }
+            "col-took" => {
+                let (name, backup) = args.split_once(' ').ok_or_else(malformed)?;
+                Self::ColTook {
+                    name: name.to_owned(),
+                    backup: backup.to_owned(),
+                }
+            }
+            "col-failed" => Self::ColFailed { why: args.to_owned() },
             _ => {
                 return Err(ProtocolError::Unknown { kind: kind.to_owned() });
             }
@@ -438,6 +469,22 @@ mod tests {
                 engine: "podman".into(),
                 user: "1000:1000".into(),
                 dir: "/root/.codex".into()
+            }
+        );
+        assert_eq!(
+            parse("crl1 col-seen web docker other-account 2026-01-02T03:04:05"),
+            ShimEvent::ColSeen {
+                name: "web".into(),
+                engine: "docker".into(),
+                verdict: "other-account".into(),
+                refreshed: Some("2026-01-02T03:04:05".into()),
+            }
+        );
+        assert_eq!(
+            parse("crl1 col-took web /home/a b/.codex/auth.json.bak-1"),
+            ShimEvent::ColTook {
+                name: "web".into(),
+                backup: "/home/a b/.codex/auth.json.bak-1".into(),
             }
         );
         assert_eq!(

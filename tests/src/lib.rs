@@ -67,6 +67,18 @@ impl Rig {
                 .args(["exec", container, "rm", "-rf", &format!("{home}/.codex")])
                 .output();
         }
+        let _ = Command::new("podman")
+            .args([
+                "exec",
+                "-u",
+                "root",
+                "crl-noshell",
+                "/bin/busybox",
+                "rm",
+                "-rf",
+                "/home/dev/.codex",
+            ])
+            .output();
         let _ = std::fs::remove_dir_all(self.dir.join("root-codex"));
         for user in [ALICE, BOB] {
             self.remote_root(&format!("pkill -KILL -u {user}; rm -rf /home/{user}/.codex"));

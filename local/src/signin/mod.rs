@@ -381,7 +381,10 @@ impl Run<'_> {
                     | ShimEvent::CtrFresher { .. }
                     | ShimEvent::CtrFailed { .. }
                     | ShimEvent::CtrNoLogin { .. }
-                    | ShimEvent::CtrArchived { .. } => {}
+                    | ShimEvent::CtrArchived { .. }
+                    | ShimEvent::ColSeen { .. }
+                    | ShimEvent::ColTook { .. }
+                    | ShimEvent::ColFailed { .. } => {}
                     ShimEvent::CaStored { path } => {
                         tracing::info!("the CA bundle is at {path} on {host} for this sign-in")
                     }

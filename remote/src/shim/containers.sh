@@ -6,47 +6,10 @@
 # copy refreshed more recently than the host's is left alone unless $CRL_FORCE. The token
 # travels on the exec's stdin, never in a command line.
 
-[ -f "$auth" ] || { say ctr-nologin "$auth"; say done; exit 1; }
-
-# The engine that knows container $1.
-engine_of() {
-    for e in ${CRL_ENGINE:-docker podman}; do
-        if command -v "$e" >/dev/null 2>&1 && "$e" inspect --type container --format '{{.Id}}' "$1" >/dev/null 2>&1; then
-            printf '%s\n' "$e"
-            return 0
-        fi
-    done
-    return 1
-}
-
-# RFC 3339 to whole seconds, comparable as text (codex writes UTC).
-seconds_of() {
-    printf '%s\n' "$1" | sed 's/\..*//; s/Z$//'
-}
-
-host_refreshed=$(seconds_of "$(json_str last_refresh "$(cat "$auth")")")
-
-# Whether a copy refreshed at $1 (seconds, or -) is fresher than the host's and must be kept.
-keep_theirs() {
-    [ -z "${CRL_FORCE:-}" ] && [ "$1" != - ] && { [ "$host_refreshed" = - ] || expr "$1" \> "$host_refreshed" >/dev/null; }
-}
-
-# The engines' complaints, one file per container, for the reason of a failure.
-errs=$(mktemp -d "${TMPDIR:-/tmp}/crl-errs.XXXXXX") || { say ctr-nologin "cannot make a temporary directory"; exit 1; }
-
-# The engine's last words about container $1.
-why() {
-    tail -n 1 "$errs/$1" 2>/dev/null | tr -d '\r' | cut -c 1-200
-}
-
 into() {
     c=$1
     e=$(engine_of "$c") || { say ctr-failed "$c" "neither docker nor podman on this host knows it"; return; }
-    info=$("$e" inspect --type container --format '{{.State.Running}} {{.Config.User}}' "$c" 2>/dev/null)
-    running=${info%% *}
-    user=${info#"$running"}
-    user=${user# }
-    [ -n "$user" ] || user=root
+    user_of "$c" "$e"
     if [ "$running" != true ]; then
         by_archive "$c" "$e" "$user"
         return
@@ -86,21 +49,6 @@ printf "%s\n" "$b"' sh "$dir" "$stamp-$$" <"$auth" 2>"$errs/$c") || {
     say ctr-copied "$c" "$e" "$user" "$backup" "$dir"
 }
 
-# --all-running / --label: the running containers every engine here knows, once each.
-if [ -n "${CRL_SELECT:-}" ]; then
-    for e in ${CRL_ENGINE:-docker podman}; do
-        command -v "$e" >/dev/null 2>&1 || continue
-        if [ "$CRL_SELECT" = all ]; then
-            "$e" ps --format '{{.Names}}' 2>/dev/null
-        else
-            "$e" ps --filter "label=$CRL_SELECT" --format '{{.Names}}' 2>/dev/null
-        fi
-    done >"$errs/.selected"
-    for c in $(sort -u "$errs/.selected"); do
-        case " $CRL_CONTAINERS " in *" $c "*) ;; *) CRL_CONTAINERS="$CRL_CONTAINERS $c" ;; esac
-    done
-fi
-
 # A stopped container, or one without a shell: the engine's archive copy (`cp -`), which
 # needs no process in the container. Where the login goes comes from the container's settings
 # and its /etc/passwd; the archive carries the directory and file as the container's user
@@ -108,24 +56,7 @@ fi
 # rename, which the result says.
 by_archive() {
     c=$1 e=$2 user=$3
-    name=${user%%:*}
-    entry=$("$e" cp "$c:/etc/passwd" - 2>/dev/null | tar -xOf - 2>/dev/null |
-        awk -F: -v u="$name" '$1 == u || $3 == u { print; exit }')
-    if [ -n "$entry" ]; then
-        uid=$(printf '%s\n' "$entry" | cut -d: -f3)
-        gid=$(printf '%s\n' "$entry" | cut -d: -f4)
-        home=$(printf '%s\n' "$entry" | cut -d: -f6)
-    else
-        case $name in '' | *[!0-9]*) say ctr-failed "$c" "its user $user is not in its /etc/passwd"; return ;; esac
-        uid=$name gid=$name home=/
-    fi
-    case $user in *:*) gid=${user#*:} ;; esac
-    envs=$("$e" inspect --type container --format '{{range .Config.Env}}{{println .}}{{end}}' "$c" 2>/dev/null)
-    dir=$(printf '%s\n' "$envs" | sed -n 's/^CODEX_HOME=//p' | head -n 1)
-    if [ -z "$dir" ]; then
-        h=$(printf '%s\n' "$envs" | sed -n 's/^HOME=//p' | head -n 1)
-        dir=${h:-$home}/.codex
-    fi
+    place_of "$c" "$e" "$user" || return
     old="$errs/$c.old"
     "$e" cp "$c:$dir/auth.json" - 2>/dev/null | tar -xOf - >"$old" 2>/dev/null
     if keep_theirs "$(seconds_of "$(json_str last_refresh "$(cat "$old")")")"; then

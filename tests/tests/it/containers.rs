@@ -276,3 +276,109 @@ fn this_machines_login_into_its_own_containers() {
         none.stderr
     );
 }
+
+/// An auth.json of account `account`, refreshed at `at`, with refresh token `rt`.
+fn login_of(account: &str, at: &str, rt: &str) -> String {
+    format!(
+        r#"{{"auth_mode":"chatgpt","tokens":{{"id_token":"a.e30.c","access_token":"x","refresh_token":"{rt}","account_id":"{account}"}},"last_refresh":"{at}"}}"#
+    )
+}
+
+/// `collect`: the freshest copy of the host's account comes back (here from a container with
+/// no shell, read by the engine's archive copy), another account's is left alone however
+/// fresh, the host's old file is kept as a backup; run again, nothing changes.
+#[test]
+fn collect_brings_back_the_freshest_login_of_the_same_account() {
+    let rig = Rig::get();
+    // Without a login of its own, the host has no account to compare with: refused.
+    let refused = rig.tool("collect").args(["collect", "rig", "crl-dev"]).run(LIMIT);
+    assert_eq!(refused.code(), 1, "{}", refused.stderr);
+    assert!(refused.stderr.contains("has no login of its own"), "{}", refused.stderr);
+    assert!(rig.auth_json(ALICE).is_none());
+
+    let host_login = login_of("acct-a", "2026-01-01T00:00:00Z", "rt-host");
+    let out = rig.remote(
+        ALICE,
+        &format!("mkdir -p -m 700 ~/.codex && printf '%s' '{host_login}' > ~/.codex/auth.json && chmod 600 ~/.codex/auth.json"),
+    );
+    assert!(out.status.success());
+    let put = |container: &str, user: &str, body: &str| {
+        let ok = std::process::Command::new("podman")
+            .args(["exec", "-u", user, container, "sh", "-c"])
+            .arg(format!(
+                "mkdir -p ~/.codex && printf '%s' '{body}' > ~/.codex/auth.json"
+            ))
+            .status()
+            .unwrap();
+        assert!(ok.success(), "{container}");
+    };
+    put(
+        "crl-dev",
+        "dev",
+        &login_of("acct-a", "2026-03-01T00:00:00.5Z", "rt-dev"),
+    );
+    put(
+        "crl-root",
+        "root",
+        &login_of("acct-b", "2026-09-01T00:00:00Z", "rt-other"),
+    );
+    // No shell in crl-noshell: its file goes in by the engine's archive copy.
+    let freshest = login_of("acct-a", "2026-04-01T00:00:00Z", "rt-noshell");
+    let staging = rig.dir.join("collect-staging/.codex");
+    std::fs::create_dir_all(&staging).unwrap();
+    std::fs::write(staging.join("auth.json"), &freshest).unwrap();
+    let copied = std::process::Command::new("podman")
+        .args(["cp", staging.to_str().unwrap(), "crl-noshell:/home/dev/"])
+        .status()
+        .unwrap();
+    assert!(copied.success());
+
+    let run = rig
+        .tool("collect")
+        .args(["collect", "rig", "crl-dev", "crl-root", "crl-noshell", "--json"])
+        .run(LIMIT);
+    assert_eq!(run.code(), 0, "{}", run.stderr);
+    for secret in ["rt-host", "rt-dev", "rt-other", "rt-noshell"] {
+        assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret), "{secret}");
+    }
+    let results: Vec<(String, String)> = run
+        .events()
+        .iter()
+        .filter(|e| e["type"] == "collected")
+        .map(|e| {
+            (
+                e["container"].as_str().unwrap().into(),
+                e["result"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("crl-dev", "fresher"),
+        ("crl-root", "other_account"),
+        ("crl-noshell", "taken"),
+    ];
+    assert_eq!(results, expected.map(|(c, r)| (c.to_owned(), r.to_owned())));
+    let taken = run.events().into_iter().find(|e| e["result"] == "taken").unwrap();
+    assert_eq!(taken["last_refresh"], "2026-04-01T00:00:00");
+    let backup = taken["backup"].as_str().unwrap().to_owned();
+
+    let (_, now) = rig.auth_json(ALICE).unwrap();
+    assert_eq!(now, serde_json::from_str::<serde_json::Value>(&freshest).unwrap());
+    let kept = rig.remote(ALICE, &format!("stat -c %a {backup} && cat {backup} && ls -a ~/.codex"));
+    let kept = String::from_utf8_lossy(&kept.stdout).into_owned();
+    assert!(
+        kept.starts_with("600\n") && kept.contains("rt-host"),
+        "the old one kept: {kept}"
+    );
+    assert!(!kept.contains(".auth.json.crl-"), "nothing half-written left: {kept}");
+
+    // Nothing fresher now: the host's file stays as it is.
+    let again = rig
+        .tool("collect")
+        .args(["collect", "rig", "crl-dev", "crl-noshell"])
+        .run(LIMIT);
+    assert_eq!(again.code(), 0, "{}", again.stderr);
+    assert!(again.stderr.contains("unchanged"), "{}", again.stderr);
+    assert_eq!(rig.auth_json(ALICE).unwrap().1, now);
+    rig.assert_nothing_left(ALICE);
+}

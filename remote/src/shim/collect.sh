@@ -1,0 +1,66 @@
+# Mode `collect`: the freshest login among containers brought back to this host. Each
+# container's auth.json is read (through a shell where it runs one, else the engine's archive
+# copy); one for another account, or refreshed no later than the host's, is passed over. The
+# freshest left replaces the host's file: written beside it, private, renamed into place, the
+# old one kept as a backup. Nothing travels in a command line, and nothing leaves the host.
+
+host_account=$(json_str account_id "$(cat "$auth")")
+
+# Container $1's auth.json into $errs/$1.got (empty when it has none); its engine in $errs/$1.engine.
+fetch() {
+    c=$1
+    e=$(engine_of "$c") || { say ctr-failed "$c" "neither docker nor podman on this host knows it"; return; }
+    printf '%s\n' "$e" >"$errs/$c.engine"
+    user_of "$c" "$e"
+    if [ "$running" = true ]; then
+        "$e" exec -u "$user" "$c" sh -c 'cat "${CODEX_HOME:-$HOME/.codex}/auth.json" 2>/dev/null; true' \
+            >"$errs/$c.got" 2>"$errs/$c"
+        case $? in
+        0) return ;;
+        126 | 127) ;;
+        *) say ctr-failed "$c" "$e exec into it failed: $(why "$c")"; return ;;
+        esac
+    fi
+    place_of "$c" "$e" "$user" || return
+    "$e" cp "$c:$dir/auth.json" - 2>/dev/null | tar -xOf - >"$errs/$c.got" 2>/dev/null
+    true
+}
+
+for c in $CRL_CONTAINERS; do
+    fetch "$c" &
+done
+wait
+
+# One verdict per container read; the freshest of the fresher ones wins.
+best= best_at=$host_refreshed
+for c in $CRL_CONTAINERS; do
+    [ -f "$errs/$c.engine" ] && [ -f "$errs/$c.got" ] || continue
+    e=$(cat "$errs/$c.engine")
+    if [ ! -s "$errs/$c.got" ]; then
+        say col-seen "$c" "$e" none -
+        continue
+    fi
+    body=$(cat "$errs/$c.got")
+    at=$(seconds_of "$(json_str last_refresh "$body")")
+    if [ "$(json_str account_id "$body")" != "$host_account" ]; then
+        say col-seen "$c" "$e" other-account "$at"
+    elif [ "$at" = - ] || { [ "$best_at" != - ] && ! expr "$at" \> "$best_at" >/dev/null; }; then
+        say col-seen "$c" "$e" older "$at"
+    else
+        say col-seen "$c" "$e" fresher "$at"
+        best=$c best_at=$at
+    fi
+done
+
+if [ -n "$best" ]; then
+    umask 077
+    tmp="$home/.auth.json.crl-$$"
+    cp "$errs/$best.got" "$tmp" && chmod 600 "$tmp" || { rm -f "$tmp"; say col-failed "cannot write beside $auth"; say done; exit 1; }
+    backup="$auth.bak-$(date +%Y%m%dT%H%M%S)-$$"
+    # A backup of credentials is private, whatever mode the old file had.
+    cp -p "$auth" "$backup" && chmod 600 "$backup" || { rm -f "$tmp"; say col-failed "cannot back up $auth"; say done; exit 1; }
+    mv -f "$tmp" "$auth" || { rm -f "$tmp"; say col-failed "cannot rename into $auth"; say done; exit 1; }
+    tmp=
+    say col-took "$best" "$backup"
+fi
+say done

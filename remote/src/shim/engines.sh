@@ -1,0 +1,85 @@
+# Containers on this host, for `containers` and `collect`: the engine that knows each one,
+# its user and where that user's codex keeps its login, and the selection by --all-running or
+# --label. The host must have a login (to copy in, or to compare with).
+
+[ -f "$auth" ] || { say ctr-nologin "$auth"; say done; exit 1; }
+
+# The engine that knows container $1.
+engine_of() {
+    for e in ${CRL_ENGINE:-docker podman}; do
+        if command -v "$e" >/dev/null 2>&1 && "$e" inspect --type container --format '{{.Id}}' "$1" >/dev/null 2>&1; then
+            printf '%s\n' "$e"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# RFC 3339 to whole seconds, comparable as text (codex writes UTC).
+seconds_of() {
+    printf '%s\n' "$1" | sed 's/\..*//; s/Z$//'
+}
+
+host_refreshed=$(seconds_of "$(json_str last_refresh "$(cat "$auth")")")
+
+# Whether a copy refreshed at $1 (seconds, or -) is fresher than the host's and must be kept.
+keep_theirs() {
+    [ -z "${CRL_FORCE:-}" ] && [ "$1" != - ] && { [ "$host_refreshed" = - ] || expr "$1" \> "$host_refreshed" >/dev/null; }
+}
+
+# The engines' complaints, one file per container, for the reason of a failure.
+errs=$(mktemp -d "${TMPDIR:-/tmp}/crl-errs.XXXXXX") || { say ctr-nologin "cannot make a temporary directory"; exit 1; }
+
+# The engine's last words about container $1.
+why() {
+    tail -n 1 "$errs/$1" 2>/dev/null | tr -d '\r' | cut -c 1-200
+}
+
+
+# Where container $1 (engine $2) keeps the login of its user $3 without running anything in
+# it: sets uid, gid and dir from its settings and its /etc/passwd.
+place_of() {
+    name=${3%%:*}
+    entry=$("$2" cp "$1:/etc/passwd" - 2>/dev/null | tar -xOf - 2>/dev/null |
+        awk -F: -v u="$name" '$1 == u || $3 == u { print; exit }')
+    if [ -n "$entry" ]; then
+        uid=$(printf '%s\n' "$entry" | cut -d: -f3)
+        gid=$(printf '%s\n' "$entry" | cut -d: -f4)
+        home=$(printf '%s\n' "$entry" | cut -d: -f6)
+    else
+        case $name in '' | *[!0-9]*) say ctr-failed "$1" "its user $3 is not in its /etc/passwd"; return 1 ;; esac
+        uid=$name gid=$name home=/
+    fi
+    case $3 in *:*) gid=${3#*:} ;; esac
+    envs=$("$2" inspect --type container --format '{{range .Config.Env}}{{println .}}{{end}}' "$1" 2>/dev/null)
+    dir=$(printf '%s\n' "$envs" | sed -n 's/^CODEX_HOME=//p' | head -n 1)
+    if [ -z "$dir" ]; then
+        h=$(printf '%s\n' "$envs" | sed -n 's/^HOME=//p' | head -n 1)
+        dir=${h:-$home}/.codex
+    fi
+}
+
+# The user container $1 (engine $2) runs as, and whether it runs: sets user and running.
+user_of() {
+    info=$("$2" inspect --type container --format '{{.State.Running}} {{.Config.User}}' "$1" 2>/dev/null)
+    running=${info%% *}
+    user=${info#"$running"}
+    user=${user# }
+    [ -n "$user" ] || user=root
+}
+
+# --all-running / --label: the running containers every engine here knows, once each.
+if [ -n "${CRL_SELECT:-}" ]; then
+    for e in ${CRL_ENGINE:-docker podman}; do
+        command -v "$e" >/dev/null 2>&1 || continue
+        if [ "$CRL_SELECT" = all ]; then
+            "$e" ps --format '{{.Names}}' 2>/dev/null
+        else
+            "$e" ps --filter "label=$CRL_SELECT" --format '{{.Names}}' 2>/dev/null
+        fi
+    done >"$errs/.selected"
+    for c in $(sort -u "$errs/.selected"); do
+        case " $CRL_CONTAINERS " in *" $c "*) ;; *) CRL_CONTAINERS="$CRL_CONTAINERS $c" ;; esac
+    done
+fi
+
