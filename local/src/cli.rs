@@ -68,6 +68,12 @@ pub enum Command {
         /// container (no HOST), and no SSH is involved.
         #[arg(long)]
         local: bool,
+        /// Sign each container in on its own instead of copying the host's login: `codex
+        /// login` runs inside it and the browser's callback is relayed into it, one container
+        /// after another, one approval each. Nothing is shared, so nothing logs another out.
+        /// Sign-in options (--device-auth, --paste, --timeout...) go before `containers`.
+        #[arg(long, conflicts_with_all = ["local", "all_running", "label", "force"])]
+        login_inside: bool,
         /// Also every running container on the host.
         #[arg(long)]
         all_running: bool,

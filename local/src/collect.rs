@@ -55,6 +55,7 @@ async fn collect(conn: &Connection, want: &Want, common: &CommonArgs, ui: &Ui) -
             engine: want.engine.clone(),
             force: false,
         }),
+        inside: None,
     };
     let mut shim = Shim::start(conn, &launch)
         .await

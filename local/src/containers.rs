@@ -132,6 +132,7 @@ fn announce(host: &str, want: &Want, common: &CommonArgs, ui: &Ui) -> Launch {
             engine: want.engine.clone(),
             force: want.force,
         }),
+        inside: None,
     }
 }
 

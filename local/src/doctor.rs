@@ -172,6 +172,7 @@ async fn remote(conn: &Connection, common: &CommonArgs) -> Vec<Check> {
         ca: None,
         skip_logged_in: false,
         containers: None,
+        inside: None,
     };
     let mut facts = Facts::default();
     let read = async {

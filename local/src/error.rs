@@ -46,6 +46,8 @@ pub enum Error {
     NoHostLogin { host: String, path: String },
     #[error("the auth.json of {host} could not be replaced ({why}); it is unchanged")]
     CollectFailed { host: String, why: String },
+    #[error("cannot sign in inside {name}: {why}")]
+    NoContainer { name: String, why: String },
     #[error("no containers named")]
     NoContainers,
     #[error("cannot run /bin/sh here to copy into containers")]
@@ -57,9 +59,9 @@ pub enum Error {
     NoHosts,
     #[error("cannot read the hosts file {}: {why}", file.display())]
     HostsFile { file: PathBuf, why: String },
-    /// Several hosts, at least one failed (each was reported as it failed).
-    #[error("not every host was signed in")]
-    Several { failed: Box<Error> },
+    /// Several hosts (or containers: `what`), at least one failed (each was reported as it failed).
+    #[error("not every {what} was signed in")]
+    Several { what: &'static str, failed: Box<Error> },
     #[error("the pasted address cannot finish the sign-in on {host}: {why}")]
     Paste { host: String, why: String },
     #[error("no usable {what}: {why}")]
@@ -282,7 +284,7 @@ impl Error {
             | Self::NoHosts
             | Self::NoContainers
             | Self::HostsFile { .. } => exit::USAGE,
-            Self::Several { failed } => failed.exit_code(),
+            Self::Several { failed, .. } => failed.exit_code(),
             Self::Config(_) | Self::Connect { .. } | Self::ConnectTimeout { .. } => exit::SSH,
             Self::HostKey(_) | Self::Auth { .. } | Self::Ssh { .. } => exit::SSH,
             Self::PortBusy { .. } | Self::PortsBusy { .. } | Self::Listen { .. } => exit::PORT_BUSY,
@@ -345,6 +347,7 @@ impl Error {
             Self::NoLocalLogin { .. } => "sign this machine in first: codex login".into(),
             Self::NoHostLogin { host, .. } => format!("sign {host} in first (codex-remote-login {host}), then copy it with `containers`"),
             Self::CollectFailed { .. } => "check the free space and permissions of the host's CODEX_HOME, then run collect again".into(),
+            Self::NoContainer { .. } => "start it, or name it as `docker ps` shows it".into(),
             Self::NoContainers => "name containers, or pass --all-running or --label KEY=VALUE".into(),
             Self::LocalShell { .. } => "containers --local needs a POSIX /bin/sh on this machine".into(),
             Self::NoHosts | Self::HostsFile { .. } => "name hosts on the command line or in --hosts-file".into(),
@@ -385,8 +388,8 @@ impl Error {
             }
             Self::Tunnel { .. } => "install nc (or python3 or perl) on the host, or allow TCP forwarding in its sshd_config".into(),
             Self::Listen { .. } => return None,
-            Self::CodexNotFound { searched, .. } => format!(
-                "install it on the host (`npm install -g @openai/codex`), or pass its path with --codex. Searched: {searched}"
+            Self::CodexNotFound { host, searched } => format!(
+                "install it on {host} (`npm install -g @openai/codex`), or pass its path with --codex. Searched: {searched}"
             ),
             Self::BadCodexPath { .. } => "pass the full path of the codex executable on the host".into(),
             Self::BadUrl { .. } => "the host's codex or its environment is not what it claims; nothing was opened".into(),

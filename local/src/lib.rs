@@ -12,6 +12,7 @@ pub mod containers;
 pub mod doctor;
 pub mod error;
 pub mod events;
+pub mod login_inside;
 pub mod many;
 pub mod paste;
 pub mod ports;
@@ -43,7 +44,12 @@ pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<u8, Error> {
             all_running,
             label,
             local,
+            login_inside,
         }) => {
+            if *login_inside {
+                let host = host.as_deref().unwrap_or_default();
+                return login_inside::run(host, containers, &cli, ui).await;
+            }
             let select = if *all_running {
                 Some("all".to_owned())
             } else {
@@ -107,6 +113,7 @@ async fn sign_in_all(cli: &cli::Cli, ui: Arc<ui::Ui>) -> Result<(), Error> {
         common: &cli.common,
         secret: secret.as_ref(),
         ca_pem,
+        inside: None,
     };
     let mut interrupts = signin::Interrupts::new().map_err(|source| Error::Listen { port: 0, source })?;
     match hosts.as_slice() {

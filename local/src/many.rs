@@ -89,10 +89,13 @@ pub async fn sign_in_all(
         results.push((host.clone(), result));
     }
     if !ui.json() {
-        ui.always(&table(&results));
+        ui.always(&table("HOST", &results));
     }
     match results.into_iter().find_map(|(_, r)| r.err()) {
-        Some(e) => Err(Error::Several { failed: Box::new(e) }),
+        Some(e) => Err(Error::Several {
+            what: "host",
+            failed: Box::new(e),
+        }),
         None => Ok(()),
     }
 }
@@ -111,6 +114,7 @@ async fn prepare(host_arg: &str, common: &crate::cli::CommonArgs, check_login: b
         ca: None,
         skip_logged_in: false,
         containers: None,
+        inside: None,
     };
     let status = status::read(&conn, &launch, &host).await;
     let status = match status {
@@ -150,10 +154,15 @@ fn who(account: &codex_remote_login_shared::Account) -> String {
     account.email.as_ref().map(|e| format!(" as {e}")).unwrap_or_default()
 }
 
-/// The summary people read at the end.
-fn table(results: &[(String, Result<Outcome, Error>)]) -> String {
-    let width = results.iter().map(|(h, _)| h.chars().count()).max().unwrap_or(4).max(4);
-    let mut text = format!("\n{:<width$}  {:<16}  DETAIL", "HOST", "OUTCOME");
+/// The summary people read at the end: one row per host (or container, named in `heading`).
+pub(crate) fn table(heading: &str, results: &[(String, Result<Outcome, Error>)]) -> String {
+    let width = results
+        .iter()
+        .map(|(h, _)| h.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(heading.len());
+    let mut text = format!("\n{heading:<width$}  {:<16}  DETAIL", "OUTCOME");
     for (host, result) in results {
         let (outcome, detail) = match result {
             Ok(Outcome::SignedIn(account)) => ("signed in", who(account).trim().to_owned()),

@@ -41,6 +41,7 @@ pub async fn run(
         ca: None,
         skip_logged_in: false,
         containers: None,
+        inside: None,
     };
     let result = push(&conn, &launch, &host, &text, &local, force, &ui).await;
     conn.close().await;

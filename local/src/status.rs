@@ -91,6 +91,7 @@ async fn check(host_arg: &str, common: &CommonArgs, ui: Arc<Ui>) -> Result<HostS
         ca: None,
         skip_logged_in: false,
         containers: None,
+        inside: None,
     };
     let result = read(&conn, &launch, &host).await;
     conn.close().await;

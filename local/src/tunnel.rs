@@ -31,15 +31,19 @@ pub struct Tunnel {
     relay: Option<RelayTool>,
     /// Set once the server has refused a forwarding channel: later connections relay at once.
     forwarding_refused: AtomicBool,
+    /// `--login-inside`: the container whose loopback codex listens on. Forwarding reaches
+    /// only the host's, so every connection is a relay through the engine's exec.
+    inside: Option<String>,
 }
 
 impl Tunnel {
-    pub fn new(handle: Arc<Handle<HostKeyCheck>>, port: u16, relay: Option<RelayTool>) -> Self {
+    pub fn new(handle: Arc<Handle<HostKeyCheck>>, port: u16, relay: Option<RelayTool>, inside: Option<String>) -> Self {
         Self {
             handle,
             port,
             relay,
-            forwarding_refused: AtomicBool::new(false),
+            forwarding_refused: AtomicBool::new(inside.is_some()),
+            inside,
         }
     }
 
@@ -65,7 +69,15 @@ impl Tunnel {
         let tool = self.relay.ok_or(TunnelError::NoRelay)?;
         let channel = self.handle.channel_open_session().await?;
         channel
-            .exec(true, Relay { tool, port: self.port }.command_line())
+            .exec(
+                true,
+                Relay {
+                    tool,
+                    port: self.port,
+                    inside: self.inside.as_deref(),
+                }
+                .command_line(),
+            )
             .await?;
         Ok(channel.into_stream())
     }

@@ -21,6 +21,8 @@ const COLLECT: &str = concat!(include_str!("shim/engines.sh"), include_str!("shi
 
 /// The relay's source: one exec per browser connection where forwarding is forbidden.
 pub const RELAY: &str = include_str!("relay.sh");
+/// Runs a program (the shim, a relay) inside a container on the host.
+const INSIDE: &str = include_str!("inside.sh");
 
 /// What the shim does once codex is found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +105,8 @@ pub struct Launch {
     /// `containers`: which ones, through which engine (none: whichever knows each), and
     /// whether a fresher copy in a container may be replaced.
     pub containers: Option<Containers>,
+    /// `--login-inside`: run the shim inside this container on the host, not on the host.
+    pub inside: Option<String>,
 }
 
 /// What `containers` asks of the shim.
@@ -158,7 +162,10 @@ impl Launch {
         ];
         let mut script = program(&vars, COMMON);
         script.push_str(self.mode.part());
-        script
+        match &self.inside {
+            Some(container) => inside(container, &script),
+            None => script,
+        }
     }
 
     /// The exec request's command line.
@@ -167,21 +174,34 @@ impl Launch {
     }
 }
 
-/// One relay connection to `port` on the host's loopback, through `tool`.
+/// One relay connection to `port` on the host's loopback (or, `inside` a container, on the
+/// container's), through `tool`.
 #[derive(Debug, Clone, Copy)]
-pub struct Relay {
+pub struct Relay<'a> {
     pub tool: RelayTool,
     pub port: u16,
+    pub inside: Option<&'a str>,
 }
 
-impl Relay {
+impl Relay<'_> {
     pub fn command_line(&self) -> String {
         let port = self.port.to_string();
-        command_line(&program(
+        let relay = program(
             &[("CRL_RELAY", Some(self.tool.as_str())), ("CRL_PORT", Some(&port))],
             RELAY,
-        ))
+        );
+        command_line(&match self.inside {
+            Some(container) => inside(container, &relay),
+            None => relay,
+        })
     }
+}
+
+/// `body` run inside `container` on the host. The program travels as an argument of the
+/// engine's exec (visible in `ps`, as the command line is): it never holds a secret, which
+/// comes on stdin.
+fn inside(container: &str, body: &str) -> String {
+    program(&[("CRL_INSIDE", Some(container)), ("CRL_INNER", Some(body))], INSIDE)
 }
 
 /// `body` preceded by `NAME='value'` lines.
@@ -224,6 +244,7 @@ mod tests {
             ca: None,
             skip_logged_in: false,
             containers: None,
+            inside: None,
         }
         .command_line();
         let word = line.strip_prefix("sh -c ").unwrap();
@@ -242,6 +263,7 @@ mod tests {
             ca: Some(CaBundle::OnHost("/etc/ssl/corp.pem".into())),
             skip_logged_in: false,
             containers: None,
+            inside: None,
         }
         .script();
         assert!(

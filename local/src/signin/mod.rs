@@ -66,6 +66,8 @@ pub struct SignIn<'a> {
     pub secret: Option<&'a Secret>,
     /// The PEM bundle of `--ca-cert`.
     pub ca_pem: Option<String>,
+    /// `--login-inside`: sign in the codex of this container on the host, not the host's.
+    pub inside: Option<String>,
 }
 
 /// How one host's sign-in ended.
@@ -194,7 +196,11 @@ pub async fn launch(
     let cli = job.args;
     let method = cli.method();
     let config = &conn.config;
-    let host = config.alias.clone();
+    // A container is named as HOST/CONTAINER in messages and events.
+    let host = match &job.inside {
+        Some(container) => format!("{}/{container}", config.alias),
+        None => config.alias.clone(),
+    };
     let LocalPorts {
         mut listeners,
         hold_port,
@@ -224,6 +230,7 @@ pub async fn launch(
         ca,
         skip_logged_in: skip_in_shim,
         containers: None,
+        inside: job.inside.clone(),
     };
     // The shim reads its stdin in order: the CA bundle, then the secret, which it hands to
     // codex on a pipe.
@@ -247,6 +254,7 @@ pub async fn launch(
         host: host.clone(),
         ui: ui.clone(),
         conn,
+        inside: job.inside.clone(),
         before: None,
         relays: Vec::new(),
         last_lines: VecDeque::new(),
@@ -292,6 +300,8 @@ struct Run<'a> {
     host: String,
     ui: Arc<Ui>,
     conn: &'a Connection,
+    /// `--login-inside`: the container whose codex signs in.
+    inside: Option<String>,
     before: Option<Account>,
     relays: Vec<RelayTool>,
     last_lines: VecDeque<String>,
@@ -379,7 +389,6 @@ impl Run<'_> {
                     | ShimEvent::BadOverride { .. }
                     | ShimEvent::CtrCopied { .. }
                     | ShimEvent::CtrFresher { .. }
-                    | ShimEvent::CtrFailed { .. }
                     | ShimEvent::CtrNoLogin { .. }
                     | ShimEvent::CtrArchived { .. }
                     | ShimEvent::ColSeen { .. }
@@ -389,6 +398,8 @@ impl Run<'_> {
                         tracing::info!("the CA bundle is at {path} on {host} for this sign-in")
                     }
                     ShimEvent::CaFailed { why } => return Err(Error::RemoteCa { host, why }),
+                    // `--login-inside`: the container is not there to sign in.
+                    ShimEvent::CtrFailed { name, why } => return Err(Error::NoContainer { name, why }),
                     ShimEvent::Log { path } => {
                         self.log = Some(CodexLog {
                             path,
@@ -412,7 +423,17 @@ impl Run<'_> {
                         });
                     }
                     ShimEvent::Before(account) => self.before = account,
-                    ShimEvent::Relays(tools) => self.relays = tools,
+                    ShimEvent::Relays(tools) => {
+                        // Inside a container the relay is the only way in: without one, stop
+                        // before any browser is opened.
+                        if let Some(name) = self.inside.as_ref().filter(|_| tools.is_empty() && self.method == Method::Browser) {
+                            return Err(Error::NoContainer {
+                                name: name.clone(),
+                                why: "it has none of nc, python3, perl or bash to carry the browser's callback in with".into(),
+                            });
+                        }
+                        self.relays = tools;
+                    }
                     ShimEvent::Exited { code } => {
                         self.exited = Some(code);
                         if code == 0 {

@@ -59,7 +59,12 @@ impl Run<'_> {
         });
         self.ui.step("Waiting for the pasted address");
         let on_terminal = paste::from_terminal();
-        let tunnel = Arc::new(Tunnel::new(self.conn.handle.clone(), port, self.relay_tool()));
+        let tunnel = Arc::new(Tunnel::new(
+            self.conn.handle.clone(),
+            port,
+            self.relay_tool(),
+            self.inside.clone(),
+        ));
         let state = self.paste.get_or_insert_with(Paste::default);
         state.lines = Some(paste::reader(on_terminal));
         state.on_terminal = on_terminal;

@@ -44,7 +44,12 @@ impl Run<'_> {
         }
         let (events_tx, events) = mpsc::unbounded_channel();
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let tunnel = Arc::new(Tunnel::new(self.conn.handle.clone(), redirect.port, self.relay_tool()));
+        let tunnel = Arc::new(Tunnel::new(
+            self.conn.handle.clone(),
+            redirect.port,
+            self.relay_tool(),
+            self.inside.clone(),
+        ));
         let proxy = Arc::new(CallbackProxy {
             authorize: url.clone(),
             tunnel,

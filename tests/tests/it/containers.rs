@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use codex_remote_login_tests::{ALICE, Rig, watch_argv};
+use codex_remote_login_tests::{ALICE, Rig, Running, watch_argv};
 
 const LIMIT: Duration = Duration::from_secs(60);
 const KEY: &str = "sk-rig-container-key-31f7";
@@ -381,4 +381,75 @@ fn collect_brings_back_the_freshest_login_of_the_same_account() {
     assert!(again.stderr.contains("unchanged"), "{}", again.stderr);
     assert_eq!(rig.auth_json(ALICE).unwrap().1, now);
     rig.assert_nothing_left(ALICE);
+}
+
+/// `--login-inside`: codex in the container signs in on its own (the browser here, the
+/// callback relayed into the container's loopback through `exec -i`), one container after
+/// another; one that cannot (no codex in it) fails in the table while the next still signs in.
+#[test]
+fn login_inside_signs_each_container_in_on_its_own() {
+    let rig = Rig::get();
+    let tool = rig.tool("inside");
+    let page = tool.browser_out.clone();
+    let run = tool
+        .args(["containers", "rig", "crl-root", "crl-dev", "--login-inside", "--json"])
+        .run(LIMIT);
+    assert_eq!(run.code(), 5, "crl-root has no codex (exit 5): {}", run.stderr);
+    let error = run.event("error").unwrap();
+    assert_eq!(error["host"], "rig/crl-root", "{error}");
+    let success = run.event("success").unwrap();
+    assert_eq!(
+        (success["host"].as_str(), success["email"].as_str()),
+        (Some("rig/crl-dev"), Some("alice@rig.test"))
+    );
+    assert_eq!(success["auth_file"], "/home/dev/.codex/auth.json");
+    assert!(Running::browser_page(&page).contains("Signed in to Codex"));
+
+    // The container's own login, as its user; the host has none, and no token came here.
+    let (meta, body) = rig.in_container("crl-dev", "/home/dev/.codex/auth.json").unwrap();
+    assert_eq!(meta, "-rw------- 1000");
+    let issued: serde_json::Value = serde_json::from_str(&rig.issuer("/__issued")).unwrap();
+    let refresh = issued["refresh_token"].as_str().unwrap();
+    assert!(body.contains(refresh));
+    assert!(!run.stdout.contains(refresh) && !run.stderr.contains(refresh));
+    assert!(rig.auth_json(ALICE).is_none(), "the host's own login is untouched");
+    let status = std::process::Command::new("podman")
+        .args(["exec", "crl-dev", "codex", "login", "status"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&status.stderr).contains("Logged in using ChatGPT"),
+        "{status:?}"
+    );
+    // Nothing left running in it.
+    let ps = std::process::Command::new("podman")
+        .args(["exec", "crl-dev", "ps", "-o", "args"])
+        .output()
+        .unwrap();
+    let ps = String::from_utf8_lossy(&ps.stdout).into_owned();
+    assert!(!ps.contains("codex") && !ps.contains("nc 127"), "{ps}");
+    rig.assert_nothing_left(ALICE);
+
+    // Run again after the failure: the one done is passed over.
+    let again = rig
+        .tool("inside-again")
+        .args(["--skip-logged-in", "containers", "rig", "crl-dev", "--login-inside"])
+        .run(LIMIT);
+    assert_eq!(again.code(), 0, "{}", again.stderr);
+    assert!(
+        again.stderr.contains("rig/crl-dev is already signed in; skipped"),
+        "{}",
+        again.stderr
+    );
+
+    let missing = rig
+        .tool("inside-missing")
+        .args(["containers", "rig", "nope", "--login-inside"])
+        .run(LIMIT);
+    assert_eq!(missing.code(), 1, "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("cannot sign in inside nope"),
+        "{}",
+        missing.stderr
+    );
 }

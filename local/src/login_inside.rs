@@ -1,0 +1,91 @@
+//! `containers HOST CTR... --login-inside`: each container signed in on its own, one after
+//! another over one SSH connection. The shim runs inside the container (through the engine's
+//! `exec -i`), and every browser connection is relayed into the container's loopback the same
+//! way: each container gets its own login, and no refresh token is shared.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cli::Cli;
+use crate::containers::{Want, check};
+use crate::error::Error;
+use crate::many::table;
+use crate::signin::{self, Interrupts, Outcome, SignIn};
+use crate::ssh::{Connection, config};
+use crate::ui::Ui;
+use crate::{ca_bundle, secret};
+
+/// Signs in every container named; one failing does not stop the others, and the table at
+/// the end says which to run again (`--skip-logged-in` passes over those already done).
+pub async fn run(host_arg: &str, names: &[String], cli: &Cli, ui: Arc<Ui>) -> Result<u8, Error> {
+    check(&Want {
+        names: names.to_vec(),
+        ..Want::default()
+    })?;
+    if names.is_empty() {
+        return Err(Error::NoContainers);
+    }
+    let secret = secret::read(cli.sign_in.method())?;
+    let ca_pem = cli.sign_in.ca_cert.as_deref().map(ca_bundle::read).transpose()?;
+    let mut interrupts = Interrupts::new().map_err(|source| Error::Listen { port: 0, source })?;
+    let config = Arc::new(config::for_host(host_arg, &cli.common.ssh, &ui)?);
+    let host = config.alias.clone();
+    ui.step(&format!("Connecting to {host}"));
+    let conn = Connection::open(config, ui.clone()).await?;
+    let mut results: Vec<(String, Result<Outcome, Error>)> = Vec::new();
+    let single = names.len() == 1;
+    for (turn, name) in names.iter().enumerate() {
+        if !single {
+            ui.info(&format!("Container {} of {}: {name}", turn + 1, names.len()));
+        }
+        let job = SignIn {
+            args: &cli.sign_in,
+            common: &cli.common,
+            secret: secret.as_ref(),
+            ca_pem: ca_pem.clone(),
+            inside: Some(name.clone()),
+        };
+        let result = one(&job, &conn, ui.clone(), &mut interrupts).await;
+        if single {
+            conn.close().await;
+            return result.map(|_| 0);
+        }
+        // A success has said so already; a failure is reported now, before the next one.
+        if let Err(e) = &result {
+            crate::report(&ui, e);
+        }
+        let interrupted = matches!(result, Err(Error::Interrupted { .. }));
+        results.push((name.clone(), result));
+        if interrupted {
+            break;
+        }
+    }
+    conn.close().await;
+    if !ui.json() {
+        ui.always(&table("CONTAINER", &results));
+    }
+    match results.into_iter().find_map(|(_, r)| r.err()) {
+        Some(e) => Err(Error::Several {
+            what: "container",
+            failed: Box::new(e),
+        }),
+        None => Ok(0),
+    }
+}
+
+/// One container's sign-in, within its own `--timeout`.
+async fn one(job: &SignIn<'_>, conn: &Connection, ui: Arc<Ui>, interrupts: &mut Interrupts) -> Result<Outcome, Error> {
+    let ports = signin::settle_ports(job, &ui).await?;
+    let deadline = tokio::time::sleep(Duration::from_secs(job.args.timeout));
+    tokio::pin!(deadline);
+    signin::launch(
+        job,
+        conn,
+        ports,
+        ui,
+        interrupts,
+        deadline.as_mut(),
+        job.args.skip_logged_in,
+    )
+    .await
+}
