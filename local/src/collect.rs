@@ -21,7 +21,8 @@ use crate::ui::Ui;
 struct Seen {
     name: String,
     engine: Option<String>,
-    /// `taken`, `fresher` (beaten by a fresher one), `older`, `other_account`, `none`, `failed`.
+    /// `taken`, `fresher` (beaten by a fresher one), `older`, `other_account`, `malformed`,
+    /// `none`, `failed`.
     result: String,
     refreshed: Option<String>,
     why: Option<String>,
@@ -89,6 +90,12 @@ async fn collect(conn: &Connection, want: &Want, common: &CommonArgs, ui: &Ui) -
                 return Err(Error::CollectFailed { host, why });
             }
             Output::Event(ShimEvent::CtrNoLogin { path }) => return Err(Error::NoHostLogin { host, path }),
+            Output::Event(ShimEvent::CtrBadLogin { path }) => {
+                return Err(Error::BadLogin {
+                    host: host.to_owned(),
+                    path,
+                });
+            }
             Output::Event(ShimEvent::Done) => done = true,
             Output::Event(_) | Output::Stderr(_) => {}
             Output::Closed { .. } if done => break,
@@ -147,6 +154,7 @@ fn table(seen: &[Seen]) -> String {
             "older" => "not fresher than the host's".to_owned(),
             "other_account" => "another account: left alone".to_owned(),
             "none" => "no login".to_owned(),
+            "malformed" => "not a usable auth.json: left alone".to_owned(),
             _ => format!("failed: {}", s.why.as_deref().unwrap_or("?")),
         };
         rows.push([

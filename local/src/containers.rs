@@ -206,6 +206,12 @@ async fn copy(mut shim: Shim, host: &str) -> Result<Vec<(String, Copy)>, Error> 
                     path,
                 });
             }
+            Output::Event(ShimEvent::CtrBadLogin { path }) => {
+                return Err(Error::BadLogin {
+                    host: host.to_owned(),
+                    path,
+                });
+            }
             Output::Event(ShimEvent::Done) => done = true,
             Output::Event(_) | Output::Stderr(_) => {}
             Output::Closed { .. } if done => return Ok(results),

@@ -38,6 +38,8 @@ pub enum Error {
     ContainerName { name: String },
     #[error("{host} has no login to copy ({path} is missing)")]
     NoLoginToCopy { host: String, path: String },
+    #[error("the login of {host} at {path} is not an auth.json codex can use; nothing was written")]
+    BadLogin { host: String, path: String },
     #[error("this machine has no login to copy ({path} is missing)")]
     NoLocalLogin { path: String },
     #[error(
@@ -316,6 +318,7 @@ impl Error {
             | Self::PushFailed { host, .. }
             | Self::CollectFailed { host, .. }
             | Self::NoHostLogin { host, .. }
+            | Self::BadLogin { host, .. }
             | Self::CodexFailed { host, .. }
             | Self::NotSaved { host, .. }
             | Self::Protocol { host, .. }
@@ -344,6 +347,10 @@ impl Error {
             Self::Provisioning { host } => format!("the table above says which; run `codex-remote-login containers {host} ...` again"),
             Self::ContainerName { .. } => "name containers as `docker ps` shows them".into(),
             Self::NoLoginToCopy { host, .. } => format!("sign {host} in first: codex-remote-login {host}"),
+            Self::BadLogin { host, .. } if host == crate::containers::THIS_MACHINE => {
+                "sign this machine in again: codex login".into()
+            }
+            Self::BadLogin { host, .. } => format!("sign {host} in again: codex-remote-login {host}"),
             Self::NoLocalLogin { .. } => "sign this machine in first: codex login".into(),
             Self::NoHostLogin { host, .. } => format!("sign {host} in first (codex-remote-login {host}), then copy it with `containers`"),
             Self::CollectFailed { .. } => "check the free space and permissions of the host's CODEX_HOME, then run collect again".into(),

@@ -160,8 +160,11 @@ pub enum ShimEvent {
     CtrFailed { name: String, why: String },
     /// `containers`, `collect`: the host has no auth.json to copy (or to compare with).
     CtrNoLogin { path: String },
+    /// `containers`, `collect`: the host's auth.json is not a login codex can use.
+    CtrBadLogin { path: String },
     /// `collect`: container `name`'s login, refreshed at `refreshed`: `none` (it has none),
-    /// `other-account`, `older` (no fresher than the host's or a fresher one), `fresher`.
+    /// `other-account`, `older` (no fresher than the host's or a fresher one), `fresher`,
+    /// `malformed` (not a login codex can use).
     ColSeen {
         name: String,
         engine: String,
@@ -352,6 +355,7 @@ impl ShimEvent {
             }
             "ctr-archived" => Self::CtrArchived { name: args.to_owned() },
             "ctr-nologin" => Self::CtrNoLogin { path: args.to_owned() },
+            "ctr-badlogin" => Self::CtrBadLogin { path: args.to_owned() },
             "col-seen" => {
                 let mut f = args.splitn(4, ' ');
                 let mut field = || f.next().map(str::to_owned).ok_or_else(malformed);

@@ -150,6 +150,28 @@ def callback_to_done(argv):
     return elapsed, rss.stop()
 
 
+FAN = [f"crl-fan-{i}" for i in range(1, 21)]
+
+
+class Fan:
+    """Twenty running containers on the host (root's podman, reached through the docker CLI as
+    in the tests) and a login on the host to copy into them."""
+
+    def __enter__(self):
+        for name in FAN:
+            subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True)
+            subprocess.run(["podman", "run", "-d", "-q", "--name", name, "--user", "dev", "crl-test:latest", "sleep", "86400"], check=True, capture_output=True)
+        return self
+
+    def login(self):
+        login = '{"auth_mode":"apikey","OPENAI_API_KEY":"sk-bench-fan-out"}'
+        subprocess.run(["ip", "netns", "exec", NS, "runuser", "-u", "crl-alice", "--", "sh", "-c",
+                        f"mkdir -p -m 700 ~/.codex && printf '%s' '{login}' > ~/.codex/auth.json"], check=True)
+
+    def __exit__(self, *_):
+        subprocess.run(["podman", "rm", "-f", "-t", "0", *FAN], capture_output=True)
+
+
 def timed(argv):
     start = time.monotonic()
     subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -163,6 +185,7 @@ def median(values):
 def main():
     write_config()
     results = {"rtt": {}}
+    fan = Fan().__enter__()
     for rtt, runs in RUNS.items():
         proxy = Proxy(rtt)
         try:
@@ -186,10 +209,19 @@ def main():
             one = [timed(status + ["bench1"]) for _ in range(runs)]
             ten = [timed(status + [f"bench{i}" for i in range(1, 11)]) for _ in range(runs)]
             r["status_s"] = {"1_host": median(one), "10_hosts": median(ten)}
+            # The host's login copied into 1 and into 20 containers on it: one exec either way.
+            host_clean()
+            fan.login()
+            copy = [TOOL, "-F", CONFIG, "containers", "bench"]
+            one = [timed(copy + FAN[:1]) for _ in range(runs)]
+            twenty = [timed(copy + FAN) for _ in range(runs)]
+            r["containers_s"] = {"1": median(one), "20": median(twenty)}
+            host_clean()
             results["rtt"][str(rtt)] = r
             print(f"RTT {rtt} ms: {json.dumps(r)}", flush=True)
         finally:
             proxy.close()
+    fan.__exit__()
     host_clean()
     results["binary_bytes"] = os.path.getsize(TOOL)
     results["version_startup_s"] = median([timed([TOOL, "--version"]) for _ in range(30)])
@@ -216,24 +248,26 @@ def write_markdown(results):
         "OpenSSH's client go through it with the same config. Medians; raw figures in `benchmarks.json`.",
         "The manual way is `ssh HOST 'bash -lc \"codex login\"'` (with `-L 1455:127.0.0.1:1455` for the callback).",
         "",
-        "| RTT | time to URL: ours / manual (ratio) | round trips to URL: ours / manual | callback to done: ours / manual | preflight of 1 / 10 hosts | `status` of 1 / 10 hosts | peak RSS |",
-        "|---|---|---|---|---|---|---|",
+        "| RTT | time to URL: ours / manual (ratio) | round trips to URL: ours / manual | callback to done: ours / manual | preflight of 1 / 10 hosts | `status` of 1 / 10 hosts | copy into 1 / 20 containers | peak RSS |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for rtt, r in results["rtt"].items():
-        t, n, c, p, st = r["time_to_url_s"], r["turns_to_url"], r["callback_to_done_s"], r["preflight_s"], r["status_s"]
+        t, n, c, p, st, f = r["time_to_url_s"], r["turns_to_url"], r["callback_to_done_s"], r["preflight_s"], r["status_s"], r["containers_s"]
         lines.append(
             f"| {rtt} ms | {t['ours'] * 1000:.0f} / {t['manual'] * 1000:.0f} ms ({t['ours'] / t['manual']:.2f}) "
             f"| {n['ours']:.0f} / {n['manual']:.0f} | {c['ours'] * 1000:.0f} / {c['manual'] * 1000:.0f} ms "
             f"| {p['1_host'] * 1000:.0f} / {p['10_hosts'] * 1000:.0f} ms ({p['10_hosts'] / p['1_host']:.2f}×) "
-            f"| {st['1_host'] * 1000:.0f} / {st['10_hosts'] * 1000:.0f} ms ({st['10_hosts'] / st['1_host']:.2f}×) | {r['peak_rss_kib'] / 1024:.1f} MiB |"
+            f"| {st['1_host'] * 1000:.0f} / {st['10_hosts'] * 1000:.0f} ms ({st['10_hosts'] / st['1_host']:.2f}×) "
+            f"| {f['1'] * 1000:.0f} / {f['20'] * 1000:.0f} ms ({f['20'] / f['1']:.2f}×) | {r['peak_rss_kib'] / 1024:.1f} MiB |"
         )
     lines += [
         "",
         f"Release binary: {results['binary_bytes'] / 1e6:.1f} MB. `--version`: {results['version_startup_s'] * 1000:.1f} ms (median of 30, including process start).",
         "",
         "Round trips are counted at the proxy (data towards the server followed by data back), so they include",
-        "codex's own start-up only as time, not as turns. Container fan-out is not measured yet (containers are not",
-        "implemented yet).",
+        "codex's own start-up only as time, not as turns. The container copy goes through the docker CLI on podman's",
+        "API socket; on 2 cores the twenty `docker exec`s share the CPU with podman, so the fan-out ratio is CPU-bound",
+        "at low RTT and round-trip-bound at high RTT.",
         "",
     ]
     with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:

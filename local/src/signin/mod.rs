@@ -390,6 +390,7 @@ impl Run<'_> {
                     | ShimEvent::CtrCopied { .. }
                     | ShimEvent::CtrFresher { .. }
                     | ShimEvent::CtrNoLogin { .. }
+                    | ShimEvent::CtrBadLogin { .. }
                     | ShimEvent::CtrArchived { .. }
                     | ShimEvent::ColSeen { .. }
                     | ShimEvent::ColTook { .. }

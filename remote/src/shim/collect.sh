@@ -4,6 +4,7 @@
 # freshest left replaces the host's file: written beside it, private, renamed into place, the
 # old one kept as a backup. Nothing travels in a command line, and nothing leaves the host.
 
+valid_login "$auth" || { say ctr-badlogin "$auth"; say done; exit 1; }
 host_account=$(json_str account_id "$(cat "$auth")")
 
 # Container $1's auth.json into $errs/$1.got (empty when it has none); its engine in $errs/$1.engine.
@@ -38,6 +39,10 @@ for c in $CRL_CONTAINERS; do
     e=$(cat "$errs/$c.engine")
     if [ ! -s "$errs/$c.got" ]; then
         say col-seen "$c" "$e" none -
+        continue
+    fi
+    if ! valid_login "$errs/$c.got"; then
+        say col-seen "$c" "$e" malformed -
         continue
     fi
     body=$(cat "$errs/$c.got")

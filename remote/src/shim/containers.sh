@@ -6,6 +6,8 @@
 # copy refreshed more recently than the host's is left alone unless $CRL_FORCE. The token
 # travels on the exec's stdin, never in a command line.
 
+valid_login "$auth" || { say ctr-badlogin "$auth"; say done; exit 1; }
+
 into() {
     c=$1
     e=$(engine_of "$c") || { say ctr-failed "$c" "neither docker nor podman on this host knows it"; return; }

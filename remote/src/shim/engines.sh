@@ -4,6 +4,25 @@
 
 [ -f "$auth" ] || { say ctr-nologin "$auth"; say done; exit 1; }
 
+# Whether file $1 is a login codex can use: a JSON object with tokens or an API key (checked
+# with python3 where it is, else by its shape).
+valid_login() {
+    if command -v python3 >/dev/null 2>&1; then
+        python3 -c '
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+except Exception:
+    sys.exit(1)
+sys.exit(0 if isinstance(d, dict) and (isinstance(d.get("tokens"), dict) or d.get("OPENAI_API_KEY")) else 1)
+' "$1" 2>/dev/null
+    else
+        body=$(tr -d ' \t\r\n' <"$1")
+        case $body in '{'*'}') ;; *) return 1 ;; esac
+        case $body in *'"tokens":{'* | *'"OPENAI_API_KEY":"'*) return 0 ;; *) return 1 ;; esac
+    fi
+}
+
 # The engine that knows container $1.
 engine_of() {
     for e in ${CRL_ENGINE:-docker podman}; do

@@ -333,9 +333,31 @@ fn collect_brings_back_the_freshest_login_of_the_same_account() {
         .unwrap();
     assert!(copied.success());
 
+    // A stopped container holding a truncated file: passed over as malformed.
+    let broken = rig.dir.join("collect-broken/.codex");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(
+        broken.join("auth.json"),
+        r#"{"auth_mode":"chatgpt","tokens":{"account_id":"acct-a"#,
+    )
+    .unwrap();
+    let copied = std::process::Command::new("podman")
+        .args(["cp", broken.to_str().unwrap(), "crl-stopped:/home/dev/"])
+        .status()
+        .unwrap();
+    assert!(copied.success());
+
     let run = rig
         .tool("collect")
-        .args(["collect", "rig", "crl-dev", "crl-root", "crl-noshell", "--json"])
+        .args([
+            "collect",
+            "rig",
+            "crl-dev",
+            "crl-root",
+            "crl-noshell",
+            "crl-stopped",
+            "--json",
+        ])
         .run(LIMIT);
     assert_eq!(run.code(), 0, "{}", run.stderr);
     for secret in ["rt-host", "rt-dev", "rt-other", "rt-noshell"] {
@@ -356,6 +378,7 @@ fn collect_brings_back_the_freshest_login_of_the_same_account() {
         ("crl-dev", "fresher"),
         ("crl-root", "other_account"),
         ("crl-noshell", "taken"),
+        ("crl-stopped", "malformed"),
     ];
     assert_eq!(results, expected.map(|(c, r)| (c.to_owned(), r.to_owned())));
     let taken = run.events().into_iter().find(|e| e["result"] == "taken").unwrap();
@@ -452,4 +475,35 @@ fn login_inside_signs_each_container_in_on_its_own() {
         "{}",
         missing.stderr
     );
+}
+
+/// A host's auth.json that is not a login (here cut short) is refused before any container
+/// is touched.
+#[test]
+fn a_malformed_login_is_copied_nowhere() {
+    let rig = Rig::get();
+    let out = rig.remote(
+        ALICE,
+        r#"mkdir -p ~/.codex && printf '%s' '{"auth_mode":"chatgpt","tokens":{"id_tok' > ~/.codex/auth.json"#,
+    );
+    assert!(out.status.success());
+    let run = rig
+        .tool("malformed")
+        .args(["containers", "rig", "crl-dev", "crl-root"])
+        .run(LIMIT);
+    assert_eq!(run.code(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("is not an auth.json codex can use; nothing was written"),
+        "{}",
+        run.stderr
+    );
+    for (container, home) in [("crl-dev", "/home/dev"), ("crl-root", "/root")] {
+        let there = std::process::Command::new("podman")
+            .args(["exec", container, "test", "-e", &format!("{home}/.codex/auth.json")])
+            .status()
+            .unwrap();
+        assert!(!there.success(), "{container} got a file");
+    }
+    rig.assert_nothing_left(ALICE);
 }
