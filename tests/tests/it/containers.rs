@@ -507,3 +507,23 @@ fn a_malformed_login_is_copied_nowhere() {
     }
     rig.assert_nothing_left(ALICE);
 }
+
+/// A DOCKER_HOST in the host's session environment (here sent with SetEnv and accepted by
+/// the host's sshd) is the one the docker CLI on the host uses.
+#[test]
+fn docker_host_in_the_hosts_environment_is_respected() {
+    let rig = Rig::get();
+    sign_host_in(&rig, "rig", &[]);
+    let copy = |docker_host: &str| {
+        rig.tool("docker-host")
+            .args(["-o", &format!("SetEnv=DOCKER_HOST={docker_host}")])
+            .args(["containers", "rig", "crl-dev", "--engine", "docker", "--json"])
+            .run(LIMIT)
+    };
+    let nowhere = copy(&format!("unix://{}/no-such.sock", rig.dir.display()));
+    assert_eq!(nowhere.code(), 1, "{}", nowhere.stderr);
+    assert_eq!(nowhere.event("container").unwrap()["result"], "failed");
+    let there = copy(&format!("unix://{}/podman.sock", rig.dir.display()));
+    assert_eq!(there.code(), 0, "{}", there.stderr);
+    assert_eq!(there.event("container").unwrap()["result"], "copied");
+}
