@@ -13,7 +13,7 @@ use crate::containers::{Want, check};
 use crate::error::Error;
 use crate::events::Event;
 use crate::shim::{Output, Shim};
-use crate::ssh::{Connection, config};
+use crate::ssh::Connection;
 use crate::ui::Ui;
 
 /// What one container held.
@@ -32,10 +32,7 @@ struct Seen {
 /// fresher one; 0 when every container could be read.
 pub async fn run(host_arg: &str, want: &Want, common: &CommonArgs, ui: Arc<Ui>) -> Result<u8, Error> {
     check(want)?;
-    let config = Arc::new(config::for_host(host_arg, &common.ssh, &ui)?);
-    let host = config.alias.clone();
-    ui.step(&format!("Connecting to {host}"));
-    let conn = Connection::open(config, ui.clone()).await?;
+    let conn = Connection::to(host_arg, &common.ssh, &ui).await?;
     let result = collect(&conn, want, common, &ui).await;
     conn.close().await;
     result

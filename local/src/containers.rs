@@ -12,7 +12,7 @@ use crate::cli::CommonArgs;
 use crate::error::Error;
 use crate::events::Event;
 use crate::shim::{Output, Shim};
-use crate::ssh::{Connection, config};
+use crate::ssh::Connection;
 use crate::ui::Ui;
 
 /// What became of one container.
@@ -51,10 +51,7 @@ pub struct Want {
 /// Copies into every container asked for; the exit code is 0 when every one got the login.
 pub async fn run(host_arg: &str, want: &Want, common: &CommonArgs, ui: Arc<Ui>) -> Result<u8, Error> {
     check(want)?;
-    let config = Arc::new(config::for_host(host_arg, &common.ssh, &ui)?);
-    let host = config.alias.clone();
-    ui.step(&format!("Connecting to {host}"));
-    let conn = Connection::open(config, ui.clone()).await?;
+    let conn = Connection::to(host_arg, &common.ssh, &ui).await?;
     let result = provision(&conn, want, common, &ui).await;
     conn.close().await;
     result

@@ -11,7 +11,7 @@ use crate::containers::{Want, check};
 use crate::error::Error;
 use crate::many::table;
 use crate::signin::{self, Interrupts, Outcome, SignIn};
-use crate::ssh::{Connection, config};
+use crate::ssh::Connection;
 use crate::ui::Ui;
 use crate::{ca_bundle, secret};
 
@@ -28,10 +28,7 @@ pub async fn run(host_arg: &str, names: &[String], cli: &Cli, ui: Arc<Ui>) -> Re
     let secret = secret::read(cli.sign_in.method())?;
     let ca_pem = cli.sign_in.ca_cert.as_deref().map(ca_bundle::read).transpose()?;
     let mut interrupts = Interrupts::new().map_err(|source| Error::Listen { port: 0, source })?;
-    let config = Arc::new(config::for_host(host_arg, &cli.common.ssh, &ui)?);
-    let host = config.alias.clone();
-    ui.step(&format!("Connecting to {host}"));
-    let conn = Connection::open(config, ui.clone()).await?;
+    let conn = Connection::to(host_arg, &cli.common.ssh, &ui).await?;
     let mut results: Vec<(String, Result<Outcome, Error>)> = Vec::new();
     let single = names.len() == 1;
     for (turn, name) in names.iter().enumerate() {

@@ -30,10 +30,8 @@ pub async fn run(
     let text = std::fs::read_to_string(&path).map_err(|e| local_error(e.into()))?;
     let local = AuthJson::parse(&text).map_err(|e| local_error(e.into()))?;
 
-    let config = Arc::new(config::for_host(host_arg, &common.ssh, &ui)?);
-    let host = config.alias.clone();
-    ui.step(&format!("Connecting to {host}"));
-    let conn = Connection::open(config, ui.clone()).await?;
+    let conn = Connection::to(host_arg, &common.ssh, &ui).await?;
+    let host = conn.config.alias.clone();
     let launch = Launch {
         codex: common.codex.clone(),
         codex_home: common.codex_home.clone(),

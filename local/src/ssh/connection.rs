@@ -21,6 +21,14 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// Resolves `host_arg` as ssh would, says so, and connects: what every one-host command
+    /// does first.
+    pub async fn to(host_arg: &str, ssh: &crate::cli::SshArgs, ui: &Arc<Ui>) -> Result<Self, Error> {
+        let config = Arc::new(crate::ssh::config::for_host(host_arg, ssh, ui)?);
+        ui.step(&format!("Connecting to {}", config.alias));
+        Self::open(config, ui.clone()).await
+    }
+
     /// Connects (directly, through jump hosts, or through a ProxyCommand), verifies the
     /// host key and authenticates.
     pub async fn open(config: Arc<HostConfig>, ui: Arc<Ui>) -> Result<Self, Error> {
