@@ -10,9 +10,8 @@ host_account=$(json_str account_id "$(cat "$auth")")
 # Container $1's auth.json into $errs/$1.got (empty when it has none); its engine in $errs/$1.engine.
 fetch() {
     c=$1
-    e=$(engine_of "$c") || { say ctr-failed "$c" "neither docker nor podman on this host knows it"; return; }
+    engine_of "$c" || { say ctr-failed "$c" "neither docker nor podman on this host knows it"; return; }
     printf '%s\n' "$e" >"$errs/$c.engine"
-    user_of "$c" "$e"
     if [ "$running" = true ]; then
         "$e" exec -u "$user" "$c" sh -c 'cat "${CODEX_HOME:-$HOME/.codex}/auth.json" 2>/dev/null; true' \
             >"$errs/$c.got" 2>"$errs/$c"

@@ -10,30 +10,30 @@ valid_login "$auth" || { say ctr-badlogin "$auth"; say done; exit 1; }
 
 into() {
     c=$1
-    e=$(engine_of "$c") || { say ctr-failed "$c" "neither docker nor podman on this host knows it"; return; }
-    user_of "$c" "$e"
+    engine_of "$c" || { say ctr-failed "$c" "neither docker nor podman on this host knows it"; return; }
     if [ "$running" != true ]; then
         by_archive "$c" "$e" "$user"
         return
     fi
-    # Where this user's codex looks, and what is there now.
-    found=$("$e" exec -u "$user" "$c" sh -c 'd=${CODEX_HOME:-$HOME/.codex}; printf "%s\n" "$d"; cat "$d/auth.json" 2>/dev/null; true' 2>"$errs/$c")
-    case $? in
-    0) ;;
-    126 | 127) by_archive "$c" "$e" "$user"; return ;;
-    *) say ctr-failed "$c" "$e exec into it failed: $(why "$c")"; return ;;
-    esac
-    dir=$(printf '%s\n' "$found" | head -n 1)
-    theirs=$(seconds_of "$(json_str last_refresh "$(printf '%s\n' "$found" | sed 1d)")")
-    # Fresher: refreshed at all when the host's never was, or later than the host's.
-    if keep_theirs "$theirs"; then
-        say ctr-fresher "$c" "$e" "$user" "$dir"
-        return
-    fi
-    stamp=$(date +%Y%m%dT%H%M%S)
-    backup=$("$e" exec -i -u "$user" "$c" sh -c '
+    # One exec does it all, inside the container as its user: where its codex looks, whether
+    # the copy there is fresher (refreshed at all when the host's never was, or later), and
+    # if not, the file written beside it and renamed into place, the old one kept. Engine
+    # execs are what fanning out costs; a container without sed or expr (120), or without a
+    # shell (126, 127), goes by the archive copy, where the host compares.
+    result=$("$e" exec -i -u "$user" "$c" sh -c '
 umask 077
-d=$1
+d=${CODEX_HOME:-$HOME/.codex}
+if [ -z "$3" ] && [ -f "$d/auth.json" ]; then
+    command -v sed >/dev/null 2>&1 && command -v expr >/dev/null 2>&1 || { cat >/dev/null; exit 120; }
+    theirs=$(sed -n "s/.*\"last_refresh\"[[:space:]]*:[[:space:]]*\"\([^\"[:space:]]*\)\".*/\1/p" "$d/auth.json" | sed -n "1{s/\..*//;s/Z\$//;p;}")
+    if [ -n "$theirs" ] && { [ "$1" = - ] || expr "$theirs" \> "$1" >/dev/null; }; then
+        # Read what the host sends all the same: an exec that ends with its stdin unread can
+        # fail on the engine side with a broken pipe.
+        cat >/dev/null
+        printf "fresher %s\n" "$d"
+        exit 0
+    fi
+fi
 mkdir -p "$d" && chmod 700 "$d" || exit 3
 t="$d/.auth.json.crl-$$"
 cat >"$t" || { rm -f "$t"; exit 4; }
@@ -44,11 +44,20 @@ if [ -f "$d/auth.json" ]; then
     cp -p "$d/auth.json" "$d/auth.json.bak-$b" && chmod 600 "$d/auth.json.bak-$b" || { rm -f "$t"; exit 5; }
 fi
 chmod 600 "$t" && mv -f "$t" "$d/auth.json" || { rm -f "$t"; exit 6; }
-printf "%s\n" "$b"' sh "$dir" "$stamp-$$" <"$auth" 2>"$errs/$c") || {
-        say ctr-failed "$c" "writing $dir/auth.json as $user failed: $(why "$c")"
-        return
-    }
-    say ctr-copied "$c" "$e" "$user" "$backup" "$dir"
+printf "copied %s %s\n" "$b" "$d"' sh "$host_refreshed" "$(date +%Y%m%dT%H%M%S)-$$" "${CRL_FORCE:-}" <"$auth" 2>"$errs/$c")
+    case $? in
+    0) ;;
+    120 | 126 | 127) by_archive "$c" "$e" "$user"; return ;;
+    *) say ctr-failed "$c" "writing its auth.json as $user failed: $(why "$c")"; return ;;
+    esac
+    case $result in
+    "fresher "*) say ctr-fresher "$c" "$e" "$user" "${result#fresher }" ;;
+    "copied "*)
+        result=${result#copied }
+        say ctr-copied "$c" "$e" "$user" "${result%% *}" "${result#* }"
+        ;;
+    *) say ctr-failed "$c" "its shell answered something unexpected" ;;
+    esac
 }
 
 # A stopped container, or one without a shell: the engine's archive copy (`cp -`), which
