@@ -48,6 +48,28 @@ pub struct Want {
     pub force: bool,
 }
 
+impl Want {
+    /// From the command line: names, `--all-running` or `--label`, `--engine`, `--force`.
+    pub fn new(
+        names: &[String],
+        all_running: bool,
+        label: &Option<String>,
+        engine: &Option<String>,
+        force: bool,
+    ) -> Self {
+        Self {
+            names: names.to_vec(),
+            select: if all_running {
+                Some("all".to_owned())
+            } else {
+                label.clone()
+            },
+            engine: engine.clone(),
+            force,
+        }
+    }
+}
+
 /// Copies into every container asked for; the exit code is 0 when every one got the login.
 pub async fn run(host_arg: &str, want: &Want, common: &CommonArgs, ui: Arc<Ui>) -> Result<u8, Error> {
     check(want)?;

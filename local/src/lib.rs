@@ -50,17 +50,7 @@ pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<u8, Error> {
                 let host = host.as_deref().unwrap_or_default();
                 return login_inside::run(host, containers, &cli, ui).await;
             }
-            let select = if *all_running {
-                Some("all".to_owned())
-            } else {
-                label.clone()
-            };
-            let mut want = containers::Want {
-                names: containers.clone(),
-                select,
-                engine: engine.clone(),
-                force: *force,
-            };
+            let mut want = containers::Want::new(containers, *all_running, label, engine, *force);
             match host {
                 // With --local there is no HOST: the first name is a container too.
                 Some(first) if *local => {
@@ -78,16 +68,7 @@ pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<u8, Error> {
             all_running,
             label,
         }) => {
-            let want = containers::Want {
-                names: containers.clone(),
-                select: if *all_running {
-                    Some("all".to_owned())
-                } else {
-                    label.clone()
-                },
-                engine: engine.clone(),
-                force: false,
-            };
+            let want = containers::Want::new(containers, *all_running, label, engine, false);
             collect::run(host, &want, &cli.common, ui).await
         }
         Some(cli::Command::Push { host, from, force }) => push::run(host, from.as_deref(), *force, &cli.common, ui)
