@@ -10,7 +10,7 @@ host_account=$(json_str account_id "$(cat "$auth")")
 # Container $1's auth.json into $errs/$1.got (empty when it has none); its engine in $errs/$1.engine.
 fetch() {
     c=$1
-    engine_of "$c" || { say ctr-failed "$c" "neither docker nor podman on this host knows it"; return; }
+    [ "${2:-}" = known ] || engine_of "$c" || { say ctr-failed "$c" "neither docker nor podman on this host knows it"; return; }
     printf '%s\n' "$e" >"$errs/$c.engine"
     if [ "$running" = true ]; then
         "$e" exec -u "$user" "$c" sh -c 'cat "${CODEX_HOME:-$HOME/.codex}/auth.json" 2>/dev/null; true' \
@@ -26,10 +26,7 @@ fetch() {
     true
 }
 
-for c in $CRL_CONTAINERS; do
-    fetch "$c" &
-done
-wait
+each_container fetch
 
 # One verdict per container read; the freshest of the fresher ones wins.
 best= best_at=$host_refreshed

@@ -10,7 +10,7 @@ valid_login "$auth" || { say ctr-badlogin "$auth"; say done; exit 1; }
 
 into() {
     c=$1
-    engine_of "$c" || { say ctr-failed "$c" "neither docker nor podman on this host knows it"; return; }
+    [ "${2:-}" = known ] || engine_of "$c" || { say ctr-failed "$c" "neither docker nor podman on this host knows it"; return; }
     if [ "$running" != true ]; then
         by_archive "$c" "$e" "$user"
         return
@@ -129,8 +129,5 @@ binmode STDOUT; print $tar->write;
 }
 
 # All containers at once: each line of output is one short write, so lines do not mix.
-for c in $CRL_CONTAINERS; do
-    into "$c" &
-done
-wait
+each_container into
 say done

@@ -38,6 +38,32 @@ engine_of() {
     return 1
 }
 
+# Runs `$1 CONTAINER` for every container in $CRL_CONTAINERS at once and waits for them all.
+# When one engine knows them all (the usual case) a single inspect answers for every one and
+# e, running and user are set before each starts, with `known` as its second argument; engine
+# calls are what fanning out costs. Otherwise each finds its own with engine_of.
+each_container() {
+    for e in ${CRL_ENGINE:-docker podman}; do
+        command -v "$e" >/dev/null 2>&1 || continue
+        # shellcheck disable=SC2086 # container names hold no spaces
+        "$e" inspect --type container --format '{{.State.Running}} {{.Config.User}}' $CRL_CONTAINERS \
+            >"$errs/.known" 2>/dev/null || continue
+        each=$1
+        set -- $CRL_CONTAINERS
+        while read -r running user; do
+            [ -n "$user" ] || user=root
+            "$each" "$1" known &
+            shift
+        done <"$errs/.known"
+        wait
+        return
+    done
+    for c in $CRL_CONTAINERS; do
+        "$1" "$c" &
+    done
+    wait
+}
+
 # RFC 3339 to whole seconds, comparable as text (codex writes UTC).
 seconds_of() {
     printf '%s\n' "$1" | sed 's/\..*//; s/Z$//'
