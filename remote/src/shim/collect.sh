@@ -29,7 +29,7 @@ fetch() {
 each_container fetch
 
 # One verdict per container read; the freshest of the fresher ones wins.
-best= best_at=$host_refreshed
+best= best_at=$host_at
 for c in $CRL_CONTAINERS; do
     [ -f "$errs/$c.engine" ] && [ -f "$errs/$c.got" ] || continue
     e=$(cat "$errs/$c.engine")
@@ -42,13 +42,14 @@ for c in $CRL_CONTAINERS; do
         continue
     fi
     body=$(cat "$errs/$c.got")
-    at=$(seconds_of "$(json_str last_refresh "$body")")
+    shown=$(seconds_of "$(json_str last_refresh "$body")")
+    refreshed "$errs/$c.got"
     if [ "$(json_str account_id "$body")" != "$host_account" ]; then
-        say col-seen "$c" "$e" other-account "$at"
-    elif [ "$at" = - ] || { [ "$best_at" != - ] && ! expr "$at" \> "$best_at" >/dev/null; }; then
-        say col-seen "$c" "$e" older "$at"
+        say col-seen "$c" "$e" other-account "$shown"
+    elif [ "$at" = - ] || { [ "$best_at" != - ] && [ "$at" -le "$best_at" ]; }; then
+        say col-seen "$c" "$e" older "$shown"
     else
-        say col-seen "$c" "$e" fresher "$at"
+        say col-seen "$c" "$e" fresher "$shown"
         best=$c best_at=$at
     fi
 done

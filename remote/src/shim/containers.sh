@@ -18,15 +18,15 @@ into() {
     # One exec does it all, inside the container as its user: where its codex looks, whether
     # the copy there is fresher (refreshed at all when the host's never was, or later), and
     # if not, the file written beside it and renamed into place, the old one kept. Engine
-    # execs are what fanning out costs; a container without sed or expr (120), or without a
-    # shell (126, 127), goes by the archive copy, where the host compares.
-    result=$("$e" exec -i -u "$user" "$c" sh -c '
+    # execs are what fanning out costs, and then the processes inside: the freshness check
+    # uses the shell alone. A container without a shell (126, 127) goes by the archive copy.
+    result=$("$e" exec -i -u "$user" "$c" sh -c "$refreshed_sh"'
 umask 077
+set -C
 d=${CODEX_HOME:-$HOME/.codex}
 if [ -z "$3" ] && [ -f "$d/auth.json" ]; then
-    command -v sed >/dev/null 2>&1 && command -v expr >/dev/null 2>&1 || { cat >/dev/null; exit 120; }
-    theirs=$(sed -n "s/.*\"last_refresh\"[[:space:]]*:[[:space:]]*\"\([^\"[:space:]]*\)\".*/\1/p" "$d/auth.json" | sed -n "1{s/\..*//;s/Z\$//;p;}")
-    if [ -n "$theirs" ] && { [ "$1" = - ] || expr "$theirs" \> "$1" >/dev/null; }; then
+    refreshed "$d/auth.json"
+    if [ "$at" != - ] && { [ "$1" = - ] || [ "$at" -gt "$1" ]; }; then
         # Read what the host sends all the same: an exec that ends with its stdin unread can
         # fail on the engine side with a broken pipe.
         cat >/dev/null
@@ -34,20 +34,21 @@ if [ -z "$3" ] && [ -f "$d/auth.json" ]; then
         exit 0
     fi
 fi
-mkdir -p "$d" && chmod 700 "$d" || exit 3
+# New files are 0600 by the umask: the temporary file and the backup, which is private
+# whatever mode the old file had.
+{ [ -d "$d" ] || mkdir -p "$d"; } && chmod 700 "$d" || exit 3
 t="$d/.auth.json.crl-$$"
 cat >"$t" || { rm -f "$t"; exit 4; }
 b=-
 if [ -f "$d/auth.json" ]; then
     b=$2
-    # A backup of credentials is private, whatever mode the old file had.
-    cp -p "$d/auth.json" "$d/auth.json.bak-$b" && chmod 600 "$d/auth.json.bak-$b" || { rm -f "$t"; exit 5; }
+    cat "$d/auth.json" >"$d/auth.json.bak-$b" || { rm -f "$t" "$d/auth.json.bak-$b"; exit 5; }
 fi
-chmod 600 "$t" && mv -f "$t" "$d/auth.json" || { rm -f "$t"; exit 6; }
-printf "copied %s %s\n" "$b" "$d"' sh "$host_refreshed" "$(date +%Y%m%dT%H%M%S)-$$" "${CRL_FORCE:-}" <"$auth" 2>"$errs/$c")
+mv -f "$t" "$d/auth.json" || { rm -f "$t"; exit 6; }
+printf "copied %s %s\n" "$b" "$d"' sh "$host_at" "$stamp" "${CRL_FORCE:-}" <"$auth" 2>"$errs/$c")
     case $? in
     0) ;;
-    120 | 126 | 127) by_archive "$c" "$e" "$user"; return ;;
+    126 | 127) by_archive "$c" "$e" "$user"; return ;;
     *) say ctr-failed "$c" "writing its auth.json as $user failed: $(why "$c")"; return ;;
     esac
     case $result in
@@ -70,13 +71,14 @@ by_archive() {
     place_of "$c" "$e" "$user" || return
     old="$errs/$c.old"
     "$e" cp "$c:$dir/auth.json" - 2>/dev/null | tar -xOf - >"$old" 2>/dev/null
-    if keep_theirs "$(seconds_of "$(json_str last_refresh "$(cat "$old")")")"; then
+    refreshed "$old"
+    if keep_theirs "$at"; then
         say ctr-fresher "$c" "$e" "$user" "$dir"
         return
     fi
-    stamp=$(date +%Y%m%dT%H%M%S)-$$
-    [ -s "$old" ] || stamp=-
-    archive "$dir" "$uid" "$gid" "$stamp" "$old" <"$auth" >"$errs/$c.tar" 2>"$errs/$c" || {
+    kept=$stamp
+    [ -s "$old" ] || kept=-
+    archive "$dir" "$uid" "$gid" "$kept" "$old" <"$auth" >"$errs/$c.tar" 2>"$errs/$c" || {
         say ctr-failed "$c" "this host has neither python3 nor perl to build the archive with"
         return
     }
@@ -85,7 +87,7 @@ by_archive() {
         return
     }
     say ctr-archived "$c"
-    say ctr-copied "$c" "$e" "$user" "$stamp" "$dir"
+    say ctr-copied "$c" "$e" "$user" "$kept" "$dir"
 }
 
 # A tar stream on stdout: directory $1's last part (0700) holding auth.json (stdin, 0600) and,
@@ -128,6 +130,8 @@ binmode STDOUT; print $tar->write;
     fi
 }
 
-# All containers at once: each line of output is one short write, so lines do not mix.
+# The backups' name, the same in every container. All containers at once: each line of
+# output is one short write, so lines do not mix.
+stamp=$(date +%Y%m%dT%H%M%S)-$$
 each_container into
 say done
