@@ -103,30 +103,61 @@ async fn connection(stream: tokio::net::TcpStream, proxy: Arc<CallbackProxy>, mu
     }
 }
 
+/// Where a browser request goes, decided from its path and query alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// This sign-in's callback: carried to codex.
+    Callback,
+    /// A callback with no `state`, or another attempt's: answered here.
+    Stale,
+    /// codex's success page.
+    Success,
+    /// codex's own cancel endpoint.
+    Cancel,
+    /// Anything else: a local 404.
+    NotFound,
+}
+
+impl Route {
+    /// The route of a request for `path` with `query`, for the sign-in `authorize` started.
+    pub fn of(path: &str, query: Option<&str>, authorize: &AuthorizeUrl) -> Self {
+        match path {
+            "/auth/callback" => {
+                let state = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+                    .find(|(k, _)| k == "state")
+                    .map(|(_, v)| v.into_owned());
+                if state.is_some_and(|s| authorize.state_matches(&s)) {
+                    Self::Callback
+                } else {
+                    Self::Stale
+                }
+            }
+            "/success" => Self::Success,
+            "/cancel" => Self::Cancel,
+            _ => Self::NotFound,
+        }
+    }
+}
+
 async fn route(proxy: &CallbackProxy, upstream: &Upstream, req: Request<Incoming>) -> Response<Body> {
-    let path = req.uri().path().to_owned();
     tracing::debug!(
         "browser: {} {}",
         req.method(),
-        codex_remote_login_shared::redact::url(&path)
+        codex_remote_login_shared::redact::url(req.uri().path())
     );
-    match path.as_str() {
-        "/auth/callback" => {
-            let query = req.uri().query().unwrap_or_default();
-            let state = form_urlencoded::parse(query.as_bytes())
-                .find(|(k, _)| k == "state")
-                .map(|(_, v)| v.into_owned());
-            if !state.is_some_and(|s| proxy.authorize.state_matches(&s)) {
-                let _ = proxy.events.send(CallbackEvent::Stale);
-                return page(StatusCode::BAD_REQUEST, STALE_PAGE);
-            }
+    match Route::of(req.uri().path(), req.uri().query(), &proxy.authorize) {
+        Route::Callback => {
             let response = forward(proxy, upstream, req).await;
             let _ = proxy.events.send(CallbackEvent::Forwarded {
                 status: response.status().as_u16(),
             });
             response
         }
-        "/success" => {
+        Route::Stale => {
+            let _ = proxy.events.send(CallbackEvent::Stale);
+            page(StatusCode::BAD_REQUEST, STALE_PAGE)
+        }
+        Route::Success => {
             let response = forward(proxy, upstream, req).await;
             if response.status() != StatusCode::OK {
                 return response;
@@ -141,8 +172,8 @@ async fn route(proxy: &CallbackProxy, upstream: &Upstream, req: Request<Incoming
                 Err(_) => page(StatusCode::BAD_GATEWAY, TUNNEL_PAGE),
             }
         }
-        "/cancel" => forward(proxy, upstream, req).await,
-        _ => page(StatusCode::NOT_FOUND, "Not found.\n"),
+        Route::Cancel => forward(proxy, upstream, req).await,
+        Route::NotFound => page(StatusCode::NOT_FOUND, "Not found.\n"),
     }
 }
 
