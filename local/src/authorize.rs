@@ -59,10 +59,13 @@ fn issuer_url(line: &str, extra_issuer: Option<&str>) -> Result<Uri, String> {
     if authority.as_str().contains('@') {
         return Err("it carries a user name before the host".into());
     }
-    let host = authority.host().to_ascii_lowercase();
-    let issuer_ok = (host == ISSUER && matches!(authority.port_u16(), None | Some(443)))
-        || extra_issuer
-            .is_some_and(|extra| authority.as_str().eq_ignore_ascii_case(extra) || host.eq_ignore_ascii_case(extra));
+    // The authority as written, not its parsed host: `auth.openai.com:evil.example` has the
+    // issuer's host and a port that is not a number, which a browser would not take for a URL
+    // (and may send to a search engine instead).
+    let written = authority.as_str();
+    let allowed =
+        |host: &str| written.eq_ignore_ascii_case(host) || written.eq_ignore_ascii_case(&format!("{host}:443"));
+    let issuer_ok = allowed(ISSUER) || extra_issuer.is_some_and(allowed);
     if !issuer_ok {
         return Err(format!("it points at {} instead of {ISSUER}", authority.as_str()));
     }
@@ -212,6 +215,8 @@ mod tests {
             url("http://127.0.0.1:1455/auth/callback").replace("https://", "http://"),
             url("http://127.0.0.1:1455/auth/callback").replace("auth.openai.com", "auth.openai.com.evil.example"),
             url("http://127.0.0.1:1455/auth/callback").replace("auth.openai.com", "auth.openai.com@evil.example"),
+            url("http://127.0.0.1:1455/auth/callback").replace("auth.openai.com", "auth.openai.com:evil.example"),
+            url("http://127.0.0.1:1455/auth/callback").replace("auth.openai.com", "auth.openai.com:"),
             url("http://127.0.0.1:1455/auth/callback").replace("/oauth/authorize", "/oauth/other"),
             url("http://127.0.0.1:8080/auth/callback"),
             url("http://evil.example:1455/auth/callback"),
