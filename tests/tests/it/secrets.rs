@@ -1,5 +1,5 @@
 //! Secrets stay secret: every mode run at -vvv with --json while every command line on both
-//! sides is recorded; afterwards the tokens the issuer minted, the API key, the access token
+//! sides (the containers' processes included) is recorded; afterwards the tokens the issuer minted, the API key, the access token
 //! and the authorization code are searched for in all of it.
 
 use std::sync::Arc;
@@ -77,6 +77,27 @@ fn no_secret_in_any_output_or_command_line() {
             .args(loud)
             .run(LIMIT),
     );
+    // Containers: that login copied into three (by a shell, and by the archive copy into a
+    // stopped one) and collected back, then one container signed in on its own.
+    runs.push(
+        rig.tool("s-containers")
+            .args(["containers", "rig", "crl-dev", "crl-root", "crl-stopped", "--force"])
+            .args(loud)
+            .run(LIMIT),
+    );
+    runs.push(
+        rig.tool("s-collect")
+            .args(["collect", "rig", "crl-dev", "crl-root", "crl-stopped"])
+            .args(loud)
+            .run(LIMIT),
+    );
+    runs.push(
+        rig.tool("s-inside")
+            .args(["containers", "rig", "crl-dev", "--login-inside"])
+            .args(loud)
+            .run(LIMIT),
+    );
+    minted(&rig, &mut secrets);
     rig.reset();
     runs.push(
         rig.tool("s-key")
