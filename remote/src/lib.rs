@@ -16,8 +16,16 @@ const STATUS: &str = include_str!("shim/status.sh");
 const PUSH: &str = include_str!("shim/push.sh");
 const DOCTOR: &str = include_str!("shim/doctor.sh");
 const PREFLIGHT: &str = include_str!("shim/preflight.sh");
-const CONTAINERS: &str = concat!(include_str!("shim/engines.sh"), include_str!("shim/containers.sh"));
-const COLLECT: &str = concat!(include_str!("shim/engines.sh"), include_str!("shim/collect.sh"));
+const CONTAINERS: &str = concat!(
+    include_str!("shim/refreshed.sh"),
+    include_str!("shim/engines.sh"),
+    include_str!("shim/containers.sh")
+);
+const COLLECT: &str = concat!(
+    include_str!("shim/refreshed.sh"),
+    include_str!("shim/engines.sh"),
+    include_str!("shim/collect.sh")
+);
 
 /// The relay's source: one exec per browser connection where forwarding is forbidden.
 pub const RELAY: &str = include_str!("relay.sh");
@@ -286,7 +294,12 @@ mod tests {
                 ("secret", SECRET),
                 ("status", STATUS),
                 ("push", PUSH),
+                ("doctor", DOCTOR),
+                ("preflight", PREFLIGHT),
+                ("containers", CONTAINERS),
+                ("collect", COLLECT),
                 ("relay", RELAY),
+                ("inside", INSIDE),
             ] {
                 let mut cmd = Command::new(shell);
                 if shell == "busybox" {
@@ -299,5 +312,58 @@ mod tests {
                 }
             }
         }
+    }
+
+    const REFRESHED: &str = include_str!("shim/refreshed.sh");
+
+    /// `refreshed` reads codex's last_refresh with builtins alone, and `later` compares two
+    /// of them, under every POSIX shell on this machine.
+    #[test]
+    fn refresh_times_under_posix_shells() {
+        let dir = std::env::temp_dir().join(format!("crl-refreshed-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cases = [
+            (
+                r#"{"last_refresh":"2026-01-02T03:04:05.123456Z","tokens":{}}"#,
+                "20260102030405",
+            ),
+            (
+                "{\n  \"tokens\": {},\n  \"last_refresh\" : \"2026-11-25T19:00:00Z\"\n}\n",
+                "20261125190000",
+            ),
+            (r#"{"last_refresh":"2026-01-02T03:04:05+00:00"}"#, "20260102030405"),
+            (r#"{"last_refresh": null, "x": "2026-01-01T00:00:00Z"}"#, "-"),
+            (r#"{"OPENAI_API_KEY":"sk"}"#, "-"),
+            (r#"{"last_refresh":"soon"}"#, "-"),
+        ];
+        for (i, (text, _)) in cases.iter().enumerate() {
+            std::fs::write(dir.join(i.to_string()), text).unwrap();
+        }
+        let program = format!(
+            "{REFRESHED}\nfor f in 0 1 2 3 4 5; do refreshed \"$f\"; echo \"$at\"; done
+for p in '20260102030405 20260102030404' '20260102030404 20260102030405' '20260102030405 20260102030405' \\
+    '20260103000000 20260102235959' '20260101090000 20260101080000'; do
+    set -- $p; if later \"$1\" \"$2\"; then echo later; else echo no; fi
+done"
+        );
+        let mut expected: Vec<&str> = cases.iter().map(|(_, at)| *at).collect();
+        expected.extend(["later", "no", "no", "later", "later"]);
+        for shell in ["sh", "dash", "bash", "busybox"] {
+            let mut cmd = Command::new(shell);
+            if shell == "busybox" {
+                cmd.arg("sh");
+            }
+            match cmd.arg("-c").arg(&program).current_dir(&dir).output() {
+                Ok(out) => assert_eq!(
+                    String::from_utf8_lossy(&out.stdout).lines().collect::<Vec<_>>(),
+                    expected,
+                    "{shell}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                ),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => panic!("{shell}: {e}"),
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -46,7 +46,7 @@ for c in $CRL_CONTAINERS; do
     refreshed "$errs/$c.got"
     if [ "$(json_str account_id "$body")" != "$host_account" ]; then
         say col-seen "$c" "$e" other-account "$shown"
-    elif [ "$at" = - ] || { [ "$best_at" != - ] && [ "$at" -le "$best_at" ]; }; then
+    elif [ "$at" = - ] || { [ "$best_at" != - ] && ! later "$at" "$best_at"; }; then
         say col-seen "$c" "$e" older "$shown"
     else
         say col-seen "$c" "$e" fresher "$shown"

@@ -26,7 +26,7 @@ set -C
 d=${CODEX_HOME:-$HOME/.codex}
 if [ -z "$3" ] && [ -f "$d/auth.json" ]; then
     refreshed "$d/auth.json"
-    if [ "$at" != - ] && { [ "$1" = - ] || [ "$at" -gt "$1" ]; }; then
+    if [ "$at" != - ] && { [ "$1" = - ] || later "$at" "$1"; }; then
         # Read what the host sends all the same: an exec that ends with its stdin unread can
         # fail on the engine side with a broken pipe.
         cat >/dev/null

@@ -69,29 +69,13 @@ seconds_of() {
     printf '%s\n' "$1" | sed 's/\..*//; s/Z$//'
 }
 
-# `refreshed FILE` sets `at` to when the login in FILE was last refreshed, as the digits
-# YYYYMMDDhhmmss, or - when it does not say. Shell builtins only: it also runs inside
-# containers, which may have nothing but a shell, and each process there costs time.
-refreshed_sh='refreshed() {
-    body=
-    while IFS= read -r line || [ -n "$line" ]; do body="$body$line"; done 2>/dev/null <"$1"
-    at=${body#*\"last_refresh\"}
-    [ "$at" != "$body" ] || { at=-; return; }
-    at=${at#"${at%%[!	 :]*}"}
-    case $at in \"*) ;; *) at=-; return ;; esac
-    at=${at#\"}; at=${at%%\"*}; at=${at%%.*}; at=${at%Z}; at=${at%+00:00}
-    old_ifs=$IFS; IFS=-T:; set -f; set -- $at; IFS=$old_ifs; set +f
-    at=$1$2$3$4$5$6
-    case $at in *[!0-9]*) at=- ;; *) [ ${#at} -eq 14 ] || at=- ;; esac
-}'
-eval "$refreshed_sh"
 
 refreshed "$auth"
 host_at=$at
 
 # Whether a copy refreshed at $1 (digits, or -) is fresher than the host's and must be kept.
 keep_theirs() {
-    [ -z "${CRL_FORCE:-}" ] && [ "$1" != - ] && { [ "$host_at" = - ] || [ "$1" -gt "$host_at" ]; }
+    [ -z "${CRL_FORCE:-}" ] && [ "$1" != - ] && { [ "$host_at" = - ] || later "$1" "$host_at"; }
 }
 
 # The engines' complaints, one file per container, for the reason of a failure.
