@@ -225,9 +225,14 @@ fn hostile_urls_are_never_opened() {
     let rig = Rig::get();
     let urls = [
         "javascript:alert(document.cookie)",
+        "file:///etc/passwd",
+        "data:text/html,<script>alert(1)</script>",
         "http://auth.openai.com/oauth/authorize?state=s&redirect_uri=http%3A%2F%2F127.0.0.1%3A1455%2Fauth%2Fcallback",
         "https://auth.openai.com.evil.example/oauth/authorize?state=s&redirect_uri=http%3A%2F%2F127.0.0.1%3A1455%2Fauth%2Fcallback",
+        // Found by fuzzing: the issuer's host with a port that is not a number.
+        "https://auth.openai.com:evil.example/oauth/authorize?state=s&redirect_uri=http%3A%2F%2F127.0.0.1%3A1455%2Fauth%2Fcallback",
         "https://auth.openai.com/oauth/authorize?state=s&redirect_uri=http%3A%2F%2Fevil.example%3A1455%2Fauth%2Fcallback",
+        "https://auth.openai.com/oauth/authorize?state=s&redirect_uri=http%3A%2F%2F127.0.0.1%3A8080%2Fauth%2Fcallback",
     ];
     for (i, url) in urls.iter().enumerate() {
         let fake = rig.dir.join(format!("evil-codex-{i}"));
