@@ -180,6 +180,15 @@ class Fan:
         subprocess.run(["podman", "rm", "-f", "-t", "0", *FAN], capture_output=True)
 
     @staticmethod
+    def engine(names):
+        """The engine's own cost, the floor of any fan-out: a bare `docker exec -i` into each
+        container, all at once, on the host itself (no SSH), as the tool's shim does them."""
+        script = 'for c in "$@"; do docker exec -i -u dev "$c" sh -c "cat >/dev/null" </dev/null & done; wait'
+        start = time.monotonic()
+        subprocess.run(["ip", "netns", "exec", NS, "runuser", "-u", "crl-alice", "--", "sh", "-c", script, "sh", *names], check=True)
+        return time.monotonic() - start
+
+    @staticmethod
     def manual(names):
         """The manual recipe, per container: `ssh host docker exec CTR mkdir ...` then
         `ssh host docker cp - CTR:...` with a tar of auth.json on stdin."""
@@ -239,6 +248,7 @@ def main():
             print(f"RTT {rtt} ms: {json.dumps(r)}", flush=True)
         finally:
             proxy.close()
+    results["engine_exec_s"] = {str(n): median([Fan.engine(FAN[:n]) for _ in range(5)]) for n in (1, 20)}
     fan.__exit__()
     host_clean()
     results["binary_bytes"] = os.path.getsize(TOOL)
@@ -291,6 +301,13 @@ def write_markdown(results):
             f"| {rtt} ms | {f['1'] * 1000:.0f} / {f['5'] * 1000:.0f} / {f['20'] * 1000:.0f} ms ({f['20'] / f['1']:.2f}×) "
             f"| {m['1'] * 1000:.0f} / {m['5'] * 1000:.0f} / {m['20'] * 1000:.0f} ms |"
         )
+    e = results["engine_exec_s"]
+    lines += [
+        "",
+        f"The engine's own floor, on the host without SSH: 1 / 20 bare `docker exec -i`s at once take {e['1'] * 1000:.0f} / "
+        f"{e['20'] * 1000:.0f} ms, so on this machine 20 containers cannot take less than {(e['20'] - e['1']) * 1000:.0f} ms",
+        "more than one, whatever the RTT.",
+    ]
     lines += [
         "",
         f"Release binary: {results['binary_bytes'] / 1e6:.1f} MB. `--version`: {results['version_startup_s'] * 1000:.1f} ms (median of 30, including process start).",
