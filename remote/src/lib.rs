@@ -131,6 +131,11 @@ pub struct Containers {
 /// channel (or losing the connection) does the same.
 pub const CANCEL: &str = "cancel\n";
 
+/// Line the local side writes once codex has printed its URL or device code: its native
+/// process runs now, and the shim notes which binary, to check the result with it directly
+/// rather than through npm's node wrapper (whose start-up costs about 100 ms).
+pub const RUNNING: &str = "running\n";
+
 impl Launch {
     /// The shim with its parameters, as a POSIX sh program: the common part and the mode's.
     pub fn script(&self) -> String {

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
-use codex_remote_login_remote::{CaBundle, Launch, Mode};
+use codex_remote_login_remote::{CaBundle, Launch, Mode, RUNNING};
 use codex_remote_login_shared::protocol::{CodexSource, RelayTool};
 use codex_remote_login_shared::redact::{self, Secret};
 use codex_remote_login_shared::{Account, ShimEvent};
@@ -268,6 +268,7 @@ pub async fn launch(
         success_served: false,
         paste: paste.then(Paste::default),
         url_shown: false,
+        told_running: false,
         device: Device::default(),
         log: None,
     };
@@ -318,6 +319,8 @@ struct Run<'a> {
     paste: Option<Paste>,
     /// The sign-in URL (or device code) has been shown.
     url_shown: bool,
+    /// Whether the shim was told that codex runs (see `RUNNING`).
+    told_running: bool,
     device: Device,
     log: Option<CodexLog>,
 }
@@ -352,6 +355,10 @@ impl Run<'_> {
                         return self.finished();
                     }
                     self.on_output(out, listeners).await?;
+                    if !self.told_running && (self.url_shown || self.device.shown_at.is_some()) {
+                        self.told_running = true;
+                        let _ = shim.send(RUNNING.to_owned()).await;
+                    }
                 }
                 Some(event) = callback_event => self.on_callback(event)?,
                 Some(line) = pasted_line => self.on_paste(line).await?,

@@ -162,7 +162,7 @@ report_log() {
 # here forces the file store); none for `status`, which asks as the user's codex would.
 report_login() {
     # shellcheck disable=SC2086
-    if "$codex" ${1:+-c "$1"} login status >/dev/null 2>&1; then
+    if "${native:-$codex}" ${1:+-c "$1"} login status >/dev/null 2>&1; then
         say status logged-in
     else
         say status not-logged-in

@@ -39,6 +39,18 @@ while (my $c = $l->accept) { print $c "HTTP/1.0 404 Not Found\r\nContent-Length:
     fi
 fi
 
+# npm's codex is a node wrapper around a native binary. Told `running` (codex has printed its
+# URL, so the native process exists), the watcher notes which binary that is, in a private
+# file: the result is then checked with it, without node's start-up. Where /proc does not
+# tell (not Linux, or no wrapper), the check goes through $codex as before.
+tmp=$(umask 077 && mktemp -d "${TMPDIR:-/tmp}/crl-login.XXXXXX") || tmp=
+native_of() {
+    for child in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+        exe=$(readlink "/proc/$child/exe" 2>/dev/null) || continue
+        case $exe in */codex) printf '%s\n' "$exe"; return ;; esac
+    done
+}
+
 # The channel's stdin is kept on fd 3: the watcher reads it, and its end (the SSH channel or
 # connection closed, the local tool gone) ends codex. Background jobs get /dev/null as stdin
 # unless redirected explicitly, hence `<&3`.
@@ -51,7 +63,10 @@ pid=$!
 say started $pid
 (
     while IFS= read -r line; do
-        case $line in cancel) break ;; esac
+        case $line in
+        cancel) break ;;
+        running) [ -z "$tmp" ] || native_of "$pid" >"$tmp/native" ;;
+        esac
     done
     # Children first (npm's codex is a node wrapper around the native binary), where pkill
     # exists; then codex itself.
@@ -65,6 +80,9 @@ code=$?
 # Before any output: a lost channel makes the next write fatal to this shim.
 kill "$watcher" $holder 2>/dev/null
 say exited $code
+native=
+[ -z "$tmp" ] || { IFS= read -r native <"$tmp/native"; } 2>/dev/null
+[ -n "$native" ] && [ -x "$native" ] || native=
 
 if [ "$code" -eq 0 ]; then report_login "$store"; else report_log; fi
 say done
