@@ -13,7 +13,7 @@ waiting for the browser and during the callback): N runs each, and after each
   - every auth.json (the host's, each container's) absent, the old one or a complete new one,
     never truncated,
   - no temporary file of the tool left on the host (`.auth.json.crl-*`, `crl-ca.*`,
-    `crl-errs.*`) or in a container (`.auth.json.crl-*`),
+    `crl-errs.*`, `crl-login.*`) or in a container (`.auth.json.crl-*`),
   - a non-zero exit, and for SIGINT/SIGTERM/cut/killed a message that says what happened
     (a run that finished before the fault landed may exit 0).
 Prints a table of tries and passes.
@@ -82,7 +82,7 @@ def auth_ok():
 
 def no_temporaries():
     out = ns("sh", "-c", f"ls -a /home/{USER}/.codex /tmp 2>/dev/null")
-    return not any(t in out.stdout for t in (".auth.json.crl-", "crl-ca.", "crl-errs."))
+    return not any(t in out.stdout for t in (".auth.json.crl-", "crl-ca.", "crl-errs.", "crl-login."))
 
 
 def reset():

@@ -180,22 +180,44 @@ impl Rig {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
-    /// Waits (bounded) until `user` has no process left on the host and nothing listens on
-    /// the callback ports on either side; panics with what is left otherwise. Cleanup after a
-    /// lost connection happens on the host asynchronously, so this polls a condition.
+    /// The shim's private temporary directories left in /tmp (the hosts share this
+    /// machine's filesystem): a CA bundle, the containers' scratch, the login's notes.
+    pub fn shim_temporaries(&self) -> String {
+        let mut left: Vec<String> = std::fs::read_dir("/tmp")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .filter(|name| {
+                ["crl-ca.", "crl-errs.", "crl-login."]
+                    .iter()
+                    .any(|p| name.starts_with(p))
+            })
+            .collect();
+        left.sort();
+        left.join(" ")
+    }
+
+    /// Waits (bounded) until `user` has no process left on the host, nothing listens on the
+    /// callback ports on either side and no temporary directory of the shim is left; panics
+    /// with what is left otherwise. Cleanup after a lost connection happens on the host
+    /// asynchronously, so this polls a condition.
     pub fn assert_nothing_left(&self, user: &str) {
         let left = wait_until(Duration::from_secs(10), || {
             let state = (
                 self.processes(user),
                 self.callback_listeners(true),
                 self.callback_listeners(false),
+                self.shim_temporaries(),
             );
-            (state.0.is_empty() && state.1.is_empty() && state.2.is_empty())
+            (state.0.is_empty() && state.1.is_empty() && state.2.is_empty() && state.3.is_empty())
                 .then_some(())
                 .ok_or(state)
         });
-        if let Err((procs, remote, local)) = left {
-            panic!("left behind: processes [{procs}], host listeners [{remote}], local listeners [{local}]");
+        if let Err((procs, remote, local, files)) = left {
+            panic!(
+                "left behind: processes [{procs}], host listeners [{remote}], local listeners [{local}], temporaries [{files}]"
+            );
         }
     }
 
