@@ -6,7 +6,7 @@
 #![allow(dead_code)] // each cargo-fuzz target uses one check
 
 use std::cell::RefCell;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use codex_remote_login::authorize::{self, AuthorizeUrl};
@@ -201,5 +201,5 @@ pub fn ssh_config(text: &str) {
     if let Ok(printed) = config_file::evaluate(&dest, &args, &home) {
         let _ = config::parse_ssh_g("dev", &printed, &home);
     }
-    let _ = config::parse_ssh_g("dev", text, Path::new(&home));
+    let _ = config::parse_ssh_g("dev", text, &home);
 }

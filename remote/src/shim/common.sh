@@ -61,6 +61,9 @@ say hello 1 $$
 # Whatever this run leaves in place is removed when it ends, however it ends: a lost channel
 # makes the next write raise SIGPIPE.
 cadir= tmp= errs=
+# The native codex binary behind npm's wrapper, when login.sh learns it; set here so that a
+# `native` in the session's environment can never choose what runs the login check.
+native=
 trap 'rm -rf ${cadir:+"$cadir"} ${tmp:+"$tmp"} ${errs:+"$errs"}' EXIT
 trap 'exit 129' HUP
 trap 'exit 141' PIPE

@@ -80,7 +80,6 @@ code=$?
 # Before any output: a lost channel makes the next write fatal to this shim.
 kill "$watcher" $holder 2>/dev/null
 say exited $code
-native=
 [ -z "$tmp" ] || { IFS= read -r native <"$tmp/native"; } 2>/dev/null
 [ -n "$native" ] && [ -x "$native" ] || native=
 
