@@ -14,7 +14,7 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(
     name = "codex-remote-login",
-    version,
+    version = env!("CRL_VERSION"),
     max_term_width = 100,
     subcommand_precedence_over_arg = true,
     subcommand_negates_reqs = true
@@ -37,6 +37,11 @@ pub struct Cli {
 
     #[command(flatten)]
     pub common: CommonArgs,
+
+    /// Write shell completions or the man page on stdout, generated from this very
+    /// definition, and exit.
+    #[arg(long, value_name = "KIND", value_enum, exclusive = true)]
+    pub generate: Option<crate::generate::Generate>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,7 +2,7 @@
 //! documented status.
 #![forbid(unsafe_code)]
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -13,6 +13,9 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(kind) = cli.generate {
+        return generated(kind);
+    }
     let verbosity = match (cli.common.quiet, cli.common.verbose) {
         (true, _) => Verbosity::Quiet,
         (false, 0) => Verbosity::Normal,
@@ -45,6 +48,19 @@ fn main() -> ExitCode {
         Err(error) => {
             codex_remote_login::report(&ui, &error);
             ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+/// `--generate`: completions or the man page on stdout. A closed pipe (`| head`) is no error.
+fn generated(kind: codex_remote_login::generate::Generate) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match codex_remote_login::generate::write(kind, &mut out).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "error: cannot write the output: {e}");
+            ExitCode::from(1)
         }
     }
 }

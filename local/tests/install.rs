@@ -1,0 +1,123 @@
+//! What an installed copy offers besides signing in: a version that names its build, shell
+//! completions and a man page generated from the CLI definition. Run against the built binary.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_codex-remote-login");
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().expect("run the binary")
+}
+
+fn generated(kind: &str) -> String {
+    let out = run(&["--generate", kind]);
+    assert!(
+        out.status.success(),
+        "--generate {kind}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+/// Runs `shell args...` with `script` on stdin; panics naming the package when the shell is
+/// missing (scripts/test installs it), so a missing shell is never a silent pass.
+fn shell_check(shell: &str, package: &str, args: &[&str], script: &str) -> Output {
+    let mut child = Command::new(shell)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{shell} is needed for this test (Debian package {package}): {e}"));
+    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn version_names_the_commit_in_a_checkout() {
+    let out = run(&["--version"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let head = Command::new("git")
+        .args(["log", "-1", "--format=%h %cs", "--abbrev=9"])
+        .current_dir(root)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8(o.stdout).unwrap().trim().to_owned());
+    match head {
+        Some(commit) => assert_eq!(text.trim(), format!("codex-remote-login {version} ({commit})")),
+        None => assert_eq!(text.trim(), format!("codex-remote-login {version}")),
+    }
+}
+
+#[test]
+fn completions_parse_in_their_shells() {
+    let bash = generated("complete-bash");
+    let out = shell_check("bash", "bash", &["-n"], &bash);
+    assert!(
+        out.status.success(),
+        "bash -n: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let zsh = generated("complete-zsh");
+    assert!(zsh.starts_with("#compdef codex-remote-login"), "{zsh:.80}");
+    let out = shell_check("zsh", "zsh", &["-n"], &zsh);
+    assert!(out.status.success(), "zsh -n: {}", String::from_utf8_lossy(&out.stderr));
+    let fish = generated("complete-fish");
+    let out = shell_check("fish", "fish", &["--no-execute"], &fish);
+    assert!(
+        out.status.success(),
+        "fish -n: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ps = generated("complete-powershell");
+    assert!(ps.contains("Register-ArgumentCompleter") && ps.contains("'codex-remote-login'"));
+}
+
+#[test]
+fn bash_completes_subcommands_and_options() {
+    let script = format!(
+        "{}\nCOMP_WORDS=(codex-remote-login sta); COMP_CWORD=1; _codex__remote__login codex-remote-login sta codex-remote-login\necho \"${{COMPREPLY[*]}}\"\nCOMP_WORDS=(codex-remote-login containers --log); COMP_CWORD=2; _codex__remote__login codex-remote-login --log containers\necho \"${{COMPREPLY[*]}}\"\n",
+        generated("complete-bash")
+    );
+    let out = shell_check("bash", "bash", &[], &script);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("status"), "{text}");
+    assert_eq!(lines.next(), Some("--login-inside"), "{text}");
+}
+
+#[test]
+fn man_page_documents_the_commands() {
+    let man = generated("man");
+    assert!(man.contains(".TH codex-remote-login 1"), "{man:.200}");
+    for section in [
+        ".SH NAME",
+        ".SH SYNOPSIS",
+        ".SH OPTIONS",
+        ".SH SUBCOMMANDS",
+        ".SH VERSION",
+    ] {
+        assert!(man.contains(section), "no {section}");
+    }
+    for command in ["status", "doctor", "containers", "collect", "push"] {
+        assert!(
+            man.contains(&format!("codex\\-remote\\-login\\-{command}(1)")),
+            "no {command}"
+        );
+    }
+}
+
+#[test]
+fn generate_stands_alone_and_names_bad_kinds() {
+    let out = run(&["--generate", "man", "dev-vm"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["--generate", "complete-tcsh"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("complete-tcsh"));
+}
