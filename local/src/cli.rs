@@ -83,7 +83,7 @@ pub enum Command {
         #[arg(long)]
         all_running: bool,
         /// Also every running container with this label (KEY=VALUE).
-        #[arg(long, value_name = "KEY=VALUE")]
+        #[arg(long, value_name = "KEY=VALUE", value_parser = label)]
         label: Option<String>,
         /// The engine to use (default: whichever of docker and podman knows each container).
         #[arg(long, value_name = "ENGINE", value_parser = ["docker", "podman"])]
@@ -106,7 +106,7 @@ pub enum Command {
         #[arg(long)]
         all_running: bool,
         /// Also every running container with this label (KEY=VALUE).
-        #[arg(long, value_name = "KEY=VALUE")]
+        #[arg(long, value_name = "KEY=VALUE", value_parser = label)]
         label: Option<String>,
         /// The engine to use (default: whichever of docker and podman knows each container).
         #[arg(long, value_name = "ENGINE", value_parser = ["docker", "podman"])]
@@ -125,6 +125,14 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+/// `--label KEY=VALUE`: a label filter as the engines take it, with a key.
+fn label(text: &str) -> Result<String, String> {
+    match text.split_once('=') {
+        Some((key, _)) if !key.is_empty() => Ok(text.to_owned()),
+        _ => Err(format!("expected KEY=VALUE, as in --label app=web (got {text:?})")),
+    }
 }
 
 /// How the sign-in proves who the user is.
@@ -200,8 +208,10 @@ pub struct SignInArgs {
     #[arg(long)]
     pub no_browser: bool,
 
-    /// Give up when the sign-in has not finished after this many seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    /// Give up when a host's sign-in has not finished this many seconds after the host was
+    /// reached (with several hosts: after its turn came). Connecting is bounded by the ssh
+    /// option ConnectTimeout (default 30 s).
+    #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
 
     /// Also accept this issuer host in the authorize URL besides auth.openai.com (for test
@@ -261,7 +271,7 @@ pub struct SshArgs {
     pub identity: Vec<PathBuf>,
 
     /// Port to connect to on the host.
-    #[arg(short = 'p', value_name = "PORT", global = true)]
+    #[arg(short = 'p', value_name = "PORT", global = true, value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
 
     /// User to log in as on the host.
@@ -293,6 +303,20 @@ mod tests {
             assert_eq!(cli.common.ssh.config.as_deref(), Some(std::path::Path::new("cfg")));
             assert!(matches!(cli.command, Some(Command::Status { ref hosts }) if hosts == &["h"]));
         }
+    }
+
+    #[test]
+    fn mistaken_values_are_usage_errors_naming_the_value() {
+        for (args, named) in [
+            (&["crl", "-p", "0", "h"][..], "0"),
+            (&["crl", "--timeout", "0", "h"], "0"),
+            (&["crl", "containers", "h", "--label", "novalue"], "novalue"),
+        ] {
+            let err = Cli::try_parse_from(args).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{args:?}");
+            assert!(err.to_string().contains(named), "{args:?}: {err}");
+        }
+        assert!(Cli::try_parse_from(["crl", "containers", "h", "--label", "app=web"]).is_ok());
     }
 
     #[test]

@@ -102,7 +102,7 @@ pub enum Error {
         #[source]
         source: Box<russh::Error>,
     },
-    #[error("timed out connecting to {host} after {secs} s")]
+    #[error("timed out connecting to {host}: no SSH connection within {secs} s (ConnectTimeout)")]
     ConnectTimeout { host: String, secs: u64 },
     #[error(transparent)]
     HostKey(#[from] HostKeyError),
@@ -367,7 +367,8 @@ impl Error {
             Self::LocalAuth { .. } => "sign in on this machine first (`codex login`), or name the file with --from".into(),
             Self::PushFailed { .. } => "run again; the host's previous auth.json was kept".into(),
             Self::Jump { hop, .. } => format!("check that {hop} may connect onward (its AllowTcpForwarding) and that `ssh -J {hop} HOST` works"),
-            Self::Connect { .. } | Self::ConnectTimeout { .. } => "check the host name and port, and that `ssh HOST` connects".into(),
+            Self::Connect { .. } => "check the host name and port, and that `ssh HOST` connects".into(),
+            Self::ConnectTimeout { .. } => "the host accepted no SSH connection in time: check the host name and port (is an SSH server answering there?) and that `ssh HOST` connects; raise the limit with -o ConnectTimeout=SECS".into(),
             Self::HostKey(HostKeyError::Changed { host, .. }) => format!(
                 "if you know why the key changed, remove the old entry with `ssh-keygen -R {host}` and connect again"
             ),

@@ -132,16 +132,18 @@ pub async fn sign_in(
     let cli = job.args;
     let config = Arc::new(config::for_host(host_arg, &job.common.ssh, &ui)?);
     let host = config.alias.clone();
-    let deadline = tokio::time::sleep(Duration::from_secs(cli.timeout));
-    tokio::pin!(deadline);
     let ports = settle_ports(job, &ui).await?;
 
+    // Connecting is bounded by ConnectTimeout (not while a prompt waits for the person);
+    // --timeout is the sign-in's own, from the moment the host is reached, as with several
+    // hosts, where it starts at each host's turn.
     ui.step(&format!("Connecting to {host}"));
     let conn = tokio::select! {
         conn = Connection::open(config.clone(), ui.clone()) => conn?,
         signal = interrupts.recv() => return Err(Error::Interrupted { host, signal }),
-        _ = &mut deadline => return Err(Error::Timeout { secs: cli.timeout }),
     };
+    let deadline = tokio::time::sleep(Duration::from_secs(cli.timeout));
+    tokio::pin!(deadline);
     let result = launch(
         job,
         &conn,

@@ -19,12 +19,18 @@ pub struct HostKeyCheck {
     pub ui: Arc<Ui>,
     /// Why the key was refused, for the error the connection attempt then returns.
     pub refusal: Arc<Mutex<Option<HostKeyError>>>,
+    /// Told when the server's key arrives: the server has answered the key exchange, so the
+    /// connect timeout stops there, before a host-key question can wait for the person.
+    pub key_seen: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
 }
 
 impl russh::client::Handler for HostKeyCheck {
     type Error = russh::Error;
 
     async fn check_server_key(&mut self, offered: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
+        if let Some(seen) = self.key_seen.lock().expect("not poisoned").take() {
+            let _ = seen.send(());
+        }
         let (key, cert) = match offered {
             PublicKeyOrCertificate::PublicKey { key, .. } => (key.clone(), None),
             PublicKeyOrCertificate::Certificate(cert) => {

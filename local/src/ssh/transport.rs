@@ -53,21 +53,14 @@ pub async fn open(config: &HostConfig, ui: Arc<Ui>) -> Result<(Box<dyn Stream>, 
         return Ok((Box::new(tokio::io::join(stdout, stdin)), Via::Command(child)));
     }
     let addr = format!("{}:{}", config.hostname, config.port);
-    let tcp = tokio::net::TcpStream::connect((config.hostname.as_str(), config.port));
-    let socket = match config.connect_timeout {
-        Some(limit) => tokio::time::timeout(limit, tcp)
-            .await
-            .map_err(|_| Error::ConnectTimeout {
-                host: host.clone(),
-                secs: limit.as_secs(),
-            })?,
-        None => tcp.await,
-    }
-    .map_err(|source| Error::Connect {
-        host: host.clone(),
-        addr,
-        source,
-    })?;
+    // Bounded by ConnectTimeout in Connection::open, with the banner and key exchange.
+    let socket = tokio::net::TcpStream::connect((config.hostname.as_str(), config.port))
+        .await
+        .map_err(|source| Error::Connect {
+            host: host.clone(),
+            addr,
+            source,
+        })?;
     // Small request/response turns: Nagle would only add latency.
     let _ = socket.set_nodelay(true);
     Ok((Box::new(socket), Via::Direct))
@@ -110,10 +103,16 @@ async fn through_jump(config: &HostConfig, jumps: &str, ui: Arc<Ui>) -> Result<(
     tracing::info!("reaching {} through {}", config.alias, hop.alias);
     // Boxed: opening the hop may go through hops of its own.
     let hop = Box::pin(Connection::open(Arc::new(hop), ui)).await?;
-    let channel = hop
-        .handle
-        .channel_open_direct_tcpip(config.hostname.as_str(), u32::from(config.port), "127.0.0.1", 0)
+    let limit = crate::ssh::connection::connect_limit(config);
+    let opening =
+        hop.handle
+            .channel_open_direct_tcpip(config.hostname.as_str(), u32::from(config.port), "127.0.0.1", 0);
+    let channel = tokio::time::timeout(limit, opening)
         .await
+        .map_err(|_| Error::ConnectTimeout {
+            host: config.alias.clone(),
+            secs: limit.as_secs(),
+        })?
         .map_err(|source| Error::Jump {
             host: config.alias.clone(),
             hop: hop.config.alias.clone(),

@@ -20,6 +20,37 @@ fn unreachable_host() {
     assert!(run.stderr.contains("hint:"), "{}", run.stderr);
 }
 
+/// A port that accepts TCP but never speaks SSH (a tarpit, a wrong service behind a load
+/// balancer): every command gives up after ConnectTimeout, which covers the banner and the
+/// key exchange as OpenSSH's does, and says it was connecting.
+#[test]
+fn a_host_that_never_speaks_ssh_times_out_on_every_command() {
+    let rig = Rig::get();
+    // The kernel completes the TCP handshake into the backlog; nothing ever answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port().to_string();
+    for command in [&[][..], &["status"], &["doctor"], &["push"]] {
+        let run = rig
+            .tool("silent")
+            .args(command.iter().copied())
+            .args(["-o", "ConnectTimeout=1", "-p", &port, "127.0.0.1"])
+            .run(Duration::from_secs(20));
+        assert_ne!(run.code(), 0, "{command:?}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("timed out connecting to 127.0.0.1: no SSH connection within 1 s"),
+            "{command:?}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("ConnectTimeout") && !run.stderr.contains("browser sooner"),
+            "{command:?}: the hint is about connecting: {}",
+            run.stderr
+        );
+    }
+    rig.assert_nothing_left(ALICE);
+}
+
 #[test]
 fn authentication_failure_names_the_keys_tried() {
     let rig = Rig::get();
