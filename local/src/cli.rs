@@ -16,6 +16,7 @@ use clap::{ArgAction, Args, Parser, Subcommand};
     name = "codex-remote-login",
     version = env!("CRL_VERSION"),
     max_term_width = 100,
+    after_long_help = crate::help::AFTER_LONG_HELP,
     subcommand_precedence_over_arg = true,
     subcommand_negates_reqs = true
 )]
@@ -246,8 +247,8 @@ pub struct CommonArgs {
     #[arg(long, value_name = "DIR", global = true)]
     pub codex_home: Option<String>,
 
-    /// Write JSON Lines events on stdout (see the README for their types).
-    #[arg(long, global = true)]
+    /// Write JSON Lines events on stdout (their types: --help).
+    #[arg(long, global = true, long_help = crate::help::JSON_LONG_HELP)]
     pub json: bool,
 
     /// More detail on stderr; repeat for more (-vvv). RUST_LOG overrides.

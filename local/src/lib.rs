@@ -13,6 +13,7 @@ pub mod doctor;
 pub mod error;
 pub mod events;
 pub mod generate;
+pub mod help;
 pub mod login_inside;
 pub mod many;
 pub mod paste;

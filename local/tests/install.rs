@@ -121,3 +121,57 @@ fn generate_stands_alone_and_names_bad_kinds() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("complete-tcsh"));
 }
+
+/// The README's tables of exit codes and JSON events are in `--help` too (and so in the man
+/// page): a type or code added to one and not the other fails here.
+#[test]
+fn long_help_has_the_readme_exit_codes_and_json_events() {
+    let out = run(&["--help"]);
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md")).unwrap();
+    let section = |title: &str| -> Vec<String> {
+        let start = readme.find(title).unwrap_or_else(|| panic!("README has {title}"));
+        readme[start..]
+            .lines()
+            .skip(1)
+            .skip_while(|l| !l.starts_with('|'))
+            .take_while(|l| l.starts_with('|'))
+            .skip(2)
+            .map(|l| l.split('|').nth(1).unwrap().trim().trim_matches('`').to_owned())
+            .collect()
+    };
+    let events = section("### JSON events");
+    assert!(events.len() > 5, "{events:?}");
+    for event in events {
+        assert!(
+            help.lines().any(|l| l.trim_start().starts_with(&format!("{event} "))),
+            "--help lacks the event {event}"
+        );
+    }
+    for codes in section("### Exit codes") {
+        for code in codes.split(" / ") {
+            assert!(
+                help.lines()
+                    .any(|l| l.trim_start().starts_with(code) || l.contains(&format!("; {code}:"))),
+                "--help lacks the exit code {code}"
+            );
+        }
+    }
+    assert!(help.contains("Examples:") && help.contains("HOST is [user@]host"));
+}
+
+#[test]
+fn help_wraps_to_the_terminal() {
+    for args in [
+        &["--help"][..],
+        &["-h"],
+        &["status", "--help"],
+        &["containers", "--help"],
+    ] {
+        let out = Command::new(BIN).args(args).env("COLUMNS", "70").output().unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let long: Vec<&str> = text.lines().filter(|l| l.chars().count() > 70).collect();
+        assert!(long.is_empty(), "{args:?} has lines over 70 columns: {long:#?}");
+    }
+}
