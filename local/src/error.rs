@@ -34,6 +34,10 @@ pub enum Error {
     RemoteCa { host: String, why: String },
     #[error("{host} is signed in, but its login did not reach every container asked for")]
     Provisioning { host: String },
+    #[error("`{word}` is not a command, and no host of that name is known")]
+    MistypedCommand { word: String, command: String },
+    #[error("{what}: {why}")]
+    BadArgument { what: String, why: String },
     #[error("`{name}` is not a container name or id")]
     ContainerName { name: String },
     #[error("{host} has no login to copy ({path} is missing)")]
@@ -285,7 +289,12 @@ impl Error {
             | Self::CaCert { .. }
             | Self::NoHosts
             | Self::NoContainers
-            | Self::HostsFile { .. } => exit::USAGE,
+            | Self::HostsFile { .. }
+            | Self::MistypedCommand { .. }
+            | Self::BadArgument { .. }
+            | Self::ContainerName { .. } => exit::USAGE,
+            // ssh reports the options of the command line (`-o`) as "command-line: line 0".
+            Self::Config(ConfigError::Ssh { message, .. }) if message.starts_with("command-line:") => exit::USAGE,
             Self::Several { failed, .. } => failed.exit_code(),
             Self::Config(_) | Self::Connect { .. } | Self::ConnectTimeout { .. } => exit::SSH,
             Self::HostKey(_) | Self::Auth { .. } | Self::Ssh { .. } => exit::SSH,
@@ -339,6 +348,9 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         Some(match self {
             Self::Destination(_) => "name the host as [user@]host or ssh://[user@]host[:port]".into(),
+            Self::Config(ConfigError::Ssh { message, .. }) if message.starts_with("command-line:") => {
+                "check the -o options: they take ssh_config keywords as KEY=VALUE (man ssh_config)".into()
+            }
             Self::Config(_) => "check the file with `ssh -G HOST`".into(),
             Self::Secret { var, .. } => format!("set {var}, or pipe it on stdin (e.g. `printenv {var} | codex-remote-login ...`)"),
             Self::HostFresher { .. } => {
@@ -346,6 +358,10 @@ impl Error {
             }
             Self::Provisioning { host } => format!("the table above says which; run `codex-remote-login containers {host} ...` again"),
             Self::ContainerName { .. } => "name containers as `docker ps` shows them".into(),
+            Self::MistypedCommand { word, command } => format!(
+                "did you mean `{command}`? To sign in on a host named {word}, write it as user@{word} or ssh://{word}"
+            ),
+            Self::BadArgument { .. } => "see codex-remote-login --help".into(),
             Self::NoLoginToCopy { host, .. } => format!("sign {host} in first: codex-remote-login {host}"),
             Self::BadLogin { host, .. } if host == crate::containers::THIS_MACHINE => {
                 "sign this machine in again: codex login".into()

@@ -27,6 +27,7 @@ pub mod status;
 pub mod terminal;
 pub mod tunnel;
 pub mod ui;
+pub mod usage;
 
 use std::sync::Arc;
 
@@ -35,6 +36,8 @@ pub use error::Error;
 /// Runs the command line; returns the exit code of a run that did its job (`status` tells
 /// logged in from not with it).
 pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<u8, Error> {
+    let first_host = cli.command.is_none().then(|| cli.hosts.first()).flatten();
+    usage::check(first_host.map(String::as_str), &cli.common.ssh).await?;
     match &cli.command {
         Some(cli::Command::Status { hosts }) => status::run(hosts, &cli.common, ui).await,
         Some(cli::Command::Doctor { host }) => doctor::run(host, &cli.common, ui).await,
