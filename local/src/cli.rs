@@ -50,6 +50,8 @@ pub enum Command {
     /// Show where the Codex login stands on each host (concurrently): a table on stdout, or
     /// JSON Lines with --json. Exits 0 when every host is logged in, 6 when one is not.
     Status {
+        /// Hosts as for ssh: [user@]host, ssh://[user@]host[:port], or a Host from the ssh
+        /// config.
         #[arg(value_name = "HOST", required = true)]
         hosts: Vec<String>,
     },
@@ -57,6 +59,7 @@ pub enum Command {
     /// SSH, host key, codex and its version, credential store, TCP forwarding, a relay
     /// tool, clocks, CA settings. Exits 0 when nothing failed.
     Doctor {
+        /// A host as for ssh: [user@]host, ssh://[user@]host[:port], or a Host from the ssh config.
         #[arg(value_name = "HOST")]
         host: String,
     },
@@ -65,6 +68,7 @@ pub enum Command {
     /// kept as a backup, a fresher one left alone unless --force. The tokens go from the host's
     /// file into each container without passing through this machine.
     Containers {
+        /// The host the containers run on, as for ssh (none with --local).
         #[arg(value_name = "HOST", required_unless_present = "local")]
         host: Option<String>,
         /// Container names or ids on the host.
@@ -77,7 +81,7 @@ pub enum Command {
         /// Sign each container in on its own instead of copying the host's login: `codex
         /// login` runs inside it and the browser's callback is relayed into it, one container
         /// after another, one approval each. Nothing is shared, so nothing logs another out.
-        /// Sign-in options (--device-auth, --paste, --timeout...) go before `containers`.
+        /// Sign-in options (--device-auth, --paste, --timeout...) go before or after it.
         #[arg(long, conflicts_with_all = ["local", "all_running", "label", "force"])]
         login_inside: bool,
         /// Also every running container on the host.
@@ -98,6 +102,7 @@ pub enum Command {
     /// the freshest left replaces the host's (atomically, the old one kept as a backup). For a
     /// copy that codex refreshed inside a container, which the host's copy can no longer use.
     Collect {
+        /// A host as for ssh: [user@]host, ssh://[user@]host[:port], or a Host from the ssh config.
         #[arg(value_name = "HOST")]
         host: String,
         /// Container names or ids on the host.
@@ -117,6 +122,7 @@ pub enum Command {
     /// fallback, done atomically with a backup. Signing in on the host is better: two copies
     /// of one login log each other out when either refreshes.
     Push {
+        /// A host as for ssh: [user@]host, ssh://[user@]host[:port], or a Host from the ssh config.
         #[arg(value_name = "HOST")]
         host: String,
         /// The auth.json to copy (default: $CODEX_HOME/auth.json, else ~/.codex/auth.json).
@@ -149,41 +155,43 @@ pub enum Method {
     AccessToken,
 }
 
-/// The sign-in's own options.
+/// The sign-in's own options. Global, so that they may follow the subcommand they apply to
+/// (`containers HOST CTR --login-inside --timeout 100`), as people write them.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Sign-in options (the sign-in, and containers --login-inside)")]
 pub struct SignInArgs {
     /// Sign in with a device code instead of the browser callback: the host's codex asks the
     /// issuer for a one-time code, shown here with its verification page (opened in the
     /// browser). Needs device codes enabled for the workspace.
-    #[arg(long, conflicts_with_all = ["with_api_key", "with_access_token"])]
+    #[arg(long, conflicts_with_all = ["with_api_key", "with_access_token"], global = true)]
     pub device_auth: bool,
 
     /// Sign in with an API key instead of the browser: taken from OPENAI_API_KEY, else from
     /// stdin when it is not a terminal, else asked for with echo off. It reaches the host's
     /// codex on the SSH channel's stdin, never in a command line.
-    #[arg(long, conflicts_with = "with_access_token")]
+    #[arg(long, conflicts_with = "with_access_token", global = true)]
     pub with_api_key: bool,
 
     /// Sign in with an access token (CODEX_ACCESS_TOKEN, stdin, or a prompt), as
     /// --with-api-key.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub with_access_token: bool,
 
     /// A PEM CA bundle on this machine for the host's codex to trust (corporate TLS
     /// proxies): sent over the connection, kept private (0600) on the host for this sign-in
     /// only, and removed afterwards.
-    #[arg(long, value_name = "FILE", conflicts_with = "remote_ca_cert")]
+    #[arg(long, value_name = "FILE", conflicts_with = "remote_ca_cert", global = true)]
     pub ca_cert: Option<PathBuf>,
 
     /// A PEM CA bundle already on the host for its codex to trust (CODEX_CA_CERTIFICATE).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", global = true)]
     pub remote_ca_cert: Option<String>,
 
     /// The browser is on another device (or no local port can be had): print the URL (and a
     /// QR code on a large enough terminal), then paste the address the browser lands on
     /// after the approval. Nothing is bound locally. Read from stdin when it is not a
     /// terminal.
-    #[arg(long, conflicts_with_all = ["device_auth", "with_api_key", "with_access_token"])]
+    #[arg(long, conflicts_with_all = ["device_auth", "with_api_key", "with_access_token"], global = true)]
     pub paste: bool,
 
     /// After signing a host in, copy its login into this container on it (repeatable), as
@@ -192,32 +200,32 @@ pub struct SignInArgs {
     pub containers: Vec<String>,
 
     /// Leave hosts that codex already reports signed in alone (listed as skipped).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub skip_logged_in: bool,
 
     /// If a local `codex login` is waiting on port 1455, end it (as codex itself would, with
     /// GET /cancel) instead of moving this sign-in to port 1457.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub cancel_local: bool,
 
     /// Where the host forbids TCP forwarding, relay with this tool instead of the first one
     /// found (nc, python3, perl, bash).
-    #[arg(long, value_name = "TOOL", value_parser = ["nc", "python3", "perl", "bash"])]
+    #[arg(long, value_name = "TOOL", value_parser = ["nc", "python3", "perl", "bash"], global = true)]
     pub relay: Option<String>,
 
     /// Print the sign-in URL instead of opening a browser.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub no_browser: bool,
 
     /// Give up when a host's sign-in has not finished this many seconds after the host was
     /// reached (with several hosts: after its turn came). Connecting is bounded by the ssh
     /// option ConnectTimeout (default 30 s).
-    #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub timeout: u64,
 
     /// Also accept this issuer host in the authorize URL besides auth.openai.com (for test
     /// issuers; the URL must still be https).
-    #[arg(long, value_name = "HOST", hide = true)]
+    #[arg(long, value_name = "HOST", hide = true, global = true)]
     pub issuer: Option<String>,
 }
 
@@ -295,6 +303,8 @@ pub struct SshArgs {
 
 #[cfg(test)]
 mod tests {
+    use clap::CommandFactory;
+
     use super::*;
 
     #[test]
@@ -318,6 +328,40 @@ mod tests {
             assert!(err.to_string().contains(named), "{args:?}: {err}");
         }
         assert!(Cli::try_parse_from(["crl", "containers", "h", "--label", "app=web"]).is_ok());
+    }
+
+    #[test]
+    fn the_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sign_in_options_go_before_or_after_the_subcommand() {
+        let after = [
+            "crl",
+            "containers",
+            "h",
+            "web",
+            "--login-inside",
+            "--timeout",
+            "100",
+            "--device-auth",
+        ];
+        let before = [
+            "crl",
+            "--timeout",
+            "100",
+            "--device-auth",
+            "containers",
+            "h",
+            "web",
+            "--login-inside",
+        ];
+        for args in [after, before] {
+            let cli = Cli::try_parse_from(args).unwrap();
+            assert_eq!(cli.sign_in.timeout, 100, "{args:?}");
+            assert_eq!(cli.sign_in.method(), Method::Device, "{args:?}");
+        }
     }
 
     #[test]

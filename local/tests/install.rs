@@ -175,3 +175,21 @@ fn help_wraps_to_the_terminal() {
         assert!(long.is_empty(), "{args:?} has lines over 70 columns: {long:#?}");
     }
 }
+
+#[test]
+fn every_command_describes_host() {
+    for command in ["status", "doctor", "containers", "collect", "push"] {
+        let out = run(&[command, "--help"]);
+        let help = String::from_utf8(out.stdout).unwrap();
+        let placeholder = if command == "containers" { "[HOST]" } else { "<HOST>" };
+        let described = help.split(placeholder).nth(2).is_some_and(|after| {
+            after
+                .trim_start_matches(".")
+                .trim_start()
+                .chars()
+                .next()
+                .is_some_and(char::is_alphabetic)
+        });
+        assert!(described, "{command} --help leaves HOST undescribed:\n{help}");
+    }
+}
