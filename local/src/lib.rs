@@ -37,7 +37,7 @@ pub use error::Error;
 /// logged in from not with it).
 pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<u8, Error> {
     let first_host = cli.command.is_none().then(|| cli.hosts.first()).flatten();
-    usage::check(first_host.map(String::as_str), &cli.common.ssh).await?;
+    usage::check(first_host.map(String::as_str), &cli.common.ssh, &ui).await?;
     match &cli.command {
         Some(cli::Command::Status { hosts }) => status::run(hosts, &cli.common, ui).await,
         Some(cli::Command::Doctor { host }) => doctor::run(host, &cli.common, ui).await,

@@ -8,11 +8,18 @@ use crate::cli::{Cli, SshArgs};
 use crate::error::Error;
 use crate::ssh::config;
 use crate::ssh::destination::Destination;
+use crate::ui::Ui;
 
 /// Checks what the sign-in's first word and the connection options say, before any of them
 /// is used.
-pub async fn check(first_host: Option<&str>, ssh: &SshArgs) -> Result<(), Error> {
+pub async fn check(first_host: Option<&str>, ssh: &SshArgs, ui: &Ui) -> Result<(), Error> {
     config_file(ssh)?;
+    // As ssh does: a warning, and the sign-in goes on with the other keys.
+    for file in &ssh.identity {
+        if let Err(e) = std::fs::metadata(file) {
+            ui.warn(&format!("identity file {} not accessible: {e}", file.display()));
+        }
+    }
     if let Some(word) = first_host
         && let Some(command) = mistyped_command(word)
         && !is_a_host(word, ssh).await

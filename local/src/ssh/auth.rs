@@ -156,10 +156,18 @@ impl Auth<'_> {
             .filter_map(|f| russh::keys::load_openssh_certificate(f).ok())
             .collect();
         for (file, public) in config.identity_files.iter().zip(&file_keys) {
-            if !file.exists()
-                || public
-                    .as_ref()
-                    .is_some_and(|p| offered.iter().any(|o| o.key_data() == p.key_data()))
+            if !file.exists() {
+                // ssh lists its default key names whether they exist or not; a file named on
+                // purpose (-i, IdentityFile) that is not there belongs in the list of tried.
+                if !is_default_identity(file) {
+                    self.tried
+                        .push(format!("{} (not accessible: no such file)", file.display()));
+                }
+                continue;
+            }
+            if public
+                .as_ref()
+                .is_some_and(|p| offered.iter().any(|o| o.key_data() == p.key_data()))
             {
                 continue;
             }
@@ -401,4 +409,23 @@ fn comment_or_type(comment: &str, key: &PublicKey) -> String {
     } else {
         comment.to_owned()
     }
+}
+
+/// Whether `file` is one of the key files ssh tries by default (`~/.ssh/id_*`), which it
+/// lists in `ssh -G` whether or not they exist.
+fn is_default_identity(file: &Path) -> bool {
+    const DEFAULTS: [&str; 7] = [
+        "id_rsa",
+        "id_ecdsa",
+        "id_ecdsa_sk",
+        "id_ed25519",
+        "id_ed25519_sk",
+        "id_xmss",
+        "id_dsa",
+    ];
+    file.parent() == Some(crate::ssh::config::home_dir().join(".ssh").as_path())
+        && file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| DEFAULTS.contains(&n))
 }

@@ -69,6 +69,29 @@ fn authentication_failure_names_the_keys_tried() {
     rig.assert_nothing_left(ALICE);
 }
 
+/// `-i` naming a file that is not there: a warning as ssh gives, the other keys still tried,
+/// and the file in the list of what was tried.
+#[test]
+fn a_missing_identity_file_is_warned_about_and_listed() {
+    let rig = Rig::get();
+    let run = rig
+        .tool("missing-key")
+        .args(["-i", "/nonexistent/id_key", "stranger"])
+        .run(LIMIT);
+    assert_eq!(run.code(), 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("identity file /nonexistent/id_key not accessible"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("/nonexistent/id_key (not accessible") && run.stderr.contains("id_stranger"),
+        "the tried list names both: {}",
+        run.stderr
+    );
+    rig.assert_nothing_left(ALICE);
+}
+
 #[test]
 fn changed_host_key_is_refused_loudly() {
     let rig = Rig::get();
