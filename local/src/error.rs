@@ -34,6 +34,11 @@ pub enum Error {
     RemoteCa { host: String, why: String },
     #[error("{host} is signed in, but its login did not reach every container asked for")]
     Provisioning { host: String },
+    #[error("cannot watch for Ctrl-C and termination signals")]
+    Signals {
+        #[source]
+        source: std::io::Error,
+    },
     #[error("`{word}` is not a command, and no host of that name is known")]
     MistypedCommand { word: String, command: String },
     #[error("{what}: {why}")]
@@ -362,6 +367,9 @@ impl Error {
                 "did you mean `{command}`? To sign in on a host named {word}, write it as user@{word} or ssh://{word}"
             ),
             Self::BadArgument { .. } => "see codex-remote-login --help".into(),
+            Self::Signals { .. } => {
+                "without them an interrupted sign-in could leave codex running on the host: run it again from an ordinary shell".into()
+            }
             Self::NoLoginToCopy { host, .. } => format!("sign {host} in first: codex-remote-login {host}"),
             Self::BadLogin { host, .. } if host == crate::containers::THIS_MACHINE => {
                 "sign this machine in again: codex login".into()
@@ -449,5 +457,30 @@ impl Error {
             Self::Timeout { .. } => "run again and approve the sign-in in the browser sooner, or raise --timeout".into(),
             Self::Interrupted { .. } => return None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_failure_names_its_own_cause() {
+        let signals = Error::Signals {
+            source: std::io::Error::other("no signalfd"),
+        };
+        assert_eq!(signals.exit_code(), exit::FAILED, "not a busy port (4)");
+        assert!(!signals.to_string().contains("port"), "{signals}");
+        let timeout = Error::ConnectTimeout {
+            host: "h".into(),
+            secs: 3,
+        };
+        assert_eq!(timeout.exit_code(), exit::SSH);
+        assert!(!timeout.hint().unwrap().contains("browser"));
+        let usage = Error::Config(ConfigError::Ssh {
+            host: "h".into(),
+            message: "command-line: line 0: Bad configuration option: bogus".into(),
+        });
+        assert_eq!(usage.exit_code(), exit::USAGE);
     }
 }

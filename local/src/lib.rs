@@ -101,7 +101,7 @@ async fn sign_in_all(cli: &cli::Cli, ui: Arc<ui::Ui>) -> Result<(), Error> {
         ca_pem,
         inside: None,
     };
-    let mut interrupts = signin::Interrupts::new().map_err(|source| Error::Listen { port: 0, source })?;
+    let mut interrupts = signin::Interrupts::new().map_err(|source| Error::Signals { source })?;
     match hosts.as_slice() {
         [host] => signin::sign_in(&job, host, ui, &mut interrupts).await.map(|_| ()),
         hosts => many::sign_in_all(&job, hosts, ui, &mut interrupts).await,

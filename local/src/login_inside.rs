@@ -27,7 +27,7 @@ pub async fn run(host_arg: &str, names: &[String], cli: &Cli, ui: Arc<Ui>) -> Re
     }
     let secret = secret::read(cli.sign_in.method())?;
     let ca_pem = cli.sign_in.ca_cert.as_deref().map(ca_bundle::read).transpose()?;
-    let mut interrupts = Interrupts::new().map_err(|source| Error::Listen { port: 0, source })?;
+    let mut interrupts = Interrupts::new().map_err(|source| Error::Signals { source })?;
     let conn = Connection::to(host_arg, &cli.common.ssh, &ui).await?;
     let mut results: Vec<(String, Result<Outcome, Error>)> = Vec::new();
     let single = names.len() == 1;
