@@ -92,12 +92,12 @@ async fn sign_in_all(cli: &cli::Cli, ui: Arc<ui::Ui>) -> Result<(), Error> {
     if hosts.is_empty() {
         return Err(Error::NoHosts);
     }
-    let secret = secret::read(cli.sign_in.method())?;
+    let secret = secret::Pending::new(cli.sign_in.method());
     let ca_pem = cli.sign_in.ca_cert.as_deref().map(ca_bundle::read).transpose()?;
     let job = signin::SignIn {
         args: &cli.sign_in,
         common: &cli.common,
-        secret: secret.as_ref(),
+        secret: &secret,
         ca_pem,
         inside: None,
     };

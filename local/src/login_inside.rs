@@ -25,7 +25,7 @@ pub async fn run(host_arg: &str, names: &[String], cli: &Cli, ui: Arc<Ui>) -> Re
     if names.is_empty() {
         return Err(Error::NoContainers);
     }
-    let secret = secret::read(cli.sign_in.method())?;
+    let secret = secret::Pending::new(cli.sign_in.method());
     let ca_pem = cli.sign_in.ca_cert.as_deref().map(ca_bundle::read).transpose()?;
     let mut interrupts = Interrupts::new().map_err(|source| Error::Signals { source })?;
     let conn = Connection::to(host_arg, &cli.common.ssh, &ui).await?;
@@ -38,7 +38,7 @@ pub async fn run(host_arg: &str, names: &[String], cli: &Cli, ui: Arc<Ui>) -> Re
         let job = SignIn {
             args: &cli.sign_in,
             common: &cli.common,
-            secret: secret.as_ref(),
+            secret: &secret,
             ca_pem: ca_pem.clone(),
             inside: Some(name.clone()),
         };

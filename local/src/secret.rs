@@ -1,17 +1,46 @@
 //! Secrets the user hands over for `--with-api-key` / `--with-access-token`: from the
 //! environment, else stdin when it is not a terminal, else a prompt with echo off. Never
-//! from the command line, where `ps` would show them.
+//! from the command line, where `ps` would show them. Read when first needed, once the host
+//! is reachable: nobody is asked for a key for a host that turns out to be down.
 
 use std::io::{IsTerminal, Read};
+use std::sync::OnceLock;
 
 use codex_remote_login_shared::redact::Secret;
 
 use crate::cli::Method;
 use crate::error::Error;
 use crate::terminal;
+use crate::ui::Ui;
+
+/// The secret of a sign-in, read on first use and kept for the hosts after it.
+#[derive(Debug)]
+pub struct Pending {
+    method: Method,
+    value: OnceLock<Option<Secret>>,
+}
+
+impl Pending {
+    pub fn new(method: Method) -> Self {
+        Self {
+            method,
+            value: OnceLock::new(),
+        }
+    }
+
+    /// The secret, read now if it has not been: with the progress display hidden while a
+    /// prompt waits on the terminal.
+    pub fn get(&self, ui: &Ui) -> Result<Option<&Secret>, Error> {
+        if let Some(value) = self.value.get() {
+            return Ok(value.as_ref());
+        }
+        let value = ui.suspend(|| read(self.method))?;
+        Ok(self.value.get_or_init(|| value).as_ref())
+    }
+}
 
 /// The secret `method` needs, if any.
-pub fn read(method: Method) -> Result<Option<Secret>, Error> {
+fn read(method: Method) -> Result<Option<Secret>, Error> {
     let (var, what) = match method {
         Method::Browser | Method::Device => return Ok(None),
         Method::ApiKey => ("OPENAI_API_KEY", "API key"),

@@ -17,7 +17,7 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use codex_remote_login_remote::{CaBundle, Launch, Mode, RUNNING};
 use codex_remote_login_shared::protocol::{CodexSource, RelayTool};
-use codex_remote_login_shared::redact::{self, Secret};
+use codex_remote_login_shared::redact;
 use codex_remote_login_shared::{Account, ShimEvent};
 
 use crate::authorize::{self, AuthorizeUrl};
@@ -63,7 +63,7 @@ pub struct SignIn<'a> {
     pub args: &'a SignInArgs,
     pub common: &'a CommonArgs,
     /// The API key or access token of `--with-api-key` / `--with-access-token`.
-    pub secret: Option<&'a Secret>,
+    pub secret: &'a crate::secret::Pending,
     /// The PEM bundle of `--ca-cert`.
     pub ca_pem: Option<String>,
     /// `--login-inside`: sign in the codex of this container on the host, not the host's.
@@ -236,7 +236,8 @@ pub async fn launch(
     };
     // The shim reads its stdin in order: the CA bundle, then the secret, which it hands to
     // codex on a pipe.
-    let stdin = [job.ca_pem.clone(), job.secret.map(|s| format!("{}\n", s.expose()))];
+    let secret = job.secret.get(&ui)?;
+    let stdin = [job.ca_pem.clone(), secret.map(|s| format!("{}\n", s.expose()))];
     let shim = match Shim::start(conn, &launch).await {
         Ok(mut shim) => {
             async {

@@ -37,6 +37,32 @@ fn api_key_travels_on_stdin_never_in_argv() {
     rig.assert_nothing_left(ALICE);
 }
 
+/// On a terminal without OPENAI_API_KEY: the key is asked for once the host is reached (not
+/// for a host that turns out to be down), and no progress display draws over the prompt.
+#[test]
+fn the_api_key_prompt_waits_for_the_host_and_nothing_draws_over_it() {
+    let rig = Rig::get();
+    let key = "sk-rig-prompted-key-0b7e";
+    let mut pty = codex_remote_login_tests::Pty::spawn(&rig.command("rig --with-api-key"));
+    pty.expect("API key: ", LIMIT);
+    let asked_at = pty.screen().rfind("API key: ").unwrap();
+    assert!(
+        pty.screen()[..asked_at].contains("Connecting to rig"),
+        "asked before connecting: {}",
+        pty.screen()
+    );
+    // A spinner ticks every 100 ms: several ticks' time shows whether one draws now.
+    std::thread::sleep(Duration::from_millis(600));
+    let after = pty.screen()[asked_at + "API key: ".len()..].to_owned();
+    assert!(after.is_empty(), "something drew over the prompt: {after:?}");
+    pty.send(&format!("{key}\n"));
+    let (code, screen) = pty.finish(LIMIT);
+    assert_eq!(code, 0, "{screen}");
+    assert!(!screen.contains(key), "the key was echoed: {screen}");
+    assert_eq!(rig.auth_json(ALICE).unwrap().1["OPENAI_API_KEY"], key);
+    rig.assert_nothing_left(ALICE);
+}
+
 /// From stdin when the variable is unset; codex's own verdict on the token is relayed.
 #[test]
 fn access_token_from_stdin_reaches_codex() {
