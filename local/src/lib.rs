@@ -12,6 +12,7 @@ pub mod containers;
 pub mod doctor;
 pub mod error;
 pub mod events;
+pub mod listener;
 pub mod login_inside;
 pub mod many;
 pub mod paste;

@@ -50,11 +50,7 @@ impl Run<'_> {
             self.relay_tool(),
             self.inside.clone(),
         ));
-        let proxy = Arc::new(CallbackProxy {
-            authorize: url.clone(),
-            tunnel,
-            events: events_tx,
-        });
+        let proxy = Arc::new(CallbackProxy::new(url.clone(), tunnel, events_tx));
         let task = tokio::spawn(callback::serve(bound, proxy, shutdown_rx));
         self.proxy = Some(Proxy { events, shutdown, task });
 
@@ -110,6 +106,10 @@ impl Run<'_> {
             CallbackEvent::SuccessServed => self.success_served = true,
             CallbackEvent::TunnelFailed(why) => self.ui.warn(&format!(
                 "could not carry the browser's request to {}: {why}",
+                self.host
+            )),
+            CallbackEvent::OddAnswer => self.ui.warn(&format!(
+                "{} answered the browser with a redirect off this machine's callback port (codex never does); it was not passed on",
                 self.host
             )),
             CallbackEvent::NoRelay => {
