@@ -40,7 +40,9 @@ impl Run<'_> {
             tracing::info!("codex on {} listens on {}; following it", self.host, redirect.port);
             bound = ports::bind(redirect.port, redirect.localhost)?;
         } else if redirect.localhost {
-            bound.extend(ports::bind(redirect.port, true)?.into_iter().skip(1));
+            // 127.0.0.1 is held since the port was settled; a browser may try [::1] for
+            // `localhost` first, so that is added, and only that.
+            bound.extend(ports::bind_v6(redirect.port)?);
         }
         let (events_tx, events) = mpsc::unbounded_channel();
         let (shutdown, shutdown_rx) = watch::channel(false);
