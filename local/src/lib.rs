@@ -14,6 +14,7 @@ pub mod error;
 pub mod events;
 pub mod generate;
 pub mod help;
+pub mod listener;
 pub mod login_inside;
 pub mod many;
 pub mod paste;

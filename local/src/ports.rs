@@ -128,13 +128,18 @@ async fn cancel_waiting_login(port: u16) {
 pub fn bind(port: u16, localhost: bool) -> Result<Vec<TcpListener>, Error> {
     let mut listeners = vec![listen(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))?];
     if localhost {
-        match listen(SocketAddr::from((Ipv6Addr::LOCALHOST, port))) {
-            Ok(l) => listeners.push(l),
-            Err(Error::Listen { source, .. }) if source.kind() == std::io::ErrorKind::AddrNotAvailable => {}
-            Err(e) => return Err(e),
-        }
+        listeners.extend(bind_v6(port)?);
     }
     Ok(listeners)
+}
+
+/// Binds `port` on [::1]; `None` where this machine has no IPv6 loopback.
+pub fn bind_v6(port: u16) -> Result<Option<TcpListener>, Error> {
+    match listen(SocketAddr::from((Ipv6Addr::LOCALHOST, port))) {
+        Ok(l) => Ok(Some(l)),
+        Err(Error::Listen { source, .. }) if source.kind() == std::io::ErrorKind::AddrNotAvailable => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 fn listen(addr: SocketAddr) -> Result<TcpListener, Error> {
@@ -207,6 +212,18 @@ mod tests {
             None,
             "an established socket is not a listener"
         );
+    }
+
+    /// A `localhost` redirect on the port already held: only [::1] is added, since binding
+    /// 127.0.0.1 again is refused.
+    #[tokio::test]
+    async fn localhost_adds_ipv6_beside_the_held_port() {
+        let held = bind(0, false).unwrap();
+        let port = held[0].local_addr().unwrap().port();
+        assert!(matches!(bind(port, true), Err(Error::PortBusy { .. })));
+        if let Some(v6) = bind_v6(port).unwrap() {
+            assert_eq!(v6.local_addr().unwrap().port(), port);
+        }
     }
 
     #[tokio::test]

@@ -40,7 +40,9 @@ impl Run<'_> {
             tracing::info!("codex on {} listens on {}; following it", self.host, redirect.port);
             bound = ports::bind(redirect.port, redirect.localhost)?;
         } else if redirect.localhost {
-            bound.extend(ports::bind(redirect.port, true)?.into_iter().skip(1));
+            // 127.0.0.1 is held since the port was settled; a browser may try [::1] for
+            // `localhost` first, so that is added, and only that.
+            bound.extend(ports::bind_v6(redirect.port)?);
         }
         let (events_tx, events) = mpsc::unbounded_channel();
         let (shutdown, shutdown_rx) = watch::channel(false);
@@ -50,11 +52,7 @@ impl Run<'_> {
             self.relay_tool(),
             self.inside.clone(),
         ));
-        let proxy = Arc::new(CallbackProxy {
-            authorize: url.clone(),
-            tunnel,
-            events: events_tx,
-        });
+        let proxy = Arc::new(CallbackProxy::new(url.clone(), tunnel, events_tx));
         let task = tokio::spawn(callback::serve(bound, proxy, shutdown_rx));
         self.proxy = Some(Proxy { events, shutdown, task });
 
@@ -110,6 +108,10 @@ impl Run<'_> {
             CallbackEvent::SuccessServed => self.success_served = true,
             CallbackEvent::TunnelFailed(why) => self.ui.warn(&format!(
                 "could not carry the browser's request to {}: {why}",
+                self.host
+            )),
+            CallbackEvent::OddAnswer => self.ui.warn(&format!(
+                "{} answered the browser with a redirect off this machine's callback port (codex never does); it was not passed on",
                 self.host
             )),
             CallbackEvent::NoRelay => {

@@ -7,6 +7,7 @@ mod fallbacks;
 mod hostile;
 mod many;
 mod modes;
+mod neighbours;
 mod paste;
 mod reach;
 mod secrets;

@@ -106,3 +106,48 @@ fn stale_callback_is_answered_locally_and_decorated_state_passes() {
     assert_eq!(String::from_utf8_lossy(&mode.stdout).trim(), "-rw-------");
     rig.assert_nothing_left(ALICE);
 }
+
+/// An older codex (0.147.0 did this) prints its redirect_uri as `http://localhost:1455/...`:
+/// the port held since it was settled serves it, with [::1] beside it for browsers that try
+/// IPv6 first; the sign-in completes through a stand-in that exchanges the code as codex does.
+#[test]
+fn a_localhost_redirect_signs_in() {
+    let rig = Rig::get();
+    let codex = super::hostile::standin(&rig, "localhost");
+    let mut run = rig
+        .tool("localhost")
+        .args(["rig", "--json", "--no-browser", "--codex", &codex])
+        .spawn();
+    let url = run.wait_event("url", LIMIT);
+    let url = url["url"].as_str().unwrap();
+    assert!(url.contains("redirect_uri=http%3A%2F%2Flocalhost%3A1455"), "{url}");
+    let listening = rig.callback_listeners(false);
+    assert!(listening.contains("127.0.0.1:1455"), "{listening}");
+    if std::path::Path::new("/proc/net/if_inet6").exists() {
+        assert!(listening.contains("[::1]:1455"), "{listening}");
+    }
+    let browser = std::process::Command::new(&rig.browser)
+        .arg(url)
+        .env("CRL_RIG_DIR", &rig.dir)
+        .env("CRL_ISSUER_PROXY", &rig.issuer_proxy)
+        .env("CRL_BROWSER_OUT", &run.browser_out)
+        .status()
+        .unwrap();
+    assert!(browser.success());
+    let page = run.browser_out.clone();
+    let done = run.finish(LIMIT);
+    assert_eq!(done.code(), 0, "stderr:\n{}", done.stderr);
+    assert!(
+        done.stderr
+            .contains("Signed in to Codex on rig as alice@rig.test (plus)"),
+        "{}",
+        done.stderr
+    );
+    assert!(Running::browser_page(&page).contains("Signed in to Codex"));
+    // The code the browser carried reached the host and was exchanged there.
+    let (mode, auth) = rig.auth_json(ALICE).expect("auth.json on the host");
+    assert_eq!(mode, "-rw-------");
+    let issued: serde_json::Value = serde_json::from_str(&rig.issuer("/__issued")).unwrap();
+    assert_eq!(auth["tokens"]["refresh_token"], issued["refresh_token"]);
+    rig.assert_nothing_left(ALICE);
+}
