@@ -122,6 +122,10 @@ impl Auth<'_> {
         // and keys already offered through the agent are not offered twice.
         let file_keys: Vec<Option<PublicKey>> = config.identity_files.iter().map(|f| public_half(f)).collect();
         let mut offered: Vec<PublicKey> = Vec::new();
+        for file in &config.missing_identities {
+            self.tried
+                .push(format!("{} (not accessible: no such file)", file.display()));
+        }
 
         if let Some(mut agent) = agent(config).await {
             let identities = agent.request_identities().await.unwrap_or_default();
@@ -158,8 +162,8 @@ impl Auth<'_> {
         for (file, public) in config.identity_files.iter().zip(&file_keys) {
             if !file.exists() {
                 // ssh lists its default key names whether they exist or not; a file named on
-                // purpose (-i, IdentityFile) that is not there belongs in the list of tried.
-                if !is_default_identity(file) {
+                // purpose (IdentityFile) that is not there belongs in the list of tried.
+                if !is_default_identity(file) && !config.missing_identities.contains(file) {
                     self.tried
                         .push(format!("{} (not accessible: no such file)", file.display()));
                 }

@@ -60,6 +60,9 @@ pub struct HostConfig {
     pub user: String,
     pub port: u16,
     pub identity_files: Vec<PathBuf>,
+    /// Identity files named with -i that are not there: ssh -G leaves them out (after a
+    /// warning), yet they belong in the list of what was tried.
+    pub missing_identities: Vec<PathBuf>,
     pub identities_only: bool,
     pub identity_agent: IdentityAgent,
     pub user_known_hosts: Vec<PathBuf>,
@@ -193,6 +196,7 @@ pub fn resolve(dest: &Destination, args: &SshArgs) -> Result<HostConfig, ConfigE
         }
     };
     config.config_file = args.config.clone();
+    config.missing_identities = args.identity.iter().filter(|f| !f.exists()).cloned().collect();
     if args.accept_new && config.strict != StrictHostKeyChecking::No {
         config.strict = StrictHostKeyChecking::AcceptNew;
     }
@@ -277,6 +281,7 @@ impl HostConfig {
             user: local_user(),
             port: 22,
             identity_files: Vec::new(),
+            missing_identities: Vec::new(),
             identities_only: false,
             identity_agent: IdentityAgent::Env,
             user_known_hosts: Vec::new(),

@@ -29,7 +29,7 @@ fn a_host_that_never_speaks_ssh_times_out_on_every_command() {
     // The kernel completes the TCP handshake into the backlog; nothing ever answers.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = silent.local_addr().unwrap().port().to_string();
-    for command in [&[][..], &["status"], &["doctor"], &["push"]] {
+    for command in [&[][..], &["status"], &["doctor"], &["containers", "--all-running"]] {
         let run = rig
             .tool("silent")
             .args(command.iter().copied())
