@@ -246,6 +246,10 @@ fn log_tail(log: &Option<CodexLog>) -> String {
     text
 }
 
+/// What to do about a host or user name OpenSSH refuses.
+const NAMES_HINT: &str = "OpenSSH 9.6 and later refuse such names too: where a ProxyCommand holds %h, %r or %n, \
+a shell would run what they hold";
+
 fn by(holder: &Option<Holder>) -> String {
     holder.as_ref().map(|h| format!(" by {h}")).unwrap_or_default()
 }
@@ -281,6 +285,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Destination(_)
+            | Self::Config(ConfigError::Name(_))
             | Self::Secret { .. }
             | Self::CaCert { .. }
             | Self::NoHosts
@@ -338,6 +343,7 @@ impl Error {
     /// What the user can do next.
     pub fn hint(&self) -> Option<String> {
         Some(match self {
+            Self::Destination(DestinationError::Name(_)) | Self::Config(ConfigError::Name(_)) => NAMES_HINT.into(),
             Self::Destination(_) => "name the host as [user@]host or ssh://[user@]host[:port]".into(),
             Self::Config(_) => "check the file with `ssh -G HOST`".into(),
             Self::Secret { var, .. } => format!("set {var}, or pipe it on stdin (e.g. `printenv {var} | codex-remote-login ...`)"),
