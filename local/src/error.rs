@@ -219,6 +219,14 @@ pub enum HostKeyError {
         kind: &'static str,
         fingerprint: String,
     },
+    #[error(
+        "{host} is not in known_hosts ({kind} key {fingerprint}) and UserKnownHostsFile is none: an unknown key is refused, as OpenSSH refuses it"
+    )]
+    UnknownNoFile {
+        host: String,
+        kind: &'static str,
+        fingerprint: String,
+    },
     #[error("host key of {host} not accepted")]
     Declined { host: String },
     #[error("could not record the host key of {host} in {}", file.display())]
@@ -333,6 +341,7 @@ impl Error {
                 | HostKeyError::Revoked { host, .. }
                 | HostKeyError::UnknownNoTerminal { host, .. }
                 | HostKeyError::UnknownStrict { host, .. }
+                | HostKeyError::UnknownNoFile { host, .. }
                 | HostKeyError::Declined { host }
                 | HostKeyError::Record { host, .. } => host,
             }),
@@ -379,6 +388,9 @@ impl Error {
             ),
             Self::HostKey(HostKeyError::UnknownNoTerminal { .. } | HostKeyError::UnknownStrict { .. }) => {
                 "check the fingerprint with the host's owner, then connect once with `ssh HOST` to record it, or pass --accept-new".into()
+            }
+            Self::HostKey(HostKeyError::UnknownNoFile { .. }) => {
+                "record the key in a known_hosts file named by GlobalKnownHostsFile, or let UserKnownHostsFile name a file".into()
             }
             Self::HostKey(_) => return None,
             Self::Auth { tried, .. } => format!(

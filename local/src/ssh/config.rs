@@ -279,11 +279,9 @@ pub fn parse_ssh_g(alias: &str, text: &str, home: &Path) -> Result<HostConfig, C
                     path => IdentityAgent::Socket(expand_tilde(path, home)),
                 }
             }
-            "userknownhostsfile" => {
-                config.user_known_hosts = value.split_whitespace().map(|p| expand_tilde(p, home)).collect()
-            }
+            "userknownhostsfile" => config.user_known_hosts = known_hosts_files("UserKnownHostsFile", value, home)?,
             "globalknownhostsfile" => {
-                config.global_known_hosts = value.split_whitespace().map(|p| expand_tilde(p, home)).collect()
+                config.global_known_hosts = known_hosts_files("GlobalKnownHostsFile", value, home)?
             }
             "hostkeyalias" => config.host_key_alias = Some(value.to_owned()),
             "stricthostkeychecking" => {
@@ -422,6 +420,17 @@ impl HostConfig {
     }
 }
 
+/// `UserKnownHostsFile` / `GlobalKnownHostsFile`: `none` (alone, any case) means no file at
+/// all, as in OpenSSH's ssh.c, never a file named `none`.
+fn known_hosts_files(key: &'static str, value: &str, home: &Path) -> Result<Vec<PathBuf>, ConfigError> {
+    let words: Vec<&str> = value.split_whitespace().collect();
+    match words.iter().position(|w| w.eq_ignore_ascii_case("none")) {
+        None => Ok(words.iter().map(|p| expand_tilde(p, home)).collect()),
+        Some(0) if words.len() == 1 => Ok(Vec::new()),
+        Some(_) => Err(bad(key, value)),
+    }
+}
+
 fn bad(key: &'static str, value: &str) -> ConfigError {
     ConfigError::BadValue {
         key,
@@ -505,6 +514,21 @@ connecttimeout none\nproxyjump none\nidentityagent none\n";
         let text = "hostname real\nuser bob\nport 2222\nidentityfile ~/.ssh/%r@%h-%p\n";
         let c = parse_ssh_g("alias", text, Path::new("/home/me")).unwrap();
         assert_eq!(c.identity_files, [PathBuf::from("/home/me/.ssh/bob@real-2222")]);
+    }
+
+    /// `none` is no file, in any case, and only alone (OpenSSH's readconf.c and ssh.c).
+    #[test]
+    fn known_hosts_none_is_no_file() {
+        let c = parse_ssh_g(
+            "h",
+            "userknownhostsfile none\nglobalknownhostsfile NONE\n",
+            Path::new("/"),
+        )
+        .unwrap();
+        assert!(c.user_known_hosts.is_empty() && c.global_known_hosts.is_empty());
+        assert!(parse_ssh_g("h", "userknownhostsfile ~/kh none\n", Path::new("/")).is_err());
+        let c = parse_ssh_g("h", "userknownhostsfile ~/none\n", Path::new("/home/me")).unwrap();
+        assert_eq!(c.user_known_hosts, [PathBuf::from("/home/me/none")]);
     }
 
     /// Every name of the command line is checked before a config is read: -l, each -J hop,

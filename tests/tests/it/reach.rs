@@ -525,3 +525,33 @@ fn shell_syntax_in_names_never_reaches_a_shell() {
     let _ = std::fs::remove_file(&hosts_file);
     rig.assert_nothing_left(ALICE);
 }
+
+/// `UserKnownHostsFile none` means no file, as in OpenSSH: an unknown host key is refused
+/// even with accept-new (OpenSSH treats the host files as read-only then), and nothing is
+/// written: not a file named `none` in the working directory, not the usual known_hosts.
+#[test]
+fn user_known_hosts_file_none_is_no_file() {
+    let rig = Rig::get();
+    let cwd = rig.dir.join("cwd-known-hosts-none");
+    std::fs::create_dir_all(&cwd).unwrap();
+    let known_before = std::fs::read_to_string(rig.known_hosts()).unwrap();
+    for path in ["/nonexistent".to_owned(), std::env::var("PATH").unwrap()] {
+        let mut tool = rig
+            .tool("known-hosts-none")
+            .env("PATH", &path)
+            .args(["rig", "-o", "UserKnownHostsFile=none", "--accept-new"])
+            .args(STOP_AFTER_SHIM);
+        tool.cmd.current_dir(&cwd);
+        let run = tool.run(LIMIT);
+        assert_eq!(run.code(), 3, "PATH={path}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("and UserKnownHostsFile is none"),
+            "PATH={path}: {}",
+            run.stderr
+        );
+        assert!(!cwd.join("none").exists(), "PATH={path}: ./none was written");
+    }
+    assert_eq!(std::fs::read_to_string(rig.known_hosts()).unwrap(), known_before);
+    let _ = std::fs::remove_dir_all(&cwd);
+    rig.assert_nothing_left(ALICE);
+}
