@@ -170,7 +170,21 @@ impl Evaluation<'_> {
                     // One keyword, several values on the line.
                     "sendenv" => {
                         for word in words(&value) {
-                            self.settings.set(key, word);
+                            if word.is_empty() || word.contains('=') {
+                                return Err(ConfigError::File {
+                                    file: file.to_owned(),
+                                    message: format!("`SendEnv {value}`: invalid environment name `{word}`"),
+                                });
+                            }
+                            match word.strip_prefix('-') {
+                                // `SendEnv -PATTERN` (OpenSSH 8.7+) removes the names added so
+                                // far that the pattern matches, as readconf.c's rm_env does.
+                                Some(pattern) => self
+                                    .settings
+                                    .values
+                                    .retain(|(k, v)| k != "sendenv" || !glob(pattern, v)),
+                                None => self.settings.set(key, word),
+                            }
                         }
                         return Ok(());
                     }
@@ -468,7 +482,13 @@ Match originalhost dev !user nobody
 Host proxied
     ProxyCommand ssh -W %h:%p gateway
     SetEnv A=1 B="two words"
-    SendEnv LANG LC_*
+    SendEnv LANG LC_* FOO BAR XY
+    SendEnv -LC_* -F?O
+    SendEnv LC_X
+Host proxied nohosts
+    SendEnv -X*
+    UserKnownHostsFile none
+    GlobalKnownHostsFile NONE
     PreferredAuthentications keyboard-interactive,publickey
     IdentityAgent none
 Host *
@@ -481,8 +501,10 @@ Host *
         let file = dir.join("config");
         std::fs::write(&file, config).unwrap();
         let home = crate::ssh::config::home_dir();
-        let cases: [(&str, &[&str]); 7] = [
+        let cases: [(&str, &[&str]); 9] = [
             ("dev", &[]),
+            ("nohosts", &["-o", "SendEnv=A B", "-o", "SendEnv=-A"]),
+            ("dev", &["-o", "SendEnv=LC_*", "-o", "SendEnv=-*"]),
             ("dev2", &[]),
             ("dev3", &["-o", "StrictHostKeyChecking=yes", "-p", "2022"]),
             ("me@host.work", &[]),
