@@ -533,6 +533,8 @@ fn shell_syntax_in_names_never_reaches_a_shell() {
 fn user_known_hosts_file_none_is_no_file() {
     let rig = Rig::get();
     let cwd = rig.dir.join("cwd-known-hosts-none");
+    // Empty, whatever an earlier (failed) run left there.
+    let _ = std::fs::remove_dir_all(&cwd);
     std::fs::create_dir_all(&cwd).unwrap();
     let known_before = std::fs::read_to_string(rig.known_hosts()).unwrap();
     for path in ["/nonexistent".to_owned(), std::env::var("PATH").unwrap()] {
