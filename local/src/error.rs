@@ -228,6 +228,14 @@ pub enum HostKeyError {
         kind: &'static str,
         fingerprint: String,
     },
+    #[error(
+        "{host} is not in known_hosts ({kind} key {fingerprint}) and UserKnownHostsFile is none: an unknown key is refused, as OpenSSH refuses it"
+    )]
+    UnknownNoFile {
+        host: String,
+        kind: &'static str,
+        fingerprint: String,
+    },
     #[error("host key of {host} not accepted")]
     Declined { host: String },
     #[error("could not record the host key of {host} in {}", file.display())]
@@ -254,6 +262,10 @@ fn log_tail(log: &Option<CodexLog>) -> String {
     }
     text
 }
+
+/// What to do about a host or user name OpenSSH refuses.
+const NAMES_HINT: &str = "OpenSSH 9.6 and later refuse such names too: where a ProxyCommand holds %h, %r or %n, \
+a shell would run what they hold";
 
 fn by(holder: &Option<Holder>) -> String {
     holder.as_ref().map(|h| format!(" by {h}")).unwrap_or_default()
@@ -290,6 +302,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Destination(_)
+            | Self::Config(ConfigError::Name(_))
             | Self::Secret { .. }
             | Self::CaCert { .. }
             | Self::NoHosts
@@ -342,6 +355,7 @@ impl Error {
                 | HostKeyError::Revoked { host, .. }
                 | HostKeyError::UnknownNoTerminal { host, .. }
                 | HostKeyError::UnknownStrict { host, .. }
+                | HostKeyError::UnknownNoFile { host, .. }
                 | HostKeyError::Declined { host }
                 | HostKeyError::Record { host, .. } => host,
             }),
@@ -352,6 +366,7 @@ impl Error {
     /// What the user can do next.
     pub fn hint(&self) -> Option<String> {
         Some(match self {
+            Self::Destination(DestinationError::Name(_)) | Self::Config(ConfigError::Name(_)) => NAMES_HINT.into(),
             Self::Destination(_) => "name the host as [user@]host or ssh://[user@]host[:port]".into(),
             Self::Config(ConfigError::Ssh { message, .. }) if message.starts_with("command-line:") => {
                 "check the -o options: they take ssh_config keywords as KEY=VALUE (man ssh_config)".into()
@@ -398,6 +413,9 @@ impl Error {
             ),
             Self::HostKey(HostKeyError::UnknownNoTerminal { .. } | HostKeyError::UnknownStrict { .. }) => {
                 "check the fingerprint with the host's owner, then connect once with `ssh HOST` to record it, or pass --accept-new".into()
+            }
+            Self::HostKey(HostKeyError::UnknownNoFile { .. }) => {
+                "record the key in a known_hosts file named by GlobalKnownHostsFile, or let UserKnownHostsFile name a file".into()
             }
             Self::HostKey(_) => return None,
             Self::Auth { tried, .. } => format!(

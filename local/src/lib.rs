@@ -93,6 +93,12 @@ async fn sign_in_all(cli: &cli::Cli, ui: Arc<ui::Ui>) -> Result<(), Error> {
     if hosts.is_empty() {
         return Err(Error::NoHosts);
     }
+    // Every name is checked before anything is read, started or asked: one refused name
+    // is a usage error of the whole command, not one failed row among hosts signed in.
+    for host in &hosts {
+        let dest = ssh::destination::Destination::parse(host)?;
+        ssh::config::check_names(&dest, &cli.common.ssh)?;
+    }
     let secret = secret::Pending::new(cli.sign_in.method());
     let ca_pem = cli.sign_in.ca_cert.as_deref().map(ca_bundle::read).transpose()?;
     let job = signin::SignIn {
@@ -115,12 +121,33 @@ fn hosts_file(file: &std::path::Path) -> Result<Vec<String>, Error> {
         file: file.to_owned(),
         why: e.to_string(),
     })?;
-    Ok(text
-        .lines()
-        .map(|l| l.split('#').next().unwrap_or_default().trim())
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect())
+    let mut hosts = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let host = line.split('#').next().unwrap_or_default().trim();
+        if host.is_empty() {
+            continue;
+        }
+        // A file may come from elsewhere: its names are checked as the command line's are.
+        match ssh::destination::Destination::parse(host) {
+            Ok(_) => {}
+            Err(ssh::destination::DestinationError::Name(e)) => {
+                let place = format!("{} line {}", file.display(), index + 1);
+                let e = ssh::names::NameError {
+                    given: Some(place),
+                    ..e
+                };
+                return Err(Error::Destination(e.into()));
+            }
+            Err(e) => {
+                return Err(Error::HostsFile {
+                    file: file.to_owned(),
+                    why: format!("line {}: {e}", index + 1),
+                });
+            }
+        }
+        hosts.push(host.to_owned());
+    }
+    Ok(hosts)
 }
 
 /// Renders an error for people (stderr) and for `--json` (stdout).

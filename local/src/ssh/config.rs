@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use crate::cli::SshArgs;
 use crate::ssh::config_file;
-use crate::ssh::destination::Destination;
+use crate::ssh::destination::{Destination, DestinationError};
+use crate::ssh::names::{self, NameError};
 
 /// OpenSSH's `StrictHostKeyChecking`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +105,9 @@ pub enum ConfigError {
     BadValue { key: &'static str, value: String },
     #[error("{}: {message}", file.display())]
     File { file: PathBuf, message: String },
+    /// A host or user name OpenSSH refuses: a usage error, found before any config is read.
+    #[error(transparent)]
+    Name(#[from] NameError),
 }
 
 /// Resolves the configuration for a host argument, warning about what weakens it.
@@ -149,8 +153,54 @@ const NOTABLE: [(&str, &str); 14] = [
     ("localcommand", ""),
 ];
 
+/// Refuses the names of the command line that OpenSSH (10.3) refuses before it reads any
+/// config: the host and user of `dest`, `-l`, and the hops of `-J` and `-o ProxyJump=`. They
+/// may reach a shell through a ProxyCommand's `%h`, `%r` and `%n`, or through `Match exec` in
+/// an OpenSSH client older than 9.6 running `ssh -G`.
+pub fn check_names(dest: &Destination, args: &SshArgs) -> Result<(), ConfigError> {
+    names::check_host(&dest.host, None)?;
+    if let Some(user) = &dest.user {
+        names::check_user(user, None)?;
+    }
+    if let Some(user) = &args.login {
+        names::check_user(user, Some("-l"))?;
+    }
+    if let Some(jumps) = &args.jump {
+        check_jumps(jumps, "-J")?;
+    }
+    for option in &args.options {
+        let (key, value) = match option.split_once(['=', ' ', '\t']) {
+            Some((key, value)) => (key.trim(), value.trim_start_matches([' ', '\t', '='])),
+            None => continue,
+        };
+        if key.eq_ignore_ascii_case("proxyjump") {
+            check_jumps(value, "-o ProxyJump")?;
+        }
+    }
+    Ok(())
+}
+
+/// Each hop of a jump list given on the command line (OpenSSH's `parse_jump`, strict).
+fn check_jumps(jumps: &str, given: &'static str) -> Result<(), ConfigError> {
+    if jumps.eq_ignore_ascii_case("none") {
+        return Ok(());
+    }
+    for hop in jumps.split(',') {
+        // A hop of the wrong form is refused where it is parsed for the connection.
+        if let Err(DestinationError::Name(e)) = Destination::parse_jump(hop.trim()) {
+            return Err(NameError {
+                given: Some(given.to_owned()),
+                ..e
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
 /// Resolves the configuration for `dest` with the command line's options.
 pub fn resolve(dest: &Destination, args: &SshArgs) -> Result<HostConfig, ConfigError> {
+    check_names(dest, args)?;
     let home = home_dir();
     let mut cmd = Command::new("ssh");
     cmd.arg("-G");
@@ -233,11 +283,9 @@ pub fn parse_ssh_g(alias: &str, text: &str, home: &Path) -> Result<HostConfig, C
                     path => IdentityAgent::Socket(expand_tilde(path, home)),
                 }
             }
-            "userknownhostsfile" => {
-                config.user_known_hosts = value.split_whitespace().map(|p| expand_tilde(p, home)).collect()
-            }
+            "userknownhostsfile" => config.user_known_hosts = known_hosts_files("UserKnownHostsFile", value, home)?,
             "globalknownhostsfile" => {
-                config.global_known_hosts = value.split_whitespace().map(|p| expand_tilde(p, home)).collect()
+                config.global_known_hosts = known_hosts_files("GlobalKnownHostsFile", value, home)?
             }
             "hostkeyalias" => config.host_key_alias = Some(value.to_owned()),
             "stricthostkeychecking" => {
@@ -306,8 +354,29 @@ impl HostConfig {
         }
     }
 
-    /// OpenSSH's `%` tokens (`%h %p %r %n %u %d %%`), as in ProxyCommand and IdentityFile.
+    /// OpenSSH's `%` tokens (`%h %p %r %n %u %d %%`), as in IdentityFile: paths, no shell.
     pub fn expand_tokens(&self, text: &str) -> Result<String, ConfigError> {
+        self.expand(text, false)
+    }
+
+    /// The `%` tokens of a command `/bin/sh` will run (ProxyCommand). Defence in depth behind
+    /// the checks made before the config was read: whatever path a name took (an OpenSSH
+    /// client older than 9.6 behind `ssh -G`, a HostName or User from the config), `%h` and
+    /// `%n` must pass OpenSSH's host name rules and `%r` its user name rules here, and a name
+    /// holding anything a shell treats specially (`*`, `~`, `\`, a space...) goes in as one
+    /// quoted word.
+    pub fn expand_for_shell(&self, text: &str) -> Result<String, ConfigError> {
+        self.expand(text, true)
+    }
+
+    fn expand(&self, text: &str, shell: bool) -> Result<String, ConfigError> {
+        let name = |value: &str, check: fn(&str, Option<&str>) -> Result<(), NameError>| {
+            if !shell {
+                return Ok(value.to_owned());
+            }
+            check(value, Some("in a ProxyCommand"))?;
+            Ok::<_, ConfigError>(names::shell_word(value))
+        };
         let mut out = String::with_capacity(text.len());
         let mut chars = text.chars();
         while let Some(c) = chars.next() {
@@ -317,10 +386,10 @@ impl HostConfig {
             }
             match chars.next() {
                 Some('%') => out.push('%'),
-                Some('h') => out.push_str(&self.hostname),
+                Some('h') => out.push_str(&name(&self.hostname, names::check_host)?),
                 Some('p') => out.push_str(&self.port.to_string()),
-                Some('r') => out.push_str(&self.user),
-                Some('n') => out.push_str(&self.alias),
+                Some('r') => out.push_str(&name(&self.user, names::check_user)?),
+                Some('n') => out.push_str(&name(&self.alias, names::check_host)?),
                 Some('u') => out.push_str(&local_user()),
                 Some('d') => out.push_str(&home_dir().to_string_lossy()),
                 Some(other) => {
@@ -353,6 +422,17 @@ impl HostConfig {
         } else {
             format!("[{host}]:{}", self.port)
         }
+    }
+}
+
+/// `UserKnownHostsFile` / `GlobalKnownHostsFile`: `none` (alone, any case) means no file at
+/// all, as in OpenSSH's ssh.c, never a file named `none`.
+fn known_hosts_files(key: &'static str, value: &str, home: &Path) -> Result<Vec<PathBuf>, ConfigError> {
+    let words: Vec<&str> = value.split_whitespace().collect();
+    match words.iter().position(|w| w.eq_ignore_ascii_case("none")) {
+        None => Ok(words.iter().map(|p| expand_tilde(p, home)).collect()),
+        Some(0) if words.len() == 1 => Ok(Vec::new()),
+        Some(_) => Err(bad(key, value)),
     }
 }
 
@@ -439,6 +519,64 @@ connecttimeout none\nproxyjump none\nidentityagent none\n";
         let text = "hostname real\nuser bob\nport 2222\nidentityfile ~/.ssh/%r@%h-%p\n";
         let c = parse_ssh_g("alias", text, Path::new("/home/me")).unwrap();
         assert_eq!(c.identity_files, [PathBuf::from("/home/me/.ssh/bob@real-2222")]);
+    }
+
+    /// `none` is no file, in any case, and only alone (OpenSSH's readconf.c and ssh.c).
+    #[test]
+    fn known_hosts_none_is_no_file() {
+        let c = parse_ssh_g(
+            "h",
+            "userknownhostsfile none\nglobalknownhostsfile NONE\n",
+            Path::new("/"),
+        )
+        .unwrap();
+        assert!(c.user_known_hosts.is_empty() && c.global_known_hosts.is_empty());
+        assert!(parse_ssh_g("h", "userknownhostsfile ~/kh none\n", Path::new("/")).is_err());
+        let c = parse_ssh_g("h", "userknownhostsfile ~/none\n", Path::new("/home/me")).unwrap();
+        assert_eq!(c.user_known_hosts, [PathBuf::from("/home/me/none")]);
+    }
+
+    /// Every name of the command line is checked before a config is read: -l, each -J hop,
+    /// and `-o ProxyJump=` hops (as OpenSSH 10.3 checks them).
+    #[test]
+    fn command_line_names_are_checked() {
+        let dest = Destination::parse("dev").unwrap();
+        let refused = |args: SshArgs| match check_names(&dest, &args) {
+            Err(ConfigError::Name(e)) => e.to_string(),
+            other => panic!("{args:?}: {other:?}"),
+        };
+        let args = SshArgs {
+            login: Some("me;id".into()),
+            ..SshArgs::default()
+        };
+        assert_eq!(
+            refused(args),
+            "refusing the user name `me;id` (-l): OpenSSH refuses `;` in user names"
+        );
+        let args = SshArgs {
+            jump: Some("ok,b`id`:22".into()),
+            ..SshArgs::default()
+        };
+        assert!(refused(args).contains("host name `b`id``"));
+        let args = SshArgs {
+            options: vec!["ProxyJump = x$(id)@bastion".into()],
+            ..SshArgs::default()
+        };
+        assert!(refused(args).contains("(-o ProxyJump)"));
+        let fine = SshArgs {
+            login: Some("CORP\\alice".into()),
+            jump: Some("me@bastion:2222,ssh://other".into()),
+            options: vec!["ProxyJump=none".into(), "ProxyCommand=nc %h %p".into()],
+            ..SshArgs::default()
+        };
+        check_names(&dest, &fine).unwrap();
+        // resolve refuses before running `ssh -G` or reading a file.
+        let bad = Destination {
+            user: None,
+            host: "$(touch${IFS}/tmp/x)".into(),
+            port: None,
+        };
+        assert!(matches!(resolve(&bad, &SshArgs::default()), Err(ConfigError::Name(_))));
     }
 
     #[test]

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::SshArgs;
 use crate::ssh::config::{ConfigError, expand_tilde, local_user};
 use crate::ssh::destination::Destination;
+use crate::ssh::names;
 use crate::ssh::pattern::glob;
 
 /// Keywords kept (lower case), in the order `ssh -G` prints them.
@@ -75,6 +76,8 @@ struct Evaluation<'a> {
     original_host: &'a str,
     home: &'a Path,
     settings: Settings,
+    /// The user came from `user@host` or `-l`: used as given, never expanded.
+    user_from_command_line: bool,
 }
 
 /// Evaluates the configuration for `dest` and prints it as `ssh -G` would (for the keywords
@@ -84,10 +87,12 @@ pub fn evaluate(dest: &Destination, args: &SshArgs, home: &Path) -> Result<Strin
         original_host: &dest.host,
         home,
         settings: Settings::default(),
+        user_from_command_line: false,
     };
     // The command line comes first, and first values win.
     if let Some(user) = dest.user.as_ref().or(args.login.as_ref()) {
         eval.settings.set("user", user.clone());
+        eval.user_from_command_line = true;
     }
     if let Some(port) = dest.port.or(args.port) {
         eval.settings.set("port", port.to_string());
@@ -116,7 +121,7 @@ pub fn evaluate(dest: &Destination, args: &SshArgs, home: &Path) -> Result<Strin
             }
         }
     }
-    Ok(eval.print())
+    eval.print()
 }
 
 impl Evaluation<'_> {
@@ -170,7 +175,21 @@ impl Evaluation<'_> {
                     // One keyword, several values on the line.
                     "sendenv" => {
                         for word in words(&value) {
-                            self.settings.set(key, word);
+                            if word.is_empty() || word.contains('=') {
+                                return Err(ConfigError::File {
+                                    file: file.to_owned(),
+                                    message: format!("`SendEnv {value}`: invalid environment name `{word}`"),
+                                });
+                            }
+                            match word.strip_prefix('-') {
+                                // `SendEnv -PATTERN` (OpenSSH 8.7+) removes the names added so
+                                // far that the pattern matches, as readconf.c's rm_env does.
+                                Some(pattern) => self
+                                    .settings
+                                    .values
+                                    .retain(|(k, v)| k != "sendenv" || !glob(pattern, v)),
+                                None => self.settings.set(key, word),
+                            }
                         }
                         return Ok(());
                     }
@@ -276,11 +295,15 @@ impl Evaluation<'_> {
     }
 
     /// The settings with OpenSSH's defaults and tokens, as `ssh -G` prints them.
-    fn print(&self) -> String {
+    fn print(&self) -> Result<String, ConfigError> {
         let s = &self.settings;
         let hostname = self.hostname();
-        let user = s.first("user").map_or_else(local_user, str::to_owned);
         let port = s.first("port").unwrap_or("22").to_owned();
+        let user = match s.first("user") {
+            None => local_user(),
+            Some(user) if self.user_from_command_line => user.to_owned(),
+            Some(user) => self.expand_user(user, &hostname, &port)?,
+        };
         let mut out = String::new();
         let mut line = |key: &str, value: &str| {
             let _ = writeln!(out, "{key} {value}");
@@ -353,7 +376,58 @@ impl Evaluation<'_> {
         for pattern in s.all("sendenv") {
             line("sendenv", pattern);
         }
-        out
+        Ok(out)
+    }
+}
+
+impl Evaluation<'_> {
+    /// `User` from the config, expanded as OpenSSH 10.0+ expands it (`%` tokens but `%r` and
+    /// `%C`, and `${VAR}`), and then checked as OpenSSH 10.1+ checks it: only a name that
+    /// expansion changed, by its user name rules. A literal name is the config's own word.
+    fn expand_user(&self, raw: &str, hostname: &str, port: &str) -> Result<String, ConfigError> {
+        let unsupported = |what: &str| ConfigError::BadValue {
+            key: "User",
+            value: format!("{raw} ({what} is not supported without an OpenSSH client)"),
+        };
+        let mut out = String::new();
+        let mut rest = raw;
+        while let Some(c) = rest.chars().next() {
+            rest = &rest[c.len_utf8()..];
+            if c == '$' && rest.starts_with('{') {
+                let (name, after) = rest[1..].split_once('}').ok_or_else(|| bad("User", raw))?;
+                if name.is_empty() {
+                    return Err(bad("User", raw));
+                }
+                let value = std::env::var(name).map_err(|_| ConfigError::BadValue {
+                    key: "User",
+                    value: format!("{raw} (${{{name}}} has no value)"),
+                })?;
+                out.push_str(&value);
+                rest = after;
+                continue;
+            }
+            if c != '%' {
+                out.push(c);
+                continue;
+            }
+            let token = rest.chars().next().ok_or_else(|| bad("User", raw))?;
+            rest = &rest[token.len_utf8()..];
+            match token {
+                '%' => out.push('%'),
+                'd' => out.push_str(&self.home.to_string_lossy()),
+                'h' => out.push_str(hostname),
+                'n' => out.push_str(self.original_host),
+                'p' => out.push_str(port),
+                'u' => out.push_str(&local_user()),
+                'k' => out.push_str(self.settings.first("hostkeyalias").unwrap_or(self.original_host)),
+                'i' | 'j' | 'l' | 'L' => return Err(unsupported(&format!("%{token}"))),
+                _ => return Err(bad("User", raw)),
+            }
+        }
+        if out != raw {
+            names::check_user(&out, Some("from User in the ssh config"))?;
+        }
+        Ok(out)
     }
 }
 
@@ -468,7 +542,13 @@ Match originalhost dev !user nobody
 Host proxied
     ProxyCommand ssh -W %h:%p gateway
     SetEnv A=1 B="two words"
-    SendEnv LANG LC_*
+    SendEnv LANG LC_* FOO BAR XY
+    SendEnv -LC_* -F?O
+    SendEnv LC_X
+Host proxied nohosts
+    SendEnv -X*
+    UserKnownHostsFile none
+    GlobalKnownHostsFile NONE
     PreferredAuthentications keyboard-interactive,publickey
     IdentityAgent none
 Host *
@@ -481,8 +561,10 @@ Host *
         let file = dir.join("config");
         std::fs::write(&file, config).unwrap();
         let home = crate::ssh::config::home_dir();
-        let cases: [(&str, &[&str]); 7] = [
+        let cases: [(&str, &[&str]); 9] = [
             ("dev", &[]),
+            ("nohosts", &["-o", "SendEnv=A B", "-o", "SendEnv=-A"]),
+            ("dev", &["-o", "SendEnv=LC_*", "-o", "SendEnv=-*"]),
             ("dev2", &[]),
             ("dev3", &["-o", "StrictHostKeyChecking=yes", "-p", "2022"]),
             ("me@host.work", &[]),
@@ -559,6 +641,44 @@ Host *
                 .contains("`Match exec` is not supported without an OpenSSH client"),
             "{err}"
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// `User` from the config is expanded as OpenSSH 10.0+ does (this machine's `ssh` may be
+    /// older, so not against `ssh -G`), and an expanded name is checked as OpenSSH 10.1+
+    /// checks it; a user from the command line is taken as given.
+    #[test]
+    fn config_user_is_expanded_and_checked() {
+        let dir = std::env::temp_dir().join(format!("crl-config-user-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("config");
+        let user_of = |config: &str, host: &str| {
+            std::fs::write(&file, config).unwrap();
+            let args = SshArgs {
+                config: Some(file.clone()),
+                ..SshArgs::default()
+            };
+            evaluate(&Destination::parse(host).unwrap(), &args, Path::new("/home/me")).map(|text| {
+                text.lines()
+                    .find_map(|l| l.strip_prefix("user ").map(str::to_owned))
+                    .unwrap()
+            })
+        };
+        let config = "Host *\n  HostName %h.example\n  Port 2200\n  User u-%n-%h-%p-%d-%%-${CRL_TEST_USER_PART}\n";
+        assert!(std::env::var("CRL_TEST_USER_PART").is_err());
+        assert!(
+            user_of(config, "dev").is_err(),
+            "an unset variable is an error, as in OpenSSH"
+        );
+        let config = "Host *\n  HostName %h.example\n  Port 2200\n  User u-%n-%h-%p-%d-%%\n";
+        assert_eq!(user_of(config, "dev").unwrap(), "u-dev-dev.example-2200-/home/me-%");
+        assert_eq!(user_of(config, "cli@dev").unwrap(), "cli");
+        // A literal name is not checked (OpenSSH 10.1+); an expanded one is.
+        assert_eq!(user_of("User a;b\n", "dev").unwrap(), "a;b");
+        assert_eq!(user_of("User %d\n", "dev").unwrap(), "/home/me");
+        let refused = user_of("HostKeyAlias a(b\nUser x%k\n", "dev");
+        assert!(matches!(refused, Err(ConfigError::Name(_))), "{refused:?}");
+        assert!(user_of("User %l\n", "dev").is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

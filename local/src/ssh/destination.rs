@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::ssh::names::{self, NameError};
+
 /// A parsed host argument: what the user typed, before ssh config is applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Destination {
@@ -12,15 +14,17 @@ pub struct Destination {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("`{input}` is not a host: {why}")]
-pub struct DestinationError {
-    pub input: String,
-    pub why: &'static str,
+pub enum DestinationError {
+    #[error("`{}` is not a host: {why}", names::shown(input))]
+    Form { input: String, why: &'static str },
+    /// A host or user name OpenSSH refuses (it could carry shell syntax into a ProxyCommand).
+    #[error(transparent)]
+    Name(#[from] NameError),
 }
 
 impl Destination {
     pub fn parse(input: &str) -> Result<Self, DestinationError> {
-        let fail = |why| DestinationError {
+        let fail = |why| DestinationError::Form {
             input: input.to_owned(),
             why,
         };
@@ -58,6 +62,11 @@ impl Destination {
         };
         if host.is_empty() {
             return Err(fail("the host name is empty"));
+        }
+        // Before anything reads a config: the names may reach a ProxyCommand's shell.
+        names::check_host(host, None)?;
+        if let Some(user) = user.as_deref() {
+            names::check_user(user, None)?;
         }
         if host.starts_with('-') {
             return Err(fail("the host name starts with `-`"));
@@ -146,6 +155,10 @@ mod tests {
         assert_eq!(Destination::parse_jump("bastion"), Ok(d(None, "bastion", None)));
         assert_eq!(Destination::parse_jump("[::1]:22"), Ok(d(None, "::1", Some(22))));
         assert!(Destination::parse_jump("bastion:x").is_err());
+        assert!(matches!(
+            Destination::parse_jump("me@b$(id):22"),
+            Err(DestinationError::Name(_))
+        ));
     }
 
     #[test]
@@ -160,6 +173,12 @@ mod tests {
             "a b",
             "[::1",
             "ssh://",
+            // Shell syntax in a name, as OpenSSH 9.6+ refuses it.
+            "$(touch${IFS}/tmp/x)",
+            "me;id@dev",
+            "`id`@dev",
+            "ssh://me@d$ev:22",
+            "me@[d`id`]",
         ] {
             assert!(Destination::parse(bad).is_err(), "{bad:?} was accepted");
         }

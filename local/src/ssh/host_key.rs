@@ -106,6 +106,16 @@ fn verify(config: &HostConfig, ui: &Ui, key: &PublicKey, cert: Option<&Certifica
         }
         Verdict::Unknown { other_types } => other_types,
     };
+    // `UserKnownHostsFile none`: nowhere to record a key, and OpenSSH (sshconnect.c, read-only
+    // host files) then refuses an unknown key whatever StrictHostKeyChecking says, without
+    // asking. So does this tool; nothing is written anywhere.
+    let Some(file) = config.user_known_hosts.first().cloned() else {
+        return Err(HostKeyError::UnknownNoFile {
+            host: name,
+            kind,
+            fingerprint,
+        });
+    };
     match config.strict {
         StrictHostKeyChecking::Yes => {
             return Err(HostKeyError::UnknownStrict {
@@ -131,11 +141,6 @@ fn verify(config: &HostConfig, ui: &Ui, key: &PublicKey, cert: Option<&Certifica
             }
         }
     }
-    let file = config
-        .user_known_hosts
-        .first()
-        .cloned()
-        .unwrap_or_else(|| crate::ssh::config::home_dir().join(".ssh/known_hosts"));
     known_hosts::append(&file, &name, key, config.hash_known_hosts).map_err(|source| HostKeyError::Record {
         host: name.clone(),
         file: file.clone(),
@@ -165,5 +170,42 @@ fn ask(name: &str, kind: &str, fingerprint: &str, other_types: &[String]) -> boo
             Ok("no") | Err(_) => return false,
             Ok(_) => prompt = "Please type 'yes', 'no' or the fingerprint: ".to_owned(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::{Ui, Verbosity};
+
+    const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIElt3d1W0WW3KFQJrIfOcAhP58n9dKWwpE7tXk6gyQG/";
+
+    /// `UserKnownHostsFile none`: an unknown key is refused in every mode that would record
+    /// it, as OpenSSH refuses it, and no file is written (not `./none`, not `~/.ssh/known_hosts`).
+    #[test]
+    fn no_user_known_hosts_file_refuses_unknown_keys_and_writes_nothing() {
+        let dir = std::env::temp_dir().join(format!("crl-none-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let home = dir.join("home");
+        let text = "hostname dev\nuserknownhostsfile none\nglobalknownhostsfile none\n";
+        let mut config = crate::ssh::config::parse_ssh_g("dev", text, &home).unwrap();
+        assert!(config.user_known_hosts.is_empty() && config.global_known_hosts.is_empty());
+        let key = PublicKey::from_openssh(KEY).unwrap();
+        let ui = Ui::new(false, Verbosity::Quiet);
+        for strict in [StrictHostKeyChecking::AcceptNew, StrictHostKeyChecking::No] {
+            config.strict = strict;
+            let refused = verify(&config, &ui, &key, None);
+            assert!(
+                matches!(refused, Err(HostKeyError::UnknownNoFile { .. })),
+                "{strict:?}: {refused:?}"
+            );
+        }
+        assert!(!std::path::Path::new("none").exists() && !home.exists());
+        // A key known from a global file is still accepted.
+        let global = dir.join("global");
+        std::fs::write(&global, format!("dev {KEY}\n")).unwrap();
+        config.global_known_hosts = vec![global];
+        assert!(verify(&config, &ui, &key, None).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

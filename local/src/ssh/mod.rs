@@ -8,6 +8,7 @@ pub mod connection;
 pub mod destination;
 pub mod host_key;
 pub mod known_hosts;
+pub mod names;
 pub mod pattern;
 pub mod transport;
 

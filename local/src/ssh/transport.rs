@@ -33,7 +33,7 @@ pub async fn open(config: &HostConfig, ui: Arc<Ui>) -> Result<(Box<dyn Stream>, 
         return Ok((stream, Via::Jump(Box::new(hop))));
     }
     if let Some(command) = &config.proxy_command {
-        let command = config.expand_tokens(command)?;
+        let command = config.expand_for_shell(command)?;
         tracing::debug!("ProxyCommand for {host}: {command}");
         let mut child = tokio::process::Command::new("/bin/sh")
             .arg("-c")
@@ -132,5 +132,36 @@ mod tests {
         let expanded = config.expand_tokens("ssh -W %h:%p -l %r jump # %n 100%%").unwrap();
         assert_eq!(expanded, "ssh -W real.example:2222 -l bob jump # alias 100%");
         assert!(config.expand_tokens("nc %Z").is_err());
+        assert_eq!(
+            config.expand_for_shell("ssh -W %h:%p -l %r jump # %n").unwrap(),
+            "ssh -W real.example:2222 -l bob jump # alias"
+        );
+    }
+
+    /// Defence in depth: a name that reached the config's result unchecked (an OpenSSH client
+    /// older than 9.6 behind `ssh -G`, a HostName or User in the config) is refused before a
+    /// shell sees it; a legal but unusual one goes in as one quoted word.
+    #[test]
+    fn names_reach_a_proxy_command_checked_and_quoted() {
+        let home = std::path::Path::new("/home/me");
+        for (alias, text) in [
+            ("$(touch${IFS}/tmp/x)", "port 22\nuser bob\n"),
+            ("ok", "hostname `id`\nuser bob\n"),
+            ("ok", "hostname ok\nuser a;id\n"),
+        ] {
+            let config = config::parse_ssh_g(alias, text, home).unwrap();
+            let refused = config.expand_for_shell("nc %h %p # %r %n");
+            assert!(
+                matches!(refused, Err(ConfigError::Name(_))),
+                "{alias} {text}: {refused:?}"
+            );
+            // Tokens the command does not hold are not checked.
+            assert!(config.expand_for_shell("nc gateway %p").is_ok());
+        }
+        let config = config::parse_ssh_g("h", "hostname h\nuser CORP\\al ice\n", home).unwrap();
+        assert_eq!(
+            config.expand_for_shell("nc %h %p -u %r").unwrap(),
+            "nc h 22 -u 'CORP\\al ice'"
+        );
     }
 }

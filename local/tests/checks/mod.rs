@@ -14,7 +14,7 @@ use codex_remote_login::callback::Route;
 use codex_remote_login::cli::SshArgs;
 use codex_remote_login::paste;
 use codex_remote_login::ssh::destination::Destination;
-use codex_remote_login::ssh::{config, config_file, known_hosts};
+use codex_remote_login::ssh::{config, config_file, known_hosts, names};
 use codex_remote_login_shared::redact;
 use codex_remote_login_shared::time::rfc3339_nanos;
 use codex_remote_login_shared::{AuthJson, ShimEvent};
@@ -164,8 +164,13 @@ pub fn host_argument(text: &str) {
     if let Ok(dest) = Destination::parse(text) {
         assert!(!dest.host.is_empty() && !dest.host.starts_with('-'), "{text:?}");
         assert!(!dest.host.contains(char::is_whitespace), "{text:?}");
+        // No name OpenSSH refuses gets through: it could reach a ProxyCommand's shell.
+        assert!(names::valid_hostname(&dest.host), "{text:?}");
+        assert!(dest.user.as_deref().is_none_or(names::valid_ruser), "{text:?}");
     }
-    let _ = Destination::parse_jump(text);
+    if let Ok(hop) = Destination::parse_jump(text) {
+        assert!(names::valid_hostname(&hop.host), "{text:?}");
+    }
 }
 
 /// A known_hosts file, checked for a host and for a certificate authority.

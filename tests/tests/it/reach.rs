@@ -441,3 +441,119 @@ fn rsa_and_ecdsa_keys() {
     assert_eq!(file.code(), 5, "{}", file.stderr);
     rig.assert_nothing_left(ALICE);
 }
+
+/// Host and user names holding shell syntax never reach a shell: with a `ProxyCommand` that
+/// holds `%h`, `%r` and `%n`, a name `$(touch ...)` from the command line (`host`,
+/// `user@host`, `-l`, `-J`) or from a `--hosts-file` is refused as a usage error before any
+/// config is read, whether the config is evaluated by this tool (no `ssh` on PATH), by an
+/// OpenSSH client before 9.6 (which accepts such names and prints them in `ssh -G`), or by the
+/// machine's own; the file the name would create never appears.
+#[test]
+fn shell_syntax_in_names_never_reaches_a_shell() {
+    let rig = Rig::get();
+    let marker = std::env::temp_dir().join(format!("crl-pwned-{}", std::process::id()));
+    let _ = std::fs::remove_file(&marker);
+    // An absolute path: the runs without `ssh` on PATH have no `touch` on it either.
+    let payload = format!("$(/usr/bin/touch${{IFS}}{})", marker.display());
+    // An OpenSSH client older than 9.6, as far as `ssh -G` goes: any name is printed back.
+    let old_ssh = rig.dir.join("old-ssh");
+    std::fs::create_dir_all(&old_ssh).unwrap();
+    std::fs::write(
+        old_ssh.join("ssh"),
+        "#!/bin/sh\nfor last; do :; done\n\
+         printf 'hostname %s\\nuser crl-alice\\nport 22\\nproxycommand nc %%h %%p %%r %%n\\n' \"$last\"\n",
+    )
+    .unwrap();
+    Command::new("chmod")
+        .arg("755")
+        .arg(old_ssh.join("ssh"))
+        .status()
+        .unwrap();
+    let hosts_file = rig.dir.join("hostile-hosts");
+    std::fs::write(&hosts_file, format!("rig\n{payload}  # from elsewhere\n")).unwrap();
+    let cases: [(Vec<String>, &str); 6] = [
+        (vec![payload.clone()], "refusing the host name `$(/usr/bin/touch${IFS}"),
+        (
+            vec![format!("{payload}@rig")],
+            "refusing the user name `$(/usr/bin/touch${IFS}",
+        ),
+        (
+            vec!["-l".into(), payload.clone(), "rig".into()],
+            "(-l): OpenSSH refuses `(` in user names",
+        ),
+        (
+            vec!["-l".into(), "crl-alice;id".into(), "rig".into()],
+            "(-l): OpenSSH refuses `;`",
+        ),
+        (
+            vec!["-J".into(), payload.clone(), "rig".into()],
+            "(-J): OpenSSH refuses `$`",
+        ),
+        (
+            vec!["--hosts-file".into(), hosts_file.to_str().unwrap().into()],
+            "hostile-hosts line 2): OpenSSH refuses `$` in host names",
+        ),
+    ];
+    let system_path = std::env::var("PATH").unwrap();
+    let paths = [
+        ("no ssh", "/nonexistent".to_owned()),
+        ("ssh before 9.6", format!("{}:{system_path}", old_ssh.display())),
+        ("this machine's ssh", system_path.clone()),
+    ];
+    // Every case is tried and every failure told, so a regression shows which paths it opens.
+    let mut failures = Vec::new();
+    for (which, path) in &paths {
+        for (args, says) in &cases {
+            let run = rig
+                .tool("names")
+                .env("PATH", path)
+                .args(["-o", "ProxyCommand=nc %h %p %r %n"])
+                .args(args)
+                .args(STOP_AFTER_SHIM)
+                .run(LIMIT);
+            if std::fs::remove_file(&marker).is_ok() {
+                failures.push(format!("{which} {args:?}: THE NAME RAN IN A SHELL"));
+            }
+            let hint = "hint: OpenSSH 9.6 and later refuse such names too";
+            if run.code() != 2 || !run.stderr.contains(says) || !run.stderr.contains(hint) {
+                failures.push(format!("{which} {args:?}: exit {}: {}", run.code(), run.stderr));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    let _ = std::fs::remove_dir_all(&old_ssh);
+    let _ = std::fs::remove_file(&hosts_file);
+    rig.assert_nothing_left(ALICE);
+}
+
+/// `UserKnownHostsFile none` means no file, as in OpenSSH: an unknown host key is refused
+/// even with accept-new (OpenSSH treats the host files as read-only then), and nothing is
+/// written: not a file named `none` in the working directory, not the usual known_hosts.
+#[test]
+fn user_known_hosts_file_none_is_no_file() {
+    let rig = Rig::get();
+    let cwd = rig.dir.join("cwd-known-hosts-none");
+    // Empty, whatever an earlier (failed) run left there.
+    let _ = std::fs::remove_dir_all(&cwd);
+    std::fs::create_dir_all(&cwd).unwrap();
+    let known_before = std::fs::read_to_string(rig.known_hosts()).unwrap();
+    for path in ["/nonexistent".to_owned(), std::env::var("PATH").unwrap()] {
+        let mut tool = rig
+            .tool("known-hosts-none")
+            .env("PATH", &path)
+            .args(["rig", "-o", "UserKnownHostsFile=none", "--accept-new"])
+            .args(STOP_AFTER_SHIM);
+        tool.cmd.current_dir(&cwd);
+        let run = tool.run(LIMIT);
+        assert_eq!(run.code(), 3, "PATH={path}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("and UserKnownHostsFile is none"),
+            "PATH={path}: {}",
+            run.stderr
+        );
+        assert!(!cwd.join("none").exists(), "PATH={path}: ./none was written");
+    }
+    assert_eq!(std::fs::read_to_string(rig.known_hosts()).unwrap(), known_before);
+    let _ = std::fs::remove_dir_all(&cwd);
+    rig.assert_nothing_left(ALICE);
+}
