@@ -305,3 +305,56 @@ fn a_containers_stderr_is_shown_escaped() {
     drop(container);
     rig.assert_nothing_left(ALICE);
 }
+
+/// codex's own log may hold a code or a token (inside a URL, URL-encoded, or as JSON): the
+/// tail the shim sends after a failed login is redacted before any of it is shown, in the
+/// error at every verbosity and in the debug lines of -vv and -vvv.
+#[test]
+fn codex_log_lines_are_redacted_at_every_verbosity() {
+    let rig = Rig::get();
+    let secrets = [
+        "code-leak-5d1e",
+        "st-leak-77",
+        "at-leak-9f2c",
+        "rt-leak-1a3b",
+        "code-enc-4c4c",
+        "sk-rig-leaked-key-0b0b",
+    ];
+    let codex = fake(
+        &rig,
+        "logging-codex",
+        r#"cat >/dev/null
+log="${CODEX_HOME:-$HOME/.codex}/log"
+mkdir -p "$log"
+cat >>"$log/codex-login.log" <<'EOF'
+DEBUG GET /auth/callback?code=code-leak-5d1e&state=st-leak-77 HTTP/1.1
+DEBUG token response {"access_token":"at-leak-9f2c","refresh_token": "rt-leak-1a3b"}
+DEBUG redirect_uri=http%3A%2F%2F127.0.0.1%3A1455%2Fauth%2Fcallback%3Fcode%3Dcode-enc-4c4c%26state%3Dx
+DEBUG exchanged for sk-rig-leaked-key-0b0b
+EOF
+echo 'Error logging in: the exchange failed' >&2
+exit 1"#,
+    );
+    for verbosity in [None, Some("-v"), Some("-vv"), Some("-vvv")] {
+        let run = rig
+            .tool("log-leak")
+            .env("OPENAI_API_KEY", "sk-rig-log-test-key")
+            .args(["rig", "--with-api-key", "--codex", &codex])
+            .args(verbosity)
+            .run(LIMIT);
+        assert_eq!(run.code(), 1, "{}", run.stderr);
+        assert!(
+            run.stderr.contains("callback?code=…&state=…"),
+            "{verbosity:?}: the log's tail is shown, redacted: {}",
+            run.stderr
+        );
+        for secret in secrets {
+            assert!(
+                !run.stderr.contains(secret) && !run.stdout.contains(secret),
+                "{verbosity:?}: {secret} shown: {}",
+                run.stderr
+            );
+        }
+    }
+    rig.assert_nothing_left(ALICE);
+}
