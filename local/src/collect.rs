@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use codex_remote_login_remote::{Containers, Launch, Mode};
-use codex_remote_login_shared::ShimEvent;
+use codex_remote_login_shared::{ShimEvent, Untrusted};
 
 use crate::cli::CommonArgs;
 use crate::containers::{Want, check};
@@ -19,13 +19,13 @@ use crate::ui::Ui;
 /// What one container held.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Seen {
-    name: String,
-    engine: Option<String>,
+    name: Untrusted,
+    engine: Option<Untrusted>,
     /// `taken`, `fresher` (beaten by a fresher one), `older`, `other_account`, `malformed`,
     /// `none`, `failed`.
     result: String,
-    refreshed: Option<String>,
-    why: Option<String>,
+    refreshed: Option<Untrusted>,
+    why: Option<Untrusted>,
 }
 
 /// Reads every container asked for and replaces the host's auth.json with the freshest
@@ -71,7 +71,7 @@ async fn collect(conn: &Connection, want: &Want, common: &CommonArgs, ui: &Ui) -
             }) => seen.push(Seen {
                 name,
                 engine: Some(engine),
-                result: verdict.replace('-', "_"),
+                result: verdict.raw().replace('-', "_"),
                 refreshed,
                 why: None,
             }),
@@ -84,13 +84,18 @@ async fn collect(conn: &Connection, want: &Want, common: &CommonArgs, ui: &Ui) -
             }),
             Output::Event(ShimEvent::ColTook { name, backup }) => took = Some((name, backup)),
             Output::Event(ShimEvent::ColFailed { why }) => {
-                return Err(Error::CollectFailed { host, why });
+                return Err(Error::CollectFailed { host, why: why.shown() });
             }
-            Output::Event(ShimEvent::CtrNoLogin { path }) => return Err(Error::NoHostLogin { host, path }),
+            Output::Event(ShimEvent::CtrNoLogin { path }) => {
+                return Err(Error::NoHostLogin {
+                    host,
+                    path: path.shown(),
+                });
+            }
             Output::Event(ShimEvent::CtrBadLogin { path }) => {
                 return Err(Error::BadLogin {
                     host: host.to_owned(),
-                    path,
+                    path: path.shown(),
                 });
             }
             Output::Event(ShimEvent::Done) => done = true,
@@ -110,16 +115,21 @@ async fn collect(conn: &Connection, want: &Want, common: &CommonArgs, ui: &Ui) -
             s.result = "taken".into();
         }
     }
-    seen.sort_by_key(|s| want.names.iter().position(|n| *n == s.name).unwrap_or(usize::MAX));
+    seen.sort_by_key(|s| {
+        want.names
+            .iter()
+            .position(|n| s.name == n.as_str())
+            .unwrap_or(usize::MAX)
+    });
     for s in &seen {
         ui.event(&Event::Collected {
             host: &host,
-            container: &s.name,
+            container: s.name.raw(),
             result: &s.result,
-            engine: s.engine.as_deref(),
-            last_refresh: s.refreshed.as_deref(),
-            backup: took.as_ref().filter(|(n, _)| *n == s.name).map(|(_, b)| b.as_str()),
-            reason: s.why.as_deref(),
+            engine: s.engine.as_ref().map(Untrusted::raw),
+            last_refresh: s.refreshed.as_ref().map(Untrusted::raw),
+            backup: took.as_ref().filter(|(n, _)| *n == s.name).map(|(_, b)| b.raw()),
+            reason: s.why.as_ref().map(Untrusted::raw),
         });
     }
     if !ui.json() {
@@ -133,7 +143,7 @@ async fn collect(conn: &Connection, want: &Want, common: &CommonArgs, ui: &Ui) -
             "no container holds a fresher login of {host}'s account: its auth.json is unchanged"
         )),
     }
-    let all_named = want.names.iter().all(|n| seen.iter().any(|s| &s.name == n));
+    let all_named = want.names.iter().all(|n| seen.iter().any(|s| s.name == n.as_str()));
     Ok(if all_named && seen.iter().all(|s| s.result != "failed") {
         0
     } else {
@@ -152,12 +162,12 @@ fn table(seen: &[Seen]) -> String {
             "other_account" => "another account: left alone".to_owned(),
             "none" => "no login".to_owned(),
             "malformed" => "not a usable auth.json: left alone".to_owned(),
-            _ => format!("failed: {}", s.why.as_deref().unwrap_or("?")),
+            _ => format!("failed: {}", s.why.as_ref().map_or("?".to_owned(), Untrusted::shown)),
         };
         rows.push([
-            s.name.clone(),
-            s.engine.clone().unwrap_or_else(dash),
-            s.refreshed.clone().unwrap_or_else(dash),
+            s.name.shown(),
+            s.engine.as_ref().map_or_else(dash, Untrusted::shown),
+            s.refreshed.as_ref().map_or_else(dash, Untrusted::shown),
             result,
         ]);
     }

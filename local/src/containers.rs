@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use codex_remote_login_remote::{Containers, Launch, Mode};
-use codex_remote_login_shared::ShimEvent;
+use codex_remote_login_shared::{ShimEvent, Untrusted};
 
 use crate::cli::CommonArgs;
 use crate::error::Error;
@@ -19,22 +19,22 @@ use crate::ui::Ui;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Copy {
     Copied {
-        engine: String,
-        user: String,
-        auth_file: String,
-        backup: Option<String>,
+        engine: Untrusted,
+        user: Untrusted,
+        auth_file: Untrusted,
+        backup: Option<Untrusted>,
         /// Written beside the old file and renamed (false: by the engine's archive copy, into
         /// a stopped or shell-less container).
         atomic: bool,
     },
     /// Its copy was refreshed more recently than the host's: left alone.
     Kept {
-        engine: String,
-        user: String,
-        auth_file: String,
+        engine: Untrusted,
+        user: Untrusted,
+        auth_file: Untrusted,
     },
     Failed {
-        why: String,
+        why: Untrusted,
     },
 }
 
@@ -156,17 +156,17 @@ fn announce(host: &str, want: &Want, common: &CommonArgs, ui: &Ui) -> Launch {
 }
 
 /// Prints the results (a table, or events); 0 when every container asked for got the login.
-fn report(host: &str, want: &Want, mut results: Vec<(String, Copy)>, ui: &Ui) -> u8 {
+fn report(host: &str, want: &Want, mut results: Vec<(Untrusted, Copy)>, ui: &Ui) -> u8 {
     ui.finish();
     // The ones named in the order given, then the ones found.
-    results.sort_by_key(|(name, _)| want.names.iter().position(|n| n == name).unwrap_or(usize::MAX));
+    results.sort_by_key(|(name, _)| want.names.iter().position(|n| name == n.as_str()).unwrap_or(usize::MAX));
     for (name, copy) in &results {
-        ui.event(&event(host, name, copy));
+        ui.event(&event(host, name.raw(), copy));
     }
     if !ui.json() {
         ui.data(&table(&results));
     }
-    let all_named = want.names.iter().all(|n| results.iter().any(|(r, _)| r == n));
+    let all_named = want.names.iter().all(|n| results.iter().any(|(r, _)| r == n.as_str()));
     if all_named && results.iter().all(|(_, c)| matches!(c, Copy::Copied { .. })) {
         0
     } else {
@@ -174,7 +174,7 @@ fn report(host: &str, want: &Want, mut results: Vec<(String, Copy)>, ui: &Ui) ->
     }
 }
 
-async fn copy(mut shim: Shim, host: &str) -> Result<Vec<(String, Copy)>, Error> {
+async fn copy(mut shim: Shim, host: &str) -> Result<Vec<(Untrusted, Copy)>, Error> {
     let mut results = Vec::new();
     let mut archived = Vec::new();
     let mut done = false;
@@ -189,14 +189,14 @@ async fn copy(mut shim: Shim, host: &str) -> Result<Vec<(String, Copy)>, Error> 
                 backup,
                 dir,
             }) => {
-                let backup = backup.map(|stamp| format!("{dir}/auth.json.bak-{stamp}"));
+                let backup = backup.map(|stamp| Untrusted::new(format!("{}/auth.json.bak-{}", dir.raw(), stamp.raw())));
                 let atomic = !archived.contains(&name);
                 results.push((
                     name,
                     Copy::Copied {
                         engine,
                         user,
-                        auth_file: format!("{dir}/auth.json"),
+                        auth_file: Untrusted::new(format!("{}/auth.json", dir.raw())),
                         backup,
                         atomic,
                     },
@@ -213,7 +213,7 @@ async fn copy(mut shim: Shim, host: &str) -> Result<Vec<(String, Copy)>, Error> 
                     Copy::Kept {
                         engine,
                         user,
-                        auth_file: format!("{dir}/auth.json"),
+                        auth_file: Untrusted::new(format!("{}/auth.json", dir.raw())),
                     },
                 ));
             }
@@ -222,13 +222,13 @@ async fn copy(mut shim: Shim, host: &str) -> Result<Vec<(String, Copy)>, Error> 
             Output::Event(ShimEvent::CtrNoLogin { path }) => {
                 return Err(Error::NoLoginToCopy {
                     host: host.to_owned(),
-                    path,
+                    path: path.shown(),
                 });
             }
             Output::Event(ShimEvent::CtrBadLogin { path }) => {
                 return Err(Error::BadLogin {
                     host: host.to_owned(),
-                    path,
+                    path: path.shown(),
                 });
             }
             Output::Event(ShimEvent::Done) => done = true,
@@ -284,22 +284,22 @@ fn event<'a>(host: &'a str, name: &'a str, copy: &'a Copy) -> Event<'a> {
             None,
             Some("its copy is fresher"),
         ),
-        Copy::Failed { why } => ("failed", None, None, None, None, Some(why.as_str())),
+        Copy::Failed { why } => ("failed", None, None, None, None, Some(why.raw())),
     };
     Event::Container {
         host,
         container: name,
         result,
-        engine: engine.map(String::as_str),
-        user: user.map(String::as_str),
-        auth_file: auth_file.map(String::as_str),
-        backup: backup.map(String::as_str),
+        engine: engine.map(Untrusted::raw),
+        user: user.map(Untrusted::raw),
+        auth_file: auth_file.map(Untrusted::raw),
+        backup: backup.map(Untrusted::raw),
         reason,
     }
 }
 
 /// The table people read: one line per container.
-pub fn table(results: &[(String, Copy)]) -> String {
+pub fn table(results: &[(Untrusted, Copy)]) -> String {
     let mut rows = vec![["CONTAINER", "ENGINE", "USER", "RESULT", "DETAIL"].map(String::from)];
     for (name, copy) in results {
         rows.push(match copy {
@@ -310,9 +310,9 @@ pub fn table(results: &[(String, Copy)]) -> String {
                 backup,
                 atomic,
             } => [
-                name.clone(),
-                engine.clone(),
-                user.clone(),
+                name.shown(),
+                engine.shown(),
+                user.shown(),
                 "copied".into(),
                 format!(
                     "{auth_file}{}{}",
@@ -328,13 +328,13 @@ pub fn table(results: &[(String, Copy)]) -> String {
                 user,
                 auth_file,
             } => [
-                name.clone(),
-                engine.clone(),
-                user.clone(),
+                name.shown(),
+                engine.shown(),
+                user.shown(),
                 "kept".into(),
                 format!("{auth_file} was refreshed more recently; --force replaces it"),
             ],
-            Copy::Failed { why } => [name.clone(), "-".into(), "-".into(), "failed".into(), why.clone()],
+            Copy::Failed { why } => [name.shown(), "-".into(), "-".into(), "failed".into(), why.shown()],
         });
     }
     crate::ui::columns(&rows)

@@ -293,7 +293,7 @@ async fn remote(conn: &Connection, common: &CommonArgs) -> Vec<Check> {
     checks
 }
 
-/// What the host's shim reported.
+/// What the host's shim reported, sanitised for people as it arrives (checks are text).
 #[derive(Default)]
 struct Facts {
     codex: Option<String>,
@@ -309,11 +309,11 @@ struct Facts {
 impl Facts {
     fn take(&mut self, event: ShimEvent) {
         match event {
-            ShimEvent::Codex { path, .. } => self.codex = Some(path),
-            ShimEvent::NotFound { searched } => self.not_found = Some(searched),
+            ShimEvent::Codex { path, .. } => self.codex = Some(path.shown()),
+            ShimEvent::NotFound { searched } => self.not_found = Some(searched.shown()),
             ShimEvent::BadOverride { path } => self.not_found = Some(format!("--codex {path} (not executable)")),
-            ShimEvent::Version(v) => self.version = Some(v).filter(|v| !v.is_empty()),
-            ShimEvent::Store(s) => self.store = Some(s),
+            ShimEvent::Version(v) => self.version = Some(v.shown()).filter(|v| !v.is_empty()),
+            ShimEvent::Store(s) => self.store = Some(s.shown()),
             ShimEvent::Relays(r) => self.relays = r,
             ShimEvent::Clock(theirs) => {
                 let ours = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
@@ -322,7 +322,7 @@ impl Facts {
                     i64::try_from(ours).unwrap_or(0),
                 ));
             }
-            ShimEvent::Ca { var, readable, path } => self.ca.push((var, readable, path)),
+            ShimEvent::Ca { var, readable, path } => self.ca.push((var.shown(), readable, path.shown())),
             _ => {}
         }
     }

@@ -289,11 +289,11 @@ impl Error {
         match event {
             ShimEvent::NotFound { searched } => Some(Self::CodexNotFound {
                 host: host.to_owned(),
-                searched: searched.clone(),
+                searched: searched.shown(),
             }),
             ShimEvent::BadOverride { path } => Some(Self::BadCodexPath {
                 host: host.to_owned(),
-                path: path.clone(),
+                path: path.shown(),
             }),
             _ => None,
         }

@@ -31,9 +31,11 @@ impl Holder {
 
 impl fmt::Display for Holder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Another local program's name is not ours to trust: sanitised like remote text.
+        let name = codex_remote_login_shared::redact::printable(&self.name);
         match self.pid {
-            Some(pid) => write!(f, "pid {pid} ({})", self.name),
-            None => f.write_str(&self.name),
+            Some(pid) => write!(f, "pid {pid} ({name})"),
+            None => f.write_str(&name),
         }
     }
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use codex_remote_login_remote::{Launch, Mode};
-use codex_remote_login_shared::{AuthJson, ShimEvent, time};
+use codex_remote_login_shared::{AuthJson, ShimEvent, Untrusted, time};
 
 use crate::cli::CommonArgs;
 use crate::error::Error;
@@ -67,9 +67,12 @@ async fn push(
             Output::Event(ShimEvent::Refreshed(at)) => host_refreshed = at,
             // The last event of the preflight: decide.
             Output::Event(ShimEvent::Relays(_)) => {
-                if let Some(refusal) =
-                    fresher_on_host(host, host_refreshed.as_deref(), local.last_refresh.as_deref(), force)
-                {
+                if let Some(refusal) = fresher_on_host(
+                    host,
+                    host_refreshed.as_ref().map(Untrusted::raw),
+                    local.last_refresh.as_deref(),
+                    force,
+                ) {
                     shim.send("abort\n".into()).await.map_err(ssh_err)?;
                     return Err(refusal);
                 }
@@ -89,7 +92,7 @@ async fn push(
             Output::Event(ShimEvent::PushFailed { why }) => {
                 return Err(Error::PushFailed {
                     host: host.to_owned(),
-                    why,
+                    why: why.shown(),
                 });
             }
             Output::Event(_) | Output::Stderr(_) => {}
@@ -109,8 +112,8 @@ async fn push(
     }
     ui.event(&Event::Pushed {
         host,
-        auth_file: &auth_file,
-        backup: backup.as_deref(),
+        auth_file: auth_file.raw(),
+        backup: backup.as_ref().map(Untrusted::raw),
     });
     Ok(())
 }
@@ -121,7 +124,7 @@ fn fresher_on_host(host: &str, on_host: Option<&str>, ours: Option<&str>, force:
     let our_time = ours.and_then(time::rfc3339_nanos).unwrap_or(i128::MIN);
     (host_time > our_time && !force).then(|| Error::HostFresher {
         host: host.to_owned(),
-        host_refreshed: on_host.unwrap_or_default().to_owned(),
+        host_refreshed: codex_remote_login_shared::redact::printable(on_host.unwrap_or_default()),
         local_refreshed: ours.unwrap_or("never").to_owned(),
     })
 }

@@ -10,7 +10,7 @@ use russh::ChannelMsg;
 use russh::client::Msg;
 
 use codex_remote_login_remote::{CANCEL, Launch};
-use codex_remote_login_shared::{ProtocolError, ShimEvent};
+use codex_remote_login_shared::{ProtocolError, ShimEvent, Untrusted};
 
 use crate::ssh::Connection;
 use crate::ssh::pattern::glob;
@@ -21,8 +21,8 @@ const MAX_LINE: usize = 16 * 1024;
 #[derive(Debug)]
 pub enum Output {
     Event(ShimEvent),
-    /// A line codex (or the host's shell) wrote on stderr.
-    Stderr(String),
+    /// A line codex (or the host's shell, or a container engine) wrote on stderr.
+    Stderr(Untrusted),
     /// The channel ended; `exit_status` is the shim's, when the server sent it.
     Closed {
         exit_status: Option<u32>,
@@ -134,13 +134,17 @@ impl Shim {
                         if let Some(event) = ShimEvent::parse(&line).transpose() {
                             self.pending.push_back(event.map(Output::Event));
                         } else {
-                            tracing::debug!("host stdout: {}", codex_remote_login_shared::redact::printable(&line));
+                            tracing::debug!("host stdout: {}", codex_remote_login_shared::redact::log_line(&line));
                         }
                     }
                 }
                 Chunk::Stderr(data) => {
-                    self.pending
-                        .extend(self.stderr.push(&data).into_iter().map(|l| Ok(Output::Stderr(l))));
+                    self.pending.extend(
+                        self.stderr
+                            .push(&data)
+                            .into_iter()
+                            .map(|l| Ok(Output::Stderr(l.into()))),
+                    );
                 }
                 Chunk::Exit(exit_status) => self.exit_status = Some(exit_status),
                 Chunk::Eof => {
@@ -150,7 +154,7 @@ impl Shim {
                         }
                     }
                     self.pending
-                        .extend(self.stderr.finish().into_iter().map(|l| Ok(Output::Stderr(l))));
+                        .extend(self.stderr.finish().into_iter().map(|l| Ok(Output::Stderr(l.into()))));
                 }
                 Chunk::Closed => self.closed = true,
             }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 
 use codex_remote_login_remote::{Launch, Mode};
-use codex_remote_login_shared::{Account, ShimEvent, time};
+use codex_remote_login_shared::{Account, ShimEvent, Untrusted, time};
 
 use crate::cli::CommonArgs;
 use crate::error::{Error, exit};
@@ -21,12 +21,12 @@ pub struct HostStatus {
     pub host: String,
     pub logged_in: bool,
     pub account: Option<Account>,
-    pub auth_file: Option<String>,
-    pub auth_file_mode: Option<String>,
-    pub store: Option<String>,
+    pub auth_file: Option<Untrusted>,
+    pub auth_file_mode: Option<Untrusted>,
+    pub store: Option<Untrusted>,
     /// Seconds until the access token expires, by the host's clock (negative: expired).
     pub expires_in: Option<i64>,
-    pub last_refresh: Option<String>,
+    pub last_refresh: Option<Untrusted>,
     /// Seconds since `last_refresh`, by the host's clock.
     pub refreshed_ago: Option<i64>,
 }
@@ -63,11 +63,11 @@ pub async fn run(hosts: &[String], common: &CommonArgs, ui: Arc<Ui>) -> Result<u
             host: &row.host,
             logged_in: row.logged_in,
             account: row.account.as_ref(),
-            auth_file: row.auth_file.as_deref(),
-            auth_file_mode: row.auth_file_mode.as_deref(),
-            store: row.store.as_deref(),
+            auth_file: row.auth_file.as_ref().map(Untrusted::raw),
+            auth_file_mode: row.auth_file_mode.as_ref().map(Untrusted::raw),
+            store: row.store.as_ref().map(Untrusted::raw),
             expires_in_secs: row.expires_in,
-            last_refresh: row.last_refresh.as_deref(),
+            last_refresh: row.last_refresh.as_ref().map(Untrusted::raw),
         });
     }
     if !ui.json() {
@@ -126,8 +126,8 @@ pub async fn read(conn: &Connection, launch: &Launch, host: &str) -> Result<Host
                 status.expires_in = at.and_then(|at| i64::try_from(at).ok()).map(|at| at - now);
                 status.refreshed_ago = status
                     .last_refresh
-                    .as_deref()
-                    .and_then(time::rfc3339_nanos)
+                    .as_ref()
+                    .and_then(|at| time::rfc3339_nanos(at.raw()))
                     .map(|nanos| now - i64::try_from(nanos / 1_000_000_000).unwrap_or(0));
             }
             Output::Event(ShimEvent::Done) => done = true,
@@ -164,12 +164,16 @@ pub fn table(rows: &[HostStatus]) -> String {
         lines.push([
             row.host.clone(),
             if row.logged_in {
-                account.map_or("yes".to_owned(), |a| a.auth_mode.clone())
+                account.map_or("yes".to_owned(), |a| a.auth_mode.shown())
             } else {
                 "no".to_owned()
             },
-            account.and_then(|a| a.email.clone()).unwrap_or_else(dash),
-            account.and_then(|a| a.plan.clone()).unwrap_or_else(dash),
+            account
+                .and_then(|a| a.email.as_ref())
+                .map_or_else(dash, Untrusted::shown),
+            account
+                .and_then(|a| a.plan.as_ref())
+                .map_or_else(dash, Untrusted::shown),
             row.expires_in.map_or_else(dash, |s| {
                 if s < 0 {
                     format!("{} ago", span(-s))
@@ -179,7 +183,7 @@ pub fn table(rows: &[HostStatus]) -> String {
             }),
             row.refreshed_ago
                 .map_or_else(dash, |s| format!("{} ago", span(s.max(0)))),
-            row.store.clone().unwrap_or_else(dash),
+            row.store.as_ref().map_or_else(dash, Untrusted::shown),
             match (&row.auth_file, &row.auth_file_mode) {
                 (Some(path), Some(mode)) => format!("{path} ({mode})"),
                 _ => "(none)".to_owned(),
@@ -202,6 +206,34 @@ fn span(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An id_token's claims and a host's paths are the far side's: the table shows them
+    /// escaped (an OSC 52 clipboard write, a title change, a bidi override), aligned by what it
+    /// shows.
+    #[test]
+    fn table_shows_hostile_text_escaped() {
+        let rows = [HostStatus {
+            host: "dev".into(),
+            logged_in: true,
+            account: Some(Account {
+                auth_mode: "chatgpt\u{1b}[2J".into(),
+                email: Some("a@b.c\u{1b}]52;c;aGk=\u{7}".into()),
+                plan: Some("plus\u{1b}]0;owned\u{7}\u{202e}".into()),
+            }),
+            auth_file: Some("/h/\u{9b}31m/auth.json".into()),
+            auth_file_mode: Some("-rw-------".into()),
+            store: Some("file\u{200b}".into()),
+            ..HostStatus::default()
+        }];
+        let text = table(&rows);
+        assert!(
+            !text
+                .chars()
+                .any(|c| c != '\n' && codex_remote_login_shared::redact::is_hostile(c)),
+            "{text:?}"
+        );
+        assert!(text.contains("a@b.c\\u{1b}]52;c;aGk=\\u{7}"), "{text}");
+    }
 
     #[test]
     fn table_aligns_and_says_what_is_missing() {

@@ -5,6 +5,8 @@ use std::fs::OpenOptions;
 use std::io::{self, BufRead, BufReader, Write};
 use std::sync::Mutex;
 
+use codex_remote_login_shared::redact;
+
 /// One question at a time: hosts connecting at once must not interleave their prompts.
 static ASKING: Mutex<()> = Mutex::new(());
 
@@ -13,11 +15,12 @@ pub fn available() -> bool {
     OpenOptions::new().read(true).write(true).open("/dev/tty").is_ok()
 }
 
-/// Asks `prompt` and returns the answer without its line ending.
+/// Asks `prompt` and returns the answer without its line ending. The prompt may name things
+/// from outside (a program holding a port, a container): it is sanitised like every line.
 pub fn ask(prompt: &str) -> io::Result<String> {
     let _turn = ASKING.lock().unwrap_or_else(|e| e.into_inner());
     let tty = OpenOptions::new().read(true).write(true).open("/dev/tty")?;
-    (&tty).write_all(prompt.as_bytes())?;
+    (&tty).write_all(redact::terminal(prompt).as_bytes())?;
     (&tty).flush()?;
     let mut answer = String::new();
     BufReader::new(&tty).read_line(&mut answer)?;
@@ -27,5 +30,5 @@ pub fn ask(prompt: &str) -> io::Result<String> {
 /// Asks for a secret with echo off.
 pub fn ask_secret(prompt: &str) -> io::Result<String> {
     let _turn = ASKING.lock().unwrap_or_else(|e| e.into_inner());
-    rpassword::prompt_password(prompt)
+    rpassword::prompt_password(redact::terminal(prompt))
 }

@@ -3,11 +3,18 @@
 //! On a terminal the current step is a spinner; elsewhere each step is a plain line. With
 //! several hosts each host has a line of its own (a child [`Ui`]), on a terminal a spinner
 //! that ends showing the host's outcome, elsewhere lines prefixed with the host.
+//!
+//! Text from the far side reaches here already sanitised (it is held as `Untrusted`, whose
+//! `Display` escapes it); as a last line of defence every line, table and spinner message is
+//! passed through [`redact::terminal`] too, so no control character but the line end from any
+//! source reaches the terminal. `--json` is left alone: serde escapes controls there.
 
 use std::io::{self, IsTerminal, Write};
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+
+use codex_remote_login_shared::redact;
 
 use crate::events::Event;
 
@@ -53,7 +60,7 @@ impl Ui {
     pub fn child(&self, host: &str) -> Self {
         let spinner = self.multi.as_ref().map(|m| {
             let bar = m.add(spinner("{spinner} {prefix:.bold} {msg}"));
-            bar.set_prefix(host.to_owned());
+            bar.set_prefix(redact::terminal(host));
             bar
         });
         Self {
@@ -68,7 +75,7 @@ impl Ui {
     /// The step the user is waiting on.
     pub fn step(&self, message: &str) {
         match &self.spinner {
-            Some(bar) => bar.set_message(message.to_owned()),
+            Some(bar) => bar.set_message(redact::terminal(message)),
             None if self.verbosity >= Verbosity::Normal => self.line(&format!("{message}…")),
             None => {}
         }
@@ -78,7 +85,7 @@ impl Ui {
     /// lines would repeat it every second.
     pub fn tick(&self, message: &str) {
         if let Some(bar) = &self.spinner {
-            bar.set_message(message.to_owned());
+            bar.set_message(redact::terminal(message));
         }
     }
 
@@ -105,7 +112,7 @@ impl Ui {
     /// Data for stdout (a table), whatever the verbosity.
     pub fn data(&self, text: &str) {
         let mut out = io::stdout().lock();
-        let _ = writeln!(out, "{text}").and_then(|()| out.flush());
+        let _ = writeln!(out, "{}", redact::terminal(text)).and_then(|()| out.flush());
     }
 
     /// One `--json` event on stdout.
@@ -138,20 +145,21 @@ impl Ui {
     /// Ends a host's line showing its outcome.
     pub fn finish_with(&self, outcome: &str) {
         match &self.spinner {
-            Some(bar) => bar.finish_with_message(outcome.to_owned()),
+            Some(bar) => bar.finish_with_message(redact::terminal(outcome)),
             None if self.verbosity >= Verbosity::Normal => self.line(outcome),
             None => {}
         }
     }
 
     fn line(&self, text: &str) {
+        let text = redact::terminal(text);
         let text = match &self.prefix {
             Some(host) if self.spinner.is_none() => text
                 .lines()
                 .map(|l| format!("{host}: {l}"))
                 .collect::<Vec<_>>()
                 .join("\n"),
-            _ => text.to_owned(),
+            _ => text,
         };
         self.suspend(|| {
             let _ = writeln!(io::stderr().lock(), "{text}");

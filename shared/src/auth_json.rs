@@ -68,9 +68,10 @@ impl AuthJson {
             auth_mode: self
                 .auth_mode
                 .clone()
-                .unwrap_or_else(|| if self.tokens.is_some() { "chatgpt" } else { "apikey" }.to_owned()),
-            email: claims.email,
-            plan: claims.openai.chatgpt_plan_type,
+                .unwrap_or_else(|| if self.tokens.is_some() { "chatgpt" } else { "apikey" }.to_owned())
+                .into(),
+            email: claims.email.map(Into::into),
+            plan: claims.openai.chatgpt_plan_type.map(Into::into),
         }
     }
 }
@@ -118,8 +119,8 @@ mod tests {
         );
         let auth = AuthJson::parse(&text).unwrap();
         let account = auth.account();
-        assert_eq!(account.email.as_deref(), Some("dev@example.com"));
-        assert_eq!(account.plan.as_deref(), Some("pro"));
+        assert_eq!(account.email.as_ref().map(|e| e.raw()), Some("dev@example.com"));
+        assert_eq!(account.plan.as_ref().map(|p| p.raw()), Some("pro"));
         assert_eq!(account.auth_mode, "chatgpt");
     }
 

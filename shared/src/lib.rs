@@ -8,6 +8,8 @@ pub mod auth_json;
 pub mod protocol;
 pub mod redact;
 pub mod time;
+pub mod untrusted;
 
 pub use auth_json::AuthJson;
 pub use protocol::{Account, ProtocolError, ShimEvent};
+pub use untrusted::Untrusted;

@@ -7,6 +7,9 @@
 
 use std::fmt;
 
+use crate::redact;
+use crate::untrusted::Untrusted;
+
 /// Version of this protocol; the shim announces it in its first event.
 pub const PROTOCOL_VERSION: u32 = 1;
 
@@ -90,38 +93,43 @@ pub enum ShimEvent {
     /// First line: protocol version and the shim's pid on the host.
     Hello { version: u32, pid: u32 },
     /// codex was found.
-    Codex { source: CodexSource, path: String },
+    Codex { source: CodexSource, path: Untrusted },
     /// codex was not found; `searched` lists where the shim looked.
-    NotFound { searched: String },
+    NotFound { searched: Untrusted },
     /// `--codex PATH` does not name an executable file.
-    BadOverride { path: String },
+    BadOverride { path: Untrusted },
     /// The login that was on the host before this run, if any.
     Before(Option<Account>),
     /// `last_refresh` of the host's auth.json (RFC 3339), when it has one.
-    Refreshed(Option<String>),
+    Refreshed(Option<Untrusted>),
     /// The credential store setting in the host's config.toml (`default` when unset).
-    Store(String),
+    Store(Untrusted),
     /// The access token's expiry and the host's clock, both Unix seconds.
     Expires { at: Option<u64>, now: u64 },
     /// The host's auth.json was copied here before being replaced.
-    Backup { path: String },
+    Backup { path: Untrusted },
     /// A pushed auth.json is in place.
     Pushed,
     /// A push did not complete; the host's auth.json is untouched.
-    PushFailed { why: String },
+    PushFailed { why: Untrusted },
     /// `codex --version` on the host.
-    Version(String),
+    Version(Untrusted),
     /// A CA bundle variable set in the host's environment, and whether its file is readable.
-    Ca { var: String, readable: bool, path: String },
+    Ca {
+        var: Untrusted,
+        readable: bool,
+        path: Untrusted,
+    },
     /// The host's clock, Unix seconds.
     Clock(u64),
     /// The CA bundle sent with `--ca-cert` is in place at this (private, temporary) path.
-    CaStored { path: String },
+    CaStored { path: Untrusted },
     /// The CA bundle asked for could not be used.
-    CaFailed { why: String },
+    CaFailed { why: Untrusted },
     /// codex's own log on the host, whose last lines follow as `LogLine`s.
-    Log { path: String },
-    /// One of the last lines of codex's log, unredacted: the local side redacts it.
+    Log { path: Untrusted },
+    /// One of the last lines of codex's log, redacted ([`redact::log_line`]) as it is parsed:
+    /// the raw line is never kept, so no `-v` can show it.
     LogLine(String),
     /// The relay tools the host has, best first (empty when it has none).
     Relays(Vec<RelayTool>),
@@ -132,49 +140,49 @@ pub enum ShimEvent {
     /// `codex login status` after the login: did codex itself see a login?
     Status { logged_in: bool },
     /// The auth.json the login wrote: its `ls -l` permission string and path.
-    AuthFile { mode: String, path: String },
+    AuthFile { mode: Untrusted, path: Untrusted },
     /// auth.json is missing where it should be.
-    AuthFileMissing { path: String },
+    AuthFileMissing { path: Untrusted },
     /// The account of the fresh login.
     Account(Account),
     /// `containers`: the host's auth.json is in container `name` (run by `engine`, as
     /// `user`), in `dir`; the one it replaced kept as `auth.json.bak-STAMP` there.
     CtrCopied {
-        name: String,
-        engine: String,
-        user: String,
-        backup: Option<String>,
-        dir: String,
+        name: Untrusted,
+        engine: Untrusted,
+        user: Untrusted,
+        backup: Option<Untrusted>,
+        dir: Untrusted,
     },
     /// `containers`: the next `CtrCopied` for `name` came by the engine's archive copy (the
     /// container is stopped or has no shell), not an atomic rename.
-    CtrArchived { name: String },
+    CtrArchived { name: Untrusted },
     /// `containers`: the container's copy was refreshed more recently than the host's: kept.
     CtrFresher {
-        name: String,
-        engine: String,
-        user: String,
-        dir: String,
+        name: Untrusted,
+        engine: Untrusted,
+        user: Untrusted,
+        dir: Untrusted,
     },
     /// `containers`: nothing was written into `name`, because `why`.
-    CtrFailed { name: String, why: String },
+    CtrFailed { name: Untrusted, why: Untrusted },
     /// `containers`, `collect`: the host has no auth.json to copy (or to compare with).
-    CtrNoLogin { path: String },
+    CtrNoLogin { path: Untrusted },
     /// `containers`, `collect`: the host's auth.json is not a login codex can use.
-    CtrBadLogin { path: String },
+    CtrBadLogin { path: Untrusted },
     /// `collect`: container `name`'s login, refreshed at `refreshed`: `none` (it has none),
     /// `other-account`, `older` (no fresher than the host's or a fresher one), `fresher`,
     /// `malformed` (not a login codex can use).
     ColSeen {
-        name: String,
-        engine: String,
-        verdict: String,
-        refreshed: Option<String>,
+        name: Untrusted,
+        engine: Untrusted,
+        verdict: Untrusted,
+        refreshed: Option<Untrusted>,
     },
     /// `collect`: the host's auth.json is now `name`'s; the old one kept at `backup`.
-    ColTook { name: String, backup: String },
+    ColTook { name: Untrusted, backup: Untrusted },
     /// `collect`: the host's auth.json could not be replaced (and is unchanged).
-    ColFailed { why: String },
+    ColFailed { why: Untrusted },
     /// `--skip-logged-in`: the host is signed in already; nothing was launched.
     Skipped,
     /// The shim is done and about to exit.
@@ -185,22 +193,22 @@ pub enum ShimEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Account {
     /// `chatgpt` or `apikey` (codex's `auth_mode`).
-    pub auth_mode: String,
+    pub auth_mode: Untrusted,
     /// The account's email, from the id_token's claims.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
+    pub email: Option<Untrusted>,
     /// The ChatGPT plan, from the id_token's claims.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub plan: Option<String>,
+    pub plan: Option<Untrusted>,
 }
 
 /// A line that carries our prefix but does not parse.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ProtocolError {
     #[error("the remote shim sent a malformed `{kind}` event")]
-    Malformed { kind: String },
+    Malformed { kind: Untrusted },
     #[error("the remote shim sent an unknown event `{kind}`")]
-    Unknown { kind: String },
+    Unknown { kind: Untrusted },
     #[error("the remote shim speaks protocol {found}, this tool speaks {PROTOCOL_VERSION}")]
     Version { found: u32 },
 }
@@ -208,12 +216,12 @@ pub enum ProtocolError {
 fn num<T: std::str::FromStr>(field: &str, kind: &str) -> Result<T, ProtocolError> {
     field
         .parse()
-        .map_err(|_| ProtocolError::Malformed { kind: kind.to_owned() })
+        .map_err(|_| ProtocolError::Malformed { kind: kind.into() })
 }
 
 /// `-` stands for "none" in the shim's fields.
-fn opt(field: &str) -> Option<String> {
-    (field != "-" && !field.is_empty()).then(|| field.to_owned())
+fn opt(field: &str) -> Option<Untrusted> {
+    (field != "-" && !field.is_empty()).then(|| field.into())
 }
 
 impl ShimEvent {
@@ -223,7 +231,7 @@ impl ShimEvent {
             return Ok(None);
         };
         let (kind, args) = rest.split_once(' ').unwrap_or((rest, ""));
-        let malformed = || ProtocolError::Malformed { kind: kind.to_owned() };
+        let malformed = || ProtocolError::Malformed { kind: kind.into() };
         let mut fields = args.splitn(3, ' ');
         let mut next = || fields.next().ok_or_else(malformed);
         let event = match kind {
@@ -242,27 +250,25 @@ impl ShimEvent {
                 let source = CodexSource::parse(source).ok_or_else(malformed)?;
                 Self::Codex {
                     source,
-                    path: path.to_owned(),
+                    path: path.into(),
                 }
             }
-            "not-found" => Self::NotFound {
-                searched: args.to_owned(),
-            },
-            "bad-override" => Self::BadOverride { path: args.to_owned() },
+            "not-found" => Self::NotFound { searched: args.into() },
+            "bad-override" => Self::BadOverride { path: args.into() },
             "before" => match next()? {
                 "none" => Self::Before(None),
                 mode => {
                     let email = opt(next()?);
                     let plan = opt(next().unwrap_or("-"));
                     Self::Before(Some(Account {
-                        auth_mode: mode.to_owned(),
+                        auth_mode: mode.into(),
                         email,
                         plan,
                     }))
                 }
             },
             "account" => {
-                let auth_mode = next()?.to_owned();
+                let auth_mode = next()?.into();
                 let email = opt(next()?);
                 let plan = opt(next().unwrap_or("-"));
                 Self::Account(Account { auth_mode, email, plan })
@@ -281,16 +287,16 @@ impl ShimEvent {
             "authfile" => {
                 let (mode, path) = args.split_once(' ').ok_or_else(malformed)?;
                 if mode == "missing" {
-                    Self::AuthFileMissing { path: path.to_owned() }
+                    Self::AuthFileMissing { path: path.into() }
                 } else {
                     Self::AuthFile {
-                        mode: mode.to_owned(),
-                        path: path.to_owned(),
+                        mode: mode.into(),
+                        path: path.into(),
                     }
                 }
             }
             "refreshed" => Self::Refreshed(opt(args)),
-            "store" => Self::Store(args.to_owned()),
+            "store" => Self::Store(args.into()),
             "expires" => {
                 let at = next()?;
                 let at = if at == "-" { None } else { Some(num(at, kind)?) };
@@ -299,12 +305,12 @@ impl ShimEvent {
                     now: num(next()?, kind)?,
                 }
             }
-            "backup" => Self::Backup { path: args.to_owned() },
+            "backup" => Self::Backup { path: args.into() },
             "pushed" => Self::Pushed,
-            "log" => Self::Log { path: args.to_owned() },
-            "version" => Self::Version(args.to_owned()),
+            "log" => Self::Log { path: args.into() },
+            "version" => Self::Version(args.into()),
             "ca" => {
-                let var = next()?.to_owned();
+                let var = next()?.into();
                 let readable = match next()? {
                     "ok" => true,
                     "missing" => false,
@@ -313,32 +319,32 @@ impl ShimEvent {
                 Self::Ca {
                     var,
                     readable,
-                    path: next()?.to_owned(),
+                    path: next()?.into(),
                 }
             }
-            "ca-stored" => Self::CaStored { path: args.to_owned() },
-            "ca-failed" => Self::CaFailed { why: args.to_owned() },
+            "ca-stored" => Self::CaStored { path: args.into() },
+            "ca-failed" => Self::CaFailed { why: args.into() },
             "clock" => Self::Clock(num(next()?, kind)?),
-            "logline" => Self::LogLine(args.to_owned()),
-            "push-failed" => Self::PushFailed { why: args.to_owned() },
+            "logline" => Self::LogLine(redact::log_line(args)),
+            "push-failed" => Self::PushFailed { why: args.into() },
             "relays" => Self::Relays(args.split_whitespace().filter_map(RelayTool::parse).collect()),
             "done" => Self::Done,
             "skipped" => Self::Skipped,
             "ctr-copied" => {
                 let mut f = args.splitn(5, ' ');
-                let mut field = || f.next().map(str::to_owned).ok_or_else(malformed);
+                let mut field = || f.next().map(Untrusted::from).ok_or_else(malformed);
                 let (name, engine, user, backup) = (field()?, field()?, field()?, field()?);
                 Self::CtrCopied {
                     name,
                     engine,
                     user,
-                    backup: opt(&backup),
+                    backup: opt(backup.raw()),
                     dir: field()?,
                 }
             }
             "ctr-fresher" => {
                 let mut f = args.splitn(4, ' ');
-                let mut field = || f.next().map(str::to_owned).ok_or_else(malformed);
+                let mut field = || f.next().map(Untrusted::from).ok_or_else(malformed);
                 Self::CtrFresher {
                     name: field()?,
                     engine: field()?,
@@ -349,34 +355,34 @@ impl ShimEvent {
             "ctr-failed" => {
                 let (name, why) = args.split_once(' ').ok_or_else(malformed)?;
                 Self::CtrFailed {
-                    name: name.to_owned(),
-                    why: why.to_owned(),
+                    name: name.into(),
+                    why: why.into(),
                 }
             }
-            "ctr-archived" => Self::CtrArchived { name: args.to_owned() },
-            "ctr-nologin" => Self::CtrNoLogin { path: args.to_owned() },
-            "ctr-badlogin" => Self::CtrBadLogin { path: args.to_owned() },
+            "ctr-archived" => Self::CtrArchived { name: args.into() },
+            "ctr-nologin" => Self::CtrNoLogin { path: args.into() },
+            "ctr-badlogin" => Self::CtrBadLogin { path: args.into() },
             "col-seen" => {
                 let mut f = args.splitn(4, ' ');
-                let mut field = || f.next().map(str::to_owned).ok_or_else(malformed);
+                let mut field = || f.next().map(Untrusted::from).ok_or_else(malformed);
                 let (name, engine, verdict, refreshed) = (field()?, field()?, field()?, field()?);
                 Self::ColSeen {
                     name,
                     engine,
                     verdict,
-                    refreshed: opt(&refreshed),
+                    refreshed: opt(refreshed.raw()),
                 }
             }
             "col-took" => {
                 let (name, backup) = args.split_once(' ').ok_or_else(malformed)?;
                 Self::ColTook {
-                    name: name.to_owned(),
-                    backup: backup.to_owned(),
+                    name: name.into(),
+                    backup: backup.into(),
                 }
             }
-            "col-failed" => Self::ColFailed { why: args.to_owned() },
+            "col-failed" => Self::ColFailed { why: args.into() },
             _ => {
-                return Err(ProtocolError::Unknown { kind: kind.to_owned() });
+                return Err(ProtocolError::Unknown { kind: kind.into() });
             }
         };
         Ok(Some(event))
@@ -556,8 +562,8 @@ mod tests {
             }
         );
         assert_eq!(
-            parse("crl1 logline 2026 WARN a b"),
-            ShimEvent::LogLine("2026 WARN a b".into())
+            parse("crl1 logline 2026 WARN a b code=abc"),
+            ShimEvent::LogLine("2026 WARN a b code=…".into())
         );
         assert_eq!(
             parse("crl1 push-failed truncated"),

@@ -11,7 +11,13 @@ newest pending code.
 
 Plain requests to the proxy itself steer and inspect it (tests run one at a time):
   GET /__control?authorize=deny|ok&decorate_state=1|0&device=ok|disabled   next behaviour
+                 &email=TEXT&plan=TEXT   the id_token's email and plan claims (any text, control
+                                         characters included: a hostile issuer or account)
   GET /__issued                                           the last tokens minted (JSON)
+  GET /__codes                                            every authorization code handed out
+                                                          since the issuer started (JSON list)
+  GET /__minted                                           every token and key minted since the
+                                                          issuer started (JSON list)
   GET /__log                                              paths requested (no query strings)
 
 Usage: fake_issuer.py PORT CERT KEY STATE_DIR
@@ -22,8 +28,11 @@ from urllib.parse import urlsplit, parse_qs, urlencode
 
 PORT, CERT, KEY, STATE_DIR = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 LOCK = threading.Lock()
-CONTROL = {"authorize": "ok", "decorate_state": "0", "device": "ok"}
+CONTROL = {"authorize": "ok", "decorate_state": "0", "device": "ok", "email": "alice@rig.test", "plan": "plus"}
 CODES = {}
+# Every authorization code ever handed out, for tests that search for them where they must not be.
+ISSUED_CODES = []
+MINTED = []
 DEVICE = {}  # device_auth_id -> {"user_code", "approved", "verifier"}
 LOG = []
 ISSUED = {}
@@ -38,21 +47,25 @@ def b64url(data):
 
 def jwt(claims):
     header = b64url(json.dumps({"alg": "RS256", "typ": "JWT"}).encode())
-    return f"{header}.{b64url(json.dumps(claims).encode())}.{b64url(b'rig-signature')}"
+    # Non-ASCII claims as UTF-8, as a real issuer sends them (C1 controls and bidi overrides
+    # stay raw characters; C0 controls are escaped, as JSON requires).
+    body = json.dumps(claims, ensure_ascii=False).encode()
+    return f"{header}.{b64url(body)}.{b64url(b'rig-signature')}"
 
 
 def mint(client_id):
     now = int(time.time())
-    auth = {"chatgpt_account_id": "acct-rig", "chatgpt_plan_type": "plus", "chatgpt_user_id": "user-rig"}
+    auth = {"chatgpt_account_id": "acct-rig", "chatgpt_plan_type": CONTROL["plan"], "chatgpt_user_id": "user-rig"}
     common = {"iss": "https://auth.openai.com", "aud": [client_id], "sub": "user-rig", "iat": now, "exp": now + 3600}
     tokens = {
-        "id_token": jwt({**common, "email": "alice@rig.test", "email_verified": True, "https://api.openai.com/auth": auth}),
+        "id_token": jwt({**common, "email": CONTROL["email"], "email_verified": True, "https://api.openai.com/auth": auth}),
         "access_token": jwt({**common, "https://api.openai.com/auth": auth, "jti": secrets.token_hex(8)}),
         "refresh_token": "rt-rig-" + secrets.token_hex(16),
     }
     with LOCK:
         ISSUED.clear()
         ISSUED.update(tokens)
+        MINTED.extend(tokens.values())
     return tokens
 
 
@@ -96,6 +109,7 @@ class Issuer(BaseHTTPRequestHandler):
             code = "code-" + secrets.token_hex(12)
             with LOCK:
                 CODES[code] = (q["code_challenge"], redirect, q.get("client_id", ""))
+                ISSUED_CODES.append(code)
             if CONTROL["decorate_state"] == "1":
                 state += ".onboarding_entrypoint=life_sciences"
             params = {"code": code, "state": state}
@@ -128,7 +142,10 @@ class Issuer(BaseHTTPRequestHandler):
                 return self.json(400, {"error": "invalid_grant", "error_description": "PKCE or redirect_uri mismatch"})
             return self.json(200, mint(client_id))
         if grant == "urn:ietf:params:oauth:grant-type:token-exchange":
-            return self.json(200, {"access_token": "sk-rig-" + secrets.token_hex(8)})
+            key = "sk-rig-" + secrets.token_hex(8)
+            with LOCK:
+                MINTED.append(key)
+            return self.json(200, {"access_token": key})
         if grant == "refresh_token":
             return self.json(200, mint("refresh"))
         return self.json(400, {"error": "unsupported_grant_type"})
@@ -155,6 +172,7 @@ class Issuer(BaseHTTPRequestHandler):
             code = "code-" + secrets.token_hex(12)
             with LOCK:
                 CODES[code] = (challenge, "https://auth.openai.com/deviceauth/callback", "device")
+                ISSUED_CODES.append(code)
             return self.json(200, {"authorization_code": code, "code_challenge": challenge, "code_verifier": verifier})
         return self.reply(404, b"not found")
 
@@ -192,6 +210,12 @@ class Proxy(socketserver.StreamRequestHandler):
         elif url.path == "/__issued":
             with LOCK:
                 body = json.dumps(ISSUED).encode()
+        elif url.path == "/__codes":
+            with LOCK:
+                body = json.dumps(ISSUED_CODES).encode()
+        elif url.path == "/__minted":
+            with LOCK:
+                body = json.dumps(MINTED).encode()
         elif url.path == "/__log":
             with LOCK:
                 body = json.dumps(LOG).encode()

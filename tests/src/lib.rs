@@ -83,7 +83,7 @@ impl Rig {
         for user in [ALICE, BOB] {
             self.remote_root(&format!("pkill -KILL -u {user}; rm -rf /home/{user}/.codex"));
         }
-        self.issuer("/__control?authorize=ok&decorate_state=0&device=ok");
+        self.issuer("/__control?authorize=ok&decorate_state=0&device=ok&email=alice%40rig.test&plan=plus");
         let host_key = std::fs::read_to_string(self.dir.join("ssh_host_ed25519_key.pub")).unwrap();
         let key: Vec<&str> = host_key.split_whitespace().take(2).collect();
         let lines: String = ["2222", "2223", "2224", "2225", "2226", "2230", "2231"]

@@ -36,7 +36,7 @@ impl Run<'_> {
         } else if let Some(code) = authorize::device_code(&clean).filter(|_| self.device.code.is_none()) {
             self.device.code = Some(code.to_owned());
         } else {
-            self.remember(redact::printable(clean.trim()));
+            self.remember(redact::log_line(clean.trim()));
         }
         let (Some(link), Some(code)) = (&self.device.link, &self.device.code) else {
             return Ok(());

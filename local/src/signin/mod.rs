@@ -18,7 +18,7 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 use codex_remote_login_remote::{CaBundle, Launch, Mode, RUNNING};
 use codex_remote_login_shared::protocol::{CodexSource, RelayTool};
 use codex_remote_login_shared::redact;
-use codex_remote_login_shared::{Account, ShimEvent};
+use codex_remote_login_shared::{Account, ShimEvent, Untrusted};
 
 use crate::authorize::{self, AuthorizeUrl};
 use crate::cli::{CommonArgs, Method, SignInArgs};
@@ -311,7 +311,7 @@ struct Run<'a> {
     last_lines: VecDeque<String>,
     exited: Option<i32>,
     logged_in: bool,
-    auth_file: Option<(String, String)>,
+    auth_file: Option<(Untrusted, Untrusted)>,
     account: Option<Account>,
     done: bool,
     /// The shim skipped the launch: the host is logged in (`--skip-logged-in`).
@@ -408,18 +408,24 @@ impl Run<'_> {
                     ShimEvent::CaStored { path } => {
                         tracing::info!("the CA bundle is at {path} on {host} for this sign-in")
                     }
-                    ShimEvent::CaFailed { why } => return Err(Error::RemoteCa { host, why }),
+                    ShimEvent::CaFailed { why } => return Err(Error::RemoteCa { host, why: why.shown() }),
                     // `--login-inside`: the container is not there to sign in.
-                    ShimEvent::CtrFailed { name, why } => return Err(Error::NoContainer { name, why }),
+                    ShimEvent::CtrFailed { name, why } => {
+                        return Err(Error::NoContainer {
+                            name: name.shown(),
+                            why: why.shown(),
+                        });
+                    }
                     ShimEvent::Log { path } => {
                         self.log = Some(CodexLog {
-                            path,
+                            path: path.shown(),
                             lines: Vec::new(),
                         })
                     }
                     ShimEvent::LogLine(line) => {
                         if let Some(log) = &mut self.log {
-                            log.lines.push(redact::log_line(&line));
+                            // Redacted as it was parsed.
+                            log.lines.push(line);
                         }
                     }
                     ShimEvent::Codex { source, path } => {
@@ -429,7 +435,7 @@ impl Run<'_> {
                         let found_via = source.to_string();
                         self.ui.event(&Event::CodexFound {
                             host: &host,
-                            path: &path,
+                            path: path.raw(),
                             found_via,
                         });
                     }
@@ -465,7 +471,9 @@ impl Run<'_> {
                 }
             }
             Output::Stderr(line) => {
-                let shown = redact::printable(line.trim_end());
+                // codex's output may carry a code or a token: redacted even at -vvv.
+                let line = line.into_raw();
+                let shown = redact::log_line(line.trim_end());
                 tracing::debug!("codex on {host}: {shown}");
                 if self.method == Method::Device {
                     self.on_device_line(&line).await?;
@@ -572,7 +580,7 @@ impl Run<'_> {
         ));
         let replaced = self.before.as_ref().filter(|b| **b != account);
         if let Some(old) = replaced {
-            let old_who = old.email.as_deref().unwrap_or("an API key");
+            let old_who = old.email.as_ref().map_or("an API key".to_owned(), Untrusted::shown);
             self.ui.info(&format!(
                 "  Replaced the previous login ({old_who}); codex revokes its tokens."
             ));
@@ -580,7 +588,7 @@ impl Run<'_> {
         self.ui.event(&Event::Success {
             host,
             account: &account,
-            auth_file: &path,
+            auth_file: path.raw(),
             replaced,
         });
         Ok(account)

@@ -5,7 +5,7 @@
 # old one kept as a backup. Nothing travels in a command line, and nothing leaves the host.
 
 valid_login "$auth" || { say ctr-badlogin "$auth"; say done; exit 1; }
-host_account=$(json_str account_id "$(cat "$auth")")
+host_account=$(json_str account_id <"$auth")
 
 # Container $1's auth.json into $errs/$1.got (empty when it has none); its engine in $errs/$1.engine.
 fetch() {
@@ -41,10 +41,9 @@ for c in $CRL_CONTAINERS; do
         say col-seen "$c" "$e" malformed -
         continue
     fi
-    body=$(cat "$errs/$c.got")
-    shown=$(seconds_of "$(json_str last_refresh "$body")")
+    shown=$(seconds_of "$(json_str last_refresh <"$errs/$c.got")")
     refreshed "$errs/$c.got"
-    if [ "$(json_str account_id "$body")" != "$host_account" ]; then
+    if [ "$(json_str account_id <"$errs/$c.got")" != "$host_account" ]; then
         say col-seen "$c" "$e" other-account "$shown"
     elif [ "$at" = - ] || { [ "$best_at" != - ] && ! later "$at" "$best_at"; }; then
         say col-seen "$c" "$e" older "$shown"

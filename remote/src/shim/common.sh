@@ -32,18 +32,25 @@ login_path() {
 known_dirs="$HOME/.local/bin:$HOME/.npm-global/bin:$HOME/.volta/bin:$HOME/.bun/bin:$HOME/bin:/usr/local/bin:/opt/homebrew/bin"
 for d in "$HOME"/.nvm/versions/node/*/bin; do [ -d "$d" ] && known_dirs="$known_dirs:$d"; done
 
+# Text that holds a token (an auth.json, a JWT's part, a container's environment, a log line)
+# reaches a command on its stdin, by a here-document or a redirection: never as an argument.
+# A shell without a printf builtin (posh, some busybox builds) runs /usr/bin/printf, and the
+# arguments of an external command are in its argv, which any local user can read in /proc.
+
 # The decoded claims of the JWT in field $1 of auth.json $2 (empty if none).
 claims_of() {
     payload=$(sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\"[^\".]*\\.\\([^\".]*\\)\\..*/\\1/p" "$2" | head -n 1)
     [ -n "$payload" ] || return 0
     pad=$(( (4 - ${#payload} % 4) % 4 ))
     while [ "$pad" -gt 0 ]; do payload="$payload="; pad=$((pad - 1)); done
-    printf '%s' "$payload" | tr '_-' '/+' | { base64 -d 2>/dev/null || base64 -D 2>/dev/null; }
+    tr '_-' '/+' <<EOF | { base64 -d 2>/dev/null || base64 -D 2>/dev/null; }
+$payload
+EOF
 }
 
-# The string value of key $1 in JSON text $2, "-" if absent.
+# The string value of key $1 in the JSON text on stdin, "-" if absent.
 json_str() {
-    v=$(printf '%s' "$2" | sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\"\\([^\"[:space:]]*\\)\".*/\\1/p" | head -n 1)
+    v=$(sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\"\\([^\"[:space:]]*\\)\".*/\\1/p" | head -n 1)
     printf '%s\n' "${v:--}"
 }
 
@@ -51,9 +58,17 @@ json_str() {
 # read from the id_token's claims without printing any token.
 account_of() {
     claims=$(claims_of id_token "$2")
-    mode=$(json_str auth_mode "$(cat "$2")")
+    mode=$(json_str auth_mode <"$2")
     if [ "$mode" = - ]; then if [ -n "$claims" ]; then mode=chatgpt; else mode=apikey; fi; fi
-    say "$1" "$mode" "$(json_str email "$claims")" "$(json_str chatgpt_plan_type "$claims")"
+    email=$(json_str email <<EOF
+$claims
+EOF
+)
+    plan=$(json_str chatgpt_plan_type <<EOF
+$claims
+EOF
+)
+    say "$1" "$mode" "$email" "$plan"
 }
 
 say hello 1 $$
@@ -120,7 +135,7 @@ fi
 
 if [ -f "$auth" ]; then
     account_of before "$auth"
-    say refreshed "$(json_str last_refresh "$(cat "$auth")")"
+    say refreshed "$(json_str last_refresh <"$auth")"
 else
     say before none
 fi
@@ -158,7 +173,10 @@ report_log() {
     log="$home/log/codex-login.log"
     [ -f "$log" ] || return 0
     say log "$log"
-    tail -n 5 "$log" | while IFS= read -r l; do say logline "$l"; done
+    # From tail through sed, never an argument: the lines may hold a code or a token (the
+    # local side redacts them before anyone sees them). The `echo` ends a last line that has
+    # no line end, which would otherwise swallow the next event.
+    { tail -n 5 "$log"; echo; } | sed -n '/./s/^/crl1 logline /p'
 }
 
 # What codex itself says of the login, and the file it is in. $1: a store to force (a sign-in

@@ -101,12 +101,19 @@ place_of() {
         uid=$name gid=$name home=/
     fi
     case $3 in *:*) gid=${3#*:} ;; esac
-    envs=$("$2" inspect --type container --format '{{range .Config.Env}}{{println .}}{{end}}' "$1" 2>/dev/null)
-    dir=$(printf '%s\n' "$envs" | sed -n 's/^CODEX_HOME=//p' | head -n 1)
-    if [ -z "$dir" ]; then
-        h=$(printf '%s\n' "$envs" | sed -n 's/^HOME=//p' | head -n 1)
-        dir=${h:-$home}/.codex
-    fi
+    # The container's environment may hold keys: it stays in this pipe, never an argument.
+    found=$("$2" inspect --type container --format '{{range .Config.Env}}{{println .}}{{end}}' "$1" 2>/dev/null |
+        sed -n 's/^CODEX_HOME=/c /p; s/^HOME=/h /p')
+    dir= h=
+    while IFS= read -r kv; do
+        case $kv in
+        "c "*) [ -n "$dir" ] || dir=${kv#c } ;;
+        "h "*) [ -n "$h" ] || h=${kv#h } ;;
+        esac
+    done <<EOF
+$found
+EOF
+    [ -n "$dir" ] || dir=${h:-$home}/.codex
 }
 
 # --all-running / --label: the running containers every engine here knows, once each.

@@ -1,14 +1,15 @@
 # Modes `api-key` and `access-token`: the secret arrives as the first line on this channel's
-# stdin and reaches codex through a pipe from the shell's own printf: never in any argv.
+# stdin, and `head` hands that line to codex's stdin on a pipe. It is never in any argv (nor
+# in a shell variable that a `printf` could put there: where printf is no shell builtin, as in
+# posh or some busybox builds, it is /usr/bin/printf, its arguments readable in /proc), and
+# never in a file (bash before 5.1 keeps here-documents in temporary files).
 
 skip_if_logged_in
 
-IFS= read -r secret || true
 flag=--with-api-key
 [ "$CRL_MODE" = access-token ] && flag=--with-access-token
-printf '%s\n' "$secret" | BROWSER=true "$codex" -c "$store" login "$flag" >&2
+head -n 1 | BROWSER=true "$codex" -c "$store" login "$flag" >&2
 code=$?
-secret=
 say exited $code
 if [ "$code" -eq 0 ]; then report_login "$store"; else report_log; fi
 say done

@@ -215,3 +215,253 @@ fn the_proxy_carries_no_headers_either_way() {
     );
     rig.assert_nothing_left(ALICE);
 }
+
+/// Fails when `text` holds a character that could drive or reorder a terminal (controls other
+/// than the line end, bidirectional overrides and isolates, zero-width marks); `c0_only` for
+/// `--json` output, where serde escapes C0 controls and leaves the rest as they are.
+fn assert_no_raw_controls(what: &str, text: &str, c0_only: bool) {
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|&c| c != '\n')
+        .filter(|&c| {
+            (c as u32) < 0x20
+                || c == '\u{7f}'
+                || !c0_only
+                    && (c.is_control()
+                        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+        })
+        .collect();
+    assert!(bad.is_empty(), "{what}: raw {bad:?} reached the output: {text:?}");
+}
+
+/// An OSC 52 clipboard write and a title change, raw.
+const CLIPBOARD: &str = "\u{1b}]52;c;Y3JsLW93bmVk\u{7}";
+const TITLE: &str = "\u{1b}]0;owned\u{7}";
+
+/// A host's login whose id_token claims carry terminal escapes as raw bytes (whoever can write
+/// the host's auth.json can do this), and an issuer whose claims carry C1 controls and a bidi
+/// override: `status`, the sign-in's summary (which names the login it replaced) and `doctor`
+/// show them escaped; `--json` carries the real values, JSON-escaped.
+#[test]
+fn hostile_claims_are_shown_escaped() {
+    let rig = Rig::get();
+    let email = format!("mallory{CLIPBOARD}@rig.test");
+    let plan = format!("plus{TITLE}");
+    // The claims go in through printf's octal escapes: raw ESC and BEL in the JSON, which the
+    // shim reads as text.
+    let claims = r#"{"email":"mallory\033]52;c;Y3JsLW93bmVk\007@rig.test","https://api.openai.com/auth":{"chatgpt_plan_type":"plus\033]0;owned\007","chatgpt_account_id":"acct-rig"}}"#;
+    let planted = rig.remote_root(&format!(
+        r#"set -e
+b64() {{ base64 -w0 | tr '+/' '-_' | tr -d '='; }}
+id="$(printf '{{"alg":"none"}}' | b64).$(printf '{claims}' | b64).c2ln"
+d=/home/{ALICE}/.codex
+mkdir -p -m 700 $d
+printf '{{"auth_mode":"chatgpt","OPENAI_API_KEY":null,"tokens":{{"id_token":"%s","access_token":"a.e30.c","refresh_token":"rt-hostile","account_id":"acct-rig"}},"last_refresh":"2026-11-25T10:00:00Z"}}' "$id" >$d/auth.json
+chmod 600 $d/auth.json
+chown -R {ALICE}: $d"#
+    ));
+    assert!(planted.status.success(), "{}", String::from_utf8_lossy(&planted.stderr));
+
+    let status = rig.tool("hostile-status").args(["status", "rig"]).run(LIMIT);
+    assert_no_raw_controls("status stdout", &status.stdout, false);
+    assert_no_raw_controls("status stderr", &status.stderr, false);
+    assert!(
+        status
+            .stdout
+            .contains("mallory\\u{1b}]52;c;Y3JsLW93bmVk\\u{7}@rig.test")
+            && status.stdout.contains("plus\\u{1b}]0;owned\\u{7}"),
+        "the table shows the claims escaped: {}",
+        status.stdout
+    );
+    let json = rig
+        .tool("hostile-status-json")
+        .args(["status", "rig", "--json"])
+        .run(LIMIT);
+    assert_no_raw_controls("status --json stdout", &json.stdout, true);
+    assert_no_raw_controls("status --json stderr", &json.stderr, false);
+    let event = json.event("status").expect("a status event");
+    assert_eq!(event["email"], email.as_str(), "--json carries the real value");
+    assert_eq!(event["plan"], plan.as_str());
+
+    // codex's --version is the host's words too.
+    let codex = fake(
+        &rig,
+        "escape-version-codex",
+        "printf 'codex-cli 0.169.0\\033]0;owned\\007\\033[2J\\n'",
+    );
+    let doctor = rig
+        .tool("hostile-doctor")
+        .args(["doctor", "rig", "--codex", &codex])
+        .run(LIMIT);
+    assert_no_raw_controls("doctor stdout", &doctor.stdout, false);
+    assert_no_raw_controls("doctor stderr", &doctor.stderr, false);
+    assert!(
+        doctor.stdout.contains("0.169.0\\u{1b}]0;owned\\u{7}"),
+        "doctor shows the version escaped: {}",
+        doctor.stdout
+    );
+
+    // The issuer's claims: C1 controls (an OSC 52 in its 8-bit form) and a right-to-left
+    // override, which JSON carries raw and codex accepts.
+    rig.issuer("/__control?email=alice%C2%9D52%3Bc%3BY3Js%C2%9C%40rig.test%E2%80%AE&plan=plus%C2%9B2J");
+    let signin = rig.tool("hostile-signin").args(["rig", "--json"]).run(LIMIT);
+    assert_eq!(signin.code(), 0, "{}", signin.stderr);
+    assert_no_raw_controls("sign-in stderr", &signin.stderr, false);
+    assert_no_raw_controls("sign-in --json stdout", &signin.stdout, true);
+    assert!(
+        signin
+            .stderr
+            .contains("as alice\\u{9d}52;c;Y3Js\\u{9c}@rig.test\\u{202e} (plus\\u{9b}2J)"),
+        "the summary shows the new login's claims escaped: {}",
+        signin.stderr
+    );
+    assert!(
+        signin
+            .stderr
+            .contains("Replaced the previous login (mallory\\u{1b}]52;c;Y3JsLW93bmVk\\u{7}@rig.test)"),
+        "the summary shows the replaced login's email escaped: {}",
+        signin.stderr
+    );
+    let success = signin.event("success").expect("a success event");
+    assert_eq!(success["email"], "alice\u{9d}52;c;Y3Js\u{9c}@rig.test\u{202e}");
+    assert_eq!(success["replaced"]["email"], email.as_str());
+    rig.assert_nothing_left(ALICE);
+}
+
+/// A container made for one test, removed however the test ends.
+struct Container(&'static str);
+
+impl Container {
+    /// From the rig's image, running.
+    fn run(name: &'static str) -> Self {
+        let _ = Command::new("podman").args(["rm", "-f", "-t", "0", name]).output();
+        let ok = Command::new("podman")
+            .args(["run", "-d", "-q", "--name", name, "crl-test:latest", "sleep", "600"])
+            .status()
+            .unwrap();
+        assert!(ok.success(), "podman run {name}");
+        Self(name)
+    }
+}
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        let _ = Command::new("podman").args(["rm", "-f", "-t", "0", self.0]).output();
+    }
+}
+
+/// A container whose shell writes terminal escapes on stderr and fails: the engine's words,
+/// shown as the reason in the table, arrive escaped; `--json` carries them as they were.
+#[test]
+fn a_containers_stderr_is_shown_escaped() {
+    let rig = Rig::get();
+    let container = Container::run("crl-t-escape");
+    let script = rig.dir.join("escape-sh");
+    std::fs::write(
+        &script,
+        // It reads what it is sent first: an exec that ends with its stdin unread makes the
+        // engine end with words of its own.
+        "#!/bin/busybox sh\ncat >/dev/null\nprintf 'no shell today\\033]0;owned\\007\\033]52;c;Y3JsLW93bmVk\\007\\033[2J\\n' >&2\nexit 3\n",
+    )
+    .unwrap();
+    Command::new("chmod").arg("755").arg(&script).status().unwrap();
+    // /bin/sh is busybox's link: removed first, or the copy would land on busybox itself.
+    let replaced = Command::new("podman")
+        .args(["exec", container.0, "rm", "/bin/sh"])
+        .status()
+        .unwrap()
+        .success()
+        && Command::new("podman")
+            .args(["cp", script.to_str().unwrap(), &format!("{}:/bin/sh", container.0)])
+            .status()
+            .unwrap()
+            .success();
+    assert!(replaced, "the container's shell was replaced");
+    let login = rig.remote(
+        ALICE,
+        r#"mkdir -p -m 700 ~/.codex && printf '%s' '{"auth_mode":"apikey","OPENAI_API_KEY":"sk-escape-test"}' > ~/.codex/auth.json && chmod 600 ~/.codex/auth.json"#,
+    );
+    assert!(login.status.success());
+
+    let run = rig
+        .tool("hostile-ctr")
+        .args(["containers", "rig", container.0])
+        .run(LIMIT);
+    assert_eq!(run.code(), 1, "{}", run.stderr);
+    assert_no_raw_controls("containers stdout", &run.stdout, false);
+    assert_no_raw_controls("containers stderr", &run.stderr, false);
+    assert!(
+        run.stdout.contains("no shell today\\u{1b}]0;owned\\u{7}\\u{1b}]52;c;"),
+        "the table shows the engine's words escaped: {}",
+        run.stdout
+    );
+    let json = rig
+        .tool("hostile-ctr-json")
+        .args(["containers", "rig", container.0, "--json"])
+        .run(LIMIT);
+    assert_no_raw_controls("containers --json stdout", &json.stdout, true);
+    let event = json.event("container").expect("a container event");
+    assert_eq!(event["result"], "failed");
+    assert!(
+        event["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("no shell today{TITLE}{CLIPBOARD}")),
+        "--json carries the real text: {event}"
+    );
+    drop(container);
+    rig.assert_nothing_left(ALICE);
+}
+
+/// codex's own log may hold a code or a token (inside a URL, URL-encoded, or as JSON): the
+/// tail the shim sends after a failed login is redacted before any of it is shown, in the
+/// error at every verbosity and in the debug lines of -vv and -vvv.
+#[test]
+fn codex_log_lines_are_redacted_at_every_verbosity() {
+    let rig = Rig::get();
+    let secrets = [
+        "code-leak-5d1e",
+        "st-leak-77",
+        "at-leak-9f2c",
+        "rt-leak-1a3b",
+        "code-enc-4c4c",
+        "sk-rig-leaked-key-0b0b",
+    ];
+    let codex = fake(
+        &rig,
+        "logging-codex",
+        r#"cat >/dev/null
+log="${CODEX_HOME:-$HOME/.codex}/log"
+mkdir -p "$log"
+cat >>"$log/codex-login.log" <<'EOF'
+DEBUG GET /auth/callback?code=code-leak-5d1e&state=st-leak-77 HTTP/1.1
+DEBUG token response {"access_token":"at-leak-9f2c","refresh_token": "rt-leak-1a3b"}
+DEBUG redirect_uri=http%3A%2F%2F127.0.0.1%3A1455%2Fauth%2Fcallback%3Fcode%3Dcode-enc-4c4c%26state%3Dx
+DEBUG exchanged for sk-rig-leaked-key-0b0b
+EOF
+echo 'Error logging in: the exchange failed' >&2
+exit 1"#,
+    );
+    for verbosity in [None, Some("-v"), Some("-vv"), Some("-vvv")] {
+        let run = rig
+            .tool("log-leak")
+            .env("OPENAI_API_KEY", "sk-rig-log-test-key")
+            .args(["rig", "--with-api-key", "--codex", &codex])
+            .args(verbosity)
+            .run(LIMIT);
+        assert_eq!(run.code(), 1, "{}", run.stderr);
+        assert!(
+            run.stderr.contains("callback?code=…&state=…"),
+            "{verbosity:?}: the log's tail is shown, redacted: {}",
+            run.stderr
+        );
+        for secret in secrets {
+            assert!(
+                !run.stderr.contains(secret) && !run.stdout.contains(secret),
+                "{verbosity:?}: {secret} shown: {}",
+                run.stderr
+            );
+        }
+    }
+    rig.assert_nothing_left(ALICE);
+}

@@ -1,6 +1,7 @@
 //! Secrets stay secret: every mode run at -vvv with --json while every command line on both
-//! sides (the containers' processes included) is recorded; afterwards the tokens the issuer minted, the API key, the access token
-//! and the authorization code are searched for in all of it.
+//! sides (the containers' processes included) is recorded; afterwards every token and key the
+//! issuer minted, every authorization code it handed out (those the callback proxy carried at
+//! -vvv among them), the API key and the access token are searched for in all of it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,17 +21,16 @@ fn no_secret_in_any_output_or_command_line() {
     let loud = ["--json", "-vvv"];
     let mut runs: Vec<Finished> = Vec::new();
     let mut secrets: Vec<String> = vec![API_KEY.into(), ACCESS_TOKEN.into()];
-    let minted = |rig: &Rig, secrets: &mut Vec<String>| {
-        let issued: serde_json::Value = serde_json::from_str(&rig.issuer("/__issued")).unwrap();
-        for token in ["id_token", "access_token", "refresh_token"] {
-            if let Some(t) = issued[token].as_str() {
-                secrets.push(t.to_owned());
-            }
-        }
+    // What the issuer hands out during this test: the lists grow from where they are now.
+    let handed_out = |rig: &Rig, list: &str| -> Vec<String> {
+        let body = rig.issuer(list);
+        serde_json::from_str(&body).unwrap_or_else(|e| {
+            panic!("the rig's issuer has no {list} ({e}: {body:?}): bring the rig up from this tree")
+        })
     };
+    let (codes_before, minted_before) = (handed_out(&rig, "/__codes").len(), handed_out(&rig, "/__minted").len());
 
     runs.push(rig.tool("s-browser").args(["rig"]).args(loud).run(LIMIT));
-    minted(&rig, &mut secrets);
     runs.push(rig.tool("s-status").args(["status", "rig"]).args(loud).run(LIMIT));
     runs.push(rig.tool("s-doctor").args(["doctor", "rig"]).args(loud).run(LIMIT));
     rig.reset();
@@ -40,7 +40,6 @@ fn no_secret_in_any_output_or_command_line() {
             .args(loud)
             .run(LIMIT),
     );
-    minted(&rig, &mut secrets);
     rig.reset();
     let mut paste = rig
         .tool("s-paste")
@@ -50,19 +49,8 @@ fn no_secret_in_any_output_or_command_line() {
         .spawn();
     let url = paste.wait_event("url", LIMIT);
     let callback = rig.approve_elsewhere(url["url"].as_str().unwrap());
-    secrets.push(
-        callback
-            .split("code=")
-            .nth(1)
-            .unwrap()
-            .split('&')
-            .next()
-            .unwrap()
-            .to_owned(),
-    );
     paste.type_line(&callback);
     runs.push(paste.finish(LIMIT));
-    minted(&rig, &mut secrets);
     // push: the local file's tokens go to the host, and nowhere else.
     let local = rig.dir.join("secret-push.json");
     std::fs::write(
@@ -97,7 +85,6 @@ fn no_secret_in_any_output_or_command_line() {
             .args(loud)
             .run(LIMIT),
     );
-    minted(&rig, &mut secrets);
     rig.reset();
     runs.push(
         rig.tool("s-key")
@@ -117,12 +104,28 @@ fn no_secret_in_any_output_or_command_line() {
     stop.store(true, Ordering::Relaxed);
     let argv = argv.join().unwrap();
     assert!(argv.len() > 20, "command lines were recorded: {}", argv.len());
+    // Codes: the browser's (through the callback proxy at -vvv), the device code's, the
+    // pasted one's, and the one inside the container (through the proxy again).
+    let codes = handed_out(&rig, "/__codes")[codes_before..].to_vec();
+    assert!(codes.len() >= 4, "codes handed out during the test: {codes:?}");
+    let minted = handed_out(&rig, "/__minted")[minted_before..].to_vec();
+    assert!(minted.len() >= 3 * 4, "tokens minted during the test: {}", minted.len());
+    secrets.extend(codes);
+    secrets.extend(minted);
+    // The access token is no agent identity JWT, so codex 0.169 refuses it after reading it:
+    // that refusal (and no other failure) is what this run must end with. It proves the token
+    // reached codex's stdin, and puts codex's error and log tail through the tool's output.
+    let (last, others) = runs.split_last().unwrap();
+    assert_eq!(last.code(), 1, "{}", last.stderr);
+    assert!(
+        last.stderr.contains("failed to decode agent identity JWT"),
+        "the access-token run failed for another reason than codex refusing the token: {}",
+        last.stderr
+    );
+    for (index, run) in others.iter().enumerate() {
+        assert_eq!(run.code(), 0, "run {index} failed: {}", run.stderr);
+    }
     for (index, run) in runs.iter().enumerate() {
-        assert!(
-            run.code() == 0 || index == runs.len() - 1,
-            "run {index} failed: {}",
-            run.stderr
-        );
         for secret in &secrets {
             assert!(!run.stdout.contains(secret.as_str()), "run {index}: a secret on stdout");
             assert!(!run.stderr.contains(secret.as_str()), "run {index}: a secret on stderr");
