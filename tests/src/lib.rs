@@ -268,7 +268,7 @@ impl Rig {
             ""
         };
         let script = format!(
-            "uid=$(id -u {user}); for p in $(ip netns pids {ns}) $(ip netns pids {inner}); do ps -o uid=,pid=,args= -p $p; done | awk -v u=$uid '$1 == u{daemons}' | cut -c1-200",
+            "uid=$(id -u {user}); for p in $(ip netns pids {ns}) $(ip netns pids {inner}); do ps -o uid=,pid=,args= -p $p; done | awk -v u=$uid '$1 == u{daemons}' | cut -c1-120",
             ns = self.ns,
             inner = self.inner_ns
         );
