@@ -289,7 +289,24 @@ mod tests {
         );
     }
 
-    /// The shim's and the relay's syntax under every POSIX shell on this machine.
+    /// Why `shell` could not be run. A missing shell fails the test rather than skipping it:
+    /// a check that silently does not run proves nothing (scripts/test installs them all).
+    fn missing(shell: &str, e: &std::io::Error) -> String {
+        let package = match shell {
+            "busybox" => "busybox-static",
+            "sh" => "dash",
+            other => other,
+        };
+        if e.kind() == std::io::ErrorKind::NotFound {
+            format!(
+                "{shell} is not installed: the shim must run under it (install the `{package}` package; scripts/test does)"
+            )
+        } else {
+            format!("{shell}: {e}")
+        }
+    }
+
+    /// The shim's and the relay's syntax under every POSIX shell the shim must run under.
     #[test]
     fn programs_parse_under_posix_shells() {
         for shell in ["sh", "dash", "bash", "busybox"] {
@@ -312,8 +329,7 @@ mod tests {
                 }
                 match cmd.arg("-n").arg("-c").arg(program).status() {
                     Ok(status) => assert!(status.success(), "{shell} rejects the {name}"),
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => panic!("{shell}: {e}"),
+                    Err(e) => panic!("{}", missing(shell, &e)),
                 }
             }
         }
@@ -322,7 +338,7 @@ mod tests {
     const REFRESHED: &str = include_str!("shim/refreshed.sh");
 
     /// `refreshed` reads codex's last_refresh with builtins alone, and `later` compares two
-    /// of them, under every POSIX shell on this machine.
+    /// of them, under every POSIX shell the shim must run under.
     #[test]
     fn refresh_times_under_posix_shells() {
         let dir = std::env::temp_dir().join(format!("crl-refreshed-{}", std::process::id()));
@@ -365,8 +381,7 @@ done"
                     "{shell}: {}",
                     String::from_utf8_lossy(&out.stderr)
                 ),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => panic!("{shell}: {e}"),
+                Err(e) => panic!("{}", missing(shell, &e)),
             }
         }
         std::fs::remove_dir_all(&dir).unwrap();

@@ -26,7 +26,9 @@ CONFIG = os.path.join(DIR, "bench_config")
 PROXY_PORT = 2300
 RUNS = {0: 7, 50: 7, 200: 5}
 URL = re.compile(rb"^\s*(https://auth\.openai\.com/oauth/authorize\?\S+)", re.M)
-MANUAL = 'bash -lc "codex login"'
+# The manual way, as fair as ours: codex from the login shell's PATH, and BROWSER=true as our
+# shim sets it (the rig's host has Chromium, which codex would otherwise try first).
+MANUAL = 'bash -lc "BROWSER=true codex login"'
 
 
 def write_config():
@@ -151,7 +153,6 @@ def callback_to_done(argv):
 
 
 FAN = [f"crl-fan-{i}" for i in range(1, 21)]
-FAN_TAR = os.path.join(DIR, "fan-auth.tar")
 
 
 class Fan:
@@ -159,13 +160,6 @@ class Fan:
     in the tests) and a login on the host to copy into them."""
 
     def __enter__(self):
-        import io
-        import tarfile
-        body = b'{"auth_mode":"apikey","OPENAI_API_KEY":"sk-bench-fan-out"}'
-        with tarfile.open(FAN_TAR, "w") as tar:
-            info = tarfile.TarInfo("auth.json")
-            info.size, info.mode = len(body), 0o600
-            tar.addfile(info, io.BytesIO(body))
         for name in FAN:
             subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True)
             subprocess.run(["podman", "run", "-d", "-q", "--name", name, "--user", "dev", "crl-test:latest", "sleep", "86400"], check=True, capture_output=True)
@@ -190,13 +184,16 @@ class Fan:
 
     @staticmethod
     def manual(names):
-        """The manual recipe, per container: `ssh host docker exec CTR mkdir ...` then
-        `ssh host docker cp - CTR:...` with a tar of auth.json on stdin."""
+        """The manual recipe as a careful person writes it: one `ssh host 'for c in ...; do
+        docker exec ... mkdir ...; docker cp ...; done'`, the host's own auth.json copied into
+        each container in turn."""
+        loop = (
+            f"set -e; for c in {' '.join(names)}; do "
+            'docker exec -u dev "$c" mkdir -p /home/dev/.codex; '
+            'docker cp ~/.codex/auth.json "$c":/home/dev/.codex/auth.json; done'
+        )
         start = time.monotonic()
-        for name in names:
-            subprocess.run(["ssh", "-F", CONFIG, "bench", f"docker exec {name} mkdir -p /home/dev/.codex"], check=True, capture_output=True)
-            with open(FAN_TAR, "rb") as tar:
-                subprocess.run(["ssh", "-F", CONFIG, "bench", f"docker cp - {name}:/home/dev/.codex/"], stdin=tar, check=True, capture_output=True)
+        subprocess.run(["ssh", "-F", CONFIG, "bench", loop], check=True, capture_output=True)
         return time.monotonic() - start
 
 
@@ -274,7 +271,8 @@ def write_markdown(results):
         f"Measured by `scripts/bench` on {m['date']}: {m['cpus']} CPUs, Linux {m['kernel']}, {m['codex']}, {m['openssh']}.",
         "The rig's sshd behind a user-space delay proxy (each direction delayed by RTT/2); both this tool and",
         "OpenSSH's client go through it with the same config. Medians; raw figures in `benchmarks.json`.",
-        "The manual way is `ssh HOST 'bash -lc \"codex login\"'` (with `-L 1455:127.0.0.1:1455` for the callback).",
+        "The manual way is `ssh HOST 'bash -lc \"BROWSER=true codex login\"'` (with `-L 1455:127.0.0.1:1455` for the callback):",
+        "codex from the login shell's PATH, and no browser tried on the host, as with this tool.",
         "",
         "| RTT | time to URL: ours / manual (ratio) | round trips to URL: ours / manual | callback to done: ours / manual | preflight of 1 / 10 hosts | `status` of 1 / 10 hosts | peak RSS |",
         "|---|---|---|---|---|---|---|",
@@ -290,7 +288,7 @@ def write_markdown(results):
     lines += [
         "",
         "Copying the host's login into N containers on it: `containers HOST CTR...` (one connection, one exec) versus the",
-        "manual loop (per container `ssh HOST docker exec CTR mkdir ...` and `ssh HOST docker cp - CTR:...`).",
+        "manual loop, one connection too: `ssh HOST 'for c in CTR...; do docker exec $c mkdir ...; docker cp ~/.codex/auth.json $c:...; done'`.",
         "",
         "| RTT | ours: 1 / 5 / 20 containers (20 vs 1) | manual loop: 1 / 5 / 20 |",
         "|---|---|---|",

@@ -1,29 +1,43 @@
 #!/usr/bin/env python3
-"""Faults, each tried many times, with what must hold after every one of them checked.
+"""Faults, each landed many times in the stage it names, with what must hold after every one
+of them checked.
 
-Run by scripts/faults (which builds and brings the rig up). For each stage of a sign-in
-(connecting, waiting for the browser, during the callback) and each of SIGINT, SIGTERM and
-SIGKILL of the tool, plus the SSH connection cut and the host's codex killed while the
-browser is awaited; then the same signals and the cut while a login is copied into four
-containers (`containers`), and while a container signs in on its own (`--login-inside`,
-waiting for the browser and during the callback): N runs each, and after each
+Run by scripts/faults. The stages: a browser sign-in while connecting, while waiting for the
+browser and during the callback (SIGINT, SIGTERM, SIGKILL of the tool; the SSH connection cut
+and the host's codex killed while the browser is awaited); `--paste` while waiting for the
+pasted address and while delivering it; `--device-auth` while waiting for the approval; a login
+copied into three containers (`containers`), signed in inside one (`--login-inside`), pushed to
+the host (`push`) and collected back from containers (`collect`).
+
+Where a fault lands is measured, not assumed: each run's `--json` events are read as they come,
+timed, and so are the steps this script takes (the callback sent, the address pasted); the
+stage a fault landed in is the last milestone reached before it. A trial counts for its row only
+when the fault landed in the stage the row names. Each row runs until N trials landed there, or
+gives up after a bounded number of attempts; the random delay before a fault adapts to the
+window it aims at. After every trial, landed or not:
   - no process of the user left on the host, nothing listening on 1455/1457 on either side
     (waited for, bounded: after SIGKILL the host notices the lost channel on its own),
   - nothing left running in a container but its own process,
   - every auth.json (the host's, each container's) absent, the old one or a complete new one,
     never truncated,
-  - no temporary file of the tool left on the host (`.auth.json.crl-*`, `crl-ca.*`,
-    `crl-errs.*`, `crl-login.*`) or in a container (`.auth.json.crl-*`),
+  - no temporary file of the tool left on the host (in /tmp, or beside auth.json) or in a
+    container,
   - a non-zero exit, and for SIGINT/SIGTERM/cut/killed a message that says what happened
-    (a run that finished before the fault landed may exit 0).
-Prints a table of tries and passes.
+    (a run that finished before the fault landed, or won the race with it, may exit 0).
+Prints, per row, the trials landed and passed, and where the missed ones landed.
+
+    faults.py [N]        N landed trials per row (default 20)
+    CRL_FAULTS_ONLY=push faults.py 2     only the rows of one scenario
 """
+import base64
+import functools
 import json
 import os
 import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -31,7 +45,10 @@ RIG = dict(l.split("=", 1) for l in open(os.environ.get("CRL_RIG", "/tmp/crl-rig
 DIR, NS = RIG["CRL_RIG_DIR"], RIG["CRL_RIG_NS"]
 TOOL = os.environ.get("CRL_BIN", os.path.join(ROOT, "target", "debug", "codex-remote-login"))
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+# Attempts per row before giving up on landing N: enough for windows a few tens of ms wide.
+ATTEMPTS = int(os.environ.get("CRL_FAULTS_ATTEMPTS", str(max(4 * N, N + 10))))
 USER = "crl-alice"
+HOME = f"/home/{USER}/.codex"
 
 
 def ns(*argv, **kw):
@@ -69,34 +86,69 @@ def clean_state(deadline=10):
         time.sleep(0.05)
 
 
-def auth_ok():
-    out = ns("cat", f"/home/{USER}/.codex/auth.json")
+def auth_ok(allowed=None):
+    """The host's auth.json is absent or complete JSON (one of `allowed`, when given)."""
+    out = ns("cat", f"{HOME}/auth.json")
     if out.returncode != 0:
         return True
     try:
         json.loads(out.stdout)
-        return True
     except ValueError:
         return False
+    return allowed is None or out.stdout in allowed
 
 
-def no_temporaries():
-    out = ns("sh", "-c", f"ls -a /home/{USER}/.codex /tmp 2>/dev/null")
-    return not any(t in out.stdout for t in (".auth.json.crl-", "crl-ca.", "crl-errs.", "crl-login."))
+def temporaries():
+    """Temporary files left on the host: the shim's directories in /tmp, the tool's files
+    beside auth.json (anything named after it or after the tool but its backups and locks),
+    and codex's own (`.auth-*`, which it renames into auth.json: left when codex is killed
+    between writing and renaming it, and holding fresh tokens). codex's own directories
+    (`tmp`, `log`) are not temporaries."""
+    left = [f"/tmp/{f}" for f in os.listdir("/tmp") if f.startswith(("crl-ca.", "crl-errs.", "crl-login."))]
+    for name in ns("ls", "-A", HOME).stdout.split():
+        if name == "auth.json" or name.startswith("auth.json.bak-") or name.endswith(".lock"):
+            continue
+        if name.startswith(".auth-"):
+            left.append(f"{HOME}/{name} (codex's)")
+        elif name.startswith(("auth.json", ".auth")) or "crl" in name:
+            left.append(f"{HOME}/{name}")
+    return left
 
 
 def reset():
     ns("pkill", "-KILL", "-u", USER)
     clean_state()
-    ns("rm", "-rf", f"/home/{USER}/.codex")
+    ns("rm", "-rf", HOME)
 
 
-def spawn(*args):
-    env = dict(os.environ, BROWSER="/bin/true")
-    return subprocess.Popen(
-        ["setsid", TOOL, "-F", os.path.join(DIR, "ssh_config"), "--json", *args],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-    )
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def jwt(claims):
+    return ".".join([b64url(b'{"alg":"RS256","typ":"JWT"}'), b64url(json.dumps(claims).encode()), b64url(b"faults")])
+
+
+def login(refresh, when):
+    """A ChatGPT login whose id_token and access_token agree on the user and the account, as
+    the issuer's do: `collect` may take it."""
+    auth = {"chatgpt_account_id": "acct-faults", "chatgpt_user_id": "user-faults", "chatgpt_plan_type": "plus"}
+    common = {"iss": "https://auth.openai.com", "sub": "user-faults", "iat": 1767225600, "exp": 4102444800}
+    tokens = {
+        "id_token": jwt({**common, "email": "faults@rig.test", "https://api.openai.com/auth": auth}),
+        "access_token": jwt({**common, "https://api.openai.com/auth": auth, "jti": refresh}),
+        "refresh_token": refresh,
+        "account_id": "acct-faults",
+    }
+    return json.dumps({"auth_mode": "chatgpt", "OPENAI_API_KEY": None, "tokens": tokens, "last_refresh": when})
+
+
+OLD, NEW = login("old-refresh", "2026-01-01T00:00:00Z"), login("new-refresh", "2026-02-01T00:00:00Z")
+PUSHED = os.path.join(DIR, "faults-push.json")
+
+
+def host_login(body):
+    ns("runuser", "-u", USER, "--", "sh", "-c", 'umask 077 && mkdir -p ~/.codex && printf %s "$1" > ~/.codex/auth.json', "sh", body)
 
 
 # Containers on the rig's host and where each one's user keeps its login. crl-dev and crl-root
@@ -105,27 +157,19 @@ def spawn(*args):
 CONTAINERS = {"crl-dev": ("/home/dev/.codex", 1000), "crl-root": ("/root/.codex", 0), "crl-stopped": ("/home/dev/.codex", 1000)}
 
 
-def login(refresh, when):
-    return json.dumps({"auth_mode": "chatgpt", "last_refresh": when,
-                       "tokens": {"account_id": "acct-faults", "access_token": f"access-{refresh}", "refresh_token": refresh}})
-
-
-OLD, NEW = login("old-refresh", "2026-01-01T00:00:00Z"), login("new-refresh", "2026-02-01T00:00:00Z")
-
-
 def mounted(container):
     """The container's root filesystem as seen from here (root's podman mounts it)."""
     return subprocess.run(["podman", "mount", container], capture_output=True, text=True, check=True).stdout.strip()
 
 
-def containers_reset():
-    """Each container back to holding OLD (0600, its user's), no backup or temporary file."""
+def containers_reset(body=OLD):
+    """Each container back to holding `body` (0600, its user's), no backup or temporary file."""
     for name, (home, uid) in CONTAINERS.items():
         d = mounted(name) + home
         subprocess.run(["rm", "-rf", d], check=True)
         os.makedirs(d, mode=0o700)
         with open(os.path.join(d, "auth.json"), "w") as f:
-            f.write(OLD)
+            f.write(body)
         os.chmod(os.path.join(d, "auth.json"), 0o600)
         for path in (d, os.path.join(d, "auth.json")):
             os.chown(path, uid, uid)
@@ -133,7 +177,7 @@ def containers_reset():
 
 def containers_state(allowed):
     """What is wrong in the containers: a login that is neither one of `allowed` (None: any
-    complete JSON) nor absent, a temporary file, a process besides the container's own."""
+    complete JSON) nor absent, a temporary file."""
     problems = []
     for name, (home, _) in CONTAINERS.items():
         d = mounted(name) + home
@@ -147,7 +191,7 @@ def containers_state(allowed):
             pass
         except ValueError:
             problems.append(f"{name}: auth.json truncated")
-        if os.path.isdir(d) and any(f.startswith(".auth.json.crl-") for f in os.listdir(d)):
+        if os.path.isdir(d) and any(f.startswith(".auth.json") for f in os.listdir(d)):
             problems.append(f"{name}: temporary file left")
     return problems
 
@@ -167,14 +211,6 @@ def container_processes(deadline=10):
         time.sleep(0.05)
 
 
-def wait_url(proc):
-    for line in proc.stdout:
-        event = json.loads(line)
-        if event["type"] == "url":
-            return event["url"]
-    return None
-
-
 def approve(url):
     out = subprocess.run(
         ["curl", "-s", "-o", "/dev/null", "-w", "%{redirect_url}", "-k", "--proxy", f"http://{RIG['CRL_ISSUER_PROXY']}", url],
@@ -183,117 +219,348 @@ def approve(url):
     return out.stdout
 
 
+@functools.lru_cache(maxsize=None)
+def collect_yes():
+    """`--yes` where `collect` has it (it asks before replacing the host's login)."""
+    out = subprocess.run([TOOL, "collect", "--help"], capture_output=True, text=True)
+    return ("--yes",) if "--yes" in out.stdout + out.stderr else ()
+
+
+class Run:
+    """One run of the tool with `--json`: its events, and the moments they (and this script's
+    own steps) happened, to tell where a fault landed."""
+
+    def __init__(self, *args, stdin=False):
+        env = dict(os.environ, BROWSER="/bin/true")
+        self.proc = subprocess.Popen(
+            ["setsid", TOOL, "-F", os.path.join(DIR, "ssh_config"), "--json", *args],
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        )
+        self.cond = threading.Condition()
+        self.marks = []  # (moment, milestone): each event type, its k-th as `type#k`, our steps
+        self.events = []
+        self.eof = False
+        self.fault_at = None
+        self.exited_before = False
+        self.err = []
+        self.readers = [threading.Thread(target=self.read_out, daemon=True), threading.Thread(target=self.read_err, daemon=True)]
+        for r in self.readers:
+            r.start()
+
+    def read_out(self):
+        for line in self.proc.stdout:
+            now = time.monotonic()
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            with self.cond:
+                self.events.append(event)
+                count = sum(e.get("type") == event.get("type") for e in self.events)
+                self.marks += [(now, event.get("type")), (now, f"{event.get('type')}#{count}")]
+                self.cond.notify_all()
+        with self.cond:
+            self.eof = True
+            self.cond.notify_all()
+
+    def read_err(self):
+        # Step lines (plain lines off a terminal) mark what `--json` has no event for.
+        for line in self.proc.stderr:
+            now = time.monotonic()
+            self.err.append(line)
+            text = line.decode(errors="replace")
+            with self.cond:
+                self.marks += [(now, name) for step, name in STEP_LINES.items() if text.startswith(step)]
+                self.cond.notify_all()
+
+    def mark(self, name):
+        with self.cond:
+            self.marks.append((time.monotonic(), name))
+
+    def wait_for(self, kind, timeout=60):
+        """The first event of type `kind`, or None when the run ends (or `timeout`) first."""
+        end = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                found = next((e for e in self.events if e.get("type") == kind), None)
+                if found or self.eof or time.monotonic() > end:
+                    return found
+                self.cond.wait(0.1)
+
+    def wait_mark(self, milestone, timeout=60):
+        """Whether `milestone` was reached before the run ended (or `timeout`)."""
+        end = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                if any(name == milestone for _, name in self.marks):
+                    return True
+                if self.eof and self.proc.poll() is not None or time.monotonic() > end:
+                    return False
+                self.cond.wait(0.1)
+
+    def fault(self, fault):
+        self.exited_before = self.proc.poll() is not None
+        self.fault_at = time.monotonic()
+        if fault in SIGNALS:
+            if not self.exited_before:
+                self.proc.send_signal(SIGNALS[fault])
+        elif fault == "connection cut":
+            ns("pkill", "-KILL", "-u", USER, "-x", "sshd")
+        elif fault == "codex killed":
+            ns("pkill", "-KILL", "-u", USER, "-f", "codex")
+
+    def reached(self):
+        """The milestones reached before the fault."""
+        with self.cond:
+            seen = {name for at, name in self.marks if self.fault_at is None or at < self.fault_at}
+        if self.exited_before:
+            seen.add("exited")
+        return seen
+
+    def finish(self, timeout=30):
+        """The exit code and stderr; None when the tool did not end."""
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return None, ""
+        for r in self.readers:
+            r.join(5)
+        return self.proc.returncode, b"".join(self.err).decode(errors="replace")
+
+
 SIGNALS = {"SIGINT": signal.SIGINT, "SIGTERM": signal.SIGTERM, "SIGKILL": signal.SIGKILL}
 SAYS = {"SIGINT": "interrupted (SIGINT)", "SIGTERM": "interrupted (SIGTERM)"}
+# The tool's step lines that mark a milestone: where a command starts the work in flight.
+STEP_LINES = {
+    "Copying the login of": "copy started",
+    "Copying auth.json to": "push sent",
+    "Reading the logins in the containers": "reading",
+}
+
+# Per scenario: its stages in order, each entered when its milestone (an event type, `type#k`
+# for the k-th, or a step of this script) was reached; "exited" ends every scenario.
+STAGES = {
+    "sign-in": [
+        ("connecting", None), ("starting codex", "connected"), ("waiting for the browser", "url"),
+        ("during the callback", "callback sent"), ("confirming", "callback"), ("after the sign-in", "success"),
+    ],
+    "paste": [
+        ("connecting", None), ("starting codex", "connected"), ("waiting for the pasted URL", "url"),
+        ("delivering the pasted URL", "pasted"), ("confirming", "callback"), ("after the sign-in", "success"),
+    ],
+    "device code": [
+        ("connecting", None), ("starting codex", "connected"), ("waiting for the approval", "device_code"),
+        ("after the sign-in", "success"),
+    ],
+    "containers": [("connecting", None), ("copying", "copy started"), ("after the copies", "container")],
+    "login inside": [
+        ("connecting", None), ("starting codex", "connected"), ("waiting for the browser", "url"),
+        ("during the callback", "callback sent"), ("confirming", "callback"), ("after the sign-in", "success"),
+    ],
+    "push": [("connecting and checking", None), ("pushing", "push sent"), ("after the push", "pushed")],
+    "collect": [("connecting", None), ("collecting", "reading"), ("after the collect", "collected")],
+}
+# Stages in which the tool may win the race with the fault and finish its work: an exit 0 is
+# then right, as long as what it wrote is whole.
+RACED = {"during the callback", "delivering the pasted URL", "copying", "pushing", "collecting", "confirming"}
+# Stages of commands that leave SIGINT/SIGTERM to their default action: a quiet end is fine
+# there, nothing having been started that outlives the tool.
+QUIET = {"connecting", "connecting and checking", "copying", "pushing", "collecting"}
 
 
-# How long a copy into the containers takes here, start to end: the faults land anywhere in it.
-COPY_SECONDS = float(os.environ.get("CRL_FAULTS_COPY_SECONDS", "1.2"))
+def landing(run, scenario):
+    reached = run.reached()
+    if "exited" in reached:
+        return "exited before the fault"
+    stage = STAGES[scenario][0][0]
+    for name, milestone in STAGES[scenario][1:]:
+        if milestone in reached:
+            stage = name
+    return stage
 
 
-# How many runs finished before their fault landed (counted per row).
-FINISHED = [0]
-
-
-def host_login(body):
-    ns("runuser", "-u", USER, "--", "sh", "-c", 'umask 077 && mkdir -p ~/.codex && printf %s "$1" > ~/.codex/auth.json', "sh", body)
-
-
-def trial(scenario, stage, fault):
+def start(scenario):
+    """Puts the rig in the scenario's starting state and starts the tool."""
     reset()
     if scenario == "sign-in":
-        proc = spawn("rig", "--no-browser")
-    elif scenario == "containers":
+        return Run("rig", "--no-browser")
+    if scenario == "paste":
+        return Run("rig", "--paste", stdin=True)
+    if scenario == "device code":
+        return Run("rig", "--device-auth")
+    if scenario == "containers":
         host_login(NEW)
         containers_reset()
-        proc = spawn("containers", "rig", *CONTAINERS)
-    else:
+        return Run("containers", "rig", *CONTAINERS)
+    if scenario == "login inside":
         containers_reset()
-        proc = spawn("containers", "rig", "crl-dev", "--login-inside")
-    callback = None
+        return Run("containers", "rig", "crl-dev", "--login-inside")
+    if scenario == "push":
+        host_login(OLD)
+        with open(PUSHED, "w") as f:
+            f.write(NEW)
+        return Run("push", "rig", "--from", PUSHED)
+    if scenario == "collect":
+        host_login(OLD)
+        containers_reset(OLD)
+        d = mounted("crl-dev") + CONTAINERS["crl-dev"][0]
+        with open(os.path.join(d, "auth.json"), "w") as f:
+            f.write(NEW)
+        return Run("collect", "rig", "crl-dev", "crl-root", *collect_yes())
+    raise ValueError(scenario)
+
+
+# Stages entered at a milestone other than the sign-in URL.
+ENTRY = {"copying": "copy started", "pushing": "push sent", "collecting": "reading", "waiting for the approval": "device_code"}
+
+
+def drive(run, stage, delay):
+    """Takes the run to the entry of `stage`, then waits up to `delay` (uniformly drawn).
+    False when the run never got there."""
+    side = None
     if stage == "connecting":
-        time.sleep(random.uniform(0, 0.05))
-    elif stage == "copying":
-        time.sleep(random.uniform(0, COPY_SECONDS))
+        pass
+    elif stage in ENTRY:
+        if not run.wait_mark(ENTRY[stage]):
+            return False, side
     else:
-        url = wait_url(proc)
+        url = run.wait_for("url")
         if url is None:
-            return False, "no URL"
+            return False, side
         if stage == "during the callback":
-            callback = subprocess.Popen(["curl", "-s", "-L", "-o", "/dev/null", "--max-time", "10", approve(url)])
-            time.sleep(random.uniform(0, 0.15))
-    if fault in SIGNALS:
-        proc.send_signal(SIGNALS[fault])
-    elif fault == "connection cut":
-        ns("pkill", "-KILL", "-u", USER, "-x", "sshd")
-    elif fault == "codex killed":
-        ns("pkill", "-KILL", "-u", USER, "-f", "codex")
-    try:
-        _, stderr = proc.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        return False, "the tool did not end"
-    if callback:
-        callback.wait()
+            callback = approve(url["url"])
+            run.mark("callback sent")
+            side = subprocess.Popen(["curl", "-s", "-L", "-o", "/dev/null", "--max-time", "10", callback])
+        elif stage == "delivering the pasted URL":
+            callback = approve(url["url"])
+            run.proc.stdin.write(f"{callback}\n".encode())
+            run.proc.stdin.flush()
+            run.mark("pasted")
+    time.sleep(random.uniform(0, delay))
+    return True, side
+
+
+def check(scenario, fault, run, code, text):
+    """What is wrong after the trial."""
     problems = []
-    text = stderr.decode(errors="replace")
-    # During the callback or a copy the tool may win the race and finish: that is fine too.
-    finished = proc.returncode == 0 and stage in ("during the callback", "copying")
-    FINISHED[0] += finished
-    if proc.returncode == 0 and not finished:
+    if code is None:
+        return ["the tool did not end"]
+    where = landing(run, scenario)
+    won = code == 0 and (run.exited_before or where in RACED or where.startswith("after"))
+    if code == 0 and not won:
         problems.append("exit 0")
-    if fault in SAYS and not finished:
+    if fault in SAYS and not won and not run.exited_before:
         # Very early (before the handlers are set) the signal's default ends the process:
         # nothing had started anywhere. Otherwise the cancel is reported.
-        if proc.returncode in (130, 143):
+        if code in (130, 143):
             if SAYS[fault] not in text:
                 problems.append(f"no message ({text[-200:]!r})")
-        elif stage not in ("connecting", "copying"):
-            problems.append(f"exit {proc.returncode} ({text[-200:]!r})")
+        elif where not in QUIET:
+            problems.append(f"exit {code} ({text[-200:]!r})")
     said = {"connection cut": "was lost", "codex killed": "failed (exit status"}.get(fault)
-    if said and not finished and said not in text:
+    if said and not won and said not in text:
         problems.append(f"no message ({text[-200:]!r})")
     clean, left = clean_state()
     if not clean:
         problems.append(f"left behind: {left}")
-    if scenario != "sign-in":
+    if scenario in ("containers", "login inside", "collect"):
         extra = container_processes()
         if extra:
             problems.append(f"left running: {extra}")
-        problems += containers_state({OLD, NEW} if scenario == "containers" else None)
-    if not auth_ok():
-        problems.append("auth.json truncated")
-    if not no_temporaries():
-        problems.append("temporary file left")
-    return not problems, "; ".join(problems)
+        problems += containers_state({OLD, NEW} if scenario in ("containers", "collect") else None)
+    if not auth_ok({OLD, NEW} if scenario in ("push", "collect") else None):
+        problems.append("the host's auth.json is truncated or neither the old nor the new one")
+    left = temporaries()
+    if left:
+        problems.append(f"temporary files left: {left}")
+    return problems
+
+
+def trial(scenario, stage, fault, delay):
+    run = start(scenario)
+    reached, side = drive(run, stage, delay)
+    if not reached:
+        run.proc.kill()
+        code, text = run.finish()
+        return "never got there", [f"the run never reached {stage} (exit {code}): {text[-300:]!r}"]
+    run.fault(fault)
+    code, text = run.finish()
+    if side:
+        side.wait()
+    return landing(run, scenario), check(scenario, fault, run, code, text)
+
+
+# Where the random delay before the fault starts, per stage (seconds): it then adapts.
+DELAY = {
+    "connecting": 0.05, "waiting for the browser": 0.1, "during the callback": 0.15, "waiting for the pasted URL": 0.1,
+    "delivering the pasted URL": 0.1, "waiting for the approval": 0.1, "copying": 1.0, "pushing": 0.3, "collecting": 0.8,
+}
+
+
+def row(scenario, stage, fault):
+    """Runs trials until N landed in `stage` (or ATTEMPTS ran out): (landed, passed, missed
+    by where they landed, failures)."""
+    order = [name for name, _ in STAGES[scenario]]
+    delay = DELAY[stage]
+    landed = passed = attempts = 0
+    missed, failures = {}, []
+    while landed < N and attempts < ATTEMPTS:
+        attempts += 1
+        where, problems = trial(scenario, stage, fault, delay)
+        if problems:
+            failures.append(f"[{where}] " + "; ".join(problems))
+        if where == stage:
+            landed += 1
+            passed += not problems
+            continue
+        missed[where] = missed.get(where, 0) + 1
+        # Too late: aim earlier; too early: later.
+        if where in order and order.index(where) < order.index(stage):
+            delay *= 1.5
+        else:
+            delay *= 0.6
+    return landed, passed, missed, failures
+
+
+def plan():
+    signals = list(SIGNALS)
+    cut = signals + ["connection cut"]
+    rows = [("sign-in", stage, fault) for stage in ("connecting", "waiting for the browser", "during the callback") for fault in signals]
+    rows += [("sign-in", "waiting for the browser", "connection cut"), ("sign-in", "waiting for the browser", "codex killed")]
+    rows += [("paste", stage, fault) for stage in ("waiting for the pasted URL", "delivering the pasted URL") for fault in cut]
+    rows += [("device code", "waiting for the approval", fault) for fault in cut]
+    rows += [("containers", "copying", fault) for fault in cut]
+    rows += [("login inside", stage, fault) for stage in ("waiting for the browser", "during the callback") for fault in cut]
+    rows += [("push", "pushing", fault) for fault in cut]
+    rows += [("collect", "collecting", fault) for fault in cut]
+    return rows
 
 
 def main():
-    rows = []
-    cut = list(SIGNALS) + ["connection cut"]
-    plan = [("sign-in", stage, fault) for stage in ("connecting", "waiting for the browser", "during the callback") for fault in SIGNALS]
-    plan += [("sign-in", "waiting for the browser", "connection cut"), ("sign-in", "waiting for the browser", "codex killed")]
-    plan += [("containers", "copying", fault) for fault in cut]
-    plan += [("login inside", stage, fault) for stage in ("waiting for the browser", "during the callback") for fault in cut]
     only = os.environ.get("CRL_FAULTS_ONLY")
-    for scenario, stage, fault in plan:
+    results = []
+    print(f"{'scenario':<13} {'stage':<26} {'fault':<15} landed  passed  missed (where they landed)", flush=True)
+    for scenario, stage, fault in plan():
         if only and only != scenario:
             continue
-        passed, failures = 0, []
-        FINISHED[0] = 0
-        for _ in range(N):
-            ok, why = trial(scenario, stage, fault)
-            passed += ok
-            if not ok:
-                failures.append(why)
-        rows.append((scenario, stage, fault, N, passed))
-        first = f" ({FINISHED[0]} finished before the fault)" if FINISHED[0] else ""
-        print(f"{scenario:<13} {stage:<24} {fault:<15} {passed}/{N}{first}" + (f"  e.g. {failures[0]}" if failures else ""), flush=True)
+        landed, passed, missed, failures = row(scenario, stage, fault)
+        results.append((landed, passed, failures))
+        where = ", ".join(f"{n} {w}" for w, n in missed.items()) or "-"
+        short = "" if landed == N else f"  ONLY {landed} OF {N} LANDED"
+        print(
+            f"{scenario:<13} {stage:<26} {fault:<15} {landed:>2}/{N:<4} {passed:>2}/{landed:<4} {sum(missed.values()):>2} ({where}){short}"
+            + (f"\n    e.g. {failures[0]}" if failures else ""),
+            flush=True,
+        )
     reset()
-    total = sum(r[3] for r in rows)
-    ok = sum(r[4] for r in rows)
-    print(f"\n{ok} passed, {total - ok} failed")
-    sys.exit(0 if ok == total else 1)
+    landed = sum(r[0] for r in results)
+    passed = sum(r[1] for r in results)
+    failed = sum(len(r[2]) for r in results)
+    short = sum(r[0] < N for r in results)
+    print(f"\n{landed} landed in their stage, {passed} of them passed; {failed} trials failed a check; {short} rows short of {N}")
+    sys.exit(0 if failed == 0 and short == 0 else 1)
 
 
 if __name__ == "__main__":

@@ -55,13 +55,112 @@ impl Rig {
             bin: bin.into(),
             password: var("CRL_RIG_PASSWORD"),
         };
-        rig.reset();
+        rig.start_clean();
         rig
     }
 
-    /// Puts the rig's state back: no codex running or signed in on the host, the issuer in its
-    /// default mode, the client's known_hosts as recorded at start.
+    /// Fails the test when the previous one left something behind (see [`Rig::leftovers`]),
+    /// after clearing it so that one leak fails one test, not every later one; then puts the
+    /// rig's state back. Not waited for: a test that ends with [`Rig::assert_nothing_left`]
+    /// has already waited for its own asynchronous cleanup.
+    fn start_clean(&self) {
+        let marker = self.dir.join("last-test");
+        let previous = std::fs::read_to_string(&marker).unwrap_or_else(|_| "an earlier test".into());
+        let this = std::thread::current().name().unwrap_or("a test").to_owned();
+        let _ = std::fs::write(&marker, &this);
+        let left = self.leftovers();
+        if !left.is_empty() {
+            self.clear_leftovers();
+        }
+        self.reset();
+        assert!(
+            left.is_empty(),
+            "{previous} left behind {} (cleared now; it should end with assert_nothing_left)",
+            left.join(", ")
+        );
+    }
+
+    /// What no test may leave behind, however it ends: processes of the rig's users on the
+    /// hosts, processes in the rig's containers besides their own, listeners on codex's
+    /// callback ports on either side, the shim's temporary directories, and containers a test
+    /// made (`crl-t-*`). State a test may leave (logins, codex homes, the issuer's mode,
+    /// known_hosts) is not in it: [`Rig::reset`] puts that back.
+    pub fn leftovers(&self) -> Vec<String> {
+        let mut left = Vec::new();
+        for user in [ALICE, BOB, "root"] {
+            let procs = self.processes(user);
+            if !procs.is_empty() {
+                left.push(format!("processes of {user} [{}]", procs.replace('\n', "; ")));
+            }
+        }
+        for (place, remote) in [("the hosts", true), ("this machine", false)] {
+            let listeners = self.callback_listeners(remote);
+            if !listeners.is_empty() {
+                left.push(format!("listeners on {place} [{}]", listeners.replace('\n', "; ")));
+            }
+        }
+        let files = self.shim_temporaries();
+        if !files.is_empty() {
+            left.push(format!("temporaries in /tmp [{files}]"));
+        }
+        let extra = self.container_processes();
+        if !extra.is_empty() {
+            left.push(format!("processes in containers [{}]", extra.join("; ")));
+        }
+        let made = test_containers();
+        if !made.is_empty() {
+            left.push(format!("containers [{}]", made.join(" ")));
+        }
+        left
+    }
+
+    /// Ends and removes everything [`Rig::leftovers`] looks for.
+    fn clear_leftovers(&self) {
+        for user in [ALICE, BOB, "root"] {
+            let _ = wait_until(Duration::from_secs(5), || {
+                let procs = self.processes(user);
+                for pid in procs.lines().filter_map(|l| l.split_whitespace().nth(1)) {
+                    let _ = Command::new("kill").args(["-KILL", pid]).status();
+                }
+                procs.is_empty().then_some(()).ok_or(())
+            });
+        }
+        // Whatever still holds a callback port: on the hosts only test fixtures, here only the
+        // tool (or a codex a test started); this test process's own are dropped with it.
+        let ss = "ss -Hltnp '( sport = :1455 or sport = :1457 )' | grep -o 'pid=[0-9]*' | cut -d= -f2";
+        for script in [
+            format!("ip netns exec {} sh -c \"{ss}\"", self.ns),
+            format!("ip netns exec {} sh -c \"{ss}\"", self.inner_ns),
+            ss.to_owned(),
+        ] {
+            let out = Command::new("sh").args(["-c", &script]).output().expect("sh");
+            for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+                if pid != std::process::id().to_string() {
+                    let _ = Command::new("kill").args(["-KILL", pid]).status();
+                }
+            }
+        }
+        for name in self.shim_temporaries().split_whitespace() {
+            let _ = std::fs::remove_dir_all(Path::new("/tmp").join(name));
+        }
+        for (_, host_pid) in self.container_process_ids() {
+            let _ = Command::new("kill").args(["-KILL", &host_pid]).status();
+        }
+        let made = test_containers();
+        if !made.is_empty() {
+            let _ = Command::new("podman")
+                .args(["rm", "-f", "-t", "0"])
+                .args(&made)
+                .output();
+        }
+    }
+
+    /// Puts the rig's state back: nothing signed in on the host or in its containers, the
+    /// issuer in its default mode, the client's known_hosts as recorded at start. Within a
+    /// test, first waits (bounded) for what the runs before left to end, and fails the test
+    /// if something does not: it is never killed quietly.
     pub fn reset(&self) {
+        self.assert_none_left(&[ALICE, BOB, "root"]);
         for (container, home) in [("crl-dev", "/home/dev"), ("crl-root", "/root")] {
             let _ = Command::new("podman")
                 .args(["exec", container, "rm", "-rf", &format!("{home}/.codex")])
@@ -81,7 +180,7 @@ impl Rig {
             .output();
         let _ = std::fs::remove_dir_all(self.dir.join("root-codex"));
         for user in [ALICE, BOB] {
-            self.remote_root(&format!("pkill -KILL -u {user}; rm -rf /home/{user}/.codex"));
+            self.remote_root(&format!("rm -rf /home/{user}/.codex"));
         }
         self.issuer("/__control?authorize=ok&decorate_state=0&device=ok&email=alice%40rig.test&plan=plus");
         let host_key = std::fs::read_to_string(self.dir.join("ssh_host_ed25519_key.pub")).unwrap();
@@ -158,9 +257,18 @@ impl Rig {
     /// Every process of `user` on the host (codex, the shim, anything they started): the
     /// processes in the host's network namespace, which this machine's own (the tool, the
     /// browser) are not.
+    ///
+    /// Lines of `uid pid args` (args cut short: the shim's command line is long). For root
+    /// (`rig-root`), what a test ran as root there, not the rig's own daemons (the sshds and
+    /// their sessions' monitors, the fake issuer).
     pub fn processes(&self, user: &str) -> String {
+        let daemons = if user == "root" {
+            " && $3 !~ /sshd/ && $0 !~ /fake_issuer/"
+        } else {
+            ""
+        };
         let script = format!(
-            "uid=$(id -u {user}); for p in $(ip netns pids {ns}) $(ip netns pids {inner}); do ps -o uid=,pid=,args= -p $p; done | awk -v u=$uid '$1 == u'",
+            "uid=$(id -u {user}); for p in $(ip netns pids {ns}) $(ip netns pids {inner}); do ps -o uid=,pid=,args= -p $p; done | awk -v u=$uid '$1 == u{daemons}' | cut -c1-120",
             ns = self.ns,
             inner = self.inner_ns
         );
@@ -168,16 +276,52 @@ impl Rig {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
-    /// Listeners on codex's callback ports: on the hosts (`remote`) or on this machine.
+    /// Listeners on codex's callback ports, with their processes: on the hosts (`remote`) or
+    /// on this machine, where the test's own (a port it holds on purpose) do not count.
     pub fn callback_listeners(&self, remote: bool) -> String {
-        let ss = "ss -Hltn '( sport = :1455 or sport = :1457 )'";
+        let ss = "ss -Hltnp '( sport = :1455 or sport = :1457 )'";
         let script = if remote {
             format!("ip netns exec {} {ss}; ip netns exec {} {ss}", self.ns, self.inner_ns)
         } else {
             ss.to_owned()
         };
         let out = Command::new("sh").args(["-c", &script]).output().unwrap();
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+        let own = format!("pid={},", std::process::id());
+        let text = String::from_utf8_lossy(&out.stdout);
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|l| remote || !l.contains(&own))
+            .map(str::trim)
+            .collect();
+        lines.join("\n")
+    }
+
+    /// Processes in the rig's running containers besides each one's own (PID 1), as
+    /// `(what, host pid)`. Zombies do not run: codex never waits for the `$BROWSER` it
+    /// spawns, and a container whose PID 1 is `sleep` never reaps it.
+    fn container_process_ids(&self) -> Vec<(String, String)> {
+        let mut extra = Vec::new();
+        for name in ["crl-dev", "crl-root", "crl-noshell"] {
+            let out = Command::new("podman")
+                .args(["top", name, "hpid", "pid", "state", "args"])
+                .output()
+                .expect("podman");
+            for line in String::from_utf8_lossy(&out.stdout).lines().skip(1) {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                if let [hpid, pid, state, args @ ..] = fields.as_slice()
+                    && *pid != "1"
+                    && *state != "Z"
+                {
+                    extra.push((format!("{name}: {}", args.join(" ")), (*hpid).to_owned()));
+                }
+            }
+        }
+        extra
+    }
+
+    /// What [`Rig::container_process_ids`] finds, for a message.
+    pub fn container_processes(&self) -> Vec<String> {
+        self.container_process_ids().into_iter().map(|(what, _)| what).collect()
     }
 
     /// The shim's private temporary directories left in /tmp (the hosts share this
@@ -203,20 +347,27 @@ impl Rig {
     /// with what is left otherwise. Cleanup after a lost connection happens on the host
     /// asynchronously, so this polls a condition.
     pub fn assert_nothing_left(&self, user: &str) {
+        self.assert_none_left(&[user]);
+    }
+
+    fn assert_none_left(&self, users: &[&str]) {
         let left = wait_until(Duration::from_secs(10), || {
-            let state = (
-                self.processes(user),
+            let mut state: Vec<String> = users.iter().map(|u| self.processes(u)).collect();
+            state.extend([
                 self.callback_listeners(true),
                 self.callback_listeners(false),
                 self.shim_temporaries(),
-            );
-            (state.0.is_empty() && state.1.is_empty() && state.2.is_empty() && state.3.is_empty())
-                .then_some(())
-                .ok_or(state)
+                self.container_processes().join("; "),
+            ]);
+            state.iter().all(String::is_empty).then_some(()).ok_or(state)
         });
-        if let Err((procs, remote, local, files)) = left {
+        if let Err(state) = left {
+            let [.., remote, local, files, contained] = state.as_slice() else {
+                unreachable!()
+            };
+            let procs = state[..users.len()].join("; ");
             panic!(
-                "left behind: processes [{procs}], host listeners [{remote}], local listeners [{local}], temporaries [{files}]"
+                "left behind: processes [{procs}], host listeners [{remote}], local listeners [{local}], temporaries [{files}], in containers [{contained}]"
             );
         }
     }
@@ -285,6 +436,29 @@ impl Rig {
     pub fn issuer(&self, path: &str) -> String {
         http_get(&self.issuer_proxy, path).1
     }
+}
+
+impl Drop for Rig {
+    /// A test that failed may have stopped halfway: what it left is cleared here, so that the
+    /// next test does not fail for it too.
+    fn drop(&mut self) {
+        if thread::panicking() {
+            self.clear_leftovers();
+        }
+    }
+}
+
+/// Containers a test made (named `crl-t-*`), running or not.
+fn test_containers() -> Vec<String> {
+    let out = Command::new("podman")
+        .args(["ps", "-a", "--format", "{{.Names}}"])
+        .output()
+        .expect("podman");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|name| name.starts_with("crl-t-"))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// A program run on a pseudo-terminal (through util-linux `script`), driven like a person:

@@ -96,14 +96,36 @@ impl Run<'_> {
         };
         state.lines = None;
         self.ui.step(&format!("Finishing the sign-in on {host}"));
-        let status = paste::deliver(&tunnel, authorize.redirect.port, &callback)
-            .await
-            .map_err(|why| Error::Paste {
-                host: host.clone(),
-                why: format!("codex could not be reached: {why}"),
-            })?;
+        let status = match paste::deliver(&tunnel, authorize.redirect.port, &callback).await {
+            Ok(status) => status,
+            // The connection itself went: nothing was wrong with the address pasted.
+            Err(_) if self.connection_gone().await => {
+                return Err(Error::ConnectionLost {
+                    host,
+                    during: "while delivering the pasted address",
+                });
+            }
+            Err(why) => {
+                return Err(Error::Paste {
+                    host,
+                    why: format!("codex could not be reached: {why}"),
+                });
+            }
+        };
         tracing::debug!("pasted callback delivered to {host}; codex answered {status}");
         self.ui.event(&Event::Callback { host: &host });
         Ok(())
+    }
+
+    /// Whether the SSH connection is closed, given a moment: a cut connection fails the
+    /// tunnel first and closes the session just after.
+    async fn connection_gone(&self) -> bool {
+        for _ in 0..10 {
+            if self.conn.handle.is_closed() {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        false
     }
 }

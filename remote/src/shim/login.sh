@@ -22,7 +22,8 @@ class H(http.server.BaseHTTPRequestHandler):
 server = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
 pid = os.fork()
 if pid:
-    print(pid)
+    # Flushed: os._exit does not, and a pid lost here is a holder never ended.
+    print(pid, flush=True)
     os._exit(0)
 null = os.open(os.devnull, os.O_RDWR)
 os.dup2(null, 1)

@@ -188,6 +188,7 @@ fn the_podman_cli() {
     let (meta, body) = rig.in_container("crl-dev", "/home/dev/.codex/auth.json").unwrap();
     assert_eq!(meta, "-rw------- 1000");
     assert!(body.contains(KEY));
+    rig.assert_nothing_left("root");
 }
 
 /// `--label` and `--all-running` find the containers; `--container` copies right after a
@@ -275,6 +276,7 @@ fn this_machines_login_into_its_own_containers() {
         "{}",
         none.stderr
     );
+    rig.assert_nothing_left(ALICE);
 }
 
 /// An auth.json of account `account`, refreshed at `at`, with refresh token `rt`.
@@ -475,6 +477,7 @@ fn login_inside_signs_each_container_in_on_its_own() {
         "{}",
         missing.stderr
     );
+    rig.assert_nothing_left(ALICE);
 }
 
 /// A host's auth.json that is not a login (here cut short) is refused before any container
@@ -526,4 +529,5 @@ fn docker_host_in_the_hosts_environment_is_respected() {
     let there = copy(&format!("unix://{}/podman.sock", rig.dir.display()));
     assert_eq!(there.code(), 0, "{}", there.stderr);
     assert_eq!(there.event("container").unwrap()["result"], "copied");
+    rig.assert_nothing_left(ALICE);
 }

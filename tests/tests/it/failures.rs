@@ -18,6 +18,7 @@ fn unreachable_host() {
         run.stderr
     );
     assert!(run.stderr.contains("hint:"), "{}", run.stderr);
+    rig.assert_nothing_left(ALICE);
 }
 
 /// A port that accepts TCP but never speaks SSH (a tarpit, a wrong service behind a load

@@ -63,6 +63,7 @@ fn local_port_taken_steers_the_host_to_1457() {
         stderr.contains(&format!("local port 1455 is in use by pid {pid}")),
         "{stderr}"
     );
+    rig.assert_nothing_left(ALICE);
 }
 
 /// A real `codex login` waits on this machine's 1455: `--cancel-local` ends it the way codex

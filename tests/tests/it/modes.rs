@@ -94,6 +94,7 @@ fn missing_secret_is_a_usage_error() {
     assert_eq!(run.code(), 2, "{}", run.stderr);
     assert!(run.stderr.contains("no usable API key: it is empty"), "{}", run.stderr);
     assert!(run.stderr.contains("OPENAI_API_KEY"), "{}", run.stderr);
+    rig.assert_nothing_left(ALICE);
 }
 
 /// `status` tells logged in from not, by exit code, table and JSON.
