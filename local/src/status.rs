@@ -48,16 +48,20 @@ pub async fn run(hosts: &[String], common: &CommonArgs, ui: Arc<Ui>) -> Result<u
     ui.finish();
 
     let mut first_error = None;
-    let mut rows = Vec::new();
-    for (_, result) in results {
-        match result {
-            Ok(status) => rows.push(status),
+    let mut lines = Vec::new();
+    for (index, result) in results {
+        lines.push(match result {
+            Ok(status) => Ok(status),
             Err(e) => {
                 crate::report(&ui, &e);
                 first_error.get_or_insert(e.exit_code());
+                // The table keeps the host's row: the reason in short, the error above it.
+                let why = e.to_string().lines().next().unwrap_or_default().to_owned();
+                Err((hosts[index].clone(), why))
             }
-        }
+        });
     }
+    let rows: Vec<&HostStatus> = lines.iter().filter_map(|l| l.as_ref().ok()).collect();
     for row in &rows {
         ui.event(&Event::Status {
             host: &row.host,
@@ -71,7 +75,7 @@ pub async fn run(hosts: &[String], common: &CommonArgs, ui: Arc<Ui>) -> Result<u
         });
     }
     if !ui.json() {
-        ui.data(&table(&rows));
+        ui.data(&table(&lines));
     }
     Ok(first_error.unwrap_or(if rows.iter().all(|r| r.logged_in) {
         0
@@ -143,8 +147,9 @@ pub async fn read(conn: &Connection, launch: &Launch, host: &str) -> Result<Host
     }
 }
 
-/// The table people read: one line per host.
-pub fn table(rows: &[HostStatus]) -> String {
+/// The table people read: one line per host, a host that could not be checked included
+/// (`Err((host, why))`).
+pub fn table(rows: &[Result<HostStatus, (String, String)>]) -> String {
     let mut lines = vec![
         [
             "HOST",
@@ -159,8 +164,25 @@ pub fn table(rows: &[HostStatus]) -> String {
         .map(String::from),
     ];
     for row in rows {
-        let account = row.account.as_ref();
         let dash = || "-".to_owned();
+        let row = match row {
+            Ok(row) => row,
+            Err((host, why)) => {
+                // The reason goes last, where its length widens no column.
+                lines.push([
+                    host.clone(),
+                    "FAILED".into(),
+                    dash(),
+                    dash(),
+                    dash(),
+                    dash(),
+                    dash(),
+                    why.clone(),
+                ]);
+                continue;
+            }
+        };
+        let account = row.account.as_ref();
         lines.push([
             row.host.clone(),
             if row.logged_in {
@@ -212,7 +234,7 @@ mod tests {
     /// shows.
     #[test]
     fn table_shows_hostile_text_escaped() {
-        let rows = [HostStatus {
+        let rows = [Ok(HostStatus {
             host: "dev".into(),
             logged_in: true,
             account: Some(Account {
@@ -224,7 +246,7 @@ mod tests {
             auth_file_mode: Some("-rw-------".into()),
             store: Some("file\u{200b}".into()),
             ..HostStatus::default()
-        }];
+        })];
         let text = table(&rows);
         assert!(
             !text
@@ -238,7 +260,7 @@ mod tests {
     #[test]
     fn table_aligns_and_says_what_is_missing() {
         let rows = [
-            HostStatus {
+            Ok(HostStatus {
                 host: "dev".into(),
                 logged_in: true,
                 account: Some(Account {
@@ -252,12 +274,13 @@ mod tests {
                 expires_in: Some(3500),
                 last_refresh: Some("2026-11-25T10:00:00Z".into()),
                 refreshed_ago: Some(90),
-            },
-            HostStatus {
+            }),
+            Ok(HostStatus {
                 host: "bare".into(),
                 store: Some("default".into()),
                 ..HostStatus::default()
-            },
+            }),
+            Err(("gone".into(), "cannot connect to gone (10.9.9.9:22)".into())),
         ];
         let text = table(&rows);
         let lines: Vec<&str> = text.lines().collect();
@@ -274,6 +297,12 @@ mod tests {
         assert!(
             lines[2].starts_with("bare  no       -        -     -              -          default  (none)"),
             "{text}"
+        );
+        assert!(
+            lines[3].starts_with(
+                "gone  FAILED   -        -     -              -          -        cannot connect to gone (10.9.9.9:22)"
+            ),
+            "a host that could not be checked keeps its row: {text}"
         );
     }
 }

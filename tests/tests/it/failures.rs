@@ -47,6 +47,20 @@ fn a_host_that_never_speaks_ssh_times_out_on_every_command() {
             said.contains("-o ConnectTimeout=SECS") && !said.contains("browser sooner"),
             "{command:?}: the hint is about connecting: {said}"
         );
+        if command == ["status"] {
+            assert!(
+                run.stdout
+                    .lines()
+                    .any(|l| l.starts_with("127.0.0.1") && l.contains("FAILED")),
+                "status keeps a row for the failed host: {}",
+                run.stdout
+            );
+            assert_eq!(
+                said.matches("timed out connecting").count(),
+                2,
+                "the error once, and the row: {said}"
+            );
+        }
     }
     rig.assert_nothing_left(ALICE);
 }
