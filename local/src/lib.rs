@@ -159,14 +159,19 @@ pub fn report(ui: &ui::Ui, error: &Error) {
         text.push_str(&format!("\n  caused by: {cause}"));
         source = cause.source();
     }
-    if let Some(hint) = error.hint() {
+    // With --json no table was printed: the hint points at the events instead.
+    let hint = match error {
+        Error::Several { .. } if ui.json() => Some("each host's own error event says why it failed".to_owned()),
+        _ => error.hint(),
+    };
+    if let Some(hint) = &hint {
         text.push_str(&format!("\n\nhint: {hint}"));
     }
     ui.always(&text);
     ui.event(&events::Event::Error {
         host: error.host(),
         message: error.to_string(),
-        hint: error.hint(),
+        hint,
         exit_code: error.exit_code(),
     });
 }

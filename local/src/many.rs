@@ -76,7 +76,8 @@ pub async fn sign_in_all(
                 account.as_ref().map(who).unwrap_or_default()
             )),
             Err(e) => {
-                line.finish_with(&format!("failed: {e}"));
+                // The error in full once, here; the table at the end has its first line.
+                line.finish_with("failed");
                 crate::report(line, e);
                 if matches!(e, Error::Interrupted { .. }) {
                     stop = Some(Error::Interrupted {

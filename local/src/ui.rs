@@ -156,7 +156,13 @@ impl Ui {
         let text = match &self.prefix {
             Some(host) if self.spinner.is_none() => text
                 .lines()
-                .map(|l| format!("{host}: {l}"))
+                .map(|l| {
+                    if l.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{host}: {l}")
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join("\n"),
             _ => text,

@@ -86,8 +86,33 @@ fn one_unreachable_host_does_not_stop_the_others() {
         "{}",
         run.stderr
     );
+    assert_eq!(
+        run.stderr.matches("cannot connect to").count(),
+        2,
+        "the error once in full, and its row in the table: {}",
+        run.stderr
+    );
     rig.assert_nothing_left(ALICE);
     rig.assert_nothing_left(BOB);
+}
+
+/// With --json there is no table: the closing hint points at the events, not at a table.
+#[test]
+fn the_closing_hint_points_at_what_was_printed() {
+    let rig = Rig::get();
+    let run = rig
+        .tool("dead-json")
+        .args(["--json", "ssh://127.0.0.1:1", "ssh://127.0.0.1:2", "--codex", &codex()])
+        .run(LIMIT);
+    assert_eq!(run.code(), 3, "{}", run.stderr);
+    assert!(!run.stderr.contains("table"), "{}", run.stderr);
+    let errors: Vec<_> = run.events().into_iter().filter(|e| e["type"] == "error").collect();
+    assert_eq!(errors.len(), 3, "one per host and the closing one: {errors:?}");
+    assert!(
+        errors[2]["hint"].as_str().unwrap().contains("error event"),
+        "{errors:?}"
+    );
+    rig.assert_nothing_left(ALICE);
 }
 
 #[test]
