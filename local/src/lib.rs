@@ -159,9 +159,10 @@ pub fn report(ui: &ui::Ui, error: &Error) {
         text.push_str(&format!("\n  caused by: {cause}"));
         source = cause.source();
     }
-    // With --json no table was printed: the hint points at the events instead.
+    // With --json or -q no table was printed: the hint points at what was.
     let hint = match error {
         Error::Several { .. } if ui.json() => Some("each host's own error event says why it failed".to_owned()),
+        Error::Several { .. } if !ui.shows_summaries() => Some("the errors above say which failed and why".to_owned()),
         _ => error.hint(),
     };
     if let Some(hint) = &hint {

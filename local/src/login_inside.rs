@@ -59,7 +59,7 @@ pub async fn run(host_arg: &str, names: &[String], cli: &Cli, ui: Arc<Ui>) -> Re
     }
     conn.close().await;
     if !ui.json() {
-        ui.always(&table("CONTAINER", &results));
+        ui.info(&table("CONTAINER", &results));
     }
     match results.into_iter().find_map(|(_, r)| r.err()) {
         Some(e) => Err(Error::Several {

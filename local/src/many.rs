@@ -90,7 +90,7 @@ pub async fn sign_in_all(
         results.push((host.clone(), result));
     }
     if !ui.json() {
-        ui.always(&table("HOST", &results));
+        ui.info(&table("HOST", &results));
     }
     match results.into_iter().find_map(|(_, r)| r.err()) {
         Some(e) => Err(Error::Several {

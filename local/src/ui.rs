@@ -109,6 +109,11 @@ impl Ui {
         self.json
     }
 
+    /// Whether summaries (tables, outcomes) are shown on stderr: not with `-q` or `--json`.
+    pub fn shows_summaries(&self) -> bool {
+        !self.json && self.verbosity >= Verbosity::Normal
+    }
+
     /// Data for stdout (a table), whatever the verbosity.
     pub fn data(&self, text: &str) {
         let mut out = io::stdout().lock();
