@@ -112,6 +112,28 @@ fn the_closing_hint_points_at_what_was_printed() {
         errors[2]["hint"].as_str().unwrap().contains("error event"),
         "{errors:?}"
     );
+    // -q: only errors, so no table, and the hint says where to look.
+    let quiet = rig
+        .tool("dead-quiet")
+        .args(["-q", "ssh://127.0.0.1:1", "ssh://127.0.0.1:2", "--codex", &codex()])
+        .run(LIMIT);
+    assert_eq!(quiet.code(), 3, "{}", quiet.stderr);
+    assert!(
+        !quiet.stderr.contains("OUTCOME") && !quiet.stderr.contains("table"),
+        "{}",
+        quiet.stderr
+    );
+    assert!(
+        quiet.stderr.contains("the errors above say which failed"),
+        "{}",
+        quiet.stderr
+    );
+    let said: Vec<&str> = quiet.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(
+        said.iter()
+            .all(|l| l.contains("error:") || l.contains("hint:") || l.contains("caused by:")),
+        "-q prints only errors: {said:#?}"
+    );
     rig.assert_nothing_left(ALICE);
 }
 
