@@ -212,3 +212,34 @@ fn a_container_cannot_forge_events() {
     );
     rig.assert_nothing_left(ALICE);
 }
+
+/// While codex holds its lock on auth.json (here a stand-in that holds it as codex does, with
+/// flock on auth.lock, and refreshes the file meanwhile), push waits for it, sees the file
+/// changed, and writes nothing: a refresh is never overwritten.
+#[test]
+fn push_never_overwrites_a_refresh_made_under_codexs_lock() {
+    let rig = Rig::get();
+    let old = chatgpt_login("user-rig", "acct-rig", "2026-01-01T00:00:00Z", "rt-old", "");
+    let refreshed = chatgpt_login("user-rig", "acct-rig", "2026-01-01T00:00:05Z", "rt-refreshed", "");
+    let pushed = chatgpt_login("user-rig", "acct-rig", "2026-01-01T00:00:03Z", "rt-pushed", "");
+    host_login(&rig, &old);
+    let ready = std::path::Path::new("/home/crl-alice/lock-held");
+    let _ = std::fs::remove_file(ready);
+    let mut codex = std::process::Command::new("ip")
+        .args(["netns", "exec", &rig.ns, "runuser", "-l", ALICE, "-c"])
+        .arg(format!(
+            "flock ~/.codex/auth.lock sh -c 'touch {ready}; sleep 3; printf %s '\\''{refreshed}'\\'' > ~/.codex/auth.json'",
+            ready = ready.display()
+        ))
+        .spawn()
+        .unwrap();
+    codex_remote_login_tests::wait_until(Duration::from_secs(10), || ready.exists().then_some(()).ok_or(()))
+        .expect("the stand-in took the lock");
+    let run = push(&rig, &pushed, &[]);
+    assert!(codex.wait().unwrap().success());
+    assert_eq!(run.code(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("changed while this ran"), "{}", run.stderr);
+    assert_eq!(host_bytes(&rig), refreshed, "the refresh stands");
+    let _ = std::fs::remove_file(ready);
+    rig.assert_nothing_left(ALICE);
+}
