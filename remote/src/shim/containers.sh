@@ -80,6 +80,9 @@ by_archive() {
     c=$1 e=$2 user=$3
     place_of "$c" "$e" "$user" || return
     old="$errs/$c.old"
+    # Both engines' copies resolve a link at auth.json (so one cannot be seen from here), and
+    # their extraction replaces a link rather than writing through it (checked with podman
+    # 4 and docker's CLI on podman's API).
     "$e" cp "$c:$dir/auth.json" - 2>/dev/null | tar -xOf - 2>/dev/null | head -c $((cap + 1)) >"$old"
     refreshed "$old"
     if keep_theirs "$at"; then

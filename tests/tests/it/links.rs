@@ -183,6 +183,24 @@ fn containers_follow_no_planted_link() {
     assert_eq!(target.sh("cat ~/.codex/auth.json", ""), key);
     let backups = target.sh("ls ~/.codex/ | grep -c '^auth.json.bak-'", "");
     assert_eq!(backups.trim(), "3");
+
+    // Stopped, it is written by the engine's archive copy, which cannot see the link (the
+    // engines resolve it) but replaces it rather than writing through it.
+    target.sh("ln -sf ~/victim ~/.codex/auth.json", "");
+    let stopped = std::process::Command::new("podman")
+        .args(["stop", "-t", "0", "crl-t-links"])
+        .output()
+        .unwrap();
+    assert!(stopped.status.success());
+    let archived = copy();
+    assert_eq!(archived.code(), 0, "{}", archived.stderr);
+    let victim = rig.archive_listing("crl-t-links", "/home/dev/victim");
+    assert!(victim.contains(" 6 "), "still its 6 bytes: {victim}");
+    let listing = rig.archive_listing("crl-t-links", "/home/dev/.codex");
+    assert!(
+        listing.contains("-rw------- dev/dev") && listing.contains(".codex/auth.json\n"),
+        "{listing}"
+    );
     rig.assert_nothing_left(ALICE);
 }
 
