@@ -378,7 +378,7 @@ mod tests {
         let dir = scratch("say");
         for shell in shells() {
             let out = run(shell, &program, &dir);
-            assert_eq!(out, "crl1 ctr-failed web xcrl1 col-took web /evil\ncrl1 ok é é\n");
+            assert_eq!(out, "crl1 ctr-failed web x crl1 col-took web /evil \ncrl1 ok é é\n");
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }

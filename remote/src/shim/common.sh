@@ -6,10 +6,11 @@
 
 # Fields often hold text from elsewhere (a container's user, settings or complaints, a host's
 # files): no control character, a newline above all, may reach the stream, where it could
-# start an event line of its own. The common case costs no process.
+# start an event line of its own: tabs and line ends become spaces, the others go. The common
+# case costs no process.
 say() {
     case $* in
-    *[![:print:]]*) printf 'crl1 %s\n' "$(printf '%s' "$*" | tr -d '\000-\037\177')" ;;
+    *[![:print:]]*) printf 'crl1 %s\n' "$(printf '%s' "$*" | tr '\011\012\015' '   ' | tr -d '\000-\037\177')" ;;
     *) printf 'crl1 %s\n' "$*" ;;
     esac
 }
