@@ -233,6 +233,22 @@ fn collect_asks_before_replacing_and_needs_yes_without_a_terminal() {
         taken.stderr
     );
     assert_eq!(host_bytes(&rig), newer);
+
+    // On a terminal, it asks, naming the account and the container; "n" changes nothing, "y"
+    // replaces.
+    let newest = chatgpt_login("user-rig", "acct-rig", "2026-03-01T00:00:00Z", "rt-newest", "");
+    fresher.login(&newest);
+    for (answer, expected) in [("n", &newer), ("y", &newest)] {
+        let mut pty = codex_remote_login_tests::Pty::spawn(&rig.command("collect rig crl-t-fresher"));
+        pty.expect(
+            "Replace the login of rig with the one in container crl-t-fresher (user-rig@rig.test)?",
+            LIMIT,
+        );
+        pty.send(&format!("{answer}\n"));
+        let (code, screen) = pty.finish(LIMIT);
+        assert_eq!(code, 0, "{answer}: {screen}");
+        assert_eq!(&host_bytes(&rig), expected, "{answer}: {screen}");
+    }
     rig.assert_nothing_left(ALICE);
 }
 
