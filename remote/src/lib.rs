@@ -440,7 +440,13 @@ cd own && for s in 1 2 3 4 5; do : >auth.json.bak-2026010100000$s-x; done
 ln -s /nowhere auth.json.bak-20250101000000-z
 prune_backups auth.json.bak-20260101000001-x; echo auth.json.bak-*
 : >auth.json.bak-20260101000009-00-x; : >auth.json.bak-20260101000009-07-y; backup_name 20260101000009; echo; backup_name 20260101000010; echo
-exec 8>>auth.lock 9>>auth.json.lock; take_lock; echo locked $?"
+exec 8>>auth.lock 9>>auth.json.lock; take_lock; echo locked $?
+exec 8>&- 9>&-
+mkdir perl-only python-only none
+ln -s \"$(command -v perl)\" perl-only/perl; ln -s \"$(python3 -c 'import sys; print(sys.executable)')\" python-only/python3
+for tool in perl-only python-only none; do
+    (PATH=$PWD/$tool; exec 8>>auth.lock 9>>auth.json.lock; take_lock; echo $tool $?)
+done"
         );
         for shell in shells() {
             let _ = std::process::Command::new("rm").arg("-rf").arg(&dir).status();
@@ -462,6 +468,9 @@ exec 8>>auth.lock 9>>auth.json.lock; take_lock; echo locked $?"
                     "20260101000009-08",
                     "20260101000010-00",
                     "locked 0",
+                    "perl-only 0",
+                    "python-only 0",
+                    "none 3",
                 ]
             );
         }
