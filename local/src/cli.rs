@@ -98,9 +98,11 @@ pub enum Command {
         force: bool,
     },
     /// Bring the freshest login back from containers on the host: each container's auth.json
-    /// is read, those of another account or no fresher than the host's are passed over, and
-    /// the freshest left replaces the host's (atomically, the old one kept as a backup). For a
-    /// copy that codex refreshed inside a container, which the host's copy can no longer use.
+    /// is read as JSON, those of another user, account or API key, or no fresher than the
+    /// host's, are passed over, and the freshest left replaces the host's (atomically, the old
+    /// one kept as a backup) once you agree. For a copy that codex refreshed inside a
+    /// container, which the host's copy can no longer use. A container can still hand back a
+    /// refresh token of its own with the host's identity: collect only from containers you trust.
     Collect {
         /// A host as for ssh: [user@]host, ssh://[user@]host[:port], or a Host from the ssh config.
         #[arg(value_name = "HOST")]
@@ -117,6 +119,9 @@ pub enum Command {
         /// The engine to use (default: whichever of docker and podman knows each container).
         #[arg(long, value_name = "ENGINE", value_parser = ["docker", "podman"])]
         engine: Option<String>,
+        /// Replace the host's login without asking (needed when there is no terminal to ask on).
+        #[arg(long, short = 'y')]
+        yes: bool,
     },
     /// Copy this machine's auth.json to a host: the documented "copy your auth cache"
     /// fallback, done atomically with a backup. Signing in on the host is better: two copies

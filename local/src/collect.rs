@@ -1,11 +1,17 @@
 //! `collect HOST CTR...`: the freshest login of the host's account among its containers,
 //! brought back to the host. For the serialized pattern: a job in a container uses a copy,
 //! codex refreshes it (rotating the refresh token), and the next job needs the refreshed one.
-//! The tokens stay on the host; only verdicts and times come back.
+//! The tokens stay on the host; only verdicts, times and the account's email come back.
+//!
+//! The shim reads each container's auth.json as JSON and passes over anything that is not the
+//! host's own identity (user and account in both tokens, or the very same API key). What no
+//! file can show is a container that kept the host's tokens but swapped in a refresh token of
+//! its own, so the one it would take is named first and replaces the host's login only once
+//! the person at the terminal agrees, or with `--yes`.
 
 use std::sync::Arc;
 
-use codex_remote_login_remote::{Containers, Launch, Mode};
+use codex_remote_login_remote::{Containers, LEAVE, Launch, Mode, TAKE};
 use codex_remote_login_shared::{ShimEvent, Untrusted};
 
 use crate::cli::CommonArgs;
@@ -14,6 +20,7 @@ use crate::error::Error;
 use crate::events::Event;
 use crate::shim::{Output, Shim};
 use crate::ssh::Connection;
+use crate::terminal;
 use crate::ui::Ui;
 
 /// What one container held.
@@ -21,8 +28,8 @@ use crate::ui::Ui;
 struct Seen {
     name: Untrusted,
     engine: Option<Untrusted>,
-    /// `taken`, `fresher` (beaten by a fresher one), `older`, `other_account`, `malformed`,
-    /// `none`, `failed`.
+    /// `taken`, `fresher` (beaten by a fresher one, or not taken), `older`, `other_account`,
+    /// `future`, `malformed`, `too_large`, `none`, `failed`.
     result: String,
     refreshed: Option<Untrusted>,
     why: Option<Untrusted>,
@@ -30,15 +37,15 @@ struct Seen {
 
 /// Reads every container asked for and replaces the host's auth.json with the freshest
 /// fresher one; 0 when every container could be read.
-pub async fn run(host_arg: &str, want: &Want, common: &CommonArgs, ui: Arc<Ui>) -> Result<u8, Error> {
+pub async fn run(host_arg: &str, want: &Want, yes: bool, common: &CommonArgs, ui: Arc<Ui>) -> Result<u8, Error> {
     check(want)?;
     let conn = Connection::to(host_arg, &common.ssh, &ui).await?;
-    let result = collect(&conn, want, common, &ui).await;
+    let result = collect(&conn, want, yes, common, &ui).await;
     conn.close().await;
     result
 }
 
-async fn collect(conn: &Connection, want: &Want, common: &CommonArgs, ui: &Ui) -> Result<u8, Error> {
+async fn collect(conn: &Connection, want: &Want, yes: bool, common: &CommonArgs, ui: &Ui) -> Result<u8, Error> {
     let host = conn.config.alias.clone();
     ui.step(&format!("Reading the logins in the containers of {host}"));
     let launch = Launch {
@@ -60,6 +67,8 @@ async fn collect(conn: &Connection, want: &Want, common: &CommonArgs, ui: &Ui) -
         .map_err(|source| Error::ssh(&host, source))?;
     let mut seen: Vec<Seen> = Vec::new();
     let mut took = None;
+    let mut asked: Option<(Untrusted, Option<Untrusted>)> = None;
+    let mut declined = false;
     let mut done = false;
     loop {
         match shim.next_for(&host).await? {
@@ -82,6 +91,17 @@ async fn collect(conn: &Connection, want: &Want, common: &CommonArgs, ui: &Ui) -
                 refreshed: None,
                 why: Some(why),
             }),
+            Output::Event(ShimEvent::ColAsk { name, email }) => {
+                let take = yes || agree(ui, &host, &name, email.as_ref());
+                shim.send(if take { TAKE } else { LEAVE }.into())
+                    .await
+                    .map_err(|source| Error::ssh(&host, source))?;
+                declined = !take;
+                asked = Some((name, email));
+            }
+            Output::Event(ShimEvent::NoLock { dir }) => ui.warn(&format!(
+                "{host} has no flock, perl or python3 to take codex's lock on {dir}/auth.json with: it was replaced without it"
+            )),
             Output::Event(ShimEvent::ColTook { name, backup }) => took = Some((name, backup)),
             Output::Event(ShimEvent::ColFailed { why }) => {
                 return Err(Error::CollectFailed { host, why: why.shown() });
@@ -111,8 +131,13 @@ async fn collect(conn: &Connection, want: &Want, common: &CommonArgs, ui: &Ui) -
     }
     ui.finish();
     if let Some((name, _)) = &took {
-        for s in seen.iter_mut().filter(|s| &s.name == name) {
+        for s in seen.iter_mut().filter(|s| s.name == *name) {
             s.result = "taken".into();
+        }
+    }
+    if let Some((name, _)) = asked.as_ref().filter(|_| declined) {
+        for s in seen.iter_mut().filter(|s| s.name == *name) {
+            s.result = "not_taken".into();
         }
     }
     seen.sort_by_key(|s| {
@@ -129,17 +154,43 @@ async fn collect(conn: &Connection, want: &Want, common: &CommonArgs, ui: &Ui) -
             engine: s.engine.as_ref().map(Untrusted::raw),
             last_refresh: s.refreshed.as_ref().map(Untrusted::raw),
             backup: took.as_ref().filter(|(n, _)| *n == s.name).map(|(_, b)| b.raw()),
+            account: asked
+                .as_ref()
+                .filter(|(n, _)| *n == s.name)
+                .and_then(|(_, email)| email.as_ref().map(Untrusted::raw)),
             reason: s.why.as_ref().map(Untrusted::raw),
         });
     }
     if !ui.json() {
         ui.data(&table(&seen));
     }
-    match &took {
-        Some((name, backup)) => ui.info(&format!(
+    let account = |email: &Option<Untrusted>| {
+        email
+            .as_ref()
+            .map_or_else(|| "an account without an email".into(), Untrusted::shown)
+    };
+    match (&took, &asked) {
+        (Some((name, backup)), Some((_, email))) => ui.info(&format!(
+            "{host}'s auth.json is now the login of {} from {name}; the one it replaced is kept as {backup}",
+            account(email)
+        )),
+        (Some((name, backup)), None) => ui.info(&format!(
             "{host}'s auth.json is now the login from {name}; the one it replaced is kept as {backup}"
         )),
-        None => ui.info(&format!(
+        (None, Some((name, email))) if declined => {
+            if yes || terminal::available() {
+                ui.info(&format!(
+                    "{host}'s auth.json is unchanged: the login in {name} was not taken"
+                ));
+            } else {
+                return Err(Error::CollectNeedsYes {
+                    host,
+                    container: name.shown(),
+                    account: account(email),
+                });
+            }
+        }
+        _ => ui.info(&format!(
             "no container holds a fresher login of {host}'s account: its auth.json is unchanged"
         )),
     }
@@ -151,6 +202,21 @@ async fn collect(conn: &Connection, want: &Want, common: &CommonArgs, ui: &Ui) -
     })
 }
 
+/// Whether the person at the terminal agrees to replace the host's login with the one in
+/// `container`; no terminal, no.
+fn agree(ui: &Ui, host: &str, container: &Untrusted, email: Option<&Untrusted>) -> bool {
+    if !terminal::available() {
+        return false;
+    }
+    let question = format!(
+        "Replace the login of {host} with the one in container {container} ({})? Only if you trust that container: \
+         it could hold a refresh token of its own. [y/N] ",
+        email.map_or("no email".to_owned(), Untrusted::shown)
+    );
+    ui.suspend(|| terminal::ask(&question))
+        .is_ok_and(|a| a.trim().eq_ignore_ascii_case("y"))
+}
+
 fn table(seen: &[Seen]) -> String {
     let dash = || "-".to_owned();
     let mut rows = vec![["CONTAINER", "ENGINE", "LAST REFRESH", "RESULT"].map(String::from)];
@@ -158,8 +224,11 @@ fn table(seen: &[Seen]) -> String {
         let result = match s.result.as_str() {
             "taken" => "taken: now the host's login".to_owned(),
             "fresher" => "fresher, but another was fresher still".to_owned(),
+            "not_taken" => "fresher, but not taken".to_owned(),
             "older" => "not fresher than the host's".to_owned(),
             "other_account" => "another account: left alone".to_owned(),
+            "future" => "refreshed in the future: left alone".to_owned(),
+            "too_large" => "too large for an auth.json: left alone".to_owned(),
             "none" => "no login".to_owned(),
             "malformed" => "not a usable auth.json: left alone".to_owned(),
             _ => format!("failed: {}", s.why.as_ref().map_or("?".to_owned(), Untrusted::shown)),

@@ -57,6 +57,12 @@ pub enum Error {
     NoHostLogin { host: String, path: String },
     #[error("the auth.json of {host} could not be replaced ({why}); it is unchanged")]
     CollectFailed { host: String, why: String },
+    #[error("collect would replace the login of {host} with the one in {container} ({account}); nothing was changed")]
+    CollectNeedsYes {
+        host: String,
+        container: String,
+        account: String,
+    },
     #[error("cannot sign in inside {name}: {why}")]
     NoContainer { name: String, why: String },
     #[error("no containers named")]
@@ -344,6 +350,7 @@ impl Error {
             | Self::HostFresher { host, .. }
             | Self::PushFailed { host, .. }
             | Self::CollectFailed { host, .. }
+            | Self::CollectNeedsYes { host, .. }
             | Self::NoHostLogin { host, .. }
             | Self::BadLogin { host, .. }
             | Self::CodexFailed { host, .. }
@@ -393,6 +400,7 @@ impl Error {
             Self::NoLocalLogin { .. } => "sign this machine in first: codex login".into(),
             Self::NoHostLogin { host, .. } => format!("sign {host} in first (codex-remote-login {host}), then copy it with `containers`"),
             Self::CollectFailed { .. } => "check the free space and permissions of the host's CODEX_HOME, then run collect again".into(),
+            Self::CollectNeedsYes { .. } => "run it on a terminal to be asked, or pass --yes if you trust that container".into(),
             Self::NoContainer { .. } => "start it, or name it as `docker ps` shows it".into(),
             Self::NoContainers => "name containers, or pass --all-running or --label KEY=VALUE".into(),
             Self::LocalShell { .. } => "containers --local needs a POSIX /bin/sh on this machine".into(),

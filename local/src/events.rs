@@ -88,6 +88,9 @@ pub enum Event<'a> {
         last_refresh: Option<&'a str>,
         #[serde(skip_serializing_if = "Option::is_none")]
         backup: Option<&'a str>,
+        /// The email of the login in that container, when it was the one to take.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<&'a str>,
         #[serde(skip_serializing_if = "Option::is_none")]
         reason: Option<&'a str>,
     },

@@ -73,9 +73,10 @@ pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<u8, Error> {
             engine,
             all_running,
             label,
+            yes,
         }) => {
             let want = containers::Want::new(containers, *all_running, label, engine, false);
-            collect::run(host, &want, &cli.common, ui).await
+            collect::run(host, &want, *yes, &cli.common, ui).await
         }
         Some(cli::Command::Push { host, from, force }) => push::run(host, from.as_deref(), *force, &cli.common, ui)
             .await

@@ -1,6 +1,8 @@
 //! `push HOST`: the documented "copy your auth cache" fallback, done right. The host's
-//! auth.json is replaced atomically (written beside it, private, renamed), its old one kept as
-//! a backup, and a fresher one on the host (by `last_refresh`) refused unless `--force`.
+//! auth.json is replaced atomically (written beside it under a fresh name, private, renamed,
+//! under codex's own lock), its old one kept as a backup (the three newest stay), and a
+//! fresher one on the host (by `last_refresh`) refused unless `--force`. A CODEX_HOME that
+//! others can write to, or links planted in it, are refused.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -88,6 +90,9 @@ async fn push(
                 sent = true;
             }
             Output::Event(ShimEvent::Backup { path }) => backup = Some(path),
+            Output::Event(ShimEvent::NoLock { dir }) => ui.warn(&format!(
+                "{host} has no flock, perl or python3 to take codex's lock on {dir}/auth.json with: it was replaced without it"
+            )),
             Output::Event(ShimEvent::AuthFile { path, .. }) => pushed = Some(path),
             Output::Event(ShimEvent::PushFailed { why }) => {
                 return Err(Error::PushFailed {

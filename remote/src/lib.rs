@@ -13,17 +13,25 @@ pub const COMMON: &str = include_str!("shim/common.sh");
 const LOGIN: &str = include_str!("shim/login.sh");
 const SECRET: &str = include_str!("shim/secret.sh");
 const STATUS: &str = include_str!("shim/status.sh");
-const PUSH: &str = include_str!("shim/push.sh");
+const PUSH: &str = concat!(
+    include_str!("shim/safe.sh"),
+    include_str!("shim/write.sh"),
+    include_str!("shim/push.sh")
+);
 const DOCTOR: &str = include_str!("shim/doctor.sh");
 const PREFLIGHT: &str = include_str!("shim/preflight.sh");
 const CONTAINERS: &str = concat!(
     include_str!("shim/refreshed.sh"),
+    include_str!("shim/safe.sh"),
     include_str!("shim/engines.sh"),
     include_str!("shim/containers.sh")
 );
 const COLLECT: &str = concat!(
     include_str!("shim/refreshed.sh"),
+    include_str!("shim/safe.sh"),
     include_str!("shim/engines.sh"),
+    include_str!("shim/authjson.sh"),
+    include_str!("shim/write.sh"),
     include_str!("shim/collect.sh")
 );
 
@@ -130,6 +138,11 @@ pub struct Containers {
 /// Line the local side writes on the channel's stdin to end `codex login` early. Closing the
 /// channel (or losing the connection) does the same.
 pub const CANCEL: &str = "cancel\n";
+
+/// Lines the local side answers `collect`'s question with (`col-ask`): replace the host's
+/// login with the container's, or leave it.
+pub const TAKE: &str = "take\n";
+pub const LEAVE: &str = "abort\n";
 
 /// Line the local side writes once codex has printed its URL or device code: its native
 /// process runs now, and the shim notes which binary, to check the result with it directly
@@ -316,6 +329,8 @@ mod tests {
                 ("secret", SECRET),
                 ("status", STATUS),
                 ("push", PUSH),
+                ("safe", SAFE),
+                ("authjson", AUTHJSON),
                 ("doctor", DOCTOR),
                 ("preflight", PREFLIGHT),
                 ("containers", CONTAINERS),
@@ -336,6 +351,147 @@ mod tests {
     }
 
     const REFRESHED: &str = include_str!("shim/refreshed.sh");
+    const SAFE: &str = include_str!("shim/safe.sh");
+    const AUTHJSON: &str = include_str!("shim/authjson.sh");
+
+    /// Every POSIX shell on this machine, as a command to run a program with `-c`.
+    fn shells() -> Vec<Command> {
+        ["sh", "dash", "bash", "busybox"]
+            .into_iter()
+            .filter(|shell| Command::new(shell).arg("-c").arg("true").output().is_ok())
+            .map(|shell| {
+                let mut cmd = Command::new(shell);
+                if shell == "busybox" {
+                    cmd.arg("sh");
+                }
+                cmd
+            })
+            .collect()
+    }
+
+    fn run(mut cmd: Command, program: &str, dir: &std::path::Path) -> String {
+        let out = cmd.arg("-c").arg(program).current_dir(dir).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    }
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("crl-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// No text from a container or a host file can start an event line of its own: `say`
+    /// drops control characters, a newline above all, whatever calls it.
+    #[test]
+    fn say_cannot_be_made_to_forge_an_event() {
+        let say = COMMON.lines().find(|l| l.starts_with("say()")).unwrap();
+        let say = &COMMON[COMMON.find(say).unwrap()..];
+        let say = &say[..say.find("\n}\n").unwrap() + 3];
+        let program = format!(
+            "{say}\nnl='\n'; cr=$(printf '\\r'); say ctr-failed web \"x${{nl}}crl1 col-took web /evil${{cr}}\"; say ok 'é é'"
+        );
+        let dir = scratch("say");
+        for shell in shells() {
+            let out = run(shell, &program, &dir);
+            assert_eq!(out, "crl1 ctr-failed web x crl1 col-took web /evil \ncrl1 ok é é\n");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The three JSON readers of `collect` agree, field for field, and refuse the same files:
+    /// a nested decoy `account_id` is not the login's, a newline in a value refuses the file.
+    #[test]
+    fn auth_json_readers_agree() {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let jwt = |claims: &str| format!("h.{}.s", URL_SAFE_NO_PAD.encode(claims));
+        let auth = r#""https://api.openai.com/auth":{"chatgpt_user_id":"user-1","chatgpt_account_id":"acct-1"}"#;
+        let id = jwt(&format!(r#"{{"sub":"sub-1","email":"é@b.c",{auth}}}"#));
+        let access = jwt(&format!(r#"{{"sub":"sub-1",{auth}}}"#));
+        let files = [
+            format!(
+                r#"{{"auth_mode":"chatgpt","OPENAI_API_KEY":null,"tokens":{{"id_token":"{id}","access_token":"{access}","refresh_token":"r","account_id":"acct-1"}},"zz":{{"account_id":"acct-2"}},"last_refresh":"2026-01-02T03:04:05.123456789Z"}}"#
+            ),
+            r#"{"OPENAI_API_KEY":"sk-1","last_refresh":"2099-01-01T00:00:00+02:00"}"#.to_owned(),
+            r#"{"tokens":{"id_token":"not.a-jwt","account_id":"acct-1"},"last_refresh":"2026-01-01 00:00:00-01:30"}"#
+                .to_owned(),
+            "{\"auth_mode\":\"chatgpt\\ncrl1 x\",\"tokens\":{}}".to_owned(),
+            "[1]".to_owned(),
+            r#"{"tokens":"x"}"#.to_owned(),
+            r#"{"tokens":{"account_id":"#.to_owned(),
+        ];
+        let dir = scratch("authjson");
+        for (i, text) in files.iter().enumerate() {
+            std::fs::write(dir.join(i.to_string()), text).unwrap();
+        }
+        let expected = "chatgpt - 1767323045123456 2026-01-02T03:04:05.123456789Z ok acct-1 sub-1 user-1 acct-1 é@b.c sub-1 user-1 acct-1\n\
+            apikey sk-1 4070901600000000 2099-01-01T00:00:00+02:00 future - - - - - - - -\n\
+            chatgpt - 1767231000000000 2026-01-01 00:00:00-01:30 ok acct-1 - - - - - - -\n\
+            refused\nrefused\nrefused\nrefused\n";
+        for tool in ["py", "node", "perl"] {
+            let program = format!(
+                "{AUTHJSON}\nfor f in 0 1 2 3 4 5 6; do if v=$(fields_{tool} $f); then echo $v; else echo refused; fi; done"
+            );
+            // The readers are programs of their own: the shell around them is not what varies.
+            let out = run(Command::new("sh"), &program, &dir);
+            assert_eq!(out, expected, "{tool}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The checks before a login is written: a private directory of this user's, no links,
+    /// the three newest backups kept, backups named in the order they are made.
+    #[test]
+    fn safe_writes_under_posix_shells() {
+        let dir = scratch("safe");
+        let program = format!(
+            "exec 2>&1
+{SAFE}
+mkdir -m 700 own && (cd own && private_here && echo own-ok)
+mkdir -m 775 open && (cd open && private_here || echo open-refused)
+mkdir -m 1777 sticky && (cd sticky && private_here && echo sticky-ok)
+ln -s own link && (cd -P link && private_here && echo link-to-own-ok)
+(cd own && ln -s /nowhere auth.json && {{ no_links auth.lock auth.json || echo link-refused; }})
+cd own && for s in 1 2 3 4 5; do : >auth.json.bak-2026010100000$s-x; done
+ln -s /nowhere auth.json.bak-20250101000000-z
+prune_backups auth.json.bak-20260101000001-x; echo auth.json.bak-*
+: >auth.json.bak-20260101000009-00-x; : >auth.json.bak-20260101000009-07-y; backup_name 20260101000009; echo; backup_name 20260101000010; echo
+exec 8>>auth.lock 9>>auth.json.lock; take_lock; echo locked $?
+exec 8>&- 9>&-
+mkdir perl-only python-only none
+ln -s \"$(command -v perl)\" perl-only/perl; ln -s \"$(python3 -c 'import sys; print(sys.executable)')\" python-only/python3
+for tool in perl-only python-only none; do
+    (PATH=$PWD/$tool; exec 8>>auth.lock 9>>auth.json.lock; take_lock; echo $tool $?)
+done"
+        );
+        for shell in shells() {
+            let _ = std::process::Command::new("rm").arg("-rf").arg(&dir).status();
+            std::fs::create_dir_all(&dir).unwrap();
+            let out = run(shell, &program, &dir);
+            let out = out.replace(dir.to_str().unwrap(), "");
+            let out: Vec<&str> = out.lines().collect();
+            assert_eq!(
+                out,
+                [
+                    "own-ok",
+                    "/open is writable by other users (chmod go-w /open)",
+                    "open-refused",
+                    "sticky-ok",
+                    "link-to-own-ok",
+                    "/own/auth.json is a symbolic link: nothing is written through it",
+                    "link-refused",
+                    "auth.json.bak-20250101000000-z auth.json.bak-20260101000001-x auth.json.bak-20260101000004-x auth.json.bak-20260101000005-x",
+                    "20260101000009-08",
+                    "20260101000010-00",
+                    "locked 0",
+                    "perl-only 0",
+                    "python-only 0",
+                    "none 3",
+                ]
+            );
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     /// `refreshed` reads codex's last_refresh with builtins alone, and `later` compares two
     /// of them, under every POSIX shell the shim must run under.

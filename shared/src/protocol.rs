@@ -171,14 +171,21 @@ pub enum ShimEvent {
     /// `containers`, `collect`: the host's auth.json is not a login codex can use.
     CtrBadLogin { path: Untrusted },
     /// `collect`: container `name`'s login, refreshed at `refreshed`: `none` (it has none),
-    /// `other-account`, `older` (no fresher than the host's or a fresher one), `fresher`,
-    /// `malformed` (not a login codex can use).
+    /// `other-account` (another user or account, or another API key), `older` (no fresher
+    /// than the host's or a fresher one), `fresher`, `future` (its last_refresh is ahead of the host's
+    /// clock), `malformed` (not a login codex can use), `too-large`.
     ColSeen {
         name: Untrusted,
         engine: Untrusted,
         verdict: Untrusted,
         refreshed: Option<Untrusted>,
     },
+    /// `collect`: `name` holds the freshest login of the host's own identity (its email,
+    /// from the id_token, when it names one). The shim waits for `take` or `abort` on stdin.
+    ColAsk { name: Untrusted, email: Option<Untrusted> },
+    /// `push`, `collect`: no flock, perl or python3 on the host to take codex's lock on the
+    /// auth.json in `dir` with: it was replaced without it.
+    NoLock { dir: Untrusted },
     /// `collect`: the host's auth.json is now `name`'s; the old one kept at `backup`.
     ColTook { name: Untrusted, backup: Untrusted },
     /// `collect`: the host's auth.json could not be replaced (and is unchanged).
@@ -381,6 +388,14 @@ impl ShimEvent {
                 }
             }
             "col-failed" => Self::ColFailed { why: args.into() },
+            "col-ask" => {
+                let (name, email) = args.split_once(' ').ok_or_else(malformed)?;
+                Self::ColAsk {
+                    name: name.into(),
+                    email: opt(email),
+                }
+            }
+            "nolock" => Self::NoLock { dir: args.into() },
             _ => {
                 return Err(ProtocolError::Unknown { kind: kind.into() });
             }
@@ -495,6 +510,26 @@ mod tests {
             ShimEvent::ColTook {
                 name: "web".into(),
                 backup: "/home/a b/.codex/auth.json.bak-1".into(),
+            }
+        );
+        assert_eq!(
+            parse("crl1 col-ask web a@b.c"),
+            ShimEvent::ColAsk {
+                name: "web".into(),
+                email: Some("a@b.c".into()),
+            }
+        );
+        assert_eq!(
+            parse("crl1 col-ask web -"),
+            ShimEvent::ColAsk {
+                name: "web".into(),
+                email: None,
+            }
+        );
+        assert_eq!(
+            parse("crl1 nolock /h/.codex"),
+            ShimEvent::NoLock {
+                dir: "/h/.codex".into()
             }
         );
         assert_eq!(

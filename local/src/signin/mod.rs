@@ -404,7 +404,9 @@ impl Run<'_> {
                     | ShimEvent::CtrArchived { .. }
                     | ShimEvent::ColSeen { .. }
                     | ShimEvent::ColTook { .. }
-                    | ShimEvent::ColFailed { .. } => {}
+                    | ShimEvent::ColFailed { .. }
+                    | ShimEvent::ColAsk { .. }
+                    | ShimEvent::NoLock { .. } => {}
                     ShimEvent::CaStored { path } => {
                         tracing::info!("the CA bundle is at {path} on {host} for this sign-in")
                     }

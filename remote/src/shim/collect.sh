@@ -1,11 +1,35 @@
-# Mode `collect`: the freshest login among containers brought back to this host. Each
-# container's auth.json is read (through a shell where it runs one, else the engine's archive
-# copy); one for another account, or refreshed no later than the host's, is passed over. The
-# freshest left replaces the host's file: written beside it, private, renamed into place, the
-# old one kept as a backup. Nothing travels in a command line, and nothing leaves the host.
+# Mode `collect`: the freshest login of the host's own identity among containers, brought back
+# to this host. Each container's auth.json is read (through a shell where it runs one, else the
+# engine's archive copy, either cut at $cap bytes) and parsed as JSON (authjson.sh). It is
+# passed over unless it is the same user and account as the host's login, in its id_token and
+# its access token alike (an API key: the very same key), refreshed later than the host's and
+# not in the future. The freshest left is named to the local side (`col-ask`), which answers
+# `take` or `abort` on stdin; taken, it replaces the host's file as write.sh does it. Nothing
+# travels in a command line, and nothing leaves the host.
 
 valid_login "$auth" || { say ctr-badlogin "$auth"; say done; exit 1; }
-host_account=$(json_str account_id <"$auth")
+[ -n "$json_tool" ] || {
+    say col-failed "this host has none of python3, node or perl's JSON::PP to read auth.json with, and collect does not guess"
+    say done
+    exit 1
+}
+read_login "$auth" h || { say ctr-badlogin "$auth"; say done; exit 1; }
+if [ "$h_mode" = apikey ]; then
+    [ "$h_key" != - ] || { say ctr-badlogin "$auth"; say done; exit 1; }
+elif [ "$h_isub" = - ] || [ "$h_acct" = - ]; then
+    say col-failed "the host's login names no user or account to compare the containers' with"
+    say done
+    exit 1
+fi
+
+# Whether the login read into c_* is the host's own identity, as far as a file can show it.
+same_identity() {
+    [ "$c_mode" = "$h_mode" ] && [ "$c_key" = "$h_key" ] || return 1
+    [ "$h_mode" = apikey ] && return 0
+    [ "$c_isub" = "$h_isub" ] && [ "$c_asub" = "$h_isub" ] &&
+        [ "$c_iuser" = "$h_iuser" ] && [ "$c_auser" = "$h_iuser" ] &&
+        [ "$c_acct" = "$h_acct" ] && [ "$c_iacct" = "$h_acct" ] && [ "$c_aacct" = "$h_acct" ]
+}
 
 # Container $1's auth.json into $errs/$1.got (empty when it has none); its engine in $errs/$1.engine.
 fetch() {
@@ -13,8 +37,8 @@ fetch() {
     [ "${2:-}" = known ] || engine_of "$c" || { say ctr-failed "$c" "neither docker nor podman on this host knows it"; return; }
     printf '%s\n' "$e" >"$errs/$c.engine"
     if [ "$running" = true ]; then
-        "$e" exec -u "$user" "$c" sh -c 'cat "${CODEX_HOME:-$HOME/.codex}/auth.json" 2>/dev/null; true' \
-            >"$errs/$c.got" 2>"$errs/$c"
+        capped "$errs/$c.got" "$errs/$c" \
+            "$e" exec -u "$user" "$c" sh -c 'cat "${CODEX_HOME:-$HOME/.codex}/auth.json" 2>/dev/null; true'
         case $? in
         0) return ;;
         126 | 127) ;;
@@ -22,14 +46,14 @@ fetch() {
         esac
     fi
     place_of "$c" "$e" "$user" || return
-    "$e" cp "$c:$dir/auth.json" - 2>/dev/null | tar -xOf - >"$errs/$c.got" 2>/dev/null
+    "$e" cp "$c:$dir/auth.json" - 2>/dev/null | tar -xOf - 2>/dev/null | head -c $((cap + 1)) >"$errs/$c.got"
     true
 }
 
 each_container fetch
 
 # One verdict per container read; the freshest of the fresher ones wins.
-best= best_at=$host_at
+best= best_us=$h_us best_email=
 for c in $CRL_CONTAINERS; do
     [ -f "$errs/$c.engine" ] && [ -f "$errs/$c.got" ] || continue
     e=$(cat "$errs/$c.engine")
@@ -37,31 +61,35 @@ for c in $CRL_CONTAINERS; do
         say col-seen "$c" "$e" none -
         continue
     fi
-    if ! valid_login "$errs/$c.got"; then
+    if [ "$(wc -c <"$errs/$c.got" | tr -d ' ')" -gt "$cap" ]; then
+        say col-seen "$c" "$e" too-large -
+        continue
+    fi
+    if ! valid_login "$errs/$c.got" || ! read_login "$errs/$c.got" c; then
         say col-seen "$c" "$e" malformed -
         continue
     fi
-    shown=$(seconds_of "$(json_str last_refresh <"$errs/$c.got")")
-    refreshed "$errs/$c.got"
-    if [ "$(json_str account_id <"$errs/$c.got")" != "$host_account" ]; then
+    shown=$(seconds_of "$c_shown")
+    if ! same_identity; then
         say col-seen "$c" "$e" other-account "$shown"
-    elif [ "$at" = - ] || { [ "$best_at" != - ] && ! later "$at" "$best_at"; }; then
+    elif [ "$c_future" = future ]; then
+        say col-seen "$c" "$e" future "$shown"
+    elif [ "$c_us" = - ] || { [ "$best_us" != - ] && [ "$c_us" -le "$best_us" ]; }; then
         say col-seen "$c" "$e" older "$shown"
     else
         say col-seen "$c" "$e" fresher "$shown"
-        best=$c best_at=$at
+        best=$c best_us=$c_us best_email=$c_email
     fi
 done
 
 if [ -n "$best" ]; then
-    umask 077
-    tmp="$home/.auth.json.crl-$$"
-    cp "$errs/$best.got" "$tmp" && chmod 600 "$tmp" || { rm -f "$tmp"; say col-failed "cannot write beside $auth"; say done; exit 1; }
-    backup="$auth.bak-$(date +%Y%m%dT%H%M%S)-$$"
-    # A backup of credentials is private, whatever mode the old file had.
-    cp -p "$auth" "$backup" && chmod 600 "$backup" || { rm -f "$tmp"; say col-failed "cannot back up $auth"; say done; exit 1; }
-    mv -f "$tmp" "$auth" || { rm -f "$tmp"; say col-failed "cannot rename into $auth"; say done; exit 1; }
-    tmp=
-    say col-took "$best" "$backup"
+    # What no file can show: a container that kept the host's id_token and access token but
+    # swapped in a refresh token of its own. The person (or --yes) decides.
+    say col-ask "$best" "$best_email"
+    IFS=' ' read -r answer || answer=abort
+    if [ "$answer" = take ]; then
+        replace_auth col-failed "$errs/$best.got" || { say done; exit 1; }
+        say col-took "$best" "$backup"
+    fi
 fi
 say done

@@ -4,7 +4,16 @@
 # variables. stdout is the event stream and nothing else writes to it: codex's own output
 # goes to stderr.
 
-say() { printf 'crl1 %s\n' "$*"; }
+# Fields often hold text from elsewhere (a container's user, settings or complaints, a host's
+# files): no control character, a newline above all, may reach the stream, where it could
+# start an event line of its own: tabs and line ends become spaces, the others go. The common
+# case costs no process.
+say() {
+    case $* in
+    *[![:print:]]*) printf 'crl1 %s\n' "$(printf '%s' "$*" | tr '\011\012\015' '   ' | tr -d '\000-\037\177')" ;;
+    *) printf 'crl1 %s\n' "$*" ;;
+    esac
+}
 
 # Prints the first executable `codex` in the colon-separated list $1.
 find_in() {

@@ -16,41 +16,51 @@ into() {
         return
     fi
     # One exec does it all, inside the container as its user: where its codex looks, whether
-    # the copy there is fresher (refreshed at all when the host's never was, or later), and
-    # if not, the file written beside it and renamed into place, the old one kept. Engine
-    # execs are what fanning out costs, and then the processes inside: the freshness check
-    # uses the shell alone. A container without a shell (126, 127) goes by the archive copy.
-    result=$("$e" exec -i -u "$user" "$c" sh -c "$refreshed_sh"'
+    # that place is the user's alone with nothing planted in it (safe.sh), under codex's lock
+    # where the container has a tool to take it, whether the copy there is fresher (refreshed
+    # at all when the host's never was, or later), and if not, the file written beside it
+    # under a fresh name and renamed into place, the old one kept (the three newest backups
+    # stay). Engine execs are what fanning out costs, and then the processes inside: the
+    # checks use the shell alone. A container without a shell (126, 127) goes by the archive
+    # copy. What it answers, and its complaints, are cut short: the container is not trusted.
+    capped "$errs/$c.out" "$errs/$c" "$e" exec -i -u "$user" "$c" sh -c "$refreshed_sh
+$safe_sh"'
 umask 077
-set -C
 d=${CODEX_HOME:-$HOME/.codex}
-if [ -z "$3" ] && [ -f "$d/auth.json" ]; then
-    refreshed "$d/auth.json"
+# Read what the host sends all the same when refusing: an exec that ends with its stdin unread
+# can fail on the engine side with a broken pipe.
+refuse() { cat >/dev/null; exit "$1"; }
+{ [ -d "$d" ] || mkdir -p "$d"; } && cd -P "$d" || refuse 3
+private_here && no_links auth.json auth.lock auth.json.lock || refuse 8
+set -C
+exec 8>>auth.lock 9>>auth.json.lock
+take_lock
+[ $? = 1 ] && { echo "codex has held its lock on $PWD/auth.json for over 10 s" >&2; refuse 9; }
+if [ -z "$3" ] && [ -f auth.json ]; then
+    refreshed auth.json
     if [ "$at" != - ] && { [ "$1" = - ] || later "$at" "$1"; }; then
-        # Read what the host sends all the same: an exec that ends with its stdin unread can
-        # fail on the engine side with a broken pipe.
         cat >/dev/null
         printf "fresher %s\n" "$d"
         exit 0
     fi
 fi
-# New files are 0600 by the umask: the temporary file and the backup, which is private
-# whatever mode the old file had.
-{ [ -d "$d" ] || mkdir -p "$d"; } && chmod 700 "$d" || exit 3
-t="$d/.auth.json.crl-$$"
-cat >"$t" || { rm -f "$t"; exit 4; }
+chmod 700 . || refuse 3
+t=$(mktemp .auth.json.crl-XXXXXX) || refuse 4
+cat >>"$t" || { rm -f "./$t"; exit 4; }
 b=-
-if [ -f "$d/auth.json" ]; then
-    b=$2
-    cat "$d/auth.json" >"$d/auth.json.bak-$b" || { rm -f "$t" "$d/auth.json.bak-$b"; exit 5; }
+if [ -f auth.json ]; then
+    b=$(mktemp "auth.json.bak-$(backup_name "$2")-XXXXXX") && cat auth.json >>"$b" || { rm -f "./$t" ${b:+"./$b"}; exit 5; }
 fi
-mv -f "$t" "$d/auth.json" || { rm -f "$t"; exit 6; }
-printf "copied %s %s\n" "$b" "$d"' sh "$host_at" "$stamp" "${CRL_FORCE:-}" <"$auth" 2>"$errs/$c")
+mv -f "$t" auth.json || { rm -f "./$t" ${b#-}; exit 6; }
+[ "$b" = - ] || prune_backups "$b"
+printf "copied %s %s\n" "${b#auth.json.bak-}" "$d"' sh "$host_at" "$stamp" "${CRL_FORCE:-}" <"$auth"
     case $? in
     0) ;;
     126 | 127) by_archive "$c" "$e" "$user"; return ;;
+    8) say ctr-failed "$c" "refused to write as $user: $(why "$c")"; return ;;
     *) say ctr-failed "$c" "writing its auth.json as $user failed: $(why "$c")"; return ;;
     esac
+    result=$(head -n 1 "$errs/$c.out")
     case $result in
     "fresher "*) say ctr-fresher "$c" "$e" "$user" "${result#fresher }" ;;
     "copied "*)
@@ -70,7 +80,10 @@ by_archive() {
     c=$1 e=$2 user=$3
     place_of "$c" "$e" "$user" || return
     old="$errs/$c.old"
-    "$e" cp "$c:$dir/auth.json" - 2>/dev/null | tar -xOf - >"$old" 2>/dev/null
+    # Both engines' copies resolve a link at auth.json (so one cannot be seen from here), and
+    # their extraction replaces a link rather than writing through it (checked with podman
+    # 4 and docker's CLI on podman's API).
+    "$e" cp "$c:$dir/auth.json" - 2>/dev/null | tar -xOf - 2>/dev/null | head -c $((cap + 1)) >"$old"
     refreshed "$old"
     if keep_theirs "$at"; then
         say ctr-fresher "$c" "$e" "$user" "$dir"
@@ -132,6 +145,6 @@ binmode STDOUT; print $tar->write;
 
 # The backups' name, the same in every container. All containers at once: each line of
 # output is one short write, so lines do not mix.
-stamp=$(date +%Y%m%dT%H%M%S)-$$
+stamp=$(date +%Y%m%dT%H%M%S)
 each_container into
 say done

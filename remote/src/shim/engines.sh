@@ -81,6 +81,19 @@ keep_theirs() {
 # The engines' complaints, one file per container, for the reason of a failure.
 errs=$(mktemp -d "${TMPDIR:-/tmp}/crl-errs.XXXXXX") || { say ctr-nologin "cannot make a temporary directory"; exit 1; }
 
+# What a container sends this host is cut at this many bytes: it must not fill the disk. An
+# auth.json larger than that is no login anyway.
+cap=1048576
+
+# `capped OUT ERR CMD...`: CMD's status, with its stdout in file OUT (cut at $cap + 1 bytes,
+# to tell a file that is too large) and its stderr in file ERR (cut at $cap).
+capped() {
+    out=$1 err=$2
+    shift 2
+    { { "$@" 2>&1 >&3 3>&-; echo $? >"$err.rc"; } | head -c "$cap" >"$err"; } 3>&1 | head -c $((cap + 1)) >"$out"
+    return "$(cat "$err.rc")"
+}
+
 # The engine's last words about container $1.
 why() {
     tail -n 1 "$errs/$1" 2>/dev/null | tr -d '\r' | cut -c 1-200

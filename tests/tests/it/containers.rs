@@ -279,11 +279,10 @@ fn this_machines_login_into_its_own_containers() {
     rig.assert_nothing_left(ALICE);
 }
 
-/// An auth.json of account `account`, refreshed at `at`, with refresh token `rt`.
+/// An auth.json of account `account` (its user the same), refreshed at `at`, with refresh
+/// token `rt`: tokens shaped as OpenAI's, which collect reads the identity from.
 fn login_of(account: &str, at: &str, rt: &str) -> String {
-    format!(
-        r#"{{"auth_mode":"chatgpt","tokens":{{"id_token":"a.e30.c","access_token":"x","refresh_token":"{rt}","account_id":"{account}"}},"last_refresh":"{at}"}}"#
-    )
+    crate::identity::chatgpt_login("user-a", account, at, rt, "")
 }
 
 /// `collect`: the freshest copy of the host's account comes back (here from a container with
@@ -359,6 +358,8 @@ fn collect_brings_back_the_freshest_login_of_the_same_account() {
             "crl-noshell",
             "crl-stopped",
             "--json",
+            // Without a terminal to ask on, collect replaces nothing without it.
+            "--yes",
         ])
         .run(LIMIT);
     assert_eq!(run.code(), 0, "{}", run.stderr);

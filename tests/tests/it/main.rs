@@ -5,6 +5,8 @@ mod containers;
 mod failures;
 mod fallbacks;
 mod hostile;
+mod identity;
+mod links;
 mod many;
 mod modes;
 mod neighbours;

@@ -53,11 +53,20 @@ fn no_secret_in_any_output_or_command_line() {
     runs.push(paste.finish(LIMIT));
     // push: the local file's tokens go to the host, and nowhere else.
     let local = rig.dir.join("secret-push.json");
-    std::fs::write(
-        &local,
-        r#"{"auth_mode":"chatgpt","tokens":{"id_token":"a.e30.c","access_token":"rig-push-access-7f3a","refresh_token":"rig-push-refresh-8c4b"},"last_refresh":"2030-01-01T00:00:00Z"}"#,
-    )
+    // Tokens shaped as OpenAI's (collect reads the identity in them), the access token's
+    // signature the canary.
+    let mut login: serde_json::Value = serde_json::from_str(&crate::identity::chatgpt_login(
+        "user-rig",
+        "acct-rig",
+        "2030-01-01T00:00:00Z",
+        "rig-push-refresh-8c4b",
+        "",
+    ))
     .unwrap();
+    let access = login["tokens"]["access_token"].as_str().unwrap().to_owned();
+    let (signed, _) = access.rsplit_once('.').unwrap();
+    login["tokens"]["access_token"] = format!("{signed}.rig-push-access-7f3a").into();
+    std::fs::write(&local, login.to_string()).unwrap();
     secrets.extend(["rig-push-access-7f3a".into(), "rig-push-refresh-8c4b".into()]);
     runs.push(
         rig.tool("s-push")
