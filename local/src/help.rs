@@ -42,7 +42,8 @@ people stays on stderr. No event carries a token, an authorization code or a key
   pushed       host, auth_file, backup
   container    host, container, result (copied, kept, failed), engine, user, auth_file,
                backup, reason
-  collected    host, container, result (taken, fresher, older, other_account, malformed,
-               none, failed), engine, last_refresh, backup, reason
+  collected    host, container, result (taken, fresher, not_taken, older, other_account,
+               future, malformed, too_large, none, failed), engine, last_refresh, backup,
+               account, reason
   check        name, verdict (pass, warn, fail, skip), detail, fix
   error        host, message, hint, exit_code";
