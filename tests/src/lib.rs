@@ -701,6 +701,21 @@ impl Tool {
     }
 }
 
+impl Rig {
+    /// The rig's browser on `url`, as the tool would start it (for runs with `--no-browser`,
+    /// or a second approval): its page lands in the run's `browser_out`.
+    pub fn browse(&self, run: &Running, url: &str) {
+        let browser = Command::new(&self.browser)
+            .arg(url)
+            .env("CRL_RIG_DIR", &self.dir)
+            .env("CRL_ISSUER_PROXY", &self.issuer_proxy)
+            .env("CRL_BROWSER_OUT", &run.browser_out)
+            .status()
+            .expect("the rig's browser");
+        assert!(browser.success(), "the browser failed on {url}");
+    }
+}
+
 /// A run in progress, for tests that act while it waits.
 pub struct Running {
     pub child: Child,

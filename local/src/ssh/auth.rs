@@ -418,18 +418,9 @@ fn comment_or_type(comment: &str, key: &PublicKey) -> String {
 /// Whether `file` is one of the key files ssh tries by default (`~/.ssh/id_*`), which it
 /// lists in `ssh -G` whether or not they exist.
 fn is_default_identity(file: &Path) -> bool {
-    const DEFAULTS: [&str; 7] = [
-        "id_rsa",
-        "id_ecdsa",
-        "id_ecdsa_sk",
-        "id_ed25519",
-        "id_ed25519_sk",
-        "id_xmss",
-        "id_dsa",
-    ];
     file.parent() == Some(crate::ssh::config::home_dir().join(".ssh").as_path())
         && file
             .file_name()
             .and_then(|n| n.to_str())
-            .is_some_and(|n| DEFAULTS.contains(&n))
+            .is_some_and(|n| crate::ssh::config::DEFAULT_IDENTITIES.contains(&n))
 }

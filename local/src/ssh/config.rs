@@ -110,6 +110,17 @@ pub enum ConfigError {
     Name(#[from] NameError),
 }
 
+/// The key files ssh tries in `~/.ssh` when the config names none.
+pub const DEFAULT_IDENTITIES: [&str; 7] = [
+    "id_rsa",
+    "id_ecdsa",
+    "id_ecdsa_sk",
+    "id_ed25519",
+    "id_ed25519_sk",
+    "id_xmss",
+    "id_dsa",
+];
+
 /// Resolves the configuration for a host argument, warning about what weakens it.
 pub fn for_host(host_arg: &str, args: &SshArgs, ui: &crate::ui::Ui) -> Result<HostConfig, crate::error::Error> {
     let dest = Destination::parse(host_arg)?;

@@ -313,15 +313,7 @@ impl Evaluation<'_> {
         line("port", &port);
         let ids: Vec<&str> = s.all("identityfile").collect();
         if ids.is_empty() {
-            for id in [
-                "id_rsa",
-                "id_ecdsa",
-                "id_ecdsa_sk",
-                "id_ed25519",
-                "id_ed25519_sk",
-                "id_xmss",
-                "id_dsa",
-            ] {
+            for id in super::config::DEFAULT_IDENTITIES {
                 line("identityfile", &format!("~/.ssh/{id}"));
             }
         }

@@ -9,18 +9,6 @@ use codex_remote_login_tests::{ALICE, Rig, Running, http_get};
 
 const LIMIT: Duration = Duration::from_secs(90);
 
-/// The rig's browser on `url`, as the tool would start it (for runs with `--no-browser`).
-fn browse(rig: &Rig, run: &Running, url: &str) {
-    let browser = Command::new(&rig.browser)
-        .arg(url)
-        .env("CRL_RIG_DIR", &rig.dir)
-        .env("CRL_ISSUER_PROXY", &rig.issuer_proxy)
-        .env("CRL_BROWSER_OUT", &run.browser_out)
-        .status()
-        .unwrap();
-    assert!(browser.success());
-}
-
 /// A local page fetching `/success` or `/cancel` while the sign-in waits: answered here, so
 /// codex neither exits 0 (a false "Signed in" where the host had an older login) nor is
 /// cancelled; the real approval then completes the sign-in.
@@ -40,7 +28,7 @@ fn a_stray_success_or_cancel_does_not_end_the_sign_in() {
         rig.processes(ALICE)
     );
 
-    browse(&rig, &run, &url);
+    rig.browse(&run, &url);
     let page = run.browser_out.clone();
     let done = run.finish(LIMIT);
     assert_eq!(done.code(), 0, "stderr:\n{}", done.stderr);
@@ -81,7 +69,7 @@ fn hundreds_of_idle_connections_do_not_starve_the_sign_in() {
         .collect();
     assert_eq!(idle.len(), 300, "the callback port stopped accepting");
 
-    browse(&rig, &run, &url);
+    rig.browse(&run, &url);
     let page = run.browser_out.clone();
     let done = run.finish(LIMIT);
     drop(idle);

@@ -88,14 +88,7 @@ fn stale_callback_is_answered_locally_and_decorated_state_passes() {
     assert!(!rig.issuer("/__log").contains("from-an-older"));
 
     // Now the real approval, as the browser would make it.
-    let browser = std::process::Command::new(&rig.browser)
-        .arg(url["url"].as_str().unwrap())
-        .env("CRL_RIG_DIR", &rig.dir)
-        .env("CRL_ISSUER_PROXY", &rig.issuer_proxy)
-        .env("CRL_BROWSER_OUT", &run.browser_out)
-        .status()
-        .unwrap();
-    assert!(browser.success());
+    rig.browse(&run, url["url"].as_str().unwrap());
     let done = run.finish(LIMIT);
     assert_eq!(done.code(), 0, "stderr:\n{}", done.stderr);
     assert!(done.stderr.contains("older sign-in attempt"), "{}", done.stderr);
@@ -126,14 +119,7 @@ fn a_localhost_redirect_signs_in() {
     if std::path::Path::new("/proc/net/if_inet6").exists() {
         assert!(listening.contains("[::1]:1455"), "{listening}");
     }
-    let browser = std::process::Command::new(&rig.browser)
-        .arg(url)
-        .env("CRL_RIG_DIR", &rig.dir)
-        .env("CRL_ISSUER_PROXY", &rig.issuer_proxy)
-        .env("CRL_BROWSER_OUT", &run.browser_out)
-        .status()
-        .unwrap();
-    assert!(browser.success());
+    rig.browse(&run, url);
     let page = run.browser_out.clone();
     let done = run.finish(LIMIT);
     assert_eq!(done.code(), 0, "stderr:\n{}", done.stderr);
