@@ -382,7 +382,8 @@ mod tests {
     }
 
     /// No text from a container or a host file can start an event line of its own: `say`
-    /// drops control characters, a newline above all, whatever calls it.
+    /// turns line ends into spaces, whatever calls it (other controls reach the local side,
+    /// which shows them escaped).
     #[test]
     fn say_cannot_be_made_to_forge_an_event() {
         let say = COMMON.lines().find(|l| l.starts_with("say()")).unwrap();

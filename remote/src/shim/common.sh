@@ -5,12 +5,13 @@
 # goes to stderr.
 
 # Fields often hold text from elsewhere (a container's user, settings or complaints, a host's
-# files): no control character, a newline above all, may reach the stream, where it could
-# start an event line of its own: tabs and line ends become spaces, the others go. The common
-# case costs no process.
+# files): no line end may reach the stream, where it could start an event line of its own, so
+# tabs and line ends become spaces. Other controls pass as they are: the local side holds all
+# such text as untrusted, shows it escaped and reports it as it was in --json. The common case
+# costs no process.
 say() {
     case $* in
-    *[![:print:]]*) printf 'crl1 %s\n' "$(printf '%s' "$*" | tr '\011\012\015' '   ' | tr -d '\000-\037\177')" ;;
+    *[![:print:]]*) printf 'crl1 %s\n' "$(printf '%s' "$*" | tr '\011\012\015' '   ')" ;;
     *) printf 'crl1 %s\n' "$*" ;;
     esac
 }
