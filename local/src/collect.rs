@@ -93,9 +93,14 @@ async fn collect(conn: &Connection, want: &Want, yes: bool, common: &CommonArgs,
             }),
             Output::Event(ShimEvent::ColAsk { name, email }) => {
                 let take = yes || agree(ui, &host, &name, email.as_ref());
-                shim.send(if take { TAKE } else { LEAVE }.into())
-                    .await
-                    .map_err(|source| Error::ssh(&host, source))?;
+                // The shim waits on the channel for this answer: a send that fails means the
+                // connection went.
+                if shim.send(if take { TAKE } else { LEAVE }.into()).await.is_err() {
+                    return Err(Error::ConnectionLost {
+                        host,
+                        during: "while answering which login to take",
+                    });
+                }
                 declined = !take;
                 asked = Some((name, email));
             }

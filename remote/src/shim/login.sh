@@ -56,6 +56,9 @@ native_of() {
 # connection closed, the local tool gone) ends codex. Background jobs get /dev/null as stdin
 # unless redirected explicitly, hence `<&3`.
 exec 3<&0
+# codex's temporary files already there (another codex's, saving now): see the clean-up after.
+earlier=' '
+for f in "$home"/.auth-??????; do [ -e "$f" ] && earlier="$earlier${f##*/} "; done
 # The browser is on the user's machine: codex must not start one here (a host with a desktop
 # would open a useless window, and a second browser could race ours to the callback).
 # shellcheck disable=SC2086
@@ -80,6 +83,16 @@ wait "$pid"
 code=$?
 # Before any output: a lost channel makes the next write fatal to this shim.
 kill "$watcher" $holder 2>/dev/null
+# A codex ended while saving (the sign-in cancelled during the callback) leaves its own
+# temporary copy of the new login, fresh tokens and all, beside auth.json: codex writes
+# `.auth-XXXXXX` and renames it. Only those that appeared during this run go, and only when
+# codex did not finish: a finished save has renamed its file.
+if [ "$code" -ne 0 ]; then
+    for f in "$home"/.auth-??????; do
+        case $earlier in *" ${f##*/} "*) continue ;; esac
+        [ -f "$f" ] && [ ! -L "$f" ] && rm -f "$f"
+    done
+fi
 say exited $code
 [ -z "$tmp" ] || { IFS= read -r native <"$tmp/native"; } 2>/dev/null
 [ -n "$native" ] && [ -x "$native" ] || native=

@@ -465,3 +465,32 @@ exit 1"#,
     }
     rig.assert_nothing_left(ALICE);
 }
+
+/// A codex ended while saving leaves its own temporary copy of the new login (`.auth-XXXXXX`,
+/// fresh tokens) beside auth.json. The shim removes those that appeared during its run when
+/// codex did not finish, and leaves alone one that was there before (another codex's).
+#[test]
+fn codexs_temporary_login_is_removed_when_it_does_not_finish() {
+    let rig = Rig::get();
+    let home = format!("/home/{ALICE}/.codex");
+    let before = rig.remote(ALICE, "mkdir -p -m 700 ~/.codex && : >~/.codex/.auth-kEEp99");
+    assert!(before.status.success(), "{}", String::from_utf8_lossy(&before.stderr));
+    // Stands in for a codex killed between writing its temporary file and renaming it.
+    let codex = fake(
+        &rig,
+        "half-saving-codex",
+        "[ \"$1 $2 $3\" = \"-c cli_auth_credentials_store=file login\" ] || exit 0\n\
+         printf '{\"tokens\":{}}' >\"${CODEX_HOME:-$HOME/.codex}/.auth-Ab12Cd\"\nexit 1",
+    );
+    let run = rig.tool("half-saved").args(["rig", "--codex", &codex]).run(LIMIT);
+    assert_ne!(run.code(), 0, "{}", run.stderr);
+    let left = rig.remote_root(&format!("ls -A {home}"));
+    let left = String::from_utf8_lossy(&left.stdout);
+    assert!(
+        !left.contains(".auth-Ab12Cd"),
+        "codex's temporary login was left: {left}"
+    );
+    assert!(left.contains(".auth-kEEp99"), "another's was removed: {left}");
+    rig.remote_root(&format!("rm -f {home}/.auth-kEEp99"));
+    rig.assert_nothing_left(ALICE);
+}
