@@ -2,18 +2,18 @@
 //! SSH, and a summary that names the account without showing any token.
 
 mod device_code;
+mod interrupts;
 mod pasted;
 mod proxy;
 
 use device_code::Device;
+pub use interrupts::Interrupts;
 use pasted::Paste;
 use proxy::Proxy;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
-
-use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use codex_remote_login_remote::{CaBundle, Launch, Mode, RUNNING};
 use codex_remote_login_shared::protocol::{CodexSource, RelayTool};
@@ -35,28 +35,6 @@ const CANCEL_GRACE: Duration = Duration::from_secs(3);
 
 /// codex's last lines kept for error messages.
 const KEEP_LINES: usize = 5;
-
-/// Ctrl-C and SIGTERM, caught for the whole flow so that a cancel cleans up the host.
-pub struct Interrupts {
-    int: Signal,
-    term: Signal,
-}
-
-impl Interrupts {
-    pub fn new() -> std::io::Result<Self> {
-        Ok(Self {
-            int: signal(SignalKind::interrupt())?,
-            term: signal(SignalKind::terminate())?,
-        })
-    }
-
-    pub async fn recv(&mut self) -> &'static str {
-        tokio::select! {
-            _ = self.int.recv() => "SIGINT",
-            _ = self.term.recv() => "SIGTERM",
-        }
-    }
-}
 
 /// What a sign-in was asked for, shared by every host.
 pub struct SignIn<'a> {

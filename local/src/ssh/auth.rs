@@ -12,11 +12,10 @@ use std::sync::Arc;
 use russh::MethodKind;
 use russh::client::{AuthResult, Handle, KeyboardInteractiveAuthResponse};
 use russh::keys::agent::AgentIdentity;
-use russh::keys::agent::client::AgentClient;
 use russh::keys::{Certificate, HashAlg, PrivateKey, PrivateKeyWithHashAlg, PublicKey};
 
 use crate::error::Error;
-use crate::ssh::config::{HostConfig, IdentityAgent};
+use crate::ssh::config::HostConfig;
 use crate::ssh::host_key::HostKeyCheck;
 use crate::ssh::known_hosts::fingerprint;
 use crate::terminal;
@@ -127,7 +126,7 @@ impl Auth<'_> {
                 .push(format!("{} (not accessible: no such file)", file.display()));
         }
 
-        if let Some(mut agent) = agent(config).await {
+        if let Some(mut agent) = crate::ssh::agent::connect(config).await {
             let identities = agent.request_identities().await.unwrap_or_default();
             for identity in identities {
                 let AgentIdentity::PublicKey { key, comment } = identity else {
@@ -358,15 +357,6 @@ impl Auth<'_> {
         }
         self.rsa_hash.flatten()
     }
-}
-
-async fn agent(config: &HostConfig) -> Option<AgentClient<tokio::net::UnixStream>> {
-    let client = match &config.identity_agent {
-        IdentityAgent::None => return None,
-        IdentityAgent::Env => AgentClient::connect_env().await,
-        IdentityAgent::Socket(path) => AgentClient::connect_uds(path).await,
-    };
-    client.map_err(|e| tracing::debug!("no ssh-agent: {e}")).ok()
 }
 
 /// The public half of an identity: `FILE.pub` beside a private key, or FILE itself when it

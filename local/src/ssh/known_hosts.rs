@@ -186,20 +186,26 @@ pub fn line_for(name: &str, key: &PublicKey, hash: bool) -> String {
     format!("{host} {key_text}\n")
 }
 
-/// Appends `key` for `name` to `file`, creating it (and `~/.ssh`, mode 0700) if needed.
+/// Appends `key` for `name` to `file`, creating it (and `~/.ssh`, private) if needed.
 pub fn append(file: &Path, name: &str, key: &PublicKey, hash: bool) -> io::Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let mut dirs = fs::DirBuilder::new();
+    let mut open = fs::OpenOptions::new();
+    open.create(true).append(true);
+    // On Unix, modes 0700 and 0600 as ssh makes them. On Windows, files under the profile
+    // inherit its owner-only ACL, which is what Windows OpenSSH relies on too.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        dirs.mode(0o700);
+        open.mode(0o600);
+    }
     if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
-        fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        dirs.recursive(true).create(dir)?;
     }
     let needs_newline = fs::read(file)
         .map(|b| !b.is_empty() && !b.ends_with(b"\n"))
         .unwrap_or(false);
-    let mut f = fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(file)?;
+    let mut f = open.open(file)?;
     let mut text = line_for(name, key, hash);
     if needs_newline {
         text.insert(0, '\n');

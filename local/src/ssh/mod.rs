@@ -1,6 +1,7 @@
 //! The SSH side: naming a host, resolving its configuration, verifying its key,
 //! authenticating, and the connection the flows run their channels on.
 
+pub mod agent;
 pub mod auth;
 pub mod config;
 pub mod config_file;
