@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 use codex_remote_login::cli::Cli;
-use codex_remote_login::ui::{Ui, Verbosity};
+use codex_remote_login::ui::{Colors, Ui, Verbosity};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -31,11 +31,15 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal())
+        .with_ansi(cli.common.color.applies(std::io::stderr().is_terminal()))
         .without_time()
         .init();
 
-    let ui = Arc::new(Ui::new(cli.common.json, verbosity));
+    let colors = Colors {
+        stderr: cli.common.color.applies(std::io::stderr().is_terminal()),
+        stdout: cli.common.color.applies(std::io::stdout().is_terminal()),
+    };
+    let ui = Arc::new(Ui::new(cli.common.json, verbosity).with_colors(colors));
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

@@ -34,6 +34,15 @@ pub struct Ui {
     spinner: Option<ProgressBar>,
     /// A host's child: its lines start with `host: ` where there is no spinner.
     prefix: Option<String>,
+    /// Whether `error:`, `warning:`, `hint:` and FAIL are coloured, on stderr and stdout.
+    colors: Colors,
+}
+
+/// Where colour is used: decided once from `--color`, NO_COLOR and the terminals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Colors {
+    pub stderr: bool,
+    pub stdout: bool,
 }
 
 fn spinner(template: &str) -> ProgressBar {
@@ -53,7 +62,15 @@ impl Ui {
             multi,
             spinner,
             prefix: None,
+            colors: Colors::default(),
         }
+    }
+
+    /// With colour where `colors` says.
+    #[must_use]
+    pub fn with_colors(mut self, colors: Colors) -> Self {
+        self.colors = colors;
+        self
     }
 
     /// The line of one host among several.
@@ -69,6 +86,7 @@ impl Ui {
             multi: self.multi.clone(),
             spinner,
             prefix: Some(host.to_owned()),
+            colors: self.colors,
         }
     }
 
@@ -116,8 +134,9 @@ impl Ui {
 
     /// Data for stdout (a table), whatever the verbosity.
     pub fn data(&self, text: &str) {
+        let text = paint(&redact::terminal(text), self.colors.stdout);
         let mut out = io::stdout().lock();
-        let _ = writeln!(out, "{}", redact::terminal(text)).and_then(|()| out.flush());
+        let _ = writeln!(out, "{text}").and_then(|()| out.flush());
     }
 
     /// One `--json` event on stdout.
@@ -157,7 +176,8 @@ impl Ui {
     }
 
     fn line(&self, text: &str) {
-        let text = redact::terminal(text);
+        // Coloured after sanitising: the only escapes that reach the terminal are ours.
+        let text = paint(&redact::terminal(text), self.colors.stderr);
         let text = match &self.prefix {
             Some(host) if self.spinner.is_none() => text
                 .lines()
@@ -178,6 +198,33 @@ impl Ui {
     }
 }
 
+/// `error:`, `warning:` and `hint:` starting a line, and a `FAIL` verdict starting a row, in
+/// colour when `enabled`.
+fn paint(text: &str, enabled: bool) -> String {
+    if !enabled {
+        return text.to_owned();
+    }
+    let red = console::Style::new().red().bold().force_styling(true);
+    let yellow = console::Style::new().yellow().bold().force_styling(true);
+    let cyan = console::Style::new().cyan().bold().force_styling(true);
+    text.split('\n')
+        .map(|line| {
+            for (word, style) in [
+                ("error:", &red),
+                ("warning:", &yellow),
+                ("hint:", &cyan),
+                ("FAIL ", &red),
+            ] {
+                if let Some(rest) = line.strip_prefix(word) {
+                    return format!("{}{rest}", style.apply_to(word));
+                }
+            }
+            line.to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Rows as aligned columns, two spaces apart, for people (the first row the heading).
 pub fn columns<const N: usize>(rows: &[[String; N]]) -> String {
     let widths: Vec<usize> = (0..N)
@@ -190,4 +237,28 @@ pub fn columns<const N: usize>(rows: &[[String; N]]) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_our_words_are_coloured_and_only_when_asked() {
+        let text = "error: it failed\n  caused by: x\n\nhint: do this\nFAIL  reachable  no\nan error: inside";
+        assert_eq!(paint(text, false), text);
+        let painted = paint(text, true);
+        assert!(
+            painted.starts_with("\u{1b}[31m\u{1b}[1merror:\u{1b}[0m it failed"),
+            "{painted:?}"
+        );
+        assert!(painted.contains("\u{1b}[1mhint:\u{1b}[0m do this"), "{painted:?}");
+        assert!(painted.contains("\u{1b}[1mFAIL \u{1b}[0m reachable"), "{painted:?}");
+        assert!(painted.ends_with("\nan error: inside"), "{painted:?}");
+        assert_eq!(
+            painted.matches('\u{1b}').count(),
+            9,
+            "three coloured words: {painted:?}"
+        );
+    }
 }

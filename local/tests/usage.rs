@@ -73,3 +73,26 @@ fn tempdir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// `--color always|never|auto`: our `error:` and `hint:` in colour only when asked or on a
+/// terminal without NO_COLOR (a pipe here, so auto means none).
+#[test]
+fn colour_follows_the_flag_and_no_color() {
+    let bad = ["-F", "/nonexistent/config", "h"];
+    let always = run(&[&["--color", "always"][..], &bad].concat());
+    assert!(
+        stderr(&always).contains("\u{1b}[31m\u{1b}[1merror:\u{1b}[0m"),
+        "{:?}",
+        stderr(&always)
+    );
+    assert!(
+        stderr(&always).contains("\u{1b}[1mhint:\u{1b}[0m"),
+        "{:?}",
+        stderr(&always)
+    );
+    for args in [&["--color", "never"][..], &[]] {
+        let plain = run(&[args, &bad].concat());
+        assert!(!stderr(&plain).contains('\u{1b}'), "{args:?}: {:?}", stderr(&plain));
+        assert_eq!(plain.status.code(), Some(2));
+    }
+}

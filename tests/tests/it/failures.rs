@@ -374,3 +374,20 @@ fn the_callback_listener_is_loopback_only() {
     assert_eq!(run.finish(LIMIT).code(), 130);
     rig.assert_nothing_left(ALICE);
 }
+
+/// On a terminal `error:` and `hint:` are coloured, unless NO_COLOR is set.
+#[test]
+fn errors_are_coloured_on_a_terminal_unless_no_color() {
+    let rig = Rig::get();
+    let command = rig.command("-p 1 127.0.0.1");
+    let (code, screen) = codex_remote_login_tests::Pty::spawn(&command).finish(LIMIT);
+    assert_eq!(code, 3, "{screen}");
+    assert!(screen.contains("\u{1b}[31m\u{1b}[1merror:\u{1b}[0m"), "{screen:?}");
+    let (code, screen) = codex_remote_login_tests::Pty::spawn(&format!("env NO_COLOR=1 {command}")).finish(LIMIT);
+    assert_eq!(code, 3, "{screen}");
+    assert!(
+        screen.contains("error: cannot connect") && !screen.contains("\u{1b}[31m"),
+        "{screen:?}"
+    );
+    rig.assert_nothing_left(ALICE);
+}
