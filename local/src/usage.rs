@@ -6,8 +6,8 @@ use clap::CommandFactory;
 
 use crate::cli::{Cli, SshArgs};
 use crate::error::Error;
-use crate::ssh::config;
 use crate::ssh::destination::Destination;
+use crate::ssh::{config, config_file};
 use crate::ui::Ui;
 
 /// Checks what the sign-in's first word and the connection options say, before any of them
@@ -94,15 +94,7 @@ async fn is_a_host(word: &str, ssh: &SshArgs) -> bool {
 
 /// Whether a `Host` line of config `text` lists `word` as a literal pattern.
 fn lists_host(text: &str, word: &str) -> bool {
-    text.lines().any(|line| {
-        let line = line.trim_start();
-        let (key, rest) = line.split_at(line.find([' ', '\t', '=']).unwrap_or(line.len()));
-        key.eq_ignore_ascii_case("host")
-            && rest
-                .trim_start_matches([' ', '\t', '='])
-                .split_whitespace()
-                .any(|p| p.eq_ignore_ascii_case(word))
-    })
+    config_file::host_patterns(text).any(|p| p.eq_ignore_ascii_case(word))
 }
 
 /// Levenshtein distance, for names of a few letters.

@@ -423,6 +423,14 @@ impl Evaluation<'_> {
     }
 }
 
+/// The patterns of every `Host` line in config `text` (its `Include`s not followed).
+pub fn host_patterns(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.lines()
+        .filter_map(split_line)
+        .filter(|(key, _)| key == "host")
+        .flat_map(|(_, value)| words(&value))
+}
+
 /// `Keyword value`, `Keyword=value` or `Keyword = value`: the keyword in lower case.
 fn split_line(line: &str) -> Option<(String, String)> {
     let line = line.trim();
