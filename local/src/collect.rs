@@ -104,9 +104,7 @@ async fn collect(conn: &Connection, want: &Want, yes: bool, common: &CommonArgs,
                 declined = !take;
                 asked = Some((name, email));
             }
-            Output::Event(ShimEvent::NoLock { dir }) => ui.warn(&format!(
-                "{host} has no flock, perl or python3 to take codex's lock on {dir}/auth.json with: it was replaced without it"
-            )),
+            Output::Event(ShimEvent::NoLock { dir }) => crate::shim::warn_unlocked(ui, &host, &dir),
             Output::Event(ShimEvent::ColTook { name, backup }) => took = Some((name, backup)),
             Output::Event(ShimEvent::ColFailed { why }) => {
                 return Err(Error::CollectFailed { host, why: why.shown() });

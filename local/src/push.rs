@@ -90,9 +90,7 @@ async fn push(
                 sent = true;
             }
             Output::Event(ShimEvent::Backup { path }) => backup = Some(path),
-            Output::Event(ShimEvent::NoLock { dir }) => ui.warn(&format!(
-                "{host} has no flock, perl or python3 to take codex's lock on {dir}/auth.json with: it was replaced without it"
-            )),
+            Output::Event(ShimEvent::NoLock { dir }) => crate::shim::warn_unlocked(ui, host, &dir),
             Output::Event(ShimEvent::AuthFile { path, .. }) => pushed = Some(path),
             Output::Event(ShimEvent::PushFailed { why }) => {
                 return Err(Error::PushFailed {

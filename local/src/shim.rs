@@ -294,6 +294,13 @@ impl Lines {
     }
 }
 
+/// `nolock`: the host had no tool to take codex's lock on the auth.json it replaced.
+pub fn warn_unlocked(ui: &crate::ui::Ui, host: &str, dir: &Untrusted) {
+    ui.warn(&format!(
+        "{host} has no flock, perl or python3 to take codex's lock on {dir}/auth.json with: it was replaced without it"
+    ));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
