@@ -123,8 +123,8 @@ async fn collect(conn: &Connection, want: &Want, yes: bool, common: &CommonArgs,
             }
             Output::Event(ShimEvent::Done) => done = true,
             Output::Event(_) | Output::Stderr(_) => {}
-            Output::Closed { .. } if done => break,
-            Output::Closed { .. } => {
+            Output::Closed if done => break,
+            Output::Closed => {
                 return Err(Error::ConnectionLost {
                     host,
                     during: "while reading the containers' logins",

@@ -121,6 +121,7 @@ pub async fn run_local(want: &Want, common: &CommonArgs, ui: Arc<Ui>) -> Result<
     let shim = Shim::start_local(&launch).map_err(|source| Error::LocalShell { source })?;
     let results = copy(shim, THIS_MACHINE).await.map_err(|e| match e {
         Error::NoLoginToCopy { path, .. } => Error::NoLocalLogin { path },
+        Error::BadLogin { path, .. } => Error::BadLocalLogin { path },
         e => e,
     })?;
     Ok(report(THIS_MACHINE, want, results, &ui))
@@ -233,8 +234,8 @@ async fn copy(mut shim: Shim, host: &str) -> Result<Vec<(Untrusted, Copy)>, Erro
             }
             Output::Event(ShimEvent::Done) => done = true,
             Output::Event(_) | Output::Stderr(_) => {}
-            Output::Closed { .. } if done => return Ok(results),
-            Output::Closed { .. } => {
+            Output::Closed if done => return Ok(results),
+            Output::Closed => {
                 return Err(Error::ConnectionLost {
                     host: host.to_owned(),
                     during: "while copying into containers",

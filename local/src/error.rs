@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use codex_remote_login_shared::ProtocolError;
 
-use crate::ports::Holder;
+use crate::ports::PortError;
 use crate::ssh::{self, HostKeyError, config::ConfigError, destination::DestinationError};
 
 /// Exit codes (documented in the README).
@@ -47,6 +47,8 @@ pub enum Error {
     NoLoginToCopy { host: String, path: String },
     #[error("the login of {host} at {path} is not an auth.json codex can use; nothing was written")]
     BadLogin { host: String, path: String },
+    #[error("the login of this machine at {path} is not an auth.json codex can use; nothing was written")]
+    BadLocalLogin { path: String },
     #[error("this machine has no login to copy ({path} is missing)")]
     NoLocalLogin { path: String },
     #[error(
@@ -103,28 +105,14 @@ pub enum Error {
     PushFailed { host: String, why: String },
     #[error("the connection to {host} was lost {during}")]
     ConnectionLost { host: String, during: &'static str },
-    #[error("local port {port} is in use{}", by(holder))]
-    PortBusy { port: u16, holder: Option<Holder> },
-    #[error(
-        "local ports 1455 and 1457, the two codex can call back on, are both in use (1455{}, 1457{})",
-        by(first),
-        by(second)
-    )]
-    PortsBusy {
-        first: Option<Holder>,
-        second: Option<Holder>,
-    },
+    /// The local callback port.
+    #[error(transparent)]
+    Port(#[from] PortError),
     #[error("cannot carry the browser's callback to {host}: {source}")]
     Tunnel {
         host: String,
         #[source]
         source: crate::tunnel::TunnelError,
-    },
-    #[error("cannot listen on local port {port}")]
-    Listen {
-        port: u16,
-        #[source]
-        source: std::io::Error,
     },
     #[error("codex was not found on {host}")]
     CodexNotFound { host: String, searched: String },
@@ -179,10 +167,6 @@ fn log_tail(log: &Option<CodexLog>) -> String {
 const NAMES_HINT: &str = "OpenSSH 9.6 and later refuse such names too: where a ProxyCommand holds %h, %r or %n, \
 a shell would run what they hold";
 
-fn by(holder: &Option<Holder>) -> String {
-    holder.as_ref().map(|h| format!(" by {h}")).unwrap_or_default()
-}
-
 fn detail(lines: &[String]) -> String {
     lines.last().map(|l| format!(": {l}")).unwrap_or_default()
 }
@@ -234,7 +218,7 @@ impl Error {
             | Self::ContainerName { .. } => exit::USAGE,
             Self::Several { failed, .. } => failed.exit_code(),
             Self::Ssh(_) => exit::SSH,
-            Self::PortBusy { .. } | Self::PortsBusy { .. } | Self::Listen { .. } => exit::PORT_BUSY,
+            Self::Port(_) => exit::PORT_BUSY,
             Self::CodexNotFound { .. } | Self::BadCodexPath { .. } => exit::CODEX_MISSING,
             Self::Timeout { .. } => exit::TIMEOUT,
             Self::Interrupted { signal, .. } if *signal == "SIGTERM" => exit::TERMINATED,
@@ -273,6 +257,7 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         Some(match self {
             Self::Ssh(e) => return ssh_hint(e),
+            Self::Port(e) => return e.hint(),
             Self::Secret { var, .. } => format!("set {var}, or pipe it on stdin (e.g. `printenv {var} | codex-remote-login ...`)"),
             Self::HostFresher { .. } => {
                 "the host's login is newer: sign the host in on its own instead, or pass --force to replace it (a backup is kept)".into()
@@ -287,9 +272,7 @@ impl Error {
                 "without them an interrupted sign-in could leave codex running on the host: run it again from an ordinary shell".into()
             }
             Self::NoLoginToCopy { host, .. } => format!("sign {host} in first: codex-remote-login {host}"),
-            Self::BadLogin { host, .. } if host == crate::containers::THIS_MACHINE => {
-                "sign this machine in again: codex login".into()
-            }
+            Self::BadLocalLogin { .. } => "sign this machine in again: codex login".into(),
             Self::BadLogin { host, .. } => format!("sign {host} in again: codex-remote-login {host}"),
             Self::NoLocalLogin { .. } => "sign this machine in first: codex login".into(),
             Self::NoHostLogin { host, .. } => format!("sign {host} in first (codex-remote-login {host}), then copy it with `containers`"),
@@ -308,21 +291,7 @@ impl Error {
             Self::LocalAuth { .. } => "sign in on this machine first (`codex login`), or name the file with --from".into(),
             Self::PushFailed { .. } => "run again; the host's previous auth.json was kept".into(),
             Self::ConnectionLost { .. } => "run again; nothing was left running on the host".into(),
-            Self::PortBusy { port, holder } => match holder {
-                Some(h) if h.is_codex() => format!(
-                    "a local `codex login` is waiting on port {port}: finish it, or pass --cancel-local to end it as codex itself would"
-                ),
-                _ => format!("stop the program holding port {port}, then run again"),
-            },
-            Self::PortsBusy { first, second } => {
-                if [first, second].iter().any(|h| h.as_ref().is_some_and(Holder::is_codex)) {
-                    "a local `codex login` holds one of them: pass --cancel-local to end it as codex itself would".into()
-                } else {
-                    "stop one of those programs, then run again".into()
-                }
-            }
             Self::Tunnel { .. } => "install nc (or python3 or perl) on the host, or allow TCP forwarding in its sshd_config".into(),
-            Self::Listen { .. } => return None,
             Self::CodexNotFound { host, searched } => format!(
                 "install it on {host} (`npm install -g @openai/codex`), or pass its path with --codex. Searched: {searched}"
             ),

@@ -109,7 +109,7 @@ pub enum Event<'a> {
         #[serde(skip_serializing_if = "Option::is_none")]
         reason: Option<&'a str>,
     },
-    Check(&'a crate::doctor::Check),
+    Check(&'a Check),
     Error {
         #[serde(skip_serializing_if = "Option::is_none")]
         host: Option<&'a str>,
@@ -118,6 +118,26 @@ pub enum Event<'a> {
         hint: Option<String>,
         exit_code: u8,
     },
+}
+
+/// One row of `doctor`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Warn,
+    Fail,
+    /// Not checked: an earlier check failed.
+    Skip,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: &'static str,
+    pub verdict: Verdict,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
 }
 
 #[cfg(test)]

@@ -49,7 +49,7 @@ pub async fn run(host_arg: &str, names: &[String], cli: &Cli, ui: Arc<Ui>) -> Re
         }
         // A success has said so already; a failure is reported now, before the next one.
         if let Err(e) = &result {
-            crate::report(&ui, e);
+            crate::report::report(&ui, e);
         }
         let interrupted = matches!(result, Err(Error::Interrupted { .. }));
         results.push((name.clone(), result));

@@ -53,7 +53,7 @@ pub async fn run(hosts: &[String], common: &CommonArgs, ui: Arc<Ui>) -> Result<u
         lines.push(match result {
             Ok(status) => Ok(status),
             Err(e) => {
-                crate::report(&ui, &e);
+                crate::report::report(&ui, &e);
                 first_error.get_or_insert(e.exit_code());
                 // The table keeps the host's row: the reason in short, the error above it.
                 let why = e.to_string().lines().next().unwrap_or_default().to_owned();
@@ -136,8 +136,8 @@ pub async fn read(conn: &Connection, launch: &Launch, host: &str) -> Result<Host
             }
             Output::Event(ShimEvent::Done) => done = true,
             Output::Event(_) | Output::Stderr(_) => {}
-            Output::Closed { .. } if done => return Ok(status),
-            Output::Closed { .. } => {
+            Output::Closed if done => return Ok(status),
+            Output::Closed => {
                 return Err(Error::ConnectionLost {
                     host: host.to_owned(),
                     during: "while reading the login status",

@@ -24,6 +24,7 @@ use crate::authorize::{self, AuthorizeUrl};
 use crate::cli::{CommonArgs, Method, SignInArgs};
 use crate::error::{CodexLog, Error};
 use crate::events::Event;
+use crate::ports::PortError;
 use crate::shim::{Output, Shim};
 use crate::ssh::Connection;
 use crate::ssh::config;
@@ -81,7 +82,7 @@ pub async fn settle_ports(job: &SignIn<'_>, ui: &Ui) -> Result<LocalPorts, Error
             hold_port: settled.steer.then_some(authorize::PORTS[0]),
             paste: false,
         }),
-        Err(e @ Error::PortsBusy { .. }) if paste::from_terminal() => {
+        Err(e @ PortError::BothBusy { .. }) if paste::from_terminal() => {
             ui.warn(&e.to_string());
             let answer =
                 ui.suspend(|| terminal::ask("Paste the browser's final address here instead (--paste)? [Y/n] "));
@@ -92,10 +93,10 @@ pub async fn settle_ports(job: &SignIn<'_>, ui: &Ui) -> Result<LocalPorts, Error
                     paste: true,
                 })
             } else {
-                Err(e)
+                Err(e.into())
             }
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -332,7 +333,7 @@ impl Run<'_> {
             tokio::select! {
                 out = shim.next_for(&host) => {
                     let out = out?;
-                    if let Output::Closed { .. } = out {
+                    if let Output::Closed = out {
                         return self.finished();
                     }
                     self.on_output(out, listeners).await?;
@@ -472,7 +473,7 @@ impl Run<'_> {
                     self.remember(shown);
                 }
             }
-            Output::Closed { .. } => {}
+            Output::Closed => {}
         }
         Ok(())
     }
@@ -521,7 +522,7 @@ impl Run<'_> {
         let confirmed = async {
             loop {
                 match shim.next().await {
-                    Ok(Output::Event(ShimEvent::Exited { .. })) | Ok(Output::Closed { .. }) | Err(_) => break,
+                    Ok(Output::Event(ShimEvent::Exited { .. })) | Ok(Output::Closed) | Err(_) => break,
                     Ok(_) => {}
                 }
             }
