@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use codex_remote_login_remote::{Containers, Launch, Mode};
+use codex_remote_login_remote::{Containers, Engine, Launch, Mode};
 use codex_remote_login_shared::{ShimEvent, Untrusted};
 
 use crate::cli::CommonArgs;
@@ -38,40 +38,29 @@ pub enum Copy {
     },
 }
 
-/// Which containers, and how.
-#[derive(Debug, Clone, Default)]
-pub struct Want {
-    pub names: Vec<String>,
-    /// `all` (every running container) or `KEY=VALUE` (those with the label).
-    pub select: Option<String>,
-    pub engine: Option<String>,
-    pub force: bool,
-}
-
-impl Want {
-    /// From the command line: names, `--all-running` or `--label`, `--engine`, `--force`.
-    pub fn new(
-        names: &[String],
-        all_running: bool,
-        label: &Option<String>,
-        engine: &Option<String>,
-        force: bool,
-    ) -> Self {
-        Self {
-            names: names.to_vec(),
-            select: if all_running {
-                Some("all".to_owned())
-            } else {
-                label.clone()
-            },
-            engine: engine.clone(),
-            force,
-        }
+/// Which containers, and how: from the command line's names, `--all-running` or `--label`,
+/// `--engine` and `--force`.
+pub fn wanted(
+    names: &[String],
+    all_running: bool,
+    label: &Option<String>,
+    engine: Option<&str>,
+    force: bool,
+) -> Containers {
+    Containers {
+        names: names.to_vec(),
+        select: if all_running {
+            Some("all".to_owned())
+        } else {
+            label.clone()
+        },
+        engine: engine.and_then(Engine::parse),
+        force,
     }
 }
 
 /// Copies into every container asked for; the exit code is 0 when every one got the login.
-pub async fn run(host_arg: &str, want: &Want, common: &CommonArgs, ui: Arc<Ui>) -> Result<u8, Error> {
+pub async fn run(host_arg: &str, want: &Containers, common: &CommonArgs, ui: Arc<Ui>) -> Result<u8, Error> {
     check(want)?;
     let conn = crate::connect::to(host_arg, &common.ssh.settings(), &ui).await?;
     let result = provision(&conn, want, common, &ui).await;
@@ -80,7 +69,7 @@ pub async fn run(host_arg: &str, want: &Want, common: &CommonArgs, ui: Arc<Ui>) 
 }
 
 /// The names and the label given are ones an engine takes: nothing else reaches the host.
-pub fn check(want: &Want) -> Result<(), Error> {
+pub fn check(want: &Containers) -> Result<(), Error> {
     if let Some(bad) = want.names.iter().find(|n| !valid_name(n)) {
         return Err(Error::ContainerName { name: bad.clone() });
     }
@@ -97,7 +86,7 @@ pub fn check(want: &Want) -> Result<(), Error> {
 
 /// Copies the login of the host behind `conn` into the containers wanted (also right after
 /// a sign-in, on its connection); prints a table (or events); 0 when every one got it.
-pub async fn provision(conn: &Connection, want: &Want, common: &CommonArgs, ui: &Ui) -> Result<u8, Error> {
+pub async fn provision(conn: &Connection, want: &Containers, common: &CommonArgs, ui: &Ui) -> Result<u8, Error> {
     check(want)?;
     let host = conn.config.alias.clone();
     let launch = announce(&host, want, common, ui);
@@ -112,7 +101,7 @@ pub async fn provision(conn: &Connection, want: &Want, common: &CommonArgs, ui: 
 pub const THIS_MACHINE: &str = "localhost";
 
 /// `containers --local`: this machine's login into containers on this machine.
-pub async fn run_local(want: &Want, common: &CommonArgs, ui: Arc<Ui>) -> Result<u8, Error> {
+pub async fn run_local(want: &Containers, common: &CommonArgs, ui: Arc<Ui>) -> Result<u8, Error> {
     check(want)?;
     if want.names.is_empty() && want.select.is_none() {
         return Err(Error::NoContainers);
@@ -128,7 +117,7 @@ pub async fn run_local(want: &Want, common: &CommonArgs, ui: Arc<Ui>) -> Result<
 }
 
 /// Warns about the shared refresh token and says what is about to happen; the launch that does it.
-fn announce(host: &str, want: &Want, common: &CommonArgs, ui: &Ui) -> Launch {
+fn announce(host: &str, want: &Containers, common: &CommonArgs, ui: &Ui) -> Launch {
     let places = if want.select.is_some() {
         "several".to_owned()
     } else {
@@ -146,18 +135,13 @@ fn announce(host: &str, want: &Want, common: &CommonArgs, ui: &Ui) -> Launch {
         mode: Mode::Containers,
         ca: None,
         skip_logged_in: false,
-        containers: Some(Containers {
-            names: want.names.clone(),
-            select: want.select.clone(),
-            engine: want.engine.clone(),
-            force: want.force,
-        }),
+        containers: Some(want.clone()),
         inside: None,
     }
 }
 
 /// Prints the results (a table, or events); 0 when every container asked for got the login.
-fn report(host: &str, want: &Want, mut results: Vec<(Untrusted, Copy)>, ui: &Ui) -> u8 {
+fn report(host: &str, want: &Containers, mut results: Vec<(Untrusted, Copy)>, ui: &Ui) -> u8 {
     ui.finish();
     // The ones named in the order given, then the ones found.
     results.sort_by_key(|(name, _)| want.names.iter().position(|n| name == n.as_str()).unwrap_or(usize::MAX));
@@ -220,6 +204,12 @@ async fn copy(mut shim: Shim, host: &str) -> Result<Vec<(Untrusted, Copy)>, Erro
             }
             Output::Event(ShimEvent::CtrFailed { name, why }) => results.push((name, Copy::Failed { why })),
             Output::Event(ShimEvent::CtrArchived { name }) => archived.push(name),
+            Output::Event(ShimEvent::CtrAborted { why }) => {
+                return Err(Error::ContainersAborted {
+                    host: host.to_owned(),
+                    why: why.shown(),
+                });
+            }
             Output::Event(ShimEvent::CtrNoLogin { path }) => {
                 return Err(Error::NoLoginToCopy {
                     host: host.to_owned(),

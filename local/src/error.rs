@@ -49,6 +49,8 @@ pub enum Error {
     BadLogin { host: String, path: String },
     #[error("the login of this machine at {path} is not an auth.json codex can use; nothing was written")]
     BadLocalLogin { path: String },
+    #[error("nothing was copied into the containers of {host}: {why}")]
+    ContainersAborted { host: String, why: String },
     #[error("this machine has no login to copy ({path} is missing)")]
     NoLocalLogin { path: String },
     #[error(
@@ -245,6 +247,7 @@ impl Error {
             | Self::CollectNeedsYes { host, .. }
             | Self::NoHostLogin { host, .. }
             | Self::BadLogin { host, .. }
+            | Self::ContainersAborted { host, .. }
             | Self::CodexFailed { host, .. }
             | Self::NotSaved { host, .. }
             | Self::Protocol { host, .. }
@@ -274,6 +277,9 @@ impl Error {
             Self::NoLoginToCopy { host, .. } => format!("sign {host} in first: codex-remote-login {host}"),
             Self::BadLocalLogin { .. } => "sign this machine in again: codex login".into(),
             Self::BadLogin { host, .. } => format!("sign {host} in again: codex-remote-login {host}"),
+            Self::ContainersAborted { .. } => {
+                "check that TMPDIR (default /tmp) is a writable directory with free space, then run again".into()
+            }
             Self::NoLocalLogin { .. } => "sign this machine in first: codex login".into(),
             Self::NoHostLogin { host, .. } => format!("sign {host} in first (codex-remote-login {host}), then copy it with `containers`"),
             Self::CollectFailed { .. } => "check the free space and permissions of the host's CODEX_HOME, then run collect again".into(),

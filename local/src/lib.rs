@@ -89,9 +89,10 @@ pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<u8, Error> {
         }) => {
             if *login_inside {
                 let host = host.as_deref().unwrap_or_default();
-                return login_inside::run(host, containers, &cli, ui).await;
+                let engine = engine.as_deref().and_then(codex_remote_login_remote::Engine::parse);
+                return login_inside::run(host, containers, engine, &cli, ui).await;
             }
-            let mut want = containers::Want::new(containers, *all_running, label, engine, *force);
+            let mut want = containers::wanted(containers, *all_running, label, engine.as_deref(), *force);
             match host {
                 // With --local there is no HOST: the first name is a container too.
                 Some(first) if *local => {
@@ -110,7 +111,7 @@ pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<u8, Error> {
             label,
             yes,
         }) => {
-            let want = containers::Want::new(containers, *all_running, label, engine, false);
+            let want = containers::wanted(containers, *all_running, label, engine.as_deref(), false);
             collect::run(host, &want, *yes, &cli.common, ui).await
         }
         Some(cli::Command::Push { host, from, force }) => push::run(host, from.as_deref(), *force, &cli.common, ui)

@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use codex_remote_login_remote::{CaBundle, Launch, Mode, RUNNING};
+use codex_remote_login_remote::{CaBundle, ContainerRef, Launch, Mode, RUNNING};
 use codex_remote_login_shared::protocol::{CodexSource, RelayTool};
 use codex_remote_login_shared::redact;
 use codex_remote_login_shared::{Account, ShimEvent, Untrusted};
@@ -46,7 +46,7 @@ pub struct SignIn<'a> {
     /// The PEM bundle of `--ca-cert`.
     pub ca_pem: Option<String>,
     /// `--login-inside`: sign in the codex of this container on the host, not the host's.
-    pub inside: Option<String>,
+    pub inside: Option<ContainerRef>,
 }
 
 /// How one host's sign-in ended.
@@ -148,7 +148,7 @@ pub async fn then_provision(
 ) -> Result<Outcome, Error> {
     match outcome {
         Ok(Outcome::SignedIn(account)) if !job.args.containers.is_empty() => {
-            let want = crate::containers::Want {
+            let want = codex_remote_login_remote::Containers {
                 names: job.args.containers.clone(),
                 ..Default::default()
             };
@@ -179,7 +179,7 @@ pub async fn launch(
     let config = &conn.config;
     // A container is named as HOST/CONTAINER in messages and events.
     let host = match &job.inside {
-        Some(container) => format!("{}/{container}", config.alias),
+        Some(container) => format!("{}/{}", config.alias, container.name),
         None => config.alias.clone(),
     };
     let LocalPorts {
@@ -284,7 +284,7 @@ struct Run<'a> {
     ui: Arc<Ui>,
     conn: &'a Connection,
     /// `--login-inside`: the container whose codex signs in.
-    inside: Option<String>,
+    inside: Option<ContainerRef>,
     before: Option<Account>,
     relays: Vec<RelayTool>,
     last_lines: VecDeque<String>,
@@ -380,6 +380,7 @@ impl Run<'_> {
                     | ShimEvent::CtrFresher { .. }
                     | ShimEvent::CtrNoLogin { .. }
                     | ShimEvent::CtrBadLogin { .. }
+                    | ShimEvent::CtrAborted { .. }
                     | ShimEvent::CtrArchived { .. }
                     | ShimEvent::ColSeen { .. }
                     | ShimEvent::ColTook { .. }
@@ -424,7 +425,7 @@ impl Run<'_> {
                     ShimEvent::Relays(tools) => {
                         // Inside a container the relay is the only way in: without one, stop
                         // before any browser is opened.
-                        if let Some(name) = self.inside.as_ref().filter(|_| tools.is_empty() && self.method == Method::Browser) {
+                        if let Some(name) = self.inside.as_ref().map(|c| &c.name).filter(|_| tools.is_empty() && self.method == Method::Browser) {
                             return Err(Error::NoContainer {
                                 name: name.clone(),
                                 why: "it has none of nc, python3, perl or bash to carry the browser's callback in with".into(),
