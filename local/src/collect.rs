@@ -18,6 +18,7 @@ use crate::cli::CommonArgs;
 use crate::containers::check;
 use crate::error::Error;
 use crate::events::Event;
+use crate::exit::ExitStatus;
 use crate::shim::{Output, Shim};
 use crate::ssh::Connection;
 use crate::terminal;
@@ -37,7 +38,13 @@ struct Seen {
 
 /// Reads every container asked for and replaces the host's auth.json with the freshest
 /// fresher one; 0 when every container could be read.
-pub async fn run(host_arg: &str, want: &Containers, yes: bool, common: &CommonArgs, ui: Arc<Ui>) -> Result<u8, Error> {
+pub async fn run(
+    host_arg: &str,
+    want: &Containers,
+    yes: bool,
+    common: &CommonArgs,
+    ui: Arc<Ui>,
+) -> Result<ExitStatus, Error> {
     check(want)?;
     let conn = crate::connect::to(host_arg, &common.ssh.settings(), &ui).await?;
     let result = collect(&conn, want, yes, common, &ui).await;
@@ -45,7 +52,13 @@ pub async fn run(host_arg: &str, want: &Containers, yes: bool, common: &CommonAr
     result
 }
 
-async fn collect(conn: &Connection, want: &Containers, yes: bool, common: &CommonArgs, ui: &Ui) -> Result<u8, Error> {
+async fn collect(
+    conn: &Connection,
+    want: &Containers,
+    yes: bool,
+    common: &CommonArgs,
+    ui: &Ui,
+) -> Result<ExitStatus, Error> {
     let host = conn.config.alias.clone();
     ui.step(&format!("Reading the logins in the containers of {host}"));
     let launch = Launch {
@@ -203,11 +216,9 @@ async fn collect(conn: &Connection, want: &Containers, yes: bool, common: &Commo
         )),
     }
     let all_named = want.names.iter().all(|n| seen.iter().any(|s| s.name == n.as_str()));
-    Ok(if all_named && seen.iter().all(|s| s.result != "failed") {
-        0
-    } else {
-        1
-    })
+    Ok(ExitStatus::failed_if(
+        !all_named || seen.iter().any(|s| s.result == "failed"),
+    ))
 }
 
 /// Whether the person at the terminal agrees to replace the host's login with the one in

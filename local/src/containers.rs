@@ -11,6 +11,7 @@ use codex_remote_login_shared::{ShimEvent, Untrusted};
 use crate::cli::CommonArgs;
 use crate::error::Error;
 use crate::events::Event;
+use crate::exit::ExitStatus;
 use crate::shim::{Output, Shim};
 use crate::ssh::Connection;
 use crate::ui::Ui;
@@ -60,7 +61,7 @@ pub fn wanted(
 }
 
 /// Copies into every container asked for; the exit code is 0 when every one got the login.
-pub async fn run(host_arg: &str, want: &Containers, common: &CommonArgs, ui: Arc<Ui>) -> Result<u8, Error> {
+pub async fn run(host_arg: &str, want: &Containers, common: &CommonArgs, ui: Arc<Ui>) -> Result<ExitStatus, Error> {
     check(want)?;
     let conn = crate::connect::to(host_arg, &common.ssh.settings(), &ui).await?;
     let result = provision(&conn, want, common, &ui).await;
@@ -86,7 +87,12 @@ pub fn check(want: &Containers) -> Result<(), Error> {
 
 /// Copies the login of the host behind `conn` into the containers wanted (also right after
 /// a sign-in, on its connection); prints a table (or events); 0 when every one got it.
-pub async fn provision(conn: &Connection, want: &Containers, common: &CommonArgs, ui: &Ui) -> Result<u8, Error> {
+pub async fn provision(
+    conn: &Connection,
+    want: &Containers,
+    common: &CommonArgs,
+    ui: &Ui,
+) -> Result<ExitStatus, Error> {
     check(want)?;
     let host = conn.config.alias.clone();
     let launch = announce(&host, want, common, ui);
@@ -101,7 +107,7 @@ pub async fn provision(conn: &Connection, want: &Containers, common: &CommonArgs
 pub const THIS_MACHINE: &str = "localhost";
 
 /// `containers --local`: this machine's login into containers on this machine.
-pub async fn run_local(want: &Containers, common: &CommonArgs, ui: Arc<Ui>) -> Result<u8, Error> {
+pub async fn run_local(want: &Containers, common: &CommonArgs, ui: Arc<Ui>) -> Result<ExitStatus, Error> {
     check(want)?;
     if want.names.is_empty() && want.select.is_none() {
         return Err(Error::NoContainers);
@@ -141,7 +147,7 @@ fn announce(host: &str, want: &Containers, common: &CommonArgs, ui: &Ui) -> Laun
 }
 
 /// Prints the results (a table, or events); 0 when every container asked for got the login.
-fn report(host: &str, want: &Containers, mut results: Vec<(Untrusted, Copy)>, ui: &Ui) -> u8 {
+fn report(host: &str, want: &Containers, mut results: Vec<(Untrusted, Copy)>, ui: &Ui) -> ExitStatus {
     ui.finish();
     // The ones named in the order given, then the ones found.
     results.sort_by_key(|(name, _)| want.names.iter().position(|n| name == n.as_str()).unwrap_or(usize::MAX));
@@ -152,11 +158,7 @@ fn report(host: &str, want: &Containers, mut results: Vec<(Untrusted, Copy)>, ui
         ui.data(&table(&results));
     }
     let all_named = want.names.iter().all(|n| results.iter().any(|(r, _)| r == n.as_str()));
-    if all_named && results.iter().all(|(_, c)| matches!(c, Copy::Copied { .. })) {
-        0
-    } else {
-        1
-    }
+    ExitStatus::failed_if(!all_named || results.iter().any(|(_, c)| !matches!(c, Copy::Copied { .. })))
 }
 
 async fn copy(mut shim: Shim, host: &str) -> Result<Vec<(Untrusted, Copy)>, Error> {

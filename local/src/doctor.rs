@@ -13,6 +13,7 @@ use crate::authorize::PORTS;
 use crate::cli::CommonArgs;
 use crate::error::{Error, ssh_hint};
 use crate::events::{Check, Event, Verdict};
+use crate::exit::ExitStatus;
 use crate::ports;
 use crate::shim::{Output, Shim};
 use crate::ssh::{self, Connection, HostKeyError, config};
@@ -41,7 +42,7 @@ const REMOTE_CHECKS: [&str; 6] = [
 ];
 
 /// Runs the checks; exit code 0 when none failed, 1 otherwise.
-pub async fn run(host_arg: &str, common: &CommonArgs, ui: Arc<Ui>) -> Result<u8, Error> {
+pub async fn run(host_arg: &str, common: &CommonArgs, ui: Arc<Ui>) -> Result<ExitStatus, Error> {
     ui.step(&format!("Checking {host_arg}"));
     let mut checks = local_ports();
     match config::for_host(host_arg, &common.ssh.settings(), ui.as_ref()) {
@@ -83,11 +84,7 @@ pub async fn run(host_arg: &str, common: &CommonArgs, ui: Arc<Ui>) -> Result<u8,
     if !ui.json() {
         ui.data(&report(&checks));
     }
-    Ok(if checks.iter().any(|c| c.verdict == Verdict::Fail) {
-        1
-    } else {
-        0
-    })
+    Ok(ExitStatus::failed_if(checks.iter().any(|c| c.verdict == Verdict::Fail)))
 }
 
 fn local_ports() -> Vec<Check> {

@@ -4,22 +4,9 @@ use std::path::PathBuf;
 
 use codex_remote_login_shared::ProtocolError;
 
+use crate::exit::ExitStatus;
 use crate::ports::PortError;
 use crate::ssh::{self, HostKeyError, config::ConfigError, destination::DestinationError};
-
-/// Exit codes (documented in the README).
-pub mod exit {
-    pub const FAILED: u8 = 1;
-    pub const USAGE: u8 = 2;
-    pub const SSH: u8 = 3;
-    pub const PORT_BUSY: u8 = 4;
-    pub const CODEX_MISSING: u8 = 5;
-    /// `status`: a host is not logged in.
-    pub const NOT_LOGGED_IN: u8 = 6;
-    pub const TIMEOUT: u8 = 124;
-    pub const INTERRUPTED: u8 = 130;
-    pub const TERMINATED: u8 = 143;
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -207,9 +194,9 @@ impl Error {
         }
     }
 
-    pub fn exit_code(&self) -> u8 {
+    pub fn exit_status(&self) -> ExitStatus {
         match self {
-            Self::Ssh(e) if e.is_usage() => exit::USAGE,
+            Self::Ssh(e) if e.is_usage() => ExitStatus::Usage,
             Self::Secret { .. }
             | Self::CaCert { .. }
             | Self::NoHosts
@@ -217,15 +204,15 @@ impl Error {
             | Self::HostsFile { .. }
             | Self::MistypedCommand { .. }
             | Self::BadArgument { .. }
-            | Self::ContainerName { .. } => exit::USAGE,
-            Self::Several { failed, .. } => failed.exit_code(),
-            Self::Ssh(_) => exit::SSH,
-            Self::Port(_) => exit::PORT_BUSY,
-            Self::CodexNotFound { .. } | Self::BadCodexPath { .. } => exit::CODEX_MISSING,
-            Self::Timeout { .. } => exit::TIMEOUT,
-            Self::Interrupted { signal, .. } if *signal == "SIGTERM" => exit::TERMINATED,
-            Self::Interrupted { .. } => exit::INTERRUPTED,
-            _ => exit::FAILED,
+            | Self::ContainerName { .. } => ExitStatus::Usage,
+            Self::Several { failed, .. } => failed.exit_status(),
+            Self::Ssh(_) => ExitStatus::Ssh,
+            Self::Port(_) => ExitStatus::PortBusy,
+            Self::CodexNotFound { .. } | Self::BadCodexPath { .. } => ExitStatus::CodexMissing,
+            Self::Timeout { .. } => ExitStatus::Timeout,
+            Self::Interrupted { signal, .. } if *signal == "SIGTERM" => ExitStatus::Terminated,
+            Self::Interrupted { .. } => ExitStatus::Interrupted,
+            _ => ExitStatus::Failed,
         }
     }
 
@@ -378,18 +365,18 @@ mod tests {
         let signals = Error::Signals {
             source: std::io::Error::other("no signalfd"),
         };
-        assert_eq!(signals.exit_code(), exit::FAILED, "not a busy port (4)");
+        assert_eq!(signals.exit_status(), ExitStatus::Failed, "not a busy port (4)");
         assert!(!signals.to_string().contains("port"), "{signals}");
         let timeout = Error::Ssh(ssh::Error::ConnectTimeout {
             host: "h".into(),
             secs: 3,
         });
-        assert_eq!(timeout.exit_code(), exit::SSH);
+        assert_eq!(timeout.exit_status(), ExitStatus::Ssh);
         assert!(!timeout.hint().unwrap().contains("browser"));
         let usage = Error::Ssh(ssh::Error::Config(ConfigError::Ssh {
             host: "h".into(),
             message: "command-line: line 0: Bad configuration option: bogus".into(),
         }));
-        assert_eq!(usage.exit_code(), exit::USAGE);
+        assert_eq!(usage.exit_status(), ExitStatus::Usage);
     }
 }

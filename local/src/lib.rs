@@ -5,7 +5,7 @@
 //! holds the table and checks it). Bottom first:
 //!
 //! - **parts**: `authorize` (codex's sign-in URL and device-code output), `events` (what
-//!   `--json` prints), `help`, `listener` (an accept loop that outlives floods), `terminal`
+//!   `--json` prints), `exit` (the documented exit statuses), `help`, `listener` (an accept loop that outlives floods), `terminal`
 //!   (questions on `/dev/tty`).
 //! - **edges**: `cli` (clap), `ui` (progress and lines on stderr), `browser`, `tunnel` (a
 //!   byte stream to the host's loopback). The SSH client is its own crate, below all of these.
@@ -31,6 +31,7 @@ mod containers;
 mod doctor;
 mod error;
 mod events;
+mod exit;
 mod generate;
 mod help;
 mod listener;
@@ -57,6 +58,7 @@ use std::sync::Arc;
 
 pub use cli::{Cli, Generate};
 pub use error::Error;
+pub use exit::ExitStatus;
 pub use generate::write as generate;
 pub use report::report;
 pub use ui::{Colors, Ui, Verbosity};
@@ -71,7 +73,7 @@ pub mod parsers {
 
 /// Runs the command line; returns the exit code of a run that did its job (`status` tells
 /// logged in from not with it).
-pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<u8, Error> {
+pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<ExitStatus, Error> {
     let first_host = cli.command.is_none().then(|| cli.hosts.first()).flatten();
     usage::check(first_host.map(String::as_str), &cli.common.ssh, &ui).await?;
     match &cli.command {
@@ -116,8 +118,8 @@ pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<u8, Error> {
         }
         Some(cli::Command::Push { host, from, force }) => push::run(host, from.as_deref(), *force, &cli.common, ui)
             .await
-            .map(|()| 0),
-        None => sign_in_all(&cli, ui).await.map(|()| 0),
+            .map(|()| ExitStatus::Success),
+        None => sign_in_all(&cli, ui).await.map(|()| ExitStatus::Success),
     }
 }
 

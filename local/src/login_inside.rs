@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::cli::Cli;
 use crate::containers::check;
 use crate::error::Error;
+use crate::exit::ExitStatus;
 use crate::many::table;
 use crate::signin::{self, Interrupts, Outcome, SignIn};
 use crate::ssh::Connection;
@@ -24,7 +25,7 @@ pub async fn run(
     engine: Option<Engine>,
     cli: &Cli,
     ui: Arc<Ui>,
-) -> Result<u8, Error> {
+) -> Result<ExitStatus, Error> {
     check(&Containers {
         names: names.to_vec(),
         ..Containers::default()
@@ -55,7 +56,7 @@ pub async fn run(
         let result = one(&job, &conn, ui.clone(), &mut interrupts).await;
         if single {
             conn.close().await;
-            return result.map(|_| 0);
+            return result.map(|_| ExitStatus::Success);
         }
         // A success has said so already; a failure is reported now, before the next one.
         if let Err(e) = &result {
@@ -76,7 +77,7 @@ pub async fn run(
             what: "container",
             failed: Box::new(e),
         }),
-        None => Ok(0),
+        None => Ok(ExitStatus::Success),
     }
 }
 

@@ -47,10 +47,10 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(codex_remote_login::run(cli, ui.clone())) {
-        Ok(code) => ExitCode::from(code),
+        Ok(status) => ExitCode::from(status.code()),
         Err(error) => {
             codex_remote_login::report(&ui, &error);
-            ExitCode::from(error.exit_code())
+            ExitCode::from(error.exit_status().code())
         }
     }
 }

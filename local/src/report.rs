@@ -28,6 +28,6 @@ pub fn report(ui: &ui::Ui, error: &Error) {
         host: error.host(),
         message: error.to_string(),
         hint,
-        exit_code: error.exit_code(),
+        exit_code: error.exit_status().code(),
     });
 }

@@ -7,7 +7,10 @@ use std::path::Path;
 
 /// Bottom first. A new module must be placed here.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("parts", &["authorize", "events", "help", "listener", "terminal"]),
+    (
+        "parts",
+        &["authorize", "events", "exit", "help", "listener", "terminal"],
+    ),
     ("edges", &["browser", "cli", "tunnel", "ui"]),
     (
         "services",

@@ -24,6 +24,7 @@ use crate::authorize::{self, AuthorizeUrl};
 use crate::cli::{CommonArgs, Method, SignInArgs};
 use crate::error::{CodexLog, Error};
 use crate::events::Event;
+use crate::exit::ExitStatus;
 use crate::ports::PortError;
 use crate::shim::{Output, Shim};
 use crate::ssh::Connection;
@@ -153,7 +154,7 @@ pub async fn then_provision(
                 ..Default::default()
             };
             match crate::containers::provision(conn, &want, job.common, ui).await? {
-                0 => Ok(Outcome::SignedIn(account)),
+                ExitStatus::Success => Ok(Outcome::SignedIn(account)),
                 _ => Err(Error::Provisioning {
                     host: conn.config.alias.clone(),
                 }),
