@@ -88,7 +88,7 @@ if [ -n "$best" ]; then
     say col-ask "$best" "$best_email"
     IFS=' ' read -r answer || answer=abort
     if [ "$answer" = take ]; then
-        replace_auth col-failed "$errs/$best.got" || { say done; exit 1; }
+        replace_auth col-failed <"$errs/$best.got" || { say done; exit 1; }
         say col-took "$best" "$backup"
     fi
 fi
