@@ -26,12 +26,14 @@ const PREFLIGHT: &str = include_str!("shim/preflight.sh");
 const CONTAINERS: &str = concat!(
     include_str!("shim/refreshed.sh"),
     include_str!("shim/safe.sh"),
+    include_str!("engine.sh"),
     include_str!("shim/engines.sh"),
     include_str!("shim/containers.sh")
 );
 const COLLECT: &str = concat!(
     include_str!("shim/refreshed.sh"),
     include_str!("shim/safe.sh"),
+    include_str!("engine.sh"),
     include_str!("shim/engines.sh"),
     include_str!("shim/authjson.sh"),
     include_str!("shim/write.sh"),
@@ -41,7 +43,7 @@ const COLLECT: &str = concat!(
 /// The relay's source: one exec per browser connection where forwarding is forbidden.
 pub const RELAY: &str = include_str!("relay.sh");
 /// Runs a program (the shim, a relay) inside a container on the host.
-const INSIDE: &str = include_str!("inside.sh");
+const INSIDE: &str = concat!(include_str!("engine.sh"), include_str!("inside.sh"));
 
 /// What the shim does once codex is found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

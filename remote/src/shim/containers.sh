@@ -23,7 +23,7 @@ into() {
     # stay). Engine execs are what fanning out costs, and then the processes inside: the
     # checks use the shell alone. A container without a shell (126, 127) goes by the archive
     # copy. What it answers, and its complaints, are cut short: the container is not trusted.
-    capped "$errs/$c.out" "$errs/$c" "$e" exec -i -u "$user" "$c" sh -c "$refreshed_sh
+    capped "$errs/$c.out" "$errs/$c" engine_exec -i "$user" "$c" sh -c "$refreshed_sh
 $safe_sh"'
 umask 077
 d=${CODEX_HOME:-$HOME/.codex}
@@ -74,7 +74,7 @@ by_archive() {
     # Both engines' copies resolve a link at auth.json (so one cannot be seen from here), and
     # their extraction replaces a link rather than writing through it (checked with podman
     # 4 and docker's CLI on podman's API).
-    "$e" cp "$c:$dir/auth.json" - 2>/dev/null | tar -xOf - 2>/dev/null | head -c $((cap + 1)) >"$old"
+    engine_read "$c" "$dir/auth.json" | head -c $((cap + 1)) >"$old"
     refreshed "$old"
     if keep_theirs "$at"; then
         say ctr-fresher "$c" "$e" "$user" "$dir"
@@ -86,7 +86,7 @@ by_archive() {
         say ctr-failed "$c" "this host has neither python3 nor perl to build the archive with"
         return
     }
-    "$e" cp - "$c:${dir%/*}" <"$errs/$c.tar" 2>"$errs/$c" || {
+    engine_unpack "$c" "${dir%/*}" <"$errs/$c.tar" 2>"$errs/$c" || {
         say ctr-failed "$c" "$e cp into it failed: $(why "$c")"
         return
     }
