@@ -3,6 +3,14 @@
 //!
 //! The shim's stdout speaks [`codex_remote_login_shared::protocol`]; codex's own output (the
 //! authorize URL among it) arrives on the channel's stderr.
+//!
+//! Where to look: [`Launch`] says what one run does and becomes the program; `src/shim/`
+//! holds its parts (`common.sh` first, then one file per mode: `login.sh`, `secret.sh`,
+//! `status.sh`, `push.sh`, `doctor.sh`, `preflight.sh`, `containers.sh`, `collect.sh`, with
+//! `safe.sh` and `write.sh` for writing a login, `authjson.sh` for reading one);
+//! `engine.sh` is every call to a container engine, [`Engine`] and [`ContainerRef`] its Rust
+//! side; `inside.sh` runs a program inside a container, `relay.sh` carries a connection to
+//! the host's loopback.
 #![forbid(unsafe_code)]
 
 mod engine;
