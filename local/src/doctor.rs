@@ -15,7 +15,7 @@ use crate::error::{Error, ssh_hint};
 use crate::events::{Check, Event, Verdict};
 use crate::exit::ExitStatus;
 use crate::ports;
-use crate::shim::{Output, Shim};
+use crate::shim::{Output, Shim, ShimError};
 use crate::ssh::{self, Connection, HostKeyError, config};
 use crate::ui::Ui;
 
@@ -180,11 +180,11 @@ async fn remote(conn: &Connection, common: &CommonArgs) -> Vec<Check> {
             None,
         ),
         (None, Some(searched)) => {
-            let e = Error::CodexNotFound {
+            let e = ShimError::CodexNotFound {
                 host: host.clone(),
                 searched: searched.clone(),
             };
-            check("codex on the host", Verdict::Fail, e.to_string(), e.hint())
+            check("codex on the host", Verdict::Fail, e.to_string(), Some(e.hint()))
         }
         (None, None) => check(
             "codex on the host",

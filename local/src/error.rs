@@ -2,11 +2,10 @@
 
 use std::path::PathBuf;
 
-use codex_remote_login_shared::ProtocolError;
-
 use crate::codex_failure::CodexFailure;
 use crate::exit::ExitStatus;
 use crate::ports::PortError;
+use crate::shim::ShimError;
 use crate::ssh::{self, HostKeyError, config::ConfigError, destination::DestinationError};
 
 #[derive(Debug, thiserror::Error)]
@@ -98,16 +97,15 @@ pub enum Error {
     /// The local callback port.
     #[error(transparent)]
     Port(#[from] PortError),
+    /// The shim: codex missing on the host, or events that do not parse.
+    #[error(transparent)]
+    Shim(#[from] ShimError),
     #[error("cannot carry the browser's callback to {host}: {source}")]
     Tunnel {
         host: String,
         #[source]
         source: crate::tunnel::TunnelError,
     },
-    #[error("codex was not found on {host}")]
-    CodexNotFound { host: String, searched: String },
-    #[error("--codex {path} is not an executable file on {host}")]
-    BadCodexPath { host: String, path: String },
     #[error("the remote codex printed a sign-in URL this tool will not open: {reason}\n  URL: {shown}")]
     BadUrl { reason: String, shown: String },
     #[error("the remote codex on {host} ended without printing a sign-in URL")]
@@ -130,12 +128,6 @@ pub enum Error {
     },
     #[error("codex on {host} reported success, but {problem}")]
     NotSaved { host: String, problem: String },
-    #[error("the remote side of the sign-in on {host} misbehaved")]
-    Protocol {
-        host: String,
-        #[source]
-        source: ProtocolError,
-    },
     #[error("the sign-in did not finish within {secs} s")]
     Timeout { secs: u64 },
     #[error("interrupted ({signal}); the sign-in on {host} was cancelled")]
@@ -184,22 +176,6 @@ impl Error {
         Self::Ssh(ssh::Error::session(host, source))
     }
 
-    /// The error a shim event stands for when codex could not be found on `host`.
-    pub fn codex_missing(host: &str, event: &codex_remote_login_shared::ShimEvent) -> Option<Self> {
-        use codex_remote_login_shared::ShimEvent;
-        match event {
-            ShimEvent::NotFound { searched } => Some(Self::CodexNotFound {
-                host: host.to_owned(),
-                searched: searched.shown(),
-            }),
-            ShimEvent::BadOverride { path } => Some(Self::BadCodexPath {
-                host: host.to_owned(),
-                path: path.shown(),
-            }),
-            _ => None,
-        }
-    }
-
     pub fn exit_status(&self) -> ExitStatus {
         match self {
             Self::Ssh(e) if e.is_usage() => ExitStatus::Usage,
@@ -214,7 +190,7 @@ impl Error {
             Self::Several { failed, .. } => failed.exit_status(),
             Self::Ssh(_) => ExitStatus::Ssh,
             Self::Port(_) => ExitStatus::PortBusy,
-            Self::CodexNotFound { .. } | Self::BadCodexPath { .. } => ExitStatus::CodexMissing,
+            Self::Shim(ShimError::CodexNotFound { .. } | ShimError::BadCodexPath { .. }) => ExitStatus::CodexMissing,
             Self::Timeout { .. } => ExitStatus::Timeout,
             Self::Interrupted { signal, .. } if *signal == "SIGTERM" => ExitStatus::Terminated,
             Self::Interrupted { .. } => ExitStatus::Interrupted,
@@ -227,8 +203,6 @@ impl Error {
         match self {
             Self::Ssh(e) => e.host(),
             Self::ConnectionLost { host, .. }
-            | Self::CodexNotFound { host, .. }
-            | Self::BadCodexPath { host, .. }
             | Self::NoUrl { host, .. }
             | Self::Tunnel { host, .. }
             | Self::RemoteCa { host, .. }
@@ -243,7 +217,9 @@ impl Error {
             | Self::ContainersAborted { host, .. }
             | Self::CodexFailed { host, .. }
             | Self::NotSaved { host, .. }
-            | Self::Protocol { host, .. }
+            | Self::Shim(ShimError::CodexNotFound { host, .. })
+            | Self::Shim(ShimError::BadCodexPath { host, .. })
+            | Self::Shim(ShimError::Protocol { host, .. })
             | Self::Interrupted { host, .. } => Some(host),
             _ => None,
         }
@@ -254,6 +230,7 @@ impl Error {
         Some(match self {
             Self::Ssh(e) => return ssh_hint(e),
             Self::Port(e) => return e.hint(),
+            Self::Shim(e) => e.hint(),
             Self::Secret { var, .. } => format!("set {var}, or pipe it on stdin (e.g. `printenv {var} | codex-remote-login ...`)"),
             Self::HostFresher { .. } => {
                 "the host's login is newer: sign the host in on its own instead, or pass --force to replace it (a backup is kept)".into()
@@ -291,10 +268,6 @@ impl Error {
             Self::PushFailed { .. } => "run again; the host's previous auth.json was kept".into(),
             Self::ConnectionLost { .. } => "run again; nothing was left running on the host".into(),
             Self::Tunnel { .. } => "install nc (or python3 or perl) on the host, or allow TCP forwarding in its sshd_config".into(),
-            Self::CodexNotFound { host, searched } => format!(
-                "install it on {host} (`npm install -g @openai/codex`), or pass its path with --codex. Searched: {searched}"
-            ),
-            Self::BadCodexPath { .. } => "pass the full path of the codex executable on the host".into(),
             Self::BadUrl { .. } => "the host's codex or its environment is not what it claims; nothing was opened".into(),
             Self::NoUrl { last_lines, why, .. } | Self::CodexFailed { last_lines, why, .. } => {
                 if let Some(hint) = why.hint() {
@@ -307,7 +280,6 @@ impl Error {
                 }
             }
             Self::NotSaved { .. } => "run `codex login status` on the host".into(),
-            Self::Protocol { .. } => "run again with -vvv and report what it prints".into(),
             Self::Timeout { .. } => "run again and approve the sign-in in the browser sooner, or raise --timeout".into(),
             Self::Interrupted { .. } => return None,
         })

@@ -18,6 +18,49 @@ use crate::ssh::pattern::glob;
 /// Longest line kept; the rest of a longer line is dropped.
 const MAX_LINE: usize = 16 * 1024;
 
+/// What the shim's output says went wrong before any flow could judge it.
+#[derive(Debug, thiserror::Error)]
+pub enum ShimError {
+    #[error("codex was not found on {host}")]
+    CodexNotFound { host: String, searched: String },
+    #[error("--codex {path} is not an executable file on {host}")]
+    BadCodexPath { host: String, path: String },
+    #[error("the remote side of the sign-in on {host} misbehaved")]
+    Protocol {
+        host: String,
+        #[source]
+        source: ProtocolError,
+    },
+}
+
+impl ShimError {
+    /// The error a shim event stands for when codex could not be found on `host`.
+    pub fn codex_missing(host: &str, event: &ShimEvent) -> Option<Self> {
+        match event {
+            ShimEvent::NotFound { searched } => Some(Self::CodexNotFound {
+                host: host.to_owned(),
+                searched: searched.shown(),
+            }),
+            ShimEvent::BadOverride { path } => Some(Self::BadCodexPath {
+                host: host.to_owned(),
+                path: path.shown(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// What the user can do next.
+    pub fn hint(&self) -> String {
+        match self {
+            Self::CodexNotFound { host, searched } => format!(
+                "install it on {host} (`npm install -g @openai/codex`), or pass its path with --codex. Searched: {searched}"
+            ),
+            Self::BadCodexPath { .. } => "pass the full path of the codex executable on the host".into(),
+            Self::Protocol { .. } => "run again with -vvv and report what it prints".into(),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub enum Output {
     Event(ShimEvent),
@@ -206,13 +249,13 @@ impl Shim {
     }
 
     /// The next output, with a malformed event or a missing codex as the error they are.
-    pub async fn next_for(&mut self, host: &str) -> Result<Output, crate::Error> {
-        let out = self.next().await.map_err(|source| crate::Error::Protocol {
+    pub async fn next_for(&mut self, host: &str) -> Result<Output, ShimError> {
+        let out = self.next().await.map_err(|source| ShimError::Protocol {
             host: host.to_owned(),
             source,
         })?;
         if let Output::Event(event) = &out
-            && let Some(missing) = crate::Error::codex_missing(host, event)
+            && let Some(missing) = ShimError::codex_missing(host, event)
         {
             return Err(missing);
         }
