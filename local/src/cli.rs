@@ -123,6 +123,27 @@ pub enum Command {
         #[arg(long, short = 'y')]
         yes: bool,
     },
+    /// Sign each host out (concurrently): `codex logout` there, which revokes the login at the
+    /// issuer and removes it, so every copy of that login stops working; the places on the host
+    /// holding the same login are named first. A table on stdout, or JSON Lines with --json.
+    /// No backup is kept. Exits 0 when every place is signed out or held no login.
+    Logout {
+        /// Hosts as for ssh: [user@]host, ssh://[user@]host[:port], or a Host from the ssh
+        /// config.
+        #[arg(value_name = "HOST", required = true)]
+        hosts: Vec<String>,
+        /// Also sign out this container on each host (repeatable), as its user, with the codex
+        /// in it (or, with --local-only, a shell in it). It must be running.
+        #[arg(long = "container", value_name = "CONTAINER")]
+        containers: Vec<String>,
+        /// Remove the login's auth.json (through no link, under codex's lock) without revoking
+        /// anything: the other copies keep working. Needs no codex on the host.
+        #[arg(long)]
+        local_only: bool,
+        /// The engine to use for --container (default: whichever of docker and podman knows it).
+        #[arg(long, value_name = "ENGINE", value_parser = ["docker", "podman"])]
+        engine: Option<String>,
+    },
     /// Copy this machine's auth.json to a host: the documented "copy your auth cache"
     /// fallback, done atomically with a backup. Signing in on the host is better: two copies
     /// of one login log each other out when either refreshes.

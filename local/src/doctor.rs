@@ -51,9 +51,10 @@ fn check(name: &'static str, verdict: Verdict, detail: impl Into<String>, fix: O
 }
 
 /// The checks after the connection, skipped when it cannot be made.
-const REMOTE_CHECKS: [&str; 6] = [
+const REMOTE_CHECKS: [&str; 7] = [
     "codex on the host",
     "credential store",
+    "login policy",
     "TCP forwarding",
     "relay tool",
     "clocks",
@@ -230,6 +231,7 @@ async fn remote(conn: &Connection, common: &CommonArgs) -> Vec<Check> {
             Some("sign-ins by this tool use the file store anyway; `status` reads what codex reads".into()),
         ),
     });
+    checks.push(policy_check(facts.policy.0.as_deref(), facts.policy.1.as_deref()));
     checks.push(match &forwarding {
         Ok(true) => check("TCP forwarding", Verdict::Pass, "allowed", None),
         Ok(false) => check(
@@ -304,6 +306,8 @@ struct Facts {
     /// The host's clock and ours when it arrived.
     clock: Option<(i64, i64)>,
     ca: Vec<(String, bool, String)>,
+    /// `forced_login_method` and `forced_chatgpt_workspace_id`, shown escaped.
+    policy: (Option<String>, Option<String>),
 }
 
 impl Facts {
@@ -323,9 +327,45 @@ impl Facts {
                 ));
             }
             ShimEvent::Ca { var, readable, path } => self.ca.push((var.shown(), readable, path.shown())),
+            ShimEvent::Policy { method, workspace } => {
+                self.policy = (method.map(|m| m.shown()), workspace.map(|w| w.shown()));
+            }
             _ => {}
         }
     }
+}
+
+/// What the host codex's config.toml forces: a restriction is no problem, but it decides which
+/// sign-ins can work, so it is said (with the one that does).
+fn policy_check(method: Option<&str>, workspace: Option<&str>) -> Check {
+    let mut said = Vec::new();
+    let mut fix = None;
+    match method {
+        Some("api") => {
+            said.push("forced_login_method = \"api\": API keys only".to_owned());
+            fix = Some("sign in with --with-api-key; browser and device-code sign-ins are refused".to_owned());
+        }
+        Some("chatgpt") => {
+            said.push("forced_login_method = \"chatgpt\": ChatGPT logins only".to_owned());
+            fix = Some("sign in with the browser, --device-auth or --paste; --with-api-key is refused".to_owned());
+        }
+        Some(other) => said.push(format!("forced_login_method = \"{other}\" (not a method codex knows)")),
+        None => {}
+    }
+    if let Some(workspace) = workspace {
+        said.push(format!(
+            "forced_chatgpt_workspace_id = {workspace}: approve with an account in it"
+        ));
+    }
+    if said.is_empty() {
+        return check(
+            "login policy",
+            Verdict::Pass,
+            "none (any login method, any workspace)",
+            None,
+        );
+    }
+    check("login policy", Verdict::Pass, said.join("; "), fix)
 }
 
 /// Whether the server lets a `direct-tcpip` channel through: a port nothing listens on tells

@@ -179,6 +179,12 @@ pub enum Error {
     },
     #[error("codex on {host} reported success, but {problem}")]
     NotSaved { host: String, problem: String },
+    /// The host's codex config forces another login method (`forced_login_method`): refused
+    /// before anything started there.
+    #[error(
+        "{host}'s codex allows only {forced} logins (forced_login_method = \"{forced}\" in its config.toml): nothing was started"
+    )]
+    LoginMethodForced { host: String, forced: String },
     #[error("the remote side of the sign-in on {host} misbehaved")]
     Protocol {
         host: String,
@@ -355,6 +361,7 @@ impl Error {
             | Self::BadLogin { host, .. }
             | Self::CodexFailed { host, .. }
             | Self::NotSaved { host, .. }
+            | Self::LoginMethodForced { host, .. }
             | Self::Protocol { host, .. }
             | Self::Interrupted { host, .. } => Some(host),
             Self::HostKey(e) => Some(match e {
@@ -479,6 +486,12 @@ impl Error {
                 }
             }
             Self::NotSaved { .. } => "run `codex login status` on the host".into(),
+            Self::LoginMethodForced { host, forced } if forced == "api" => {
+                format!("sign in with an API key: codex-remote-login {host} --with-api-key")
+            }
+            Self::LoginMethodForced { host, .. } => {
+                format!("sign in with ChatGPT: codex-remote-login {host} (or --device-auth, --paste), without --with-api-key")
+            }
             Self::Protocol { .. } => "run again with -vvv and report what it prints".into(),
             Self::Timeout { .. } => "run again and approve the sign-in in the browser sooner, or raise --timeout".into(),
             Self::Interrupted { .. } => return None,

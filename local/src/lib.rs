@@ -16,6 +16,7 @@ pub mod generate;
 pub mod help;
 pub mod listener;
 pub mod login_inside;
+pub mod logout;
 pub mod many;
 pub mod paste;
 pub mod ports;
@@ -77,6 +78,15 @@ pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<u8, Error> {
         }) => {
             let want = containers::Want::new(containers, *all_running, label, engine, false);
             collect::run(host, &want, *yes, &cli.common, ui).await
+        }
+        Some(cli::Command::Logout {
+            hosts,
+            containers,
+            local_only,
+            engine,
+        }) => {
+            let want = containers::Want::new(containers, false, &None, engine, false);
+            logout::run(hosts, &want, *local_only, &cli.common, ui).await
         }
         Some(cli::Command::Push { host, from, force }) => push::run(host, from.as_deref(), *force, &cli.common, ui)
             .await

@@ -252,6 +252,7 @@ pub async fn launch(
         told_running: false,
         device: Device::default(),
         log: None,
+        policy: (None, None),
     };
     let result = match shim {
         Ok(mut shim) => {
@@ -271,6 +272,10 @@ pub async fn launch(
     if run.skipped {
         ui.finish();
         ui.info(&format!("{host} is already signed in; skipped (--skip-logged-in)."));
+        ui.event(&Event::Skipped {
+            host: &host,
+            account: run.before.as_ref(),
+        });
         return Ok(Outcome::Skipped(run.before.clone()));
     }
     run.summary().map(Outcome::SignedIn)
@@ -304,6 +309,8 @@ struct Run<'a> {
     told_running: bool,
     device: Device,
     log: Option<CodexLog>,
+    /// The host codex's `forced_login_method` and `forced_chatgpt_workspace_id`, when set.
+    policy: (Option<Untrusted>, Option<Untrusted>),
 }
 
 impl Run<'_> {
@@ -384,7 +391,26 @@ impl Run<'_> {
                     | ShimEvent::ColTook { .. }
                     | ShimEvent::ColFailed { .. }
                     | ShimEvent::ColAsk { .. }
-                    | ShimEvent::NoLock { .. } => {}
+                    | ShimEvent::NoLock { .. }
+                    | ShimEvent::LoShared { .. }
+                    | ShimEvent::LoResult { .. } => {}
+                    ShimEvent::Policy { method, workspace } => {
+                        if let Some(workspace) = &workspace
+                            && matches!(self.method, Method::Browser | Method::Device)
+                        {
+                            // codex would refuse another workspace only after the approval.
+                            self.ui.info(&format!(
+                                "{host}'s codex accepts only workspace {workspace} (forced_chatgpt_workspace_id): approve with an account in it."
+                            ));
+                        }
+                        self.policy = (method, workspace);
+                    }
+                    ShimEvent::PolicyRefused => {
+                        return Err(Error::LoginMethodForced {
+                            host,
+                            forced: self.policy.0.as_ref().map_or_else(|| "another".to_owned(), Untrusted::shown),
+                        });
+                    }
                     ShimEvent::CaStored { path } => {
                         tracing::info!("the CA bundle is at {path} on {host} for this sign-in")
                     }
@@ -558,6 +584,11 @@ impl Run<'_> {
             "Signed in to Codex on {host}{who} using {}.\n  Credentials: {path} (on {host}; they never left it)",
             account.auth_mode
         ));
+        if let Some(workspace) = &self.policy.1 {
+            self.ui.info(&format!(
+                "  Restricted to workspace {workspace} by {host}'s codex config (forced_chatgpt_workspace_id)."
+            ));
+        }
         let replaced = self.before.as_ref().filter(|b| **b != account);
         if let Some(old) = replaced {
             let old_who = old.email.as_ref().map_or("an API key".to_owned(), Untrusted::shown);
