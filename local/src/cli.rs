@@ -123,10 +123,11 @@ pub enum Command {
         #[arg(long, short = 'y')]
         yes: bool,
     },
-    /// Sign each host out (concurrently): `codex logout` there, which revokes the login at the
-    /// issuer and removes it, so every copy of that login stops working; the places on the host
-    /// holding the same login are named first. A table on stdout, or JSON Lines with --json.
-    /// No backup is kept. Exits 0 when every place is signed out or held no login.
+    /// Sign each host out (concurrently) with `codex logout` there. codex 0.169.0 revokes the
+    /// login's token at the issuer (POST /oauth/revoke) and then deletes auth.json, so every
+    /// copy of that login stops working; with no login it revokes nothing. The other places on
+    /// the host holding the same login are named first. A table on stdout, or JSON Lines with
+    /// --json. No backup is kept. Exits 0 when every place is signed out or held no login.
     Logout {
         /// Hosts as for ssh: [user@]host, ssh://[user@]host[:port], or a Host from the ssh
         /// config.
