@@ -121,7 +121,7 @@ async fn one(
     common: &CommonArgs,
     ui: Arc<Ui>,
 ) -> Result<Vec<Place>, Error> {
-    let conn = Connection::to(host_arg, &common.ssh, &ui).await?;
+    let conn = crate::connect::to(host_arg, &common.ssh.settings(), &ui).await?;
     let result = read(&conn, want, local_only, common, &ui).await;
     conn.close().await;
     result
