@@ -21,21 +21,28 @@ host_hash=
 
 # Every container the engines here know, running or not, with the hash of its login: one line
 # each, `NAME HASH` (HASH - when it holds none that could be read). Read by the engine's
-# archive copy, which starts nothing in the container.
-: >"$errs/.survey"
-for e in ${CRL_ENGINE:-docker podman}; do
-    command -v "$e" >/dev/null 2>&1 || continue
-    "$e" ps -a --format '{{.Names}}' 2>/dev/null
-done | sort -u >"$errs/.all"
+# archive copy, which starts nothing in the container; all containers at once, since engine
+# calls are what many containers cost.
+# Nothing to compare (no login on the host, no container to sign out): no engine is asked.
+: >"$errs/.all"
+[ -z "$host_hash" ] && [ -z "$CRL_CONTAINERS" ] ||
+    for e in ${CRL_ENGINE:-docker podman}; do
+        command -v "$e" >/dev/null 2>&1 || continue
+        "$e" ps -a --format '{{.Names}}' 2>/dev/null
+    done | sort -u >"$errs/.all"
 while read -r c; do
     [ -n "$c" ] || continue
-    engine_of "$c" </dev/null || continue
-    ( place_of "$c" "$e" "$user" >/dev/null 2>&1 || exit 0
-      "$e" cp "$c:$dir/auth.json" - 2>/dev/null | tar -xOf - 2>/dev/null | head -c "$cap" >"$errs/$c.auth"
-      h=$(token_hash "$errs/$c.auth")
-      rm -f "$errs/$c.auth"
-      echo "$c ${h:--}" >>"$errs/.survey" ) </dev/null
+    (
+        engine_of "$c" || exit 0
+        place_of "$c" "$e" "$user" >/dev/null 2>&1 || exit 0
+        "$e" cp "$c:$dir/auth.json" - 2>/dev/null | tar -xOf - 2>/dev/null | head -c "$cap" >"$errs/$c.auth"
+        h=$(token_hash "$errs/$c.auth")
+        rm -f "$errs/$c.auth"
+        echo "$c ${h:--}" >"$errs/$c.survey"
+    ) </dev/null &
 done <"$errs/.all"
+wait
+cat "$errs"/*.survey >"$errs/.survey" 2>/dev/null || : >"$errs/.survey"
 
 # `hash_of PLACE`: the hash of the login at PLACE (- for the host), empty when none.
 hash_of() {
