@@ -172,3 +172,32 @@ fn a_stopped_container_is_a_failed_row() {
     assert!(stopped["reason"].as_str().unwrap().contains("not running"), "{stopped}");
     rig.assert_nothing_left(ALICE);
 }
+
+/// `--local-only` needs no codex on the host (bob has none); without it, the missing codex
+/// is the usual error and exit code.
+#[test]
+fn local_only_needs_no_codex() {
+    let rig = Rig::get();
+    let local = rig
+        .tool("logout-bob")
+        .args(["logout", "bob", "--local-only", "--json"])
+        .run(LIMIT);
+    assert_eq!(local.code(), 0, "{}", local.stderr);
+    assert_eq!(logout_events(&local)[0]["result"], "not_signed_in");
+    let revoking = rig.tool("logout-bob").args(["logout", "bob"]).run(LIMIT);
+    assert_eq!(revoking.code(), 5, "{}", revoking.stderr);
+    assert!(
+        revoking.stderr.contains("codex was not found on bob"),
+        "{}",
+        revoking.stderr
+    );
+    assert!(
+        revoking
+            .stdout
+            .lines()
+            .any(|l| l.starts_with("bob") && l.contains("FAILED")),
+        "the host keeps its row: {}",
+        revoking.stdout
+    );
+    rig.assert_nothing_left(codex_remote_login_tests::BOB);
+}
