@@ -18,9 +18,9 @@ use codex_remote_login_shared::protocol::LogoutResult;
 use codex_remote_login_shared::{ShimEvent, Untrusted};
 
 use crate::cli::CommonArgs;
-use crate::containers::Want;
 use crate::error::Error;
 use crate::events::Event;
+use crate::exit::ExitStatus;
 use crate::shim::{Output, Shim};
 use crate::ssh::Connection;
 use crate::ui::Ui;
@@ -48,11 +48,11 @@ impl Place {
 /// Signs every host out; the exit code is 0 when every place is signed out (or held no login).
 pub async fn run(
     hosts: &[String],
-    want: &Want,
+    want: &Containers,
     local_only: bool,
     common: &CommonArgs,
     ui: Arc<Ui>,
-) -> Result<u8, Error> {
+) -> Result<ExitStatus, Error> {
     crate::containers::check(want)?;
     ui.step(&format!(
         "Signing out {} host{}",
@@ -68,14 +68,14 @@ pub async fn run(
     results.sort_by_key(|(index, _)| *index);
     ui.finish();
 
-    let mut code = 0;
+    let mut code = ExitStatus::Success;
     let mut rows = Vec::new();
     for (index, result) in results {
         match result {
             Ok(places) => {
                 for place in places {
-                    if place.result == LogoutResult::Failed && code == 0 {
-                        code = 1;
+                    if place.result == LogoutResult::Failed && code == ExitStatus::Success {
+                        code = ExitStatus::Failed;
                     }
                     ui.event(&Event::Logout {
                         host: &place.host,
@@ -97,9 +97,9 @@ pub async fn run(
                 }
             }
             Err(e) => {
-                crate::report(&ui, &e);
-                if code == 0 {
-                    code = e.exit_code();
+                crate::report::report(&ui, &e);
+                if code == ExitStatus::Success {
+                    code = e.exit_status();
                 }
                 let why = e.to_string().lines().next().unwrap_or_default().to_owned();
                 rows.push([hosts[index].clone(), "FAILED".into(), "-".into(), why]);
@@ -116,7 +116,7 @@ pub async fn run(
 
 async fn one(
     host_arg: &str,
-    want: &Want,
+    want: &Containers,
     local_only: bool,
     common: &CommonArgs,
     ui: Arc<Ui>,
@@ -129,7 +129,7 @@ async fn one(
 
 async fn read(
     conn: &Connection,
-    want: &Want,
+    want: &Containers,
     local_only: bool,
     common: &CommonArgs,
     ui: &Ui,
@@ -142,10 +142,9 @@ async fn read(
         ca: None,
         skip_logged_in: false,
         containers: Some(Containers {
-            names: want.names.clone(),
             select: None,
-            engine: want.engine.clone(),
             force: false,
+            ..want.clone()
         }),
         inside: None,
     };
@@ -186,8 +185,8 @@ async fn read(
             }
             Output::Event(ShimEvent::Done) => done = true,
             Output::Event(_) | Output::Stderr(_) => {}
-            Output::Closed { .. } if done => return Ok(places),
-            Output::Closed { .. } => {
+            Output::Closed if done => return Ok(places),
+            Output::Closed => {
                 return Err(Error::ConnectionLost {
                     host,
                     during: "while signing out",

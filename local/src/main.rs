@@ -7,8 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use codex_remote_login::cli::Cli;
-use codex_remote_login::ui::{Colors, Ui, Verbosity};
+use codex_remote_login::{Cli, Colors, Generate, Ui, Verbosity};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -51,10 +50,10 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(codex_remote_login::run(cli, ui.clone())) {
-        Ok(code) => ExitCode::from(code),
+        Ok(status) => ExitCode::from(status.code()),
         Err(error) => {
             codex_remote_login::report(&ui, &error);
-            ExitCode::from(error.exit_code())
+            ExitCode::from(error.exit_status().code())
         }
     }
 }
@@ -75,13 +74,10 @@ fn usage_error(e: clap::Error) -> ExitCode {
             .unwrap_or_default()
             .trim_start_matches("error: ")
             .to_owned();
-        let event = codex_remote_login::events::Event::Error {
-            host: None,
+        let line = codex_remote_login::usage_error_line(
             message,
-            hint: Some("codex-remote-login --help shows the commands and their options".to_owned()),
-            exit_code: 2,
-        };
-        let line = serde_json::to_string(&event).expect("events serialize");
+            "codex-remote-login --help shows the commands and their options".to_owned(),
+        );
         let _ = writeln!(std::io::stdout().lock(), "{line}");
     }
     let _ = e.print();
@@ -90,9 +86,9 @@ fn usage_error(e: clap::Error) -> ExitCode {
 }
 
 /// `--generate`: completions or the man page on stdout. A closed pipe (`| head`) is no error.
-fn generated(kind: codex_remote_login::generate::Generate) -> ExitCode {
+fn generated(kind: Generate) -> ExitCode {
     let mut out = std::io::stdout().lock();
-    match codex_remote_login::generate::write(kind, &mut out).and_then(|()| out.flush()) {
+    match codex_remote_login::generate(kind, &mut out).and_then(|()| out.flush()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
