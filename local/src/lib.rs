@@ -4,7 +4,8 @@
 //! The modules stand in layers, each importing only the layers below it (`tests/layers.rs`
 //! holds the table and checks it). Bottom first:
 //!
-//! - **parts**: `authorize` (codex's sign-in URL and device-code output), `events` (what
+//! - **parts**: `authorize` (codex's sign-in URL and device-code output), `codex_failure`
+//!   (what codex's last words say went wrong), `events` (what
 //!   `--json` prints), `exit` (the documented exit statuses), `help`, `listener` (an accept loop that outlives floods), `terminal`
 //!   (questions on `/dev/tty`).
 //! - **edges**: `cli` (clap), `ui` (progress and lines on stderr), `browser`, `tunnel` (a
@@ -25,6 +26,7 @@ mod browser;
 mod ca_bundle;
 mod callback;
 mod cli;
+mod codex_failure;
 mod collect;
 mod connect;
 mod containers;

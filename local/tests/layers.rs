@@ -9,7 +9,15 @@ use std::path::Path;
 const LAYERS: &[(&str, &[&str])] = &[
     (
         "parts",
-        &["authorize", "events", "exit", "help", "listener", "terminal"],
+        &[
+            "authorize",
+            "codex_failure",
+            "events",
+            "exit",
+            "help",
+            "listener",
+            "terminal",
+        ],
     ),
     ("edges", &["browser", "cli", "tunnel", "ui"]),
     (

@@ -26,16 +26,15 @@ host_hash=
 # Nothing to compare (no login on the host, no container to sign out): no engine is asked.
 : >"$errs/.all"
 [ -z "$host_hash" ] && [ -z "$CRL_CONTAINERS" ] ||
-    for e in ${CRL_ENGINE:-docker podman}; do
-        command -v "$e" >/dev/null 2>&1 || continue
-        "$e" ps -a --format '{{.Names}}' 2>/dev/null
+    for e in $(engines); do
+        engine_all 2>/dev/null
     done | sort -u >"$errs/.all"
 while read -r c; do
     [ -n "$c" ] || continue
     (
         engine_of "$c" || exit 0
         place_of "$c" "$e" "$user" >/dev/null 2>&1 || exit 0
-        "$e" cp "$c:$dir/auth.json" - 2>/dev/null | tar -xOf - 2>/dev/null | head -c "$cap" >"$errs/$c.auth"
+        engine_read "$c" "$dir/auth.json" | head -c "$cap" >"$errs/$c.auth"
         h=$(token_hash "$errs/$c.auth")
         rm -f "$errs/$c.auth"
         echo "$c ${h:--}" >"$errs/$c.survey"
@@ -108,7 +107,7 @@ for c in $CRL_CONTAINERS; do
         continue
     fi
     if [ -n "${CRL_LOCAL_ONLY:-}" ]; then
-        capped "$errs/$c.out" "$errs/$c" "$e" exec -u "$user" "$c" sh -c "$safe_sh"'
+        capped "$errs/$c.out" "$errs/$c" engine_exec "$user" "$c" sh -c "$safe_sh"'
 d=${CODEX_HOME:-$HOME/.codex}
 [ -e "$d/auth.json" ] || { echo none; exit 0; }
 cd -P "$d" || exit 3
@@ -129,7 +128,7 @@ echo removed' </dev/null
         *) say lo-result "$c" failed "removing its auth.json as $user failed: $(why "$c")" ;;
         esac
     else
-        capped "$errs/$c.out" "$errs/$c" "$e" exec -u "$user" "$c" sh -c \
+        capped "$errs/$c.out" "$errs/$c" engine_exec "$user" "$c" sh -c \
             'PATH=$PATH:$HOME/.local/bin:/usr/local/bin; command -v codex >/dev/null || exit 127; exec codex logout' </dev/null
         rc=$?
         if [ "$rc" -eq 127 ]; then
