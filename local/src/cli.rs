@@ -123,6 +123,28 @@ pub enum Command {
         #[arg(long, short = 'y')]
         yes: bool,
     },
+    /// Sign each host out (concurrently) with `codex logout` there. codex 0.169.0 revokes the
+    /// login's token at the issuer (POST /oauth/revoke) and then deletes auth.json, so every
+    /// copy of that login stops working; with no login it revokes nothing. The other places on
+    /// the host holding the same login are named first. A table on stdout, or JSON Lines with
+    /// --json. No backup is kept. Exits 0 when every place is signed out or held no login.
+    Logout {
+        /// Hosts as for ssh: [user@]host, ssh://[user@]host[:port], or a Host from the ssh
+        /// config.
+        #[arg(value_name = "HOST", required = true)]
+        hosts: Vec<String>,
+        /// Also sign out this container on each host (repeatable), as its user, with the codex
+        /// in it (or, with --local-only, a shell in it). It must be running.
+        #[arg(long = "container", value_name = "CONTAINER")]
+        containers: Vec<String>,
+        /// Remove the login's auth.json (through no link, under codex's lock) without revoking
+        /// anything: the other copies keep working. Needs no codex on the host.
+        #[arg(long)]
+        local_only: bool,
+        /// The engine to use for --container (default: whichever of docker and podman knows it).
+        #[arg(long, value_name = "ENGINE", value_parser = ["docker", "podman"])]
+        engine: Option<String>,
+    },
     /// Copy this machine's auth.json to a host: the documented "copy your auth cache"
     /// fallback, done atomically with a backup. Signing in on the host is better: two copies
     /// of one login log each other out when either refreshes.

@@ -32,9 +32,10 @@ fn check(name: &'static str, verdict: Verdict, detail: impl Into<String>, fix: O
 }
 
 /// The checks after the connection, skipped when it cannot be made.
-const REMOTE_CHECKS: [&str; 6] = [
+const REMOTE_CHECKS: [&str; 7] = [
     "codex on the host",
     "credential store",
+    "login policy",
     "TCP forwarding",
     "relay tool",
     "clocks",
@@ -82,7 +83,7 @@ pub async fn run(host_arg: &str, common: &CommonArgs, ui: Arc<Ui>) -> Result<Exi
         ui.event(&Event::Check(c));
     }
     if !ui.json() {
-        ui.data(&report(&checks));
+        ui.data(&report(&checks, terminal_width()));
     }
     Ok(ExitStatus::failed_if(checks.iter().any(|c| c.verdict == Verdict::Fail)))
 }
@@ -207,6 +208,7 @@ async fn remote(conn: &Connection, common: &CommonArgs) -> Vec<Check> {
             Some("sign-ins by this tool use the file store anyway; `status` reads what codex reads".into()),
         ),
     });
+    checks.push(policy_check(facts.policy.0.as_deref(), facts.policy.1.as_deref()));
     checks.push(match &forwarding {
         Ok(true) => check("TCP forwarding", Verdict::Pass, "allowed", None),
         Ok(false) => check(
@@ -281,6 +283,8 @@ struct Facts {
     /// The host's clock and ours when it arrived.
     clock: Option<(i64, i64)>,
     ca: Vec<(String, bool, String)>,
+    /// `forced_login_method` and `forced_chatgpt_workspace_id`, shown escaped.
+    policy: (Option<String>, Option<String>),
 }
 
 impl Facts {
@@ -300,9 +304,45 @@ impl Facts {
                 ));
             }
             ShimEvent::Ca { var, readable, path } => self.ca.push((var.shown(), readable, path.shown())),
+            ShimEvent::Policy { method, workspace } => {
+                self.policy = (method.map(|m| m.shown()), workspace.map(|w| w.shown()));
+            }
             _ => {}
         }
     }
+}
+
+/// What the host codex's config.toml forces: a restriction is no problem, but it decides which
+/// sign-ins can work, so it is said (with the one that does).
+fn policy_check(method: Option<&str>, workspace: Option<&str>) -> Check {
+    let mut said = Vec::new();
+    let mut fix = None;
+    match method {
+        Some("api") => {
+            said.push("forced_login_method = \"api\": API keys only".to_owned());
+            fix = Some("sign in with --with-api-key; browser and device-code sign-ins are refused".to_owned());
+        }
+        Some("chatgpt") => {
+            said.push("forced_login_method = \"chatgpt\": ChatGPT logins only".to_owned());
+            fix = Some("sign in with the browser, --device-auth or --paste; --with-api-key is refused".to_owned());
+        }
+        Some(other) => said.push(format!("forced_login_method = \"{other}\" (not a method codex knows)")),
+        None => {}
+    }
+    if let Some(workspace) = workspace {
+        said.push(format!(
+            "forced_chatgpt_workspace_id = {workspace}: approve with an account in it"
+        ));
+    }
+    if said.is_empty() {
+        return check(
+            "login policy",
+            Verdict::Pass,
+            "none (any login method, any workspace)",
+            None,
+        );
+    }
+    check("login policy", Verdict::Pass, said.join("; "), fix)
 }
 
 /// Whether the server lets a `direct-tcpip` channel through: a port nothing listens on tells
@@ -323,10 +363,13 @@ async fn forwarding(conn: &Connection) -> Result<bool, String> {
     }
 }
 
-/// The report people read.
-pub fn report(checks: &[Check]) -> String {
-    let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
-    let mut text = String::new();
+/// The report people read: one line per check, however long its detail, so the table stays a
+/// table. On a terminal (`width`) a row too long for it is cut with `…`; what was cut, and
+/// every fix, follow the table in full, each under its check's name.
+pub fn report(checks: &[Check], width: Option<usize>) -> String {
+    let name_width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    let mut table = String::new();
+    let mut below = String::new();
     for c in checks {
         let mark = match c.verdict {
             Verdict::Pass => "ok  ",
@@ -334,16 +377,102 @@ pub fn report(checks: &[Check]) -> String {
             Verdict::Fail => "FAIL",
             Verdict::Skip => "skip",
         };
-        text.push_str(&format!("{mark}  {:<width$}  {}\n", c.name, c.detail));
-        if let Some(fix) = &c.fix {
-            text.push_str(&format!("      {:<width$}  fix: {fix}\n", ""));
+        // A line end in a detail (an error's causes) would break the row: it is shown below.
+        let first = c.detail.lines().next().unwrap_or_default();
+        let row = format!("{mark}  {:<name_width$}  {first}", c.name);
+        let (row, cut) = fit(row.trim_end(), width);
+        table.push_str(&row);
+        table.push('\n');
+        if cut || first.len() != c.detail.len() || c.fix.is_some() {
+            below.push_str(&format!("\n{}: {}\n", c.name, c.detail.replace('\n', "\n  ")));
+            if let Some(fix) = &c.fix {
+                below.push_str(&format!("  fix: {fix}\n"));
+            }
         }
     }
+    // The verdict last, where the eye ends.
+    table.push_str(&below);
+    if !below.is_empty() {
+        table.push('\n');
+    }
     let failed = checks.iter().filter(|c| c.verdict == Verdict::Fail).count();
-    text.push_str(&if failed == 0 {
+    table.push_str(&if failed == 0 {
         "No problems found.".to_owned()
     } else {
         format!("{failed} problem(s) found.")
     });
-    text
+    table
+}
+
+/// `line` cut to `width` characters, its last one `…`, and whether it was cut.
+fn fit(line: &str, width: Option<usize>) -> (String, bool) {
+    match width {
+        Some(width) if width > 1 && line.chars().count() > width => {
+            let mut cut: String = line.chars().take(width - 1).collect();
+            cut.push('…');
+            (cut, true)
+        }
+        _ => (line.to_owned(), false),
+    }
+}
+
+/// The terminal's width when stdout is one (where a long row would wrap).
+fn terminal_width() -> Option<usize> {
+    let term = console::Term::stdout();
+    if !term.is_term() {
+        return None;
+    }
+    term.size_checked().map(|(_, cols)| usize::from(cols))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_keep_one_line_and_what_is_cut_follows_in_full() {
+        let long = format!(
+            "/opt/{}/bin/codex (codex-cli 0.169.0)",
+            "very-long-directory-name/".repeat(4)
+        );
+        let checks = [
+            check("local port 1455", Verdict::Pass, "free", None),
+            check(
+                "local port 1457",
+                Verdict::Warn,
+                "in use by pid 42 (python3-callback-holder)",
+                Some("the sign-in will use the other port".into()),
+            ),
+            check("codex on the host", Verdict::Pass, long.clone(), None),
+            check(
+                "reachable",
+                Verdict::Fail,
+                "cannot connect\n  caused by: refused",
+                Some("check the host".into()),
+            ),
+        ];
+        let text = report(&checks, Some(60));
+        let rows: Vec<&str> = text.lines().take(checks.len()).collect();
+        let below = text.lines().skip(checks.len()).collect::<Vec<_>>().join("\n");
+        assert_eq!(text.lines().nth(checks.len()), Some(""), "one line per check: {text}");
+        assert!(text.ends_with("\n\n1 problem(s) found."), "the verdict last: {text}");
+        assert!(rows.iter().all(|r| r.chars().count() <= 60), "{text}");
+        assert!(rows[2].ends_with('…'), "{text}");
+        assert_eq!(rows[3], "FAIL  reachable          cannot connect");
+        assert!(
+            below.contains(&format!("codex on the host: {long}")),
+            "cut, so in full below: {text}"
+        );
+        assert!(
+            below.contains("local port 1457: in use by pid 42 (python3-callback-holder)\n  fix: the sign-in will use the other port"),
+            "{text}"
+        );
+        assert!(
+            below.contains("reachable: cannot connect\n    caused by: refused\n  fix: check the host"),
+            "{text}"
+        );
+        assert!(!below.contains("local port 1455"), "nothing to add for it: {text}");
+        // Not on a terminal nothing is cut: a file or a pipe does not wrap.
+        assert!(report(&checks, None).contains(&long));
+    }
 }

@@ -128,6 +128,12 @@ pub enum Error {
     },
     #[error("codex on {host} reported success, but {problem}")]
     NotSaved { host: String, problem: String },
+    /// The host's codex config forces another login method (`forced_login_method`): refused
+    /// before anything started there.
+    #[error(
+        "{host}'s codex allows only {forced} logins (forced_login_method = \"{forced}\" in its config.toml): nothing was started"
+    )]
+    LoginMethodForced { host: String, forced: String },
     #[error("the sign-in did not finish within {secs} s")]
     Timeout { secs: u64 },
     #[error("interrupted ({signal}); the sign-in on {host} was cancelled")]
@@ -217,6 +223,7 @@ impl Error {
             | Self::ContainersAborted { host, .. }
             | Self::CodexFailed { host, .. }
             | Self::NotSaved { host, .. }
+            | Self::LoginMethodForced { host, .. }
             | Self::Shim(ShimError::CodexNotFound { host, .. })
             | Self::Shim(ShimError::BadCodexPath { host, .. })
             | Self::Shim(ShimError::Protocol { host, .. })
@@ -280,6 +287,12 @@ impl Error {
                 }
             }
             Self::NotSaved { .. } => "run `codex login status` on the host".into(),
+            Self::LoginMethodForced { host, forced } if forced == "api" => {
+                format!("sign in with an API key: codex-remote-login {host} --with-api-key")
+            }
+            Self::LoginMethodForced { host, .. } => {
+                format!("sign in with ChatGPT: codex-remote-login {host} (or --device-auth, --paste), without --with-api-key")
+            }
             Self::Timeout { .. } => "run again and approve the sign-in in the browser sooner, or raise --timeout".into(),
             Self::Interrupted { .. } => return None,
         })

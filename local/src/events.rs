@@ -8,10 +8,12 @@
 //! | `device_code` | `--device-auth`: the code to enter and where | `host`, `url`, `code`, `expires_in_secs` |
 //! | `callback` | the browser's callback was carried to the host | `host` |
 //! | `success` | codex saved the login on the host | `host`, `auth_mode`, `email`?, `plan`?, `auth_file`, `replaced`? |
-//! | `status` | `status`: one host's login | `host`, `logged_in`, `auth_mode`?, `email`?, `plan`?, `auth_file`?, `auth_file_mode`?, `store`?, `expires_in_secs`?, `last_refresh`? |
+//! | `skipped` | `--skip-logged-in`: a host already signed in, left alone | `host`, `auth_mode`?, `email`?, `plan`? |
+//! | `status` | `status`: one host's login | `host`, `logged_in`, `auth_mode`?, `email`?, `plan`?, `auth_file`?, `auth_file_mode`?, `store`?, `expires_in_secs`?, `last_refresh`?, `forced_login_method`?, `forced_chatgpt_workspace_id`? |
 //! | `pushed` | `push`: the host's auth.json was replaced | `host`, `auth_file`, `backup`? |
 //! | `container` | `containers`: one container | `host`, `container`, `result` (`copied`, `kept`, `failed`), `engine`?, `user`?, `auth_file`?, `backup`?, `reason`? |
 //! | `collected` | `collect`: one container | `host`, `container`, `result` (`taken`, `fresher`, `older`, `other_account`, `malformed`, `none`, `failed`), `engine`?, `last_refresh`?, `backup`? (with `taken`), `reason`? |
+//! | `logout` | `logout`: one place signed out | `host`, `container`?, `result` (`signed_out`, `removed`, `not_signed_in`, `failed`), `shared` (other places on the host with the same login), `reason`? |
 //! | `check` | `doctor`: one check | `name`, `verdict` (`pass`, `warn`, `fail`, `skip`), `detail`, `fix`? |
 //! | `error` | a host failed | `host`?, `message`, `hint`?, `exit_code` |
 //!
@@ -56,6 +58,12 @@ pub enum Event<'a> {
         #[serde(skip_serializing_if = "Option::is_none")]
         replaced: Option<&'a Account>,
     },
+    /// `--skip-logged-in`: the host was signed in already (with this account, when known).
+    Skipped {
+        host: &'a str,
+        #[serde(flatten, skip_serializing_if = "Option::is_none")]
+        account: Option<&'a Account>,
+    },
     Status {
         host: &'a str,
         logged_in: bool,
@@ -71,6 +79,12 @@ pub enum Event<'a> {
         expires_in_secs: Option<i64>,
         #[serde(skip_serializing_if = "Option::is_none")]
         last_refresh: Option<&'a str>,
+        /// The host codex's config.toml `forced_login_method`, when set.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        forced_login_method: Option<&'a str>,
+        /// Its `forced_chatgpt_workspace_id` (several joined by `,`), when set.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        forced_chatgpt_workspace_id: Option<&'a str>,
     },
     Pushed {
         host: &'a str,
@@ -106,6 +120,16 @@ pub enum Event<'a> {
         auth_file: Option<&'a str>,
         #[serde(skip_serializing_if = "Option::is_none")]
         backup: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<&'a str>,
+    },
+    Logout {
+        host: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        container: Option<&'a str>,
+        result: &'a str,
+        /// The other places on the host that held the same login (`HOST`, `HOST/CTR`).
+        shared: &'a [String],
         #[serde(skip_serializing_if = "Option::is_none")]
         reason: Option<&'a str>,
     },
@@ -212,8 +236,10 @@ mod tests {
                     store: Some("default"),
                     expires_in_secs: Some(3600),
                     last_refresh: Some("2026-11-25T10:00:00Z"),
+                    forced_login_method: Some("chatgpt"),
+                    forced_chatgpt_workspace_id: Some("ws-1"),
                 },
-                r#"{"type":"status","host":"dev","logged_in":true,"auth_mode":"chatgpt","email":"a@b.c","plan":"plus","auth_file":"/h/.codex/auth.json","auth_file_mode":"-rw-------","store":"default","expires_in_secs":3600,"last_refresh":"2026-11-25T10:00:00Z"}"#,
+                r#"{"type":"status","host":"dev","logged_in":true,"auth_mode":"chatgpt","email":"a@b.c","plan":"plus","auth_file":"/h/.codex/auth.json","auth_file_mode":"-rw-------","store":"default","expires_in_secs":3600,"last_refresh":"2026-11-25T10:00:00Z","forced_login_method":"chatgpt","forced_chatgpt_workspace_id":"ws-1"}"#,
             ),
             (
                 Event::Status {
@@ -225,8 +251,34 @@ mod tests {
                     store: None,
                     expires_in_secs: None,
                     last_refresh: None,
+                    forced_login_method: None,
+                    forced_chatgpt_workspace_id: None,
                 },
                 r#"{"type":"status","host":"bare","logged_in":false}"#,
+            ),
+            (
+                Event::Skipped {
+                    host: "dev",
+                    account: Some(&account),
+                },
+                r#"{"type":"skipped","host":"dev","auth_mode":"chatgpt","email":"a@b.c","plan":"plus"}"#,
+            ),
+            (
+                Event::Skipped {
+                    host: "dev",
+                    account: None,
+                },
+                r#"{"type":"skipped","host":"dev"}"#,
+            ),
+            (
+                Event::Logout {
+                    host: "dev",
+                    container: Some("web"),
+                    result: "signed_out",
+                    shared: &["dev".to_owned()],
+                    reason: None,
+                },
+                r#"{"type":"logout","host":"dev","container":"web","result":"signed_out","shared":["dev"]}"#,
             ),
             (
                 Event::Pushed {
@@ -284,7 +336,7 @@ mod tests {
         assert!(seen.iter().all(|&n| n > 0), "a type without a golden line: {seen:?}");
     }
 
-    const VARIANTS: usize = 12;
+    const VARIANTS: usize = 14;
 
     /// Every type by position, with no catch-all: a new type does not compile here until it
     /// is counted, and the test above fails until it has its golden line.
@@ -302,6 +354,8 @@ mod tests {
             Event::Container { .. } => 9,
             Event::Check(_) => 10,
             Event::Error { .. } => 11,
+            Event::Skipped { .. } => 12,
+            Event::Logout { .. } => 13,
         }
     }
 }

@@ -11,11 +11,12 @@ Examples:
   codex-remote-login --hosts-file hosts.txt    several hosts, one after another
   codex-remote-login status dev-vm ci-1        where each host's login stands
   codex-remote-login containers dev-vm web     copy dev-vm's login into its container web
+  codex-remote-login logout dev-vm ci-1        sign each host out (revoked at the issuer)
 
 HOST is [user@]host, ssh://[user@]host[:port], or a Host from the ssh config.
 
 Exit codes:
-  0    done (status: every host is logged in)
+  0    done (status: every host is logged in; logout: every place is signed out)
   1    the sign-in did not complete (codex failed, approval denied, connection lost, a URL
        refused, a push refused); doctor: a check failed
   2    bad command line or input
@@ -29,16 +30,21 @@ Exit codes:
 /// The long help of `--json`.
 pub const JSON_LONG_HELP: &str = "\
 Write JSON Lines events on stdout, one object per line, each with a \"type\"; text for
-people stays on stderr. No event carries a token, an authorization code or a key.
+people stays on stderr. No event carries a token, an authorization code or a key. A usage
+error is an error event too (exit_code 2) when --json is on the command line.
 
   connected    host, user, port
   codex_found  host, path, found_via
   url          host, url, callback_port
   device_code  host, url, code, expires_in_secs
   callback     host
+  skipped      host, auth_mode, email, plan (--skip-logged-in: signed in already)
   success      host, auth_mode, email, plan, auth_file, replaced
   status       host, logged_in, auth_mode, email, plan, auth_file, auth_file_mode, store,
-               expires_in_secs, last_refresh
+               expires_in_secs, last_refresh, forced_login_method,
+               forced_chatgpt_workspace_id
+  logout       host, container, result (signed_out, removed, not_signed_in, failed),
+               shared (other places on the host with the same login), reason
   pushed       host, auth_file, backup
   container    host, container, result (copied, kept, failed), engine, user, auth_file,
                backup, reason

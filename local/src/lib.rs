@@ -17,7 +17,7 @@
 //! - **steps**: `connect`, `report` (an error for people and for `--json`), `secret`,
 //!   `usage` (mistyped commands), `ca_bundle`.
 //! - **commands**: `containers`, `doctor`, `push`, `status`.
-//! - **flows**: `signin` (one host's sign-in), `collect`.
+//! - **flows**: `signin` (one host's sign-in), `collect`, `logout` (hosts and their containers).
 //! - **many hosts**: `many`; and above it `login_inside` (each container signed in on its own).
 #![forbid(unsafe_code)]
 
@@ -38,6 +38,7 @@ mod generate;
 mod help;
 mod listener;
 mod login_inside;
+mod logout;
 mod many;
 mod paste;
 mod ports;
@@ -62,7 +63,7 @@ pub use cli::{Cli, Generate};
 pub use error::Error;
 pub use exit::ExitStatus;
 pub use generate::write as generate;
-pub use report::report;
+pub use report::{report, usage_error_line};
 pub use ui::{Colors, Ui, Verbosity};
 
 /// The parsers of what the far side sends (codex's output, the browser's requests, a pasted
@@ -117,6 +118,15 @@ pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<ExitStatus, Error> {
         }) => {
             let want = containers::wanted(containers, *all_running, label, engine.as_deref(), false);
             collect::run(host, &want, *yes, &cli.common, ui).await
+        }
+        Some(cli::Command::Logout {
+            hosts,
+            containers,
+            local_only,
+            engine,
+        }) => {
+            let want = containers::wanted(containers, false, &None, engine.as_deref(), false);
+            logout::run(hosts, &want, *local_only, &cli.common, ui).await
         }
         Some(cli::Command::Push { host, from, force }) => push::run(host, from.as_deref(), *force, &cli.common, ui)
             .await

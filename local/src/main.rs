@@ -11,7 +11,10 @@ use codex_remote_login::{Cli, Colors, Generate, Ui, Verbosity};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     if let Some(kind) = cli.generate {
         return generated(kind);
     }
@@ -53,6 +56,33 @@ fn main() -> ExitCode {
             ExitCode::from(error.exit_status().code())
         }
     }
+}
+
+/// A command line clap refused (or `--help`, `--version`). With `--json` among the words, the
+/// refusal is an `error` event on stdout too, so that a script reading the stream learns why
+/// it ended; the words after `--` are operands, never options.
+fn usage_error(e: clap::Error) -> ExitCode {
+    let json = std::env::args_os()
+        .skip(1)
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json");
+    if json && e.use_stderr() {
+        let rendered = e.render().to_string();
+        let message = rendered
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or_default()
+            .trim_start_matches("error: ")
+            .to_owned();
+        let line = codex_remote_login::usage_error_line(
+            message,
+            "codex-remote-login --help shows the commands and their options".to_owned(),
+        );
+        let _ = writeln!(std::io::stdout().lock(), "{line}");
+    }
+    let _ = e.print();
+    // clap's own: 0 for --help and --version, 2 for a usage error.
+    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
 }
 
 /// `--generate`: completions or the man page on stdout. A closed pipe (`| head`) is no error.

@@ -141,7 +141,15 @@ async fn turn(
     interrupts: &mut Interrupts,
 ) -> Result<Outcome, Error> {
     if job.args.skip_logged_in && status.logged_in {
+        line.event(&crate::events::Event::Skipped {
+            host: &status.host,
+            account: status.account.as_ref(),
+        });
         return Ok(Outcome::Skipped(status.account.clone()));
+    }
+    // The host's codex policy, read by the preflight: refused before a port is bound.
+    if let Some(refused) = status.forbids(job.args.method()) {
+        return Err(refused);
     }
     let ports = signin::settle_ports(job, &line).await?;
     let outcome = signin::launch(job, conn, ports, line.clone(), interrupts, false).await;

@@ -206,6 +206,28 @@ fn listen(addr: SocketAddr) -> Result<TcpListener, PortError> {
     TcpListener::from_std(std).map_err(|source| PortError::Listen { port, source })
 }
 
+/// The kernel keeps 15 bytes of a program's name (`comm`): a name that long may be cut, and
+/// the whole one is the program's file (or, where that is not readable, its `argv[0]`) when
+/// that starts with it. Only the name: the rest of a command line may hold anything.
+fn whole_name(proc_dir: &std::path::Path, comm: &str) -> String {
+    const COMM_MAX: usize = 15;
+    if comm.len() < COMM_MAX {
+        return comm.to_owned();
+    }
+    let exe = fs::read_link(proc_dir.join("exe")).ok();
+    let argv0 = fs::read(proc_dir.join("cmdline")).ok().and_then(|c| {
+        c.split(|b| *b == 0)
+            .next()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+    });
+    [exe.map(|p| p.to_string_lossy().into_owned()), argv0]
+        .into_iter()
+        .flatten()
+        .map(|path| path.rsplit('/').next().unwrap_or_default().to_owned())
+        .find(|name| name.len() > comm.len() && name.starts_with(comm))
+        .unwrap_or_else(|| comm.to_owned())
+}
+
 /// The process listening on `port` on this machine, where /proc tells; `None` when nothing
 /// listens.
 pub fn holder(port: u16) -> Option<Holder> {
@@ -228,7 +250,7 @@ pub fn holder(port: u16) -> Option<Holder> {
             let comm = fs::read_to_string(proc_entry.path().join("comm")).unwrap_or_default();
             return Some(Holder {
                 pid: pid.parse().ok(),
-                name: comm.trim().to_owned(),
+                name: whole_name(&proc_entry.path(), comm.trim()),
             });
         }
     }
@@ -290,5 +312,37 @@ mod tests {
             }
             other => panic!("{:?}", other.map(|_| ())),
         }
+    }
+
+    /// The kernel cuts a program's name at 15 bytes; the holder is named in full.
+    #[test]
+    fn a_holder_with_a_long_name_is_named_in_full() {
+        use std::io::{BufRead, BufReader};
+        let dir = std::env::temp_dir().join(format!("crl-holder-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let program = dir.join("crl-a-very-long-holder-name");
+        let python = fs::canonicalize("/usr/bin/python3").expect("python3");
+        fs::copy(&python, &program).unwrap();
+        let mut child = std::process::Command::new(&program)
+            .args([
+                "-c",
+                "import socket, sys\ns = socket.socket()\ns.bind(('127.0.0.1', 0))\ns.listen()\nprint(s.getsockname()[1], flush=True)\nsys.stdin.read()",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port: u16 = line.trim().parse().unwrap();
+        let held = holder(port);
+        let _ = child.kill();
+        let _ = child.wait();
+        let _ = fs::remove_dir_all(&dir);
+        let held = held.expect("it listens");
+        assert_eq!(held.name, "crl-a-very-long-holder-name");
+        assert_eq!(held.pid, Some(child.id()));
     }
 }

@@ -5,6 +5,18 @@ use crate::error::Error;
 use crate::events;
 use crate::ui;
 
+/// The `--json` line for a command line clap refused, which the binary prints before clap's own
+/// words (no `Ui` exists yet): an `error` event like every other, with the usage exit status.
+pub fn usage_error_line(message: String, hint: String) -> String {
+    let event = events::Event::Error {
+        host: None,
+        message,
+        hint: Some(hint),
+        exit_code: crate::exit::ExitStatus::Usage.code(),
+    };
+    serde_json::to_string(&event).expect("events serialize")
+}
+
 /// Renders an error for people (stderr) and for `--json` (stdout).
 pub fn report(ui: &ui::Ui, error: &Error) {
     ui.finish();

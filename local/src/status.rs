@@ -30,6 +30,38 @@ pub struct HostStatus {
     pub last_refresh: Option<Untrusted>,
     /// Seconds since `last_refresh`, by the host's clock.
     pub refreshed_ago: Option<i64>,
+    /// The host codex's `forced_login_method`, when its config.toml sets one.
+    pub forced_login_method: Option<Untrusted>,
+    /// Its `forced_chatgpt_workspace_id` (several joined by `,`), when set.
+    pub forced_workspace: Option<Untrusted>,
+}
+
+impl HostStatus {
+    /// The login method a sign-in asks for, where the host's codex forbids it: refused before
+    /// anything starts (the shim refuses too, for a single host, whose preflight rides the
+    /// launch).
+    pub fn forbids(&self, method: crate::cli::Method) -> Option<Error> {
+        let forced = self.forced_login_method.as_ref()?;
+        let refused = match forced.raw() {
+            "api" => matches!(method, crate::cli::Method::Browser | crate::cli::Method::Device),
+            "chatgpt" => method == crate::cli::Method::ApiKey,
+            _ => false,
+        };
+        refused.then(|| Error::LoginMethodForced {
+            host: self.host.clone(),
+            forced: forced.shown(),
+        })
+    }
+
+    /// The policy as the table shows it.
+    fn policy(&self) -> String {
+        match (&self.forced_login_method, &self.forced_workspace) {
+            (None, None) => "-".to_owned(),
+            (Some(m), None) => format!("{m} only"),
+            (None, Some(w)) => format!("workspace {w}"),
+            (Some(m), Some(w)) => format!("{m} only, workspace {w}"),
+        }
+    }
 }
 
 /// Checks every host; returns the exit code (0: all logged in, 6: some host is not).
@@ -73,6 +105,8 @@ pub async fn run(hosts: &[String], common: &CommonArgs, ui: Arc<Ui>) -> Result<E
             store: row.store.as_ref().map(Untrusted::raw),
             expires_in_secs: row.expires_in,
             last_refresh: row.last_refresh.as_ref().map(Untrusted::raw),
+            forced_login_method: row.forced_login_method.as_ref().map(Untrusted::raw),
+            forced_chatgpt_workspace_id: row.forced_workspace.as_ref().map(Untrusted::raw),
         });
     }
     if !ui.json() {
@@ -135,6 +169,10 @@ pub async fn read(conn: &Connection, launch: &Launch, host: &str) -> Result<Host
                     .and_then(|at| time::rfc3339_nanos(at.raw()))
                     .map(|nanos| now - i64::try_from(nanos / 1_000_000_000).unwrap_or(0));
             }
+            Output::Event(ShimEvent::Policy { method, workspace }) => {
+                status.forced_login_method = method;
+                status.forced_workspace = workspace;
+            }
             Output::Event(ShimEvent::Done) => done = true,
             Output::Event(_) | Output::Stderr(_) => {}
             Output::Closed if done => return Ok(status),
@@ -160,6 +198,7 @@ pub fn table(rows: &[Result<HostStatus, (String, String)>]) -> String {
             "TOKEN EXPIRES",
             "REFRESHED",
             "STORE",
+            "POLICY",
             "AUTH.JSON",
         ]
         .map(String::from),
@@ -173,6 +212,7 @@ pub fn table(rows: &[Result<HostStatus, (String, String)>]) -> String {
                 lines.push([
                     host.clone(),
                     "FAILED".into(),
+                    dash(),
                     dash(),
                     dash(),
                     dash(),
@@ -207,6 +247,7 @@ pub fn table(rows: &[Result<HostStatus, (String, String)>]) -> String {
             row.refreshed_ago
                 .map_or_else(dash, |s| format!("{} ago", span(s.max(0)))),
             row.store.as_ref().map_or_else(dash, Untrusted::shown),
+            row.policy(),
             match (&row.auth_file, &row.auth_file_mode) {
                 (Some(path), Some(mode)) => format!("{path} ({mode})"),
                 _ => "(none)".to_owned(),
@@ -275,6 +316,8 @@ mod tests {
                 expires_in: Some(3500),
                 last_refresh: Some("2026-11-25T10:00:00Z".into()),
                 refreshed_ago: Some(90),
+                forced_login_method: Some("chatgpt".into()),
+                forced_workspace: Some("ws-1".into()),
             }),
             Ok(HostStatus {
                 host: "bare".into(),
@@ -286,22 +329,26 @@ mod tests {
         let text = table(&rows);
         let lines: Vec<&str> = text.lines().collect();
         assert!(
-            lines[0].starts_with("HOST  LOGIN    ACCOUNT  PLAN  TOKEN EXPIRES  REFRESHED  STORE    AUTH.JSON"),
-            "{text}"
-        );
-        assert!(
-            lines[1].starts_with(
-                "dev   chatgpt  a@b.c    plus  in 58m         90s ago    default  /h/.codex/auth.json (-rw-------)"
+            lines[0].starts_with(
+                "HOST  LOGIN    ACCOUNT  PLAN  TOKEN EXPIRES  REFRESHED  STORE    POLICY                        AUTH.JSON"
             ),
             "{text}"
         );
         assert!(
-            lines[2].starts_with("bare  no       -        -     -              -          default  (none)"),
+            lines[1].starts_with(
+                "dev   chatgpt  a@b.c    plus  in 58m         90s ago    default  chatgpt only, workspace ws-1  /h/.codex/auth.json (-rw-------)"
+            ),
+            "{text}"
+        );
+        assert!(
+            lines[2].starts_with(
+                "bare  no       -        -     -              -          default  -                             (none)"
+            ),
             "{text}"
         );
         assert!(
             lines[3].starts_with(
-                "gone  FAILED   -        -     -              -          -        cannot connect to gone (10.9.9.9:22)"
+                "gone  FAILED   -        -     -              -          -        -                             cannot connect to gone (10.9.9.9:22)"
             ),
             "a host that could not be checked keeps its row: {text}"
         );

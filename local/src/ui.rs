@@ -12,7 +12,7 @@
 use std::io::{self, IsTerminal, Write};
 use std::time::Duration;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use codex_remote_login_shared::redact;
 
@@ -156,6 +156,23 @@ impl Ui {
             (Some(multi), _) => multi.suspend(f),
             (None, Some(bar)) => bar.suspend(f),
             (None, None) => f(),
+        }
+    }
+
+    /// Clears the progress display and draws none until [`Ui::resume`]: for a prompt that waits
+    /// on a thread of its own while the flow goes on (`--paste`), which [`Ui::suspend`] cannot
+    /// cover without stopping the flow. Lines are still written, between the prompts.
+    pub fn pause(&self) {
+        if let Some(multi) = &self.multi {
+            let _ = multi.clear();
+            multi.set_draw_target(ProgressDrawTarget::hidden());
+        }
+    }
+
+    /// Draws the progress display again after [`Ui::pause`].
+    pub fn resume(&self) {
+        if let Some(multi) = &self.multi {
+            multi.set_draw_target(ProgressDrawTarget::stderr());
         }
     }
 

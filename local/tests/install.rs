@@ -105,7 +105,7 @@ fn man_page_documents_the_commands() {
     ] {
         assert!(man.contains(section), "no {section}");
     }
-    for command in ["status", "doctor", "containers", "collect", "push"] {
+    for command in ["status", "doctor", "containers", "collect", "push", "logout"] {
         assert!(
             man.contains(&format!("codex\\-remote\\-login\\-{command}(1)")),
             "no {command}"
@@ -178,7 +178,7 @@ fn help_wraps_to_the_terminal() {
 
 #[test]
 fn every_command_describes_host() {
-    for command in ["status", "doctor", "containers", "collect", "push"] {
+    for command in ["status", "doctor", "containers", "collect", "push", "logout"] {
         let out = run(&[command, "--help"]);
         let help = String::from_utf8(out.stdout).unwrap();
         let placeholder = if command == "containers" { "[HOST]" } else { "<HOST>" };

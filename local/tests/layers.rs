@@ -27,7 +27,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("errors", &["error"]),
     ("steps", &["ca_bundle", "connect", "report", "secret", "usage"]),
     ("commands", &["containers", "doctor", "push", "status"]),
-    ("flows", &["collect", "signin"]),
+    ("flows", &["collect", "logout", "signin"]),
     ("many hosts", &["many"]),
     ("containers signed in", &["login_inside"]),
 ];

@@ -96,3 +96,32 @@ fn colour_follows_the_flag_and_no_color() {
         assert_eq!(plain.status.code(), Some(2));
     }
 }
+
+/// With `--json` on the command line, a usage error is an `error` event on stdout as well
+/// (exit code 2), whether clap refuses the words or the tool does; without it stdout stays
+/// empty, and `--help` is no error.
+#[test]
+fn usage_errors_are_json_events_with_json() {
+    for args in [
+        &["--json", "-p", "0", "h"][..],
+        &["status", "--json", "--no-such-option", "h"],
+        &["--json", "-F", "/dev/null", "statsu"],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines.len(), 1, "{args:?}: one event: {stdout}");
+        let event: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+        assert_eq!(event["type"], "error", "{args:?}");
+        assert_eq!(event["exit_code"], 2, "{args:?}");
+        assert!(!event["message"].as_str().unwrap().is_empty(), "{args:?}");
+        assert!(!stderr(&out).is_empty(), "people still read it on stderr: {args:?}");
+    }
+    let plain = run(&["-p", "0", "h"]);
+    assert_eq!(plain.status.code(), Some(2));
+    assert!(plain.stdout.is_empty(), "no --json, no event");
+    let help = run(&["--json", "--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&help.stdout).contains("{\"type\":\"error\""));
+}

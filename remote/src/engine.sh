@@ -31,6 +31,11 @@ engine_list() {
     fi
 }
 
+# `engine_all`: the names of every container, running or not (`logout` compares them all).
+engine_all() {
+    "$e" ps -a --format '{{.Names}}'
+}
+
 # `engine_exec [-i] USER CTR CMD...`: CMD run in running container CTR as USER (empty: its
 # own); with -i, this shell's stdin is passed in.
 engine_exec() {

@@ -48,6 +48,14 @@ const COLLECT: &str = concat!(
     include_str!("shim/collect.sh")
 );
 
+const LOGOUT: &str = concat!(
+    include_str!("shim/refreshed.sh"),
+    include_str!("shim/safe.sh"),
+    include_str!("engine.sh"),
+    include_str!("shim/engines.sh"),
+    include_str!("shim/logout.sh")
+);
+
 /// The relay's source: one exec per browser connection where forwarding is forbidden.
 pub const RELAY: &str = include_str!("relay.sh");
 /// Runs a program (the shim, a relay) inside a container on the host.
@@ -79,6 +87,9 @@ pub enum Mode {
     Containers,
     /// Bring the freshest auth.json of the same account back from containers on the host.
     Collect,
+    /// Sign the host out (and the containers in `Launch::containers`), after naming every place
+    /// on it that shares the login; `local_only`: remove auth.json without revoking.
+    Logout { local_only: bool },
 }
 
 impl Mode {
@@ -94,6 +105,7 @@ impl Mode {
             Self::Preflight { .. } => "preflight",
             Self::Containers => "containers",
             Self::Collect => "collect",
+            Self::Logout { .. } => "logout",
         }
     }
 
@@ -107,6 +119,7 @@ impl Mode {
             Self::Preflight { .. } => PREFLIGHT,
             Self::Containers => CONTAINERS,
             Self::Collect => COLLECT,
+            Self::Logout { .. } => LOGOUT,
         }
     }
 }
@@ -192,6 +205,10 @@ impl Launch {
             (
                 "CRL_CHECK_LOGIN",
                 matches!(self.mode, Mode::Preflight { check_login: true }).then_some("1"),
+            ),
+            (
+                "CRL_LOCAL_ONLY",
+                matches!(self.mode, Mode::Logout { local_only: true }).then_some("1"),
             ),
             ("CRL_CONTAINERS", names.as_deref()),
             (
@@ -360,6 +377,7 @@ mod tests {
                 ("preflight", PREFLIGHT),
                 ("containers", CONTAINERS),
                 ("collect", COLLECT),
+                ("logout", LOGOUT),
                 ("relay", RELAY),
                 ("inside", INSIDE),
             ] {
@@ -423,6 +441,45 @@ mod tests {
             assert_eq!(out, "crl1 ctr-failed web x crl1 col-took web /evil \ncrl1 ok é é\n");
         }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The host codex's policy is read from config.toml by a fixed grammar under every POSIX
+    /// shell: top-level keys only, plain strings (or a one-line list for the workspace), and
+    /// nothing evaluated.
+    #[test]
+    fn policy_is_read_strictly_under_posix_shells() {
+        let start = COMMON.find("config_policy() {").unwrap();
+        let function = &COMMON[start..];
+        let function = &function[..function.find("\n}\n").unwrap() + 3];
+        let cases = [
+            ("forced_login_method = \"api\" # the admin's\n", "api -"),
+            (
+                "forced_chatgpt_workspace_id = [ \"ws-1\", \"ws-2\", ]\nforced_login_method=\"chatgpt\"\n",
+                "chatgpt ws-1,ws-2",
+            ),
+            ("x = 1\n[profiles.a]\nforced_login_method = \"api\"\n", "- -"),
+            (
+                "forced_login_method = \"$(touch owned)\"\nforced_chatgpt_workspace_id = 'ws'\n",
+                "- -",
+            ),
+            ("forced_login_method = \"api\\\"\"\n", "- -"),
+        ];
+        let dir = scratch("policy");
+        for shell in shells() {
+            for (text, want) in cases {
+                std::fs::write(dir.join("config.toml"), text).unwrap();
+                let out = run(shell_named(&shell), &format!("{function}\nhome=.; config_policy"), &dir);
+                assert_eq!(out.trim_end(), want, "{text:?}");
+            }
+            assert!(!dir.join("owned").exists(), "a value was evaluated");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn shell_named(cmd: &Command) -> Command {
+        let mut again = Command::new(cmd.get_program());
+        again.args(cmd.get_args());
+        again
     }
 
     /// The three JSON readers of `collect` agree, field for field, and refuse the same files:

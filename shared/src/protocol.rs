@@ -194,8 +194,63 @@ pub enum ShimEvent {
     ColFailed { why: Untrusted },
     /// `--skip-logged-in`: the host is signed in already; nothing was launched.
     Skipped,
+    /// `logout`: `place` (a container, or the host: `None`) holds the same login as `target`
+    /// (the same), compared on the host by a hash of the refresh token.
+    LoShared {
+        target: Option<Untrusted>,
+        place: Option<Untrusted>,
+    },
+    /// `logout`: how signing out `place` (a container, or the host: `None`) went.
+    LoResult {
+        place: Option<Untrusted>,
+        result: LogoutResult,
+        detail: Option<Untrusted>,
+    },
+    /// The host codex's login policy from its config.toml: `forced_login_method` and
+    /// `forced_chatgpt_workspace_id` (several workspaces joined by `,`), each when set.
+    Policy {
+        method: Option<Untrusted>,
+        workspace: Option<Untrusted>,
+    },
+    /// The sign-in asked for is one the host's `forced_login_method` forbids: nothing was
+    /// started.
+    PolicyRefused,
     /// The shim is done and about to exit.
     Done,
+}
+
+/// How signing one place out went (`logout`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogoutResult {
+    /// `codex logout` signed it out (revoking the login at the issuer).
+    SignedOut,
+    /// `--local-only`: its auth.json was removed, nothing revoked.
+    Removed,
+    /// It held no login.
+    None,
+    Failed,
+}
+
+impl LogoutResult {
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "signed-out" => Self::SignedOut,
+            "removed" => Self::Removed,
+            "none" => Self::None,
+            "failed" => Self::Failed,
+            _ => return None,
+        })
+    }
+
+    /// As `--json` and the table name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SignedOut => "signed_out",
+            Self::Removed => "removed",
+            Self::None => "not_signed_in",
+            Self::Failed => "failed",
+        }
+    }
 }
 
 /// Who is signed in: never a token, only what a person may see.
@@ -273,6 +328,10 @@ pub const KINDS: &[&str] = &[
     "col-failed",
     "col-ask",
     "nolock",
+    "lo-shared",
+    "lo-result",
+    "policy",
+    "policy-refused",
 ];
 
 impl ShimEvent {
@@ -441,6 +500,31 @@ impl ShimEvent {
                 }
             }
             "nolock" => Self::NoLock { dir: args.into() },
+            "lo-shared" => {
+                let (target, place) = args.split_once(' ').ok_or_else(malformed)?;
+                Self::LoShared {
+                    target: opt(target),
+                    place: opt(place),
+                }
+            }
+            "lo-result" => {
+                let mut f = args.splitn(3, ' ');
+                let place = opt(f.next().ok_or_else(malformed)?);
+                let result = f.next().and_then(LogoutResult::parse).ok_or_else(malformed)?;
+                Self::LoResult {
+                    place,
+                    result,
+                    detail: f.next().and_then(opt),
+                }
+            }
+            "policy" => {
+                let (method, workspace) = args.split_once(' ').ok_or_else(malformed)?;
+                Self::Policy {
+                    method: opt(method),
+                    workspace: opt(workspace),
+                }
+            }
+            "policy-refused" => Self::PolicyRefused,
             _ => {
                 return Err(ProtocolError::Unknown { kind: kind.into() });
             }
@@ -651,6 +735,52 @@ mod tests {
                 why: "truncated".into()
             }
         );
+    }
+
+    #[test]
+    fn logout_and_policy_parse() {
+        assert_eq!(
+            parse("crl1 lo-shared - crl-dev"),
+            ShimEvent::LoShared {
+                target: None,
+                place: Some("crl-dev".into())
+            }
+        );
+        assert_eq!(
+            parse("crl1 lo-result web failed it is not running: start it first"),
+            ShimEvent::LoResult {
+                place: Some("web".into()),
+                result: LogoutResult::Failed,
+                detail: Some("it is not running: start it first".into())
+            }
+        );
+        assert_eq!(
+            parse("crl1 lo-result - signed-out"),
+            ShimEvent::LoResult {
+                place: None,
+                result: LogoutResult::SignedOut,
+                detail: None
+            }
+        );
+        assert!(matches!(
+            ShimEvent::parse("crl1 lo-result - revoked-everything"),
+            Err(ProtocolError::Malformed { .. })
+        ));
+        assert_eq!(
+            parse("crl1 policy api -"),
+            ShimEvent::Policy {
+                method: Some("api".into()),
+                workspace: None
+            }
+        );
+        assert_eq!(
+            parse("crl1 policy - ws-1,ws-2"),
+            ShimEvent::Policy {
+                method: None,
+                workspace: Some("ws-1,ws-2".into())
+            }
+        );
+        assert_eq!(parse("crl1 policy-refused"), ShimEvent::PolicyRefused);
     }
 
     #[test]

@@ -216,6 +216,10 @@ pub async fn launch(
         Ended::Skipped => {
             ui.finish();
             ui.info(&format!("{host} is already signed in; skipped (--skip-logged-in)."));
+            ui.event(&Event::Skipped {
+                host: &host,
+                account: run.found.before.as_ref(),
+            });
             Ok(Outcome::Skipped(run.found.before.clone()))
         }
         Ended::SignedIn => run.summary().map(Outcome::SignedIn),

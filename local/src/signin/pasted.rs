@@ -61,6 +61,11 @@ impl Run<'_> {
         });
         self.ui.step("Waiting for the pasted address");
         let on_terminal = paste::from_terminal();
+        // The prompt waits on a thread of its own (see `paste::reader`): nothing may draw over
+        // it meanwhile.
+        if on_terminal {
+            self.ui.pause();
+        }
         let relay = self.relay_tool();
         let Strategy::Paste { link, paste } = &mut self.strategy else {
             unreachable!("only a paste sign-in waits for a pasted address");
@@ -98,6 +103,9 @@ impl Run<'_> {
             Err(why) => return Err(Error::Paste { host, why }),
         };
         state.lines = None;
+        if state.on_terminal {
+            self.ui.resume();
+        }
         self.ui.step(&format!("Finishing the sign-in on {host}"));
         let status = match paste::deliver(&tunnel, authorize.redirect.port, &callback).await {
             Ok(status) => status,

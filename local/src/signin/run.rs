@@ -50,6 +50,8 @@ pub struct Findings {
     pub account: Option<Account>,
     pub log: Option<CodexLog>,
     pub last_lines: VecDeque<String>,
+    /// The host codex's `forced_login_method` and `forced_chatgpt_workspace_id`, when set.
+    pub policy: (Option<Untrusted>, Option<Untrusted>),
 }
 
 pub struct Run<'a> {
@@ -194,7 +196,26 @@ impl<'a> Run<'a> {
             | ShimEvent::ColTook { .. }
             | ShimEvent::ColFailed { .. }
             | ShimEvent::ColAsk { .. }
-            | ShimEvent::NoLock { .. } => {}
+            | ShimEvent::NoLock { .. }
+            | ShimEvent::LoShared { .. }
+            | ShimEvent::LoResult { .. } => {}
+            ShimEvent::Policy { method, workspace } => {
+                if let Some(workspace) = &workspace
+                    && !matches!(self.strategy, Strategy::Secret)
+                {
+                    // codex would refuse another workspace only after the approval.
+                    self.ui.info(&format!(
+                        "{host}'s codex accepts only workspace {workspace} (forced_chatgpt_workspace_id): approve with an account in it."
+                    ));
+                }
+                self.found.policy = (method, workspace);
+            }
+            ShimEvent::PolicyRefused => {
+                return Err(Error::LoginMethodForced {
+                    host,
+                    forced: self.found.policy.0.as_ref().map_or_else(|| "another".to_owned(), Untrusted::shown),
+                });
+            }
             ShimEvent::CaStored { path } => tracing::info!("the CA bundle is at {path} on {host} for this sign-in"),
             ShimEvent::CaFailed { why } => return Err(Error::RemoteCa { host, why: why.shown() }),
             // `--login-inside`: the container is not there to sign in.
@@ -361,6 +382,11 @@ impl<'a> Run<'a> {
             "Signed in to Codex on {host}{who} using {}.\n  Credentials: {path} (on {host}; they never left it)",
             account.auth_mode
         ));
+        if let Some(workspace) = &found.policy.1 {
+            self.ui.info(&format!(
+                "  Restricted to workspace {workspace} by {host}'s codex config (forced_chatgpt_workspace_id)."
+            ));
+        }
         let replaced = found.before.as_ref().filter(|b| **b != account);
         if let Some(old) = replaced {
             let old_who = old.email.as_ref().map_or("an API key".to_owned(), Untrusted::shown);

@@ -104,8 +104,8 @@ home=${CODEX_HOME:-$HOME/.codex}
 auth="$home/auth.json"
 
 codex=
-if [ "$CRL_MODE" = containers ]; then
-    : # Copying a login into containers needs no codex on the host.
+if [ "$CRL_MODE" = containers ] || [ -n "${CRL_LOCAL_ONLY:-}" ]; then
+    : # Copying a login into containers, or removing one without revoking, needs no codex.
 elif [ -n "${CRL_CODEX:-}" ]; then
     case $CRL_CODEX in "~/"*) CRL_CODEX="$HOME/${CRL_CODEX#"~/"}" ;; esac
     if [ -f "$CRL_CODEX" ] && [ -x "$CRL_CODEX" ]; then
@@ -156,6 +156,40 @@ for tool in nc python3 perl bash; do
     command -v "$tool" >/dev/null 2>&1 && relays="$relays $tool"
 done
 say relays$relays
+
+# The login policy of the host's codex (config.toml, as codex 0.169 reads it): which login
+# method it forces, and the ChatGPT workspace(s) it accepts. Read, never evaluated: only a
+# top-level `key = "value"` line (or, for the workspace, a one-line list of such strings),
+# values of letters, digits, `_`, `.` and `-` alone; anything else is not reported. A sign-in
+# the policy forbids is refused before codex starts (login.sh, secret.sh).
+config_policy() {
+    [ -f "$home/config.toml" ] || { echo "- -"; return; }
+    awk '
+    /^[[:space:]]*\[/ { exit }
+    /^[[:space:]]*forced_login_method[[:space:]]*=[[:space:]]*"[A-Za-z0-9_.-]+"[[:space:]]*(#.*)?$/ {
+        v = $0; sub(/^[^"]*"/, "", v); sub(/".*$/, "", v); if (m == "") m = v
+    }
+    /^[[:space:]]*forced_chatgpt_workspace_id[[:space:]]*=[[:space:]]*"[A-Za-z0-9_.-]+"[[:space:]]*(#.*)?$/ {
+        v = $0; sub(/^[^"]*"/, "", v); sub(/".*$/, "", v); if (w == "") w = v
+    }
+    /^[[:space:]]*forced_chatgpt_workspace_id[[:space:]]*=[[:space:]]*\[[[:space:]]*"[A-Za-z0-9_.-]+"([[:space:]]*,[[:space:]]*"[A-Za-z0-9_.-]+")*[[:space:]]*,?[[:space:]]*\][[:space:]]*(#.*)?$/ {
+        v = $0; sub(/^[^[]*\[/, "", v); sub(/\].*$/, "", v); gsub(/[[:space:]"]/, "", v); sub(/,$/, "", v); if (w == "") w = v
+    }
+    END { print (m == "" ? "-" : m) " " (w == "" ? "-" : w) }
+    ' "$home/config.toml" 2>/dev/null || echo "- -"
+}
+read -r policy_method policy_workspace <<EOF
+$(config_policy)
+EOF
+say policy "${policy_method:--}" "${policy_workspace:--}"
+
+# `refuse_by_policy`: the login method asked for is one the host's codex forbids: said, and
+# nothing started.
+refuse_by_policy() {
+    say policy-refused
+    say done
+    exit 3
+}
 
 # Logins made here are kept in the file, where the user can see and provision them.
 store=cli_auth_credentials_store=file

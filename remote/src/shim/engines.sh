@@ -1,8 +1,9 @@
 # Containers on this host, for `containers` and `collect`: the engine that knows each one,
 # its user and where that user's codex keeps its login, and the selection by --all-running or
-# --label. The host must have a login (to copy in, or to compare with).
+# --label. The host must have a login (to copy in, or to compare with), except to sign out.
 
-[ -f "$auth" ] || { say ctr-nologin "$auth"; say done; exit 1; }
+# (`logout` signs containers out whether or not the host holds one.)
+[ -f "$auth" ] || [ "$CRL_MODE" = logout ] || { say ctr-nologin "$auth"; say done; exit 1; }
 
 # Whether file $1 is a login codex can use: a JSON object with tokens or an API key (checked
 # with python3 where it is, else by its shape).

@@ -4,6 +4,9 @@
 # like the rest of its output.
 
 skip_if_logged_in
+# codex refuses a ChatGPT login (browser or device code) where its config forces API keys, but
+# only once started: refused here first.
+[ "$policy_method" != api ] || refuse_by_policy
 
 # Steering: hold the host's port $CRL_HOLD_PORT (1455) so that codex falls back to 1457,
 # because the local 1455 is taken. The holder binds, then forks: its parent prints the

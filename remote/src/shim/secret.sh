@@ -5,6 +5,11 @@
 # never in a file (bash before 5.1 keeps here-documents in temporary files).
 
 skip_if_logged_in
+# And an API key where it forces ChatGPT logins (the key, sent already, read and dropped).
+if [ "$CRL_MODE" = api-key ] && [ "$policy_method" = chatgpt ]; then
+    head -n 1 >/dev/null
+    refuse_by_policy
+fi
 
 flag=--with-api-key
 [ "$CRL_MODE" = access-token ] && flag=--with-access-token

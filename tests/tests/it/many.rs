@@ -158,12 +158,20 @@ fn skip_logged_in() {
         single.stderr
     );
     assert!(single.event("url").is_none(), "nothing was launched");
+    let skipped = single.event("skipped").expect("a skipped host is an event too");
+    assert_eq!(
+        (&skipped["host"], &skipped["auth_mode"]),
+        (&"rig".into(), &"apikey".into())
+    );
     // Several: the preflight decides.
     let both = rig
         .tool("skip")
-        .args(["rig", "bob", "--skip-logged-in", "--codex", &codex()])
+        .args(["rig", "bob", "--skip-logged-in", "--codex", &codex(), "--json"])
         .run(LIMIT);
     assert_eq!(both.code(), 0, "{}", both.stderr);
+    let skipped: Vec<_> = both.events().into_iter().filter(|e| e["type"] == "skipped").collect();
+    assert_eq!(skipped.len(), 1, "only rig was signed in already: {}", both.stdout);
+    assert_eq!(skipped[0]["host"], "rig");
     assert!(
         both.stderr
             .lines()

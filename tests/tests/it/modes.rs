@@ -258,6 +258,7 @@ fn doctor_checks_in_order_with_fixes() {
         "authentication",
         "codex on the host",
         "credential store",
+        "login policy",
         "TCP forwarding",
         "relay tool",
         "clocks",

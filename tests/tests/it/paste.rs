@@ -76,3 +76,32 @@ fn pasted_refusal_is_the_issuers() {
     assert!(rig.auth_json(ALICE).is_none());
     rig.assert_nothing_left(ALICE);
 }
+
+/// On a terminal the address is asked for with echo off while the sign-in goes on, and no
+/// progress display draws over that prompt while it waits (a spinner ticks every 100 ms).
+#[test]
+fn nothing_draws_over_the_paste_prompt() {
+    let rig = Rig::get();
+    let mut pty = codex_remote_login_tests::Pty::spawn(&rig.command("rig --paste"));
+    let prompt = "Paste the address here (it is not shown): ";
+    pty.expect(prompt, LIMIT);
+    let screen = pty.screen();
+    let url = screen
+        .split_whitespace()
+        .find(|w| w.starts_with("https://auth.openai.com/oauth/authorize?"))
+        .unwrap_or_else(|| panic!("no URL on the screen:\n{screen}"))
+        .to_owned();
+    let asked_at = screen.rfind(prompt).unwrap();
+    // Several ticks' time shows whether anything draws now.
+    std::thread::sleep(Duration::from_millis(600));
+    let after = pty.screen()[asked_at + prompt.len()..].to_owned();
+    assert!(after.is_empty(), "something drew over the prompt: {after:?}");
+    let callback = rig.approve_elsewhere(&url);
+    pty.send(&format!("{callback}\n"));
+    let (code, screen) = pty.finish(LIMIT);
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("Signed in to Codex on rig"), "{screen}");
+    let code = callback.split("code=").nth(1).unwrap().split('&').next().unwrap();
+    assert!(!screen.contains(code), "the pasted address was echoed");
+    rig.assert_nothing_left(ALICE);
+}

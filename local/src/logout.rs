@@ -1,0 +1,236 @@
+//! `logout HOST... [--container CTR]... [--local-only]`: each host's Codex login signed out
+//! (and those of containers on it), all hosts at once, one connection and one exec each.
+//!
+//! codex 0.169's `codex logout` revokes the login's token at the issuer (`POST /oauth/revoke`,
+//! seen against the test issuer) before removing it: every copy of that login, wherever it
+//! is, stops working. So before anything is touched the host's shim names every place on the
+//! host that holds the same login (compared there, by a hash of the refresh token: nothing of
+//! the tokens leaves the host). `--local-only` removes one copy and revokes nothing. No backup
+//! is kept: removing the login is the point.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use tokio::task::JoinSet;
+
+use codex_remote_login_remote::{Containers, Launch, Mode};
+use codex_remote_login_shared::protocol::LogoutResult;
+use codex_remote_login_shared::{ShimEvent, Untrusted};
+
+use crate::cli::CommonArgs;
+use crate::error::Error;
+use crate::events::Event;
+use crate::exit::ExitStatus;
+use crate::shim::{Output, Shim};
+use crate::ssh::Connection;
+use crate::ui::Ui;
+
+/// One place signed out (or not): the host, or a container on it.
+#[derive(Debug, Clone)]
+pub struct Place {
+    pub host: String,
+    pub container: Option<String>,
+    pub result: LogoutResult,
+    pub detail: Option<Untrusted>,
+    /// The other places on the host that held the same login (`HOST` or `HOST/CTR`).
+    pub shared: Vec<String>,
+}
+
+impl Place {
+    fn name(&self) -> String {
+        match &self.container {
+            Some(c) => format!("{}/{c}", self.host),
+            None => self.host.clone(),
+        }
+    }
+}
+
+/// Signs every host out; the exit code is 0 when every place is signed out (or held no login).
+pub async fn run(
+    hosts: &[String],
+    want: &Containers,
+    local_only: bool,
+    common: &CommonArgs,
+    ui: Arc<Ui>,
+) -> Result<ExitStatus, Error> {
+    crate::containers::check(want)?;
+    ui.step(&format!(
+        "Signing out {} host{}",
+        hosts.len(),
+        if hosts.len() == 1 { "" } else { "s" }
+    ));
+    let mut runs = JoinSet::new();
+    for (index, host) in hosts.iter().enumerate() {
+        let (host, want, common, ui) = (host.clone(), want.clone(), common.clone(), ui.clone());
+        runs.spawn(async move { (index, one(&host, &want, local_only, &common, ui).await) });
+    }
+    let mut results: Vec<(usize, Result<Vec<Place>, Error>)> = runs.join_all().await;
+    results.sort_by_key(|(index, _)| *index);
+    ui.finish();
+
+    let mut code = ExitStatus::Success;
+    let mut rows = Vec::new();
+    for (index, result) in results {
+        match result {
+            Ok(places) => {
+                for place in places {
+                    if place.result == LogoutResult::Failed && code == ExitStatus::Success {
+                        code = ExitStatus::Failed;
+                    }
+                    ui.event(&Event::Logout {
+                        host: &place.host,
+                        container: place.container.as_deref(),
+                        result: place.result.as_str(),
+                        shared: &place.shared,
+                        reason: place.detail.as_ref().map(Untrusted::raw),
+                    });
+                    rows.push([
+                        place.name(),
+                        place.result.as_str().replace('_', " "),
+                        if place.shared.is_empty() {
+                            "-".to_owned()
+                        } else {
+                            place.shared.join(", ")
+                        },
+                        place.detail.as_ref().map_or_else(String::new, Untrusted::shown),
+                    ]);
+                }
+            }
+            Err(e) => {
+                crate::report::report(&ui, &e);
+                if code == ExitStatus::Success {
+                    code = e.exit_status();
+                }
+                let why = e.to_string().lines().next().unwrap_or_default().to_owned();
+                rows.push([hosts[index].clone(), "FAILED".into(), "-".into(), why]);
+            }
+        }
+    }
+    if !ui.json() {
+        let mut lines = vec![["PLACE", "RESULT", "SAME LOGIN ALSO IN", "DETAIL"].map(String::from)];
+        lines.extend(rows);
+        ui.data(&crate::ui::columns(&lines));
+    }
+    Ok(code)
+}
+
+async fn one(
+    host_arg: &str,
+    want: &Containers,
+    local_only: bool,
+    common: &CommonArgs,
+    ui: Arc<Ui>,
+) -> Result<Vec<Place>, Error> {
+    let conn = crate::connect::to(host_arg, &common.ssh.settings(), &ui).await?;
+    let result = read(&conn, want, local_only, common, &ui).await;
+    conn.close().await;
+    result
+}
+
+async fn read(
+    conn: &Connection,
+    want: &Containers,
+    local_only: bool,
+    common: &CommonArgs,
+    ui: &Ui,
+) -> Result<Vec<Place>, Error> {
+    let host = conn.config.alias.clone();
+    let launch = Launch {
+        codex: common.codex.clone(),
+        codex_home: common.codex_home.clone(),
+        mode: Mode::Logout { local_only },
+        ca: None,
+        skip_logged_in: false,
+        containers: Some(Containers {
+            select: None,
+            force: false,
+            ..want.clone()
+        }),
+        inside: None,
+    };
+    let mut shim = Shim::start(conn, &launch)
+        .await
+        .map_err(|source| Error::ssh(host.clone(), source))?;
+    let named = |place: &Option<Untrusted>| match place {
+        Some(c) => format!("{host}/{}", c.raw()),
+        None => host.clone(),
+    };
+    let mut shared: BTreeMap<Option<String>, Vec<String>> = BTreeMap::new();
+    let mut warned = false;
+    let mut places = Vec::new();
+    let mut done = false;
+    loop {
+        match shim.next_for(&host).await? {
+            Output::Event(ShimEvent::LoShared { target, place }) => {
+                shared
+                    .entry(target.map(Untrusted::into_raw))
+                    .or_default()
+                    .push(named(&place));
+            }
+            Output::Event(ShimEvent::LoResult { place, result, detail }) => {
+                // Every sharing place is known before the first result: said once, before the
+                // results are shown.
+                if !warned {
+                    warned = true;
+                    warn_shared(ui, &host, &shared, local_only);
+                }
+                let container = place.map(Untrusted::into_raw);
+                places.push(Place {
+                    host: host.clone(),
+                    shared: shared.get(&container).cloned().unwrap_or_default(),
+                    container,
+                    result,
+                    detail,
+                });
+            }
+            Output::Event(ShimEvent::Done) => done = true,
+            Output::Event(_) | Output::Stderr(_) => {}
+            Output::Closed if done => return Ok(places),
+            Output::Closed => {
+                return Err(Error::ConnectionLost {
+                    host,
+                    during: "while signing out",
+                });
+            }
+        }
+    }
+}
+
+/// Names the places that share a login being signed out, and what that means for them.
+fn warn_shared(ui: &Ui, host: &str, shared: &BTreeMap<Option<String>, Vec<String>>, local_only: bool) {
+    for (target, places) in shared {
+        let target = match target {
+            Some(c) => format!("{host}/{}", Untrusted::from(c.as_str())),
+            None => host.to_owned(),
+        };
+        let places: Vec<String> = places.iter().map(|p| Untrusted::from(p.as_str()).shown()).collect();
+        let places = places.join(", ");
+        if local_only {
+            ui.warn(&format!(
+                "the login on {target} is also in {places}: only {target}'s copy is removed (--local-only), those keep working"
+            ));
+        } else {
+            ui.warn(&format!(
+                "the login on {target} is also in {places}: codex logout revokes it at the issuer, which signs those out too (--local-only removes one copy without revoking)"
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn places_are_named_as_in_the_table() {
+        let place = Place {
+            host: "dev".into(),
+            container: Some("web".into()),
+            result: LogoutResult::SignedOut,
+            detail: None,
+            shared: vec!["dev".into()],
+        };
+        assert_eq!(place.name(), "dev/web");
+        assert_eq!(place.result.as_str(), "signed_out");
+    }
+}

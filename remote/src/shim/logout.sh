@@ -1,0 +1,141 @@
+# Mode `logout`: the host's login (and, with $CRL_CONTAINERS, those containers' logins) signed
+# out. First, before anything is touched, every place on this host that holds the same login
+# is named (`lo-shared TARGET PLACE`, the host being `-`): codex's logout revokes the refresh
+# token at the issuer, which signs every copy of it out. Copies are compared here, by a hash
+# of their refresh token computed on this host; no token and no hash leaves it. Then each
+# target is signed out: `codex logout` (as the user's own codex would, with their credential
+# store setting), or with $CRL_LOCAL_ONLY its auth.json removed without revoking anything
+# (under codex's lock, through no link). Each gives `lo-result PLACE RESULT [DETAIL]`:
+# signed-out, removed, none (it held no login), failed.
+
+# `token_hash FILE`: a digest of the refresh token in auth.json FILE (empty when it holds none).
+# The token goes from sed to the digest on a pipe: never an argument, never a variable.
+token_hash() {
+    grep -q '"refresh_token"[[:space:]]*:[[:space:]]*"[^"]' "$1" 2>/dev/null || return 0
+    sed -n 's/.*"refresh_token"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$1" | head -n 1 |
+        { sha256sum 2>/dev/null || cksum; } | cut -d ' ' -f 1
+}
+
+host_hash=
+[ -f "$auth" ] && host_hash=$(token_hash "$auth")
+
+# Every container the engines here know, running or not, with the hash of its login: one line
+# each, `NAME HASH` (HASH - when it holds none that could be read). Read by the engine's
+# archive copy, which starts nothing in the container; all containers at once, since engine
+# calls are what many containers cost.
+# Nothing to compare (no login on the host, no container to sign out): no engine is asked.
+: >"$errs/.all"
+[ -z "$host_hash" ] && [ -z "$CRL_CONTAINERS" ] ||
+    for e in $(engines); do
+        engine_all 2>/dev/null
+    done | sort -u >"$errs/.all"
+while read -r c; do
+    [ -n "$c" ] || continue
+    (
+        engine_of "$c" || exit 0
+        place_of "$c" "$e" "$user" >/dev/null 2>&1 || exit 0
+        engine_read "$c" "$dir/auth.json" | head -c "$cap" >"$errs/$c.auth"
+        h=$(token_hash "$errs/$c.auth")
+        rm -f "$errs/$c.auth"
+        echo "$c ${h:--}" >"$errs/$c.survey"
+    ) </dev/null &
+done <"$errs/.all"
+wait
+cat "$errs"/*.survey >"$errs/.survey" 2>/dev/null || : >"$errs/.survey"
+
+# `hash_of PLACE`: the hash of the login at PLACE (- for the host), empty when none.
+hash_of() {
+    if [ "$1" = - ]; then printf '%s\n' "$host_hash"; return; fi
+    while read -r n h; do
+        [ "$n" = "$1" ] && [ "$h" != - ] && { printf '%s\n' "$h"; return; }
+    done <"$errs/.survey"
+}
+
+# `shared TARGET`: names every other place holding TARGET's login.
+shared() {
+    mine=$(hash_of "$1")
+    [ -n "$mine" ] || return 0
+    [ "$1" = - ] || [ "$mine" != "$host_hash" ] || say lo-shared "$1" -
+    while read -r n h; do
+        [ "$n" != "$1" ] && [ "$h" = "$mine" ] && say lo-shared "$1" "$n"
+    done <"$errs/.survey"
+}
+
+shared -
+for c in $CRL_CONTAINERS; do shared "$c"; done
+
+# `logout_said OUTPUT CODE PLACE`: codex logout's verdict from its words and exit status.
+logout_said() {
+    case $1 in
+    *"Successfully logged out"*) say lo-result "$3" signed-out ;;
+    *"Not logged in"*) say lo-result "$3" none ;;
+    *) say lo-result "$3" failed "codex logout exited $2: $(printf '%s\n' "$1" | tail -n 1 | cut -c 1-200)" ;;
+    esac
+}
+
+# The host.
+if [ -n "${CRL_LOCAL_ONLY:-}" ]; then
+    if [ ! -e "$auth" ]; then
+        say lo-result - none
+    elif ! cd -P "$home" 2>/dev/null; then
+        say lo-result - failed "cannot enter $home"
+    elif why=$({ private_here && no_links auth.json auth.lock auth.json.lock; } 2>&1); then
+        set -C
+        exec 8>>auth.lock 9>>auth.json.lock
+        take_lock
+        case $? in
+        1) say lo-result - failed "codex has held its lock on $auth for over 10 s: nothing was removed; run again" ;;
+        *) if rm -f ./auth.json; then say lo-result - removed; else say lo-result - failed "cannot remove $auth"; fi ;;
+        esac
+        exec 8>&- 9>&-
+        set +C
+        cd / || :
+    else
+        say lo-result - failed "$why"
+    fi
+else
+    out=$("$codex" logout 2>&1 </dev/null)
+    logout_said "$out" $? -
+fi
+
+# Each container, as its user, through a shell in it (a stopped one, or one without a shell,
+# cannot be signed out: it says so).
+for c in $CRL_CONTAINERS; do
+    engine_of "$c" || { say lo-result "$c" failed "neither docker nor podman on this host knows it"; continue; }
+    if [ "$running" != true ]; then
+        say lo-result "$c" failed "it is not running: start it first"
+        continue
+    fi
+    if [ -n "${CRL_LOCAL_ONLY:-}" ]; then
+        capped "$errs/$c.out" "$errs/$c" engine_exec "$user" "$c" sh -c "$safe_sh"'
+d=${CODEX_HOME:-$HOME/.codex}
+[ -e "$d/auth.json" ] || { echo none; exit 0; }
+cd -P "$d" || exit 3
+private_here && no_links auth.json auth.lock auth.json.lock || exit 8
+set -C
+exec 8>>auth.lock 9>>auth.json.lock
+take_lock
+[ $? = 1 ] && { echo "codex has held its lock on $PWD/auth.json for over 10 s" >&2; exit 9; }
+rm -f ./auth.json || exit 4
+echo removed' </dev/null
+        case $? in
+        0) case $(head -n 1 "$errs/$c.out") in
+            none) say lo-result "$c" none ;;
+            removed) say lo-result "$c" removed ;;
+            *) say lo-result "$c" failed "its shell answered something unexpected" ;;
+            esac ;;
+        126 | 127) say lo-result "$c" failed "it has no shell to remove its auth.json with" ;;
+        *) say lo-result "$c" failed "removing its auth.json as $user failed: $(why "$c")" ;;
+        esac
+    else
+        capped "$errs/$c.out" "$errs/$c" engine_exec "$user" "$c" sh -c \
+            'PATH=$PATH:$HOME/.local/bin:/usr/local/bin; command -v codex >/dev/null || exit 127; exec codex logout' </dev/null
+        rc=$?
+        if [ "$rc" -eq 127 ]; then
+            say lo-result "$c" failed "no codex in it to sign out with (--local-only removes its auth.json without revoking)"
+        else
+            logout_said "$(cat "$errs/$c.out" "$errs/$c" 2>/dev/null)" "$rc" "$c"
+        fi
+    fi
+done
+say done
