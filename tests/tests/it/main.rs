@@ -14,3 +14,4 @@ mod paste;
 mod reach;
 mod secrets;
 mod signin;
+mod windows;

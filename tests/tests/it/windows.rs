@@ -1,0 +1,41 @@
+//! The Windows build, run under Wine on this machine, against the same rig: real sshd, real
+//! codex, the fake issuer. `scripts/test` builds it (`scripts/windows`) and points
+//! `CRL_WINDOWS_BIN` at it. What Wine cannot show (Ctrl-Break delivery, ACLs) is listed in
+//! the README.
+
+use std::time::Duration;
+
+use codex_remote_login_tests::{ALICE, Rig};
+
+/// Wine starts slower than a native process; the sign-in itself is the same.
+const LIMIT: Duration = Duration::from_secs(90);
+
+/// The user's browser on a phone: the Windows build reads the pasted callback address from
+/// its stdin and delivers it to the host's codex over SSH.
+#[test]
+fn windows_build_signs_in_with_a_pasted_callback() {
+    let rig = Rig::get();
+    let mut run = rig
+        .windows_tool("windows-paste")
+        .open_stdin()
+        .args(["rig", "--paste", "--json", "-vvv"])
+        .spawn();
+    let url = run.wait_event("url", LIMIT);
+    let callback = rig.approve_elsewhere(url["url"].as_str().unwrap());
+    run.type_line(&callback);
+    let run = run.finish(LIMIT);
+    assert_eq!(run.code(), 0, "stderr:\n{}", run.stderr);
+    let code = callback.split("code=").nth(1).unwrap().split('&').next().unwrap();
+    assert!(
+        !run.stderr.contains(code) && !run.stdout.contains(code),
+        "the authorization code was shown"
+    );
+    let success = run.event("success").expect("a success event");
+    assert_eq!(success["email"], "alice@rig.test");
+    assert_eq!(success["auth_file"], "/home/crl-alice/.codex/auth.json");
+    let (mode, auth) = rig.auth_json(ALICE).expect("auth.json on the host");
+    assert_eq!(mode, "-rw-------");
+    let issued: serde_json::Value = serde_json::from_str(&rig.issuer("/__issued")).unwrap();
+    assert_eq!(auth["tokens"]["refresh_token"], issued["refresh_token"]);
+    rig.assert_nothing_left(ALICE);
+}
