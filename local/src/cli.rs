@@ -330,6 +330,21 @@ pub struct SshArgs {
     pub accept_new: bool,
 }
 
+impl SshArgs {
+    /// The SSH layer's own settings, which know no command line.
+    pub fn settings(&self) -> crate::ssh::Settings {
+        crate::ssh::Settings {
+            config: self.config.clone(),
+            identity: self.identity.clone(),
+            port: self.port,
+            login: self.login.clone(),
+            jump: self.jump.clone(),
+            options: self.options.clone(),
+            accept_new: self.accept_new,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;

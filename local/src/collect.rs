@@ -39,7 +39,7 @@ struct Seen {
 /// fresher one; 0 when every container could be read.
 pub async fn run(host_arg: &str, want: &Want, yes: bool, common: &CommonArgs, ui: Arc<Ui>) -> Result<u8, Error> {
     check(want)?;
-    let conn = Connection::to(host_arg, &common.ssh, &ui).await?;
+    let conn = crate::connect::to(host_arg, &common.ssh.settings(), &ui).await?;
     let result = collect(&conn, want, yes, common, &ui).await;
     conn.close().await;
     result

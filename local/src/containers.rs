@@ -73,7 +73,7 @@ impl Want {
 /// Copies into every container asked for; the exit code is 0 when every one got the login.
 pub async fn run(host_arg: &str, want: &Want, common: &CommonArgs, ui: Arc<Ui>) -> Result<u8, Error> {
     check(want)?;
-    let conn = Connection::to(host_arg, &common.ssh, &ui).await?;
+    let conn = crate::connect::to(host_arg, &common.ssh.settings(), &ui).await?;
     let result = provision(&conn, want, common, &ui).await;
     conn.close().await;
     result

@@ -12,11 +12,11 @@ use codex_remote_login_shared::ShimEvent;
 
 use crate::authorize::PORTS;
 use crate::cli::CommonArgs;
-use crate::error::{Error, HostKeyError};
+use crate::error::{Error, ssh_hint};
 use crate::events::Event;
 use crate::ports;
 use crate::shim::{Output, Shim};
-use crate::ssh::{Connection, config};
+use crate::ssh::{self, Connection, HostKeyError, config};
 use crate::ui::Ui;
 
 /// Clock difference from which tokens may look expired or not yet valid on one side.
@@ -64,8 +64,8 @@ const REMOTE_CHECKS: [&str; 6] = [
 pub async fn run(host_arg: &str, common: &CommonArgs, ui: Arc<Ui>) -> Result<u8, Error> {
     ui.step(&format!("Checking {host_arg}"));
     let mut checks = local_ports();
-    match config::for_host(host_arg, &common.ssh, &ui) {
-        Err(e) => checks.push(check("ssh config", Verdict::Fail, e.to_string(), e.hint())),
+    match config::for_host(host_arg, &common.ssh.settings(), ui.as_ref()) {
+        Err(e) => checks.push(check("ssh config", Verdict::Fail, e.to_string(), ssh_hint(&e))),
         Ok(config) => {
             let config = Arc::new(config);
             let user = config.user.clone();
@@ -145,14 +145,14 @@ fn local_ports() -> Vec<Check> {
 }
 
 /// Which of reachable / host key / authentication failed, and what was not checked.
-fn connection_failure(e: &Error) -> Vec<Check> {
-    let failed = |name| check(name, Verdict::Fail, e.to_string(), e.hint());
+fn connection_failure(e: &ssh::Error) -> Vec<Check> {
+    let failed = |name| check(name, Verdict::Fail, e.to_string(), ssh_hint(e));
     let passed = |name| check(name, Verdict::Pass, "", None);
     let mut checks = match e {
-        Error::HostKey(HostKeyError::Record { .. }) | Error::HostKey(_) => {
+        ssh::Error::HostKey(HostKeyError::Record { .. }) | ssh::Error::HostKey(_) => {
             vec![passed("reachable"), failed("host key")]
         }
-        Error::Auth { .. } => vec![passed("reachable"), passed("host key"), failed("authentication")],
+        ssh::Error::Auth { .. } => vec![passed("reachable"), passed("host key"), failed("authentication")],
         _ => vec![failed("reachable")],
     };
     checks.extend(

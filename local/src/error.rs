@@ -5,8 +5,7 @@ use std::path::PathBuf;
 use codex_remote_login_shared::ProtocolError;
 
 use crate::ports::Holder;
-use crate::ssh::config::ConfigError;
-use crate::ssh::destination::DestinationError;
+use crate::ssh::{self, HostKeyError, config::ConfigError, destination::DestinationError};
 
 /// Exit codes (documented in the README).
 pub mod exit {
@@ -24,10 +23,9 @@ pub mod exit {
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// Reaching, verifying or logging in to a host, or the SSH session failing later.
     #[error(transparent)]
-    Destination(#[from] DestinationError),
-    #[error(transparent)]
-    Config(#[from] ConfigError),
+    Ssh(#[from] ssh::Error),
     #[error("cannot use {} as a CA bundle: {why}", path.display())]
     CaCert { path: PathBuf, why: String },
     #[error("the CA bundle for {host} could not be used: {why}")]
@@ -103,36 +101,6 @@ pub enum Error {
     },
     #[error("the push to {host} did not complete ({why}); its auth.json is unchanged")]
     PushFailed { host: String, why: String },
-    #[error("cannot connect to {host} ({addr})")]
-    Connect {
-        host: String,
-        addr: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("cannot reach {host} through the jump host {hop}")]
-    Jump {
-        host: String,
-        hop: String,
-        #[source]
-        source: Box<russh::Error>,
-    },
-    #[error("timed out connecting to {host}: no SSH connection within {secs} s (ConnectTimeout)")]
-    ConnectTimeout { host: String, secs: u64 },
-    #[error(transparent)]
-    HostKey(#[from] HostKeyError),
-    #[error("{user}@{host} refused every authentication this tool tried")]
-    Auth {
-        host: String,
-        user: String,
-        tried: Vec<String>,
-    },
-    #[error("SSH failure with {host}")]
-    Ssh {
-        host: String,
-        #[source]
-        source: Box<russh::Error>,
-    },
     #[error("the connection to {host} was lost {during}")]
     ConnectionLost { host: String, during: &'static str },
     #[error("local port {port} is in use{}", by(holder))]
@@ -191,68 +159,6 @@ pub enum Error {
     Interrupted { host: String, signal: &'static str },
 }
 
-/// Why a host key was not accepted.
-#[derive(Debug, thiserror::Error)]
-pub enum HostKeyError {
-    #[error(
-        "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n\
-         @    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n\
-         @@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n\
-         The {kind} host key of {host} is not the one recorded in {}:{line}.\n\
-         Someone could be intercepting the connection, or the host's key was replaced.\n\
-         Recorded: {old}\n\
-         Offered:  {new}\n\
-         Refusing to connect.", file.display()
-    )]
-    Changed {
-        host: String,
-        kind: &'static str,
-        file: PathBuf,
-        line: usize,
-        old: String,
-        new: String,
-    },
-    #[error("the {kind} host key of {host} is revoked ({}:{line}): {fingerprint}", file.display())]
-    Revoked {
-        host: String,
-        kind: &'static str,
-        file: PathBuf,
-        line: usize,
-        fingerprint: String,
-    },
-    #[error(
-        "the authenticity of {host} can't be established ({kind} key {fingerprint}) and there is no terminal to ask"
-    )]
-    UnknownNoTerminal {
-        host: String,
-        kind: &'static str,
-        fingerprint: String,
-    },
-    #[error("{host} is not in known_hosts ({kind} key {fingerprint}) and StrictHostKeyChecking is on")]
-    UnknownStrict {
-        host: String,
-        kind: &'static str,
-        fingerprint: String,
-    },
-    #[error(
-        "{host} is not in known_hosts ({kind} key {fingerprint}) and UserKnownHostsFile is none: an unknown key is refused, as OpenSSH refuses it"
-    )]
-    UnknownNoFile {
-        host: String,
-        kind: &'static str,
-        fingerprint: String,
-    },
-    #[error("host key of {host} not accepted")]
-    Declined { host: String },
-    #[error("could not record the host key of {host} in {}", file.display())]
-    Record {
-        host: String,
-        file: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-}
-
 /// The tail of codex's own log on the host (`$CODEX_HOME/log/codex-login.log`), redacted.
 #[derive(Debug, Clone)]
 pub struct CodexLog {
@@ -281,12 +187,22 @@ fn detail(lines: &[String]) -> String {
     lines.last().map(|l| format!(": {l}")).unwrap_or_default()
 }
 
+impl From<DestinationError> for Error {
+    fn from(e: DestinationError) -> Self {
+        Self::Ssh(e.into())
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Self {
+        Self::Ssh(e.into())
+    }
+}
+
 impl Error {
+    /// The SSH session with `host` failed after it was established.
     pub fn ssh(host: impl Into<String>, source: russh::Error) -> Self {
-        Self::Ssh {
-            host: host.into(),
-            source: Box::new(source),
-        }
+        Self::Ssh(ssh::Error::session(host, source))
     }
 
     /// The error a shim event stands for when codex could not be found on `host`.
@@ -307,9 +223,8 @@ impl Error {
 
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Destination(_)
-            | Self::Config(ConfigError::Name(_))
-            | Self::Secret { .. }
+            Self::Ssh(e) if e.is_usage() => exit::USAGE,
+            Self::Secret { .. }
             | Self::CaCert { .. }
             | Self::NoHosts
             | Self::NoContainers
@@ -317,11 +232,8 @@ impl Error {
             | Self::MistypedCommand { .. }
             | Self::BadArgument { .. }
             | Self::ContainerName { .. } => exit::USAGE,
-            // ssh reports the options of the command line (`-o`) as "command-line: line 0".
-            Self::Config(ConfigError::Ssh { message, .. }) if message.starts_with("command-line:") => exit::USAGE,
             Self::Several { failed, .. } => failed.exit_code(),
-            Self::Config(_) | Self::Connect { .. } | Self::ConnectTimeout { .. } => exit::SSH,
-            Self::HostKey(_) | Self::Auth { .. } | Self::Ssh { .. } => exit::SSH,
+            Self::Ssh(_) => exit::SSH,
             Self::PortBusy { .. } | Self::PortsBusy { .. } | Self::Listen { .. } => exit::PORT_BUSY,
             Self::CodexNotFound { .. } | Self::BadCodexPath { .. } => exit::CODEX_MISSING,
             Self::Timeout { .. } => exit::TIMEOUT,
@@ -334,12 +246,8 @@ impl Error {
     /// The host the error is about, for `--json`.
     pub fn host(&self) -> Option<&str> {
         match self {
-            Self::Connect { host, .. }
-            | Self::Jump { host, .. }
-            | Self::ConnectTimeout { host, .. }
-            | Self::Auth { host, .. }
-            | Self::Ssh { host, .. }
-            | Self::ConnectionLost { host, .. }
+            Self::Ssh(e) => e.host(),
+            Self::ConnectionLost { host, .. }
             | Self::CodexNotFound { host, .. }
             | Self::BadCodexPath { host, .. }
             | Self::NoUrl { host, .. }
@@ -357,15 +265,6 @@ impl Error {
             | Self::NotSaved { host, .. }
             | Self::Protocol { host, .. }
             | Self::Interrupted { host, .. } => Some(host),
-            Self::HostKey(e) => Some(match e {
-                HostKeyError::Changed { host, .. }
-                | HostKeyError::Revoked { host, .. }
-                | HostKeyError::UnknownNoTerminal { host, .. }
-                | HostKeyError::UnknownStrict { host, .. }
-                | HostKeyError::UnknownNoFile { host, .. }
-                | HostKeyError::Declined { host }
-                | HostKeyError::Record { host, .. } => host,
-            }),
             _ => None,
         }
     }
@@ -373,12 +272,7 @@ impl Error {
     /// What the user can do next.
     pub fn hint(&self) -> Option<String> {
         Some(match self {
-            Self::Destination(DestinationError::Name(_)) | Self::Config(ConfigError::Name(_)) => NAMES_HINT.into(),
-            Self::Destination(_) => "name the host as [user@]host or ssh://[user@]host[:port]".into(),
-            Self::Config(ConfigError::Ssh { message, .. }) if message.starts_with("command-line:") => {
-                "check the -o options: they take ssh_config keywords as KEY=VALUE (man ssh_config)".into()
-            }
-            Self::Config(_) => "check the file with `ssh -G HOST`".into(),
+            Self::Ssh(e) => return ssh_hint(e),
             Self::Secret { var, .. } => format!("set {var}, or pipe it on stdin (e.g. `printenv {var} | codex-remote-login ...`)"),
             Self::HostFresher { .. } => {
                 "the host's login is newer: sign the host in on its own instead, or pass --force to replace it (a backup is kept)".into()
@@ -413,24 +307,7 @@ impl Error {
             Self::RemoteCa { .. } => "check the path on the host, or send a local bundle with --ca-cert".into(),
             Self::LocalAuth { .. } => "sign in on this machine first (`codex login`), or name the file with --from".into(),
             Self::PushFailed { .. } => "run again; the host's previous auth.json was kept".into(),
-            Self::Jump { hop, .. } => format!("check that {hop} may connect onward (its AllowTcpForwarding) and that `ssh -J {hop} HOST` works"),
-            Self::Connect { .. } => "check the host name and port, and that `ssh HOST` connects".into(),
-            Self::ConnectTimeout { .. } => "the host accepted no SSH connection in time: check the host name and port (is an SSH server answering there?) and that `ssh HOST` connects; raise the limit with -o ConnectTimeout=SECS".into(),
-            Self::HostKey(HostKeyError::Changed { host, .. }) => format!(
-                "if you know why the key changed, remove the old entry with `ssh-keygen -R {host}` and connect again"
-            ),
-            Self::HostKey(HostKeyError::UnknownNoTerminal { .. } | HostKeyError::UnknownStrict { .. }) => {
-                "check the fingerprint with the host's owner, then connect once with `ssh HOST` to record it, or pass --accept-new".into()
-            }
-            Self::HostKey(HostKeyError::UnknownNoFile { .. }) => {
-                "record the key in a known_hosts file named by GlobalKnownHostsFile, or let UserKnownHostsFile name a file".into()
-            }
-            Self::HostKey(_) => return None,
-            Self::Auth { tried, .. } => format!(
-                "tried: {}. Check that `ssh HOST` logs in, that your agent holds the key (`ssh-add -l`), or pass the key with -i",
-                if tried.is_empty() { "nothing (no agent keys and no key files)".to_owned() } else { tried.join(", ") }
-            ),
-            Self::Ssh { .. } | Self::ConnectionLost { .. } => "run again; nothing was left running on the host".into(),
+            Self::ConnectionLost { .. } => "run again; nothing was left running on the host".into(),
             Self::PortBusy { port, holder } => match holder {
                 Some(h) if h.is_codex() => format!(
                     "a local `codex login` is waiting on port {port}: finish it, or pass --cancel-local to end it as codex itself would"
@@ -486,6 +363,37 @@ impl Error {
     }
 }
 
+/// What to do about a failure to reach, verify or log in to a host.
+pub fn ssh_hint(error: &ssh::Error) -> Option<String> {
+    use ssh::Error;
+    Some(match error {
+        Error::Destination(DestinationError::Name(_)) | Error::Config(ConfigError::Name(_)) => NAMES_HINT.into(),
+        Error::Destination(_) => "name the host as [user@]host or ssh://[user@]host[:port]".into(),
+        Error::Config(ConfigError::Ssh { message, .. }) if message.starts_with("command-line:") => {
+            "check the -o options: they take ssh_config keywords as KEY=VALUE (man ssh_config)".into()
+        }
+        Error::Config(_) => "check the file with `ssh -G HOST`".into(),
+            Error::Jump { hop, .. } => format!("check that {hop} may connect onward (its AllowTcpForwarding) and that `ssh -J {hop} HOST` works"),
+            Error::Connect { .. } => "check the host name and port, and that `ssh HOST` connects".into(),
+            Error::ConnectTimeout { .. } => "the host accepted no SSH connection in time: check the host name and port (is an SSH server answering there?) and that `ssh HOST` connects; raise the limit with -o ConnectTimeout=SECS".into(),
+            Error::HostKey(HostKeyError::Changed { host, .. }) => format!(
+                "if you know why the key changed, remove the old entry with `ssh-keygen -R {host}` and connect again"
+            ),
+            Error::HostKey(HostKeyError::UnknownNoTerminal { .. } | HostKeyError::UnknownStrict { .. }) => {
+                "check the fingerprint with the host's owner, then connect once with `ssh HOST` to record it, or pass --accept-new".into()
+            }
+            Error::HostKey(HostKeyError::UnknownNoFile { .. }) => {
+                "record the key in a known_hosts file named by GlobalKnownHostsFile, or let UserKnownHostsFile name a file".into()
+            }
+            Error::HostKey(_) => return None,
+            Error::Auth { tried, .. } => format!(
+                "tried: {}. Check that `ssh HOST` logs in, that your agent holds the key (`ssh-add -l`), or pass the key with -i",
+                if tried.is_empty() { "nothing (no agent keys and no key files)".to_owned() } else { tried.join(", ") }
+            ),
+        Error::Session { .. } => "run again; nothing was left running on the host".into(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -497,16 +405,16 @@ mod tests {
         };
         assert_eq!(signals.exit_code(), exit::FAILED, "not a busy port (4)");
         assert!(!signals.to_string().contains("port"), "{signals}");
-        let timeout = Error::ConnectTimeout {
+        let timeout = Error::Ssh(ssh::Error::ConnectTimeout {
             host: "h".into(),
             secs: 3,
-        };
+        });
         assert_eq!(timeout.exit_code(), exit::SSH);
         assert!(!timeout.hint().unwrap().contains("browser"));
-        let usage = Error::Config(ConfigError::Ssh {
+        let usage = Error::Ssh(ssh::Error::Config(ConfigError::Ssh {
             host: "h".into(),
             message: "command-line: line 0: Bad configuration option: bogus".into(),
-        });
+        }));
         assert_eq!(usage.exit_code(), exit::USAGE);
     }
 }

@@ -8,6 +8,7 @@ pub mod ca_bundle;
 pub mod callback;
 pub mod cli;
 pub mod collect;
+pub mod connect;
 pub mod containers;
 pub mod doctor;
 pub mod error;
@@ -23,12 +24,14 @@ pub mod push;
 pub mod secret;
 pub mod shim;
 pub mod signin;
-pub mod ssh;
+
 pub mod status;
 pub mod terminal;
 pub mod tunnel;
 pub mod ui;
 pub mod usage;
+
+pub use codex_remote_login_ssh as ssh;
 
 use std::sync::Arc;
 
@@ -98,7 +101,7 @@ async fn sign_in_all(cli: &cli::Cli, ui: Arc<ui::Ui>) -> Result<(), Error> {
     // is a usage error of the whole command, not one failed row among hosts signed in.
     for host in &hosts {
         let dest = ssh::destination::Destination::parse(host)?;
-        ssh::config::check_names(&dest, &cli.common.ssh)?;
+        ssh::config::check_names(&dest, &cli.common.ssh.settings())?;
     }
     let secret = secret::Pending::new(cli.sign_in.method());
     let ca_pem = cli.sign_in.ca_cert.as_deref().map(ca_bundle::read).transpose()?;
@@ -137,7 +140,7 @@ fn hosts_file(file: &std::path::Path) -> Result<Vec<String>, Error> {
                     given: Some(place),
                     ..e
                 };
-                return Err(Error::Destination(e.into()));
+                return Err(ssh::Error::Destination(e.into()).into());
             }
             Err(e) => {
                 return Err(Error::HostsFile {

@@ -28,7 +28,7 @@ pub async fn run(host_arg: &str, names: &[String], cli: &Cli, ui: Arc<Ui>) -> Re
     let secret = secret::Pending::new(cli.sign_in.method());
     let ca_pem = cli.sign_in.ca_cert.as_deref().map(ca_bundle::read).transpose()?;
     let mut interrupts = Interrupts::new().map_err(|source| Error::Signals { source })?;
-    let conn = Connection::to(host_arg, &cli.common.ssh, &ui).await?;
+    let conn = crate::connect::to(host_arg, &cli.common.ssh.settings(), &ui).await?;
     let mut results: Vec<(String, Result<Outcome, Error>)> = Vec::new();
     let single = names.len() == 1;
     for (turn, name) in names.iter().enumerate() {

@@ -104,7 +104,7 @@ pub async fn sign_in_all(
 /// Connects, authenticates and checks one host (read-only), all hosts at once.
 async fn prepare(host_arg: &str, common: &crate::cli::CommonArgs, check_login: bool, line: &Arc<Ui>) -> Prepared {
     line.step("connecting");
-    let config = Arc::new(config::for_host(host_arg, &common.ssh, line)?);
+    let config = Arc::new(config::for_host(host_arg, &common.ssh.settings(), line.as_ref())?);
     let host = config.alias.clone();
     let conn = Connection::open(config, line.clone()).await?;
     line.step("checking codex");

@@ -32,7 +32,7 @@ pub async fn run(
     let text = std::fs::read_to_string(&path).map_err(|e| local_error(e.into()))?;
     let local = AuthJson::parse(&text).map_err(|e| local_error(e.into()))?;
 
-    let conn = Connection::to(host_arg, &common.ssh, &ui).await?;
+    let conn = crate::connect::to(host_arg, &common.ssh.settings(), &ui).await?;
     let host = conn.config.alias.clone();
     let launch = Launch {
         codex: common.codex.clone(),

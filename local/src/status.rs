@@ -85,7 +85,7 @@ pub async fn run(hosts: &[String], common: &CommonArgs, ui: Arc<Ui>) -> Result<u
 }
 
 async fn check(host_arg: &str, common: &CommonArgs, ui: Arc<Ui>) -> Result<HostStatus, Error> {
-    let config = Arc::new(config::for_host(host_arg, &common.ssh, &ui)?);
+    let config = Arc::new(config::for_host(host_arg, &common.ssh.settings(), ui.as_ref())?);
     let host = config.alias.clone();
     let conn = Connection::open(config, ui).await?;
     let launch = Launch {

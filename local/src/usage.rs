@@ -77,7 +77,7 @@ async fn is_a_host(word: &str, ssh: &SshArgs) -> bool {
     let Ok(dest) = Destination::parse(word) else {
         return true;
     };
-    match config::resolve(&dest, ssh) {
+    match config::resolve(&dest, &ssh.settings()) {
         Ok(resolved) if !resolved.hostname.eq_ignore_ascii_case(word) => return true,
         Ok(_) => {}
         // Not ours to judge here: the sign-in reports it.

@@ -108,7 +108,7 @@ pub async fn sign_in(
     interrupts: &mut Interrupts,
 ) -> Result<Outcome, Error> {
     let cli = job.args;
-    let config = Arc::new(config::for_host(host_arg, &job.common.ssh, &ui)?);
+    let config = Arc::new(config::for_host(host_arg, &job.common.ssh.settings(), ui.as_ref())?);
     let host = config.alias.clone();
     let ports = settle_ports(job, &ui).await?;
 

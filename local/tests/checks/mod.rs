@@ -11,8 +11,8 @@ use std::sync::OnceLock;
 
 use codex_remote_login::authorize::{self, AuthorizeUrl};
 use codex_remote_login::callback::Route;
-use codex_remote_login::cli::SshArgs;
 use codex_remote_login::paste;
+use codex_remote_login::ssh::Settings;
 use codex_remote_login::ssh::destination::Destination;
 use codex_remote_login::ssh::{config, config_file, known_hosts, names};
 use codex_remote_login_shared::redact;
@@ -198,9 +198,9 @@ pub fn ssh_config(text: &str) {
     let file = scratch("ssh_config");
     std::fs::write(&file, text).unwrap();
     let home = file.parent().unwrap().to_owned();
-    let args = SshArgs {
+    let args = Settings {
         config: Some(file),
-        ..SshArgs::default()
+        ..Settings::default()
     };
     let dest = Destination::parse("alice@dev").unwrap();
     if let Ok(printed) = config_file::evaluate(&dest, &args, &home) {

@@ -7,16 +7,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use russh::keys::{Certificate, PublicKey, PublicKeyOrCertificate};
 
-use crate::error::HostKeyError;
-use crate::ssh::config::{HostConfig, StrictHostKeyChecking};
-use crate::ssh::known_hosts::{self, CertVerdict, Verdict};
-use crate::terminal;
-use crate::ui::Ui;
+use crate::HostKeyError;
+use crate::config::{HostConfig, StrictHostKeyChecking};
+use crate::known_hosts::{self, CertVerdict, Verdict};
+use crate::prompter::Prompter;
 
 /// The russh handler: it only has to judge the server's key.
 pub struct HostKeyCheck {
     pub config: Arc<HostConfig>,
-    pub ui: Arc<Ui>,
+    pub ui: Arc<dyn Prompter>,
     /// Why the key was refused, for the error the connection attempt then returns.
     pub refusal: Arc<Mutex<Option<HostKeyError>>>,
     /// Told when the server's key arrives: the server has answered the key exchange, so the
@@ -39,7 +38,7 @@ impl russh::client::Handler for HostKeyCheck {
         };
         let (config, ui) = (self.config.clone(), self.ui.clone());
         // known_hosts I/O and a possible prompt block: keep them off the async thread.
-        let decision = tokio::task::spawn_blocking(move || verify(&config, &ui, &key, cert.as_ref()))
+        let decision = tokio::task::spawn_blocking(move || verify(&config, ui.as_ref(), &key, cert.as_ref()))
             .await
             .map_err(|_| russh::Error::Inconsistent)?;
         match decision {
@@ -62,7 +61,12 @@ pub fn files(config: &HostConfig) -> Vec<std::path::PathBuf> {
         .collect()
 }
 
-fn verify(config: &HostConfig, ui: &Ui, key: &PublicKey, cert: Option<&Certificate>) -> Result<(), HostKeyError> {
+fn verify(
+    config: &HostConfig,
+    ui: &dyn Prompter,
+    key: &PublicKey,
+    cert: Option<&Certificate>,
+) -> Result<(), HostKeyError> {
     let name = config.known_hosts_name();
     let files = files(config);
     let kind = known_hosts::kind(key);
@@ -129,14 +133,14 @@ fn verify(config: &HostConfig, ui: &Ui, key: &PublicKey, cert: Option<&Certifica
             "StrictHostKeyChecking is off: accepting the unknown {kind} key of {name} ({fingerprint})"
         )),
         StrictHostKeyChecking::Ask => {
-            if config.batch_mode || !terminal::available() {
+            if config.batch_mode || !ui.can_ask() {
                 return Err(HostKeyError::UnknownNoTerminal {
                     host: name,
                     kind,
                     fingerprint,
                 });
             }
-            if !ui.suspend(|| ask(&name, kind, &fingerprint, &other_types)) {
+            if !ask(ui, &name, kind, &fingerprint, &other_types) {
                 return Err(HostKeyError::Declined { host: name });
             }
         }
@@ -146,14 +150,14 @@ fn verify(config: &HostConfig, ui: &Ui, key: &PublicKey, cert: Option<&Certifica
         file: file.clone(),
         source,
     })?;
-    ui.info(&format!(
+    ui.note(&format!(
         "Permanently added '{name}' ({kind}) to the list of known hosts."
     ));
     Ok(())
 }
 
 /// OpenSSH's question, answered with yes, no or the fingerprint itself.
-fn ask(name: &str, kind: &str, fingerprint: &str, other_types: &[String]) -> bool {
+fn ask(ui: &dyn Prompter, name: &str, kind: &str, fingerprint: &str, other_types: &[String]) -> bool {
     let mut prompt =
         format!("The authenticity of host '{name}' can't be established.\n{kind} key fingerprint is {fingerprint}.\n");
     if !other_types.is_empty() {
@@ -164,7 +168,7 @@ fn ask(name: &str, kind: &str, fingerprint: &str, other_types: &[String]) -> boo
     }
     prompt.push_str("Are you sure you want to continue connecting (yes/no/[fingerprint])? ");
     loop {
-        match terminal::ask(&prompt).as_deref().map(str::trim) {
+        match ui.ask_one(&prompt, true).as_deref().map(str::trim) {
             Ok("yes") => return true,
             Ok(answer) if answer == fingerprint => return true,
             Ok("no") | Err(_) => return false,
@@ -176,7 +180,6 @@ fn ask(name: &str, kind: &str, fingerprint: &str, other_types: &[String]) -> boo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::{Ui, Verbosity};
 
     const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIElt3d1W0WW3KFQJrIfOcAhP58n9dKWwpE7tXk6gyQG/";
 
@@ -188,10 +191,10 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let home = dir.join("home");
         let text = "hostname dev\nuserknownhostsfile none\nglobalknownhostsfile none\n";
-        let mut config = crate::ssh::config::parse_ssh_g("dev", text, &home).unwrap();
+        let mut config = crate::config::parse_ssh_g("dev", text, &home).unwrap();
         assert!(config.user_known_hosts.is_empty() && config.global_known_hosts.is_empty());
         let key = PublicKey::from_openssh(KEY).unwrap();
-        let ui = Ui::new(false, Verbosity::Quiet);
+        let ui = crate::prompter::Nobody;
         for strict in [StrictHostKeyChecking::AcceptNew, StrictHostKeyChecking::No] {
             config.strict = strict;
             let refused = verify(&config, &ui, &key, None);

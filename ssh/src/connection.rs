@@ -6,13 +6,13 @@ use std::time::Duration;
 use russh::client::{self, Handle};
 use tokio::time::{Instant, timeout_at};
 
-use crate::error::Error;
-use crate::ssh::auth;
-use crate::ssh::config::HostConfig;
-use crate::ssh::host_key::{self, HostKeyCheck};
-use crate::ssh::known_hosts;
-use crate::ssh::transport::{self, Via};
-use crate::ui::Ui;
+use crate::Error;
+use crate::auth;
+use crate::config::HostConfig;
+use crate::host_key::{self, HostKeyCheck};
+use crate::known_hosts;
+use crate::prompter::Prompter;
+use crate::transport::{self, Via};
 
 /// `ConnectTimeout` when the ssh config sets none. OpenSSH waits for the system's TCP timeout
 /// (minutes) and then for a banner forever; a tool that may be scripted must not hang.
@@ -31,14 +31,6 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// Resolves `host_arg` as ssh would, says so, and connects: what every one-host command
-    /// does first.
-    pub async fn to(host_arg: &str, ssh: &crate::cli::SshArgs, ui: &Arc<Ui>) -> Result<Self, Error> {
-        let config = Arc::new(crate::ssh::config::for_host(host_arg, ssh, ui)?);
-        ui.step(&format!("Connecting to {}", config.alias));
-        Self::open(config, ui.clone()).await
-    }
-
     /// Connects (directly, through jump hosts, or through a ProxyCommand), verifies the
     /// host key and authenticates.
     ///
@@ -47,7 +39,7 @@ impl Connection {
     /// the server's banner and the key exchange up to the server's host key. It never runs
     /// while a person is asked something (the host-key question, a passphrase, a second
     /// factor): authentication is bounded by the server's own `LoginGraceTime`, as with ssh.
-    pub async fn open(config: Arc<HostConfig>, ui: Arc<Ui>) -> Result<Self, Error> {
+    pub async fn open(config: Arc<HostConfig>, ui: Arc<dyn Prompter>) -> Result<Self, Error> {
         let host = config.alias.clone();
         let limit = connect_limit(&config);
         let timed_out = || Error::ConnectTimeout {
@@ -100,7 +92,7 @@ impl Connection {
                 if let Some(refusal) = refusal.lock().expect("not poisoned").take() {
                     return Err(refusal.into());
                 }
-                return Err(Error::ssh(host, source));
+                return Err(Error::session(host, source));
             }
         };
         // The key exchange runs in the session's own task; the server's key arrives with its
@@ -109,7 +101,7 @@ impl Connection {
         if timeout_at(deadline, key_arrived).await.is_err() {
             return Err(timed_out());
         }
-        auth::authenticate(&mut handle, &config, &ui).await?;
+        auth::authenticate(&mut handle, &config, ui.as_ref()).await?;
         Ok(Self {
             handle: Arc::new(handle),
             config,
@@ -136,10 +128,9 @@ mod tests {
     #[test]
     fn connect_timeout_defaults_to_thirty_seconds_and_follows_the_config() {
         let home = std::path::Path::new("/home/me");
-        let plain = crate::ssh::config::parse_ssh_g("h", "hostname h\nport 22\nuser u\n", home).unwrap();
+        let plain = crate::config::parse_ssh_g("h", "hostname h\nport 22\nuser u\n", home).unwrap();
         assert_eq!(connect_limit(&plain), Duration::from_secs(30));
-        let set =
-            crate::ssh::config::parse_ssh_g("h", "hostname h\nport 22\nuser u\nconnecttimeout 3\n", home).unwrap();
+        let set = crate::config::parse_ssh_g("h", "hostname h\nport 22\nuser u\nconnecttimeout 3\n", home).unwrap();
         assert_eq!(connect_limit(&set), Duration::from_secs(3));
     }
 }

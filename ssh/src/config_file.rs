@@ -9,11 +9,11 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::cli::SshArgs;
-use crate::ssh::config::{ConfigError, expand_tilde, local_user};
-use crate::ssh::destination::Destination;
-use crate::ssh::names;
-use crate::ssh::pattern::glob;
+use crate::Settings;
+use crate::config::{ConfigError, expand_tilde, local_user};
+use crate::destination::Destination;
+use crate::names;
+use crate::pattern::glob;
 
 /// Keywords kept (lower case), in the order `ssh -G` prints them.
 const KEYWORDS: [&str; 21] = [
@@ -48,11 +48,11 @@ const MAX_INCLUDE_DEPTH: usize = 16;
 
 /// The settings of one host, as `(keyword, value)` in the order found.
 #[derive(Default)]
-struct Settings {
+struct Values {
     values: Vec<(String, String)>,
 }
 
-impl Settings {
+impl Values {
     fn first(&self, key: &str) -> Option<&str> {
         self.values.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
@@ -75,18 +75,18 @@ impl Settings {
 struct Evaluation<'a> {
     original_host: &'a str,
     home: &'a Path,
-    settings: Settings,
+    settings: Values,
     /// The user came from `user@host` or `-l`: used as given, never expanded.
     user_from_command_line: bool,
 }
 
 /// Evaluates the configuration for `dest` and prints it as `ssh -G` would (for the keywords
 /// this tool uses).
-pub fn evaluate(dest: &Destination, args: &SshArgs, home: &Path) -> Result<String, ConfigError> {
+pub fn evaluate(dest: &Destination, args: &Settings, home: &Path) -> Result<String, ConfigError> {
     let mut eval = Evaluation {
         original_host: &dest.host,
         home,
-        settings: Settings::default(),
+        settings: Values::default(),
         user_from_command_line: false,
     };
     // The command line comes first, and first values win.
@@ -505,7 +505,7 @@ fn bad(key: &'static str, value: &str) -> ConfigError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ssh::config::{HostConfig, parse_ssh_g};
+    use crate::config::{HostConfig, parse_ssh_g};
 
     /// Configs that exercise what the evaluator claims, each resolved here and by the real
     /// `ssh -G`, for several host arguments: the results must agree.
@@ -560,7 +560,7 @@ Host *
         );
         let file = dir.join("config");
         std::fs::write(&file, config).unwrap();
-        let home = crate::ssh::config::home_dir();
+        let home = crate::config::home_dir();
         let cases: [(&str, &[&str]); 9] = [
             ("dev", &[]),
             ("nohosts", &["-o", "SendEnv=A B", "-o", "SendEnv=-A"]),
@@ -574,9 +574,9 @@ Host *
         ];
         for (host, extra) in cases {
             let dest = Destination::parse(host).unwrap();
-            let mut args = SshArgs {
+            let mut args = Settings {
                 config: Some(file.clone()),
-                ..SshArgs::default()
+                ..Settings::default()
             };
             let mut extra = extra.iter();
             while let Some(flag) = extra.next() {
@@ -595,7 +595,7 @@ Host *
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
-    fn ssh_g(dest: &Destination, args: &SshArgs, home: &Path) -> HostConfig {
+    fn ssh_g(dest: &Destination, args: &Settings, home: &Path) -> HostConfig {
         let mut cmd = std::process::Command::new("ssh");
         cmd.arg("-G").arg("-F").arg(args.config.as_ref().unwrap());
         if let Some(user) = &dest.user {
@@ -631,9 +631,9 @@ Host *
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("config");
         std::fs::write(&file, "Match exec \"test -f /x\"\n  User x\n").unwrap();
-        let args = SshArgs {
+        let args = Settings {
             config: Some(file),
-            ..SshArgs::default()
+            ..Settings::default()
         };
         let err = evaluate(&Destination::parse("h").unwrap(), &args, Path::new("/home/me")).unwrap_err();
         assert!(
@@ -654,9 +654,9 @@ Host *
         let file = dir.join("config");
         let user_of = |config: &str, host: &str| {
             std::fs::write(&file, config).unwrap();
-            let args = SshArgs {
+            let args = Settings {
                 config: Some(file.clone()),
-                ..SshArgs::default()
+                ..Settings::default()
             };
             evaluate(&Destination::parse(host).unwrap(), &args, Path::new("/home/me")).map(|text| {
                 text.lines()

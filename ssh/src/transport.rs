@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::cli::SshArgs;
-use crate::error::Error;
-use crate::ssh::Connection;
-use crate::ssh::config::{self, ConfigError, HostConfig};
-use crate::ssh::destination::Destination;
-use crate::ui::Ui;
+use crate::Connection;
+use crate::Error;
+use crate::Settings;
+use crate::config::{self, ConfigError, HostConfig};
+use crate::destination::Destination;
+use crate::prompter::Prompter;
 
 /// More hops than any real chain has: a config that loops.
 const MAX_HOPS: u8 = 8;
@@ -26,7 +26,7 @@ pub enum Via {
     Command(tokio::process::Child),
 }
 
-pub async fn open(config: &HostConfig, ui: Arc<Ui>) -> Result<(Box<dyn Stream>, Via), Error> {
+pub async fn open(config: &HostConfig, ui: Arc<dyn Prompter>) -> Result<(Box<dyn Stream>, Via), Error> {
     let host = config.alias.clone();
     if let Some(jumps) = &config.proxy_jump {
         let (stream, hop) = through_jump(config, jumps, ui).await?;
@@ -69,15 +69,19 @@ pub async fn open(config: &HostConfig, ui: Arc<Ui>) -> Result<(Box<dyn Stream>, 
 /// `ProxyJump a,b` (or `-J a,b`): the target is reached through `b`, which is reached
 /// through `a` — as OpenSSH does, each hop resolved from the same config file, and the hop
 /// list overriding a hop's own ProxyJump.
-async fn through_jump(config: &HostConfig, jumps: &str, ui: Arc<Ui>) -> Result<(Box<dyn Stream>, Connection), Error> {
+async fn through_jump(
+    config: &HostConfig,
+    jumps: &str,
+    ui: Arc<dyn Prompter>,
+) -> Result<(Box<dyn Stream>, Connection), Error> {
     let (rest, last) = match jumps.rsplit_once(',') {
         Some((rest, last)) => (Some(rest), last),
         None => (None, jumps),
     };
     let dest = Destination::parse_jump(last.trim())?;
-    let args = SshArgs {
+    let args = Settings {
         config: config.config_file.clone(),
-        ..SshArgs::default()
+        ..Settings::default()
     };
     let mut hop = config::resolve(&dest, &args)?;
     hop.jump_depth = config.jump_depth + 1;
@@ -103,7 +107,7 @@ async fn through_jump(config: &HostConfig, jumps: &str, ui: Arc<Ui>) -> Result<(
     tracing::info!("reaching {} through {}", config.alias, hop.alias);
     // Boxed: opening the hop may go through hops of its own.
     let hop = Box::pin(Connection::open(Arc::new(hop), ui)).await?;
-    let limit = crate::ssh::connection::connect_limit(config);
+    let limit = crate::connection::connect_limit(config);
     let opening =
         hop.handle
             .channel_open_direct_tcpip(config.hostname.as_str(), u32::from(config.port), "127.0.0.1", 0);

@@ -14,12 +14,11 @@ use russh::client::{AuthResult, Handle, KeyboardInteractiveAuthResponse};
 use russh::keys::agent::AgentIdentity;
 use russh::keys::{Certificate, HashAlg, PrivateKey, PrivateKeyWithHashAlg, PublicKey};
 
-use crate::error::Error;
-use crate::ssh::config::HostConfig;
-use crate::ssh::host_key::HostKeyCheck;
-use crate::ssh::known_hosts::fingerprint;
-use crate::terminal;
-use crate::ui::Ui;
+use crate::Error;
+use crate::config::HostConfig;
+use crate::host_key::HostKeyCheck;
+use crate::known_hosts::fingerprint;
+use crate::prompter::{Prompter, Question};
 
 /// OpenSSH's tries at a password before giving up (`NumberOfPasswordPrompts`).
 const PASSWORD_TRIES: usize = 3;
@@ -35,7 +34,11 @@ enum Outcome {
     Skipped,
 }
 
-pub async fn authenticate(handle: &mut Handle<HostKeyCheck>, config: &HostConfig, ui: &Ui) -> Result<(), Error> {
+pub async fn authenticate(
+    handle: &mut Handle<HostKeyCheck>,
+    config: &HostConfig,
+    ui: &dyn Prompter,
+) -> Result<(), Error> {
     let mut auth = Auth {
         handle,
         config,
@@ -102,7 +105,7 @@ fn outcome(result: AuthResult) -> Outcome {
 struct Auth<'a> {
     handle: &'a mut Handle<HostKeyCheck>,
     config: &'a HostConfig,
-    ui: &'a Ui,
+    ui: &'a dyn Prompter,
     /// What was offered, for the error when everything fails.
     tried: Vec<String>,
     rsa_hash: Option<Option<HashAlg>>,
@@ -110,7 +113,7 @@ struct Auth<'a> {
 
 impl Auth<'_> {
     fn ssh_err(&self, source: russh::Error) -> Error {
-        Error::ssh(self.config.alias.clone(), source)
+        Error::session(self.config.alias.clone(), source)
     }
 
     async fn public_keys(&mut self) -> Result<Outcome, Error> {
@@ -126,7 +129,7 @@ impl Auth<'_> {
                 .push(format!("{} (not accessible: no such file)", file.display()));
         }
 
-        if let Some(mut agent) = crate::ssh::agent::connect(config).await {
+        if let Some(mut agent) = crate::agent::connect(config).await {
             let identities = agent.request_identities().await.unwrap_or_default();
             for identity in identities {
                 let AgentIdentity::PublicKey { key, comment } = identity else {
@@ -267,28 +270,30 @@ impl Auth<'_> {
                 } => {
                     let host = self.config.alias.clone();
                     // Servers send requests with no prompts; they are answered with nothing.
-                    let answers = self.ui.suspend(|| {
-                        let header: String = [name, instructions]
-                            .iter()
-                            .filter(|t| !t.trim().is_empty())
-                            .map(|t| format!("({host}) {}\n", codex_remote_login_shared::redact::printable(t.trim())))
-                            .collect();
-                        let mut answers = Vec::with_capacity(prompts.len());
-                        for (index, p) in prompts.iter().enumerate() {
+                    let header: String = [name, instructions]
+                        .iter()
+                        .filter(|t| !t.trim().is_empty())
+                        .map(|t| format!("({host}) {}\n", codex_remote_login_shared::redact::printable(t.trim())))
+                        .collect();
+                    let questions: Vec<Question> = prompts
+                        .iter()
+                        .enumerate()
+                        .map(|(index, p)| {
                             let shown = codex_remote_login_shared::redact::printable(&p.prompt);
                             let prompt = if index == 0 {
                                 format!("{header}({host}) {shown}")
                             } else {
                                 format!("({host}) {shown}")
                             };
-                            answers.push(if p.echo {
-                                terminal::ask(&prompt)
-                            } else {
-                                terminal::ask_secret(&prompt)
-                            }?);
-                        }
-                        Ok::<_, std::io::Error>(answers)
-                    });
+                            Question { prompt, echo: p.echo }
+                        })
+                        .collect();
+                    // Servers send requests with no prompts; they are answered with nothing.
+                    let answers = if questions.is_empty() {
+                        Ok(Vec::new())
+                    } else {
+                        self.ui.ask(&questions)
+                    };
                     let answers = match answers {
                         Ok(answers) => answers,
                         Err(e) => {
@@ -314,7 +319,7 @@ impl Auth<'_> {
         let prompt = format!("{}@{}'s password: ", self.config.user, self.config.alias);
         let mut last = Outcome::Skipped;
         for _ in 0..PASSWORD_TRIES {
-            let password = match self.ui.suspend(|| terminal::ask_secret(&prompt)) {
+            let password = match self.ui.ask_one(&prompt, false) {
                 Ok(password) => password,
                 Err(_) => break,
             };
@@ -326,7 +331,7 @@ impl Auth<'_> {
             match &last {
                 Outcome::Success => return Ok(last),
                 Outcome::Failure { remaining } if remaining.contains(&MethodKind::Password) => {
-                    self.ui.always("Permission denied, please try again.");
+                    self.ui.say("Permission denied, please try again.");
                 }
                 _ => break,
             }
@@ -339,7 +344,7 @@ impl Auth<'_> {
     fn no_one_to_ask(&self) -> Option<&'static str> {
         if self.config.batch_mode {
             Some("BatchMode is on")
-        } else if !terminal::available() {
+        } else if !self.ui.can_ask() {
             Some("no terminal to ask on")
         } else {
             None
@@ -370,28 +375,26 @@ fn public_half(file: &Path) -> Option<PublicKey> {
 }
 
 /// Loads a private key, asking for its passphrase on the terminal when it is encrypted.
-async fn load_key(file: &Path, ui: &Ui) -> Result<PrivateKey, String> {
+async fn load_key(file: &Path, ui: &dyn Prompter) -> Result<PrivateKey, String> {
     match russh::keys::load_secret_key(file, None) {
         Ok(key) => return Ok(key),
         Err(russh::keys::Error::KeyIsEncrypted) => {}
         Err(e) => return Err(format!("unreadable: {e}")),
     }
-    if !terminal::available() {
+    if !ui.can_ask() {
         return Err("encrypted, and there is no terminal to ask for its passphrase".into());
     }
     for _ in 0..3 {
         let prompt = format!("Enter passphrase for key '{}': ", file.display());
         let file = file.to_owned();
-        let answer = ui
-            .suspend(|| terminal::ask_secret(&prompt))
-            .map_err(|e| e.to_string())?;
+        let answer = ui.ask_one(&prompt, false).map_err(|e| e.to_string())?;
         // Decrypting is deliberately slow (bcrypt KDF): off the async thread.
         let loaded = tokio::task::spawn_blocking(move || russh::keys::load_secret_key(&file, Some(&answer)))
             .await
             .map_err(|e| e.to_string())?;
         match loaded {
             Ok(key) => return Ok(key),
-            Err(_) => ui.always("Bad passphrase, try again."),
+            Err(_) => ui.say("Bad passphrase, try again."),
         }
     }
     Err("wrong passphrase".into())
@@ -408,9 +411,9 @@ fn comment_or_type(comment: &str, key: &PublicKey) -> String {
 /// Whether `file` is one of the key files ssh tries by default (`~/.ssh/id_*`), which it
 /// lists in `ssh -G` whether or not they exist.
 fn is_default_identity(file: &Path) -> bool {
-    file.parent() == Some(crate::ssh::config::home_dir().join(".ssh").as_path())
+    file.parent() == Some(crate::config::home_dir().join(".ssh").as_path())
         && file
             .file_name()
             .and_then(|n| n.to_str())
-            .is_some_and(|n| crate::ssh::config::DEFAULT_IDENTITIES.contains(&n))
+            .is_some_and(|n| crate::config::DEFAULT_IDENTITIES.contains(&n))
 }

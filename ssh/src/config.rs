@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::cli::SshArgs;
-use crate::ssh::config_file;
-use crate::ssh::destination::{Destination, DestinationError};
-use crate::ssh::names::{self, NameError};
+use crate::Settings;
+use crate::config_file;
+use crate::destination::{Destination, DestinationError};
+use crate::names::{self, NameError};
 
 /// OpenSSH's `StrictHostKeyChecking`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,7 +122,7 @@ pub const DEFAULT_IDENTITIES: [&str; 7] = [
 ];
 
 /// Resolves the configuration for a host argument, warning about what weakens it.
-pub fn for_host(host_arg: &str, args: &SshArgs, ui: &crate::ui::Ui) -> Result<HostConfig, crate::error::Error> {
+pub fn for_host(host_arg: &str, args: &Settings, ui: &dyn crate::Prompter) -> Result<HostConfig, crate::Error> {
     let dest = Destination::parse(host_arg)?;
     let config = resolve(&dest, args)?;
     if let Some(why) = &config.fallback_reason {
@@ -168,7 +168,7 @@ const NOTABLE: [(&str, &str); 14] = [
 /// config: the host and user of `dest`, `-l`, and the hops of `-J` and `-o ProxyJump=`. They
 /// may reach a shell through a ProxyCommand's `%h`, `%r` and `%n`, or through `Match exec` in
 /// an OpenSSH client older than 9.6 running `ssh -G`.
-pub fn check_names(dest: &Destination, args: &SshArgs) -> Result<(), ConfigError> {
+pub fn check_names(dest: &Destination, args: &Settings) -> Result<(), ConfigError> {
     names::check_host(&dest.host, None)?;
     if let Some(user) = &dest.user {
         names::check_user(user, None)?;
@@ -210,7 +210,7 @@ fn check_jumps(jumps: &str, given: &'static str) -> Result<(), ConfigError> {
 }
 
 /// Resolves the configuration for `dest` with the command line's options.
-pub fn resolve(dest: &Destination, args: &SshArgs) -> Result<HostConfig, ConfigError> {
+pub fn resolve(dest: &Destination, args: &Settings) -> Result<HostConfig, ConfigError> {
     check_names(dest, args)?;
     let home = home_dir();
     let mut cmd = Command::new("ssh");
@@ -552,33 +552,33 @@ connecttimeout none\nproxyjump none\nidentityagent none\n";
     #[test]
     fn command_line_names_are_checked() {
         let dest = Destination::parse("dev").unwrap();
-        let refused = |args: SshArgs| match check_names(&dest, &args) {
+        let refused = |args: Settings| match check_names(&dest, &args) {
             Err(ConfigError::Name(e)) => e.to_string(),
             other => panic!("{args:?}: {other:?}"),
         };
-        let args = SshArgs {
+        let args = Settings {
             login: Some("me;id".into()),
-            ..SshArgs::default()
+            ..Settings::default()
         };
         assert_eq!(
             refused(args),
             "refusing the user name `me;id` (-l): OpenSSH refuses `;` in user names"
         );
-        let args = SshArgs {
+        let args = Settings {
             jump: Some("ok,b`id`:22".into()),
-            ..SshArgs::default()
+            ..Settings::default()
         };
         assert!(refused(args).contains("host name `b`id``"));
-        let args = SshArgs {
+        let args = Settings {
             options: vec!["ProxyJump = x$(id)@bastion".into()],
-            ..SshArgs::default()
+            ..Settings::default()
         };
         assert!(refused(args).contains("(-o ProxyJump)"));
-        let fine = SshArgs {
+        let fine = Settings {
             login: Some("CORP\\alice".into()),
             jump: Some("me@bastion:2222,ssh://other".into()),
             options: vec!["ProxyJump=none".into(), "ProxyCommand=nc %h %p".into()],
-            ..SshArgs::default()
+            ..Settings::default()
         };
         check_names(&dest, &fine).unwrap();
         // resolve refuses before running `ssh -G` or reading a file.
@@ -587,7 +587,7 @@ connecttimeout none\nproxyjump none\nidentityagent none\n";
             host: "$(touch${IFS}/tmp/x)".into(),
             port: None,
         };
-        assert!(matches!(resolve(&bad, &SshArgs::default()), Err(ConfigError::Name(_))));
+        assert!(matches!(resolve(&bad, &Settings::default()), Err(ConfigError::Name(_))));
     }
 
     #[test]

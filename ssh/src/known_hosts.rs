@@ -17,7 +17,7 @@ use russh::keys::ssh_key::known_hosts::{Entry, HostPatterns, Marker};
 use russh::keys::{Certificate, HashAlg, PublicKey};
 use sha1::Sha1;
 
-use crate::ssh::pattern::glob;
+use crate::pattern::glob;
 
 /// What the known_hosts files say about a host's key.
 #[derive(Debug, Clone, PartialEq)]

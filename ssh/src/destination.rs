@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::ssh::names::{self, NameError};
+use crate::names::{self, NameError};
 
 /// A parsed host argument: what the user typed, before ssh config is applied.
 #[derive(Debug, Clone, PartialEq, Eq)]

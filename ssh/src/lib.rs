@@ -1,0 +1,36 @@
+//! The SSH client of codex-remote-login, usable alone: name a host as OpenSSH would, resolve
+//! its configuration, verify its key, authenticate, and hand back one connection that flows
+//! open their channels on. It knows nothing of command lines or terminals: it takes plain
+//! [`Settings`] and asks its questions through a [`Prompter`].
+//!
+//! Where to look:
+//!
+//! - [`destination`], [`names`]: `[user@]host[:port]`, `ssh://…`, and OpenSSH's name rules.
+//! - [`config`]: the resolved options of one host, from `ssh -G` where an OpenSSH client exists,
+//!   else from [`config_file`] (our own evaluator, with [`pattern`] for `Host`/`Match`).
+//! - [`known_hosts`], [`host_key`]: OpenSSH's host-key rules, and the decision for one connection.
+//! - [`auth`], [`agent`]: user authentication in OpenSSH's order; the agent on each platform.
+//! - [`transport`], [`connection`]: TCP, jump hosts and ProxyCommand under one authenticated
+//!   [`Connection`].
+//! - [`error`]: what can go wrong while connecting.
+#![forbid(unsafe_code)]
+
+pub mod agent;
+pub mod auth;
+pub mod config;
+pub mod config_file;
+pub mod connection;
+pub mod destination;
+pub mod error;
+pub mod host_key;
+pub mod known_hosts;
+pub mod names;
+pub mod pattern;
+pub mod prompter;
+pub mod settings;
+pub mod transport;
+
+pub use connection::Connection;
+pub use error::{Error, HostKeyError};
+pub use prompter::{Nobody, Prompter, Question};
+pub use settings::Settings;
