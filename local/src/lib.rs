@@ -18,6 +18,8 @@ pub mod help;
 pub mod listener;
 pub mod login_inside;
 pub mod many;
+#[cfg(any(windows, test))]
+mod netstat;
 pub mod paste;
 pub mod ports;
 pub mod push;

@@ -1,6 +1,8 @@
 //! The local callback port: bound before anything is announced, and when it is taken, the
-//! holder named where the OS tells (Linux `/proc`).
+//! holder named where the OS tells (Linux `/proc`, Windows `netstat`; macOS does not, and the
+//! port is named alone).
 
+#[cfg(not(windows))]
 use std::fs;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 
@@ -160,6 +162,7 @@ fn listen(addr: SocketAddr) -> Result<TcpListener, Error> {
 
 /// The process listening on `port` on this machine, where /proc tells; `None` when nothing
 /// listens.
+#[cfg(not(windows))]
 pub fn holder(port: u16) -> Option<Holder> {
     let inode = ["/proc/net/tcp", "/proc/net/tcp6"]
         .iter()
@@ -190,7 +193,14 @@ pub fn holder(port: u16) -> Option<Holder> {
     })
 }
 
+/// The process listening on `port`, where Windows tells (see [`crate::netstat`]).
+#[cfg(windows)]
+pub fn holder(port: u16) -> Option<Holder> {
+    crate::netstat::holder(port)
+}
+
 /// The inode of the LISTEN socket on `port` in a /proc/net/tcp table.
+#[cfg(not(windows))]
 fn listening_inode(table: &str, port: u16) -> Option<u64> {
     table.lines().skip(1).find_map(|line| {
         let cols: Vec<&str> = line.split_whitespace().collect();
@@ -203,6 +213,7 @@ fn listening_inode(table: &str, port: u16) -> Option<u64> {
 mod tests {
     use super::*;
 
+    #[cfg(not(windows))]
     #[test]
     fn proc_table() {
         let table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n\
@@ -228,6 +239,7 @@ mod tests {
         }
     }
 
+    #[cfg(target_os = "linux")]
     #[tokio::test]
     async fn busy_port_names_its_holder() {
         let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -239,6 +251,24 @@ mod tests {
             }) => {
                 assert_eq!(p, port);
                 assert_eq!(h.pid, Some(std::process::id()), "{h}");
+            }
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+    }
+
+    /// Windows names the holder where `netstat` lists it; Wine's lists no listeners, and the
+    /// port is then named alone. Either way the busy port is an error that says which.
+    #[cfg(windows)]
+    #[tokio::test]
+    async fn busy_port_is_named_with_its_holder_where_windows_tells() {
+        let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = held.local_addr().unwrap().port();
+        match bind(port, false) {
+            Err(Error::PortBusy { port: p, holder }) => {
+                assert_eq!(p, port);
+                if let Some(h) = holder {
+                    assert_eq!(h.pid, Some(std::process::id()), "{h}");
+                }
             }
             other => panic!("{:?}", other.map(|_| ())),
         }
