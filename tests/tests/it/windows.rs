@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use codex_remote_login_tests::{ALICE, Rig};
+use codex_remote_login_tests::{ALICE, Rig, Running};
 
 /// Wine starts slower than a native process; the sign-in itself is the same.
 const LIMIT: Duration = Duration::from_secs(90);
@@ -37,5 +37,33 @@ fn windows_build_signs_in_with_a_pasted_callback() {
     assert_eq!(mode, "-rw-------");
     let issued: serde_json::Value = serde_json::from_str(&rig.issuer("/__issued")).unwrap();
     assert_eq!(auth["tokens"]["refresh_token"], issued["refresh_token"]);
+    rig.assert_nothing_left(ALICE);
+}
+
+/// The browser flow of the Windows build: `--browser-command` starts the rig's browser with
+/// the URL as its one argument (no shell, no `cmd /c`), and the callback reaches the host's
+/// codex through the tunnel.
+#[test]
+fn windows_build_signs_in_through_the_browser_command() {
+    let rig = Rig::get();
+    // The default way (the system's handler, then $BROWSER) must not be what opens it.
+    let tool = rig.windows_tool("windows-browser").env("BROWSER", "/bin/false");
+    let page = tool.browser_out.clone();
+    let run = tool
+        .args([
+            "rig".as_ref(),
+            "--json".as_ref(),
+            "--browser-command".as_ref(),
+            rig.browser.as_os_str(),
+        ])
+        .run(LIMIT);
+    assert_eq!(run.code(), 0, "stderr:\n{}", run.stderr);
+    assert_eq!(
+        run.event("success").expect("a success event")["email"],
+        "alice@rig.test"
+    );
+    assert!(Running::browser_page(&page).contains("Signed in to Codex"));
+    let (mode, _) = rig.auth_json(ALICE).expect("auth.json on the host");
+    assert_eq!(mode, "-rw-------");
     rig.assert_nothing_left(ALICE);
 }
