@@ -153,6 +153,10 @@ pub enum Error {
         #[source]
         source: ProtocolError,
     },
+    #[error(
+        "{host} answered as a Windows host does (its login shell is cmd or PowerShell, not a POSIX shell): Windows hosts are not supported"
+    )]
+    WindowsHost { host: String },
     #[error("the sign-in did not finish within {secs} s")]
     Timeout { secs: u64 },
     #[error("interrupted ({signal}); the sign-in on {host} was cancelled")]
@@ -264,6 +268,7 @@ impl Error {
             | Self::CodexFailed { host, .. }
             | Self::NotSaved { host, .. }
             | Self::Protocol { host, .. }
+            | Self::WindowsHost { host }
             | Self::Interrupted { host, .. } => Some(host),
             _ => None,
         }
@@ -357,6 +362,9 @@ impl Error {
             }
             Self::NotSaved { .. } => "run `codex login status` on the host".into(),
             Self::Protocol { .. } => "run again with -vvv and report what it prints".into(),
+            Self::WindowsHost { .. } => {
+                "sign codex in on that machine itself (`codex login`), or in WSL there; hosts need codex and a POSIX shell (Linux, macOS, BSD)".into()
+            }
             Self::Timeout { .. } => "run again and approve the sign-in in the browser sooner, or raise --timeout".into(),
             Self::Interrupted { .. } => return None,
         })

@@ -32,6 +32,7 @@ pub mod terminal;
 pub mod tunnel;
 pub mod ui;
 pub mod usage;
+pub mod windows_host;
 
 pub use codex_remote_login_ssh as ssh;
 

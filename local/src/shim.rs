@@ -59,6 +59,10 @@ pub struct Shim {
     pending: VecDeque<Result<Output, ProtocolError>>,
     exit_status: Option<u32>,
     closed: bool,
+    /// Whether the shim has said anything yet; until it has, the first stderr lines are kept,
+    /// in case they are a Windows shell's complaint (see [`crate::windows_host`]).
+    heard: bool,
+    early_stderr: Vec<String>,
 }
 
 impl Shim {
@@ -114,11 +118,25 @@ impl Shim {
             pending: VecDeque::new(),
             exit_status: None,
             closed: false,
+            heard: false,
+            early_stderr: Vec::new(),
         }
     }
 
     /// The next output; after `Closed`, `Closed` again.
     pub async fn next(&mut self) -> Result<Output, ProtocolError> {
+        let out = self.next_output().await;
+        match &out {
+            Ok(Output::Event(_)) | Err(_) => self.heard = true,
+            Ok(Output::Stderr(line)) if !self.heard && self.early_stderr.len() < crate::windows_host::KEPT => {
+                self.early_stderr.push(line.raw().to_owned());
+            }
+            Ok(_) => {}
+        }
+        out
+    }
+
+    async fn next_output(&mut self) -> Result<Output, ProtocolError> {
         loop {
             if let Some(out) = self.pending.pop_front() {
                 return out;
@@ -207,7 +225,8 @@ impl Shim {
         Chunk::Closed
     }
 
-    /// The next output, with a malformed event or a missing codex as the error they are.
+    /// The next output, with a malformed event, a missing codex or a Windows host as the error
+    /// they are.
     pub async fn next_for(&mut self, host: &str) -> Result<Output, crate::Error> {
         let out = self.next().await.map_err(|source| crate::Error::Protocol {
             host: host.to_owned(),
@@ -217,6 +236,12 @@ impl Shim {
             && let Some(missing) = crate::Error::codex_missing(host, event)
         {
             return Err(missing);
+        }
+        if let Output::Closed { .. } = out
+            && !self.heard
+            && crate::windows_host::answered(&self.early_stderr)
+        {
+            return Err(crate::Error::WindowsHost { host: host.to_owned() });
         }
         Ok(out)
     }
