@@ -42,7 +42,7 @@ pub struct Cli {
     /// Write shell completions or the man page on stdout, generated from this very
     /// definition, and exit.
     #[arg(long, value_name = "KIND", value_enum, exclusive = true)]
-    pub generate: Option<crate::generate::Generate>,
+    pub generate: Option<Generate>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -334,6 +334,22 @@ pub struct SshArgs {
     /// StrictHostKeyChecking=accept-new). A changed key is still refused.
     #[arg(long, global = true)]
     pub accept_new: bool,
+}
+
+/// What `--generate` writes on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Generate {
+    /// The man page (roff): `codex-remote-login --generate man > codex-remote-login.1`.
+    Man,
+    /// Bash completions: source the output from ~/.bashrc, or install it in
+    /// /usr/share/bash-completion/completions/codex-remote-login.
+    CompleteBash,
+    /// Zsh completions: save as `_codex-remote-login` in a directory on $fpath.
+    CompleteZsh,
+    /// Fish completions: save in ~/.config/fish/completions/codex-remote-login.fish.
+    CompleteFish,
+    /// PowerShell completions: dot-source the output from $PROFILE.
+    CompletePowershell,
 }
 
 impl SshArgs {

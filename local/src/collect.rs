@@ -15,9 +15,10 @@ use codex_remote_login_remote::{Containers, LEAVE, Launch, Mode, TAKE};
 use codex_remote_login_shared::{ShimEvent, Untrusted};
 
 use crate::cli::CommonArgs;
-use crate::containers::{Want, check};
+use crate::containers::check;
 use crate::error::Error;
 use crate::events::Event;
+use crate::exit::ExitStatus;
 use crate::shim::{Output, Shim};
 use crate::ssh::Connection;
 use crate::terminal;
@@ -37,7 +38,13 @@ struct Seen {
 
 /// Reads every container asked for and replaces the host's auth.json with the freshest
 /// fresher one; 0 when every container could be read.
-pub async fn run(host_arg: &str, want: &Want, yes: bool, common: &CommonArgs, ui: Arc<Ui>) -> Result<u8, Error> {
+pub async fn run(
+    host_arg: &str,
+    want: &Containers,
+    yes: bool,
+    common: &CommonArgs,
+    ui: Arc<Ui>,
+) -> Result<ExitStatus, Error> {
     check(want)?;
     let conn = crate::connect::to(host_arg, &common.ssh.settings(), &ui).await?;
     let result = collect(&conn, want, yes, common, &ui).await;
@@ -45,7 +52,13 @@ pub async fn run(host_arg: &str, want: &Want, yes: bool, common: &CommonArgs, ui
     result
 }
 
-async fn collect(conn: &Connection, want: &Want, yes: bool, common: &CommonArgs, ui: &Ui) -> Result<u8, Error> {
+async fn collect(
+    conn: &Connection,
+    want: &Containers,
+    yes: bool,
+    common: &CommonArgs,
+    ui: &Ui,
+) -> Result<ExitStatus, Error> {
     let host = conn.config.alias.clone();
     ui.step(&format!("Reading the logins in the containers of {host}"));
     let launch = Launch {
@@ -54,11 +67,10 @@ async fn collect(conn: &Connection, want: &Want, yes: bool, common: &CommonArgs,
         mode: Mode::Collect,
         ca: None,
         skip_logged_in: false,
+        // Collect never forces: it asks, or needs --yes.
         containers: Some(Containers {
-            names: want.names.clone(),
-            select: want.select.clone(),
-            engine: want.engine.clone(),
             force: false,
+            ..want.clone()
         }),
         inside: None,
     };
@@ -109,6 +121,12 @@ async fn collect(conn: &Connection, want: &Want, yes: bool, common: &CommonArgs,
             Output::Event(ShimEvent::ColFailed { why }) => {
                 return Err(Error::CollectFailed { host, why: why.shown() });
             }
+            Output::Event(ShimEvent::CtrAborted { why }) => {
+                return Err(Error::ContainersAborted {
+                    host: host.to_owned(),
+                    why: why.shown(),
+                });
+            }
             Output::Event(ShimEvent::CtrNoLogin { path }) => {
                 return Err(Error::NoHostLogin {
                     host,
@@ -123,8 +141,8 @@ async fn collect(conn: &Connection, want: &Want, yes: bool, common: &CommonArgs,
             }
             Output::Event(ShimEvent::Done) => done = true,
             Output::Event(_) | Output::Stderr(_) => {}
-            Output::Closed { .. } if done => break,
-            Output::Closed { .. } => {
+            Output::Closed if done => break,
+            Output::Closed => {
                 return Err(Error::ConnectionLost {
                     host,
                     during: "while reading the containers' logins",
@@ -198,11 +216,9 @@ async fn collect(conn: &Connection, want: &Want, yes: bool, common: &CommonArgs,
         )),
     }
     let all_named = want.names.iter().all(|n| seen.iter().any(|s| s.name == n.as_str()));
-    Ok(if all_named && seen.iter().all(|s| s.result != "failed") {
-        0
-    } else {
-        1
-    })
+    Ok(ExitStatus::failed_if(
+        !all_named || seen.iter().any(|s| s.result == "failed"),
+    ))
 }
 
 /// Whether the person at the terminal agrees to replace the host's login with the one in

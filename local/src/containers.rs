@@ -5,12 +5,13 @@
 
 use std::sync::Arc;
 
-use codex_remote_login_remote::{Containers, Launch, Mode};
+use codex_remote_login_remote::{Containers, Engine, Launch, Mode};
 use codex_remote_login_shared::{ShimEvent, Untrusted};
 
 use crate::cli::CommonArgs;
 use crate::error::Error;
 use crate::events::Event;
+use crate::exit::ExitStatus;
 use crate::shim::{Output, Shim};
 use crate::ssh::Connection;
 use crate::ui::Ui;
@@ -38,40 +39,29 @@ pub enum Copy {
     },
 }
 
-/// Which containers, and how.
-#[derive(Debug, Clone, Default)]
-pub struct Want {
-    pub names: Vec<String>,
-    /// `all` (every running container) or `KEY=VALUE` (those with the label).
-    pub select: Option<String>,
-    pub engine: Option<String>,
-    pub force: bool,
-}
-
-impl Want {
-    /// From the command line: names, `--all-running` or `--label`, `--engine`, `--force`.
-    pub fn new(
-        names: &[String],
-        all_running: bool,
-        label: &Option<String>,
-        engine: &Option<String>,
-        force: bool,
-    ) -> Self {
-        Self {
-            names: names.to_vec(),
-            select: if all_running {
-                Some("all".to_owned())
-            } else {
-                label.clone()
-            },
-            engine: engine.clone(),
-            force,
-        }
+/// Which containers, and how: from the command line's names, `--all-running` or `--label`,
+/// `--engine` and `--force`.
+pub fn wanted(
+    names: &[String],
+    all_running: bool,
+    label: &Option<String>,
+    engine: Option<&str>,
+    force: bool,
+) -> Containers {
+    Containers {
+        names: names.to_vec(),
+        select: if all_running {
+            Some("all".to_owned())
+        } else {
+            label.clone()
+        },
+        engine: engine.and_then(Engine::parse),
+        force,
     }
 }
 
 /// Copies into every container asked for; the exit code is 0 when every one got the login.
-pub async fn run(host_arg: &str, want: &Want, common: &CommonArgs, ui: Arc<Ui>) -> Result<u8, Error> {
+pub async fn run(host_arg: &str, want: &Containers, common: &CommonArgs, ui: Arc<Ui>) -> Result<ExitStatus, Error> {
     check(want)?;
     let conn = crate::connect::to(host_arg, &common.ssh.settings(), &ui).await?;
     let result = provision(&conn, want, common, &ui).await;
@@ -80,7 +70,7 @@ pub async fn run(host_arg: &str, want: &Want, common: &CommonArgs, ui: Arc<Ui>) 
 }
 
 /// The names and the label given are ones an engine takes: nothing else reaches the host.
-pub fn check(want: &Want) -> Result<(), Error> {
+pub fn check(want: &Containers) -> Result<(), Error> {
     if let Some(bad) = want.names.iter().find(|n| !valid_name(n)) {
         return Err(Error::ContainerName { name: bad.clone() });
     }
@@ -97,7 +87,12 @@ pub fn check(want: &Want) -> Result<(), Error> {
 
 /// Copies the login of the host behind `conn` into the containers wanted (also right after
 /// a sign-in, on its connection); prints a table (or events); 0 when every one got it.
-pub async fn provision(conn: &Connection, want: &Want, common: &CommonArgs, ui: &Ui) -> Result<u8, Error> {
+pub async fn provision(
+    conn: &Connection,
+    want: &Containers,
+    common: &CommonArgs,
+    ui: &Ui,
+) -> Result<ExitStatus, Error> {
     check(want)?;
     let host = conn.config.alias.clone();
     let launch = announce(&host, want, common, ui);
@@ -112,7 +107,7 @@ pub async fn provision(conn: &Connection, want: &Want, common: &CommonArgs, ui: 
 pub const THIS_MACHINE: &str = "localhost";
 
 /// `containers --local`: this machine's login into containers on this machine.
-pub async fn run_local(want: &Want, common: &CommonArgs, ui: Arc<Ui>) -> Result<u8, Error> {
+pub async fn run_local(want: &Containers, common: &CommonArgs, ui: Arc<Ui>) -> Result<ExitStatus, Error> {
     check(want)?;
     if want.names.is_empty() && want.select.is_none() {
         return Err(Error::NoContainers);
@@ -121,13 +116,14 @@ pub async fn run_local(want: &Want, common: &CommonArgs, ui: Arc<Ui>) -> Result<
     let shim = Shim::start_local(&launch).map_err(|source| Error::LocalShell { source })?;
     let results = copy(shim, THIS_MACHINE).await.map_err(|e| match e {
         Error::NoLoginToCopy { path, .. } => Error::NoLocalLogin { path },
+        Error::BadLogin { path, .. } => Error::BadLocalLogin { path },
         e => e,
     })?;
     Ok(report(THIS_MACHINE, want, results, &ui))
 }
 
 /// Warns about the shared refresh token and says what is about to happen; the launch that does it.
-fn announce(host: &str, want: &Want, common: &CommonArgs, ui: &Ui) -> Launch {
+fn announce(host: &str, want: &Containers, common: &CommonArgs, ui: &Ui) -> Launch {
     let places = if want.select.is_some() {
         "several".to_owned()
     } else {
@@ -145,18 +141,13 @@ fn announce(host: &str, want: &Want, common: &CommonArgs, ui: &Ui) -> Launch {
         mode: Mode::Containers,
         ca: None,
         skip_logged_in: false,
-        containers: Some(Containers {
-            names: want.names.clone(),
-            select: want.select.clone(),
-            engine: want.engine.clone(),
-            force: want.force,
-        }),
+        containers: Some(want.clone()),
         inside: None,
     }
 }
 
 /// Prints the results (a table, or events); 0 when every container asked for got the login.
-fn report(host: &str, want: &Want, mut results: Vec<(Untrusted, Copy)>, ui: &Ui) -> u8 {
+fn report(host: &str, want: &Containers, mut results: Vec<(Untrusted, Copy)>, ui: &Ui) -> ExitStatus {
     ui.finish();
     // The ones named in the order given, then the ones found.
     results.sort_by_key(|(name, _)| want.names.iter().position(|n| name == n.as_str()).unwrap_or(usize::MAX));
@@ -167,11 +158,7 @@ fn report(host: &str, want: &Want, mut results: Vec<(Untrusted, Copy)>, ui: &Ui)
         ui.data(&table(&results));
     }
     let all_named = want.names.iter().all(|n| results.iter().any(|(r, _)| r == n.as_str()));
-    if all_named && results.iter().all(|(_, c)| matches!(c, Copy::Copied { .. })) {
-        0
-    } else {
-        1
-    }
+    ExitStatus::failed_if(!all_named || results.iter().any(|(_, c)| !matches!(c, Copy::Copied { .. })))
 }
 
 async fn copy(mut shim: Shim, host: &str) -> Result<Vec<(Untrusted, Copy)>, Error> {
@@ -219,6 +206,12 @@ async fn copy(mut shim: Shim, host: &str) -> Result<Vec<(Untrusted, Copy)>, Erro
             }
             Output::Event(ShimEvent::CtrFailed { name, why }) => results.push((name, Copy::Failed { why })),
             Output::Event(ShimEvent::CtrArchived { name }) => archived.push(name),
+            Output::Event(ShimEvent::CtrAborted { why }) => {
+                return Err(Error::ContainersAborted {
+                    host: host.to_owned(),
+                    why: why.shown(),
+                });
+            }
             Output::Event(ShimEvent::CtrNoLogin { path }) => {
                 return Err(Error::NoLoginToCopy {
                     host: host.to_owned(),
@@ -233,8 +226,8 @@ async fn copy(mut shim: Shim, host: &str) -> Result<Vec<(Untrusted, Copy)>, Erro
             }
             Output::Event(ShimEvent::Done) => done = true,
             Output::Event(_) | Output::Stderr(_) => {}
-            Output::Closed { .. } if done => return Ok(results),
-            Output::Closed { .. } => {
+            Output::Closed if done => return Ok(results),
+            Output::Closed => {
                 return Err(Error::ConnectionLost {
                     host: host.to_owned(),
                     during: "while copying into containers",

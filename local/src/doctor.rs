@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use russh::ChannelOpenFailure;
-use serde::Serialize;
 
 use codex_remote_login_remote::{Launch, Mode};
 use codex_remote_login_shared::ShimEvent;
@@ -13,7 +12,8 @@ use codex_remote_login_shared::ShimEvent;
 use crate::authorize::PORTS;
 use crate::cli::CommonArgs;
 use crate::error::{Error, ssh_hint};
-use crate::events::Event;
+use crate::events::{Check, Event, Verdict};
+use crate::exit::ExitStatus;
 use crate::ports;
 use crate::shim::{Output, Shim};
 use crate::ssh::{self, Connection, HostKeyError, config};
@@ -21,25 +21,6 @@ use crate::ui::Ui;
 
 /// Clock difference from which tokens may look expired or not yet valid on one side.
 const SKEW_WARN_SECS: i64 = 60;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    Pass,
-    Warn,
-    Fail,
-    /// Not checked: an earlier check failed.
-    Skip,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Check {
-    pub name: &'static str,
-    pub verdict: Verdict,
-    pub detail: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix: Option<String>,
-}
 
 fn check(name: &'static str, verdict: Verdict, detail: impl Into<String>, fix: Option<String>) -> Check {
     Check {
@@ -61,7 +42,7 @@ const REMOTE_CHECKS: [&str; 6] = [
 ];
 
 /// Runs the checks; exit code 0 when none failed, 1 otherwise.
-pub async fn run(host_arg: &str, common: &CommonArgs, ui: Arc<Ui>) -> Result<u8, Error> {
+pub async fn run(host_arg: &str, common: &CommonArgs, ui: Arc<Ui>) -> Result<ExitStatus, Error> {
     ui.step(&format!("Checking {host_arg}"));
     let mut checks = local_ports();
     match config::for_host(host_arg, &common.ssh.settings(), ui.as_ref()) {
@@ -103,11 +84,7 @@ pub async fn run(host_arg: &str, common: &CommonArgs, ui: Arc<Ui>) -> Result<u8,
     if !ui.json() {
         ui.data(&report(&checks));
     }
-    Ok(if checks.iter().any(|c| c.verdict == Verdict::Fail) {
-        1
-    } else {
-        0
-    })
+    Ok(ExitStatus::failed_if(checks.iter().any(|c| c.verdict == Verdict::Fail)))
 }
 
 fn local_ports() -> Vec<Check> {
@@ -181,7 +158,7 @@ async fn remote(conn: &Connection, common: &CommonArgs) -> Vec<Check> {
             match shim.next().await.map_err(|e| e.to_string())? {
                 Output::Event(event) => facts.take(event),
                 Output::Stderr(_) => {}
-                Output::Closed { .. } => return Ok::<_, String>(()),
+                Output::Closed => return Ok::<_, String>(()),
             }
         }
     };

@@ -4,22 +4,9 @@ use std::path::PathBuf;
 
 use codex_remote_login_shared::ProtocolError;
 
-use crate::ports::Holder;
+use crate::exit::ExitStatus;
+use crate::ports::PortError;
 use crate::ssh::{self, HostKeyError, config::ConfigError, destination::DestinationError};
-
-/// Exit codes (documented in the README).
-pub mod exit {
-    pub const FAILED: u8 = 1;
-    pub const USAGE: u8 = 2;
-    pub const SSH: u8 = 3;
-    pub const PORT_BUSY: u8 = 4;
-    pub const CODEX_MISSING: u8 = 5;
-    /// `status`: a host is not logged in.
-    pub const NOT_LOGGED_IN: u8 = 6;
-    pub const TIMEOUT: u8 = 124;
-    pub const INTERRUPTED: u8 = 130;
-    pub const TERMINATED: u8 = 143;
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -47,6 +34,10 @@ pub enum Error {
     NoLoginToCopy { host: String, path: String },
     #[error("the login of {host} at {path} is not an auth.json codex can use; nothing was written")]
     BadLogin { host: String, path: String },
+    #[error("the login of this machine at {path} is not an auth.json codex can use; nothing was written")]
+    BadLocalLogin { path: String },
+    #[error("nothing was copied into the containers of {host}: {why}")]
+    ContainersAborted { host: String, why: String },
     #[error("this machine has no login to copy ({path} is missing)")]
     NoLocalLogin { path: String },
     #[error(
@@ -103,28 +94,14 @@ pub enum Error {
     PushFailed { host: String, why: String },
     #[error("the connection to {host} was lost {during}")]
     ConnectionLost { host: String, during: &'static str },
-    #[error("local port {port} is in use{}", by(holder))]
-    PortBusy { port: u16, holder: Option<Holder> },
-    #[error(
-        "local ports 1455 and 1457, the two codex can call back on, are both in use (1455{}, 1457{})",
-        by(first),
-        by(second)
-    )]
-    PortsBusy {
-        first: Option<Holder>,
-        second: Option<Holder>,
-    },
+    /// The local callback port.
+    #[error(transparent)]
+    Port(#[from] PortError),
     #[error("cannot carry the browser's callback to {host}: {source}")]
     Tunnel {
         host: String,
         #[source]
         source: crate::tunnel::TunnelError,
-    },
-    #[error("cannot listen on local port {port}")]
-    Listen {
-        port: u16,
-        #[source]
-        source: std::io::Error,
     },
     #[error("codex was not found on {host}")]
     CodexNotFound { host: String, searched: String },
@@ -183,10 +160,6 @@ fn log_tail(log: &Option<CodexLog>) -> String {
 const NAMES_HINT: &str = "OpenSSH 9.6 and later refuse such names too: where a ProxyCommand holds %h, %r or %n, \
 a shell would run what they hold";
 
-fn by(holder: &Option<Holder>) -> String {
-    holder.as_ref().map(|h| format!(" by {h}")).unwrap_or_default()
-}
-
 fn detail(lines: &[String]) -> String {
     lines.last().map(|l| format!(": {l}")).unwrap_or_default()
 }
@@ -225,9 +198,9 @@ impl Error {
         }
     }
 
-    pub fn exit_code(&self) -> u8 {
+    pub fn exit_status(&self) -> ExitStatus {
         match self {
-            Self::Ssh(e) if e.is_usage() => exit::USAGE,
+            Self::Ssh(e) if e.is_usage() => ExitStatus::Usage,
             Self::Secret { .. }
             | Self::CaCert { .. }
             | Self::NoHosts
@@ -235,15 +208,15 @@ impl Error {
             | Self::HostsFile { .. }
             | Self::MistypedCommand { .. }
             | Self::BadArgument { .. }
-            | Self::ContainerName { .. } => exit::USAGE,
-            Self::Several { failed, .. } => failed.exit_code(),
-            Self::Ssh(_) => exit::SSH,
-            Self::PortBusy { .. } | Self::PortsBusy { .. } | Self::Listen { .. } => exit::PORT_BUSY,
-            Self::CodexNotFound { .. } | Self::BadCodexPath { .. } => exit::CODEX_MISSING,
-            Self::Timeout { .. } => exit::TIMEOUT,
-            Self::Interrupted { signal, .. } if *signal == "SIGTERM" => exit::TERMINATED,
-            Self::Interrupted { .. } => exit::INTERRUPTED,
-            _ => exit::FAILED,
+            | Self::ContainerName { .. } => ExitStatus::Usage,
+            Self::Several { failed, .. } => failed.exit_status(),
+            Self::Ssh(_) => ExitStatus::Ssh,
+            Self::Port(_) => ExitStatus::PortBusy,
+            Self::CodexNotFound { .. } | Self::BadCodexPath { .. } => ExitStatus::CodexMissing,
+            Self::Timeout { .. } => ExitStatus::Timeout,
+            Self::Interrupted { signal, .. } if *signal == "SIGTERM" => ExitStatus::Terminated,
+            Self::Interrupted { .. } => ExitStatus::Interrupted,
+            _ => ExitStatus::Failed,
         }
     }
 
@@ -265,6 +238,7 @@ impl Error {
             | Self::CollectNeedsYes { host, .. }
             | Self::NoHostLogin { host, .. }
             | Self::BadLogin { host, .. }
+            | Self::ContainersAborted { host, .. }
             | Self::CodexFailed { host, .. }
             | Self::NotSaved { host, .. }
             | Self::Protocol { host, .. }
@@ -278,6 +252,7 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         Some(match self {
             Self::Ssh(e) => return ssh_hint(e),
+            Self::Port(e) => return e.hint(),
             Self::Secret { var, .. } => format!("set {var}, or pipe it on stdin (e.g. `printenv {var} | codex-remote-login ...`)"),
             Self::HostFresher { .. } => {
                 "the host's login is newer: sign the host in on its own instead, or pass --force to replace it (a backup is kept)".into()
@@ -292,10 +267,11 @@ impl Error {
                 "without them an interrupted sign-in could leave codex running on the host: run it again from an ordinary shell".into()
             }
             Self::NoLoginToCopy { host, .. } => format!("sign {host} in first: codex-remote-login {host}"),
-            Self::BadLogin { host, .. } if host == crate::containers::THIS_MACHINE => {
-                "sign this machine in again: codex login".into()
-            }
+            Self::BadLocalLogin { .. } => "sign this machine in again: codex login".into(),
             Self::BadLogin { host, .. } => format!("sign {host} in again: codex-remote-login {host}"),
+            Self::ContainersAborted { .. } => {
+                "check that TMPDIR (default /tmp) is a writable directory with free space, then run again".into()
+            }
             Self::NoLocalLogin { .. } => "sign this machine in first: codex login".into(),
             Self::NoHostLogin { host, .. } => format!("sign {host} in first (codex-remote-login {host}), then copy it with `containers`"),
             Self::CollectFailed { .. } => "check the free space and permissions of the host's CODEX_HOME, then run collect again".into(),
@@ -313,21 +289,7 @@ impl Error {
             Self::LocalAuth { .. } => "sign in on this machine first (`codex login`), or name the file with --from".into(),
             Self::PushFailed { .. } => "run again; the host's previous auth.json was kept".into(),
             Self::ConnectionLost { .. } => "run again; nothing was left running on the host".into(),
-            Self::PortBusy { port, holder } => match holder {
-                Some(h) if h.is_codex() => format!(
-                    "a local `codex login` is waiting on port {port}: finish it, or pass --cancel-local to end it as codex itself would"
-                ),
-                _ => format!("stop the program holding port {port}, then run again"),
-            },
-            Self::PortsBusy { first, second } => {
-                if [first, second].iter().any(|h| h.as_ref().is_some_and(Holder::is_codex)) {
-                    "a local `codex login` holds one of them: pass --cancel-local to end it as codex itself would".into()
-                } else {
-                    "stop one of those programs, then run again".into()
-                }
-            }
             Self::Tunnel { .. } => "install nc (or python3 or perl) on the host, or allow TCP forwarding in its sshd_config".into(),
-            Self::Listen { .. } => return None,
             Self::CodexNotFound { host, searched } => format!(
                 "install it on {host} (`npm install -g @openai/codex`), or pass its path with --codex. Searched: {searched}"
             ),
@@ -411,18 +373,18 @@ mod tests {
         let signals = Error::Signals {
             source: std::io::Error::other("no signalfd"),
         };
-        assert_eq!(signals.exit_code(), exit::FAILED, "not a busy port (4)");
+        assert_eq!(signals.exit_status(), ExitStatus::Failed, "not a busy port (4)");
         assert!(!signals.to_string().contains("port"), "{signals}");
         let timeout = Error::Ssh(ssh::Error::ConnectTimeout {
             host: "h".into(),
             secs: 3,
         });
-        assert_eq!(timeout.exit_code(), exit::SSH);
+        assert_eq!(timeout.exit_status(), ExitStatus::Ssh);
         assert!(!timeout.hint().unwrap().contains("browser"));
         let usage = Error::Ssh(ssh::Error::Config(ConfigError::Ssh {
             host: "h".into(),
             message: "command-line: line 0: Bad configuration option: bogus".into(),
         }));
-        assert_eq!(usage.exit_code(), exit::USAGE);
+        assert_eq!(usage.exit_status(), ExitStatus::Usage);
     }
 }

@@ -109,7 +109,7 @@ pub enum Event<'a> {
         #[serde(skip_serializing_if = "Option::is_none")]
         reason: Option<&'a str>,
     },
-    Check(&'a crate::doctor::Check),
+    Check(&'a Check),
     Error {
         #[serde(skip_serializing_if = "Option::is_none")]
         host: Option<&'a str>,
@@ -118,6 +118,26 @@ pub enum Event<'a> {
         hint: Option<String>,
         exit_code: u8,
     },
+}
+
+/// One row of `doctor`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Warn,
+    Fail,
+    /// Not checked: an earlier check failed.
+    Skip,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: &'static str,
+    pub verdict: Verdict,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
 }
 
 #[cfg(test)]
@@ -131,6 +151,12 @@ mod tests {
             auth_mode: "chatgpt".into(),
             email: Some("a@b.c".into()),
             plan: Some("plus".into()),
+        };
+        let check = Check {
+            name: "clocks",
+            verdict: Verdict::Warn,
+            detail: "the host is 90 s ahead".into(),
+            fix: Some("sync the clocks".into()),
         };
         let cases = [
             (
@@ -158,15 +184,6 @@ mod tests {
                 r#"{"type":"url","host":"dev","url":"https://auth.openai.com/oauth/authorize?x=1","callback_port":1455}"#,
             ),
             (Event::Callback { host: "dev" }, r#"{"type":"callback","host":"dev"}"#),
-            (
-                Event::DeviceCode {
-                    host: "dev",
-                    url: "https://auth.openai.com/codex/device",
-                    code: "AB12-CD34",
-                    expires_in_secs: 900,
-                },
-                r#"{"type":"device_code","host":"dev","url":"https://auth.openai.com/codex/device","code":"AB12-CD34","expires_in_secs":900}"#,
-            ),
             (
                 Event::DeviceCode {
                     host: "dev",
@@ -220,6 +237,36 @@ mod tests {
                 r#"{"type":"pushed","host":"dev","auth_file":"/h/.codex/auth.json","backup":"/h/.codex/auth.json.bak-1"}"#,
             ),
             (
+                Event::Collected {
+                    host: "dev",
+                    container: "web",
+                    result: "taken",
+                    engine: Some("docker"),
+                    last_refresh: Some("2026-11-25T10:00:00Z"),
+                    backup: Some("/h/.codex/auth.json.bak-1"),
+                    account: Some("a@b.c"),
+                    reason: None,
+                },
+                r#"{"type":"collected","host":"dev","container":"web","result":"taken","engine":"docker","last_refresh":"2026-11-25T10:00:00Z","backup":"/h/.codex/auth.json.bak-1","account":"a@b.c"}"#,
+            ),
+            (
+                Event::Container {
+                    host: "dev",
+                    container: "web",
+                    result: "copied",
+                    engine: Some("podman"),
+                    user: Some("node"),
+                    auth_file: Some("/home/node/.codex/auth.json"),
+                    backup: None,
+                    reason: None,
+                },
+                r#"{"type":"container","host":"dev","container":"web","result":"copied","engine":"podman","user":"node","auth_file":"/home/node/.codex/auth.json"}"#,
+            ),
+            (
+                Event::Check(&check),
+                r#"{"type":"check","name":"clocks","verdict":"warn","detail":"the host is 90 s ahead","fix":"sync the clocks"}"#,
+            ),
+            (
                 Event::Error {
                     host: None,
                     message: "boom".into(),
@@ -229,8 +276,32 @@ mod tests {
                 r#"{"type":"error","message":"boom","hint":"retry","exit_code":1}"#,
             ),
         ];
+        let mut seen = [0; VARIANTS];
         for (event, want) in cases {
+            seen[variant(&event)] += 1;
             assert_eq!(serde_json::to_string(&event).unwrap(), want);
+        }
+        assert!(seen.iter().all(|&n| n > 0), "a type without a golden line: {seen:?}");
+    }
+
+    const VARIANTS: usize = 12;
+
+    /// Every type by position, with no catch-all: a new type does not compile here until it
+    /// is counted, and the test above fails until it has its golden line.
+    fn variant(event: &Event<'_>) -> usize {
+        match event {
+            Event::Connected { .. } => 0,
+            Event::CodexFound { .. } => 1,
+            Event::Url { .. } => 2,
+            Event::DeviceCode { .. } => 3,
+            Event::Callback { .. } => 4,
+            Event::Success { .. } => 5,
+            Event::Status { .. } => 6,
+            Event::Pushed { .. } => 7,
+            Event::Collected { .. } => 8,
+            Event::Container { .. } => 9,
+            Event::Check(_) => 10,
+            Event::Error { .. } => 11,
         }
     }
 }

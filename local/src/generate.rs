@@ -3,26 +3,10 @@
 
 use std::io::{self, Write};
 
-use clap::{CommandFactory, ValueEnum};
+use clap::CommandFactory;
 use clap_complete::Shell;
 
-use crate::cli::Cli;
-
-/// What `--generate` writes on stdout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Generate {
-    /// The man page (roff): `codex-remote-login --generate man > codex-remote-login.1`.
-    Man,
-    /// Bash completions: source the output from ~/.bashrc, or install it in
-    /// /usr/share/bash-completion/completions/codex-remote-login.
-    CompleteBash,
-    /// Zsh completions: save as `_codex-remote-login` in a directory on $fpath.
-    CompleteZsh,
-    /// Fish completions: save in ~/.config/fish/completions/codex-remote-login.fish.
-    CompleteFish,
-    /// PowerShell completions: dot-source the output from $PROFILE.
-    CompletePowershell,
-}
+use crate::cli::{Cli, Generate};
 
 /// Writes `kind` to `out`.
 pub fn write(kind: Generate, out: &mut dyn Write) -> io::Result<()> {

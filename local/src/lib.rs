@@ -1,48 +1,83 @@
 //! codex-remote-login: sign the Codex CLI in on remote machines over SSH, with the browser on
 //! the user's machine. `main` parses the command line and calls [`run`].
+//!
+//! The modules stand in layers, each importing only the layers below it (`tests/layers.rs`
+//! holds the table and checks it). Bottom first:
+//!
+//! - **parts**: `authorize` (codex's sign-in URL and device-code output), `events` (what
+//!   `--json` prints), `exit` (the documented exit statuses), `help`, `listener` (an accept loop that outlives floods), `terminal`
+//!   (questions on `/dev/tty`, or the Windows console), `netstat` (a port's holder on
+//!   Windows), `windows_host` (telling a Windows host by its shell's complaint).
+//! - **edges**: `cli` (clap), `ui` (progress and lines on stderr), `browser`, `tunnel` (a
+//!   byte stream to the host's loopback). The SSH client is its own crate, below all of these.
+//! - **services**: `callback` (the local proxy for the browser's callback), `paste`, `ports`
+//!   (the callback port and who holds it), `prompts` (the SSH layer's questions), `shim` (the
+//!   remote shim's events), `generate` (man page and completions).
+//! - **errors**: `error`, the application's error, wrapping the SSH and port errors.
+//! - **steps**: `connect`, `report` (an error for people and for `--json`), `secret`,
+//!   `usage` (mistyped commands), `ca_bundle`.
+//! - **commands**: `containers`, `doctor`, `push`, `status`.
+//! - **flows**: `signin` (one host's sign-in), `collect`.
+//! - **many hosts**: `many`; and above it `login_inside` (each container signed in on its own).
 #![forbid(unsafe_code)]
 
-pub mod authorize;
-pub mod browser;
-pub mod ca_bundle;
-pub mod callback;
-pub mod cli;
-pub mod collect;
-pub mod connect;
-pub mod containers;
-pub mod doctor;
-pub mod error;
-pub mod events;
-pub mod generate;
-pub mod help;
-pub mod listener;
-pub mod login_inside;
-pub mod many;
+mod authorize;
+mod browser;
+mod ca_bundle;
+mod callback;
+mod cli;
+mod collect;
+mod connect;
+mod containers;
+mod doctor;
+mod error;
+mod events;
+mod exit;
+mod generate;
+mod help;
+mod listener;
+mod login_inside;
+mod many;
 #[cfg(any(windows, test))]
 mod netstat;
-pub mod paste;
-pub mod ports;
-pub mod push;
-pub mod secret;
-pub mod shim;
-pub mod signin;
+mod paste;
+mod ports;
+mod prompts;
+mod push;
+mod report;
+mod secret;
+mod shim;
+mod signin;
 
-pub mod status;
-pub mod terminal;
-pub mod tunnel;
-pub mod ui;
-pub mod usage;
-pub mod windows_host;
+mod status;
+mod terminal;
+mod tunnel;
+mod ui;
+mod usage;
+mod windows_host;
 
-pub use codex_remote_login_ssh as ssh;
+use codex_remote_login_ssh as ssh;
 
 use std::sync::Arc;
 
+pub use cli::{Cli, Generate};
 pub use error::Error;
+pub use exit::ExitStatus;
+pub use generate::write as generate;
+pub use report::report;
+pub use ui::{Colors, Ui, Verbosity};
+
+/// The parsers of what the far side sends (codex's output, the browser's requests, a pasted
+/// address), reached by the fuzz checks in `tests/checks/` and `fuzz/`.
+pub mod parsers {
+    pub use crate::authorize::{AuthorizeUrl, PORTS, device_code, device_link, is_candidate, strip_ansi};
+    pub use crate::callback::Route;
+    pub use crate::paste::check as paste;
+}
 
 /// Runs the command line; returns the exit code of a run that did its job (`status` tells
 /// logged in from not with it).
-pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<u8, Error> {
+pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<ExitStatus, Error> {
     let first_host = cli.command.is_none().then(|| cli.hosts.first()).flatten();
     usage::check(first_host.map(String::as_str), &cli.common.ssh, &ui).await?;
     match &cli.command {
@@ -60,9 +95,10 @@ pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<u8, Error> {
         }) => {
             if *login_inside {
                 let host = host.as_deref().unwrap_or_default();
-                return login_inside::run(host, containers, &cli, ui).await;
+                let engine = engine.as_deref().and_then(codex_remote_login_remote::Engine::parse);
+                return login_inside::run(host, containers, engine, &cli, ui).await;
             }
-            let mut want = containers::Want::new(containers, *all_running, label, engine, *force);
+            let mut want = containers::wanted(containers, *all_running, label, engine.as_deref(), *force);
             match host {
                 // With --local there is no HOST: the first name is a container too.
                 Some(first) if *local => {
@@ -81,13 +117,13 @@ pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<u8, Error> {
             label,
             yes,
         }) => {
-            let want = containers::Want::new(containers, *all_running, label, engine, false);
+            let want = containers::wanted(containers, *all_running, label, engine.as_deref(), false);
             collect::run(host, &want, *yes, &cli.common, ui).await
         }
         Some(cli::Command::Push { host, from, force }) => push::run(host, from.as_deref(), *force, &cli.common, ui)
             .await
-            .map(|()| 0),
-        None => sign_in_all(&cli, ui).await.map(|()| 0),
+            .map(|()| ExitStatus::Success),
+        None => sign_in_all(&cli, ui).await.map(|()| ExitStatus::Success),
     }
 }
 
@@ -155,31 +191,4 @@ fn hosts_file(file: &std::path::Path) -> Result<Vec<String>, Error> {
         hosts.push(host.to_owned());
     }
     Ok(hosts)
-}
-
-/// Renders an error for people (stderr) and for `--json` (stdout).
-pub fn report(ui: &ui::Ui, error: &Error) {
-    ui.finish();
-    let mut text = format!("error: {error}");
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(&format!("\n  caused by: {cause}"));
-        source = cause.source();
-    }
-    // With --json or -q no table was printed: the hint points at what was.
-    let hint = match error {
-        Error::Several { .. } if ui.json() => Some("each host's own error event says why it failed".to_owned()),
-        Error::Several { .. } if !ui.shows_summaries() => Some("the errors above say which failed and why".to_owned()),
-        _ => error.hint(),
-    };
-    if let Some(hint) = &hint {
-        text.push_str(&format!("\n\nhint: {hint}"));
-    }
-    ui.always(&text);
-    ui.event(&events::Event::Error {
-        host: error.host(),
-        message: error.to_string(),
-        hint,
-        exit_code: error.exit_code(),
-    });
 }

@@ -7,20 +7,28 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cli::Cli;
-use crate::containers::{Want, check};
+use crate::containers::check;
 use crate::error::Error;
+use crate::exit::ExitStatus;
 use crate::many::table;
 use crate::signin::{self, Interrupts, Outcome, SignIn};
 use crate::ssh::Connection;
 use crate::ui::Ui;
 use crate::{ca_bundle, secret};
+use codex_remote_login_remote::{ContainerRef, Containers, Engine};
 
 /// Signs in every container named; one failing does not stop the others, and the table at
 /// the end says which to run again (`--skip-logged-in` passes over those already done).
-pub async fn run(host_arg: &str, names: &[String], cli: &Cli, ui: Arc<Ui>) -> Result<u8, Error> {
-    check(&Want {
+pub async fn run(
+    host_arg: &str,
+    names: &[String],
+    engine: Option<Engine>,
+    cli: &Cli,
+    ui: Arc<Ui>,
+) -> Result<ExitStatus, Error> {
+    check(&Containers {
         names: names.to_vec(),
-        ..Want::default()
+        ..Containers::default()
     })?;
     if names.is_empty() {
         return Err(Error::NoContainers);
@@ -40,16 +48,19 @@ pub async fn run(host_arg: &str, names: &[String], cli: &Cli, ui: Arc<Ui>) -> Re
             common: &cli.common,
             secret: &secret,
             ca_pem: ca_pem.clone(),
-            inside: Some(name.clone()),
+            inside: Some(ContainerRef {
+                name: name.clone(),
+                engine,
+            }),
         };
         let result = one(&job, &conn, ui.clone(), &mut interrupts).await;
         if single {
             conn.close().await;
-            return result.map(|_| 0);
+            return result.map(|_| ExitStatus::Success);
         }
         // A success has said so already; a failure is reported now, before the next one.
         if let Err(e) = &result {
-            crate::report(&ui, e);
+            crate::report::report(&ui, e);
         }
         let interrupted = matches!(result, Err(Error::Interrupted { .. }));
         results.push((name.clone(), result));
@@ -66,7 +77,7 @@ pub async fn run(host_arg: &str, names: &[String], cli: &Cli, ui: Arc<Ui>) -> Re
             what: "container",
             failed: Box::new(e),
         }),
-        None => Ok(0),
+        None => Ok(ExitStatus::Success),
     }
 }
 

@@ -7,8 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use codex_remote_login::cli::Cli;
-use codex_remote_login::ui::{Colors, Ui, Verbosity};
+use codex_remote_login::{Cli, Colors, Generate, Ui, Verbosity};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -48,18 +47,18 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(codex_remote_login::run(cli, ui.clone())) {
-        Ok(code) => ExitCode::from(code),
+        Ok(status) => ExitCode::from(status.code()),
         Err(error) => {
             codex_remote_login::report(&ui, &error);
-            ExitCode::from(error.exit_code())
+            ExitCode::from(error.exit_status().code())
         }
     }
 }
 
 /// `--generate`: completions or the man page on stdout. A closed pipe (`| head`) is no error.
-fn generated(kind: codex_remote_login::generate::Generate) -> ExitCode {
+fn generated(kind: Generate) -> ExitCode {
     let mut out = std::io::stdout().lock();
-    match codex_remote_login::generate::write(kind, &mut out).and_then(|()| out.flush()) {
+    match codex_remote_login::generate(kind, &mut out).and_then(|()| out.flush()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {

@@ -3,12 +3,10 @@
 //! `netstat` lists no listeners): the port is then named without a holder. The parsers are
 //! pure, so that the Linux build tests them too.
 
+/// The listener on 127.0.0.1 (or any address) at `port`, as netstat and tasklist tell: its
+/// process id and image name.
 #[cfg(windows)]
-use crate::ports::Holder;
-
-/// The listener on 127.0.0.1 (or any address) at `port`, as netstat and tasklist tell.
-#[cfg(windows)]
-pub fn holder(port: u16) -> Option<Holder> {
+pub fn holder(port: u16) -> Option<(u32, String)> {
     let system = std::env::var_os("SystemRoot")
         .map(|root| std::path::Path::new(&root).join("System32"))
         .unwrap_or_default();
@@ -26,7 +24,7 @@ pub fn holder(port: u16) -> Option<Holder> {
     let name = run("tasklist.exe", &["/FI", &filter, "/FO", "CSV", "/NH"])
         .and_then(|csv| image_name(&csv))
         .unwrap_or_else(|| "an unnamed process".into());
-    Some(Holder { pid: Some(pid), name })
+    Some((pid, name))
 }
 
 /// The process id on a listening line for `port` in `netstat -ano` output. Listeners are told

@@ -13,7 +13,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use crate::authorize::PORTS;
-use crate::error::Error;
 use crate::terminal;
 use crate::ui::Ui;
 
@@ -42,6 +41,55 @@ impl fmt::Display for Holder {
     }
 }
 
+/// Why the callback port cannot be had.
+#[derive(Debug, thiserror::Error)]
+pub enum PortError {
+    #[error("local port {port} is in use{}", by(holder))]
+    Busy { port: u16, holder: Option<Holder> },
+    #[error(
+        "local ports 1455 and 1457, the two codex can call back on, are both in use (1455{}, 1457{})",
+        by(first),
+        by(second)
+    )]
+    BothBusy {
+        first: Option<Holder>,
+        second: Option<Holder>,
+    },
+    #[error("cannot listen on local port {port}")]
+    Listen {
+        port: u16,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn by(holder: &Option<Holder>) -> String {
+    holder.as_ref().map(|h| format!(" by {h}")).unwrap_or_default()
+}
+
+impl PortError {
+    /// What the user can do next.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            Self::Busy { port, holder } => match holder {
+                Some(h) if h.is_codex() => format!(
+                    "a local `codex login` is waiting on port {port}: finish it, or pass --cancel-local to end it as codex itself would"
+                ),
+                _ => format!("stop the program holding port {port}, then run again"),
+            },
+            Self::BothBusy { first, second } => {
+                if [first, second].iter().any(|h| h.as_ref().is_some_and(Holder::is_codex)) {
+                    "a local `codex login` holds one of them: pass --cancel-local to end it as codex itself would"
+                        .into()
+                } else {
+                    "stop one of those programs, then run again".into()
+                }
+            }
+            Self::Listen { .. } => return None,
+        })
+    }
+}
+
 /// The local callback port, settled before anything starts on the host.
 pub struct Settled {
     pub listeners: Vec<TcpListener>,
@@ -52,7 +100,7 @@ pub struct Settled {
 /// Takes codex's first port, or frees it from a waiting local `codex login` (with
 /// `--cancel-local`, or when the user agrees on a terminal), or else takes the second port
 /// and asks for the host's codex to be steered there.
-pub async fn settle(cancel_local: bool, ui: &Ui) -> Result<Settled, Error> {
+pub async fn settle(cancel_local: bool, ui: &Ui) -> Result<Settled, PortError> {
     let [first, second] = PORTS;
     let holder = match bind(first, false) {
         Ok(listeners) => {
@@ -61,7 +109,7 @@ pub async fn settle(cancel_local: bool, ui: &Ui) -> Result<Settled, Error> {
                 steer: false,
             });
         }
-        Err(Error::PortBusy { holder, .. }) => holder,
+        Err(PortError::Busy { holder, .. }) => holder,
         Err(e) => return Err(e),
     };
     if let Some(codex) = holder.as_ref().filter(|h| h.is_codex()) {
@@ -97,9 +145,9 @@ pub async fn settle(cancel_local: bool, ui: &Ui) -> Result<Settled, Error> {
             ));
             Ok(Settled { listeners, steer: true })
         }
-        Err(Error::PortBusy {
+        Err(PortError::Busy {
             holder: second_holder, ..
-        }) => Err(Error::PortsBusy {
+        }) => Err(PortError::BothBusy {
             first: holder,
             second: second_holder,
         }),
@@ -129,7 +177,7 @@ async fn cancel_waiting_login(port: u16) {
 }
 
 /// Binds `port` on 127.0.0.1, and on [::1] as well when `localhost` (where IPv6 exists).
-pub fn bind(port: u16, localhost: bool) -> Result<Vec<TcpListener>, Error> {
+pub fn bind(port: u16, localhost: bool) -> Result<Vec<TcpListener>, PortError> {
     let mut listeners = vec![listen(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))?];
     if localhost {
         listeners.extend(bind_v6(port)?);
@@ -138,26 +186,26 @@ pub fn bind(port: u16, localhost: bool) -> Result<Vec<TcpListener>, Error> {
 }
 
 /// Binds `port` on [::1]; `None` where this machine has no IPv6 loopback.
-pub fn bind_v6(port: u16) -> Result<Option<TcpListener>, Error> {
+pub fn bind_v6(port: u16) -> Result<Option<TcpListener>, PortError> {
     match listen(SocketAddr::from((Ipv6Addr::LOCALHOST, port))) {
         Ok(l) => Ok(Some(l)),
-        Err(Error::Listen { source, .. }) if source.kind() == std::io::ErrorKind::AddrNotAvailable => Ok(None),
+        Err(PortError::Listen { source, .. }) if source.kind() == std::io::ErrorKind::AddrNotAvailable => Ok(None),
         Err(e) => Err(e),
     }
 }
 
-fn listen(addr: SocketAddr) -> Result<TcpListener, Error> {
+fn listen(addr: SocketAddr) -> Result<TcpListener, PortError> {
     let port = addr.port();
     let std = std::net::TcpListener::bind(addr).map_err(|source| match source.kind() {
-        std::io::ErrorKind::AddrInUse => Error::PortBusy {
+        std::io::ErrorKind::AddrInUse => PortError::Busy {
             port,
             holder: holder(port),
         },
-        _ => Error::Listen { port, source },
+        _ => PortError::Listen { port, source },
     })?;
     std.set_nonblocking(true)
-        .map_err(|source| Error::Listen { port, source })?;
-    TcpListener::from_std(std).map_err(|source| Error::Listen { port, source })
+        .map_err(|source| PortError::Listen { port, source })?;
+    TcpListener::from_std(std).map_err(|source| PortError::Listen { port, source })
 }
 
 /// The process listening on `port` on this machine, where /proc tells; `None` when nothing
@@ -196,7 +244,7 @@ pub fn holder(port: u16) -> Option<Holder> {
 /// The process listening on `port`, where Windows tells (see [`crate::netstat`]).
 #[cfg(windows)]
 pub fn holder(port: u16) -> Option<Holder> {
-    crate::netstat::holder(port)
+    crate::netstat::holder(port).map(|(pid, name)| Holder { pid: Some(pid), name })
 }
 
 /// The inode of the LISTEN socket on `port` in a /proc/net/tcp table.
@@ -233,7 +281,7 @@ mod tests {
     async fn localhost_adds_ipv6_beside_the_held_port() {
         let held = bind(0, false).unwrap();
         let port = held[0].local_addr().unwrap().port();
-        assert!(matches!(bind(port, true), Err(Error::PortBusy { .. })));
+        assert!(matches!(bind(port, true), Err(PortError::Busy { .. })));
         if let Some(v6) = bind_v6(port).unwrap() {
             assert_eq!(v6.local_addr().unwrap().port(), port);
         }
@@ -245,7 +293,7 @@ mod tests {
         let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = held.local_addr().unwrap().port();
         match bind(port, false) {
-            Err(Error::PortBusy {
+            Err(PortError::Busy {
                 port: p,
                 holder: Some(h),
             }) => {
@@ -264,7 +312,7 @@ mod tests {
         let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = held.local_addr().unwrap().port();
         match bind(port, false) {
-            Err(Error::PortBusy { port: p, holder }) => {
+            Err(PortError::Busy { port: p, holder }) => {
                 assert_eq!(p, port);
                 if let Some(h) = holder {
                     assert_eq!(h.pid, Some(std::process::id()), "{h}");

@@ -99,7 +99,7 @@ async fn push(
                 });
             }
             Output::Event(_) | Output::Stderr(_) => {}
-            Output::Closed { .. } => break,
+            Output::Closed => break,
         }
     }
     let Some(auth_file) = pushed.filter(|_| sent) else {

@@ -23,10 +23,8 @@ pub enum Output {
     Event(ShimEvent),
     /// A line codex (or the host's shell, or a container engine) wrote on stderr.
     Stderr(Untrusted),
-    /// The channel ended; `exit_status` is the shim's, when the server sent it.
-    Closed {
-        exit_status: Option<u32>,
-    },
+    /// The channel ended. What ended well said `done` before; the exit status adds nothing.
+    Closed,
 }
 
 /// Where the shim runs.
@@ -47,7 +45,6 @@ struct Local {
 enum Chunk {
     Stdout(Vec<u8>),
     Stderr(Vec<u8>),
-    Exit(u32),
     Eof,
     Closed,
 }
@@ -57,7 +54,6 @@ pub struct Shim {
     stdout: Lines,
     stderr: Lines,
     pending: VecDeque<Result<Output, ProtocolError>>,
-    exit_status: Option<u32>,
     closed: bool,
     /// Whether the shim has said anything yet; until it has, the first stderr lines are kept,
     /// in case they are a Windows shell's complaint (see [`crate::windows_host`]).
@@ -116,7 +112,6 @@ impl Shim {
             stdout: Lines::default(),
             stderr: Lines::default(),
             pending: VecDeque::new(),
-            exit_status: None,
             closed: false,
             heard: false,
             early_stderr: Vec::new(),
@@ -142,9 +137,7 @@ impl Shim {
                 return out;
             }
             if self.closed {
-                return Ok(Output::Closed {
-                    exit_status: self.exit_status,
-                });
+                return Ok(Output::Closed);
             }
             match self.chunk().await {
                 Chunk::Stdout(data) => {
@@ -164,7 +157,6 @@ impl Shim {
                             .map(|l| Ok(Output::Stderr(l.into()))),
                     );
                 }
-                Chunk::Exit(exit_status) => self.exit_status = Some(exit_status),
                 Chunk::Eof => {
                     for line in self.stdout.finish() {
                         if let Some(event) = ShimEvent::parse(&line).transpose() {
@@ -186,7 +178,6 @@ impl Shim {
                 return match channel.wait().await {
                     Some(ChannelMsg::Data { data }) => Chunk::Stdout(data.to_vec()),
                     Some(ChannelMsg::ExtendedData { data, .. }) => Chunk::Stderr(data.to_vec()),
-                    Some(ChannelMsg::ExitStatus { exit_status }) => Chunk::Exit(exit_status),
                     Some(ChannelMsg::Eof) => Chunk::Eof,
                     Some(ChannelMsg::Close) | None => Chunk::Closed,
                     Some(_) => continue,
@@ -205,18 +196,14 @@ impl Shim {
                         Ok(n) if n > 0 => Chunk::Stderr(err[..n].to_vec()),
                         _ => { local.stderr = None; Chunk::Stderr(Vec::new()) }
                     },
-                    status = local.child.wait(), if local.stdout.is_none() && local.stderr.is_none() => {
-                        let code = status.ok().and_then(|s| s.code()).unwrap_or(255);
-                        self.closed_after_exit(code)
-                    }
+                    _ = local.child.wait(), if local.stdout.is_none() && local.stderr.is_none() => self.closed_after_exit(),
                 }
             }
         }
     }
 
-    /// A local shim ended: its status, then the end of its output.
-    fn closed_after_exit(&mut self, code: i32) -> Chunk {
-        self.exit_status = Some(u32::try_from(code).unwrap_or(255));
+    /// A local shim ended: the end of its output.
+    fn closed_after_exit(&mut self) -> Chunk {
         for line in self.stdout.finish() {
             if let Some(event) = ShimEvent::parse(&line).transpose() {
                 self.pending.push_back(event.map(Output::Event));
@@ -237,7 +224,7 @@ impl Shim {
         {
             return Err(missing);
         }
-        if let Output::Closed { .. } = out
+        if let Output::Closed = out
             && !self.heard
             && crate::windows_host::answered(&self.early_stderr)
         {

@@ -9,8 +9,9 @@ use codex_remote_login_remote::{Launch, Mode};
 use codex_remote_login_shared::{Account, ShimEvent, Untrusted, time};
 
 use crate::cli::CommonArgs;
-use crate::error::{Error, exit};
+use crate::error::Error;
 use crate::events::Event;
+use crate::exit::ExitStatus;
 use crate::shim::{Output, Shim};
 use crate::ssh::{Connection, config};
 use crate::ui::Ui;
@@ -32,7 +33,7 @@ pub struct HostStatus {
 }
 
 /// Checks every host; returns the exit code (0: all logged in, 6: some host is not).
-pub async fn run(hosts: &[String], common: &CommonArgs, ui: Arc<Ui>) -> Result<u8, Error> {
+pub async fn run(hosts: &[String], common: &CommonArgs, ui: Arc<Ui>) -> Result<ExitStatus, Error> {
     ui.step(&format!(
         "Checking {} host{}",
         hosts.len(),
@@ -53,8 +54,8 @@ pub async fn run(hosts: &[String], common: &CommonArgs, ui: Arc<Ui>) -> Result<u
         lines.push(match result {
             Ok(status) => Ok(status),
             Err(e) => {
-                crate::report(&ui, &e);
-                first_error.get_or_insert(e.exit_code());
+                crate::report::report(&ui, &e);
+                first_error.get_or_insert(e.exit_status());
                 // The table keeps the host's row: the reason in short, the error above it.
                 let why = e.to_string().lines().next().unwrap_or_default().to_owned();
                 Err((hosts[index].clone(), why))
@@ -78,9 +79,9 @@ pub async fn run(hosts: &[String], common: &CommonArgs, ui: Arc<Ui>) -> Result<u
         ui.data(&table(&lines));
     }
     Ok(first_error.unwrap_or(if rows.iter().all(|r| r.logged_in) {
-        0
+        ExitStatus::Success
     } else {
-        exit::NOT_LOGGED_IN
+        ExitStatus::NotLoggedIn
     }))
 }
 
@@ -136,8 +137,8 @@ pub async fn read(conn: &Connection, launch: &Launch, host: &str) -> Result<Host
             }
             Output::Event(ShimEvent::Done) => done = true,
             Output::Event(_) | Output::Stderr(_) => {}
-            Output::Closed { .. } if done => return Ok(status),
-            Output::Closed { .. } => {
+            Output::Closed if done => return Ok(status),
+            Output::Closed => {
                 return Err(Error::ConnectionLost {
                     host: host.to_owned(),
                     during: "while reading the login status",

@@ -8,11 +8,8 @@ use std::sync::Mutex;
 
 use codex_remote_login_shared::redact;
 
-use crate::ssh;
-use crate::ui::Ui;
-
 /// One question at a time: hosts connecting at once must not interleave their prompts.
-static ASKING: Mutex<()> = Mutex::new(());
+pub(crate) static ASKING: Mutex<()> = Mutex::new(());
 
 /// Whether a controlling terminal exists to ask questions on.
 pub fn available() -> bool {
@@ -42,7 +39,7 @@ pub fn ask(prompt: &str) -> io::Result<String> {
     ask_unlocked(prompt)
 }
 
-fn ask_unlocked(prompt: &str) -> io::Result<String> {
+pub(crate) fn ask_unlocked(prompt: &str) -> io::Result<String> {
     let (input, output) = open()?;
     (&output).write_all(redact::terminal(prompt).as_bytes())?;
     (&output).flush()?;
@@ -57,43 +54,6 @@ pub fn ask_secret(prompt: &str) -> io::Result<String> {
     ask_secret_unlocked(prompt)
 }
 
-fn ask_secret_unlocked(prompt: &str) -> io::Result<String> {
+pub(crate) fn ask_secret_unlocked(prompt: &str) -> io::Result<String> {
     rpassword::prompt_password(redact::terminal(prompt))
-}
-
-/// The SSH layer's questions go to the terminal, with progress drawing paused meanwhile; its
-/// remarks go where the UI puts every line.
-impl ssh::Prompter for Ui {
-    fn can_ask(&self) -> bool {
-        available()
-    }
-
-    fn ask(&self, questions: &[ssh::Question]) -> io::Result<Vec<String>> {
-        self.suspend(|| {
-            // One host's prompts are asked together: another host's turn waits for them all.
-            let _turn = ASKING.lock().unwrap_or_else(|e| e.into_inner());
-            questions
-                .iter()
-                .map(|q| {
-                    if q.echo {
-                        ask_unlocked(&q.prompt)
-                    } else {
-                        ask_secret_unlocked(&q.prompt)
-                    }
-                })
-                .collect()
-        })
-    }
-
-    fn warn(&self, text: &str) {
-        Ui::warn(self, text);
-    }
-
-    fn say(&self, text: &str) {
-        self.always(text);
-    }
-
-    fn note(&self, text: &str) {
-        self.info(text);
-    }
 }

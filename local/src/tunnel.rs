@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use russh::client::{Handle, Msg};
 use russh::{ChannelOpenFailure, ChannelStream};
 
-use codex_remote_login_remote::{Relay, RelayTool};
+use codex_remote_login_remote::{ContainerRef, Relay, RelayTool};
 
 use crate::ssh::host_key::HostKeyCheck;
 
@@ -33,11 +33,16 @@ pub struct Tunnel {
     forwarding_refused: AtomicBool,
     /// `--login-inside`: the container whose loopback codex listens on. Forwarding reaches
     /// only the host's, so every connection is a relay through the engine's exec.
-    inside: Option<String>,
+    inside: Option<ContainerRef>,
 }
 
 impl Tunnel {
-    pub fn new(handle: Arc<Handle<HostKeyCheck>>, port: u16, relay: Option<RelayTool>, inside: Option<String>) -> Self {
+    pub fn new(
+        handle: Arc<Handle<HostKeyCheck>>,
+        port: u16,
+        relay: Option<RelayTool>,
+        inside: Option<ContainerRef>,
+    ) -> Self {
         Self {
             handle,
             port,
@@ -74,7 +79,7 @@ impl Tunnel {
                 Relay {
                     tool,
                     port: self.port,
-                    inside: self.inside.as_deref(),
+                    inside: self.inside.as_ref(),
                 }
                 .command_line(),
             )

@@ -8,5 +8,5 @@ for e in ${CRL_ENGINE:-docker podman}; do
         exec "$e" exec -i "$CRL_INSIDE" sh -c "$CRL_INNER"
     fi
 done
-printf 'crl1 ctr-failed %s %s\n' "$CRL_INSIDE" "neither docker nor podman on this host has it running"
+printf 'crl1 ctr-failed %s %s\n' "$CRL_INSIDE" "no running container of that name for ${CRL_ENGINE:-docker or podman} on this host"
 exit 1

@@ -5,8 +5,11 @@
 //! authorize URL among it) arrives on the channel's stderr.
 #![forbid(unsafe_code)]
 
+mod engine;
+
 use base64::Engine as _;
 pub use codex_remote_login_shared::protocol::RelayTool;
+pub use engine::{ContainerRef, Engine};
 
 /// The shim's common part: finds codex and reports what the host holds.
 pub const COMMON: &str = include_str!("shim/common.sh");
@@ -122,16 +125,18 @@ pub struct Launch {
     /// whether a fresher copy in a container may be replaced.
     pub containers: Option<Containers>,
     /// `--login-inside`: run the shim inside this container on the host, not on the host.
-    pub inside: Option<String>,
+    pub inside: Option<ContainerRef>,
 }
 
-/// What `containers` asks of the shim.
+/// What `containers` and `collect` ask of the shim.
 #[derive(Debug, Clone, Default)]
 pub struct Containers {
     pub names: Vec<String>,
     /// Also every running container (`all`), or those with a label (`KEY=VALUE`).
     pub select: Option<String>,
-    pub engine: Option<String>,
+    /// None: whichever engine knows each container.
+    pub engine: Option<Engine>,
+    /// Replace a container's login even where it is fresher.
     pub force: bool,
 }
 
@@ -179,7 +184,10 @@ impl Launch {
                 matches!(self.mode, Mode::Preflight { check_login: true }).then_some("1"),
             ),
             ("CRL_CONTAINERS", names.as_deref()),
-            ("CRL_ENGINE", self.containers.as_ref().and_then(|c| c.engine.as_deref())),
+            (
+                "CRL_ENGINE",
+                self.containers.as_ref().and_then(|c| c.engine).map(Engine::name),
+            ),
             ("CRL_SELECT", self.containers.as_ref().and_then(|c| c.select.as_deref())),
             (
                 "CRL_FORCE",
@@ -206,7 +214,7 @@ impl Launch {
 pub struct Relay<'a> {
     pub tool: RelayTool,
     pub port: u16,
-    pub inside: Option<&'a str>,
+    pub inside: Option<&'a ContainerRef>,
 }
 
 impl Relay<'_> {
@@ -226,8 +234,15 @@ impl Relay<'_> {
 /// `body` run inside `container` on the host. The program travels as an argument of the
 /// engine's exec (visible in `ps`, as the command line is): it never holds a secret, which
 /// comes on stdin.
-fn inside(container: &str, body: &str) -> String {
-    program(&[("CRL_INSIDE", Some(container)), ("CRL_INNER", Some(body))], INSIDE)
+fn inside(container: &ContainerRef, body: &str) -> String {
+    program(
+        &[
+            ("CRL_INSIDE", Some(&container.name)),
+            ("CRL_ENGINE", container.engine.map(Engine::name)),
+            ("CRL_INNER", Some(body)),
+        ],
+        INSIDE,
+    )
 }
 
 /// `body` preceded by `NAME='value'` lines.

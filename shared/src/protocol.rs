@@ -170,6 +170,8 @@ pub enum ShimEvent {
     CtrNoLogin { path: Untrusted },
     /// `containers`, `collect`: the host's auth.json is not a login codex can use.
     CtrBadLogin { path: Untrusted },
+    /// `containers`, `collect`: the work could not start on the host, because `why`.
+    CtrAborted { why: Untrusted },
     /// `collect`: container `name`'s login, refreshed at `refreshed`: `none` (it has none),
     /// `other-account` (another user or account, or another API key), `older` (no fresher
     /// than the host's or a fresher one), `fresher`, `future` (its last_refresh is ahead of the host's
@@ -369,6 +371,7 @@ impl ShimEvent {
             "ctr-archived" => Self::CtrArchived { name: args.into() },
             "ctr-nologin" => Self::CtrNoLogin { path: args.into() },
             "ctr-badlogin" => Self::CtrBadLogin { path: args.into() },
+            "ctr-aborted" => Self::CtrAborted { why: args.into() },
             "col-seen" => {
                 let mut f = args.splitn(4, ' ');
                 let mut field = || f.next().map(Untrusted::from).ok_or_else(malformed);

@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use codex_remote_login_remote::{CaBundle, Launch, Mode, RUNNING};
+use codex_remote_login_remote::{CaBundle, ContainerRef, Launch, Mode, RUNNING};
 use codex_remote_login_shared::protocol::{CodexSource, RelayTool};
 use codex_remote_login_shared::redact;
 use codex_remote_login_shared::{Account, ShimEvent, Untrusted};
@@ -24,6 +24,8 @@ use crate::authorize::{self, AuthorizeUrl};
 use crate::cli::{CommonArgs, Method, SignInArgs};
 use crate::error::{CodexLog, Error};
 use crate::events::Event;
+use crate::exit::ExitStatus;
+use crate::ports::PortError;
 use crate::shim::{Output, Shim};
 use crate::ssh::Connection;
 use crate::ssh::config;
@@ -45,7 +47,7 @@ pub struct SignIn<'a> {
     /// The PEM bundle of `--ca-cert`.
     pub ca_pem: Option<String>,
     /// `--login-inside`: sign in the codex of this container on the host, not the host's.
-    pub inside: Option<String>,
+    pub inside: Option<ContainerRef>,
 }
 
 /// How one host's sign-in ended.
@@ -81,7 +83,7 @@ pub async fn settle_ports(job: &SignIn<'_>, ui: &Ui) -> Result<LocalPorts, Error
             hold_port: settled.steer.then_some(authorize::PORTS[0]),
             paste: false,
         }),
-        Err(e @ Error::PortsBusy { .. }) if paste::from_terminal() => {
+        Err(e @ PortError::BothBusy { .. }) if paste::from_terminal() => {
             ui.warn(&e.to_string());
             let answer =
                 ui.suspend(|| terminal::ask("Paste the browser's final address here instead (--paste)? [Y/n] "));
@@ -92,10 +94,10 @@ pub async fn settle_ports(job: &SignIn<'_>, ui: &Ui) -> Result<LocalPorts, Error
                     paste: true,
                 })
             } else {
-                Err(e)
+                Err(e.into())
             }
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -147,12 +149,12 @@ pub async fn then_provision(
 ) -> Result<Outcome, Error> {
     match outcome {
         Ok(Outcome::SignedIn(account)) if !job.args.containers.is_empty() => {
-            let want = crate::containers::Want {
+            let want = codex_remote_login_remote::Containers {
                 names: job.args.containers.clone(),
                 ..Default::default()
             };
             match crate::containers::provision(conn, &want, job.common, ui).await? {
-                0 => Ok(Outcome::SignedIn(account)),
+                ExitStatus::Success => Ok(Outcome::SignedIn(account)),
                 _ => Err(Error::Provisioning {
                     host: conn.config.alias.clone(),
                 }),
@@ -178,7 +180,7 @@ pub async fn launch(
     let config = &conn.config;
     // A container is named as HOST/CONTAINER in messages and events.
     let host = match &job.inside {
-        Some(container) => format!("{}/{container}", config.alias),
+        Some(container) => format!("{}/{}", config.alias, container.name),
         None => config.alias.clone(),
     };
     let LocalPorts {
@@ -283,7 +285,7 @@ struct Run<'a> {
     ui: Arc<Ui>,
     conn: &'a Connection,
     /// `--login-inside`: the container whose codex signs in.
-    inside: Option<String>,
+    inside: Option<ContainerRef>,
     before: Option<Account>,
     relays: Vec<RelayTool>,
     last_lines: VecDeque<String>,
@@ -332,7 +334,7 @@ impl Run<'_> {
             tokio::select! {
                 out = shim.next_for(&host) => {
                     let out = out?;
-                    if let Output::Closed { .. } = out {
+                    if let Output::Closed = out {
                         return self.finished();
                     }
                     self.on_output(out, listeners).await?;
@@ -379,6 +381,7 @@ impl Run<'_> {
                     | ShimEvent::CtrFresher { .. }
                     | ShimEvent::CtrNoLogin { .. }
                     | ShimEvent::CtrBadLogin { .. }
+                    | ShimEvent::CtrAborted { .. }
                     | ShimEvent::CtrArchived { .. }
                     | ShimEvent::ColSeen { .. }
                     | ShimEvent::ColTook { .. }
@@ -423,7 +426,7 @@ impl Run<'_> {
                     ShimEvent::Relays(tools) => {
                         // Inside a container the relay is the only way in: without one, stop
                         // before any browser is opened.
-                        if let Some(name) = self.inside.as_ref().filter(|_| tools.is_empty() && self.method == Method::Browser) {
+                        if let Some(name) = self.inside.as_ref().map(|c| &c.name).filter(|_| tools.is_empty() && self.method == Method::Browser) {
                             return Err(Error::NoContainer {
                                 name: name.clone(),
                                 why: "it has none of nc, python3, perl or bash to carry the browser's callback in with".into(),
@@ -472,7 +475,7 @@ impl Run<'_> {
                     self.remember(shown);
                 }
             }
-            Output::Closed { .. } => {}
+            Output::Closed => {}
         }
         Ok(())
     }
@@ -521,7 +524,7 @@ impl Run<'_> {
         let confirmed = async {
             loop {
                 match shim.next().await {
-                    Ok(Output::Event(ShimEvent::Exited { .. })) | Ok(Output::Closed { .. }) | Err(_) => break,
+                    Ok(Output::Event(ShimEvent::Exited { .. })) | Ok(Output::Closed) | Err(_) => break,
                     Ok(_) => {}
                 }
             }

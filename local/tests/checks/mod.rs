@@ -9,15 +9,13 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use codex_remote_login::authorize::{self, AuthorizeUrl};
-use codex_remote_login::callback::Route;
-use codex_remote_login::paste;
-use codex_remote_login::ssh::Settings;
-use codex_remote_login::ssh::destination::Destination;
-use codex_remote_login::ssh::{config, config_file, known_hosts, names};
+use codex_remote_login::parsers::{self as authorize, AuthorizeUrl, Route};
 use codex_remote_login_shared::redact;
 use codex_remote_login_shared::time::rfc3339_nanos;
 use codex_remote_login_shared::{AuthJson, ShimEvent};
+use codex_remote_login_ssh::Settings;
+use codex_remote_login_ssh::destination::Destination;
+use codex_remote_login_ssh::{config, config_file, known_hosts, names};
 
 /// The sign-in the callback checks expect: state `S1`, redirect to 127.0.0.1:1455.
 fn expected() -> &'static AuthorizeUrl {
@@ -128,7 +126,7 @@ pub fn auth_json(text: &str) {
 
 /// A pasted callback: what passes goes to /auth/callback, and a refusal never repeats the code.
 pub fn callback_paste(line: &str) {
-    match paste::check(line, expected()) {
+    match authorize::paste(line, expected()) {
         Ok(callback) => assert!(callback.path_and_query.starts_with("/auth/callback?"), "{line:?}"),
         Err(why) => assert!(
             !why.contains("code=") || !line.contains("code="),

@@ -79,7 +79,8 @@ keep_theirs() {
 }
 
 # The engines' complaints, one file per container, for the reason of a failure.
-errs=$(mktemp -d "${TMPDIR:-/tmp}/crl-errs.XXXXXX") || { say ctr-nologin "cannot make a temporary directory"; exit 1; }
+errs=$(mktemp -d "${TMPDIR:-/tmp}/crl-errs.XXXXXX") ||
+    { say ctr-aborted "cannot make a temporary directory in ${TMPDIR:-/tmp}"; say done; exit 1; }
 
 # What a container sends this host is cut at this many bytes: it must not fill the disk. An
 # auth.json larger than that is no login anyway.

@@ -263,6 +263,23 @@ fn this_machines_login_into_its_own_containers() {
     assert_eq!(meta, "-rw------- 0");
     assert_eq!(body, login);
 
+    // No temporary directory to work in: said so, not taken for a missing login.
+    let no_tmp = rig
+        .tool("local-no-tmp")
+        .args(["containers", "--local", "crl-root"])
+        .env("CODEX_HOME", home.to_str().unwrap())
+        .env("TMPDIR", "/nonexistent")
+        .run(LIMIT);
+    assert_eq!(no_tmp.code(), 1, "{}", no_tmp.stderr);
+    assert!(
+        no_tmp
+            .stderr
+            .contains("cannot make a temporary directory in /nonexistent")
+            && !no_tmp.stderr.contains("no login to copy"),
+        "{}",
+        no_tmp.stderr
+    );
+
     let empty = rig.dir.join("local-codex-empty");
     std::fs::create_dir_all(&empty).unwrap();
     let none = rig
@@ -477,6 +494,25 @@ fn login_inside_signs_each_container_in_on_its_own() {
         missing.stderr.contains("cannot sign in inside nope"),
         "{}",
         missing.stderr
+    );
+
+    // `--engine` is obeyed: this user's podman (rootless, an empty store of its own) does not
+    // know crl-dev, which only docker's socket serves; no sign-in through docker starts.
+    let other_engine = rig
+        .tool("inside-podman")
+        .args(["containers", "rig", "crl-dev", "--login-inside", "--engine", "podman"])
+        .run(LIMIT);
+    assert_eq!(other_engine.code(), 1, "{}", other_engine.stderr);
+    assert!(
+        other_engine.stderr.contains("cannot sign in inside crl-dev")
+            && other_engine.stderr.contains("for podman on this host"),
+        "{}",
+        other_engine.stderr
+    );
+    assert!(
+        !other_engine.stderr.contains("auth.openai.com"),
+        "{}",
+        other_engine.stderr
     );
     rig.assert_nothing_left(ALICE);
 }

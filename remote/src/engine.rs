@@ -1,0 +1,31 @@
+//! The container engines the shim drives on a host, and a container named on one.
+
+/// An engine whose CLI the shim runs (`docker` and `podman` take the same commands).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Docker,
+    Podman,
+}
+
+impl Engine {
+    pub const ALL: [Self; 2] = [Self::Docker, Self::Podman];
+
+    /// The CLI's name, as the shim runs it and as `--engine` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Docker => "docker",
+            Self::Podman => "podman",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.name() == name)
+    }
+}
+
+/// A container on the host, and the engine to reach it through (none: whichever knows it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerRef {
+    pub name: String,
+    pub engine: Option<Engine>,
+}
