@@ -488,8 +488,17 @@ pub fn system_dir() -> PathBuf {
     system_dir_from(&env_var, cfg!(windows))
 }
 
-/// `~` at the start of a path is the home: `~/...`, and on Windows `~\...` too.
+/// `~` at the start of a path is the home: `~/...`, and on Windows `~\...` too. On Windows,
+/// `__PROGRAMDATA__`, which Windows OpenSSH's `ssh -G` prints for its system files and resolves
+/// only when it opens them, is `%PROGRAMDATA%`.
 pub fn expand_tilde(path: &str, home: &Path) -> PathBuf {
+    if cfg!(windows)
+        && let Some(rest) = path.strip_prefix("__PROGRAMDATA__")
+    {
+        let system = system_dir();
+        let data = system.parent().unwrap_or(&system);
+        return PathBuf::from(format!("{}{rest}", data.display()));
+    }
     expand_tilde_for(path, home, cfg!(windows))
 }
 
@@ -579,6 +588,18 @@ mod tests {
         assert_eq!(user_from(&env(&[("USER", "")]), false), "root", "empty is unset");
         assert_eq!(system_dir_from(&vars, false), PathBuf::from("/etc/ssh"));
         assert_eq!(expand_tilde_for("~", Path::new("/h"), false), PathBuf::from("/h"));
+    }
+
+    /// Under Wine for the Windows build, Windows OpenSSH's placeholder is resolved; on Unix it
+    /// is a file name like any other.
+    #[test]
+    fn programdata_placeholder() {
+        let path = expand_tilde(r"__PROGRAMDATA__\ssh/ssh_known_hosts", Path::new("/h"));
+        if cfg!(windows) {
+            assert_eq!(path, system_dir().join("ssh_known_hosts"));
+        } else {
+            assert_eq!(path, PathBuf::from(r"__PROGRAMDATA__\ssh/ssh_known_hosts"));
+        }
     }
 
     /// The platform this runs on (under Wine for the Windows build) takes its own variables.
