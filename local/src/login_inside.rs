@@ -4,7 +4,6 @@
 //! way: each container gets its own login, and no refresh token is shared.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::cli::Cli;
 use crate::containers::check;
@@ -84,16 +83,5 @@ pub async fn run(
 /// One container's sign-in, within its own `--timeout`.
 async fn one(job: &SignIn<'_>, conn: &Connection, ui: Arc<Ui>, interrupts: &mut Interrupts) -> Result<Outcome, Error> {
     let ports = signin::settle_ports(job, &ui).await?;
-    let deadline = tokio::time::sleep(Duration::from_secs(job.args.timeout));
-    tokio::pin!(deadline);
-    signin::launch(
-        job,
-        conn,
-        ports,
-        ui,
-        interrupts,
-        deadline.as_mut(),
-        job.args.skip_logged_in,
-    )
-    .await
+    signin::launch(job, conn, ports, ui, interrupts, job.args.skip_logged_in).await
 }

@@ -5,7 +5,6 @@
 //! stop the others; a table at the end gives every host's outcome.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::task::JoinSet;
 
@@ -145,9 +144,7 @@ async fn turn(
         return Ok(Outcome::Skipped(status.account.clone()));
     }
     let ports = signin::settle_ports(job, &line).await?;
-    let deadline = tokio::time::sleep(Duration::from_secs(job.args.timeout));
-    tokio::pin!(deadline);
-    let outcome = signin::launch(job, conn, ports, line.clone(), interrupts, deadline.as_mut(), false).await;
+    let outcome = signin::launch(job, conn, ports, line.clone(), interrupts, false).await;
     signin::then_provision(job, conn, outcome, &line).await
 }
 

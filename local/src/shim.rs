@@ -88,10 +88,21 @@ impl Shim {
 
     /// Starts the shim as a process on this machine (`containers --local`).
     pub fn start_local(launch: &Launch) -> std::io::Result<Self> {
+        Self::spawn(launch.script())
+    }
+
+    /// A stand-in shim: `script` run by `/bin/sh` here, for tests of the flows that read a
+    /// shim, without SSH.
+    #[cfg(test)]
+    pub fn scripted(script: &str) -> std::io::Result<Self> {
+        Self::spawn(script.to_owned())
+    }
+
+    fn spawn(script: String) -> std::io::Result<Self> {
         use std::process::Stdio;
         let mut child = tokio::process::Command::new("/bin/sh")
             .arg("-c")
-            .arg(launch.script())
+            .arg(script)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

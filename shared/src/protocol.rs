@@ -233,6 +233,48 @@ fn opt(field: &str) -> Option<Untrusted> {
     (field != "-" && !field.is_empty()).then(|| field.into())
 }
 
+/// Every event kind [`ShimEvent::parse`] knows, for the test that the scripts say each.
+pub const KINDS: &[&str] = &[
+    "hello",
+    "codex",
+    "not-found",
+    "bad-override",
+    "before",
+    "account",
+    "started",
+    "exited",
+    "status",
+    "authfile",
+    "refreshed",
+    "store",
+    "expires",
+    "backup",
+    "pushed",
+    "log",
+    "version",
+    "ca",
+    "ca-stored",
+    "ca-failed",
+    "clock",
+    "logline",
+    "push-failed",
+    "relays",
+    "done",
+    "skipped",
+    "ctr-copied",
+    "ctr-fresher",
+    "ctr-failed",
+    "ctr-archived",
+    "ctr-nologin",
+    "ctr-badlogin",
+    "ctr-aborted",
+    "col-seen",
+    "col-took",
+    "col-failed",
+    "col-ask",
+    "nolock",
+];
+
 impl ShimEvent {
     /// Parses one line of the shim's stdout; `Ok(None)` for lines that are not ours.
     pub fn parse(line: &str) -> Result<Option<Self>, ProtocolError> {

@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use codex_remote_login_shared::redact;
 
-use super::Run;
+use super::run::Run;
+use super::strategy::Strategy;
 use crate::authorize;
 use crate::browser;
 use crate::error::Error;
@@ -16,10 +17,10 @@ const DEVICE_EXPIRY: Duration = Duration::from_secs(15 * 60);
 
 /// What codex has printed of a device-code sign-in so far.
 #[derive(Default)]
-pub(super) struct Device {
-    pub(super) link: Option<String>,
-    pub(super) code: Option<String>,
-    pub(super) shown_at: Option<Instant>,
+pub struct Device {
+    link: Option<String>,
+    code: Option<String>,
+    pub shown_at: Option<Instant>,
 }
 
 impl Run<'_> {
@@ -27,30 +28,32 @@ impl Run<'_> {
     /// are in, they are shown (and the page opened), or refused like a bad authorize URL.
     pub(super) async fn on_device_line(&mut self, line: &str) -> Result<(), Error> {
         let clean = authorize::strip_ansi(line);
-        if self.device.link.is_none() && authorize::is_candidate(&clean) {
+        let Strategy::Device(device) = &mut self.strategy else {
+            return Ok(());
+        };
+        if device.link.is_none() && authorize::is_candidate(&clean) {
             let link = authorize::device_link(&clean, self.cli.issuer.as_deref()).map_err(|reason| Error::BadUrl {
                 reason,
                 shown: redact::url(clean.trim()),
             })?;
-            self.device.link = Some(link);
-        } else if let Some(code) = authorize::device_code(&clean).filter(|_| self.device.code.is_none()) {
-            self.device.code = Some(code.to_owned());
+            device.link = Some(link);
+        } else if let Some(code) = authorize::device_code(&clean).filter(|_| device.code.is_none()) {
+            device.code = Some(code.to_owned());
         } else {
             self.remember(redact::log_line(clean.trim()));
+            return Ok(());
         }
-        let (Some(link), Some(code)) = (&self.device.link, &self.device.code) else {
+        let (Some(link), Some(code), None) = (&device.link, &device.code, device.shown_at) else {
             return Ok(());
         };
-        if self.device.shown_at.is_some() {
-            return Ok(());
-        }
-        self.device.shown_at = Some(Instant::now());
+        device.shown_at = Some(Instant::now());
+        let (link, code) = (link.clone(), code.clone());
         let host = &self.host;
         self.ui.always(&format!(
             "To sign in to Codex on {host}, open\n\n  {link}\n\nand enter the one-time code\n\n  {code}\n\n(it expires in 15 minutes; only enter it if you started this sign-in)\n"
         ));
         if !self.cli.no_browser
-            && let Err(why) = browser::open(link, self.cli.browser_command.as_deref()).await
+            && let Err(why) = browser::open(&link, self.cli.browser_command.as_deref()).await
         {
             self.ui.warn(&format!(
                 "could not open a browser ({why}); open the page above yourself"
@@ -58,8 +61,8 @@ impl Run<'_> {
         }
         self.ui.event(&Event::DeviceCode {
             host,
-            url: link,
-            code,
+            url: &link,
+            code: &code,
             expires_in_secs: DEVICE_EXPIRY.as_secs(),
         });
         self.ui.step(&format!("Waiting for code {code} to be approved"));
@@ -68,7 +71,12 @@ impl Run<'_> {
 
     /// The spinner's line while a device code waits for approval.
     pub(super) fn device_countdown(&self) {
-        let (Some(code), Some(shown)) = (&self.device.code, self.device.shown_at) else {
+        let Strategy::Device(Device {
+            code: Some(code),
+            shown_at: Some(shown),
+            ..
+        }) = &self.strategy
+        else {
             return;
         };
         let left = DEVICE_EXPIRY.saturating_sub(shown.elapsed()).as_secs();

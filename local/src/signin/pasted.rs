@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use super::Run;
+use super::run::Run;
+use super::strategy::{Link, Strategy};
 use crate::authorize::AuthorizeUrl;
 use crate::error::Error;
 use crate::events::Event;
@@ -28,12 +29,13 @@ fn qr(url: &str) -> Option<String> {
     (usize::from(cols) >= width && usize::from(rows) > height + 6).then_some(text)
 }
 
-#[derive(Default)]
-pub(super) struct Paste {
-    pub(super) authorize: Option<AuthorizeUrl>,
-    pub(super) tunnel: Option<Arc<Tunnel>>,
-    pub(super) lines: Option<mpsc::UnboundedReceiver<std::io::Result<String>>>,
-    pub(super) on_terminal: bool,
+/// A paste sign-in once its URL is shown.
+pub struct Paste {
+    authorize: AuthorizeUrl,
+    tunnel: Arc<Tunnel>,
+    /// The lines pasted; none once an address was taken.
+    pub lines: Option<mpsc::UnboundedReceiver<std::io::Result<String>>>,
+    on_terminal: bool,
 }
 
 impl Run<'_> {
@@ -59,29 +61,30 @@ impl Run<'_> {
         });
         self.ui.step("Waiting for the pasted address");
         let on_terminal = paste::from_terminal();
-        let tunnel = Arc::new(Tunnel::new(
-            self.conn.handle.clone(),
-            port,
-            self.relay_tool(),
-            self.inside.clone(),
-        ));
-        let state = self.paste.get_or_insert_with(Paste::default);
-        state.lines = Some(paste::reader(on_terminal));
-        state.on_terminal = on_terminal;
-        state.authorize = Some(url);
-        state.tunnel = Some(tunnel);
-        self.url_shown = true;
+        let relay = self.relay_tool();
+        let Strategy::Paste { link, paste } = &mut self.strategy else {
+            unreachable!("only a paste sign-in waits for a pasted address");
+        };
+        let tunnel = Arc::new(Tunnel::new(link.clone(), port, relay, self.inside.clone()));
+        *paste = Some(Paste {
+            authorize: url,
+            tunnel,
+            lines: Some(paste::reader(on_terminal)),
+            on_terminal,
+        });
     }
 
     /// One pasted line: checked, then delivered; a bad one asked again on a terminal.
     pub(super) async fn on_paste(&mut self, line: std::io::Result<String>) -> Result<(), Error> {
         let host = self.host.clone();
-        let Some(state) = self.paste.as_mut() else {
+        let Strategy::Paste {
+            link,
+            paste: Some(state),
+        } = &mut self.strategy
+        else {
             return Ok(());
         };
-        let (Some(authorize), Some(tunnel)) = (state.authorize.clone(), state.tunnel.clone()) else {
-            return Ok(());
-        };
+        let (authorize, tunnel, link) = (state.authorize.clone(), state.tunnel.clone(), link.clone());
         let line = line.map_err(|e| Error::Paste {
             host: host.clone(),
             why: e.to_string(),
@@ -99,7 +102,7 @@ impl Run<'_> {
         let status = match paste::deliver(&tunnel, authorize.redirect.port, &callback).await {
             Ok(status) => status,
             // The connection itself went: nothing was wrong with the address pasted.
-            Err(_) if self.connection_gone().await => {
+            Err(_) if connection_gone(&link).await => {
                 return Err(Error::ConnectionLost {
                     host,
                     during: "while delivering the pasted address",
@@ -116,16 +119,16 @@ impl Run<'_> {
         self.ui.event(&Event::Callback { host: &host });
         Ok(())
     }
+}
 
-    /// Whether the SSH connection is closed, given a moment: a cut connection fails the
-    /// tunnel first and closes the session just after.
-    async fn connection_gone(&self) -> bool {
-        for _ in 0..10 {
-            if self.conn.handle.is_closed() {
-                return true;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+/// Whether the SSH connection is closed, given a moment: a cut connection fails the tunnel
+/// first and closes the session just after.
+async fn connection_gone(link: &Link) -> bool {
+    for _ in 0..10 {
+        if link.is_closed() {
+            return true;
         }
-        false
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    false
 }

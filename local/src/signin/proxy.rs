@@ -8,7 +8,8 @@ use tokio::sync::{mpsc, watch};
 
 use codex_remote_login_shared::protocol::RelayTool;
 
-use super::Run;
+use super::run::{Phase, Run};
+use super::strategy::Strategy;
 use crate::authorize::AuthorizeUrl;
 use crate::callback::{self, CallbackEvent, CallbackProxy};
 use crate::error::Error;
@@ -19,20 +20,22 @@ use crate::{browser, ports};
 /// How long codex's success page may take to reach the browser after codex has exited.
 const SUCCESS_GRACE: Duration = Duration::from_secs(3);
 
-pub(super) struct Proxy {
-    pub(super) events: mpsc::UnboundedReceiver<CallbackEvent>,
-    pub(super) shutdown: watch::Sender<bool>,
-    pub(super) task: tokio::task::JoinHandle<()>,
+pub struct Proxy {
+    pub events: mpsc::UnboundedReceiver<CallbackEvent>,
+    shutdown: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+    /// codex's success page reached the browser.
+    success_served: bool,
 }
 
 impl Run<'_> {
     /// Listens on the port the remote codex chose, starts the proxy, then shows the URL.
-    pub(super) async fn start_proxy(
-        &mut self,
-        url: AuthorizeUrl,
-        listeners: &mut Option<Vec<tokio::net::TcpListener>>,
-    ) -> Result<(), Error> {
+    pub(super) async fn start_proxy(&mut self, url: AuthorizeUrl) -> Result<(), Error> {
         let redirect = url.redirect;
+        let relay = self.relay_tool();
+        let Strategy::Browser { link, listeners, proxy } = &mut self.strategy else {
+            unreachable!("a proxy serves the browser strategy only");
+        };
         let mut bound = listeners.take().unwrap_or_default();
         let bound_port = bound.first().and_then(|l| l.local_addr().ok()).map(|a| a.port());
         if bound_port != Some(redirect.port) {
@@ -46,15 +49,15 @@ impl Run<'_> {
         }
         let (events_tx, events) = mpsc::unbounded_channel();
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let tunnel = Arc::new(Tunnel::new(
-            self.conn.handle.clone(),
-            redirect.port,
-            self.relay_tool(),
-            self.inside.clone(),
-        ));
-        let proxy = Arc::new(CallbackProxy::new(url.clone(), tunnel, events_tx));
-        let task = tokio::spawn(callback::serve(bound, proxy, shutdown_rx));
-        self.proxy = Some(Proxy { events, shutdown, task });
+        let tunnel = Arc::new(Tunnel::new(link.clone(), redirect.port, relay, self.inside.clone()));
+        let server = Arc::new(CallbackProxy::new(url.clone(), tunnel, events_tx));
+        let task = tokio::spawn(callback::serve(bound, server, shutdown_rx));
+        *proxy = Some(Proxy {
+            events,
+            shutdown,
+            task,
+            success_served: false,
+        });
 
         let host = &self.host;
         self.ui
@@ -72,7 +75,6 @@ impl Run<'_> {
             callback_port: redirect.port,
         });
         self.ui.step("Waiting for you to approve the sign-in in the browser");
-        self.url_shown = true;
         Ok(())
     }
 
@@ -81,9 +83,9 @@ impl Run<'_> {
     pub(super) fn relay_tool(&self) -> Option<RelayTool> {
         let wanted = self.cli.relay.as_deref().and_then(RelayTool::parse);
         match wanted {
-            Some(tool) if self.relays.contains(&tool) => Some(tool),
+            Some(tool) if self.found.relays.contains(&tool) => Some(tool),
             Some(tool) => {
-                let fallback = self.relays.first().copied();
+                let fallback = self.found.relays.first().copied();
                 self.ui.warn(&format!(
                     "{} has no {tool}; relaying with {} if needed",
                     self.host,
@@ -91,7 +93,7 @@ impl Run<'_> {
                 ));
                 fallback
             }
-            None => self.relays.first().copied(),
+            None => self.found.relays.first().copied(),
         }
     }
 
@@ -105,7 +107,11 @@ impl Run<'_> {
             CallbackEvent::Stale => self
                 .ui
                 .warn("the browser sent a callback from an older sign-in attempt; it was ignored"),
-            CallbackEvent::SuccessServed => self.success_served = true,
+            CallbackEvent::SuccessServed => {
+                if let Strategy::Browser { proxy: Some(p), .. } = &mut self.strategy {
+                    p.success_served = true;
+                }
+            }
             CallbackEvent::TunnelFailed(why) => self.ui.warn(&format!(
                 "could not carry the browser's request to {}: {why}",
                 self.host
@@ -126,10 +132,13 @@ impl Run<'_> {
 
     /// Lets the browser receive codex's success page, then stops the proxy.
     pub(super) async fn stop_proxy(&mut self) {
-        let Some(mut proxy) = self.proxy.take() else {
+        let Strategy::Browser { proxy, .. } = &mut self.strategy else {
             return;
         };
-        if self.exited == Some(0) && !self.success_served {
+        let Some(mut proxy) = proxy.take() else {
+            return;
+        };
+        if matches!(self.phase, Phase::Exited { code: 0, .. }) && !proxy.success_served {
             let served = async {
                 while let Some(event) = proxy.events.recv().await {
                     if event == CallbackEvent::SuccessServed {

@@ -1,0 +1,514 @@
+//! One host's sign-in once the shim runs: a small state machine driven by what the shim, the
+//! browser (or the person pasting) and the outside world send, until the shim's channel closes.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use codex_remote_login_remote::{ContainerRef, RUNNING};
+use codex_remote_login_shared::protocol::{CodexSource, RelayTool};
+use codex_remote_login_shared::redact;
+use codex_remote_login_shared::{Account, ShimEvent, Untrusted};
+
+use super::stop::Stop;
+use super::strategy::{Input, Strategy};
+use crate::authorize::{self, AuthorizeUrl};
+use crate::cli::SignInArgs;
+use crate::error::{CodexLog, Error};
+use crate::events::Event;
+use crate::shim::{Output, Shim};
+use crate::ui::Ui;
+
+/// How long a cancelled remote login may take to confirm that codex is gone.
+const CANCEL_GRACE: Duration = Duration::from_secs(3);
+
+/// codex's last lines kept for error messages.
+const KEEP_LINES: usize = 5;
+
+/// Where the sign-in stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// codex is starting or waiting for the person; `told`: the shim knows that codex's
+    /// native process runs (see [`RUNNING`]).
+    Running { told: bool },
+    /// The host is logged in and `--skip-logged-in` was given: nothing was started.
+    Skipped { done: bool },
+    /// codex exited with `code`; `done` once the shim has confirmed the login.
+    Exited { code: i32, done: bool },
+}
+
+/// What the host reported on the way.
+#[derive(Default)]
+pub struct Findings {
+    /// The login the host had before.
+    pub before: Option<Account>,
+    pub relays: Vec<RelayTool>,
+    pub logged_in: bool,
+    /// The new auth.json: its mode and path.
+    pub auth_file: Option<(Untrusted, Untrusted)>,
+    pub account: Option<Account>,
+    pub log: Option<CodexLog>,
+    pub last_lines: VecDeque<String>,
+}
+
+pub struct Run<'a> {
+    pub cli: &'a SignInArgs,
+    /// `HOST`, or `HOST/CONTAINER` with `--login-inside`.
+    pub host: String,
+    pub ui: Arc<Ui>,
+    /// `--login-inside`: the container whose codex signs in.
+    pub inside: Option<ContainerRef>,
+    pub strategy: Strategy,
+    pub phase: Phase,
+    pub found: Findings,
+}
+
+/// How the shim's part ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ended {
+    SignedIn,
+    Skipped,
+}
+
+impl<'a> Run<'a> {
+    pub fn new(
+        cli: &'a SignInArgs,
+        host: String,
+        ui: Arc<Ui>,
+        inside: Option<ContainerRef>,
+        strategy: Strategy,
+    ) -> Self {
+        Self {
+            cli,
+            host,
+            ui,
+            inside,
+            strategy,
+            phase: Phase::Running { told: false },
+            found: Findings::default(),
+        }
+    }
+
+    /// Drives the sign-in until the shim's channel closes, then judges it. On any failure
+    /// while codex may still run, codex is cancelled on the host; the callback proxy is
+    /// always stopped.
+    pub async fn drive(&mut self, shim: &mut Shim, stop: &mut Stop<'_>) -> Result<Ended, Error> {
+        let result = self.run(shim, stop).await;
+        if result.is_err() && matches!(self.phase, Phase::Running { .. }) {
+            self.cancel(shim).await;
+        }
+        shim.close().await;
+        self.stop_proxy().await;
+        result
+    }
+
+    async fn run(&mut self, shim: &mut Shim, stop: &mut Stop<'_>) -> Result<Ended, Error> {
+        let mut ticker = tokio::time::interval(Duration::from_secs(1));
+        let host = self.host.clone();
+        loop {
+            let counting_down = self.strategy.counting_down() && matches!(self.phase, Phase::Running { .. });
+            tokio::select! {
+                out = shim.next_for(&host) => {
+                    let out = out?;
+                    if let Output::Closed = out {
+                        return self.finished();
+                    }
+                    self.on_output(out).await?;
+                    if self.phase == (Phase::Running { told: false }) && self.strategy.shown() {
+                        self.phase = Phase::Running { told: true };
+                        let _ = shim.send(RUNNING.to_owned()).await;
+                    }
+                }
+                Some(input) = self.strategy.input() => match input {
+                    Input::Callback(event) => self.on_callback(event)?,
+                    Input::Pasted(line) => self.on_paste(line).await?,
+                },
+                _ = ticker.tick(), if counting_down => self.device_countdown(),
+                error = stop.stopped(&host) => return Err(error),
+            }
+        }
+    }
+
+    async fn on_output(&mut self, out: Output) -> Result<(), Error> {
+        let host = self.host.clone();
+        match out {
+            Output::Event(event) => {
+                tracing::debug!("shim: {event:?}");
+                self.on_event(event)?;
+            }
+            Output::Stderr(line) => {
+                // codex's output may carry a code or a token: redacted even at -vvv.
+                let line = line.into_raw();
+                let shown = redact::log_line(line.trim_end());
+                tracing::debug!("codex on {host}: {shown}");
+                match &self.strategy {
+                    Strategy::Device(_) => self.on_device_line(&line).await?,
+                    Strategy::Browser { .. } | Strategy::Paste { .. }
+                        if !self.strategy.shown() && authorize::is_candidate(&line) =>
+                    {
+                        let url =
+                            AuthorizeUrl::parse(&line, self.cli.issuer.as_deref()).map_err(|reason| Error::BadUrl {
+                                reason,
+                                shown: redact::url(line.trim()),
+                            })?;
+                        if matches!(self.strategy, Strategy::Paste { .. }) {
+                            self.start_paste(url).await;
+                        } else {
+                            self.start_proxy(url).await?;
+                        }
+                    }
+                    _ => self.remember(shown),
+                }
+            }
+            Output::Closed => {}
+        }
+        Ok(())
+    }
+
+    fn on_event(&mut self, event: ShimEvent) -> Result<(), Error> {
+        let host = self.host.clone();
+        match event {
+            // Events of other modes, and facts this flow does not need.
+            ShimEvent::Hello { .. }
+            | ShimEvent::Started { .. }
+            | ShimEvent::Refreshed(_)
+            | ShimEvent::Store(_)
+            | ShimEvent::Expires { .. }
+            | ShimEvent::Backup { .. }
+            | ShimEvent::Pushed
+            | ShimEvent::PushFailed { .. }
+            | ShimEvent::Version(_)
+            | ShimEvent::Ca { .. }
+            | ShimEvent::Clock(_)
+            // A missing codex ends `Shim::next_for` before it gets here.
+            | ShimEvent::NotFound { .. }
+            | ShimEvent::BadOverride { .. }
+            | ShimEvent::CtrCopied { .. }
+            | ShimEvent::CtrFresher { .. }
+            | ShimEvent::CtrNoLogin { .. }
+            | ShimEvent::CtrBadLogin { .. }
+            | ShimEvent::CtrAborted { .. }
+            | ShimEvent::CtrArchived { .. }
+            | ShimEvent::ColSeen { .. }
+            | ShimEvent::ColTook { .. }
+            | ShimEvent::ColFailed { .. }
+            | ShimEvent::ColAsk { .. }
+            | ShimEvent::NoLock { .. } => {}
+            ShimEvent::CaStored { path } => tracing::info!("the CA bundle is at {path} on {host} for this sign-in"),
+            ShimEvent::CaFailed { why } => return Err(Error::RemoteCa { host, why: why.shown() }),
+            // `--login-inside`: the container is not there to sign in.
+            ShimEvent::CtrFailed { name, why } => {
+                return Err(Error::NoContainer {
+                    name: name.shown(),
+                    why: why.shown(),
+                });
+            }
+            ShimEvent::Log { path } => {
+                self.found.log = Some(CodexLog {
+                    path: path.shown(),
+                    lines: Vec::new(),
+                })
+            }
+            ShimEvent::LogLine(line) => {
+                if let Some(log) = &mut self.found.log {
+                    // Redacted as it was parsed.
+                    log.lines.push(line);
+                }
+            }
+            ShimEvent::Codex { source, path } => {
+                if source != CodexSource::Path {
+                    tracing::info!("codex on {host} found via {source}: {path}");
+                }
+                self.ui.event(&Event::CodexFound {
+                    host: &host,
+                    path: path.raw(),
+                    found_via: source.to_string(),
+                });
+            }
+            ShimEvent::Before(account) => self.found.before = account,
+            ShimEvent::Relays(tools) => {
+                // Inside a container the relay is the only way in: without one, stop
+                // before any browser is opened.
+                if let Some(container) = &self.inside
+                    && tools.is_empty()
+                    && self.strategy.needs_url()
+                {
+                    return Err(Error::NoContainer {
+                        name: container.name.clone(),
+                        why: "it has none of nc, python3, perl or bash to carry the browser's callback in with".into(),
+                    });
+                }
+                self.found.relays = tools;
+            }
+            ShimEvent::Skipped => self.phase = Phase::Skipped { done: false },
+            ShimEvent::Exited { code } => {
+                if let Phase::Running { .. } = self.phase {
+                    self.phase = Phase::Exited { code, done: false };
+                    if code == 0 {
+                        self.ui.step(&format!("Checking the login on {host}"));
+                    }
+                }
+            }
+            ShimEvent::Status { logged_in } => self.found.logged_in = logged_in,
+            ShimEvent::AuthFile { mode, path } => self.found.auth_file = Some((mode, path)),
+            ShimEvent::AuthFileMissing { path } => {
+                return Err(Error::NotSaved {
+                    host,
+                    problem: format!("{path} is missing"),
+                });
+            }
+            ShimEvent::Account(account) => self.found.account = Some(account),
+            ShimEvent::Done => match &mut self.phase {
+                Phase::Skipped { done } | Phase::Exited { done, .. } => *done = true,
+                Phase::Running { .. } => {}
+            },
+        }
+        Ok(())
+    }
+
+    pub(super) fn remember(&mut self, shown: String) {
+        if shown.is_empty() {
+            return;
+        }
+        let lines = &mut self.found.last_lines;
+        if lines.len() == KEEP_LINES {
+            lines.pop_front();
+        }
+        lines.push_back(shown);
+    }
+
+    /// The channel closed: judge the outcome.
+    fn finished(&mut self) -> Result<Ended, Error> {
+        let host = self.host.clone();
+        let last_lines: Vec<String> = self.found.last_lines.iter().cloned().collect();
+        match self.phase {
+            Phase::Running { .. } => Err(Error::ConnectionLost {
+                host,
+                during: if self.strategy.shown() {
+                    "while waiting for the browser"
+                } else {
+                    "while starting codex"
+                },
+            }),
+            Phase::Skipped { done: true } => Ok(Ended::Skipped),
+            Phase::Skipped { done: false } => Err(Error::ConnectionLost {
+                host,
+                during: "while checking the login",
+            }),
+            Phase::Exited { .. } if self.strategy.needs_url() && !self.strategy.shown() => {
+                Err(Error::NoUrl { host, last_lines })
+            }
+            Phase::Exited { code: 0, done: false } => Err(Error::ConnectionLost {
+                host,
+                during: "while checking the login",
+            }),
+            Phase::Exited { code: 0, done: true } => Ok(Ended::SignedIn),
+            Phase::Exited { code, .. } => Err(Error::CodexFailed {
+                host,
+                code,
+                last_lines,
+                log: self.found.log.take(),
+            }),
+        }
+    }
+
+    /// Ends `codex login` on the host, and waits (bounded) for the shim to confirm it.
+    async fn cancel(&mut self, shim: &mut Shim) {
+        shim.cancel().await;
+        let confirmed = async {
+            loop {
+                match shim.next().await {
+                    Ok(Output::Event(ShimEvent::Exited { .. })) | Ok(Output::Closed) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+        };
+        if tokio::time::timeout(CANCEL_GRACE, confirmed).await.is_err() {
+            self.ui
+                .warn(&format!("{} did not confirm that codex login ended", self.host));
+        }
+    }
+
+    /// The sign-in's result as the host confirmed it: said, and returned.
+    pub fn summary(&self) -> Result<Account, Error> {
+        let host = &self.host;
+        let found = &self.found;
+        let (mode, path) = found.auth_file.clone().unwrap_or_default();
+        if !found.logged_in {
+            return Err(Error::NotSaved {
+                host: host.clone(),
+                problem: "`codex login status` says it is not logged in".into(),
+            });
+        }
+        if mode != "-rw-------" {
+            return Err(Error::NotSaved {
+                host: host.clone(),
+                problem: format!("{path} has mode {mode}, not -rw-------"),
+            });
+        }
+        let account = found.account.clone().unwrap_or_default();
+        let who = match (&account.email, &account.plan) {
+            (Some(email), Some(plan)) => format!(" as {email} ({plan})"),
+            (Some(email), None) => format!(" as {email}"),
+            _ => String::new(),
+        };
+        self.ui.finish();
+        self.ui.info(&format!(
+            "Signed in to Codex on {host}{who} using {}.\n  Credentials: {path} (on {host}; they never left it)",
+            account.auth_mode
+        ));
+        let replaced = found.before.as_ref().filter(|b| **b != account);
+        if let Some(old) = replaced {
+            let old_who = old.email.as_ref().map_or("an API key".to_owned(), Untrusted::shown);
+            self.ui.info(&format!(
+                "  Replaced the previous login ({old_who}); codex revokes its tokens."
+            ));
+        }
+        self.ui.event(&Event::Success {
+            host,
+            account: &account,
+            auth_file: path.raw(),
+            replaced,
+        });
+        Ok(account)
+    }
+}
+
+/// The sign-in's core driven in this process by a stand-in shim (a `/bin/sh` script speaking
+/// the shim's protocol): its states and outcomes without SSH or a host.
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Method};
+    use crate::signin::Interrupts;
+    use crate::ui::{Ui, Verbosity};
+
+    /// The shim's `say`, and the start every launch reports.
+    const PRELUDE: &str = "say() { printf 'crl1 %s\\n' \"$*\"; }\n\
+                           say hello 1 $$\nsay codex path /usr/bin/codex\nsay before none\nsay relays nc\n";
+
+    /// A login confirmed as the shim confirms it.
+    const CONFIRMED: &str = "say exited 0\nsay status logged-in\nsay authfile -rw------- /h/.codex/auth.json\n\
+                             say account chatgpt a@b.c plus\nsay done\n";
+
+    fn cli(args: &[&str]) -> Cli {
+        Cli::try_parse_from(["crl"].iter().chain(args).chain(&["h"])).unwrap()
+    }
+
+    /// Drives `script` as the shim of a sign-in by `args`, within `timeout` seconds.
+    async fn drive(args: &[&str], script: &str, timeout: u64) -> (Result<Ended, Error>, Findings, Phase) {
+        let cli = cli(args);
+        let ui = Arc::new(Ui::new(false, Verbosity::Quiet));
+        let strategy = match cli.sign_in.method() {
+            Method::Device => Strategy::Device(Default::default()),
+            _ => Strategy::Secret,
+        };
+        let mut run = Run::new(&cli.sign_in, "h".into(), ui, None, strategy);
+        let mut shim = Shim::scripted(&format!("{PRELUDE}{script}")).unwrap();
+        let mut interrupts = Interrupts::new().unwrap();
+        let mut stop = Stop::new(&mut interrupts, timeout);
+        let ended = run.drive(&mut shim, &mut stop).await;
+        let _ = run.summary().map(|a| run.found.account = Some(a));
+        (ended, run.found, run.phase)
+    }
+
+    #[tokio::test]
+    async fn a_key_sign_in_ends_signed_in_and_names_the_account() {
+        let (ended, found, phase) = drive(&["--with-api-key"], &format!("say started 42\n{CONFIRMED}"), 30).await;
+        assert_eq!(ended.unwrap(), Ended::SignedIn);
+        assert_eq!(phase, Phase::Exited { code: 0, done: true });
+        let account = found.account.unwrap();
+        assert_eq!(account.email.unwrap(), "a@b.c");
+        assert_eq!(found.auth_file.unwrap().1, "/h/.codex/auth.json");
+    }
+
+    #[tokio::test]
+    async fn a_logged_in_host_is_skipped() {
+        let (ended, _, phase) = drive(&["--with-api-key"], "say skipped\nsay exited 0\nsay done\n", 30).await;
+        assert_eq!(ended.unwrap(), Ended::Skipped);
+        assert_eq!(phase, Phase::Skipped { done: true });
+    }
+
+    #[tokio::test]
+    async fn codex_failing_says_what_codex_said_last() {
+        let script = "say started 42\necho 'Error logging in: the issuer said no' >&2\nsay exited 1\nsay done\n";
+        let (ended, _, _) = drive(&["--with-api-key"], script, 30).await;
+        match ended {
+            Err(Error::CodexFailed {
+                code: 1, last_lines, ..
+            }) => {
+                assert_eq!(last_lines, ["Error logging in: the issuer said no"]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_channel_closed_early_is_a_lost_connection_at_the_step_it_was() {
+        let (ended, _, _) = drive(&["--with-api-key"], "say started 42\n", 30).await;
+        assert!(
+            matches!(
+                ended,
+                Err(Error::ConnectionLost {
+                    during: "while starting codex",
+                    ..
+                })
+            ),
+            "{ended:?}"
+        );
+        let (ended, _, _) = drive(&["--with-api-key"], "say started 42\nsay exited 0\n", 30).await;
+        assert!(
+            matches!(
+                ended,
+                Err(Error::ConnectionLost {
+                    during: "while checking the login",
+                    ..
+                })
+            ),
+            "{ended:?}"
+        );
+    }
+
+    /// The device code is shown once both its lines are in, and the shim is told once that
+    /// codex runs; a line that is neither is kept for the error message.
+    #[tokio::test]
+    async fn a_device_code_is_shown_and_the_shim_told_once() {
+        let dir = std::env::temp_dir().join(format!("crl-run-device-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let told = dir.join("told");
+        let script = format!(
+            "say started 42\n\
+             printf 'Welcome\\n\\033[94mhttps://auth.openai.com/codex/device\\033[0m\\n\\033[94mABCD-12345\\033[0m\\n' >&2\n\
+             read line; printf '%s\\n' \"$line\" >{told}\n{CONFIRMED}",
+            told = told.display()
+        );
+        let (ended, found, _) = drive(&["--device-auth", "--no-browser"], &script, 30).await;
+        assert_eq!(ended.unwrap(), Ended::SignedIn);
+        assert_eq!(std::fs::read_to_string(&told).unwrap(), RUNNING);
+        assert_eq!(found.last_lines, ["Welcome"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// `--timeout` passing is the one stop value: codex is cancelled on the host (the shim
+    /// reads `cancel`), and the error is the timeout's.
+    #[tokio::test]
+    async fn the_deadline_cancels_codex_on_the_host() {
+        let dir = std::env::temp_dir().join(format!("crl-run-stop-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let heard = dir.join("heard");
+        let script = format!(
+            "say started 42\nread line; printf '%s\\n' \"$line\" >{heard}\nsay exited 130\n",
+            heard = heard.display()
+        );
+        let (ended, _, phase) = drive(&["--with-api-key"], &script, 1).await;
+        assert!(matches!(ended, Err(Error::Timeout { secs: 1 })), "{ended:?}");
+        assert_eq!(
+            std::fs::read_to_string(&heard).unwrap(),
+            codex_remote_login_remote::CANCEL
+        );
+        assert_eq!(phase, Phase::Running { told: false });
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

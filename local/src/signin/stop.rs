@@ -1,0 +1,35 @@
+//! What ends a sign-in from outside: an interrupt, or `--timeout` passing. One value, awaited
+//! wherever the sign-in waits, so that every wait ends the same way.
+
+use std::pin::Pin;
+use std::time::Duration;
+
+use tokio::time::Sleep;
+
+use super::Interrupts;
+use crate::error::Error;
+
+pub struct Stop<'a> {
+    interrupts: &'a mut Interrupts,
+    deadline: Pin<Box<Sleep>>,
+    secs: u64,
+}
+
+impl<'a> Stop<'a> {
+    /// `--timeout SECS` from now, and the interrupts caught for the whole run.
+    pub fn new(interrupts: &'a mut Interrupts, secs: u64) -> Self {
+        Self {
+            interrupts,
+            deadline: Box::pin(tokio::time::sleep(Duration::from_secs(secs))),
+            secs,
+        }
+    }
+
+    /// The error that ends the sign-in on `host`, when it comes.
+    pub async fn stopped(&mut self, host: &str) -> Error {
+        tokio::select! {
+            signal = self.interrupts.recv() => Error::Interrupted { host: host.to_owned(), signal },
+            _ = &mut self.deadline => Error::Timeout { secs: self.secs },
+        }
+    }
+}
