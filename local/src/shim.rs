@@ -384,4 +384,27 @@ mod tests {
         assert_eq!(got[1], "next");
         assert!(lines.buf.capacity() <= 2 * MAX_LINE);
     }
+
+    /// Reads `shim` to its end through `next_for`, as every flow does.
+    async fn read_to_end(mut shim: Shim) -> Result<(), crate::Error> {
+        loop {
+            if let Output::Closed = shim.next_for("win").await? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// A host whose exec went to cmd: its complaint, no hello, the end. The same words after
+    /// the shim has spoken are only codex's output.
+    #[tokio::test]
+    async fn a_windows_shell_is_named_before_the_shim_speaks_and_only_then() {
+        let cmd = "printf \"'sh' is not recognized as an internal or external command,\\r\\noperable program or batch file.\\r\\n\" >&2; exit 1";
+        let ended = read_to_end(Shim::scripted(cmd).unwrap()).await;
+        assert!(
+            matches!(ended, Err(crate::Error::WindowsHost { ref host }) if host == "win"),
+            "{ended:?}"
+        );
+        let spoke = format!("printf 'crl1 hello 1 1\\n'; {cmd}");
+        assert!(read_to_end(Shim::scripted(&spoke).unwrap()).await.is_ok());
+    }
 }
