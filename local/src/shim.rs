@@ -92,8 +92,8 @@ impl Shim {
     }
 
     /// A stand-in shim: `script` run by `/bin/sh` here, for tests of the flows that read a
-    /// shim, without SSH.
-    #[cfg(test)]
+    /// shim, without SSH (on Unix: under Wine no Windows pipe reaches a Unix `/bin/sh`).
+    #[cfg(all(test, unix))]
     pub fn scripted(script: &str) -> std::io::Result<Self> {
         Self::spawn(script.to_owned())
     }
@@ -386,6 +386,7 @@ mod tests {
     }
 
     /// Reads `shim` to its end through `next_for`, as every flow does.
+    #[cfg(unix)]
     async fn read_to_end(mut shim: Shim) -> Result<(), crate::Error> {
         loop {
             if let Output::Closed = shim.next_for("win").await? {
@@ -396,6 +397,7 @@ mod tests {
 
     /// A host whose exec went to cmd: its complaint, no hello, the end. The same words after
     /// the shim has spoken are only codex's output.
+    #[cfg(unix)]
     #[tokio::test]
     async fn a_windows_shell_is_named_before_the_shim_speaks_and_only_then() {
         let cmd = "printf \"'sh' is not recognized as an internal or external command,\\r\\noperable program or batch file.\\r\\n\" >&2; exit 1";
