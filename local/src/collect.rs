@@ -77,79 +77,12 @@ async fn collect(
     let mut shim = Shim::start(conn, &launch)
         .await
         .map_err(|source| Error::ssh(&host, source))?;
-    let mut seen: Vec<Seen> = Vec::new();
-    let mut took = None;
-    let mut asked: Option<(Untrusted, Option<Untrusted>)> = None;
-    let mut declined = false;
-    let mut done = false;
-    loop {
-        match shim.next_for(&host).await? {
-            Output::Event(ShimEvent::ColSeen {
-                name,
-                engine,
-                verdict,
-                refreshed,
-            }) => seen.push(Seen {
-                name,
-                engine: Some(engine),
-                result: verdict.raw().replace('-', "_"),
-                refreshed,
-                why: None,
-            }),
-            Output::Event(ShimEvent::CtrFailed { name, why }) => seen.push(Seen {
-                name,
-                engine: None,
-                result: "failed".into(),
-                refreshed: None,
-                why: Some(why),
-            }),
-            Output::Event(ShimEvent::ColAsk { name, email }) => {
-                let take = yes || agree(ui, &host, &name, email.as_ref());
-                // The shim waits on the channel for this answer: a send that fails means the
-                // connection went.
-                if shim.send(if take { TAKE } else { LEAVE }.into()).await.is_err() {
-                    return Err(Error::ConnectionLost {
-                        host,
-                        during: "while answering which login to take",
-                    });
-                }
-                declined = !take;
-                asked = Some((name, email));
-            }
-            Output::Event(ShimEvent::NoLock { dir }) => crate::shim::warn_unlocked(ui, &host, &dir),
-            Output::Event(ShimEvent::ColTook { name, backup }) => took = Some((name, backup)),
-            Output::Event(ShimEvent::ColFailed { why }) => {
-                return Err(Error::CollectFailed { host, why: why.shown() });
-            }
-            Output::Event(ShimEvent::CtrAborted { why }) => {
-                return Err(Error::ContainersAborted {
-                    host: host.to_owned(),
-                    why: why.shown(),
-                });
-            }
-            Output::Event(ShimEvent::CtrNoLogin { path }) => {
-                return Err(Error::NoHostLogin {
-                    host,
-                    path: path.shown(),
-                });
-            }
-            Output::Event(ShimEvent::CtrBadLogin { path }) => {
-                return Err(Error::BadLogin {
-                    host: host.to_owned(),
-                    path: path.shown(),
-                });
-            }
-            Output::Event(ShimEvent::Done) => done = true,
-            Output::Event(_) | Output::Stderr(_) => {}
-            Output::Closed if done => break,
-            Output::Closed => {
-                return Err(Error::ConnectionLost {
-                    host,
-                    during: "while reading the containers' logins",
-                });
-            }
-        }
-    }
+    let Read {
+        mut seen,
+        took,
+        asked,
+        declined,
+    } = read(&mut shim, &host, yes, ui).await?;
     ui.finish();
     if let Some((name, _)) = &took {
         for s in seen.iter_mut().filter(|s| s.name == *name) {
@@ -219,6 +152,96 @@ async fn collect(
     Ok(ExitStatus::failed_if(
         !all_named || seen.iter().any(|s| s.result == "failed"),
     ))
+}
+
+/// What the shim said of the containers' logins, and what was answered.
+struct Read {
+    seen: Vec<Seen>,
+    /// The container whose login was taken, and the backup of the host's.
+    took: Option<(Untrusted, Untrusted)>,
+    /// The container asked about, and its login's email.
+    asked: Option<(Untrusted, Option<Untrusted>)>,
+    declined: bool,
+}
+
+/// Reads the shim to its end, answering its question (`col-ask`) with `--yes` or the person.
+async fn read(shim: &mut Shim, host: &str, yes: bool, ui: &Ui) -> Result<Read, Error> {
+    let host = host.to_owned();
+    let mut read = Read {
+        seen: Vec::new(),
+        took: None,
+        asked: None,
+        declined: false,
+    };
+    let mut done = false;
+    loop {
+        match shim.next_for(&host).await? {
+            Output::Event(ShimEvent::ColSeen {
+                name,
+                engine,
+                verdict,
+                refreshed,
+            }) => read.seen.push(Seen {
+                name,
+                engine: Some(engine),
+                result: verdict.raw().replace('-', "_"),
+                refreshed,
+                why: None,
+            }),
+            Output::Event(ShimEvent::CtrFailed { name, why }) => read.seen.push(Seen {
+                name,
+                engine: None,
+                result: "failed".into(),
+                refreshed: None,
+                why: Some(why),
+            }),
+            Output::Event(ShimEvent::ColAsk { name, email }) => {
+                let take = yes || agree(ui, &host, &name, email.as_ref());
+                // The shim waits on the channel for this answer: a send that fails means the
+                // connection went.
+                if shim.send(if take { TAKE } else { LEAVE }.into()).await.is_err() {
+                    return Err(Error::ConnectionLost {
+                        host,
+                        during: "while answering which login to take",
+                    });
+                }
+                read.declined = !take;
+                read.asked = Some((name, email));
+            }
+            Output::Event(ShimEvent::NoLock { dir }) => crate::shim::warn_unlocked(ui, &host, &dir),
+            Output::Event(ShimEvent::ColTook { name, backup }) => read.took = Some((name, backup)),
+            Output::Event(ShimEvent::ColFailed { why }) => {
+                return Err(Error::CollectFailed { host, why: why.shown() });
+            }
+            Output::Event(ShimEvent::CtrAborted { why }) => {
+                return Err(Error::ContainersAborted {
+                    host: host.to_owned(),
+                    why: why.shown(),
+                });
+            }
+            Output::Event(ShimEvent::CtrNoLogin { path }) => {
+                return Err(Error::NoHostLogin {
+                    host,
+                    path: path.shown(),
+                });
+            }
+            Output::Event(ShimEvent::CtrBadLogin { path }) => {
+                return Err(Error::BadLogin {
+                    host: host.to_owned(),
+                    path: path.shown(),
+                });
+            }
+            Output::Event(ShimEvent::Done) => done = true,
+            Output::Event(_) | Output::Stderr(_) => {}
+            Output::Closed if done => return Ok(read),
+            Output::Closed => {
+                return Err(Error::ConnectionLost {
+                    host,
+                    during: "while reading the containers' logins",
+                });
+            }
+        }
+    }
 }
 
 /// Whether the person at the terminal agrees to replace the host's login with the one in

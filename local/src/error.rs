@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use codex_remote_login_shared::ProtocolError;
 
+use crate::codex_failure::CodexFailure;
 use crate::exit::ExitStatus;
 use crate::ports::PortError;
 use crate::ssh::{self, HostKeyError, config::ConfigError, destination::DestinationError};
@@ -110,7 +111,11 @@ pub enum Error {
     #[error("the remote codex printed a sign-in URL this tool will not open: {reason}\n  URL: {shown}")]
     BadUrl { reason: String, shown: String },
     #[error("the remote codex on {host} ended without printing a sign-in URL")]
-    NoUrl { host: String, last_lines: Vec<String> },
+    NoUrl {
+        host: String,
+        last_lines: Vec<String>,
+        why: CodexFailure,
+    },
     #[error(
         "codex login on {host} failed (exit status {code}){}{}",
         detail(last_lines),
@@ -121,6 +126,7 @@ pub enum Error {
         code: i32,
         last_lines: Vec<String>,
         log: Option<CodexLog>,
+        why: CodexFailure,
     },
     #[error("codex on {host} reported success, but {problem}")]
     NotSaved { host: String, problem: String },
@@ -295,31 +301,14 @@ impl Error {
             ),
             Self::BadCodexPath { .. } => "pass the full path of the codex executable on the host".into(),
             Self::BadUrl { .. } => "the host's codex or its environment is not what it claims; nothing was opened".into(),
-            Self::NoUrl { last_lines, .. } | Self::CodexFailed { last_lines, .. } => {
-                let said = last_lines.join(" | ");
-                let log = match self {
-                    Self::CodexFailed { log: Some(log), host, .. } => Some(format!("codex's full log is {} on {host}", log.path)),
-                    _ => None,
-                };
-                if said.contains("device code login is not enabled") {
-                    "device-code sign-in is not enabled for this workspace: its admin must enable it. The browser sign-in \
-                     (without --device-auth) works over SSH as well"
-                        .into()
-                } else if said.contains("already in use") {
-                    "another `codex login` holds the host's ports 1455 and 1457: end it, then run again".into()
-                } else if said.contains("Token exchange failed") || said.contains("certificate") {
-                    "the host's codex could not reach the issuer over TLS. Behind a TLS-intercepting proxy, pass its CA \
-                     bundle with --ca-cert FILE (or --remote-ca-cert PATH); `codex-remote-login doctor HOST` checks the \
-                     host's CA settings"
-                        .into()
-                } else if said.contains("denied") {
-                    "the sign-in was declined in the browser; run again and approve it".into()
-                } else if let Some(log) = log {
-                    log
-                } else if said.is_empty() {
-                    "run `codex login` on the host by hand to see what it says".into()
-                } else {
-                    format!("codex said: {said}")
+            Self::NoUrl { last_lines, why, .. } | Self::CodexFailed { last_lines, why, .. } => {
+                if let Some(hint) = why.hint() {
+                    return Some(hint.to_owned());
+                }
+                match self {
+                    Self::CodexFailed { log: Some(log), host, .. } => format!("codex's full log is {} on {host}", log.path),
+                    _ if last_lines.is_empty() => "run `codex login` on the host by hand to see what it says".into(),
+                    _ => format!("codex said: {}", last_lines.join(" | ")),
                 }
             }
             Self::NotSaved { .. } => "run `codex login status` on the host".into(),

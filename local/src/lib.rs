@@ -4,7 +4,8 @@
 //! The modules stand in layers, each importing only the layers below it (`tests/layers.rs`
 //! holds the table and checks it). Bottom first:
 //!
-//! - **parts**: `authorize` (codex's sign-in URL and device-code output), `events` (what
+//! - **parts**: `authorize` (codex's sign-in URL and device-code output), `codex_failure`
+//!   (what codex's last words say went wrong), `events` (what
 //!   `--json` prints), `exit` (the documented exit statuses), `help`, `listener` (an accept loop that outlives floods), `terminal`
 //!   (questions on `/dev/tty`, or the Windows console), `netstat` (a port's holder on
 //!   Windows), `windows_host` (telling a Windows host by its shell's complaint).
@@ -26,6 +27,7 @@ mod browser;
 mod ca_bundle;
 mod callback;
 mod cli;
+mod codex_failure;
 mod collect;
 mod connect;
 mod containers;

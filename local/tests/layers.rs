@@ -11,6 +11,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "parts",
         &[
             "authorize",
+            "codex_failure",
             "events",
             "exit",
             "help",

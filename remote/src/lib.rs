@@ -3,6 +3,14 @@
 //!
 //! The shim's stdout speaks [`codex_remote_login_shared::protocol`]; codex's own output (the
 //! authorize URL among it) arrives on the channel's stderr.
+//!
+//! Where to look: [`Launch`] says what one run does and becomes the program; `src/shim/`
+//! holds its parts (`common.sh` first, then one file per mode: `login.sh`, `secret.sh`,
+//! `status.sh`, `push.sh`, `doctor.sh`, `preflight.sh`, `containers.sh`, `collect.sh`, with
+//! `safe.sh` and `write.sh` for writing a login, `authjson.sh` for reading one);
+//! `engine.sh` is every call to a container engine, [`Engine`] and [`ContainerRef`] its Rust
+//! side; `inside.sh` runs a program inside a container, `relay.sh` carries a connection to
+//! the host's loopback.
 #![forbid(unsafe_code)]
 
 mod engine;
@@ -26,12 +34,14 @@ const PREFLIGHT: &str = include_str!("shim/preflight.sh");
 const CONTAINERS: &str = concat!(
     include_str!("shim/refreshed.sh"),
     include_str!("shim/safe.sh"),
+    include_str!("engine.sh"),
     include_str!("shim/engines.sh"),
     include_str!("shim/containers.sh")
 );
 const COLLECT: &str = concat!(
     include_str!("shim/refreshed.sh"),
     include_str!("shim/safe.sh"),
+    include_str!("engine.sh"),
     include_str!("shim/engines.sh"),
     include_str!("shim/authjson.sh"),
     include_str!("shim/write.sh"),
@@ -41,7 +51,7 @@ const COLLECT: &str = concat!(
 /// The relay's source: one exec per browser connection where forwarding is forbidden.
 pub const RELAY: &str = include_str!("relay.sh");
 /// Runs a program (the shim, a relay) inside a container on the host.
-const INSIDE: &str = include_str!("inside.sh");
+const INSIDE: &str = concat!(include_str!("engine.sh"), include_str!("inside.sh"));
 
 /// What the shim does once codex is found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,6 +2,12 @@
 //! auth.json model, and redaction of anything that may carry a secret.
 //!
 //! No SSH, HTTP or processes here: only types, framing and pure functions.
+//!
+//! - [`protocol`]: the shim's events (`crl1 KIND FIELDS`), parsed strictly, and [`KINDS`](protocol::KINDS).
+//! - [`untrusted`]: text from the far side, shown only escaped.
+//! - [`redact`]: what may carry a secret, made safe for logs and terminals.
+//! - [`auth_json`]: codex's auth.json, and who it names.
+//! - [`time`]: RFC 3339 times as codex writes them.
 #![forbid(unsafe_code)]
 
 pub mod auth_json;

@@ -14,6 +14,7 @@ use super::stop::Stop;
 use super::strategy::{Input, Strategy};
 use crate::authorize::{self, AuthorizeUrl};
 use crate::cli::SignInArgs;
+use crate::codex_failure::CodexFailure;
 use crate::error::{CodexLog, Error};
 use crate::events::Event;
 use crate::shim::{Output, Shim};
@@ -295,9 +296,11 @@ impl<'a> Run<'a> {
                 host,
                 during: "while checking the login",
             }),
-            Phase::Exited { .. } if self.strategy.needs_url() && !self.strategy.shown() => {
-                Err(Error::NoUrl { host, last_lines })
-            }
+            Phase::Exited { .. } if self.strategy.needs_url() && !self.strategy.shown() => Err(Error::NoUrl {
+                host,
+                why: CodexFailure::of(&last_lines),
+                last_lines,
+            }),
             Phase::Exited { code: 0, done: false } => Err(Error::ConnectionLost {
                 host,
                 during: "while checking the login",
@@ -306,6 +309,7 @@ impl<'a> Run<'a> {
             Phase::Exited { code, .. } => Err(Error::CodexFailed {
                 host,
                 code,
+                why: CodexFailure::of(&last_lines),
                 last_lines,
                 log: self.found.log.take(),
             }),

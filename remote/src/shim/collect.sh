@@ -38,7 +38,7 @@ fetch() {
     printf '%s\n' "$e" >"$errs/$c.engine"
     if [ "$running" = true ]; then
         capped "$errs/$c.got" "$errs/$c" \
-            "$e" exec -u "$user" "$c" sh -c 'cat "${CODEX_HOME:-$HOME/.codex}/auth.json" 2>/dev/null; true'
+            engine_exec "$user" "$c" sh -c 'cat "${CODEX_HOME:-$HOME/.codex}/auth.json" 2>/dev/null; true'
         case $? in
         0) return ;;
         126 | 127) ;;
@@ -46,7 +46,7 @@ fetch() {
         esac
     fi
     place_of "$c" "$e" "$user" || return
-    "$e" cp "$c:$dir/auth.json" - 2>/dev/null | tar -xOf - 2>/dev/null | head -c $((cap + 1)) >"$errs/$c.got"
+    engine_read "$c" "$dir/auth.json" | head -c $((cap + 1)) >"$errs/$c.got"
     true
 }
 
@@ -88,7 +88,7 @@ if [ -n "$best" ]; then
     say col-ask "$best" "$best_email"
     IFS=' ' read -r answer || answer=abort
     if [ "$answer" = take ]; then
-        replace_auth col-failed "$errs/$best.got" || { say done; exit 1; }
+        replace_auth col-failed <"$errs/$best.got" || { say done; exit 1; }
         say col-took "$best" "$backup"
     fi
 fi

@@ -23,19 +23,16 @@ into() {
     # stay). Engine execs are what fanning out costs, and then the processes inside: the
     # checks use the shell alone. A container without a shell (126, 127) goes by the archive
     # copy. What it answers, and its complaints, are cut short: the container is not trusted.
-    capped "$errs/$c.out" "$errs/$c" "$e" exec -i -u "$user" "$c" sh -c "$refreshed_sh
+    capped "$errs/$c.out" "$errs/$c" engine_exec -i "$user" "$c" sh -c "$refreshed_sh
 $safe_sh"'
 umask 077
 d=${CODEX_HOME:-$HOME/.codex}
 # Read what the host sends all the same when refusing: an exec that ends with its stdin unread
 # can fail on the engine side with a broken pipe.
+cannot() { echo "$1" >&2; }
 refuse() { cat >/dev/null; exit "$1"; }
-{ [ -d "$d" ] || mkdir -p "$d"; } && cd -P "$d" || refuse 3
-private_here && no_links auth.json auth.lock auth.json.lock || refuse 8
-set -C
-exec 8>>auth.lock 9>>auth.json.lock
-take_lock
-[ $? = 1 ] && { echo "codex has held its lock on $PWD/auth.json for over 10 s" >&2; refuse 9; }
+enter_login "$d"
+[ $? = 1 ] && refuse 8
 if [ -z "$3" ] && [ -f auth.json ]; then
     refreshed auth.json
     if [ "$at" != - ] && { [ "$1" = - ] || later "$at" "$1"; }; then
@@ -45,15 +42,9 @@ if [ -z "$3" ] && [ -f auth.json ]; then
     fi
 fi
 chmod 700 . || refuse 3
-t=$(mktemp .auth.json.crl-XXXXXX) || refuse 4
-cat >>"$t" || { rm -f "./$t"; exit 4; }
-b=-
-if [ -f auth.json ]; then
-    b=$(mktemp "auth.json.bak-$(backup_name "$2")-XXXXXX") && cat auth.json >>"$b" || { rm -f "./$t" ${b:+"./$b"}; exit 5; }
-fi
-mv -f "$t" auth.json || { rm -f "./$t" ${b#-}; exit 6; }
-[ "$b" = - ] || prune_backups "$b"
-printf "copied %s %s\n" "${b#auth.json.bak-}" "$d"' sh "$host_at" "$stamp" "${CRL_FORCE:-}" <"$auth"
+replace_here "$2" || refuse 4
+set -- "${backup#auth.json.bak-}"
+printf "copied %s %s\n" "${1:--}" "$d"' sh "$host_at" "$stamp" "${CRL_FORCE:-}" <"$auth"
     case $? in
     0) ;;
     126 | 127) by_archive "$c" "$e" "$user"; return ;;
@@ -83,7 +74,7 @@ by_archive() {
     # Both engines' copies resolve a link at auth.json (so one cannot be seen from here), and
     # their extraction replaces a link rather than writing through it (checked with podman
     # 4 and docker's CLI on podman's API).
-    "$e" cp "$c:$dir/auth.json" - 2>/dev/null | tar -xOf - 2>/dev/null | head -c $((cap + 1)) >"$old"
+    engine_read "$c" "$dir/auth.json" | head -c $((cap + 1)) >"$old"
     refreshed "$old"
     if keep_theirs "$at"; then
         say ctr-fresher "$c" "$e" "$user" "$dir"
@@ -95,7 +86,7 @@ by_archive() {
         say ctr-failed "$c" "this host has neither python3 nor perl to build the archive with"
         return
     }
-    "$e" cp - "$c:${dir%/*}" <"$errs/$c.tar" 2>"$errs/$c" || {
+    engine_unpack "$c" "${dir%/*}" <"$errs/$c.tar" 2>"$errs/$c" || {
         say ctr-failed "$c" "$e cp into it failed: $(why "$c")"
         return
     }

@@ -26,9 +26,8 @@ sys.exit(0 if isinstance(d, dict) and (isinstance(d.get("tokens"), dict) or d.ge
 # The engine that knows container $1, the user it runs as, and whether it runs, in one
 # inspect (each engine call costs CPU, which fanning out multiplies): sets e, user, running.
 engine_of() {
-    for e in ${CRL_ENGINE:-docker podman}; do
-        command -v "$e" >/dev/null 2>&1 || continue
-        info=$("$e" inspect --type container --format '{{.State.Running}} {{.Config.User}}' "$1" 2>/dev/null) || continue
+    for e in $(engines); do
+        info=$(engine_state "$1" 2>/dev/null) || continue
         running=${info%% *}
         user=${info#"$running"}
         user=${user# }
@@ -43,11 +42,9 @@ engine_of() {
 # e, running and user are set before each starts, with `known` as its second argument; engine
 # calls are what fanning out costs. Otherwise each finds its own with engine_of.
 each_container() {
-    for e in ${CRL_ENGINE:-docker podman}; do
-        command -v "$e" >/dev/null 2>&1 || continue
+    for e in $(engines); do
         # shellcheck disable=SC2086 # container names hold no spaces
-        "$e" inspect --type container --format '{{.State.Running}} {{.Config.User}}' $CRL_CONTAINERS \
-            >"$errs/.known" 2>/dev/null || continue
+        engine_state $CRL_CONTAINERS >"$errs/.known" 2>/dev/null || continue
         each=$1
         set -- $CRL_CONTAINERS
         while read -r running user; do
@@ -104,7 +101,7 @@ why() {
 # it: sets uid, gid and dir from its settings and its /etc/passwd.
 place_of() {
     name=${3%%:*}
-    entry=$("$2" cp "$1:/etc/passwd" - 2>/dev/null | tar -xOf - 2>/dev/null |
+    entry=$(e=$2 engine_read "$1" /etc/passwd |
         awk -F: -v u="$name" '$1 == u || $3 == u { print; exit }')
     if [ -n "$entry" ]; then
         uid=$(printf '%s\n' "$entry" | cut -d: -f3)
@@ -116,7 +113,7 @@ place_of() {
     fi
     case $3 in *:*) gid=${3#*:} ;; esac
     # The container's environment may hold keys: it stays in this pipe, never an argument.
-    found=$("$2" inspect --type container --format '{{range .Config.Env}}{{println .}}{{end}}' "$1" 2>/dev/null |
+    found=$(e=$2 engine_env "$1" 2>/dev/null |
         sed -n 's/^CODEX_HOME=/c /p; s/^HOME=/h /p')
     dir= h=
     while IFS= read -r kv; do
@@ -132,13 +129,10 @@ EOF
 
 # --all-running / --label: the running containers every engine here knows, once each.
 if [ -n "${CRL_SELECT:-}" ]; then
-    for e in ${CRL_ENGINE:-docker podman}; do
-        command -v "$e" >/dev/null 2>&1 || continue
-        if [ "$CRL_SELECT" = all ]; then
-            "$e" ps --format '{{.Names}}' 2>/dev/null
-        else
-            "$e" ps --filter "label=$CRL_SELECT" --format '{{.Names}}' 2>/dev/null
-        fi
+    label=$CRL_SELECT
+    [ "$label" != all ] || label=
+    for e in $(engines); do
+        engine_list "$label" 2>/dev/null
     done >"$errs/.selected"
     for c in $(sort -u "$errs/.selected"); do
         case " $CRL_CONTAINERS " in *" $c "*) ;; *) CRL_CONTAINERS="$CRL_CONTAINERS $c" ;; esac

@@ -8,7 +8,7 @@ if [ "$verb" != push ]; then
     exit 0
 fi
 case $size in '' | *[!0-9]*) say push-failed "a bad size"; exit 1 ;; esac
-replace_auth push-failed - "$size" || exit 1
+replace_auth push-failed "$size" || exit 1
 [ -z "$backup" ] || say backup "$backup"
 say pushed
 report_login "$store"

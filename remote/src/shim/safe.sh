@@ -1,8 +1,9 @@
 # Writing a login where others might have planted links, for `push`, `collect` (on the host)
-# and `containers` (inside each container): defined as text in $safe_sh because it also runs
-# inside containers (prepended to the program each one's shell runs), and evaluated here for
-# the host. The caller has entered the login's directory with `cd -P`, so every name below is
-# relative to the very directory that was checked, whatever happens to the path leading to it.
+# and `containers` (inside each container): one text, $safe_sh, prepended to the program each
+# container's shell runs and evaluated here for the host. `enter_login` enters the login's
+# directory with `cd -P`, so every name below is relative to the very directory that was
+# checked, whatever happens to the path leading to it. Failures are said through `cannot WHY`,
+# which the caller defines (an event on the host, stderr in a container).
 
 safe_sh='# `private_here`: whether the current directory is a safe place for a login: owned by this
 # user, and writable by no one else (unless sticky). Says why not on stderr.
@@ -57,6 +58,50 @@ backup_name() {
         [ "${x:-0}" -lt "$n" ] || n=$((${x:-0} + 1))
     done
     printf "%s-%02d" "$1" "$n"
+}
+# `enter_login DIR`: makes DIR (private) where missing, enters it, checks it (private_here,
+# no_links), turns noclobber on and takes codex lock on fds 8 and 9. 0: ready; 3: ready, but
+# nothing here takes the lock; 1: refused or impossible (said; nothing held).
+enter_login() {
+    { [ -d "$1" ] || (umask 077 && mkdir -p "$1"); } 2>/dev/null || { cannot "cannot create $1"; return 1; }
+    cd -P "$1" 2>/dev/null || { cannot "cannot enter $1"; return 1; }
+    why=$({ private_here && no_links auth.json auth.lock auth.json.lock; } 2>&1) || { cannot "$why"; return 1; }
+    umask 077
+    set -C
+    exec 8>>auth.lock 9>>auth.json.lock || { set +C; cannot "cannot open the lock files in $PWD"; return 1; }
+    take_lock
+    case $? in
+    0) ;;
+    3) return 3 ;;
+    *) leave_login; cannot "codex has held its lock on $PWD/auth.json for over 10 s (a refresh?): nothing was written; run again"; return 1 ;;
+    esac
+}
+# `leave_login`: lets go of codex lock and of noclobber.
+leave_login() {
+    exec 8>&- 9>&-
+    set +C
+}
+# `replace_here STAMP [SIZE]`: auth.json here becomes stdin (exactly SIZE bytes of it, when
+# given), written beside it under a fresh name and renamed into place; the old file is kept as
+# auth.json.bak-STAMP-NN-XXXXXX ($backup: that name, or empty) and the three newest stay. On
+# failure: said, status 1, nothing left behind.
+replace_here() {
+    t=$(mktemp .auth.json.crl-XXXXXX) || { cannot "cannot create a temporary file in $PWD"; return 1; }
+    tmp=$PWD/$t
+    if [ -n "${2:-}" ]; then
+        head -c "$2" >>"$t"
+        [ "$(wc -c <"$t" | tr -d " ")" = "$2" ] || { rm -f "./$t"; cannot truncated; return 1; }
+    else
+        cat >>"$t" || { rm -f "./$t"; cannot "cannot write in $PWD"; return 1; }
+    fi
+    backup=
+    if [ -f auth.json ]; then
+        backup=$(mktemp "auth.json.bak-$(backup_name "$1")-XXXXXX") && cat auth.json >>"$backup" ||
+            { rm -f "./$t" ${backup:+"./$backup"}; cannot "cannot back up $PWD/auth.json"; return 1; }
+    fi
+    mv -f "$t" auth.json || { rm -f "./$t" ${backup:+"./$backup"}; cannot "cannot rename into $PWD/auth.json"; return 1; }
+    tmp=
+    [ -z "$backup" ] || prune_backups "$backup"
 }
 # `prune_backups KEEP`: the three newest backups stay (KEEP, just made, among them); older
 # ones go, since old tokens are secrets too.

@@ -1,0 +1,56 @@
+# Container engines: every call this tool makes to one is here. docker and podman take the
+# same commands; another engine (kubectl for pods, say) would be these functions for it.
+# The engine in use is $e.
+
+# `engines`: the engines to try that are installed here: $CRL_ENGINE, else docker and podman.
+engines() {
+    for engine in ${CRL_ENGINE:-docker podman}; do
+        command -v "$engine" >/dev/null 2>&1 && printf '%s\n' "$engine"
+    done
+    true
+}
+
+# `engine_state CTR...`: a line "RUNNING USER" per container (true or false, its configured
+# user, empty for the image's); fails when the engine does not know one of them.
+engine_state() {
+    "$e" inspect --type container --format '{{.State.Running}} {{.Config.User}}' "$@"
+}
+
+# `engine_env CTR`: its configured environment, a NAME=value a line. It may hold keys: keep
+# it in a pipe, never in an argument.
+engine_env() {
+    "$e" inspect --type container --format '{{range .Config.Env}}{{println .}}{{end}}' "$1"
+}
+
+# `engine_list [LABEL]`: the names of the running containers (those with label LABEL).
+engine_list() {
+    if [ -n "${1:-}" ]; then
+        "$e" ps --filter "label=$1" --format '{{.Names}}'
+    else
+        "$e" ps --format '{{.Names}}'
+    fi
+}
+
+# `engine_exec [-i] USER CTR CMD...`: CMD run in running container CTR as USER (empty: its
+# own); with -i, this shell's stdin is passed in.
+engine_exec() {
+    if [ "$1" = -i ]; then
+        engine_user=$2
+        shift 2
+        "$e" exec -i ${engine_user:+-u "$engine_user"} "$@"
+    else
+        engine_user=$1
+        shift
+        "$e" exec ${engine_user:+-u "$engine_user"} "$@"
+    fi
+}
+
+# `engine_read CTR PATH`: file PATH of CTR on stdout, running nothing in it (stopped or not).
+engine_read() {
+    "$e" cp "$1:$2" - 2>/dev/null | tar -xOf - 2>/dev/null
+}
+
+# `engine_unpack CTR DIR`: the tar stream on stdin extracted into DIR of CTR (stopped or not).
+engine_unpack() {
+    "$e" cp - "$1:$2"
+}
