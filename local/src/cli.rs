@@ -244,6 +244,12 @@ pub struct SignInArgs {
     #[arg(long, global = true)]
     pub no_browser: bool,
 
+    /// Open the sign-in URL with this program (given the URL as its one argument, with no
+    /// shell between), instead of the system's default browser (under WSL: the Windows
+    /// browser).
+    #[arg(long, value_name = "PROGRAM", global = true, conflicts_with = "no_browser")]
+    pub browser_command: Option<std::ffi::OsString>,
+
     /// Give up when a host's sign-in has not finished this many seconds after the host was
     /// reached (with several hosts: after its turn came). Connecting is bounded by the ssh
     /// option ConnectTimeout (default 30 s).

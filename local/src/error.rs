@@ -227,6 +227,7 @@ impl Error {
             | Self::Shim(ShimError::CodexNotFound { host, .. })
             | Self::Shim(ShimError::BadCodexPath { host, .. })
             | Self::Shim(ShimError::Protocol { host, .. })
+            | Self::Shim(ShimError::WindowsHost { host })
             | Self::Interrupted { host, .. } => Some(host),
             _ => None,
         }

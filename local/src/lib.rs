@@ -7,7 +7,8 @@
 //! - **parts**: `authorize` (codex's sign-in URL and device-code output), `codex_failure`
 //!   (what codex's last words say went wrong), `events` (what
 //!   `--json` prints), `exit` (the documented exit statuses), `help`, `listener` (an accept loop that outlives floods), `terminal`
-//!   (questions on `/dev/tty`).
+//!   (questions on `/dev/tty`, or the Windows console), `netstat` (a port's holder on
+//!   Windows), `windows_host` (telling a Windows host by its shell's complaint).
 //! - **edges**: `cli` (clap), `ui` (progress and lines on stderr), `browser`, `tunnel` (a
 //!   byte stream to the host's loopback). The SSH client is its own crate, below all of these.
 //! - **services**: `callback` (the local proxy for the browser's callback), `paste`, `ports`
@@ -40,6 +41,8 @@ mod listener;
 mod login_inside;
 mod logout;
 mod many;
+#[cfg(any(windows, test))]
+mod netstat;
 mod paste;
 mod ports;
 mod prompts;
@@ -54,6 +57,7 @@ mod terminal;
 mod tunnel;
 mod ui;
 mod usage;
+mod windows_host;
 
 use codex_remote_login_ssh as ssh;
 

@@ -1,6 +1,8 @@
 //! The local callback port: bound before anything is announced, and when it is taken, the
-//! holder named where the OS tells (Linux `/proc`).
+//! holder named where the OS tells (Linux `/proc`, Windows `netstat`; macOS does not, and the
+//! port is named alone).
 
+#[cfg(not(windows))]
 use std::fs;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 
@@ -230,6 +232,7 @@ fn whole_name(proc_dir: &std::path::Path, comm: &str) -> String {
 
 /// The process listening on `port` on this machine, where /proc tells; `None` when nothing
 /// listens.
+#[cfg(not(windows))]
 pub fn holder(port: u16) -> Option<Holder> {
     let inode = ["/proc/net/tcp", "/proc/net/tcp6"]
         .iter()
@@ -260,7 +263,14 @@ pub fn holder(port: u16) -> Option<Holder> {
     })
 }
 
+/// The process listening on `port`, where Windows tells (see [`crate::netstat`]).
+#[cfg(windows)]
+pub fn holder(port: u16) -> Option<Holder> {
+    crate::netstat::holder(port).map(|(pid, name)| Holder { pid: Some(pid), name })
+}
+
 /// The inode of the LISTEN socket on `port` in a /proc/net/tcp table.
+#[cfg(not(windows))]
 fn listening_inode(table: &str, port: u16) -> Option<u64> {
     table.lines().skip(1).find_map(|line| {
         let cols: Vec<&str> = line.split_whitespace().collect();
@@ -273,6 +283,7 @@ fn listening_inode(table: &str, port: u16) -> Option<u64> {
 mod tests {
     use super::*;
 
+    #[cfg(not(windows))]
     #[test]
     fn proc_table() {
         let table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n\
@@ -298,6 +309,7 @@ mod tests {
         }
     }
 
+    #[cfg(target_os = "linux")]
     #[tokio::test]
     async fn busy_port_names_its_holder() {
         let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -315,6 +327,7 @@ mod tests {
     }
 
     /// The kernel cuts a program's name at 15 bytes; the holder is named in full.
+    #[cfg(target_os = "linux")]
     #[test]
     fn a_holder_with_a_long_name_is_named_in_full() {
         use std::io::{BufRead, BufReader};
@@ -344,5 +357,23 @@ mod tests {
         let held = held.expect("it listens");
         assert_eq!(held.name, "crl-a-very-long-holder-name");
         assert_eq!(held.pid, Some(child.id()));
+    }
+
+    /// Windows names the holder where `netstat` lists it; Wine's lists no listeners, and the
+    /// port is then named alone. Either way the busy port is an error that says which.
+    #[cfg(windows)]
+    #[tokio::test]
+    async fn busy_port_is_named_with_its_holder_where_windows_tells() {
+        let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = held.local_addr().unwrap().port();
+        match bind(port, false) {
+            Err(PortError::Busy { port: p, holder }) => {
+                assert_eq!(p, port);
+                if let Some(h) = holder {
+                    assert_eq!(h.pid, Some(std::process::id()), "{h}");
+                }
+            }
+            other => panic!("{:?}", other.map(|_| ())),
+        }
     }
 }

@@ -31,6 +31,10 @@ pub enum ShimError {
         #[source]
         source: ProtocolError,
     },
+    #[error(
+        "{host} answered as a Windows host does (its login shell is cmd or PowerShell, not a POSIX shell): Windows hosts are not supported"
+    )]
+    WindowsHost { host: String },
 }
 
 impl ShimError {
@@ -57,6 +61,9 @@ impl ShimError {
             ),
             Self::BadCodexPath { .. } => "pass the full path of the codex executable on the host".into(),
             Self::Protocol { .. } => "run again with -vvv and report what it prints".into(),
+            Self::WindowsHost { .. } => {
+                "sign codex in on that machine itself (`codex login`), or in WSL there; hosts need codex and a POSIX shell (Linux, macOS, BSD)".into()
+            }
         }
     }
 }
@@ -98,6 +105,10 @@ pub struct Shim {
     stderr: Lines,
     pending: VecDeque<Result<Output, ProtocolError>>,
     closed: bool,
+    /// Whether the shim has said anything yet; until it has, the first stderr lines are kept,
+    /// in case they are a Windows shell's complaint (see [`crate::windows_host`]).
+    heard: bool,
+    early_stderr: Vec<String>,
 }
 
 impl Shim {
@@ -131,8 +142,8 @@ impl Shim {
     }
 
     /// A stand-in shim: `script` run by `/bin/sh` here, for tests of the flows that read a
-    /// shim, without SSH.
-    #[cfg(test)]
+    /// shim, without SSH (on Unix: under Wine no Windows pipe reaches a Unix `/bin/sh`).
+    #[cfg(all(test, unix))]
     pub fn scripted(script: &str) -> std::io::Result<Self> {
         Self::spawn(script.to_owned())
     }
@@ -163,11 +174,25 @@ impl Shim {
             stderr: Lines::default(),
             pending: VecDeque::new(),
             closed: false,
+            heard: false,
+            early_stderr: Vec::new(),
         }
     }
 
     /// The next output; after `Closed`, `Closed` again.
     pub async fn next(&mut self) -> Result<Output, ProtocolError> {
+        let out = self.next_output().await;
+        match &out {
+            Ok(Output::Event(_)) | Err(_) => self.heard = true,
+            Ok(Output::Stderr(line)) if !self.heard && self.early_stderr.len() < crate::windows_host::KEPT => {
+                self.early_stderr.push(line.raw().to_owned());
+            }
+            Ok(_) => {}
+        }
+        out
+    }
+
+    async fn next_output(&mut self) -> Result<Output, ProtocolError> {
         loop {
             if let Some(out) = self.pending.pop_front() {
                 return out;
@@ -248,7 +273,8 @@ impl Shim {
         Chunk::Closed
     }
 
-    /// The next output, with a malformed event or a missing codex as the error they are.
+    /// The next output, with a malformed event, a missing codex or a Windows host as the error
+    /// they are.
     pub async fn next_for(&mut self, host: &str) -> Result<Output, ShimError> {
         let out = self.next().await.map_err(|source| ShimError::Protocol {
             host: host.to_owned(),
@@ -258,6 +284,12 @@ impl Shim {
             && let Some(missing) = ShimError::codex_missing(host, event)
         {
             return Err(missing);
+        }
+        if let Output::Closed = out
+            && !self.heard
+            && crate::windows_host::answered(&self.early_stderr)
+        {
+            return Err(ShimError::WindowsHost { host: host.to_owned() });
         }
         Ok(out)
     }
@@ -401,5 +433,30 @@ mod tests {
         assert_eq!(got[0].len(), MAX_LINE);
         assert_eq!(got[1], "next");
         assert!(lines.buf.capacity() <= 2 * MAX_LINE);
+    }
+
+    /// Reads `shim` to its end through `next_for`, as every flow does.
+    #[cfg(unix)]
+    async fn read_to_end(mut shim: Shim) -> Result<(), ShimError> {
+        loop {
+            if let Output::Closed = shim.next_for("win").await? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// A host whose exec went to cmd: its complaint, no hello, the end. The same words after
+    /// the shim has spoken are only codex's output.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_windows_shell_is_named_before_the_shim_speaks_and_only_then() {
+        let cmd = "printf \"'sh' is not recognized as an internal or external command,\\r\\noperable program or batch file.\\r\\n\" >&2; exit 1";
+        let ended = read_to_end(Shim::scripted(cmd).unwrap()).await;
+        assert!(
+            matches!(ended, Err(ShimError::WindowsHost { ref host }) if host == "win"),
+            "{ended:?}"
+        );
+        let spoke = format!("printf 'crl1 hello 1 1\\n'; {cmd}");
+        assert!(read_to_end(Shim::scripted(&spoke).unwrap()).await.is_ok());
     }
 }

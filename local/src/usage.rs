@@ -65,7 +65,10 @@ fn mistyped_command(word: &str) -> Option<String> {
 async fn is_a_host(word: &str, ssh: &SshArgs) -> bool {
     let files = match &ssh.config {
         Some(file) => vec![file.clone()],
-        None => vec![config::home_dir().join(".ssh/config"), "/etc/ssh/ssh_config".into()],
+        None => vec![
+            config::home_dir().join(".ssh/config"),
+            config::system_dir().join("ssh_config"),
+        ],
     };
     if files
         .iter()

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::Settings;
-use crate::config::{ConfigError, expand_tilde, local_user};
+use crate::config::{ConfigError, expand_tilde, local_user, system_dir};
 use crate::destination::Destination;
 use crate::names;
 use crate::pattern::glob;
@@ -115,9 +115,9 @@ pub fn evaluate(dest: &Destination, args: &Settings, home: &Path) -> Result<Stri
             if user_config.exists() {
                 eval.read(&user_config, 0)?;
             }
-            let system = Path::new("/etc/ssh/ssh_config");
+            let system = system_dir().join("ssh_config");
             if system.exists() {
-                eval.read(system, 0)?;
+                eval.read(&system, 0)?;
             }
         }
     }
@@ -270,8 +270,8 @@ impl Evaluation<'_> {
         let path = expand_tilde(pattern, self.home);
         let path = if path.is_absolute() {
             path
-        } else if from.starts_with("/etc/ssh") {
-            Path::new("/etc/ssh").join(path)
+        } else if from.starts_with(system_dir()) {
+            system_dir().join(path)
         } else {
             self.home.join(".ssh").join(path)
         };
@@ -329,10 +329,15 @@ impl Evaluation<'_> {
             s.first("userknownhostsfile")
                 .unwrap_or("~/.ssh/known_hosts ~/.ssh/known_hosts2"),
         );
+        let system = system_dir();
+        let global = format!(
+            "{} {}",
+            system.join("ssh_known_hosts").display(),
+            system.join("ssh_known_hosts2").display()
+        );
         line(
             "globalknownhostsfile",
-            s.first("globalknownhostsfile")
-                .unwrap_or("/etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2"),
+            s.first("globalknownhostsfile").unwrap_or(&global),
         );
         if let Some(agent) = s.first("identityagent") {
             line("identityagent", agent);
@@ -505,10 +510,13 @@ fn bad(key: &'static str, value: &str) -> ConfigError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(unix)]
     use crate::config::{HostConfig, parse_ssh_g};
 
     /// Configs that exercise what the evaluator claims, each resolved here and by the real
-    /// `ssh -G`, for several host arguments: the results must agree.
+    /// `ssh -G`, for several host arguments: the results must agree. Unix only: the Windows
+    /// build is tested under Wine, which has no Windows OpenSSH to compare with.
+    #[cfg(unix)]
     #[test]
     fn agrees_with_ssh_g() {
         let dir = std::env::temp_dir().join(format!("crl-config-{}", std::process::id()));
@@ -595,6 +603,7 @@ Host *
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    #[cfg(unix)]
     fn ssh_g(dest: &Destination, args: &Settings, home: &Path) -> HostConfig {
         let mut cmd = std::process::Command::new("ssh");
         cmd.arg("-G").arg("-F").arg(args.config.as_ref().unwrap());
@@ -619,6 +628,7 @@ Host *
     }
 
     /// Everything but what only one side fills in.
+    #[cfg(unix)]
     fn comparable(mut c: HostConfig) -> HostConfig {
         c.fallback_reason = None;
         c.ignored.clear();

@@ -17,6 +17,7 @@
 
 pub mod agent;
 pub mod auth;
+pub mod command_line;
 pub mod config;
 pub mod config_file;
 pub mod connection;

@@ -35,9 +35,7 @@ pub async fn open(config: &HostConfig, ui: Arc<dyn Prompter>) -> Result<(Box<dyn
     if let Some(command) = &config.proxy_command {
         let command = config.expand_for_shell(command)?;
         tracing::debug!("ProxyCommand for {host}: {command}");
-        let mut child = tokio::process::Command::new("/bin/sh")
-            .arg("-c")
-            .arg(format!("exec {command}"))
+        let mut child = proxy_command(&command)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .kill_on_drop(true)
@@ -64,6 +62,25 @@ pub async fn open(config: &HostConfig, ui: Arc<dyn Prompter>) -> Result<(Box<dyn
     // Small request/response turns: Nagle would only add latency.
     let _ = socket.set_nodelay(true);
     Ok((Box::new(socket), Via::Direct))
+}
+
+/// A ProxyCommand as OpenSSH on this platform runs it: through `/bin/sh` on Unix.
+#[cfg(unix)]
+fn proxy_command(command: &str) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new("/bin/sh");
+    cmd.arg("-c").arg(format!("exec {command}"));
+    cmd
+}
+
+/// A ProxyCommand as Windows OpenSSH runs it: split into arguments and started directly,
+/// never through `cmd /c` (see [`crate::command_line`]).
+#[cfg(windows)]
+fn proxy_command(command: &str) -> tokio::process::Command {
+    let words = crate::command_line::split(command);
+    let (program, args) = words.split_first().map_or(("", &[][..]), |(p, a)| (p.as_str(), a));
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(args);
+    cmd
 }
 
 /// `ProxyJump a,b` (or `-J a,b`): the target is reached through `b`, which is reached
@@ -163,9 +180,13 @@ mod tests {
             assert!(config.expand_for_shell("nc gateway %p").is_ok());
         }
         let config = config::parse_ssh_g("h", "hostname h\nuser CORP\\al ice\n", home).unwrap();
-        assert_eq!(
-            config.expand_for_shell("nc %h %p -u %r").unwrap(),
-            "nc h 22 -u 'CORP\\al ice'"
-        );
+        let command = config.expand_for_shell("nc %h %p -u %r").unwrap();
+        if cfg!(windows) {
+            // No shell on Windows: one word of the command line, split back as it was.
+            assert_eq!(command, "nc h 22 -u \"CORP\\al ice\"");
+            assert_eq!(crate::command_line::split(&command)[4], "CORP\\al ice");
+        } else {
+            assert_eq!(command, "nc h 22 -u 'CORP\\al ice'");
+        }
     }
 }

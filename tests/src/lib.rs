@@ -218,9 +218,26 @@ impl Rig {
 
     /// The tool, with the rig's ssh config and browser.
     pub fn tool(&self, name: &str) -> Tool {
+        self.tool_run_by(name, &[self.bin.as_os_str()])
+    }
+
+    /// The Windows build of the tool, run under Wine (`scripts/cross/wine`, in the prefix that
+    /// `scripts/windows` made), with the rig's ssh config and browser. Wine programs use this
+    /// machine's sockets and reach `/tmp/...` through Wine's `Z:` drive, so the rig serves it
+    /// as it serves the Linux build. Panics with the way out when `CRL_WINDOWS_BIN` is unset.
+    pub fn windows_tool(&self, name: &str) -> Tool {
+        let exe = std::env::var_os("CRL_WINDOWS_BIN").expect(
+            "CRL_WINDOWS_BIN: the Windows build to run under Wine (scripts/test sets it; by hand: \
+             run scripts/windows build, then set it to $CRL_CACHE/cross-target/x86_64-pc-windows-gnu/debug/codex-remote-login.exe)",
+        );
+        let wine = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/cross/wine");
+        self.tool_run_by(name, &[wine.as_os_str(), &exe])
+    }
+
+    fn tool_run_by(&self, name: &str, program: &[&std::ffi::OsStr]) -> Tool {
         let mut cmd = Command::new("/usr/bin/setsid");
         // setsid: no controlling terminal, exactly as in CI, whatever runs the tests.
-        cmd.arg(&self.bin).arg("-F").arg(self.ssh_config());
+        cmd.args(program).arg("-F").arg(self.ssh_config());
         let browser_out = self.dir.join(format!("browser-{name}.html"));
         let _ = std::fs::remove_file(&browser_out);
         let _ = std::fs::remove_file(browser_out.with_extension("html.done"));

@@ -53,7 +53,7 @@ impl Run<'_> {
             "To sign in to Codex on {host}, open\n\n  {link}\n\nand enter the one-time code\n\n  {code}\n\n(it expires in 15 minutes; only enter it if you started this sign-in)\n"
         ));
         if !self.cli.no_browser
-            && let Err(why) = browser::open(&link).await
+            && let Err(why) = browser::open(&link, self.cli.browser_command.as_deref()).await
         {
             self.ui.warn(&format!(
                 "could not open a browser ({why}); open the page above yourself"

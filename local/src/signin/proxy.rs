@@ -63,7 +63,7 @@ impl Run<'_> {
         self.ui
             .always(&format!("Sign in to Codex for {host} at:\n\n  {}\n", url.url));
         if !self.cli.no_browser
-            && let Err(why) = browser::open(&url.url).await
+            && let Err(why) = browser::open(&url.url, self.cli.browser_command.as_deref()).await
         {
             self.ui.warn(&format!(
                 "could not open a browser ({why}); open the URL above yourself"

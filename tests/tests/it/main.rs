@@ -16,3 +16,4 @@ mod policy;
 mod reach;
 mod secrets;
 mod signin;
+mod windows;
