@@ -211,6 +211,7 @@ fn listen(addr: SocketAddr) -> Result<TcpListener, PortError> {
 /// The kernel keeps 15 bytes of a program's name (`comm`): a name that long may be cut, and
 /// the whole one is the program's file (or, where that is not readable, its `argv[0]`) when
 /// that starts with it. Only the name: the rest of a command line may hold anything.
+#[cfg(not(windows))]
 fn whole_name(proc_dir: &std::path::Path, comm: &str) -> String {
     const COMM_MAX: usize = 15;
     if comm.len() < COMM_MAX {
