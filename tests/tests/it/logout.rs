@@ -66,17 +66,22 @@ fn logout_of_a_host_not_signed_in_says_so_and_succeeds() {
     rig.assert_nothing_left(ALICE);
 }
 
-/// The same login copied into a container: named before acting; `--local-only` removes the
-/// host's copy alone, revoking nothing, so the container's keeps working.
-#[test]
-fn local_only_removes_one_copy_and_names_the_others() {
-    let rig = Rig::get();
-    sign_in(&rig);
+/// The host signed in, and its login copied into crl-dev: one login in two places.
+fn sign_in_with_a_copy_in_crl_dev(rig: &Rig) {
+    sign_in(rig);
     let copied = rig
         .tool("logout-copy")
         .args(["containers", "rig", "crl-dev"])
         .run(LIMIT);
     assert_eq!(copied.code(), 0, "{}", copied.stderr);
+}
+
+/// The same login copied into a container: named before acting; `--local-only` removes the
+/// host's copy alone, revoking nothing, so the container's keeps working.
+#[test]
+fn local_only_removes_one_copy_and_names_the_others() {
+    let rig = Rig::get();
+    sign_in_with_a_copy_in_crl_dev(&rig);
     let host_file = rig.auth_json(ALICE).unwrap().1;
     let refresh = host_file["tokens"]["refresh_token"].as_str().unwrap().to_owned();
     let before = revocations(&rig);
@@ -111,12 +116,7 @@ fn local_only_removes_one_copy_and_names_the_others() {
 #[test]
 fn logout_with_a_container_names_the_shared_copy_first() {
     let rig = Rig::get();
-    sign_in(&rig);
-    let copied = rig
-        .tool("logout-copy")
-        .args(["containers", "rig", "crl-dev"])
-        .run(LIMIT);
-    assert_eq!(copied.code(), 0, "{}", copied.stderr);
+    sign_in_with_a_copy_in_crl_dev(&rig);
     let before = revocations(&rig);
     let run = rig
         .tool("logout")
