@@ -1,10 +1,16 @@
 //! Command-line surface: OpenSSH-style connection options, the sign-in (the default
 //! command), and the subcommands. Connection and output options are global: they may come
-//! before or after a subcommand's name.
+//! before or after a subcommand's name. [`Cli::settings`] turns a parse into the typed
+//! `settings` the commands take; no command sees these types.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
+use codex_remote_login_remote::{Containers, Engine};
+use codex_remote_login_shared::protocol::RelayTool;
+
+use crate::settings::{Browser, CaCert, CodexSite, Machine, Method, Request, Settings, SignInSettings};
 
 /// Sign the Codex CLI in on a remote machine over SSH, with the browser on this machine.
 ///
@@ -169,19 +175,6 @@ fn label(text: &str) -> Result<String, String> {
     }
 }
 
-/// How the sign-in proves who the user is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    /// The browser on this machine, its callback carried to the host (the default).
-    Browser,
-    /// A one-time code approved on the issuer's page (`codex login --device-auth`).
-    Device,
-    /// An API key, from OPENAI_API_KEY, stdin, or a prompt.
-    ApiKey,
-    /// An access token, from CODEX_ACCESS_TOKEN, stdin, or a prompt.
-    AccessToken,
-}
-
 /// The sign-in's own options. Global, so that they may follow the subcommand they apply to
 /// (`containers HOST CTR --login-inside --timeout 100`), as people write them.
 #[derive(Debug, Clone, Args)]
@@ -263,12 +256,39 @@ pub struct SignInArgs {
 }
 
 impl SignInArgs {
-    pub fn method(&self) -> Method {
+    fn method(&self) -> Method {
         match (self.device_auth, self.with_api_key, self.with_access_token) {
             (true, _, _) => Method::Device,
             (_, true, _) => Method::ApiKey,
             (_, _, true) => Method::AccessToken,
             _ => Method::Browser,
+        }
+    }
+
+    /// The sign-in's settings; clap has ruled out the combinations that conflict.
+    fn settings(self) -> SignInSettings {
+        let method = self.method();
+        let ca = match (self.ca_cert, self.remote_ca_cert) {
+            (Some(file), _) => Some(CaCert::Local(file)),
+            (None, Some(path)) => Some(CaCert::OnHost(path)),
+            (None, None) => None,
+        };
+        let browser = match (self.no_browser, self.browser_command) {
+            (true, _) => Browser::PrintOnly,
+            (false, Some(program)) => Browser::Command(program),
+            (false, None) => Browser::Default,
+        };
+        SignInSettings {
+            method,
+            paste: self.paste,
+            ca,
+            skip_logged_in: self.skip_logged_in,
+            cancel_local: self.cancel_local,
+            relay: self.relay.as_deref().and_then(RelayTool::parse),
+            browser,
+            timeout: Duration::from_secs(self.timeout),
+            issuer: self.issuer,
+            containers: self.containers,
         }
     }
 }
@@ -376,16 +396,115 @@ pub enum Generate {
 
 impl SshArgs {
     /// The SSH layer's own settings, which know no command line.
-    pub fn settings(&self) -> crate::ssh::Settings {
+    fn settings(self) -> crate::ssh::Settings {
         crate::ssh::Settings {
-            config: self.config.clone(),
-            identity: self.identity.clone(),
+            config: self.config,
+            identity: self.identity,
             port: self.port,
-            login: self.login.clone(),
-            jump: self.jump.clone(),
-            options: self.options.clone(),
+            login: self.login,
+            jump: self.jump,
+            options: self.options,
             accept_new: self.accept_new,
         }
+    }
+}
+
+impl Cli {
+    /// What this command line asks for, typed: the one conversion from clap's types, and all
+    /// that the commands see of the command line.
+    pub fn settings(self) -> (Settings, Request) {
+        let settings = Settings {
+            ssh: self.common.ssh.settings(),
+            codex: CodexSite {
+                path: self.common.codex,
+                home: self.common.codex_home,
+            },
+        };
+        let sign_in = self.sign_in;
+        let request = match self.command {
+            None => Request::SignIn {
+                hosts: self.hosts,
+                hosts_file: self.hosts_file,
+                sign_in: sign_in.settings(),
+            },
+            Some(Command::Status { hosts }) => Request::Status { hosts },
+            Some(Command::Doctor { host }) => Request::Doctor { host },
+            Some(Command::Containers {
+                host,
+                containers,
+                login_inside: true,
+                engine,
+                ..
+            }) => Request::LoginInside {
+                // --login-inside rules out --local: HOST is there.
+                host: host.unwrap_or_default(),
+                names: containers,
+                engine: engine.as_deref().and_then(Engine::parse),
+                sign_in: sign_in.settings(),
+            },
+            Some(Command::Containers {
+                host,
+                containers,
+                local,
+                all_running,
+                label,
+                engine,
+                force,
+                login_inside: false,
+            }) => {
+                let (on, names) = match host {
+                    // With --local there is no HOST: the first name is a container too.
+                    Some(first) if local => (Machine::This, [vec![first], containers].concat()),
+                    None => (Machine::This, containers),
+                    Some(host) => (Machine::Host(host), containers),
+                };
+                Request::Containers {
+                    on,
+                    want: wanted(names, all_running, label, engine, force),
+                }
+            }
+            Some(Command::Collect {
+                host,
+                containers,
+                all_running,
+                label,
+                engine,
+                yes,
+            }) => Request::Collect {
+                host,
+                want: wanted(containers, all_running, label, engine, false),
+                yes,
+            },
+            Some(Command::Logout {
+                hosts,
+                containers,
+                local_only,
+                engine,
+            }) => Request::Logout {
+                hosts,
+                want: wanted(containers, false, None, engine, false),
+                local_only,
+            },
+            Some(Command::Push { host, from, force }) => Request::Push { host, from, force },
+        };
+        (settings, request)
+    }
+}
+
+/// Which containers, and how: the names, `--all-running` or `--label` (the shim's `select`),
+/// `--engine` and `--force`.
+fn wanted(
+    names: Vec<String>,
+    all_running: bool,
+    label: Option<String>,
+    engine: Option<String>,
+    force: bool,
+) -> Containers {
+    Containers {
+        names,
+        select: if all_running { Some("all".to_owned()) } else { label },
+        engine: engine.as_deref().and_then(Engine::parse),
+        force,
     }
 }
 
@@ -450,6 +569,49 @@ mod tests {
             assert_eq!(cli.sign_in.timeout, 100, "{args:?}");
             assert_eq!(cli.sign_in.method(), Method::Device, "{args:?}");
         }
+    }
+
+    #[test]
+    fn the_settings_know_the_subcommands_by_name() {
+        let names: Vec<String> = Cli::command()
+            .get_subcommands()
+            .map(|c| c.get_name().to_owned())
+            .filter(|name| name != "help")
+            .collect();
+        assert_eq!(names, crate::settings::COMMANDS);
+    }
+
+    #[test]
+    fn the_settings_say_it_in_types() {
+        let settings = |args: &[&str]| Cli::try_parse_from(args).unwrap().settings();
+        let (common, request) = settings(&[
+            "crl",
+            "--codex",
+            "/c",
+            "--remote-ca-cert",
+            "/ca.pem",
+            "--no-browser",
+            "h",
+        ]);
+        assert_eq!(common.codex.path.as_deref(), Some("/c"));
+        let Request::SignIn { sign_in, .. } = request else {
+            panic!("{request:?}")
+        };
+        assert_eq!(sign_in.ca, Some(CaCert::OnHost("/ca.pem".into())));
+        assert_eq!(sign_in.browser, Browser::PrintOnly);
+        assert_eq!(sign_in.timeout, Duration::from_secs(600));
+        let (_, request) = settings(&["crl", "containers", "--local", "a", "b", "--engine", "podman"]);
+        let Request::Containers { on, want } = request else {
+            panic!("{request:?}")
+        };
+        assert_eq!(on, Machine::This);
+        assert_eq!(want.names, ["a", "b"], "with --local the first name is a container");
+        assert_eq!(want.engine, Some(Engine::Podman));
+        let (_, request) = settings(&["crl", "collect", "h", "--all-running", "--label", "k=v"]);
+        let Request::Collect { want, .. } = request else {
+            panic!("{request:?}")
+        };
+        assert_eq!(want.select.as_deref(), Some("all"));
     }
 
     #[test]

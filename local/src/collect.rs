@@ -14,11 +14,11 @@ use std::sync::Arc;
 use codex_remote_login_remote::{Containers, LEAVE, Launch, Mode, TAKE};
 use codex_remote_login_shared::{ShimEvent, Untrusted};
 
-use crate::cli::CommonArgs;
 use crate::containers::check;
 use crate::error::Error;
 use crate::events::Event;
 use crate::exit::ExitStatus;
+use crate::settings::Settings;
 use crate::shim::{Output, Shim};
 use crate::ssh::Connection;
 use crate::terminal;
@@ -42,12 +42,12 @@ pub async fn run(
     host_arg: &str,
     want: &Containers,
     yes: bool,
-    common: &CommonArgs,
+    settings: &Settings,
     ui: Arc<Ui>,
 ) -> Result<ExitStatus, Error> {
     check(want)?;
-    let conn = crate::connect::to(host_arg, &common.ssh.settings(), &ui).await?;
-    let result = collect(&conn, want, yes, common, &ui).await;
+    let conn = crate::connect::to(host_arg, &settings.ssh, &ui).await?;
+    let result = collect(&conn, want, yes, settings, &ui).await;
     conn.close().await;
     result
 }
@@ -56,14 +56,14 @@ async fn collect(
     conn: &Connection,
     want: &Containers,
     yes: bool,
-    common: &CommonArgs,
+    settings: &Settings,
     ui: &Ui,
 ) -> Result<ExitStatus, Error> {
     let host = conn.config.alias.clone();
     ui.step(&format!("Reading the logins in the containers of {host}"));
     let launch = Launch {
-        codex: common.codex.clone(),
-        codex_home: common.codex_home.clone(),
+        codex: settings.codex.path.clone(),
+        codex_home: settings.codex.home.clone(),
         mode: Mode::Collect,
         ca: None,
         skip_logged_in: false,

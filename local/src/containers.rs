@@ -5,13 +5,13 @@
 
 use std::sync::Arc;
 
-use codex_remote_login_remote::{Containers, Engine, Launch, Mode};
+use codex_remote_login_remote::{Containers, Launch, Mode};
 use codex_remote_login_shared::{ShimEvent, Untrusted};
 
-use crate::cli::CommonArgs;
 use crate::error::Error;
 use crate::events::Event;
 use crate::exit::ExitStatus;
+use crate::settings::Settings;
 use crate::shim::{Output, Shim};
 use crate::ssh::Connection;
 use crate::ui::Ui;
@@ -39,32 +39,11 @@ pub enum Copy {
     },
 }
 
-/// Which containers, and how: from the command line's names, `--all-running` or `--label`,
-/// `--engine` and `--force`.
-pub fn wanted(
-    names: &[String],
-    all_running: bool,
-    label: &Option<String>,
-    engine: Option<&str>,
-    force: bool,
-) -> Containers {
-    Containers {
-        names: names.to_vec(),
-        select: if all_running {
-            Some("all".to_owned())
-        } else {
-            label.clone()
-        },
-        engine: engine.and_then(Engine::parse),
-        force,
-    }
-}
-
 /// Copies into every container asked for; the exit code is 0 when every one got the login.
-pub async fn run(host_arg: &str, want: &Containers, common: &CommonArgs, ui: Arc<Ui>) -> Result<ExitStatus, Error> {
+pub async fn run(host_arg: &str, want: &Containers, settings: &Settings, ui: Arc<Ui>) -> Result<ExitStatus, Error> {
     check(want)?;
-    let conn = crate::connect::to(host_arg, &common.ssh.settings(), &ui).await?;
-    let result = provision(&conn, want, common, &ui).await;
+    let conn = crate::connect::to(host_arg, &settings.ssh, &ui).await?;
+    let result = provision(&conn, want, settings, &ui).await;
     conn.close().await;
     result
 }
@@ -90,12 +69,12 @@ pub fn check(want: &Containers) -> Result<(), Error> {
 pub async fn provision(
     conn: &Connection,
     want: &Containers,
-    common: &CommonArgs,
+    settings: &Settings,
     ui: &Ui,
 ) -> Result<ExitStatus, Error> {
     check(want)?;
     let host = conn.config.alias.clone();
-    let launch = announce(&host, want, common, ui);
+    let launch = announce(&host, want, settings, ui);
     let shim = Shim::start(conn, &launch)
         .await
         .map_err(|source| Error::ssh(&host, source))?;
@@ -107,12 +86,12 @@ pub async fn provision(
 pub const THIS_MACHINE: &str = "localhost";
 
 /// `containers --local`: this machine's login into containers on this machine.
-pub async fn run_local(want: &Containers, common: &CommonArgs, ui: Arc<Ui>) -> Result<ExitStatus, Error> {
+pub async fn run_local(want: &Containers, settings: &Settings, ui: Arc<Ui>) -> Result<ExitStatus, Error> {
     check(want)?;
     if want.names.is_empty() && want.select.is_none() {
         return Err(Error::NoContainers);
     }
-    let launch = announce(THIS_MACHINE, want, common, &ui);
+    let launch = announce(THIS_MACHINE, want, settings, &ui);
     let shim = Shim::start_local(&launch).map_err(|source| Error::LocalShell { source })?;
     let results = copy(shim, THIS_MACHINE).await.map_err(|e| match e {
         Error::NoLoginToCopy { path, .. } => Error::NoLocalLogin { path },
@@ -123,7 +102,7 @@ pub async fn run_local(want: &Containers, common: &CommonArgs, ui: Arc<Ui>) -> R
 }
 
 /// Warns about the shared refresh token and says what is about to happen; the launch that does it.
-fn announce(host: &str, want: &Containers, common: &CommonArgs, ui: &Ui) -> Launch {
+fn announce(host: &str, want: &Containers, settings: &Settings, ui: &Ui) -> Launch {
     let places = if want.select.is_some() {
         "several".to_owned()
     } else {
@@ -136,8 +115,8 @@ fn announce(host: &str, want: &Containers, common: &CommonArgs, ui: &Ui) -> Laun
     ));
     ui.step(&format!("Copying the login of {host} into its containers"));
     Launch {
-        codex: common.codex.clone(),
-        codex_home: common.codex_home.clone(),
+        codex: settings.codex.path.clone(),
+        codex_home: settings.codex.home.clone(),
         mode: Mode::Containers,
         ca: None,
         skip_logged_in: false,

@@ -10,11 +10,11 @@ use codex_remote_login_remote::{Launch, Mode};
 use codex_remote_login_shared::ShimEvent;
 
 use crate::authorize::PORTS;
-use crate::cli::CommonArgs;
 use crate::error::{Error, ssh_hint};
 use crate::events::{Check, Event, Verdict};
 use crate::exit::ExitStatus;
 use crate::ports;
+use crate::settings::Settings;
 use crate::shim::{Output, Shim, ShimError};
 use crate::ssh::{self, Connection, HostKeyError, config};
 use crate::ui::Ui;
@@ -43,10 +43,10 @@ const REMOTE_CHECKS: [&str; 7] = [
 ];
 
 /// Runs the checks; exit code 0 when none failed, 1 otherwise.
-pub async fn run(host_arg: &str, common: &CommonArgs, ui: Arc<Ui>) -> Result<ExitStatus, Error> {
+pub async fn run(host_arg: &str, settings: &Settings, ui: Arc<Ui>) -> Result<ExitStatus, Error> {
     ui.step(&format!("Checking {host_arg}"));
     let mut checks = local_ports();
-    match config::for_host(host_arg, &common.ssh.settings(), ui.as_ref()) {
+    match config::for_host(host_arg, &settings.ssh, ui.as_ref()) {
         Err(e) => checks.push(check("ssh config", Verdict::Fail, e.to_string(), ssh_hint(&e))),
         Ok(config) => {
             let config = Arc::new(config);
@@ -71,7 +71,7 @@ pub async fn run(host_arg: &str, common: &CommonArgs, ui: Arc<Ui>) -> Result<Exi
                         format!("logged in as {user}"),
                         None,
                     ));
-                    checks.extend(remote(&conn, common).await);
+                    checks.extend(remote(&conn, settings).await);
                     conn.close().await;
                 }
                 Err(e) => checks.extend(connection_failure(&e)),
@@ -141,11 +141,11 @@ fn connection_failure(e: &ssh::Error) -> Vec<Check> {
     checks
 }
 
-async fn remote(conn: &Connection, common: &CommonArgs) -> Vec<Check> {
+async fn remote(conn: &Connection, settings: &Settings) -> Vec<Check> {
     let host = conn.config.alias.clone();
     let launch = Launch {
-        codex: common.codex.clone(),
-        codex_home: common.codex_home.clone(),
+        codex: settings.codex.path.clone(),
+        codex_home: settings.codex.home.clone(),
         mode: Mode::Doctor,
         ca: None,
         skip_logged_in: false,

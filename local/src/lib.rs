@@ -5,11 +5,13 @@
 //! holds the table and checks it). Bottom first:
 //!
 //! - **parts**: `authorize` (codex's sign-in URL and device-code output), `codex_failure`
-//!   (what codex's last words say went wrong), `events` (what
-//!   `--json` prints), `exit` (the documented exit statuses), `help`, `listener` (an accept loop that outlives floods), `terminal`
+//!   (what codex's last words say went wrong), `events` (what `--json` prints), `exit` (the
+//!   documented exit statuses), `help`, `listener` (an accept loop that outlives floods),
+//!   `settings` (what the command line asks for, typed, knowing no clap), `terminal`
 //!   (questions on `/dev/tty`, or the Windows console), `netstat` (a port's holder on
 //!   Windows), `windows_host` (telling a Windows host by its shell's complaint).
-//! - **edges**: `cli` (clap), `ui` (progress and lines on stderr), `browser`, `tunnel` (a
+//! - **edges**: `cli` (clap; turned into `settings` once, in [`run`], and read by no command:
+//!   only `generate` besides), `ui` (progress and lines on stderr), `browser`, `tunnel` (a
 //!   byte stream to the host's loopback). The SSH client is its own crate, below all of these.
 //! - **services**: `callback` (the local proxy for the browser's callback), `paste`, `ports`
 //!   (the callback port and who holds it), `prompts` (the SSH layer's questions), `shim` (the
@@ -49,6 +51,7 @@ mod prompts;
 mod push;
 mod report;
 mod secret;
+mod settings;
 mod shim;
 mod signin;
 
@@ -62,6 +65,8 @@ mod windows_host;
 use codex_remote_login_ssh as ssh;
 
 use std::sync::Arc;
+
+use settings::{CaCert, Machine, Request, Settings, SignInSettings};
 
 pub use cli::{Cli, Generate};
 pub use error::Error;
@@ -79,71 +84,57 @@ pub mod parsers {
 }
 
 /// Runs the command line; returns the exit code of a run that did its job (`status` tells
-/// logged in from not with it).
+/// logged in from not with it). The command line becomes typed settings here, once: nothing
+/// below sees clap's types.
 pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<ExitStatus, Error> {
-    let first_host = cli.command.is_none().then(|| cli.hosts.first()).flatten();
-    usage::check(first_host.map(String::as_str), &cli.common.ssh, &ui).await?;
-    match &cli.command {
-        Some(cli::Command::Status { hosts }) => status::run(hosts, &cli.common, ui).await,
-        Some(cli::Command::Doctor { host }) => doctor::run(host, &cli.common, ui).await,
-        Some(cli::Command::Containers {
+    let (settings, request) = cli.settings();
+    usage::check(request.first_host(), &settings.ssh, &ui).await?;
+    match request {
+        Request::Status { hosts } => status::run(&hosts, &settings, ui).await,
+        Request::Doctor { host } => doctor::run(&host, &settings, ui).await,
+        Request::Containers {
+            on: Machine::Host(host),
+            want,
+        } => containers::run(&host, &want, &settings, ui).await,
+        Request::Containers {
+            on: Machine::This,
+            want,
+        } => containers::run_local(&want, &settings, ui).await,
+        Request::LoginInside {
             host,
-            containers,
+            names,
             engine,
-            force,
-            all_running,
-            label,
-            local,
-            login_inside,
-        }) => {
-            if *login_inside {
-                let host = host.as_deref().unwrap_or_default();
-                let engine = engine.as_deref().and_then(codex_remote_login_remote::Engine::parse);
-                return login_inside::run(host, containers, engine, &cli, ui).await;
-            }
-            let mut want = containers::wanted(containers, *all_running, label, engine.as_deref(), *force);
-            match host {
-                // With --local there is no HOST: the first name is a container too.
-                Some(first) if *local => {
-                    want.names.insert(0, first.clone());
-                    containers::run_local(&want, &cli.common, ui).await
-                }
-                None => containers::run_local(&want, &cli.common, ui).await,
-                Some(host) => containers::run(host, &want, &cli.common, ui).await,
-            }
-        }
-        Some(cli::Command::Collect {
-            host,
-            containers,
-            engine,
-            all_running,
-            label,
-            yes,
-        }) => {
-            let want = containers::wanted(containers, *all_running, label, engine.as_deref(), false);
-            collect::run(host, &want, *yes, &cli.common, ui).await
-        }
-        Some(cli::Command::Logout {
+            sign_in,
+        } => login_inside::run(&host, &names, engine, &sign_in, &settings, ui).await,
+        Request::Collect { host, want, yes } => collect::run(&host, &want, yes, &settings, ui).await,
+        Request::Logout {
             hosts,
-            containers,
+            want,
             local_only,
-            engine,
-        }) => {
-            let want = containers::wanted(containers, false, &None, engine.as_deref(), false);
-            logout::run(hosts, &want, *local_only, &cli.common, ui).await
-        }
-        Some(cli::Command::Push { host, from, force }) => push::run(host, from.as_deref(), *force, &cli.common, ui)
+        } => logout::run(&hosts, &want, local_only, &settings, ui).await,
+        Request::Push { host, from, force } => push::run(&host, from.as_deref(), force, &settings, ui)
             .await
             .map(|()| ExitStatus::Success),
-        None => sign_in_all(&cli, ui).await.map(|()| ExitStatus::Success),
+        Request::SignIn {
+            hosts,
+            hosts_file,
+            sign_in,
+        } => sign_in_all(hosts, hosts_file.as_deref(), &sign_in, &settings, ui)
+            .await
+            .map(|()| ExitStatus::Success),
     }
 }
 
 /// Signs in the hosts given: one as [`signin::sign_in`], several as [`many::sign_in_all`].
-async fn sign_in_all(cli: &cli::Cli, ui: Arc<ui::Ui>) -> Result<(), Error> {
-    let mut hosts = cli.hosts.clone();
-    if let Some(file) = &cli.hosts_file {
-        hosts.extend(hosts_file(file)?);
+async fn sign_in_all(
+    mut hosts: Vec<String>,
+    hosts_file: Option<&std::path::Path>,
+    sign_in: &SignInSettings,
+    settings: &Settings,
+    ui: Arc<ui::Ui>,
+) -> Result<(), Error> {
+    if let Some(file) = hosts_file {
+        hosts.extend(self::hosts_file(file)?);
     }
     if hosts.is_empty() {
         return Err(Error::NoHosts);
@@ -152,13 +143,16 @@ async fn sign_in_all(cli: &cli::Cli, ui: Arc<ui::Ui>) -> Result<(), Error> {
     // is a usage error of the whole command, not one failed row among hosts signed in.
     for host in &hosts {
         let dest = ssh::destination::Destination::parse(host)?;
-        ssh::config::check_names(&dest, &cli.common.ssh.settings())?;
+        ssh::config::check_names(&dest, &settings.ssh)?;
     }
-    let secret = secret::Pending::new(cli.sign_in.method());
-    let ca_pem = cli.sign_in.ca_cert.as_deref().map(ca_bundle::read).transpose()?;
+    let secret = secret::Pending::new(sign_in.method);
+    let ca_pem = match &sign_in.ca {
+        Some(CaCert::Local(file)) => Some(ca_bundle::read(file)?),
+        _ => None,
+    };
     let job = signin::SignIn {
-        args: &cli.sign_in,
-        common: &cli.common,
+        sign_in,
+        settings,
         secret: &secret,
         ca_pem,
         inside: None,

@@ -5,11 +5,11 @@
 
 use std::sync::Arc;
 
-use crate::cli::Cli;
 use crate::containers::check;
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::many::table;
+use crate::settings::{CaCert, Settings, SignInSettings};
 use crate::signin::{self, Interrupts, Outcome, SignIn};
 use crate::ssh::Connection;
 use crate::ui::Ui;
@@ -22,7 +22,8 @@ pub async fn run(
     host_arg: &str,
     names: &[String],
     engine: Option<Engine>,
-    cli: &Cli,
+    sign_in: &SignInSettings,
+    settings: &Settings,
     ui: Arc<Ui>,
 ) -> Result<ExitStatus, Error> {
     check(&Containers {
@@ -32,10 +33,13 @@ pub async fn run(
     if names.is_empty() {
         return Err(Error::NoContainers);
     }
-    let secret = secret::Pending::new(cli.sign_in.method());
-    let ca_pem = cli.sign_in.ca_cert.as_deref().map(ca_bundle::read).transpose()?;
+    let secret = secret::Pending::new(sign_in.method);
+    let ca_pem = match &sign_in.ca {
+        Some(CaCert::Local(file)) => Some(ca_bundle::read(file)?),
+        _ => None,
+    };
     let mut interrupts = Interrupts::new().map_err(|source| Error::Signals { source })?;
-    let conn = crate::connect::to(host_arg, &cli.common.ssh.settings(), &ui).await?;
+    let conn = crate::connect::to(host_arg, &settings.ssh, &ui).await?;
     let mut results: Vec<(String, Result<Outcome, Error>)> = Vec::new();
     let single = names.len() == 1;
     for (turn, name) in names.iter().enumerate() {
@@ -43,8 +47,8 @@ pub async fn run(
             ui.info(&format!("Container {} of {}: {name}", turn + 1, names.len()));
         }
         let job = SignIn {
-            args: &cli.sign_in,
-            common: &cli.common,
+            sign_in,
+            settings,
             secret: &secret,
             ca_pem: ca_pem.clone(),
             inside: Some(ContainerRef {
@@ -83,5 +87,5 @@ pub async fn run(
 /// One container's sign-in, within its own `--timeout`.
 async fn one(job: &SignIn<'_>, conn: &Connection, ui: Arc<Ui>, interrupts: &mut Interrupts) -> Result<Outcome, Error> {
     let ports = signin::settle_ports(job, &ui).await?;
-    signin::launch(job, conn, ports, ui, interrupts, job.args.skip_logged_in).await
+    signin::launch(job, conn, ports, ui, interrupts, job.sign_in.skip_logged_in).await
 }

@@ -17,10 +17,10 @@ use codex_remote_login_remote::{Containers, Launch, Mode};
 use codex_remote_login_shared::protocol::LogoutResult;
 use codex_remote_login_shared::{ShimEvent, Untrusted};
 
-use crate::cli::CommonArgs;
 use crate::error::Error;
 use crate::events::Event;
 use crate::exit::ExitStatus;
+use crate::settings::Settings;
 use crate::shim::{Output, Shim};
 use crate::ssh::Connection;
 use crate::ui::Ui;
@@ -50,7 +50,7 @@ pub async fn run(
     hosts: &[String],
     want: &Containers,
     local_only: bool,
-    common: &CommonArgs,
+    settings: &Settings,
     ui: Arc<Ui>,
 ) -> Result<ExitStatus, Error> {
     crate::containers::check(want)?;
@@ -61,8 +61,8 @@ pub async fn run(
     ));
     let mut runs = JoinSet::new();
     for (index, host) in hosts.iter().enumerate() {
-        let (host, want, common, ui) = (host.clone(), want.clone(), common.clone(), ui.clone());
-        runs.spawn(async move { (index, one(&host, &want, local_only, &common, ui).await) });
+        let (host, want, settings, ui) = (host.clone(), want.clone(), settings.clone(), ui.clone());
+        runs.spawn(async move { (index, one(&host, &want, local_only, &settings, ui).await) });
     }
     let mut results: Vec<(usize, Result<Vec<Place>, Error>)> = runs.join_all().await;
     results.sort_by_key(|(index, _)| *index);
@@ -118,11 +118,11 @@ async fn one(
     host_arg: &str,
     want: &Containers,
     local_only: bool,
-    common: &CommonArgs,
+    settings: &Settings,
     ui: Arc<Ui>,
 ) -> Result<Vec<Place>, Error> {
-    let conn = crate::connect::to(host_arg, &common.ssh.settings(), &ui).await?;
-    let result = read(&conn, want, local_only, common, &ui).await;
+    let conn = crate::connect::to(host_arg, &settings.ssh, &ui).await?;
+    let result = read(&conn, want, local_only, settings, &ui).await;
     conn.close().await;
     result
 }
@@ -131,13 +131,13 @@ async fn read(
     conn: &Connection,
     want: &Containers,
     local_only: bool,
-    common: &CommonArgs,
+    settings: &Settings,
     ui: &Ui,
 ) -> Result<Vec<Place>, Error> {
     let host = conn.config.alias.clone();
     let launch = Launch {
-        codex: common.codex.clone(),
-        codex_home: common.codex_home.clone(),
+        codex: settings.codex.path.clone(),
+        codex_home: settings.codex.home.clone(),
         mode: Mode::Logout { local_only },
         ca: None,
         skip_logged_in: false,

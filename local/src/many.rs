@@ -11,6 +11,7 @@ use tokio::task::JoinSet;
 use codex_remote_login_remote::{Launch, Mode};
 
 use crate::error::Error;
+use crate::settings::Settings;
 use crate::signin::{self, Interrupts, Outcome, SignIn};
 use crate::ssh::{Connection, config};
 use crate::status::{self, HostStatus};
@@ -29,9 +30,9 @@ pub async fn sign_in_all(
 
     let mut preflights = JoinSet::new();
     for (index, host) in hosts.iter().enumerate() {
-        let (host, common, line) = (host.clone(), job.common.clone(), lines[index].clone());
-        let check_login = job.args.skip_logged_in;
-        preflights.spawn(async move { (index, prepare(&host, &common, check_login, &line).await) });
+        let (host, settings, line) = (host.clone(), job.settings.clone(), lines[index].clone());
+        let check_login = job.sign_in.skip_logged_in;
+        preflights.spawn(async move { (index, prepare(&host, &settings, check_login, &line).await) });
     }
     let mut prepared: Vec<Option<Prepared>> = hosts.iter().map(|_| None).collect();
     loop {
@@ -101,15 +102,15 @@ pub async fn sign_in_all(
 }
 
 /// Connects, authenticates and checks one host (read-only), all hosts at once.
-async fn prepare(host_arg: &str, common: &crate::cli::CommonArgs, check_login: bool, line: &Arc<Ui>) -> Prepared {
+async fn prepare(host_arg: &str, settings: &Settings, check_login: bool, line: &Arc<Ui>) -> Prepared {
     line.step("connecting");
-    let config = Arc::new(config::for_host(host_arg, &common.ssh.settings(), line.as_ref())?);
+    let config = Arc::new(config::for_host(host_arg, &settings.ssh, line.as_ref())?);
     let host = config.alias.clone();
     let conn = Connection::open(config, line.clone()).await?;
     line.step("checking codex");
     let launch = Launch {
-        codex: common.codex.clone(),
-        codex_home: common.codex_home.clone(),
+        codex: settings.codex.path.clone(),
+        codex_home: settings.codex.home.clone(),
         mode: Mode::Preflight { check_login },
         ca: None,
         skip_logged_in: false,
@@ -140,7 +141,7 @@ async fn turn(
     line: Arc<Ui>,
     interrupts: &mut Interrupts,
 ) -> Result<Outcome, Error> {
-    if job.args.skip_logged_in && status.logged_in {
+    if job.sign_in.skip_logged_in && status.logged_in {
         line.event(&crate::events::Event::Skipped {
             host: &status.host,
             account: status.account.as_ref(),
@@ -148,7 +149,7 @@ async fn turn(
         return Ok(Outcome::Skipped(status.account.clone()));
     }
     // The host's codex policy, read by the preflight: refused before a port is bound.
-    if let Some(refused) = status.forbids(job.args.method()) {
+    if let Some(refused) = status.forbids(job.sign_in.method) {
         return Err(refused);
     }
     let ports = signin::settle_ports(job, &line).await?;

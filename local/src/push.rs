@@ -10,9 +10,9 @@ use std::sync::Arc;
 use codex_remote_login_remote::{Launch, Mode};
 use codex_remote_login_shared::{AuthJson, ShimEvent, Untrusted, time};
 
-use crate::cli::CommonArgs;
 use crate::error::Error;
 use crate::events::Event;
+use crate::settings::Settings;
 use crate::shim::{Output, Shim};
 use crate::ssh::{Connection, config};
 use crate::ui::Ui;
@@ -21,7 +21,7 @@ pub async fn run(
     host_arg: &str,
     from: Option<&Path>,
     force: bool,
-    common: &CommonArgs,
+    settings: &Settings,
     ui: Arc<Ui>,
 ) -> Result<(), Error> {
     let path = from.map_or_else(local_auth_json, Path::to_path_buf);
@@ -32,11 +32,11 @@ pub async fn run(
     let text = std::fs::read_to_string(&path).map_err(|e| local_error(e.into()))?;
     let local = AuthJson::parse(&text).map_err(|e| local_error(e.into()))?;
 
-    let conn = crate::connect::to(host_arg, &common.ssh.settings(), &ui).await?;
+    let conn = crate::connect::to(host_arg, &settings.ssh, &ui).await?;
     let host = conn.config.alias.clone();
     let launch = Launch {
-        codex: common.codex.clone(),
-        codex_home: common.codex_home.clone(),
+        codex: settings.codex.path.clone(),
+        codex_home: settings.codex.home.clone(),
         mode: Mode::Push,
         ca: None,
         skip_logged_in: false,

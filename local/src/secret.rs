@@ -8,8 +8,8 @@ use std::sync::OnceLock;
 
 use codex_remote_login_shared::redact::Secret;
 
-use crate::cli::Method;
 use crate::error::Error;
+use crate::settings::Method;
 use crate::terminal;
 use crate::ui::Ui;
 

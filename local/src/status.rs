@@ -8,10 +8,10 @@ use tokio::task::JoinSet;
 use codex_remote_login_remote::{Launch, Mode};
 use codex_remote_login_shared::{Account, ShimEvent, Untrusted, time};
 
-use crate::cli::CommonArgs;
 use crate::error::Error;
 use crate::events::Event;
 use crate::exit::ExitStatus;
+use crate::settings::{Method, Settings};
 use crate::shim::{Output, Shim};
 use crate::ssh::{Connection, config};
 use crate::ui::Ui;
@@ -40,11 +40,11 @@ impl HostStatus {
     /// The login method a sign-in asks for, where the host's codex forbids it: refused before
     /// anything starts (the shim refuses too, for a single host, whose preflight rides the
     /// launch).
-    pub fn forbids(&self, method: crate::cli::Method) -> Option<Error> {
+    pub fn forbids(&self, method: Method) -> Option<Error> {
         let forced = self.forced_login_method.as_ref()?;
         let refused = match forced.raw() {
-            "api" => matches!(method, crate::cli::Method::Browser | crate::cli::Method::Device),
-            "chatgpt" => method == crate::cli::Method::ApiKey,
+            "api" => matches!(method, Method::Browser | Method::Device),
+            "chatgpt" => method == Method::ApiKey,
             _ => false,
         };
         refused.then(|| Error::LoginMethodForced {
@@ -65,7 +65,7 @@ impl HostStatus {
 }
 
 /// Checks every host; returns the exit code (0: all logged in, 6: some host is not).
-pub async fn run(hosts: &[String], common: &CommonArgs, ui: Arc<Ui>) -> Result<ExitStatus, Error> {
+pub async fn run(hosts: &[String], settings: &Settings, ui: Arc<Ui>) -> Result<ExitStatus, Error> {
     ui.step(&format!(
         "Checking {} host{}",
         hosts.len(),
@@ -73,8 +73,8 @@ pub async fn run(hosts: &[String], common: &CommonArgs, ui: Arc<Ui>) -> Result<E
     ));
     let mut checks = JoinSet::new();
     for (index, host) in hosts.iter().enumerate() {
-        let (host, common, ui) = (host.clone(), common.clone(), ui.clone());
-        checks.spawn(async move { (index, check(&host, &common, ui).await) });
+        let (host, settings, ui) = (host.clone(), settings.clone(), ui.clone());
+        checks.spawn(async move { (index, check(&host, &settings, ui).await) });
     }
     let mut results: Vec<(usize, Result<HostStatus, Error>)> = checks.join_all().await;
     results.sort_by_key(|(index, _)| *index);
@@ -119,13 +119,13 @@ pub async fn run(hosts: &[String], common: &CommonArgs, ui: Arc<Ui>) -> Result<E
     }))
 }
 
-async fn check(host_arg: &str, common: &CommonArgs, ui: Arc<Ui>) -> Result<HostStatus, Error> {
-    let config = Arc::new(config::for_host(host_arg, &common.ssh.settings(), ui.as_ref())?);
+async fn check(host_arg: &str, settings: &Settings, ui: Arc<Ui>) -> Result<HostStatus, Error> {
+    let config = Arc::new(config::for_host(host_arg, &settings.ssh, ui.as_ref())?);
     let host = config.alias.clone();
     let conn = Connection::open(config, ui).await?;
     let launch = Launch {
-        codex: common.codex.clone(),
-        codex_home: common.codex_home.clone(),
+        codex: settings.codex.path.clone(),
+        codex_home: settings.codex.home.clone(),
         mode: Mode::Status,
         ca: None,
         skip_logged_in: false,

@@ -2,17 +2,15 @@
 //! a mistyped subcommand (`statsu`), an ssh config file that is not there. Each is a usage
 //! error (exit 2) naming the bad value.
 
-use clap::CommandFactory;
-
-use crate::cli::{Cli, SshArgs};
 use crate::error::Error;
+use crate::settings::COMMANDS;
 use crate::ssh::destination::Destination;
-use crate::ssh::{config, config_file};
+use crate::ssh::{self, config, config_file};
 use crate::ui::Ui;
 
 /// Checks what the sign-in's first word and the connection options say, before any of them
 /// is used.
-pub async fn check(first_host: Option<&str>, ssh: &SshArgs, ui: &Ui) -> Result<(), Error> {
+pub async fn check(first_host: Option<&str>, ssh: &ssh::Settings, ui: &Ui) -> Result<(), Error> {
     config_file(ssh)?;
     // As ssh does: a warning, and the sign-in goes on with the other keys.
     for file in &ssh.identity {
@@ -33,7 +31,7 @@ pub async fn check(first_host: Option<&str>, ssh: &SshArgs, ui: &Ui) -> Result<(
 }
 
 /// `-F FILE` must be a file that can be read (ssh itself refuses to go on without it).
-fn config_file(ssh: &SshArgs) -> Result<(), Error> {
+fn config_file(ssh: &ssh::Settings) -> Result<(), Error> {
     match &ssh.config {
         Some(file) => std::fs::File::open(file).map(drop).map_err(|e| Error::BadArgument {
             what: format!("cannot read the ssh config file {} (-F)", file.display()),
@@ -50,19 +48,17 @@ fn mistyped_command(word: &str) -> Option<String> {
         return None;
     }
     let word = word.to_ascii_lowercase();
-    Cli::command()
-        .get_subcommands()
-        .map(|c| c.get_name().to_owned())
-        .filter(|name| name != "help")
-        .map(|name| (edits(&word, &name), name))
+    COMMANDS
+        .into_iter()
+        .map(|name| (edits(&word, name), name))
         .filter(|(d, _)| *d <= 2)
         .min()
-        .map(|(_, name)| name)
+        .map(|(_, name)| name.to_owned())
 }
 
 /// Whether `word` names a host after all: a `Host` line of the ssh config lists it literally,
 /// the config maps it to another `HostName`, or it resolves in DNS.
-async fn is_a_host(word: &str, ssh: &SshArgs) -> bool {
+async fn is_a_host(word: &str, ssh: &ssh::Settings) -> bool {
     let files = match &ssh.config {
         Some(file) => vec![file.clone()],
         None => vec![
@@ -80,7 +76,7 @@ async fn is_a_host(word: &str, ssh: &SshArgs) -> bool {
     let Ok(dest) = Destination::parse(word) else {
         return true;
     };
-    match config::resolve(&dest, &ssh.settings()) {
+    match config::resolve(&dest, ssh) {
         Ok(resolved) if !resolved.hostname.eq_ignore_ascii_case(word) => return true,
         Ok(_) => {}
         // Not ours to judge here: the sign-in reports it.

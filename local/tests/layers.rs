@@ -17,6 +17,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "help",
             "listener",
             "netstat",
+            "settings",
             "terminal",
             "windows_host",
         ],
@@ -33,6 +34,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("many hosts", &["many"]),
     ("containers signed in", &["login_inside"]),
 ];
+
+/// The modules that may read the command line as clap parsed it (`cli` itself aside, and
+/// `main`/`lib`, which turn it into `settings`): every other takes typed settings.
+const READ_THE_CLI: &[&str] = &["generate"];
 
 /// The `crate::` modules that `text` names, in `crate::a` and `crate::{a, b::c}` forms.
 fn imports(text: &str) -> Vec<String> {
@@ -117,6 +122,22 @@ fn each_module_imports_only_the_layers_below_it() {
         wrong.is_empty(),
         "imports against the layers:\n  {}",
         wrong.join("\n  ")
+    );
+}
+
+#[test]
+fn only_the_edge_reads_the_command_line() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut modules = BTreeMap::new();
+    graph(&src, None, &mut modules);
+    let readers: Vec<&String> = modules
+        .iter()
+        .filter(|(m, deps)| deps.iter().any(|d| d == "cli") && !READ_THE_CLI.contains(&m.as_str()))
+        .map(|(m, _)| m)
+        .collect();
+    assert!(
+        readers.is_empty(),
+        "these read the cli module's types; give them `settings` instead: {readers:?}"
     );
 }
 

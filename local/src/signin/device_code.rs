@@ -8,7 +8,6 @@ use codex_remote_login_shared::redact;
 use super::run::Run;
 use super::strategy::Strategy;
 use crate::authorize;
-use crate::browser;
 use crate::error::Error;
 use crate::events::Event;
 
@@ -32,10 +31,11 @@ impl Run<'_> {
             return Ok(());
         };
         if device.link.is_none() && authorize::is_candidate(&clean) {
-            let link = authorize::device_link(&clean, self.cli.issuer.as_deref()).map_err(|reason| Error::BadUrl {
-                reason,
-                shown: redact::url(clean.trim()),
-            })?;
+            let link =
+                authorize::device_link(&clean, self.sign_in.issuer.as_deref()).map_err(|reason| Error::BadUrl {
+                    reason,
+                    shown: redact::url(clean.trim()),
+                })?;
             device.link = Some(link);
         } else if let Some(code) = authorize::device_code(&clean).filter(|_| device.code.is_none()) {
             device.code = Some(code.to_owned());
@@ -52,13 +52,7 @@ impl Run<'_> {
         self.ui.always(&format!(
             "To sign in to Codex on {host}, open\n\n  {link}\n\nand enter the one-time code\n\n  {code}\n\n(it expires in 15 minutes; only enter it if you started this sign-in)\n"
         ));
-        if !self.cli.no_browser
-            && let Err(why) = browser::open(&link, self.cli.browser_command.as_deref()).await
-        {
-            self.ui.warn(&format!(
-                "could not open a browser ({why}); open the page above yourself"
-            ));
-        }
+        self.open_browser(&link, "page").await;
         self.ui.event(&Event::DeviceCode {
             host,
             url: &link,

@@ -20,11 +20,11 @@ use codex_remote_login_remote::{CaBundle, ContainerRef, Launch, Mode};
 use codex_remote_login_shared::Account;
 
 use crate::authorize;
-use crate::cli::{CommonArgs, Method, SignInArgs};
 use crate::error::Error;
 use crate::events::Event;
 use crate::exit::ExitStatus;
 use crate::ports::PortError;
+use crate::settings::{CaCert, Method, Settings, SignInSettings};
 use crate::shim::Shim;
 use crate::ssh::Connection;
 use crate::ssh::config;
@@ -33,11 +33,11 @@ use crate::{paste, ports, terminal};
 
 /// What a sign-in was asked for, shared by every host.
 pub struct SignIn<'a> {
-    pub args: &'a SignInArgs,
-    pub common: &'a CommonArgs,
+    pub sign_in: &'a SignInSettings,
+    pub settings: &'a Settings,
     /// The API key or access token of `--with-api-key` / `--with-access-token`.
     pub secret: &'a crate::secret::Pending,
-    /// The PEM bundle of `--ca-cert`.
+    /// The PEM bundle of `--ca-cert`, read.
     pub ca_pem: Option<String>,
     /// `--login-inside`: sign in the codex of this container on the host, not the host's.
     pub inside: Option<ContainerRef>,
@@ -62,15 +62,15 @@ pub struct LocalPorts {
 /// Takes the callback port (codex asks for 1455 first). `--paste` binds nothing; on a
 /// terminal it is offered when neither callback port is free.
 pub async fn settle_ports(job: &SignIn<'_>, ui: &Ui) -> Result<LocalPorts, Error> {
-    let cli = job.args;
-    if cli.method() != Method::Browser || cli.paste {
+    let sign_in = job.sign_in;
+    if sign_in.method != Method::Browser || sign_in.paste {
         return Ok(LocalPorts {
             listeners: None,
             hold_port: None,
-            paste: cli.paste,
+            paste: sign_in.paste,
         });
     }
-    match ports::settle(cli.cancel_local, ui).await {
+    match ports::settle(sign_in.cancel_local, ui).await {
         Ok(settled) => Ok(LocalPorts {
             listeners: Some(settled.listeners),
             hold_port: settled.steer.then_some(authorize::PORTS[0]),
@@ -102,8 +102,7 @@ pub async fn sign_in(
     ui: Arc<Ui>,
     interrupts: &mut Interrupts,
 ) -> Result<Outcome, Error> {
-    let cli = job.args;
-    let config = Arc::new(config::for_host(host_arg, &job.common.ssh.settings(), ui.as_ref())?);
+    let config = Arc::new(config::for_host(host_arg, &job.settings.ssh, ui.as_ref())?);
     let host = config.alias.clone();
     let ports = settle_ports(job, &ui).await?;
 
@@ -115,7 +114,7 @@ pub async fn sign_in(
         conn = Connection::open(config.clone(), ui.clone()) => conn?,
         signal = interrupts.recv() => return Err(Error::Interrupted { host, signal }),
     };
-    let result = launch(job, &conn, ports, ui.clone(), interrupts, cli.skip_logged_in).await;
+    let result = launch(job, &conn, ports, ui.clone(), interrupts, job.sign_in.skip_logged_in).await;
     let result = then_provision(job, &conn, result, &ui).await;
     conn.close().await;
     result
@@ -130,12 +129,12 @@ pub async fn then_provision(
     ui: &Ui,
 ) -> Result<Outcome, Error> {
     match outcome {
-        Ok(Outcome::SignedIn(account)) if !job.args.containers.is_empty() => {
+        Ok(Outcome::SignedIn(account)) if !job.sign_in.containers.is_empty() => {
             let want = codex_remote_login_remote::Containers {
-                names: job.args.containers.clone(),
+                names: job.sign_in.containers.clone(),
                 ..Default::default()
             };
-            match crate::containers::provision(conn, &want, job.common, ui).await? {
+            match crate::containers::provision(conn, &want, job.settings, ui).await? {
                 ExitStatus::Success => Ok(Outcome::SignedIn(account)),
                 _ => Err(Error::Provisioning {
                     host: conn.config.alias.clone(),
@@ -157,8 +156,8 @@ pub async fn launch(
     interrupts: &mut Interrupts,
     skip_in_shim: bool,
 ) -> Result<Outcome, Error> {
-    let cli = job.args;
-    let mut stop = Stop::new(interrupts, cli.timeout);
+    let sign_in = job.sign_in;
+    let mut stop = Stop::new(interrupts, sign_in.timeout);
     let config = &conn.config;
     // A container is named as HOST/CONTAINER in messages and events.
     let host = match &job.inside {
@@ -176,21 +175,21 @@ pub async fn launch(
         port: config.port,
     });
     ui.step(&format!("Starting codex login on {host}"));
-    let method = cli.method();
+    let method = sign_in.method;
     let mode = match method {
         Method::Browser => Mode::Browser { hold_port },
         Method::Device => Mode::Device,
         Method::ApiKey => Mode::ApiKey,
         Method::AccessToken => Mode::AccessToken,
     };
-    let ca = match (&job.ca_pem, &cli.remote_ca_cert) {
+    let ca = match (&job.ca_pem, &sign_in.ca) {
         (Some(pem), _) => Some(CaBundle::Sent { size: pem.len() }),
-        (None, Some(path)) => Some(CaBundle::OnHost(path.clone())),
-        (None, None) => None,
+        (None, Some(CaCert::OnHost(path))) => Some(CaBundle::OnHost(path.clone())),
+        (None, _) => None,
     };
     let launch = Launch {
-        codex: job.common.codex.clone(),
-        codex_home: job.common.codex_home.clone(),
+        codex: job.settings.codex.path.clone(),
+        codex_home: job.settings.codex.home.clone(),
         mode,
         ca,
         skip_logged_in: skip_in_shim,
@@ -211,7 +210,7 @@ pub async fn launch(
     .await
     .map_err(|source| Error::ssh(host.clone(), source))?;
     let strategy = Strategy::new(method, paste, listeners, conn.handle.clone());
-    let mut run = Run::new(cli, host.clone(), ui.clone(), job.inside.clone(), strategy);
+    let mut run = Run::new(sign_in, host.clone(), ui.clone(), job.inside.clone(), strategy);
     match run.drive(&mut shim, &mut stop).await? {
         Ended::Skipped => {
             ui.finish();

@@ -14,6 +14,7 @@ use crate::authorize::AuthorizeUrl;
 use crate::callback::{self, CallbackEvent, CallbackProxy};
 use crate::error::Error;
 use crate::events::Event;
+use crate::settings::Browser;
 use crate::tunnel::{Tunnel, TunnelError};
 use crate::{browser, ports};
 
@@ -62,13 +63,7 @@ impl Run<'_> {
         let host = &self.host;
         self.ui
             .always(&format!("Sign in to Codex for {host} at:\n\n  {}\n", url.url));
-        if !self.cli.no_browser
-            && let Err(why) = browser::open(&url.url, self.cli.browser_command.as_deref()).await
-        {
-            self.ui.warn(&format!(
-                "could not open a browser ({why}); open the URL above yourself"
-            ));
-        }
+        self.open_browser(&url.url, "URL").await;
         self.ui.event(&Event::Url {
             host,
             url: &url.url,
@@ -78,11 +73,25 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// Opens `url` as `--no-browser` and `--browser-command` say; `what` it is, to open by
+    /// hand when no browser would.
+    pub(super) async fn open_browser(&self, url: &str, what: &str) {
+        let command = match &self.sign_in.browser {
+            Browser::PrintOnly => return,
+            Browser::Default => None,
+            Browser::Command(program) => Some(program.as_os_str()),
+        };
+        if let Err(why) = browser::open(url, command).await {
+            self.ui.warn(&format!(
+                "could not open a browser ({why}); open the {what} above yourself"
+            ));
+        }
+    }
+
     /// The relay for a host that forbids forwarding: `--relay` if the host has it, else the
     /// host's best.
     pub(super) fn relay_tool(&self) -> Option<RelayTool> {
-        let wanted = self.cli.relay.as_deref().and_then(RelayTool::parse);
-        match wanted {
+        match self.sign_in.relay {
             Some(tool) if self.found.relays.contains(&tool) => Some(tool),
             Some(tool) => {
                 let fallback = self.found.relays.first().copied();

@@ -13,10 +13,10 @@ use codex_remote_login_shared::{Account, ShimEvent, Untrusted};
 use super::stop::Stop;
 use super::strategy::{Input, Strategy};
 use crate::authorize::{self, AuthorizeUrl};
-use crate::cli::SignInArgs;
 use crate::codex_failure::CodexFailure;
 use crate::error::{CodexLog, Error};
 use crate::events::Event;
+use crate::settings::SignInSettings;
 use crate::shim::{Output, Shim};
 use crate::ui::Ui;
 
@@ -55,7 +55,7 @@ pub struct Findings {
 }
 
 pub struct Run<'a> {
-    pub cli: &'a SignInArgs,
+    pub sign_in: &'a SignInSettings,
     /// `HOST`, or `HOST/CONTAINER` with `--login-inside`.
     pub host: String,
     pub ui: Arc<Ui>,
@@ -75,14 +75,14 @@ pub enum Ended {
 
 impl<'a> Run<'a> {
     pub fn new(
-        cli: &'a SignInArgs,
+        sign_in: &'a SignInSettings,
         host: String,
         ui: Arc<Ui>,
         inside: Option<ContainerRef>,
         strategy: Strategy,
     ) -> Self {
         Self {
-            cli,
+            sign_in,
             host,
             ui,
             inside,
@@ -149,11 +149,12 @@ impl<'a> Run<'a> {
                     Strategy::Browser { .. } | Strategy::Paste { .. }
                         if !self.strategy.shown() && authorize::is_candidate(&line) =>
                     {
-                        let url =
-                            AuthorizeUrl::parse(&line, self.cli.issuer.as_deref()).map_err(|reason| Error::BadUrl {
+                        let url = AuthorizeUrl::parse(&line, self.sign_in.issuer.as_deref()).map_err(|reason| {
+                            Error::BadUrl {
                                 reason,
                                 shown: redact::url(line.trim()),
-                            })?;
+                            }
+                        })?;
                         if matches!(self.strategy, Strategy::Paste { .. }) {
                             self.start_paste(url).await;
                         } else {
@@ -409,10 +410,8 @@ impl<'a> Run<'a> {
 /// build's unit tests run under Wine, whose Windows pipes do not reach a Unix `/bin/sh`.
 #[cfg(all(test, unix))]
 mod tests {
-    use clap::Parser;
-
     use super::*;
-    use crate::cli::{Cli, Method};
+    use crate::settings::{Browser, Method};
     use crate::signin::Interrupts;
     use crate::ui::{Ui, Verbosity};
 
@@ -424,22 +423,30 @@ mod tests {
     const CONFIRMED: &str = "say exited 0\nsay status logged-in\nsay authfile -rw------- /h/.codex/auth.json\n\
                              say account chatgpt a@b.c plus\nsay done\n";
 
-    fn cli(args: &[&str]) -> Cli {
-        Cli::try_parse_from(["crl"].iter().chain(args).chain(&["h"])).unwrap()
-    }
-
-    /// Drives `script` as the shim of a sign-in by `args`, within `timeout` seconds.
-    async fn drive(args: &[&str], script: &str, timeout: u64) -> (Result<Ended, Error>, Findings, Phase) {
-        let cli = cli(args);
+    /// Drives `script` as the shim of a sign-in by `method` (the browser never opened),
+    /// within `timeout` seconds.
+    async fn drive(method: Method, script: &str, timeout: u64) -> (Result<Ended, Error>, Findings, Phase) {
+        let sign_in = SignInSettings {
+            method,
+            paste: false,
+            ca: None,
+            skip_logged_in: false,
+            cancel_local: false,
+            relay: None,
+            browser: Browser::PrintOnly,
+            timeout: Duration::from_secs(timeout),
+            issuer: None,
+            containers: Vec::new(),
+        };
         let ui = Arc::new(Ui::new(false, Verbosity::Quiet));
-        let strategy = match cli.sign_in.method() {
+        let strategy = match sign_in.method {
             Method::Device => Strategy::Device(Default::default()),
             _ => Strategy::Secret,
         };
-        let mut run = Run::new(&cli.sign_in, "h".into(), ui, None, strategy);
+        let mut run = Run::new(&sign_in, "h".into(), ui, None, strategy);
         let mut shim = Shim::scripted(&format!("{PRELUDE}{script}")).unwrap();
         let mut interrupts = Interrupts::new().unwrap();
-        let mut stop = Stop::new(&mut interrupts, timeout);
+        let mut stop = Stop::new(&mut interrupts, sign_in.timeout);
         let ended = run.drive(&mut shim, &mut stop).await;
         let _ = run.summary().map(|a| run.found.account = Some(a));
         (ended, run.found, run.phase)
@@ -447,7 +454,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_key_sign_in_ends_signed_in_and_names_the_account() {
-        let (ended, found, phase) = drive(&["--with-api-key"], &format!("say started 42\n{CONFIRMED}"), 30).await;
+        let (ended, found, phase) = drive(Method::ApiKey, &format!("say started 42\n{CONFIRMED}"), 30).await;
         assert_eq!(ended.unwrap(), Ended::SignedIn);
         assert_eq!(phase, Phase::Exited { code: 0, done: true });
         let account = found.account.unwrap();
@@ -457,7 +464,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_logged_in_host_is_skipped() {
-        let (ended, _, phase) = drive(&["--with-api-key"], "say skipped\nsay exited 0\nsay done\n", 30).await;
+        let (ended, _, phase) = drive(Method::ApiKey, "say skipped\nsay exited 0\nsay done\n", 30).await;
         assert_eq!(ended.unwrap(), Ended::Skipped);
         assert_eq!(phase, Phase::Skipped { done: true });
     }
@@ -465,7 +472,7 @@ mod tests {
     #[tokio::test]
     async fn codex_failing_says_what_codex_said_last() {
         let script = "say started 42\necho 'Error logging in: the issuer said no' >&2\nsay exited 1\nsay done\n";
-        let (ended, _, _) = drive(&["--with-api-key"], script, 30).await;
+        let (ended, _, _) = drive(Method::ApiKey, script, 30).await;
         match ended {
             Err(Error::CodexFailed {
                 code: 1, last_lines, ..
@@ -478,7 +485,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_channel_closed_early_is_a_lost_connection_at_the_step_it_was() {
-        let (ended, _, _) = drive(&["--with-api-key"], "say started 42\n", 30).await;
+        let (ended, _, _) = drive(Method::ApiKey, "say started 42\n", 30).await;
         assert!(
             matches!(
                 ended,
@@ -489,7 +496,7 @@ mod tests {
             ),
             "{ended:?}"
         );
-        let (ended, _, _) = drive(&["--with-api-key"], "say started 42\nsay exited 0\n", 30).await;
+        let (ended, _, _) = drive(Method::ApiKey, "say started 42\nsay exited 0\n", 30).await;
         assert!(
             matches!(
                 ended,
@@ -515,7 +522,7 @@ mod tests {
              read line; printf '%s\\n' \"$line\" >{told}\n{CONFIRMED}",
             told = told.display()
         );
-        let (ended, found, _) = drive(&["--device-auth", "--no-browser"], &script, 30).await;
+        let (ended, found, _) = drive(Method::Device, &script, 30).await;
         assert_eq!(ended.unwrap(), Ended::SignedIn);
         assert_eq!(std::fs::read_to_string(&told).unwrap(), RUNNING);
         assert_eq!(found.last_lines, ["Welcome"]);
@@ -533,7 +540,7 @@ mod tests {
             "say started 42\nread line; printf '%s\\n' \"$line\" >{heard}\nsay exited 130\n",
             heard = heard.display()
         );
-        let (ended, _, phase) = drive(&["--with-api-key"], &script, 1).await;
+        let (ended, _, phase) = drive(Method::ApiKey, &script, 1).await;
         assert!(matches!(ended, Err(Error::Timeout { secs: 1 })), "{ended:?}");
         assert_eq!(
             std::fs::read_to_string(&heard).unwrap(),

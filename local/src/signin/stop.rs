@@ -12,16 +12,16 @@ use crate::error::Error;
 pub struct Stop<'a> {
     interrupts: &'a mut Interrupts,
     deadline: Pin<Box<Sleep>>,
-    secs: u64,
+    timeout: Duration,
 }
 
 impl<'a> Stop<'a> {
-    /// `--timeout SECS` from now, and the interrupts caught for the whole run.
-    pub fn new(interrupts: &'a mut Interrupts, secs: u64) -> Self {
+    /// `--timeout` from now, and the interrupts caught for the whole run.
+    pub fn new(interrupts: &'a mut Interrupts, timeout: Duration) -> Self {
         Self {
             interrupts,
-            deadline: Box::pin(tokio::time::sleep(Duration::from_secs(secs))),
-            secs,
+            deadline: Box::pin(tokio::time::sleep(timeout)),
+            timeout,
         }
     }
 
@@ -29,7 +29,9 @@ impl<'a> Stop<'a> {
     pub async fn stopped(&mut self, host: &str) -> Error {
         tokio::select! {
             signal = self.interrupts.recv() => Error::Interrupted { host: host.to_owned(), signal },
-            _ = &mut self.deadline => Error::Timeout { secs: self.secs },
+            _ = &mut self.deadline => Error::Timeout {
+                secs: self.timeout.as_secs(),
+            },
         }
     }
 }

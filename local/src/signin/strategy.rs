@@ -8,7 +8,7 @@ use super::device_code::Device;
 use super::pasted::Paste;
 use super::proxy::Proxy;
 use crate::callback::CallbackEvent;
-use crate::cli::Method;
+use crate::settings::Method;
 use crate::ssh::host_key::HostKeyCheck;
 
 /// The SSH connection a callback is carried over.
