@@ -14,6 +14,7 @@ use std::sync::Arc;
 use codex_remote_login_remote::{Containers, LEAVE, Launch, Mode, TAKE};
 use codex_remote_login_shared::{ShimEvent, Untrusted};
 
+use crate::container_error::ContainerError;
 use crate::containers::check;
 use crate::error::Error;
 use crate::events::Event;
@@ -137,11 +138,12 @@ async fn collect(
                     "{host}'s auth.json is unchanged: the login in {name} was not taken"
                 ));
             } else {
-                return Err(Error::CollectNeedsYes {
+                return Err(ContainerError::CollectNeedsYes {
                     host,
                     container: name.shown(),
                     account: account(email),
-                });
+                }
+                .into());
             }
         }
         _ => ui.info(&format!(
@@ -211,25 +213,28 @@ async fn read(shim: &mut Shim, host: &str, yes: bool, ui: &Ui) -> Result<Read, E
             Output::Event(ShimEvent::NoLock { dir }) => crate::shim::warn_unlocked(ui, &host, &dir),
             Output::Event(ShimEvent::ColTook { name, backup }) => read.took = Some((name, backup)),
             Output::Event(ShimEvent::ColFailed { why }) => {
-                return Err(Error::CollectFailed { host, why: why.shown() });
+                return Err(ContainerError::CollectFailed { host, why: why.shown() }.into());
             }
             Output::Event(ShimEvent::CtrAborted { why }) => {
-                return Err(Error::ContainersAborted {
+                return Err(ContainerError::Aborted {
                     host: host.to_owned(),
                     why: why.shown(),
-                });
+                }
+                .into());
             }
             Output::Event(ShimEvent::CtrNoLogin { path }) => {
-                return Err(Error::NoHostLogin {
+                return Err(ContainerError::NoHostLogin {
                     host,
                     path: path.shown(),
-                });
+                }
+                .into());
             }
             Output::Event(ShimEvent::CtrBadLogin { path }) => {
-                return Err(Error::BadLogin {
+                return Err(ContainerError::BadLogin {
                     host: host.to_owned(),
                     path: path.shown(),
-                });
+                }
+                .into());
             }
             Output::Event(ShimEvent::Done) => done = true,
             Output::Event(_) | Output::Stderr(_) => {}

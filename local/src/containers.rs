@@ -8,6 +8,7 @@ use std::sync::Arc;
 use codex_remote_login_remote::{Containers, Launch, Mode};
 use codex_remote_login_shared::{ShimEvent, Untrusted};
 
+use crate::container_error::ContainerError;
 use crate::error::Error;
 use crate::events::Event;
 use crate::exit::ExitStatus;
@@ -49,9 +50,9 @@ pub async fn run(host_arg: &str, want: &Containers, settings: &Settings, ui: Arc
 }
 
 /// The names and the label given are ones an engine takes: nothing else reaches the host.
-pub fn check(want: &Containers) -> Result<(), Error> {
+pub fn check(want: &Containers) -> Result<(), ContainerError> {
     if let Some(bad) = want.names.iter().find(|n| !valid_name(n)) {
-        return Err(Error::ContainerName { name: bad.clone() });
+        return Err(ContainerError::Name { name: bad.clone() });
     }
     match want.select.as_deref() {
         None | Some("all") => Ok(()),
@@ -59,7 +60,7 @@ pub fn check(want: &Containers) -> Result<(), Error> {
             Some((key, value)) if valid_name(key) && !value.contains(|c: char| c.is_whitespace() || c.is_control()) => {
                 Ok(())
             }
-            _ => Err(Error::ContainerName { name: label.to_owned() }),
+            _ => Err(ContainerError::Name { name: label.to_owned() }),
         },
     }
 }
@@ -89,13 +90,13 @@ pub const THIS_MACHINE: &str = "localhost";
 pub async fn run_local(want: &Containers, settings: &Settings, ui: Arc<Ui>) -> Result<ExitStatus, Error> {
     check(want)?;
     if want.names.is_empty() && want.select.is_none() {
-        return Err(Error::NoContainers);
+        return Err(ContainerError::NoneNamed.into());
     }
     let launch = announce(THIS_MACHINE, want, settings, &ui);
-    let shim = Shim::start_local(&launch).map_err(|source| Error::LocalShell { source })?;
+    let shim = Shim::start_local(&launch).map_err(|source| ContainerError::LocalShell { source })?;
     let results = copy(shim, THIS_MACHINE).await.map_err(|e| match e {
-        Error::NoLoginToCopy { path, .. } => Error::NoLocalLogin { path },
-        Error::BadLogin { path, .. } => Error::BadLocalLogin { path },
+        Error::Container(ContainerError::NoLoginToCopy { path, .. }) => ContainerError::NoLocalLogin { path }.into(),
+        Error::Container(ContainerError::BadLogin { path, .. }) => ContainerError::BadLocalLogin { path }.into(),
         e => e,
     })?;
     Ok(report(THIS_MACHINE, want, results, &ui))
@@ -186,22 +187,25 @@ async fn copy(mut shim: Shim, host: &str) -> Result<Vec<(Untrusted, Copy)>, Erro
             Output::Event(ShimEvent::CtrFailed { name, why }) => results.push((name, Copy::Failed { why })),
             Output::Event(ShimEvent::CtrArchived { name }) => archived.push(name),
             Output::Event(ShimEvent::CtrAborted { why }) => {
-                return Err(Error::ContainersAborted {
+                return Err(ContainerError::Aborted {
                     host: host.to_owned(),
                     why: why.shown(),
-                });
+                }
+                .into());
             }
             Output::Event(ShimEvent::CtrNoLogin { path }) => {
-                return Err(Error::NoLoginToCopy {
+                return Err(ContainerError::NoLoginToCopy {
                     host: host.to_owned(),
                     path: path.shown(),
-                });
+                }
+                .into());
             }
             Output::Event(ShimEvent::CtrBadLogin { path }) => {
-                return Err(Error::BadLogin {
+                return Err(ContainerError::BadLogin {
                     host: host.to_owned(),
                     path: path.shown(),
-                });
+                }
+                .into());
             }
             Output::Event(ShimEvent::Done) => done = true,
             Output::Event(_) | Output::Stderr(_) => {}

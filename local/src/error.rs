@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::codex_failure::CodexFailure;
+use crate::container_error::ContainerError;
 use crate::exit::ExitStatus;
 use crate::ports::PortError;
 use crate::shim::ShimError;
@@ -17,8 +18,6 @@ pub enum Error {
     CaCert { path: PathBuf, why: String },
     #[error("the CA bundle for {host} could not be used: {why}")]
     RemoteCa { host: String, why: String },
-    #[error("{host} is signed in, but its login did not reach every container asked for")]
-    Provisioning { host: String },
     #[error("cannot watch for Ctrl-C and termination signals")]
     Signals {
         #[source]
@@ -28,39 +27,6 @@ pub enum Error {
     MistypedCommand { word: String, command: String },
     #[error("{what}: {why}")]
     BadArgument { what: String, why: String },
-    #[error("`{name}` is not a container name or id")]
-    ContainerName { name: String },
-    #[error("{host} has no login to copy ({path} is missing)")]
-    NoLoginToCopy { host: String, path: String },
-    #[error("the login of {host} at {path} is not an auth.json codex can use; nothing was written")]
-    BadLogin { host: String, path: String },
-    #[error("the login of this machine at {path} is not an auth.json codex can use; nothing was written")]
-    BadLocalLogin { path: String },
-    #[error("nothing was copied into the containers of {host}: {why}")]
-    ContainersAborted { host: String, why: String },
-    #[error("this machine has no login to copy ({path} is missing)")]
-    NoLocalLogin { path: String },
-    #[error(
-        "{host} has no login of its own ({path} is missing): collect brings back only a fresher login of the host's account"
-    )]
-    NoHostLogin { host: String, path: String },
-    #[error("the auth.json of {host} could not be replaced ({why}); it is unchanged")]
-    CollectFailed { host: String, why: String },
-    #[error("collect would replace the login of {host} with the one in {container} ({account}); nothing was changed")]
-    CollectNeedsYes {
-        host: String,
-        container: String,
-        account: String,
-    },
-    #[error("cannot sign in inside {name}: {why}")]
-    NoContainer { name: String, why: String },
-    #[error("no containers named")]
-    NoContainers,
-    #[error("cannot run /bin/sh here to copy into containers")]
-    LocalShell {
-        #[source]
-        source: std::io::Error,
-    },
     #[error("no hosts to sign in")]
     NoHosts,
     #[error("cannot read the hosts file {}: {why}", file.display())]
@@ -97,6 +63,9 @@ pub enum Error {
     /// The local callback port.
     #[error(transparent)]
     Port(#[from] PortError),
+    /// Containers: naming them, finding them, copying logins in and out.
+    #[error(transparent)]
+    Container(#[from] ContainerError),
     /// The shim: codex missing on the host, or events that do not parse.
     #[error(transparent)]
     Shim(#[from] ShimError),
@@ -188,11 +157,10 @@ impl Error {
             Self::Secret { .. }
             | Self::CaCert { .. }
             | Self::NoHosts
-            | Self::NoContainers
             | Self::HostsFile { .. }
             | Self::MistypedCommand { .. }
-            | Self::BadArgument { .. }
-            | Self::ContainerName { .. } => ExitStatus::Usage,
+            | Self::BadArgument { .. } => ExitStatus::Usage,
+            Self::Container(e) => e.exit_status(),
             Self::Several { failed, .. } => failed.exit_status(),
             Self::Ssh(_) => ExitStatus::Ssh,
             Self::Port(_) => ExitStatus::PortBusy,
@@ -208,19 +176,14 @@ impl Error {
     pub fn host(&self) -> Option<&str> {
         match self {
             Self::Ssh(e) => e.host(),
+            Self::Container(e) => e.host(),
             Self::ConnectionLost { host, .. }
             | Self::NoUrl { host, .. }
             | Self::Tunnel { host, .. }
             | Self::RemoteCa { host, .. }
-            | Self::Provisioning { host }
             | Self::Paste { host, .. }
             | Self::HostFresher { host, .. }
             | Self::PushFailed { host, .. }
-            | Self::CollectFailed { host, .. }
-            | Self::CollectNeedsYes { host, .. }
-            | Self::NoHostLogin { host, .. }
-            | Self::BadLogin { host, .. }
-            | Self::ContainersAborted { host, .. }
             | Self::CodexFailed { host, .. }
             | Self::NotSaved { host, .. }
             | Self::LoginMethodForced { host, .. }
@@ -239,12 +202,11 @@ impl Error {
             Self::Ssh(e) => return ssh_hint(e),
             Self::Port(e) => return e.hint(),
             Self::Shim(e) => e.hint(),
+            Self::Container(e) => e.hint(),
             Self::Secret { var, .. } => format!("set {var}, or pipe it on stdin (e.g. `printenv {var} | codex-remote-login ...`)"),
             Self::HostFresher { .. } => {
                 "the host's login is newer: sign the host in on its own instead, or pass --force to replace it (a backup is kept)".into()
             }
-            Self::Provisioning { host } => format!("the table above says which; run `codex-remote-login containers {host} ...` again"),
-            Self::ContainerName { .. } => "name containers as `docker ps` shows them".into(),
             Self::MistypedCommand { word, command } => format!(
                 "did you mean `{command}`? To sign in on a host named {word}, write it as user@{word} or ssh://{word}"
             ),
@@ -252,19 +214,6 @@ impl Error {
             Self::Signals { .. } => {
                 "without them an interrupted sign-in could leave codex running on the host: run it again from an ordinary shell".into()
             }
-            Self::NoLoginToCopy { host, .. } => format!("sign {host} in first: codex-remote-login {host}"),
-            Self::BadLocalLogin { .. } => "sign this machine in again: codex login".into(),
-            Self::BadLogin { host, .. } => format!("sign {host} in again: codex-remote-login {host}"),
-            Self::ContainersAborted { .. } => {
-                "check that TMPDIR (default /tmp) is a writable directory with free space, then run again".into()
-            }
-            Self::NoLocalLogin { .. } => "sign this machine in first: codex login".into(),
-            Self::NoHostLogin { host, .. } => format!("sign {host} in first (codex-remote-login {host}), then copy it with `containers`"),
-            Self::CollectFailed { .. } => "check the free space and permissions of the host's CODEX_HOME, then run collect again".into(),
-            Self::CollectNeedsYes { .. } => "run it on a terminal to be asked, or pass --yes if you trust that container".into(),
-            Self::NoContainer { .. } => "start it, or name it as `docker ps` shows it".into(),
-            Self::NoContainers => "name containers, or pass --all-running or --label KEY=VALUE".into(),
-            Self::LocalShell { .. } => "containers --local needs a POSIX /bin/sh on this machine".into(),
             Self::NoHosts | Self::HostsFile { .. } => "name hosts on the command line or in --hosts-file".into(),
             Self::Several { .. } => "the table above says which failed and why".into(),
             Self::Paste { .. } => "run again, approve in the browser, and paste the whole address the browser ends on \
@@ -353,5 +302,24 @@ mod tests {
             message: "command-line: line 0: Bad configuration option: bogus".into(),
         }));
         assert_eq!(usage.exit_status(), ExitStatus::Usage);
+    }
+
+    #[test]
+    fn container_errors_keep_their_statuses_and_hosts() {
+        let unnamed = Error::from(ContainerError::NoneNamed);
+        assert_eq!(unnamed.exit_status(), ExitStatus::Usage);
+        assert_eq!(unnamed.to_string(), "no containers named");
+        let several = Error::Several {
+            what: "container",
+            failed: Box::new(ContainerError::Name { name: "x;y".into() }.into()),
+        };
+        assert_eq!(several.exit_status(), ExitStatus::Usage);
+        let aborted = Error::from(ContainerError::Aborted {
+            host: "h".into(),
+            why: "no space".into(),
+        });
+        assert_eq!(aborted.exit_status(), ExitStatus::Failed);
+        assert_eq!(aborted.host(), Some("h"));
+        assert!(aborted.hint().unwrap().contains("TMPDIR"));
     }
 }

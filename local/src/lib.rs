@@ -15,8 +15,10 @@
 //!   byte stream to the host's loopback). The SSH client is its own crate, below all of these.
 //! - **services**: `callback` (the local proxy for the browser's callback), `paste`, `ports`
 //!   (the callback port and who holds it), `prompts` (the SSH layer's questions), `shim` (the
-//!   remote shim's events), `generate` (man page and completions).
-//! - **errors**: `error`, the application's error, wrapping the SSH and port errors.
+//!   remote shim's events), `generate` (man page and completions), `container_error` (what
+//!   goes wrong with containers).
+//! - **errors**: `error`, the application's error, wrapping the SSH, port, shim and
+//!   container errors.
 //! - **steps**: `connect`, `report` (an error for people and for `--json`), `secret`,
 //!   `usage` (mistyped commands), `ca_bundle`.
 //! - **commands**: `containers`, `doctor`, `push`, `status`.
@@ -32,6 +34,7 @@ mod cli;
 mod codex_failure;
 mod collect;
 mod connect;
+mod container_error;
 mod containers;
 mod doctor;
 mod error;

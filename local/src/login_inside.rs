@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use crate::container_error::ContainerError;
 use crate::containers::check;
 use crate::error::Error;
 use crate::exit::ExitStatus;
@@ -31,7 +32,7 @@ pub async fn run(
         ..Containers::default()
     })?;
     if names.is_empty() {
-        return Err(Error::NoContainers);
+        return Err(ContainerError::NoneNamed.into());
     }
     let secret = secret::Pending::new(sign_in.method);
     let ca_pem = match &sign_in.ca {

@@ -25,7 +25,15 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("edges", &["browser", "cli", "tunnel", "ui"]),
     (
         "services",
-        &["callback", "generate", "paste", "ports", "prompts", "shim"],
+        &[
+            "callback",
+            "container_error",
+            "generate",
+            "paste",
+            "ports",
+            "prompts",
+            "shim",
+        ],
     ),
     ("errors", &["error"]),
     ("steps", &["ca_bundle", "connect", "report", "secret", "usage"]),

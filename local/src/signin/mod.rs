@@ -20,6 +20,7 @@ use codex_remote_login_remote::{CaBundle, ContainerRef, Launch, Mode};
 use codex_remote_login_shared::Account;
 
 use crate::authorize;
+use crate::container_error::ContainerError;
 use crate::error::Error;
 use crate::events::Event;
 use crate::exit::ExitStatus;
@@ -136,9 +137,10 @@ pub async fn then_provision(
             };
             match crate::containers::provision(conn, &want, job.settings, ui).await? {
                 ExitStatus::Success => Ok(Outcome::SignedIn(account)),
-                _ => Err(Error::Provisioning {
+                _ => Err(ContainerError::Provisioning {
                     host: conn.config.alias.clone(),
-                }),
+                }
+                .into()),
             }
         }
         other => other,

@@ -14,6 +14,7 @@ use super::stop::Stop;
 use super::strategy::{Input, Strategy};
 use crate::authorize::{self, AuthorizeUrl};
 use crate::codex_failure::CodexFailure;
+use crate::container_error::ContainerError;
 use crate::error::{CodexLog, Error};
 use crate::events::Event;
 use crate::settings::SignInSettings;
@@ -221,10 +222,11 @@ impl<'a> Run<'a> {
             ShimEvent::CaFailed { why } => return Err(Error::RemoteCa { host, why: why.shown() }),
             // `--login-inside`: the container is not there to sign in.
             ShimEvent::CtrFailed { name, why } => {
-                return Err(Error::NoContainer {
+                return Err(ContainerError::Unreachable {
                     name: name.shown(),
                     why: why.shown(),
-                });
+                }
+                .into());
             }
             ShimEvent::Log { path } => {
                 self.found.log = Some(CodexLog {
@@ -256,10 +258,11 @@ impl<'a> Run<'a> {
                     && tools.is_empty()
                     && self.strategy.needs_url()
                 {
-                    return Err(Error::NoContainer {
+                    return Err(ContainerError::Unreachable {
                         name: container.name.clone(),
                         why: "it has none of nc, python3, perl or bash to carry the browser's callback in with".into(),
-                    });
+                    }
+                    .into());
                 }
                 self.found.relays = tools;
             }
