@@ -374,6 +374,16 @@ pub enum Generate {
     CompletePowershell,
 }
 
+impl CommonArgs {
+    /// Where `--codex` and `--codex-home` say codex is on the host.
+    pub fn codex_at(&self) -> codex_remote_login_remote::CodexAt {
+        codex_remote_login_remote::CodexAt {
+            path: self.codex.clone(),
+            home: self.codex_home.clone(),
+        }
+    }
+}
+
 impl SshArgs {
     /// The SSH layer's own settings, which know no command line.
     pub fn settings(&self) -> crate::ssh::Settings {

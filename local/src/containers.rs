@@ -5,8 +5,9 @@
 
 use std::sync::Arc;
 
-use codex_remote_login_remote::{Containers, Engine, Launch, Mode};
-use codex_remote_login_shared::{ShimEvent, Untrusted};
+use codex_remote_login_remote::{Engine, Job, Launch, Selection};
+use codex_remote_login_shared::Untrusted;
+use codex_remote_login_shared::protocol::ContainersEvent;
 
 use crate::cli::CommonArgs;
 use crate::error::Error;
@@ -39,16 +40,10 @@ pub enum Copy {
     },
 }
 
-/// Which containers, and how: from the command line's names, `--all-running` or `--label`,
-/// `--engine` and `--force`.
-pub fn wanted(
-    names: &[String],
-    all_running: bool,
-    label: &Option<String>,
-    engine: Option<&str>,
-    force: bool,
-) -> Containers {
-    Containers {
+/// Which containers: from the command line's names, `--all-running` or `--label`, and
+/// `--engine`.
+pub fn wanted(names: &[String], all_running: bool, label: &Option<String>, engine: Option<&str>) -> Selection {
+    Selection {
         names: names.to_vec(),
         select: if all_running {
             Some("all".to_owned())
@@ -56,21 +51,27 @@ pub fn wanted(
             label.clone()
         },
         engine: engine.and_then(Engine::parse),
-        force,
     }
 }
 
 /// Copies into every container asked for; the exit code is 0 when every one got the login.
-pub async fn run(host_arg: &str, want: &Containers, common: &CommonArgs, ui: Arc<Ui>) -> Result<ExitStatus, Error> {
+/// `force`: replace a container's login even where it is fresher.
+pub async fn run(
+    host_arg: &str,
+    want: &Selection,
+    force: bool,
+    common: &CommonArgs,
+    ui: Arc<Ui>,
+) -> Result<ExitStatus, Error> {
     check(want)?;
     let conn = crate::connect::to(host_arg, &common.ssh.settings(), &ui).await?;
-    let result = provision(&conn, want, common, &ui).await;
+    let result = provision(&conn, want, force, common, &ui).await;
     conn.close().await;
     result
 }
 
 /// The names and the label given are ones an engine takes: nothing else reaches the host.
-pub fn check(want: &Containers) -> Result<(), Error> {
+pub fn check(want: &Selection) -> Result<(), Error> {
     if let Some(bad) = want.names.iter().find(|n| !valid_name(n)) {
         return Err(Error::ContainerName { name: bad.clone() });
     }
@@ -89,13 +90,14 @@ pub fn check(want: &Containers) -> Result<(), Error> {
 /// a sign-in, on its connection); prints a table (or events); 0 when every one got it.
 pub async fn provision(
     conn: &Connection,
-    want: &Containers,
+    want: &Selection,
+    force: bool,
     common: &CommonArgs,
     ui: &Ui,
 ) -> Result<ExitStatus, Error> {
     check(want)?;
     let host = conn.config.alias.clone();
-    let launch = announce(&host, want, common, ui);
+    let launch = announce(&host, want, force, common, ui);
     let shim = Shim::start(conn, &launch)
         .await
         .map_err(|source| Error::ssh(&host, source))?;
@@ -107,12 +109,12 @@ pub async fn provision(
 pub const THIS_MACHINE: &str = "localhost";
 
 /// `containers --local`: this machine's login into containers on this machine.
-pub async fn run_local(want: &Containers, common: &CommonArgs, ui: Arc<Ui>) -> Result<ExitStatus, Error> {
+pub async fn run_local(want: &Selection, force: bool, common: &CommonArgs, ui: Arc<Ui>) -> Result<ExitStatus, Error> {
     check(want)?;
     if want.names.is_empty() && want.select.is_none() {
         return Err(Error::NoContainers);
     }
-    let launch = announce(THIS_MACHINE, want, common, &ui);
+    let launch = announce(THIS_MACHINE, want, force, common, &ui);
     let shim = Shim::start_local(&launch).map_err(|source| Error::LocalShell { source })?;
     let results = copy(shim, THIS_MACHINE).await.map_err(|e| match e {
         Error::NoLoginToCopy { path, .. } => Error::NoLocalLogin { path },
@@ -123,7 +125,7 @@ pub async fn run_local(want: &Containers, common: &CommonArgs, ui: Arc<Ui>) -> R
 }
 
 /// Warns about the shared refresh token and says what is about to happen; the launch that does it.
-fn announce(host: &str, want: &Containers, common: &CommonArgs, ui: &Ui) -> Launch {
+fn announce(host: &str, want: &Selection, force: bool, common: &CommonArgs, ui: &Ui) -> Launch {
     let places = if want.select.is_some() {
         "several".to_owned()
     } else {
@@ -136,18 +138,17 @@ fn announce(host: &str, want: &Containers, common: &CommonArgs, ui: &Ui) -> Laun
     ));
     ui.step(&format!("Copying the login of {host} into its containers"));
     Launch {
-        codex: common.codex.clone(),
-        codex_home: common.codex_home.clone(),
-        mode: Mode::Containers,
-        ca: None,
-        skip_logged_in: false,
-        containers: Some(want.clone()),
+        codex: common.codex_at(),
+        job: Job::Containers {
+            containers: want.clone(),
+            force,
+        },
         inside: None,
     }
 }
 
 /// Prints the results (a table, or events); 0 when every container asked for got the login.
-fn report(host: &str, want: &Containers, mut results: Vec<(Untrusted, Copy)>, ui: &Ui) -> ExitStatus {
+fn report(host: &str, want: &Selection, mut results: Vec<(Untrusted, Copy)>, ui: &Ui) -> ExitStatus {
     ui.finish();
     // The ones named in the order given, then the ones found.
     results.sort_by_key(|(name, _)| want.names.iter().position(|n| name == n.as_str()).unwrap_or(usize::MAX));
@@ -161,7 +162,7 @@ fn report(host: &str, want: &Containers, mut results: Vec<(Untrusted, Copy)>, ui
     ExitStatus::failed_if(!all_named || results.iter().any(|(_, c)| !matches!(c, Copy::Copied { .. })))
 }
 
-async fn copy(mut shim: Shim, host: &str) -> Result<Vec<(Untrusted, Copy)>, Error> {
+async fn copy(mut shim: Shim<ContainersEvent>, host: &str) -> Result<Vec<(Untrusted, Copy)>, Error> {
     let mut results = Vec::new();
     let mut archived = Vec::new();
     let mut done = false;
@@ -169,7 +170,7 @@ async fn copy(mut shim: Shim, host: &str) -> Result<Vec<(Untrusted, Copy)>, Erro
         let out = shim.next_for(host).await?;
         tracing::debug!("shim: {out:?}");
         match out {
-            Output::Event(ShimEvent::CtrCopied {
+            Output::Event(ContainersEvent::Copied {
                 name,
                 engine,
                 user,
@@ -189,7 +190,7 @@ async fn copy(mut shim: Shim, host: &str) -> Result<Vec<(Untrusted, Copy)>, Erro
                     },
                 ));
             }
-            Output::Event(ShimEvent::CtrFresher {
+            Output::Event(ContainersEvent::Fresher {
                 name,
                 engine,
                 user,
@@ -204,28 +205,28 @@ async fn copy(mut shim: Shim, host: &str) -> Result<Vec<(Untrusted, Copy)>, Erro
                     },
                 ));
             }
-            Output::Event(ShimEvent::CtrFailed { name, why }) => results.push((name, Copy::Failed { why })),
-            Output::Event(ShimEvent::CtrArchived { name }) => archived.push(name),
-            Output::Event(ShimEvent::CtrAborted { why }) => {
+            Output::Event(ContainersEvent::Failed { name, why }) => results.push((name, Copy::Failed { why })),
+            Output::Event(ContainersEvent::Archived { name }) => archived.push(name),
+            Output::Event(ContainersEvent::Aborted { why }) => {
                 return Err(Error::ContainersAborted {
                     host: host.to_owned(),
                     why: why.shown(),
                 });
             }
-            Output::Event(ShimEvent::CtrNoLogin { path }) => {
+            Output::Event(ContainersEvent::NoLogin { path }) => {
                 return Err(Error::NoLoginToCopy {
                     host: host.to_owned(),
                     path: path.shown(),
                 });
             }
-            Output::Event(ShimEvent::CtrBadLogin { path }) => {
+            Output::Event(ContainersEvent::BadLogin { path }) => {
                 return Err(Error::BadLogin {
                     host: host.to_owned(),
                     path: path.shown(),
                 });
             }
-            Output::Event(ShimEvent::Done) => done = true,
-            Output::Event(_) | Output::Stderr(_) => {}
+            Output::Event(ContainersEvent::Done) => done = true,
+            Output::Host(_) | Output::Stderr(_) => {}
             Output::Closed if done => return Ok(results),
             Output::Closed => {
                 return Err(Error::ConnectionLost {

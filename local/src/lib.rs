@@ -101,15 +101,15 @@ pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<ExitStatus, Error> {
                 let engine = engine.as_deref().and_then(codex_remote_login_remote::Engine::parse);
                 return login_inside::run(host, containers, engine, &cli, ui).await;
             }
-            let mut want = containers::wanted(containers, *all_running, label, engine.as_deref(), *force);
+            let mut want = containers::wanted(containers, *all_running, label, engine.as_deref());
             match host {
                 // With --local there is no HOST: the first name is a container too.
                 Some(first) if *local => {
                     want.names.insert(0, first.clone());
-                    containers::run_local(&want, &cli.common, ui).await
+                    containers::run_local(&want, *force, &cli.common, ui).await
                 }
-                None => containers::run_local(&want, &cli.common, ui).await,
-                Some(host) => containers::run(host, &want, &cli.common, ui).await,
+                None => containers::run_local(&want, *force, &cli.common, ui).await,
+                Some(host) => containers::run(host, &want, *force, &cli.common, ui).await,
             }
         }
         Some(cli::Command::Collect {
@@ -120,7 +120,7 @@ pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<ExitStatus, Error> {
             label,
             yes,
         }) => {
-            let want = containers::wanted(containers, *all_running, label, engine.as_deref(), false);
+            let want = containers::wanted(containers, *all_running, label, engine.as_deref());
             collect::run(host, &want, *yes, &cli.common, ui).await
         }
         Some(cli::Command::Logout {
@@ -129,7 +129,7 @@ pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<ExitStatus, Error> {
             local_only,
             engine,
         }) => {
-            let want = containers::wanted(containers, false, &None, engine.as_deref(), false);
+            let want = containers::wanted(containers, false, &None, engine.as_deref());
             logout::run(hosts, &want, *local_only, &cli.common, ui).await
         }
         Some(cli::Command::Push { host, from, force }) => push::run(host, from.as_deref(), *force, &cli.common, ui)

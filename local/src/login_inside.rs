@@ -14,7 +14,7 @@ use crate::signin::{self, Interrupts, Outcome, SignIn};
 use crate::ssh::Connection;
 use crate::ui::Ui;
 use crate::{ca_bundle, secret};
-use codex_remote_login_remote::{ContainerRef, Containers, Engine};
+use codex_remote_login_remote::{ContainerRef, Engine, Selection};
 
 /// Signs in every container named; one failing does not stop the others, and the table at
 /// the end says which to run again (`--skip-logged-in` passes over those already done).
@@ -25,9 +25,9 @@ pub async fn run(
     cli: &Cli,
     ui: Arc<Ui>,
 ) -> Result<ExitStatus, Error> {
-    check(&Containers {
+    check(&Selection {
         names: names.to_vec(),
-        ..Containers::default()
+        ..Selection::default()
     })?;
     if names.is_empty() {
         return Err(Error::NoContainers);

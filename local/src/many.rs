@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use tokio::task::JoinSet;
 
-use codex_remote_login_remote::{Launch, Mode};
+use codex_remote_login_remote::{Job, Launch};
 
 use crate::error::Error;
 use crate::signin::{self, Interrupts, Outcome, SignIn};
@@ -108,12 +108,8 @@ async fn prepare(host_arg: &str, common: &crate::cli::CommonArgs, check_login: b
     let conn = Connection::open(config, line.clone()).await?;
     line.step("checking codex");
     let launch = Launch {
-        codex: common.codex.clone(),
-        codex_home: common.codex_home.clone(),
-        mode: Mode::Preflight { check_login },
-        ca: None,
-        skip_logged_in: false,
-        containers: None,
+        codex: common.codex_at(),
+        job: Job::Preflight { check_login },
         inside: None,
     };
     let status = status::read(&conn, &launch, &host).await;

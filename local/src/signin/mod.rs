@@ -16,7 +16,7 @@ use strategy::Strategy;
 
 use std::sync::Arc;
 
-use codex_remote_login_remote::{CaBundle, ContainerRef, Launch, Mode};
+use codex_remote_login_remote::{CaBundle, ContainerRef, Job, Launch, LoginMethod};
 use codex_remote_login_shared::Account;
 
 use crate::authorize;
@@ -131,11 +131,11 @@ pub async fn then_provision(
 ) -> Result<Outcome, Error> {
     match outcome {
         Ok(Outcome::SignedIn(account)) if !job.args.containers.is_empty() => {
-            let want = codex_remote_login_remote::Containers {
+            let want = codex_remote_login_remote::Selection {
                 names: job.args.containers.clone(),
                 ..Default::default()
             };
-            match crate::containers::provision(conn, &want, job.common, ui).await? {
+            match crate::containers::provision(conn, &want, false, job.common, ui).await? {
                 ExitStatus::Success => Ok(Outcome::SignedIn(account)),
                 _ => Err(Error::Provisioning {
                     host: conn.config.alias.clone(),
@@ -177,11 +177,11 @@ pub async fn launch(
     });
     ui.step(&format!("Starting codex login on {host}"));
     let method = cli.method();
-    let mode = match method {
-        Method::Browser => Mode::Browser { hold_port },
-        Method::Device => Mode::Device,
-        Method::ApiKey => Mode::ApiKey,
-        Method::AccessToken => Mode::AccessToken,
+    let login = match method {
+        Method::Browser => LoginMethod::Browser { hold_port },
+        Method::Device => LoginMethod::Device,
+        Method::ApiKey => LoginMethod::ApiKey,
+        Method::AccessToken => LoginMethod::AccessToken,
     };
     let ca = match (&job.ca_pem, &cli.remote_ca_cert) {
         (Some(pem), _) => Some(CaBundle::Sent { size: pem.len() }),
@@ -189,12 +189,12 @@ pub async fn launch(
         (None, None) => None,
     };
     let launch = Launch {
-        codex: job.common.codex.clone(),
-        codex_home: job.common.codex_home.clone(),
-        mode,
-        ca,
-        skip_logged_in: skip_in_shim,
-        containers: None,
+        codex: job.common.codex_at(),
+        job: Job::SignIn {
+            method: login,
+            ca,
+            skip_logged_in: skip_in_shim,
+        },
         inside: job.inside.clone(),
     };
     // The shim reads its stdin in order: the CA bundle, then the secret, which it hands to
