@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
-use codex_remote_login_remote::{Containers, Engine};
+use codex_remote_login_remote::{CodexAt, Engine, Selection};
 use codex_remote_login_shared::protocol::RelayTool;
 
-use crate::settings::{Browser, CaCert, CodexSite, Machine, Method, Request, Settings, SignInSettings};
+use crate::settings::{Browser, CaCert, Machine, Method, Request, Settings, SignInSettings};
 
 /// Sign the Codex CLI in on a remote machine over SSH, with the browser on this machine.
 ///
@@ -415,7 +415,7 @@ impl Cli {
     pub fn settings(self) -> (Settings, Request) {
         let settings = Settings {
             ssh: self.common.ssh.settings(),
-            codex: CodexSite {
+            codex: CodexAt {
                 path: self.common.codex,
                 home: self.common.codex_home,
             },
@@ -460,7 +460,8 @@ impl Cli {
                 };
                 Request::Containers {
                     on,
-                    want: wanted(names, all_running, label, engine, force),
+                    want: wanted(names, all_running, label, engine),
+                    force,
                 }
             }
             Some(Command::Collect {
@@ -472,7 +473,7 @@ impl Cli {
                 yes,
             }) => Request::Collect {
                 host,
-                want: wanted(containers, all_running, label, engine, false),
+                want: wanted(containers, all_running, label, engine),
                 yes,
             },
             Some(Command::Logout {
@@ -482,7 +483,7 @@ impl Cli {
                 engine,
             }) => Request::Logout {
                 hosts,
-                want: wanted(containers, false, None, engine, false),
+                want: wanted(containers, false, None, engine),
                 local_only,
             },
             Some(Command::Push { host, from, force }) => Request::Push { host, from, force },
@@ -491,20 +492,13 @@ impl Cli {
     }
 }
 
-/// Which containers, and how: the names, `--all-running` or `--label` (the shim's `select`),
-/// `--engine` and `--force`.
-fn wanted(
-    names: Vec<String>,
-    all_running: bool,
-    label: Option<String>,
-    engine: Option<String>,
-    force: bool,
-) -> Containers {
-    Containers {
+/// Which containers: the names, `--all-running` or `--label` (the shim's `select`), and
+/// `--engine`.
+fn wanted(names: Vec<String>, all_running: bool, label: Option<String>, engine: Option<String>) -> Selection {
+    Selection {
         names,
         select: if all_running { Some("all".to_owned()) } else { label },
         engine: engine.as_deref().and_then(Engine::parse),
-        force,
     }
 }
 
@@ -601,7 +595,7 @@ mod tests {
         assert_eq!(sign_in.browser, Browser::PrintOnly);
         assert_eq!(sign_in.timeout, Duration::from_secs(600));
         let (_, request) = settings(&["crl", "containers", "--local", "a", "b", "--engine", "podman"]);
-        let Request::Containers { on, want } = request else {
+        let Request::Containers { on, want, .. } = request else {
             panic!("{request:?}")
         };
         assert_eq!(on, Machine::This);

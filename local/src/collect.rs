@@ -11,8 +11,9 @@
 
 use std::sync::Arc;
 
-use codex_remote_login_remote::{Containers, LEAVE, Launch, Mode, TAKE};
-use codex_remote_login_shared::{ShimEvent, Untrusted};
+use codex_remote_login_remote::{Job, LEAVE, Launch, Selection, TAKE};
+use codex_remote_login_shared::Untrusted;
+use codex_remote_login_shared::protocol::CollectEvent;
 
 use crate::container_error::ContainerError;
 use crate::containers::check;
@@ -41,7 +42,7 @@ struct Seen {
 /// fresher one; 0 when every container could be read.
 pub async fn run(
     host_arg: &str,
-    want: &Containers,
+    want: &Selection,
     yes: bool,
     settings: &Settings,
     ui: Arc<Ui>,
@@ -55,24 +56,17 @@ pub async fn run(
 
 async fn collect(
     conn: &Connection,
-    want: &Containers,
+    want: &Selection,
     yes: bool,
     settings: &Settings,
     ui: &Ui,
 ) -> Result<ExitStatus, Error> {
     let host = conn.config.alias.clone();
     ui.step(&format!("Reading the logins in the containers of {host}"));
+    // Collect never forces: it asks, or needs --yes.
     let launch = Launch {
-        codex: settings.codex.path.clone(),
-        codex_home: settings.codex.home.clone(),
-        mode: Mode::Collect,
-        ca: None,
-        skip_logged_in: false,
-        // Collect never forces: it asks, or needs --yes.
-        containers: Some(Containers {
-            force: false,
-            ..want.clone()
-        }),
+        codex: settings.codex.clone(),
+        job: Job::Collect(want.clone()),
         inside: None,
     };
     let mut shim = Shim::start(conn, &launch)
@@ -167,7 +161,7 @@ struct Read {
 }
 
 /// Reads the shim to its end, answering its question (`col-ask`) with `--yes` or the person.
-async fn read(shim: &mut Shim, host: &str, yes: bool, ui: &Ui) -> Result<Read, Error> {
+async fn read(shim: &mut Shim<CollectEvent>, host: &str, yes: bool, ui: &Ui) -> Result<Read, Error> {
     let host = host.to_owned();
     let mut read = Read {
         seen: Vec::new(),
@@ -178,7 +172,7 @@ async fn read(shim: &mut Shim, host: &str, yes: bool, ui: &Ui) -> Result<Read, E
     let mut done = false;
     loop {
         match shim.next_for(&host).await? {
-            Output::Event(ShimEvent::ColSeen {
+            Output::Event(CollectEvent::Seen {
                 name,
                 engine,
                 verdict,
@@ -190,14 +184,14 @@ async fn read(shim: &mut Shim, host: &str, yes: bool, ui: &Ui) -> Result<Read, E
                 refreshed,
                 why: None,
             }),
-            Output::Event(ShimEvent::CtrFailed { name, why }) => read.seen.push(Seen {
+            Output::Event(CollectEvent::CtrFailed { name, why }) => read.seen.push(Seen {
                 name,
                 engine: None,
                 result: "failed".into(),
                 refreshed: None,
                 why: Some(why),
             }),
-            Output::Event(ShimEvent::ColAsk { name, email }) => {
+            Output::Event(CollectEvent::Ask { name, email }) => {
                 let take = yes || agree(ui, &host, &name, email.as_ref());
                 // The shim waits on the channel for this answer: a send that fails means the
                 // connection went.
@@ -210,34 +204,34 @@ async fn read(shim: &mut Shim, host: &str, yes: bool, ui: &Ui) -> Result<Read, E
                 read.declined = !take;
                 read.asked = Some((name, email));
             }
-            Output::Event(ShimEvent::NoLock { dir }) => crate::shim::warn_unlocked(ui, &host, &dir),
-            Output::Event(ShimEvent::ColTook { name, backup }) => read.took = Some((name, backup)),
-            Output::Event(ShimEvent::ColFailed { why }) => {
+            Output::Event(CollectEvent::NoLock { dir }) => crate::shim::warn_unlocked(ui, &host, &dir),
+            Output::Event(CollectEvent::Took { name, backup }) => read.took = Some((name, backup)),
+            Output::Event(CollectEvent::Failed { why }) => {
                 return Err(ContainerError::CollectFailed { host, why: why.shown() }.into());
             }
-            Output::Event(ShimEvent::CtrAborted { why }) => {
+            Output::Event(CollectEvent::Aborted { why }) => {
                 return Err(ContainerError::Aborted {
                     host: host.to_owned(),
                     why: why.shown(),
                 }
                 .into());
             }
-            Output::Event(ShimEvent::CtrNoLogin { path }) => {
+            Output::Event(CollectEvent::NoLogin { path }) => {
                 return Err(ContainerError::NoHostLogin {
                     host,
                     path: path.shown(),
                 }
                 .into());
             }
-            Output::Event(ShimEvent::CtrBadLogin { path }) => {
+            Output::Event(CollectEvent::BadLogin { path }) => {
                 return Err(ContainerError::BadLogin {
                     host: host.to_owned(),
                     path: path.shown(),
                 }
                 .into());
             }
-            Output::Event(ShimEvent::Done) => done = true,
-            Output::Event(_) | Output::Stderr(_) => {}
+            Output::Event(CollectEvent::Done) => done = true,
+            Output::Host(_) | Output::Stderr(_) => {}
             Output::Closed if done => return Ok(read),
             Output::Closed => {
                 return Err(Error::ConnectionLost {

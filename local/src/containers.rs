@@ -5,8 +5,9 @@
 
 use std::sync::Arc;
 
-use codex_remote_login_remote::{Containers, Launch, Mode};
-use codex_remote_login_shared::{ShimEvent, Untrusted};
+use codex_remote_login_remote::{Job, Launch, Selection};
+use codex_remote_login_shared::Untrusted;
+use codex_remote_login_shared::protocol::ContainersEvent;
 
 use crate::container_error::ContainerError;
 use crate::error::Error;
@@ -41,16 +42,23 @@ pub enum Copy {
 }
 
 /// Copies into every container asked for; the exit code is 0 when every one got the login.
-pub async fn run(host_arg: &str, want: &Containers, settings: &Settings, ui: Arc<Ui>) -> Result<ExitStatus, Error> {
+/// `force`: replace a container's login even where it is fresher.
+pub async fn run(
+    host_arg: &str,
+    want: &Selection,
+    force: bool,
+    settings: &Settings,
+    ui: Arc<Ui>,
+) -> Result<ExitStatus, Error> {
     check(want)?;
     let conn = crate::connect::to(host_arg, &settings.ssh, &ui).await?;
-    let result = provision(&conn, want, settings, &ui).await;
+    let result = provision(&conn, want, force, settings, &ui).await;
     conn.close().await;
     result
 }
 
 /// The names and the label given are ones an engine takes: nothing else reaches the host.
-pub fn check(want: &Containers) -> Result<(), ContainerError> {
+pub fn check(want: &Selection) -> Result<(), ContainerError> {
     if let Some(bad) = want.names.iter().find(|n| !valid_name(n)) {
         return Err(ContainerError::Name { name: bad.clone() });
     }
@@ -69,13 +77,14 @@ pub fn check(want: &Containers) -> Result<(), ContainerError> {
 /// a sign-in, on its connection); prints a table (or events); 0 when every one got it.
 pub async fn provision(
     conn: &Connection,
-    want: &Containers,
+    want: &Selection,
+    force: bool,
     settings: &Settings,
     ui: &Ui,
 ) -> Result<ExitStatus, Error> {
     check(want)?;
     let host = conn.config.alias.clone();
-    let launch = announce(&host, want, settings, ui);
+    let launch = announce(&host, want, force, settings, ui);
     let shim = Shim::start(conn, &launch)
         .await
         .map_err(|source| Error::ssh(&host, source))?;
@@ -87,12 +96,12 @@ pub async fn provision(
 pub const THIS_MACHINE: &str = "localhost";
 
 /// `containers --local`: this machine's login into containers on this machine.
-pub async fn run_local(want: &Containers, settings: &Settings, ui: Arc<Ui>) -> Result<ExitStatus, Error> {
+pub async fn run_local(want: &Selection, force: bool, settings: &Settings, ui: Arc<Ui>) -> Result<ExitStatus, Error> {
     check(want)?;
     if want.names.is_empty() && want.select.is_none() {
         return Err(ContainerError::NoneNamed.into());
     }
-    let launch = announce(THIS_MACHINE, want, settings, &ui);
+    let launch = announce(THIS_MACHINE, want, force, settings, &ui);
     let shim = Shim::start_local(&launch).map_err(|source| ContainerError::LocalShell { source })?;
     let results = copy(shim, THIS_MACHINE).await.map_err(|e| match e {
         Error::Container(ContainerError::NoLoginToCopy { path, .. }) => ContainerError::NoLocalLogin { path }.into(),
@@ -103,7 +112,7 @@ pub async fn run_local(want: &Containers, settings: &Settings, ui: Arc<Ui>) -> R
 }
 
 /// Warns about the shared refresh token and says what is about to happen; the launch that does it.
-fn announce(host: &str, want: &Containers, settings: &Settings, ui: &Ui) -> Launch {
+fn announce(host: &str, want: &Selection, force: bool, settings: &Settings, ui: &Ui) -> Launch {
     let places = if want.select.is_some() {
         "several".to_owned()
     } else {
@@ -116,18 +125,17 @@ fn announce(host: &str, want: &Containers, settings: &Settings, ui: &Ui) -> Laun
     ));
     ui.step(&format!("Copying the login of {host} into its containers"));
     Launch {
-        codex: settings.codex.path.clone(),
-        codex_home: settings.codex.home.clone(),
-        mode: Mode::Containers,
-        ca: None,
-        skip_logged_in: false,
-        containers: Some(want.clone()),
+        codex: settings.codex.clone(),
+        job: Job::Containers {
+            containers: want.clone(),
+            force,
+        },
         inside: None,
     }
 }
 
 /// Prints the results (a table, or events); 0 when every container asked for got the login.
-fn report(host: &str, want: &Containers, mut results: Vec<(Untrusted, Copy)>, ui: &Ui) -> ExitStatus {
+fn report(host: &str, want: &Selection, mut results: Vec<(Untrusted, Copy)>, ui: &Ui) -> ExitStatus {
     ui.finish();
     // The ones named in the order given, then the ones found.
     results.sort_by_key(|(name, _)| want.names.iter().position(|n| name == n.as_str()).unwrap_or(usize::MAX));
@@ -141,7 +149,7 @@ fn report(host: &str, want: &Containers, mut results: Vec<(Untrusted, Copy)>, ui
     ExitStatus::failed_if(!all_named || results.iter().any(|(_, c)| !matches!(c, Copy::Copied { .. })))
 }
 
-async fn copy(mut shim: Shim, host: &str) -> Result<Vec<(Untrusted, Copy)>, Error> {
+async fn copy(mut shim: Shim<ContainersEvent>, host: &str) -> Result<Vec<(Untrusted, Copy)>, Error> {
     let mut results = Vec::new();
     let mut archived = Vec::new();
     let mut done = false;
@@ -149,7 +157,7 @@ async fn copy(mut shim: Shim, host: &str) -> Result<Vec<(Untrusted, Copy)>, Erro
         let out = shim.next_for(host).await?;
         tracing::debug!("shim: {out:?}");
         match out {
-            Output::Event(ShimEvent::CtrCopied {
+            Output::Event(ContainersEvent::Copied {
                 name,
                 engine,
                 user,
@@ -169,7 +177,7 @@ async fn copy(mut shim: Shim, host: &str) -> Result<Vec<(Untrusted, Copy)>, Erro
                     },
                 ));
             }
-            Output::Event(ShimEvent::CtrFresher {
+            Output::Event(ContainersEvent::Fresher {
                 name,
                 engine,
                 user,
@@ -184,31 +192,31 @@ async fn copy(mut shim: Shim, host: &str) -> Result<Vec<(Untrusted, Copy)>, Erro
                     },
                 ));
             }
-            Output::Event(ShimEvent::CtrFailed { name, why }) => results.push((name, Copy::Failed { why })),
-            Output::Event(ShimEvent::CtrArchived { name }) => archived.push(name),
-            Output::Event(ShimEvent::CtrAborted { why }) => {
+            Output::Event(ContainersEvent::Failed { name, why }) => results.push((name, Copy::Failed { why })),
+            Output::Event(ContainersEvent::Archived { name }) => archived.push(name),
+            Output::Event(ContainersEvent::Aborted { why }) => {
                 return Err(ContainerError::Aborted {
                     host: host.to_owned(),
                     why: why.shown(),
                 }
                 .into());
             }
-            Output::Event(ShimEvent::CtrNoLogin { path }) => {
+            Output::Event(ContainersEvent::NoLogin { path }) => {
                 return Err(ContainerError::NoLoginToCopy {
                     host: host.to_owned(),
                     path: path.shown(),
                 }
                 .into());
             }
-            Output::Event(ShimEvent::CtrBadLogin { path }) => {
+            Output::Event(ContainersEvent::BadLogin { path }) => {
                 return Err(ContainerError::BadLogin {
                     host: host.to_owned(),
                     path: path.shown(),
                 }
                 .into());
             }
-            Output::Event(ShimEvent::Done) => done = true,
-            Output::Event(_) | Output::Stderr(_) => {}
+            Output::Event(ContainersEvent::Done) => done = true,
+            Output::Host(_) | Output::Stderr(_) => {}
             Output::Closed if done => return Ok(results),
             Output::Closed => {
                 return Err(Error::ConnectionLost {

@@ -6,8 +6,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use russh::ChannelOpenFailure;
 
-use codex_remote_login_remote::{Launch, Mode};
-use codex_remote_login_shared::ShimEvent;
+use codex_remote_login_remote::{Job, Launch};
+use codex_remote_login_shared::protocol::{DoctorEvent, HostEvent};
 
 use crate::authorize::PORTS;
 use crate::error::{Error, ssh_hint};
@@ -144,19 +144,19 @@ fn connection_failure(e: &ssh::Error) -> Vec<Check> {
 async fn remote(conn: &Connection, settings: &Settings) -> Vec<Check> {
     let host = conn.config.alias.clone();
     let launch = Launch {
-        codex: settings.codex.path.clone(),
-        codex_home: settings.codex.home.clone(),
-        mode: Mode::Doctor,
-        ca: None,
-        skip_logged_in: false,
-        containers: None,
+        codex: settings.codex.clone(),
+        job: Job::Doctor,
         inside: None,
     };
     let mut facts = Facts::default();
     let read = async {
-        let mut shim = Shim::start(conn, &launch).await.map_err(|e| e.to_string())?;
+        let mut shim = Shim::<DoctorEvent>::start(conn, &launch)
+            .await
+            .map_err(|e| e.to_string())?;
         loop {
+            // Not `next_for`: a missing codex is one finding among others here.
             match shim.next().await.map_err(|e| e.to_string())? {
+                Output::Host(event) => facts.host(event),
                 Output::Event(event) => facts.take(event),
                 Output::Stderr(_) => {}
                 Output::Closed => return Ok::<_, String>(()),
@@ -288,26 +288,32 @@ struct Facts {
 }
 
 impl Facts {
-    fn take(&mut self, event: ShimEvent) {
+    fn host(&mut self, event: HostEvent) {
         match event {
-            ShimEvent::Codex { path, .. } => self.codex = Some(path.shown()),
-            ShimEvent::NotFound { searched } => self.not_found = Some(searched.shown()),
-            ShimEvent::BadOverride { path } => self.not_found = Some(format!("--codex {path} (not executable)")),
-            ShimEvent::Version(v) => self.version = Some(v.shown()).filter(|v| !v.is_empty()),
-            ShimEvent::Store(s) => self.store = Some(s.shown()),
-            ShimEvent::Relays(r) => self.relays = r,
-            ShimEvent::Clock(theirs) => {
+            HostEvent::Codex { path, .. } => self.codex = Some(path.shown()),
+            HostEvent::NotFound { searched } => self.not_found = Some(searched.shown()),
+            HostEvent::BadOverride { path } => self.not_found = Some(format!("--codex {path} (not executable)")),
+            HostEvent::Relays(r) => self.relays = r,
+            HostEvent::Policy { method, workspace } => {
+                self.policy = (method.map(|m| m.shown()), workspace.map(|w| w.shown()));
+            }
+            _ => {}
+        }
+    }
+
+    fn take(&mut self, event: DoctorEvent) {
+        match event {
+            DoctorEvent::Version(v) => self.version = Some(v.shown()).filter(|v| !v.is_empty()),
+            DoctorEvent::Store(s) => self.store = Some(s.shown()),
+            DoctorEvent::Clock(theirs) => {
                 let ours = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
                 self.clock = Some((
                     i64::try_from(theirs).unwrap_or(i64::MAX),
                     i64::try_from(ours).unwrap_or(0),
                 ));
             }
-            ShimEvent::Ca { var, readable, path } => self.ca.push((var.shown(), readable, path.shown())),
-            ShimEvent::Policy { method, workspace } => {
-                self.policy = (method.map(|m| m.shown()), workspace.map(|w| w.shown()));
-            }
-            _ => {}
+            DoctorEvent::Ca { var, readable, path } => self.ca.push((var.shown(), readable, path.shown())),
+            DoctorEvent::Done => {}
         }
     }
 }

@@ -98,11 +98,13 @@ pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<ExitStatus, Error> {
         Request::Containers {
             on: Machine::Host(host),
             want,
-        } => containers::run(&host, &want, &settings, ui).await,
+            force,
+        } => containers::run(&host, &want, force, &settings, ui).await,
         Request::Containers {
             on: Machine::This,
             want,
-        } => containers::run_local(&want, &settings, ui).await,
+            force,
+        } => containers::run_local(&want, force, &settings, ui).await,
         Request::LoginInside {
             host,
             names,

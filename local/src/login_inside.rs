@@ -15,7 +15,7 @@ use crate::signin::{self, Interrupts, Outcome, SignIn};
 use crate::ssh::Connection;
 use crate::ui::Ui;
 use crate::{ca_bundle, secret};
-use codex_remote_login_remote::{ContainerRef, Containers, Engine};
+use codex_remote_login_remote::{ContainerRef, Engine, Selection};
 
 /// Signs in every container named; one failing does not stop the others, and the table at
 /// the end says which to run again (`--skip-logged-in` passes over those already done).
@@ -27,9 +27,9 @@ pub async fn run(
     settings: &Settings,
     ui: Arc<Ui>,
 ) -> Result<ExitStatus, Error> {
-    check(&Containers {
+    check(&Selection {
         names: names.to_vec(),
-        ..Containers::default()
+        ..Selection::default()
     })?;
     if names.is_empty() {
         return Err(ContainerError::NoneNamed.into());

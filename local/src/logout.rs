@@ -13,10 +13,11 @@ use std::sync::Arc;
 
 use tokio::task::JoinSet;
 
-use codex_remote_login_remote::{Containers, Launch, Mode};
-use codex_remote_login_shared::protocol::LogoutResult;
-use codex_remote_login_shared::{ShimEvent, Untrusted};
+use codex_remote_login_remote::{Job, Launch, Selection};
+use codex_remote_login_shared::Untrusted;
+use codex_remote_login_shared::protocol::{LogoutEvent, LogoutResult};
 
+use crate::container_error::ContainerError;
 use crate::error::Error;
 use crate::events::Event;
 use crate::exit::ExitStatus;
@@ -48,7 +49,7 @@ impl Place {
 /// Signs every host out; the exit code is 0 when every place is signed out (or held no login).
 pub async fn run(
     hosts: &[String],
-    want: &Containers,
+    want: &Selection,
     local_only: bool,
     settings: &Settings,
     ui: Arc<Ui>,
@@ -116,7 +117,7 @@ pub async fn run(
 
 async fn one(
     host_arg: &str,
-    want: &Containers,
+    want: &Selection,
     local_only: bool,
     settings: &Settings,
     ui: Arc<Ui>,
@@ -129,26 +130,21 @@ async fn one(
 
 async fn read(
     conn: &Connection,
-    want: &Containers,
+    want: &Selection,
     local_only: bool,
     settings: &Settings,
     ui: &Ui,
 ) -> Result<Vec<Place>, Error> {
     let host = conn.config.alias.clone();
     let launch = Launch {
-        codex: settings.codex.path.clone(),
-        codex_home: settings.codex.home.clone(),
-        mode: Mode::Logout { local_only },
-        ca: None,
-        skip_logged_in: false,
-        containers: Some(Containers {
-            select: None,
-            force: false,
-            ..want.clone()
-        }),
+        codex: settings.codex.clone(),
+        job: Job::Logout {
+            containers: want.clone(),
+            local_only,
+        },
         inside: None,
     };
-    let mut shim = Shim::start(conn, &launch)
+    let mut shim = Shim::<LogoutEvent>::start(conn, &launch)
         .await
         .map_err(|source| Error::ssh(host.clone(), source))?;
     let named = |place: &Option<Untrusted>| match place {
@@ -161,13 +157,13 @@ async fn read(
     let mut done = false;
     loop {
         match shim.next_for(&host).await? {
-            Output::Event(ShimEvent::LoShared { target, place }) => {
+            Output::Event(LogoutEvent::Shared { target, place }) => {
                 shared
                     .entry(target.map(Untrusted::into_raw))
                     .or_default()
                     .push(named(&place));
             }
-            Output::Event(ShimEvent::LoResult { place, result, detail }) => {
+            Output::Event(LogoutEvent::Result { place, result, detail }) => {
                 // Every sharing place is known before the first result: said once, before the
                 // results are shown.
                 if !warned {
@@ -183,8 +179,11 @@ async fn read(
                     detail,
                 });
             }
-            Output::Event(ShimEvent::Done) => done = true,
-            Output::Event(_) | Output::Stderr(_) => {}
+            Output::Event(LogoutEvent::Aborted { why }) => {
+                return Err(ContainerError::Aborted { host, why: why.shown() }.into());
+            }
+            Output::Event(LogoutEvent::Done) => done = true,
+            Output::Host(_) | Output::Stderr(_) => {}
             Output::Closed if done => return Ok(places),
             Output::Closed => {
                 return Err(Error::ConnectionLost {

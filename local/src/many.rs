@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use tokio::task::JoinSet;
 
-use codex_remote_login_remote::{Launch, Mode};
+use codex_remote_login_remote::{Job, Launch};
 
 use crate::error::Error;
 use crate::settings::Settings;
@@ -109,12 +109,8 @@ async fn prepare(host_arg: &str, settings: &Settings, check_login: bool, line: &
     let conn = Connection::open(config, line.clone()).await?;
     line.step("checking codex");
     let launch = Launch {
-        codex: settings.codex.path.clone(),
-        codex_home: settings.codex.home.clone(),
-        mode: Mode::Preflight { check_login },
-        ca: None,
-        skip_logged_in: false,
-        containers: None,
+        codex: settings.codex.clone(),
+        job: Job::Preflight { check_login },
         inside: None,
     };
     let status = status::read(&conn, &launch, &host).await;

@@ -7,8 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use codex_remote_login_remote::{Launch, Mode};
-use codex_remote_login_shared::{AuthJson, ShimEvent, Untrusted, time};
+use codex_remote_login_remote::{Job, Launch};
+use codex_remote_login_shared::protocol::{HostEvent, LoginReport, PushEvent};
+use codex_remote_login_shared::{AuthJson, Untrusted, time};
 
 use crate::error::Error;
 use crate::events::Event;
@@ -35,12 +36,8 @@ pub async fn run(
     let conn = crate::connect::to(host_arg, &settings.ssh, &ui).await?;
     let host = conn.config.alias.clone();
     let launch = Launch {
-        codex: settings.codex.path.clone(),
-        codex_home: settings.codex.home.clone(),
-        mode: Mode::Push,
-        ca: None,
-        skip_logged_in: false,
-        containers: None,
+        codex: settings.codex.clone(),
+        job: Job::Push,
         inside: None,
     };
     let result = push(&conn, &launch, &host, &text, &local, force, &ui).await;
@@ -58,7 +55,7 @@ async fn push(
     ui: &Ui,
 ) -> Result<(), Error> {
     let ssh_err = |source| Error::ssh(host.to_owned(), source);
-    let mut shim = Shim::start(conn, launch).await.map_err(ssh_err)?;
+    let mut shim = Shim::<PushEvent>::start(conn, launch).await.map_err(ssh_err)?;
     let mut host_refreshed = None;
     let mut backup = None;
     let mut pushed = None;
@@ -66,9 +63,9 @@ async fn push(
     loop {
         let out = shim.next_for(host).await?;
         match out {
-            Output::Event(ShimEvent::Refreshed(at)) => host_refreshed = at,
-            // The last event of the preflight: decide.
-            Output::Event(ShimEvent::Relays(_)) => {
+            Output::Host(HostEvent::Refreshed(at)) => host_refreshed = at,
+            // The host's report is complete: decide.
+            Output::Host(HostEvent::Ready) => {
                 if let Some(refusal) = fresher_on_host(
                     host,
                     host_refreshed.as_ref().map(Untrusted::raw),
@@ -89,16 +86,16 @@ async fn push(
                     .map_err(ssh_err)?;
                 sent = true;
             }
-            Output::Event(ShimEvent::Backup { path }) => backup = Some(path),
-            Output::Event(ShimEvent::NoLock { dir }) => crate::shim::warn_unlocked(ui, host, &dir),
-            Output::Event(ShimEvent::AuthFile { path, .. }) => pushed = Some(path),
-            Output::Event(ShimEvent::PushFailed { why }) => {
+            Output::Event(PushEvent::Backup { path }) => backup = Some(path),
+            Output::Event(PushEvent::NoLock { dir }) => crate::shim::warn_unlocked(ui, host, &dir),
+            Output::Event(PushEvent::Report(LoginReport::AuthFile { path, .. })) => pushed = Some(path),
+            Output::Event(PushEvent::PushFailed { why }) => {
                 return Err(Error::PushFailed {
                     host: host.to_owned(),
                     why: why.shown(),
                 });
             }
-            Output::Event(_) | Output::Stderr(_) => {}
+            Output::Host(_) | Output::Event(_) | Output::Stderr(_) => {}
             Output::Closed => break,
         }
     }

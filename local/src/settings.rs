@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use codex_remote_login_remote::{Containers, Engine};
+use codex_remote_login_remote::{CodexAt, Engine, Selection};
 use codex_remote_login_shared::protocol::RelayTool;
 
 use crate::ssh;
@@ -19,16 +19,8 @@ pub const COMMANDS: [&str; 6] = ["status", "doctor", "containers", "collect", "l
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub ssh: ssh::Settings,
-    pub codex: CodexSite,
-}
-
-/// Where codex is on a host, when not where the shim would look.
-#[derive(Debug, Clone)]
-pub struct CodexSite {
-    /// `--codex PATH`: the executable (none: searched for).
-    pub path: Option<String>,
-    /// `--codex-home DIR`: its `CODEX_HOME` (none: the host's own, else `~/.codex`).
-    pub home: Option<String>,
+    /// `--codex PATH` and `--codex-home DIR`, as the shim takes them.
+    pub codex: CodexAt,
 }
 
 /// One command, with what it was asked to act on.
@@ -49,7 +41,9 @@ pub enum Request {
     /// Copy a login into containers.
     Containers {
         on: Machine,
-        want: Containers,
+        want: Selection,
+        /// Replace a container's login even where it is fresher.
+        force: bool,
     },
     /// `containers --login-inside`: sign each container in on its own.
     LoginInside {
@@ -60,14 +54,14 @@ pub enum Request {
     },
     Collect {
         host: String,
-        want: Containers,
+        want: Selection,
         /// Replace the host's login without asking.
         yes: bool,
     },
     Logout {
         hosts: Vec<String>,
         /// The containers to sign out too on each host.
-        want: Containers,
+        want: Selection,
         /// Remove auth.json without revoking.
         local_only: bool,
     },

@@ -1,16 +1,20 @@
 //! Runs the shim (on a host's exec channel, or as a local process for containers on this
-//! machine) and turns what arrives into [`Output`]s: shim events from stdout, codex's lines
-//! from stderr, and the end.
+//! machine) and turns what arrives into [`Output`]s: the host's report up to `ready`, then the
+//! job's events, from stdout; codex's lines from stderr; and the end. A [`Shim`] is typed by
+//! its job's events, and each line is parsed as the stage it comes in: nothing of the report
+//! after `ready`, nothing of the job before it, nothing of another job.
 //!
 //! Lines are capped: a host printing gigabytes costs time, never memory.
 
 use std::collections::VecDeque;
+use std::marker::PhantomData;
 
 use russh::ChannelMsg;
 use russh::client::Msg;
 
 use codex_remote_login_remote::{CANCEL, Launch};
-use codex_remote_login_shared::{ProtocolError, ShimEvent, Untrusted};
+use codex_remote_login_shared::protocol::{self, Events, HostEvent};
+use codex_remote_login_shared::{ProtocolError, Untrusted};
 
 use crate::ssh::Connection;
 use crate::ssh::pattern::glob;
@@ -38,14 +42,14 @@ pub enum ShimError {
 }
 
 impl ShimError {
-    /// The error a shim event stands for when codex could not be found on `host`.
-    pub fn codex_missing(host: &str, event: &ShimEvent) -> Option<Self> {
+    /// The error a report event stands for when codex could not be found on `host`.
+    pub fn codex_missing(host: &str, event: &HostEvent) -> Option<Self> {
         match event {
-            ShimEvent::NotFound { searched } => Some(Self::CodexNotFound {
+            HostEvent::NotFound { searched } => Some(Self::CodexNotFound {
                 host: host.to_owned(),
                 searched: searched.shown(),
             }),
-            ShimEvent::BadOverride { path } => Some(Self::BadCodexPath {
+            HostEvent::BadOverride { path } => Some(Self::BadCodexPath {
                 host: host.to_owned(),
                 path: path.shown(),
             }),
@@ -69,12 +73,21 @@ impl ShimError {
 }
 
 #[derive(Debug)]
-pub enum Output {
-    Event(ShimEvent),
+pub enum Output<E> {
+    /// The host's report, `ready` last.
+    Host(HostEvent),
+    /// The job's own events, after `ready`.
+    Event(E),
     /// A line codex (or the host's shell, or a container engine) wrote on stderr.
     Stderr(Untrusted),
     /// The channel ended. What ended well said `done` before; the exit status adds nothing.
     Closed,
+}
+
+/// What has arrived and not yet been read.
+enum Pending {
+    Stdout(String),
+    Stderr(Untrusted),
 }
 
 /// Where the shim runs.
@@ -99,19 +112,23 @@ enum Chunk {
     Closed,
 }
 
-pub struct Shim {
+/// A running shim whose job speaks events `E`.
+pub struct Shim<E> {
     source: Source,
     stdout: Lines,
     stderr: Lines,
-    pending: VecDeque<Result<Output, ProtocolError>>,
+    pending: VecDeque<Pending>,
     closed: bool,
+    /// Whether the host's report has ended (`ready`): the job's events follow.
+    ready: bool,
     /// Whether the shim has said anything yet; until it has, the first stderr lines are kept,
     /// in case they are a Windows shell's complaint (see [`crate::windows_host`]).
     heard: bool,
     early_stderr: Vec<String>,
+    events: PhantomData<fn() -> E>,
 }
 
-impl Shim {
+impl<E: Events + std::fmt::Debug> Shim<E> {
     /// Opens a session channel and starts the shim: preflight and launch in one exec.
     pub async fn start(conn: &Connection, launch: &Launch) -> Result<Self, russh::Error> {
         let channel = conn.handle.channel_open_session().await?;
@@ -174,16 +191,18 @@ impl Shim {
             stderr: Lines::default(),
             pending: VecDeque::new(),
             closed: false,
+            ready: false,
             heard: false,
             early_stderr: Vec::new(),
+            events: PhantomData,
         }
     }
 
     /// The next output; after `Closed`, `Closed` again.
-    pub async fn next(&mut self) -> Result<Output, ProtocolError> {
+    pub async fn next(&mut self) -> Result<Output<E>, ProtocolError> {
         let out = self.next_output().await;
         match &out {
-            Ok(Output::Event(_)) | Err(_) => self.heard = true,
+            Ok(Output::Host(_) | Output::Event(_)) | Err(_) => self.heard = true,
             Ok(Output::Stderr(line)) if !self.heard && self.early_stderr.len() < crate::windows_host::KEPT => {
                 self.early_stderr.push(line.raw().to_owned());
             }
@@ -192,43 +211,48 @@ impl Shim {
         out
     }
 
-    async fn next_output(&mut self) -> Result<Output, ProtocolError> {
+    async fn next_output(&mut self) -> Result<Output<E>, ProtocolError> {
         loop {
-            if let Some(out) = self.pending.pop_front() {
-                return out;
+            match self.pending.pop_front() {
+                Some(Pending::Stdout(line)) => match self.parse(&line)? {
+                    Some(out) => return Ok(out),
+                    None => tracing::debug!("host stdout: {}", codex_remote_login_shared::redact::log_line(&line)),
+                },
+                Some(Pending::Stderr(line)) => return Ok(Output::Stderr(line)),
+                None if self.closed => return Ok(Output::Closed),
+                None => self.read().await,
             }
-            if self.closed {
-                return Ok(Output::Closed);
+        }
+    }
+
+    /// A line of stdout as the event of the stage it comes in; `None` for a line not ours.
+    fn parse(&mut self, line: &str) -> Result<Option<Output<E>>, ProtocolError> {
+        if self.ready {
+            return Ok(protocol::parse::<E>(line)?.map(Output::Event));
+        }
+        let event = protocol::parse::<HostEvent>(line)?;
+        self.ready = event == Some(HostEvent::Ready);
+        Ok(event.map(Output::Host))
+    }
+
+    /// Reads what the shim sends next into `pending`.
+    async fn read(&mut self) {
+        match self.chunk().await {
+            Chunk::Stdout(data) => {
+                let lines = self.stdout.push(&data);
+                self.pending.extend(lines.into_iter().map(Pending::Stdout));
             }
-            match self.chunk().await {
-                Chunk::Stdout(data) => {
-                    for line in self.stdout.push(&data) {
-                        if let Some(event) = ShimEvent::parse(&line).transpose() {
-                            self.pending.push_back(event.map(Output::Event));
-                        } else {
-                            tracing::debug!("host stdout: {}", codex_remote_login_shared::redact::log_line(&line));
-                        }
-                    }
-                }
-                Chunk::Stderr(data) => {
-                    self.pending.extend(
-                        self.stderr
-                            .push(&data)
-                            .into_iter()
-                            .map(|l| Ok(Output::Stderr(l.into()))),
-                    );
-                }
-                Chunk::Eof => {
-                    for line in self.stdout.finish() {
-                        if let Some(event) = ShimEvent::parse(&line).transpose() {
-                            self.pending.push_back(event.map(Output::Event));
-                        }
-                    }
-                    self.pending
-                        .extend(self.stderr.finish().into_iter().map(|l| Ok(Output::Stderr(l.into()))));
-                }
-                Chunk::Closed => self.closed = true,
+            Chunk::Stderr(data) => {
+                let lines = self.stderr.push(&data);
+                self.pending
+                    .extend(lines.into_iter().map(|l| Pending::Stderr(l.into())));
             }
+            Chunk::Eof => {
+                let (out, err) = (self.stdout.finish(), self.stderr.finish());
+                self.pending.extend(out.into_iter().map(Pending::Stdout));
+                self.pending.extend(err.into_iter().map(|l| Pending::Stderr(l.into())));
+            }
+            Chunk::Closed => self.closed = true,
         }
     }
 
@@ -265,22 +289,19 @@ impl Shim {
 
     /// A local shim ended: the end of its output.
     fn closed_after_exit(&mut self) -> Chunk {
-        for line in self.stdout.finish() {
-            if let Some(event) = ShimEvent::parse(&line).transpose() {
-                self.pending.push_back(event.map(Output::Event));
-            }
-        }
+        let rest = self.stdout.finish();
+        self.pending.extend(rest.into_iter().map(Pending::Stdout));
         Chunk::Closed
     }
 
     /// The next output, with a malformed event, a missing codex or a Windows host as the error
     /// they are.
-    pub async fn next_for(&mut self, host: &str) -> Result<Output, ShimError> {
+    pub async fn next_for(&mut self, host: &str) -> Result<Output<E>, ShimError> {
         let out = self.next().await.map_err(|source| ShimError::Protocol {
             host: host.to_owned(),
             source,
         })?;
-        if let Output::Event(event) = &out
+        if let Output::Host(event) = &out
             && let Some(missing) = ShimError::codex_missing(host, event)
         {
             return Err(missing);
@@ -381,13 +402,13 @@ mod tests {
     #[test]
     fn lines_split_at_any_byte() {
         let mut lines = Lines::default();
-        let text = b"crl1 hello 1 9\nhttps://auth.openai.com/x\nlast";
+        let text = b"crl1 hello 2\nhttps://auth.openai.com/x\nlast";
         let mut got = Vec::new();
         for byte in text.chunks(1) {
             got.extend(lines.push(byte));
         }
         got.extend(lines.finish());
-        assert_eq!(got, ["crl1 hello 1 9", "https://auth.openai.com/x", "last"]);
+        assert_eq!(got, ["crl1 hello 2", "https://auth.openai.com/x", "last"]);
     }
 
     /// Any split of a stream gives the lines of the whole (a xorshift picks the cuts).
@@ -437,7 +458,7 @@ mod tests {
 
     /// Reads `shim` to its end through `next_for`, as every flow does.
     #[cfg(unix)]
-    async fn read_to_end(mut shim: Shim) -> Result<(), ShimError> {
+    async fn read_to_end(mut shim: Shim<protocol::StatusEvent>) -> Result<(), ShimError> {
         loop {
             if let Output::Closed = shim.next_for("win").await? {
                 return Ok(());
@@ -456,7 +477,31 @@ mod tests {
             matches!(ended, Err(ShimError::WindowsHost { ref host }) if host == "win"),
             "{ended:?}"
         );
-        let spoke = format!("printf 'crl1 hello 1 1\\n'; {cmd}");
+        let spoke = format!("printf 'crl1 hello 2\\n'; {cmd}");
         assert!(read_to_end(Shim::scripted(&spoke).unwrap()).await.is_ok());
+    }
+
+    /// After `ready` the report is closed: a late `before`, which could change what a flow
+    /// believes of the host, is an error, and so is a job's event before `ready`.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn each_line_is_parsed_as_the_stage_it_comes_in() {
+        let late = "printf 'crl1 hello 2\\ncrl1 ready\\ncrl1 before chatgpt evil@x -\\n'";
+        let early = "printf 'crl1 hello 2\\ncrl1 done\\n'";
+        for script in [late, early] {
+            let ended = read_to_end(Shim::scripted(script).unwrap()).await;
+            assert!(
+                matches!(
+                    ended,
+                    Err(ShimError::Protocol {
+                        source: ProtocolError::Unexpected { .. },
+                        ..
+                    })
+                ),
+                "{script}: {ended:?}"
+            );
+        }
+        let fine = "printf 'crl1 hello 2\\nMOTD\\ncrl1 ready\\ncrl1 store file\\ncrl1 done\\n'";
+        assert!(read_to_end(Shim::scripted(fine).unwrap()).await.is_ok());
     }
 }

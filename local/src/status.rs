@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use tokio::task::JoinSet;
 
-use codex_remote_login_remote::{Launch, Mode};
-use codex_remote_login_shared::{Account, ShimEvent, Untrusted, time};
+use codex_remote_login_remote::{Job, Launch};
+use codex_remote_login_shared::protocol::{HostEvent, LoginReport, StatusEvent};
+use codex_remote_login_shared::{Account, Untrusted, time};
 
 use crate::error::Error;
 use crate::events::Event;
@@ -124,12 +125,8 @@ async fn check(host_arg: &str, settings: &Settings, ui: Arc<Ui>) -> Result<HostS
     let host = config.alias.clone();
     let conn = Connection::open(config, ui).await?;
     let launch = Launch {
-        codex: settings.codex.path.clone(),
-        codex_home: settings.codex.home.clone(),
-        mode: Mode::Status,
-        ca: None,
-        skip_logged_in: false,
-        containers: None,
+        codex: settings.codex.clone(),
+        job: Job::Status,
         inside: None,
     };
     let result = read(&conn, &launch, &host).await;
@@ -139,7 +136,7 @@ async fn check(host_arg: &str, settings: &Settings, ui: Arc<Ui>) -> Result<HostS
 
 /// Runs the status shim on an open connection (also the preflight of several hosts).
 pub async fn read(conn: &Connection, launch: &Launch, host: &str) -> Result<HostStatus, Error> {
-    let mut shim = Shim::start(conn, launch)
+    let mut shim = Shim::<StatusEvent>::start(conn, launch)
         .await
         .map_err(|source| Error::ssh(host.to_owned(), source))?;
     let mut status = HostStatus {
@@ -150,17 +147,24 @@ pub async fn read(conn: &Connection, launch: &Launch, host: &str) -> Result<Host
     loop {
         let out = shim.next_for(host).await?;
         match out {
-            Output::Event(ShimEvent::Status { logged_in }) => status.logged_in = logged_in,
-            Output::Event(ShimEvent::Store(store)) => status.store = Some(store),
-            Output::Event(ShimEvent::AuthFile { mode, path }) => {
-                status.auth_file = Some(path);
-                status.auth_file_mode = Some(mode);
-            }
-            Output::Event(ShimEvent::Account(account)) => status.account = Some(account),
             // The login on file, as the preflight of a sign-in reports it.
-            Output::Event(ShimEvent::Before(account)) => status.account = account,
-            Output::Event(ShimEvent::Refreshed(at)) => status.last_refresh = at,
-            Output::Event(ShimEvent::Expires { at, now }) => {
+            Output::Host(HostEvent::Before(account)) => status.account = account,
+            Output::Host(HostEvent::Refreshed(at)) => status.last_refresh = at,
+            Output::Host(HostEvent::Policy { method, workspace }) => {
+                status.forced_login_method = method;
+                status.forced_workspace = workspace;
+            }
+            Output::Event(StatusEvent::Report(report)) => match report {
+                LoginReport::Status { logged_in } => status.logged_in = logged_in,
+                LoginReport::AuthFile { mode, path } => {
+                    status.auth_file = Some(path);
+                    status.auth_file_mode = Some(mode);
+                }
+                LoginReport::AuthFileMissing { .. } => {}
+                LoginReport::Account(account) => status.account = Some(account),
+            },
+            Output::Event(StatusEvent::Store(store)) => status.store = Some(store),
+            Output::Event(StatusEvent::Expires { at, now }) => {
                 let now = i64::try_from(now).unwrap_or(i64::MAX);
                 status.expires_in = at.and_then(|at| i64::try_from(at).ok()).map(|at| at - now);
                 status.refreshed_ago = status
@@ -169,12 +173,8 @@ pub async fn read(conn: &Connection, launch: &Launch, host: &str) -> Result<Host
                     .and_then(|at| time::rfc3339_nanos(at.raw()))
                     .map(|nanos| now - i64::try_from(nanos / 1_000_000_000).unwrap_or(0));
             }
-            Output::Event(ShimEvent::Policy { method, workspace }) => {
-                status.forced_login_method = method;
-                status.forced_workspace = workspace;
-            }
-            Output::Event(ShimEvent::Done) => done = true,
-            Output::Event(_) | Output::Stderr(_) => {}
+            Output::Event(StatusEvent::Done) => done = true,
+            Output::Host(_) | Output::Stderr(_) => {}
             Output::Closed if done => return Ok(status),
             Output::Closed => {
                 return Err(Error::ConnectionLost {

@@ -8,5 +8,5 @@ for e in $(engines); do
         exit
     fi
 done
-printf 'crl1 ctr-failed %s %s\n' "$CRL_INSIDE" "no running container of that name for ${CRL_ENGINE:-docker or podman} on this host"
+printf 'crl1 no-container %s %s\n' "$CRL_INSIDE" "no running container of that name for ${CRL_ENGINE:-docker or podman} on this host"
 exit 1

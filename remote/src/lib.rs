@@ -4,163 +4,47 @@
 //! The shim's stdout speaks [`codex_remote_login_shared::protocol`]; codex's own output (the
 //! authorize URL among it) arrives on the channel's stderr.
 //!
-//! Where to look: [`Launch`] says what one run does and becomes the program; `src/shim/`
-//! holds its parts (`common.sh` first, then one file per mode: `login.sh`, `secret.sh`,
-//! `status.sh`, `push.sh`, `doctor.sh`, `preflight.sh`, `containers.sh`, `collect.sh`, with
-//! `safe.sh` and `write.sh` for writing a login, `authjson.sh` for reading one);
+//! Where to look: [`Launch`] says what one run does (a [`Job`]) and becomes the program.
+//! `src/shim/` holds its parts: `common.sh` first (the host's report, up to `ready`), then one
+//! file per job (`login.sh`, `secret.sh`, `status.sh`, `push.sh`, `doctor.sh`,
+//! `preflight.sh`, `containers.sh`, `collect.sh`, `logout.sh`), with `signin.sh` for what the
+//! sign-ins share, `report.sh` for what codex says of a login, `safe.sh` and `write.sh` for
+//! writing a login, `authjson.sh` for reading one, and `engines.sh` for reaching containers.
 //! `engine.sh` is every call to a container engine, [`Engine`] and [`ContainerRef`] its Rust
 //! side; `inside.sh` runs a program inside a container, `relay.sh` carries a connection to
 //! the host's loopback.
 #![forbid(unsafe_code)]
 
 mod engine;
+mod job;
 
 use base64::Engine as _;
 pub use codex_remote_login_shared::protocol::RelayTool;
 pub use engine::{ContainerRef, Engine};
-
-/// The shim's common part: finds codex and reports what the host holds.
-pub const COMMON: &str = include_str!("shim/common.sh");
-const LOGIN: &str = include_str!("shim/login.sh");
-const SECRET: &str = include_str!("shim/secret.sh");
-const STATUS: &str = include_str!("shim/status.sh");
-const PUSH: &str = concat!(
-    include_str!("shim/safe.sh"),
-    include_str!("shim/write.sh"),
-    include_str!("shim/push.sh")
-);
-const DOCTOR: &str = include_str!("shim/doctor.sh");
-const PREFLIGHT: &str = include_str!("shim/preflight.sh");
-const CONTAINERS: &str = concat!(
-    include_str!("shim/refreshed.sh"),
-    include_str!("shim/safe.sh"),
-    include_str!("engine.sh"),
-    include_str!("shim/engines.sh"),
-    include_str!("shim/containers.sh")
-);
-const COLLECT: &str = concat!(
-    include_str!("shim/refreshed.sh"),
-    include_str!("shim/safe.sh"),
-    include_str!("engine.sh"),
-    include_str!("shim/engines.sh"),
-    include_str!("shim/authjson.sh"),
-    include_str!("shim/write.sh"),
-    include_str!("shim/collect.sh")
-);
-
-const LOGOUT: &str = concat!(
-    include_str!("shim/refreshed.sh"),
-    include_str!("shim/safe.sh"),
-    include_str!("engine.sh"),
-    include_str!("shim/engines.sh"),
-    include_str!("shim/logout.sh")
-);
+use job::PARAMETERS;
+pub use job::{COMMON, CaBundle, Job, LoginMethod, Selection};
 
 /// The relay's source: one exec per browser connection where forwarding is forbidden.
 pub const RELAY: &str = include_str!("relay.sh");
 /// Runs a program (the shim, a relay) inside a container on the host.
 const INSIDE: &str = concat!(include_str!("engine.sh"), include_str!("inside.sh"));
 
-/// What the shim does once codex is found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// `codex login`, with the browser's callback carried to it. `hold_port`: hold this
-    /// port on the host's loopback while codex starts, so that codex falls back to its other
-    /// registered port (the local one is taken).
-    Browser { hold_port: Option<u16> },
-    /// `codex login --device-auth`: a one-time code to approve on the issuer's page.
-    Device,
-    /// `codex login --with-api-key`, the key sent as the first line on stdin.
-    ApiKey,
-    /// `codex login --with-access-token`, the token sent as the first line on stdin.
-    AccessToken,
-    /// Where the login stands, read-only.
-    Status,
-    /// Replace the host's auth.json with one sent on stdin (after `push SIZE`).
-    Push,
-    /// The host's side of `doctor`, read-only.
-    Doctor,
-    /// Before a host's turn among several, read-only: codex found, the login on file, and
-    /// (`check_login`) whether codex itself reports one.
-    Preflight { check_login: bool },
-    /// Copy the host's auth.json into containers on the host.
-    Containers,
-    /// Bring the freshest auth.json of the same account back from containers on the host.
-    Collect,
-    /// Sign the host out (and the containers in `Launch::containers`), after naming every place
-    /// on it that shares the login; `local_only`: remove auth.json without revoking.
-    Logout { local_only: bool },
-}
-
-impl Mode {
-    fn name(self) -> &'static str {
-        match self {
-            Self::Browser { .. } => "browser",
-            Self::Device => "device",
-            Self::ApiKey => "api-key",
-            Self::AccessToken => "access-token",
-            Self::Status => "status",
-            Self::Push => "push",
-            Self::Doctor => "doctor",
-            Self::Preflight { .. } => "preflight",
-            Self::Containers => "containers",
-            Self::Collect => "collect",
-            Self::Logout { .. } => "logout",
-        }
-    }
-
-    fn part(self) -> &'static str {
-        match self {
-            Self::Browser { .. } | Self::Device => LOGIN,
-            Self::ApiKey | Self::AccessToken => SECRET,
-            Self::Status => STATUS,
-            Self::Push => PUSH,
-            Self::Doctor => DOCTOR,
-            Self::Preflight { .. } => PREFLIGHT,
-            Self::Containers => CONTAINERS,
-            Self::Collect => COLLECT,
-            Self::Logout { .. } => LOGOUT,
-        }
-    }
-}
-
-/// A CA bundle for the host's codex (`CODEX_CA_CERTIFICATE`) for one run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CaBundle {
-    /// This many bytes of PEM follow first on the shim's stdin; kept private, removed after.
-    Sent { size: usize },
-    /// A bundle already on the host.
-    OnHost(String),
+/// Where codex is on the host: `--codex` and `--codex-home`, when given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CodexAt {
+    /// The codex to run instead of searching for one.
+    pub path: Option<String>,
+    /// The remote `CODEX_HOME`.
+    pub home: Option<String>,
 }
 
 /// One run of the shim.
 #[derive(Debug, Clone)]
 pub struct Launch {
-    /// `--codex PATH`: the codex to run instead of searching for one.
-    pub codex: Option<String>,
-    /// `--codex-home DIR`: the remote `CODEX_HOME`.
-    pub codex_home: Option<String>,
-    pub mode: Mode,
-    pub ca: Option<CaBundle>,
-    /// Leave a host that is already signed in alone (sign-in modes only).
-    pub skip_logged_in: bool,
-    /// `containers`: which ones, through which engine (none: whichever knows each), and
-    /// whether a fresher copy in a container may be replaced.
-    pub containers: Option<Containers>,
+    pub codex: CodexAt,
+    pub job: Job,
     /// `--login-inside`: run the shim inside this container on the host, not on the host.
     pub inside: Option<ContainerRef>,
-}
-
-/// What `containers` and `collect` ask of the shim.
-#[derive(Debug, Clone, Default)]
-pub struct Containers {
-    pub names: Vec<String>,
-    /// Also every running container (`all`), or those with a label (`KEY=VALUE`).
-    pub select: Option<String>,
-    /// None: whichever engine knows each container.
-    pub engine: Option<Engine>,
-    /// Replace a container's login even where it is fresher.
-    pub force: bool,
 }
 
 /// Line the local side writes on the channel's stdin to end `codex login` early. Closing the
@@ -178,51 +62,20 @@ pub const LEAVE: &str = "abort\n";
 pub const RUNNING: &str = "running\n";
 
 impl Launch {
-    /// The shim with its parameters, as a POSIX sh program: the common part and the mode's.
+    /// The shim with its parameters, as a POSIX sh program: the common part and the job's.
+    /// Every parameter is set, empty when not given, so that none comes from the session's
+    /// environment.
     pub fn script(&self) -> String {
-        let ca_size = match &self.ca {
-            Some(CaBundle::Sent { size }) => Some(size.to_string()),
-            _ => None,
-        };
-        let ca_path = match &self.ca {
-            Some(CaBundle::OnHost(path)) => Some(path.as_str()),
-            _ => None,
-        };
-        let names = self.containers.as_ref().map(|c| c.names.join(" "));
-        let hold = match self.mode {
-            Mode::Browser { hold_port } => hold_port.map(|p| p.to_string()),
-            _ => None,
-        };
-        let vars = [
-            ("CRL_MODE", Some(self.mode.name())),
-            ("CRL_CODEX", self.codex.as_deref()),
-            ("CRL_CODEX_HOME", self.codex_home.as_deref()),
-            ("CRL_HOLD_PORT", hold.as_deref()),
-            ("CRL_LOGIN_FLAG", (self.mode == Mode::Device).then_some("--device-auth")),
-            ("CRL_CA_SIZE", ca_size.as_deref()),
-            ("CRL_CA_PATH", ca_path),
-            ("CRL_SKIP_LOGGED_IN", self.skip_logged_in.then_some("1")),
-            (
-                "CRL_CHECK_LOGIN",
-                matches!(self.mode, Mode::Preflight { check_login: true }).then_some("1"),
-            ),
-            (
-                "CRL_LOCAL_ONLY",
-                matches!(self.mode, Mode::Logout { local_only: true }).then_some("1"),
-            ),
-            ("CRL_CONTAINERS", names.as_deref()),
-            (
-                "CRL_ENGINE",
-                self.containers.as_ref().and_then(|c| c.engine).map(Engine::name),
-            ),
-            ("CRL_SELECT", self.containers.as_ref().and_then(|c| c.select.as_deref())),
-            (
-                "CRL_FORCE",
-                self.containers.as_ref().is_some_and(|c| c.force).then_some("1"),
-            ),
+        let job = self.job.vars();
+        let given = |name: &str| job.iter().find(|(set, _)| *set == name).and_then(|(_, v)| v.as_deref());
+        let mut vars = vec![
+            ("CRL_MODE", Some(self.job.mode())),
+            ("CRL_CODEX", self.codex.path.as_deref()),
+            ("CRL_CODEX_HOME", self.codex.home.as_deref()),
         ];
+        vars.extend(PARAMETERS.iter().map(|name| (*name, given(name))));
         let mut script = program(&vars, COMMON);
-        script.push_str(self.mode.part());
+        script.push_str(self.job.part());
         match &self.inside {
             Some(container) => inside(container, &script),
             None => script,
@@ -301,17 +154,17 @@ pub fn sh_quote(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::job::{COLLECT, CONTAINERS, DOCTOR, LOGIN, LOGOUT, PREFLIGHT, PUSH, SECRET, STATUS};
     use std::process::Command;
 
     #[test]
     fn command_line_survives_shells_untouched() {
         let line = Launch {
-            codex: Some("/it's here".into()),
-            codex_home: None,
-            mode: Mode::Status,
-            ca: None,
-            skip_logged_in: false,
-            containers: None,
+            codex: CodexAt {
+                path: Some("/it's here".into()),
+                home: None,
+            },
+            job: Job::Status,
             inside: None,
         }
         .command_line();
@@ -325,23 +178,28 @@ mod tests {
     fn parameters_are_quoted() {
         assert_eq!(sh_quote("a'b"), r"'a'\''b'");
         let script = Launch {
-            codex: Some("/x'; rm -rf /".into()),
-            codex_home: None,
-            mode: Mode::Push,
-            ca: Some(CaBundle::OnHost("/etc/ssl/corp.pem".into())),
-            skip_logged_in: false,
-            containers: None,
+            codex: CodexAt {
+                path: Some("/x'; rm -rf /".into()),
+                home: None,
+            },
+            job: Job::SignIn {
+                method: LoginMethod::Device,
+                ca: Some(CaBundle::OnHost("/etc/ssl/corp.pem".into())),
+                skip_logged_in: false,
+            },
             inside: None,
         }
         .script();
         assert!(
-            script.starts_with("CRL_MODE='push'\nCRL_CODEX='/x'\\''; rm -rf /'\n"),
+            script.starts_with("CRL_MODE='device'\nCRL_CODEX='/x'\\''; rm -rf /'\n"),
             "{script}"
         );
         assert!(
             script.contains("\nCRL_CA_SIZE=''\nCRL_CA_PATH='/etc/ssl/corp.pem'\n"),
             "{script}"
         );
+        // What the job does not set is set empty: nothing comes from the session's environment.
+        assert!(script.contains("\nCRL_FORCE=''\n"), "{script}");
     }
 
     /// Why `shell` could not be run. A missing shell fails the test rather than skipping it:

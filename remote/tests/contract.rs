@@ -1,77 +1,158 @@
-//! The shim's side of the contract, read from the scripts themselves: every event kind a
-//! script can say is one the local parser knows, and every kind the parser knows is said by
-//! some script. A typo in a script, or an event left behind on one side, fails here rather
-//! than as a "malformed event" on some host.
+//! The shim's side of the contract, read from the programs themselves: the common part says
+//! only the host's report, each job's part says only the events of that job's enum, and every
+//! kind an enum takes is said by some program of its job. A typo in a script, an event left
+//! behind on one side, or an event moved into the wrong job fails here rather than as a
+//! "malformed" or "unexpected event" on some host.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
-use codex_remote_login_shared::{ProtocolError, ShimEvent};
+use codex_remote_login_remote::{COMMON, Job, LoginMethod, Selection};
+use codex_remote_login_shared::protocol::{
+    CollectEvent, ContainersEvent, DoctorEvent, Events, HostEvent, LogoutEvent, PushEvent, STAGES, SignInEvent,
+    StatusEvent,
+};
 
-/// The event kinds the scripts say: `say KIND`, the kinds handed to the helpers that say
-/// them (`account_of KIND`, `replace_auth KIND`), and literal `crl1 KIND` lines.
-fn said() -> BTreeSet<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files: Vec<_> = std::fs::read_dir(dir.join("shim"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.extend(["inside.sh", "relay.sh"].map(|f| dir.join(f)));
+/// The event kinds a program says: `say KIND`, the kinds handed to the helpers that say them
+/// (`account_of KIND`, `replace_auth KIND`), and literal `crl1 KIND` lines.
+fn said_in(text: &str) -> BTreeSet<String> {
     let mut kinds = BTreeSet::new();
-    for file in files {
-        let text = std::fs::read_to_string(&file).unwrap();
-        for line in text.lines().filter(|l| !l.trim_start().starts_with('#')) {
-            for marker in ["say ", "account_of ", "replace_auth ", "crl1 "] {
-                let mut rest = line;
-                while let Some(at) = rest.find(marker) {
-                    let before = rest[..at].chars().last();
-                    rest = &rest[at + marker.len()..];
-                    // A word of its own (not `lay `), and a kind written out, not `$kind`.
-                    if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
-                        continue;
-                    }
-                    let kind: String = rest
-                        .chars()
-                        .take_while(|c| c.is_ascii_lowercase() || *c == '-')
-                        .collect();
-                    if !kind.is_empty() && rest[kind.len()..].starts_with([' ', '\'', '"', ';', '$']) || rest == kind {
-                        kinds.insert(kind);
-                    }
+    for line in text.lines().filter(|l| !l.trim_start().starts_with('#')) {
+        for marker in ["say ", "account_of ", "replace_auth ", "crl1 "] {
+            let mut rest = line;
+            while let Some(at) = rest.find(marker) {
+                let before = rest[..at].chars().last();
+                rest = &rest[at + marker.len()..];
+                // A word of its own (not `lay `), and a kind written out, not `$kind`.
+                if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    continue;
+                }
+                let kind: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '-')
+                    .collect();
+                if !kind.is_empty() && (rest[kind.len()..].starts_with([' ', '\'', '"', ';', '$']) || rest == kind) {
+                    kinds.insert(kind);
                 }
             }
         }
     }
-    // `say() {` itself, and the `%s` of the printf that implements it.
-    kinds.retain(|k| !k.is_empty());
     kinds
 }
 
-/// Whether the parser knows `kind` (it may still want fields).
-fn known(kind: &str) -> bool {
-    !matches!(
-        ShimEvent::parse(&format!("crl1 {kind}")),
-        Err(ProtocolError::Unknown { .. })
-    )
+/// A script of the remote crate's source tree.
+fn source(path: &str) -> String {
+    std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(path)).unwrap()
+}
+
+/// Every job, with the stage its events are parsed as.
+fn jobs() -> Vec<(Job, &'static str, &'static [&'static str])> {
+    let sign_in = |method| Job::SignIn {
+        method,
+        ca: None,
+        skip_logged_in: false,
+    };
+    let some = Selection::default();
+    vec![
+        (
+            sign_in(LoginMethod::Browser { hold_port: None }),
+            SignInEvent::STAGE,
+            SignInEvent::KINDS,
+        ),
+        (sign_in(LoginMethod::Device), SignInEvent::STAGE, SignInEvent::KINDS),
+        (sign_in(LoginMethod::ApiKey), SignInEvent::STAGE, SignInEvent::KINDS),
+        (
+            sign_in(LoginMethod::AccessToken),
+            SignInEvent::STAGE,
+            SignInEvent::KINDS,
+        ),
+        (Job::Status, StatusEvent::STAGE, StatusEvent::KINDS),
+        (
+            Job::Preflight { check_login: true },
+            StatusEvent::STAGE,
+            StatusEvent::KINDS,
+        ),
+        (Job::Doctor, DoctorEvent::STAGE, DoctorEvent::KINDS),
+        (Job::Push, PushEvent::STAGE, PushEvent::KINDS),
+        (
+            Job::Containers {
+                containers: some.clone(),
+                force: false,
+            },
+            ContainersEvent::STAGE,
+            ContainersEvent::KINDS,
+        ),
+        (Job::Collect(some.clone()), CollectEvent::STAGE, CollectEvent::KINDS),
+        (
+            Job::Logout {
+                containers: some,
+                local_only: false,
+            },
+            LogoutEvent::STAGE,
+            LogoutEvent::KINDS,
+        ),
+    ]
 }
 
 #[test]
-fn every_event_a_script_says_is_one_the_parser_knows() {
-    let said = said();
-    assert!(said.len() > 30, "the scripts were not read: {said:?}");
-    let unknown: Vec<_> = said.iter().filter(|k| !known(k)).collect();
-    assert!(
-        unknown.is_empty(),
-        "said by a script, unknown to the parser: {unknown:?}"
-    );
-}
-
-#[test]
-fn every_event_the_parser_knows_is_said_by_a_script() {
-    let said = said();
-    let parsed = codex_remote_login_shared::protocol::KINDS;
-    let unsaid: Vec<_> = parsed.iter().filter(|k| !said.contains(**k)).collect();
-    assert!(unsaid.is_empty(), "parsed, but said by no script: {unsaid:?}");
-    for kind in parsed {
-        assert!(known(kind), "{kind} is listed in KINDS but not parsed");
+fn the_common_part_and_inside_say_only_the_hosts_report() {
+    for (name, text) in [("common.sh", COMMON.to_owned()), ("inside.sh", source("inside.sh"))] {
+        let said = said_in(&text);
+        let stray: Vec<_> = said
+            .iter()
+            .filter(|k| !HostEvent::KINDS.contains(&k.as_str()))
+            .collect();
+        assert!(
+            stray.is_empty(),
+            "{name} says what is no part of the host's report: {stray:?}"
+        );
     }
+    let said: BTreeSet<String> = said_in(COMMON)
+        .into_iter()
+        .chain(said_in(&source("inside.sh")))
+        .collect();
+    let unsaid: Vec<_> = HostEvent::KINDS.iter().filter(|k| !said.contains(**k)).collect();
+    assert!(unsaid.is_empty(), "part of the host's report, said nowhere: {unsaid:?}");
+    assert!(
+        COMMON.trim_end().ends_with("say ready"),
+        "the report must end with `ready`"
+    );
+    assert!(said_in(&source("relay.sh")).is_empty(), "the relay speaks no events");
+}
+
+#[test]
+fn each_job_says_only_its_own_events() {
+    for (job, stage, kinds) in jobs() {
+        let said = said_in(job.part());
+        assert!(!said.is_empty(), "{job:?}'s part was not read");
+        let stray: Vec<_> = said.iter().filter(|k| !kinds.contains(&k.as_str())).collect();
+        assert!(stray.is_empty(), "{job:?} says what {stage} does not take: {stray:?}");
+    }
+}
+
+#[test]
+fn every_event_of_a_job_is_said_by_one_of_its_programs() {
+    for (stage, kinds) in STAGES.iter().filter(|(stage, _)| *stage != HostEvent::STAGE) {
+        let said: BTreeSet<String> = jobs()
+            .into_iter()
+            .filter(|(_, of, _)| of == stage)
+            .flat_map(|(job, _, _)| said_in(job.part()))
+            .collect();
+        assert!(!said.is_empty(), "no job's events are {stage}");
+        let unsaid: Vec<_> = kinds.iter().filter(|k| !said.contains(**k)).collect();
+        assert!(
+            unsaid.is_empty(),
+            "{stage} takes, but no program of it says: {unsaid:?}"
+        );
+    }
+}
+
+/// The extraction itself: a planted typo is found, and a kind in a variable is not taken.
+#[test]
+fn said_finds_kinds_written_out() {
+    let said =
+        said_in("say ctr-faild web x\n    x=1; say \"$kind\" y\n# say commented\nprintf 'crl1 no-container %s\\n' x\n");
+    assert_eq!(
+        said,
+        BTreeSet::from(["ctr-faild".to_owned(), "no-container".to_owned()])
+    );
 }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use base64::Engine as _;
-use codex_remote_login_remote::{Launch, Mode};
+use codex_remote_login_remote::{CodexAt, Job, Launch, LoginMethod};
 
 const API_KEY: &str = "sk-argv-secret-key-4f1d";
 const ACCESS_TOKEN: &str = "argv-secret-access-token-77c0";
@@ -68,15 +68,23 @@ fn wrappers(dir: &Path, log: &Path) -> String {
     format!("{}:/usr/local/bin:/usr/bin:/bin", dir.display())
 }
 
-/// Runs the shim in `mode` under `shell`, `stdin` fed to it; returns its stdout.
-fn run(shell: &str, mode: Mode, stdin: &str, home: &Path, path: &str, codex: &Path) -> Option<String> {
-    let script = Launch {
-        codex: Some(codex.display().to_string()),
-        codex_home: None,
-        mode,
+/// A sign-in with a secret.
+fn secret(method: LoginMethod) -> Job {
+    Job::SignIn {
+        method,
         ca: None,
         skip_logged_in: false,
-        containers: None,
+    }
+}
+
+/// Runs the shim's `job` under `shell`, `stdin` fed to it; returns its stdout.
+fn run(shell: &str, job: Job, stdin: &str, home: &Path, path: &str, codex: &Path) -> Option<String> {
+    let script = Launch {
+        codex: CodexAt {
+            path: Some(codex.display().to_string()),
+            home: None,
+        },
+        job,
         inside: None,
     }
     .script();
@@ -152,7 +160,14 @@ esac
     let mut ran = Vec::new();
     for shell in ["bash", "dash", "busybox"] {
         let _ = std::fs::remove_dir_all(home.join(".codex"));
-        let Some(out) = run(shell, Mode::ApiKey, &format!("{API_KEY}\n"), &home, &path, &codex) else {
+        let Some(out) = run(
+            shell,
+            secret(LoginMethod::ApiKey),
+            &format!("{API_KEY}\n"),
+            &home,
+            &path,
+            &codex,
+        ) else {
             continue;
         };
         assert!(out.contains("crl1 exited 0"), "{shell}: {out}");
@@ -165,7 +180,7 @@ esac
 
         let out = run(
             shell,
-            Mode::AccessToken,
+            secret(LoginMethod::AccessToken),
             &format!("{ACCESS_TOKEN}\n"),
             &home,
             &path,
@@ -185,11 +200,11 @@ esac
         );
 
         // Reading a login that holds tokens: status, and push (which reads it back).
-        let out = run(shell, Mode::Status, "", &home, &path, &codex).unwrap();
+        let out = run(shell, Job::Status, "", &home, &path, &codex).unwrap();
         assert!(out.contains("crl1 refreshed 2026-11-25T10:00:00Z"), "{shell}: {out}");
         assert!(out.contains("crl1 expires 1900000000 "), "{shell}: {out}");
         let push = format!("push {}\n{auth}", auth.len());
-        let out = run(shell, Mode::Push, &push, &home, &path, &codex).unwrap();
+        let out = run(shell, Job::Push, &push, &home, &path, &codex).unwrap();
         assert!(out.contains("crl1 pushed"), "{shell}: {out}");
         ran.push(shell);
     }

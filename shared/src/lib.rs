@@ -3,7 +3,8 @@
 //!
 //! No SSH, HTTP or processes here: only types, framing and pure functions.
 //!
-//! - [`protocol`]: the shim's events (`crl1 KIND FIELDS`), parsed strictly, and [`KINDS`](protocol::KINDS).
+//! - [`protocol`]: the shim's events (`crl1 KIND FIELDS`): the host's report up to `ready`, then one
+//!   enum per job, each line parsed strictly as the stage it comes in.
 //! - [`untrusted`]: text from the far side, shown only escaped.
 //! - [`redact`]: what may carry a secret, made safe for logs and terminals.
 //! - [`auth_json`]: codex's auth.json, and who it names.
@@ -17,5 +18,5 @@ pub mod time;
 pub mod untrusted;
 
 pub use auth_json::AuthJson;
-pub use protocol::{Account, ProtocolError, ShimEvent};
+pub use protocol::{Account, Events, ProtocolError};
 pub use untrusted::Untrusted;

@@ -16,7 +16,7 @@ use strategy::Strategy;
 
 use std::sync::Arc;
 
-use codex_remote_login_remote::{CaBundle, ContainerRef, Launch, Mode};
+use codex_remote_login_remote::{CaBundle, ContainerRef, Job, Launch, LoginMethod};
 use codex_remote_login_shared::Account;
 
 use crate::authorize;
@@ -131,11 +131,11 @@ pub async fn then_provision(
 ) -> Result<Outcome, Error> {
     match outcome {
         Ok(Outcome::SignedIn(account)) if !job.sign_in.containers.is_empty() => {
-            let want = codex_remote_login_remote::Containers {
+            let want = codex_remote_login_remote::Selection {
                 names: job.sign_in.containers.clone(),
                 ..Default::default()
             };
-            match crate::containers::provision(conn, &want, job.settings, ui).await? {
+            match crate::containers::provision(conn, &want, false, job.settings, ui).await? {
                 ExitStatus::Success => Ok(Outcome::SignedIn(account)),
                 _ => Err(ContainerError::Provisioning {
                     host: conn.config.alias.clone(),
@@ -178,11 +178,11 @@ pub async fn launch(
     });
     ui.step(&format!("Starting codex login on {host}"));
     let method = sign_in.method;
-    let mode = match method {
-        Method::Browser => Mode::Browser { hold_port },
-        Method::Device => Mode::Device,
-        Method::ApiKey => Mode::ApiKey,
-        Method::AccessToken => Mode::AccessToken,
+    let login = match method {
+        Method::Browser => LoginMethod::Browser { hold_port },
+        Method::Device => LoginMethod::Device,
+        Method::ApiKey => LoginMethod::ApiKey,
+        Method::AccessToken => LoginMethod::AccessToken,
     };
     let ca = match (&job.ca_pem, &sign_in.ca) {
         (Some(pem), _) => Some(CaBundle::Sent { size: pem.len() }),
@@ -190,12 +190,12 @@ pub async fn launch(
         (None, _) => None,
     };
     let launch = Launch {
-        codex: job.settings.codex.path.clone(),
-        codex_home: job.settings.codex.home.clone(),
-        mode,
-        ca,
-        skip_logged_in: skip_in_shim,
-        containers: None,
+        codex: job.settings.codex.clone(),
+        job: Job::SignIn {
+            method: login,
+            ca,
+            skip_logged_in: skip_in_shim,
+        },
         inside: job.inside.clone(),
     };
     // The shim reads its stdin in order: the CA bundle, then the secret, which it hands to

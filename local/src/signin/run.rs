@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use codex_remote_login_remote::{ContainerRef, RUNNING};
-use codex_remote_login_shared::protocol::{CodexSource, RelayTool};
+use codex_remote_login_shared::protocol::{CodexSource, HostEvent, LoginReport, RelayTool, SignInEvent};
 use codex_remote_login_shared::redact;
-use codex_remote_login_shared::{Account, ShimEvent, Untrusted};
+use codex_remote_login_shared::{Account, Untrusted};
 
 use super::stop::Stop;
 use super::strategy::{Input, Strategy};
@@ -96,7 +96,7 @@ impl<'a> Run<'a> {
     /// Drives the sign-in until the shim's channel closes, then judges it. On any failure
     /// while codex may still run, codex is cancelled on the host; the callback proxy is
     /// always stopped.
-    pub async fn drive(&mut self, shim: &mut Shim, stop: &mut Stop<'_>) -> Result<Ended, Error> {
+    pub async fn drive(&mut self, shim: &mut Shim<SignInEvent>, stop: &mut Stop<'_>) -> Result<Ended, Error> {
         let result = self.run(shim, stop).await;
         if result.is_err() && matches!(self.phase, Phase::Running { .. }) {
             self.cancel(shim).await;
@@ -106,7 +106,7 @@ impl<'a> Run<'a> {
         result
     }
 
-    async fn run(&mut self, shim: &mut Shim, stop: &mut Stop<'_>) -> Result<Ended, Error> {
+    async fn run(&mut self, shim: &mut Shim<SignInEvent>, stop: &mut Stop<'_>) -> Result<Ended, Error> {
         let mut ticker = tokio::time::interval(Duration::from_secs(1));
         let host = self.host.clone();
         loop {
@@ -133,9 +133,13 @@ impl<'a> Run<'a> {
         }
     }
 
-    async fn on_output(&mut self, out: Output) -> Result<(), Error> {
+    async fn on_output(&mut self, out: Output<SignInEvent>) -> Result<(), Error> {
         let host = self.host.clone();
         match out {
+            Output::Host(event) => {
+                tracing::debug!("shim: {event:?}");
+                self.on_host(event)?;
+            }
             Output::Event(event) => {
                 tracing::debug!("shim: {event:?}");
                 self.on_event(event)?;
@@ -170,38 +174,37 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    fn on_event(&mut self, event: ShimEvent) -> Result<(), Error> {
+    /// The host's report, before codex starts.
+    fn on_host(&mut self, event: HostEvent) -> Result<(), Error> {
         let host = self.host.clone();
         match event {
-            // Events of other modes, and facts this flow does not need.
-            ShimEvent::Hello { .. }
-            | ShimEvent::Started { .. }
-            | ShimEvent::Refreshed(_)
-            | ShimEvent::Store(_)
-            | ShimEvent::Expires { .. }
-            | ShimEvent::Backup { .. }
-            | ShimEvent::Pushed
-            | ShimEvent::PushFailed { .. }
-            | ShimEvent::Version(_)
-            | ShimEvent::Ca { .. }
-            | ShimEvent::Clock(_)
+            HostEvent::Hello => {}
             // A missing codex ends `Shim::next_for` before it gets here.
-            | ShimEvent::NotFound { .. }
-            | ShimEvent::BadOverride { .. }
-            | ShimEvent::CtrCopied { .. }
-            | ShimEvent::CtrFresher { .. }
-            | ShimEvent::CtrNoLogin { .. }
-            | ShimEvent::CtrBadLogin { .. }
-            | ShimEvent::CtrAborted { .. }
-            | ShimEvent::CtrArchived { .. }
-            | ShimEvent::ColSeen { .. }
-            | ShimEvent::ColTook { .. }
-            | ShimEvent::ColFailed { .. }
-            | ShimEvent::ColAsk { .. }
-            | ShimEvent::NoLock { .. }
-            | ShimEvent::LoShared { .. }
-            | ShimEvent::LoResult { .. } => {}
-            ShimEvent::Policy { method, workspace } => {
+            HostEvent::NotFound { .. } | HostEvent::BadOverride { .. } => {}
+            // `--login-inside`: the container is not there to sign in.
+            HostEvent::NoContainer { name, why } => {
+                return Err(ContainerError::Unreachable {
+                    name: name.shown(),
+                    why: why.shown(),
+                }
+                .into());
+            }
+            HostEvent::Codex { source, path } => {
+                if source != CodexSource::Path {
+                    tracing::info!("codex on {host} found via {source}: {path}");
+                }
+                self.ui.event(&Event::CodexFound {
+                    host: &host,
+                    path: path.raw(),
+                    found_via: source.to_string(),
+                });
+            }
+            HostEvent::CaStored { path } => tracing::info!("the CA bundle is at {path} on {host} for this sign-in"),
+            HostEvent::CaFailed { why } => return Err(Error::RemoteCa { host, why: why.shown() }),
+            HostEvent::Before(account) => self.found.before = account,
+            HostEvent::Refreshed(_) => {}
+            HostEvent::Relays(tools) => self.found.relays = tools,
+            HostEvent::Policy { method, workspace } => {
                 if let Some(workspace) = &workspace
                     && !matches!(self.strategy, Strategy::Secret)
                 {
@@ -212,50 +215,11 @@ impl<'a> Run<'a> {
                 }
                 self.found.policy = (method, workspace);
             }
-            ShimEvent::PolicyRefused => {
-                return Err(Error::LoginMethodForced {
-                    host,
-                    forced: self.found.policy.0.as_ref().map_or_else(|| "another".to_owned(), Untrusted::shown),
-                });
-            }
-            ShimEvent::CaStored { path } => tracing::info!("the CA bundle is at {path} on {host} for this sign-in"),
-            ShimEvent::CaFailed { why } => return Err(Error::RemoteCa { host, why: why.shown() }),
-            // `--login-inside`: the container is not there to sign in.
-            ShimEvent::CtrFailed { name, why } => {
-                return Err(ContainerError::Unreachable {
-                    name: name.shown(),
-                    why: why.shown(),
-                }
-                .into());
-            }
-            ShimEvent::Log { path } => {
-                self.found.log = Some(CodexLog {
-                    path: path.shown(),
-                    lines: Vec::new(),
-                })
-            }
-            ShimEvent::LogLine(line) => {
-                if let Some(log) = &mut self.found.log {
-                    // Redacted as it was parsed.
-                    log.lines.push(line);
-                }
-            }
-            ShimEvent::Codex { source, path } => {
-                if source != CodexSource::Path {
-                    tracing::info!("codex on {host} found via {source}: {path}");
-                }
-                self.ui.event(&Event::CodexFound {
-                    host: &host,
-                    path: path.raw(),
-                    found_via: source.to_string(),
-                });
-            }
-            ShimEvent::Before(account) => self.found.before = account,
-            ShimEvent::Relays(tools) => {
-                // Inside a container the relay is the only way in: without one, stop
-                // before any browser is opened.
+            HostEvent::Ready => {
+                // Inside a container the relay is the only way in: without one, stop before
+                // any browser is opened.
                 if let Some(container) = &self.inside
-                    && tools.is_empty()
+                    && self.found.relays.is_empty()
                     && self.strategy.needs_url()
                 {
                     return Err(ContainerError::Unreachable {
@@ -264,10 +228,41 @@ impl<'a> Run<'a> {
                     }
                     .into());
                 }
-                self.found.relays = tools;
             }
-            ShimEvent::Skipped => self.phase = Phase::Skipped { done: false },
-            ShimEvent::Exited { code } => {
+        }
+        Ok(())
+    }
+
+    /// The sign-in's own events, once the report is made.
+    fn on_event(&mut self, event: SignInEvent) -> Result<(), Error> {
+        let host = self.host.clone();
+        match event {
+            SignInEvent::Started => {}
+            SignInEvent::PolicyRefused => {
+                return Err(Error::LoginMethodForced {
+                    host,
+                    forced: self
+                        .found
+                        .policy
+                        .0
+                        .as_ref()
+                        .map_or_else(|| "another".to_owned(), Untrusted::shown),
+                });
+            }
+            SignInEvent::Log { path } => {
+                self.found.log = Some(CodexLog {
+                    path: path.shown(),
+                    lines: Vec::new(),
+                })
+            }
+            SignInEvent::LogLine(line) => {
+                if let Some(log) = &mut self.found.log {
+                    // Redacted as it was parsed.
+                    log.lines.push(line);
+                }
+            }
+            SignInEvent::Skipped => self.phase = Phase::Skipped { done: false },
+            SignInEvent::Exited { code } => {
                 if let Phase::Running { .. } = self.phase {
                     self.phase = Phase::Exited { code, done: false };
                     if code == 0 {
@@ -275,16 +270,18 @@ impl<'a> Run<'a> {
                     }
                 }
             }
-            ShimEvent::Status { logged_in } => self.found.logged_in = logged_in,
-            ShimEvent::AuthFile { mode, path } => self.found.auth_file = Some((mode, path)),
-            ShimEvent::AuthFileMissing { path } => {
-                return Err(Error::NotSaved {
-                    host,
-                    problem: format!("{path} is missing"),
-                });
-            }
-            ShimEvent::Account(account) => self.found.account = Some(account),
-            ShimEvent::Done => match &mut self.phase {
+            SignInEvent::Report(report) => match report {
+                LoginReport::Status { logged_in } => self.found.logged_in = logged_in,
+                LoginReport::AuthFile { mode, path } => self.found.auth_file = Some((mode, path)),
+                LoginReport::AuthFileMissing { path } => {
+                    return Err(Error::NotSaved {
+                        host,
+                        problem: format!("{path} is missing"),
+                    });
+                }
+                LoginReport::Account(account) => self.found.account = Some(account),
+            },
+            SignInEvent::Done => match &mut self.phase {
                 Phase::Skipped { done } | Phase::Exited { done, .. } => *done = true,
                 Phase::Running { .. } => {}
             },
@@ -342,12 +339,12 @@ impl<'a> Run<'a> {
     }
 
     /// Ends `codex login` on the host, and waits (bounded) for the shim to confirm it.
-    async fn cancel(&mut self, shim: &mut Shim) {
+    async fn cancel(&mut self, shim: &mut Shim<SignInEvent>) {
         shim.cancel().await;
         let confirmed = async {
             loop {
                 match shim.next().await {
-                    Ok(Output::Event(ShimEvent::Exited { .. })) | Ok(Output::Closed) | Err(_) => break,
+                    Ok(Output::Event(SignInEvent::Exited { .. })) | Ok(Output::Closed) | Err(_) => break,
                     Ok(_) => {}
                 }
             }
@@ -420,7 +417,7 @@ mod tests {
 
     /// The shim's `say`, and the start every launch reports.
     const PRELUDE: &str = "say() { printf 'crl1 %s\\n' \"$*\"; }\n\
-                           say hello 1 $$\nsay codex path /usr/bin/codex\nsay before none\nsay relays nc\n";
+                           say hello 2\nsay codex path /usr/bin/codex\nsay before none\nsay relays nc\nsay ready\n";
 
     /// A login confirmed as the shim confirms it.
     const CONFIRMED: &str = "say exited 0\nsay status logged-in\nsay authfile -rw------- /h/.codex/auth.json\n\
@@ -457,7 +454,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_key_sign_in_ends_signed_in_and_names_the_account() {
-        let (ended, found, phase) = drive(Method::ApiKey, &format!("say started 42\n{CONFIRMED}"), 30).await;
+        let (ended, found, phase) = drive(Method::ApiKey, &format!("say started\n{CONFIRMED}"), 30).await;
         assert_eq!(ended.unwrap(), Ended::SignedIn);
         assert_eq!(phase, Phase::Exited { code: 0, done: true });
         let account = found.account.unwrap();
@@ -474,7 +471,7 @@ mod tests {
 
     #[tokio::test]
     async fn codex_failing_says_what_codex_said_last() {
-        let script = "say started 42\necho 'Error logging in: the issuer said no' >&2\nsay exited 1\nsay done\n";
+        let script = "say started\necho 'Error logging in: the issuer said no' >&2\nsay exited 1\nsay done\n";
         let (ended, _, _) = drive(Method::ApiKey, script, 30).await;
         match ended {
             Err(Error::CodexFailed {
@@ -488,7 +485,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_channel_closed_early_is_a_lost_connection_at_the_step_it_was() {
-        let (ended, _, _) = drive(Method::ApiKey, "say started 42\n", 30).await;
+        let (ended, _, _) = drive(Method::ApiKey, "say started\n", 30).await;
         assert!(
             matches!(
                 ended,
@@ -499,7 +496,7 @@ mod tests {
             ),
             "{ended:?}"
         );
-        let (ended, _, _) = drive(Method::ApiKey, "say started 42\nsay exited 0\n", 30).await;
+        let (ended, _, _) = drive(Method::ApiKey, "say started\nsay exited 0\n", 30).await;
         assert!(
             matches!(
                 ended,
@@ -520,7 +517,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let told = dir.join("told");
         let script = format!(
-            "say started 42\n\
+            "say started\n\
              printf 'Welcome\\n\\033[94mhttps://auth.openai.com/codex/device\\033[0m\\n\\033[94mABCD-12345\\033[0m\\n' >&2\n\
              read line; printf '%s\\n' \"$line\" >{told}\n{CONFIRMED}",
             told = told.display()
@@ -540,7 +537,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let heard = dir.join("heard");
         let script = format!(
-            "say started 42\nread line; printf '%s\\n' \"$line\" >{heard}\nsay exited 130\n",
+            "say started\nread line; printf '%s\\n' \"$line\" >{heard}\nsay exited 130\n",
             heard = heard.display()
         );
         let (ended, _, phase) = drive(Method::ApiKey, &script, 1).await;

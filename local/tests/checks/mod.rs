@@ -10,9 +10,12 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use codex_remote_login::parsers::{self as authorize, AuthorizeUrl, Route};
+use codex_remote_login_shared::AuthJson;
+use codex_remote_login_shared::protocol::{
+    self, CollectEvent, ContainersEvent, DoctorEvent, HostEvent, LogoutEvent, PushEvent, SignInEvent, StatusEvent,
+};
 use codex_remote_login_shared::redact;
 use codex_remote_login_shared::time::rfc3339_nanos;
-use codex_remote_login_shared::{AuthJson, ShimEvent};
 use codex_remote_login_ssh::Settings;
 use codex_remote_login_ssh::destination::Destination;
 use codex_remote_login_ssh::{config, config_file, known_hosts, names};
@@ -59,9 +62,16 @@ pub fn remove_scratch() {
     }
 }
 
-/// The shim's event stream.
+/// The shim's event stream, as every stage parses it.
 pub fn shim_events(line: &str) {
-    let _ = ShimEvent::parse(line);
+    let _ = protocol::parse::<HostEvent>(line);
+    let _ = protocol::parse::<SignInEvent>(line);
+    let _ = protocol::parse::<StatusEvent>(line);
+    let _ = protocol::parse::<DoctorEvent>(line);
+    let _ = protocol::parse::<PushEvent>(line);
+    let _ = protocol::parse::<ContainersEvent>(line);
+    let _ = protocol::parse::<CollectEvent>(line);
+    let _ = protocol::parse::<LogoutEvent>(line);
 }
 
 /// codex's output: the authorize URL passes only when it is exactly right, and so does the

@@ -7,6 +7,8 @@
 # `take` or `abort` on stdin; taken, it replaces the host's file as write.sh does it. Nothing
 # travels in a command line, and nothing leaves the host.
 
+# The host must have a login to compare with.
+[ -f "$auth" ] || { say ctr-nologin "$auth"; say done; exit 1; }
 valid_login "$auth" || { say ctr-badlogin "$auth"; say done; exit 1; }
 [ -n "$json_tool" ] || {
     say col-failed "this host has none of python3, node or perl's JSON::PP to read auth.json with, and collect does not guess"
@@ -45,7 +47,7 @@ fetch() {
         *) say ctr-failed "$c" "$e exec into it failed: $(why "$c")"; return ;;
         esac
     fi
-    place_of "$c" "$e" "$user" || return
+    place_of "$c" "$e" "$user" || { say ctr-failed "$c" "$why"; return; }
     engine_read "$c" "$dir/auth.json" | head -c $((cap + 1)) >"$errs/$c.got"
     true
 }

@@ -1,7 +1,7 @@
 # codex-remote-login remote shim, common part: finds codex and reports what the host holds,
-# as `crl1 <kind> ...` lines on stdout. One mode's part follows it (login, secret, status,
-# push). POSIX sh: runs under dash, busybox ash and bash. The local side prepends CRL_*
-# variables. stdout is the event stream and nothing else writes to it: codex's own output
+# as `crl1 <kind> ...` lines on stdout, then says `ready`. One job's part follows it (login,
+# secret, status, push...). POSIX sh: runs under dash, busybox ash and bash. The local side
+# prepends CRL_* variables. stdout is the event stream and nothing else writes to it: codex's own output
 # goes to stderr.
 
 # Fields often hold text from elsewhere (a container's user, settings or complaints, a host's
@@ -81,7 +81,7 @@ EOF
     say "$1" "$mode" "$email" "$plan"
 }
 
-say hello 1 $$
+say hello 2
 
 # Whatever this run leaves in place is removed when it ends, however it ends: a lost channel
 # makes the next write raise SIGPIPE.
@@ -183,14 +183,6 @@ $(config_policy)
 EOF
 say policy "${policy_method:--}" "${policy_workspace:--}"
 
-# `refuse_by_policy`: the login method asked for is one the host's codex forbids: said, and
-# nothing started.
-refuse_by_policy() {
-    say policy-refused
-    say done
-    exit 3
-}
-
 # Logins made here are kept in the file, where the user can see and provision them.
 store=cli_auth_credentials_store=file
 
@@ -201,42 +193,5 @@ store_setting() {
     printf '%s\n' "${v:-default}"
 }
 
-# --skip-logged-in: a host codex already reports signed in is left alone.
-skip_if_logged_in() {
-    [ -n "${CRL_SKIP_LOGGED_IN:-}" ] || return 0
-    if "$codex" login status >/dev/null 2>&1; then
-        say skipped
-        say exited 0
-        say done
-        exit 0
-    fi
-}
-
-# After a failed login: the tail of codex's own log, for the local side to show (redacted).
-report_log() {
-    log="$home/log/codex-login.log"
-    [ -f "$log" ] || return 0
-    say log "$log"
-    # From tail through sed, never an argument: the lines may hold a code or a token (the
-    # local side redacts them before anyone sees them). The `echo` ends a last line that has
-    # no line end, which would otherwise swallow the next event.
-    { tail -n 5 "$log"; echo; } | sed -n '/./s/^/crl1 logline /p'
-}
-
-# What codex itself says of the login, and the file it is in. $1: a store to force (a sign-in
-# here forces the file store); none for `status`, which asks as the user's codex would.
-report_login() {
-    # shellcheck disable=SC2086
-    if "${native:-$codex}" ${1:+-c "$1"} login status >/dev/null 2>&1; then
-        say status logged-in
-    else
-        say status not-logged-in
-    fi
-    if [ -f "$auth" ]; then
-        say authfile "$(ls -ln "$auth" | cut -c 1-10)" "$auth"
-        account_of account "$auth"
-    else
-        say authfile missing "$auth"
-    fi
-}
-
+# The host's report is complete: the job's own events follow.
+say ready

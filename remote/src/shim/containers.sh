@@ -6,6 +6,8 @@
 # copy refreshed more recently than the host's is left alone unless $CRL_FORCE. The token
 # travels on the exec's stdin, never in a command line.
 
+# The host must have a login to copy in.
+[ -f "$auth" ] || { say ctr-nologin "$auth"; say done; exit 1; }
 valid_login "$auth" || { say ctr-badlogin "$auth"; say done; exit 1; }
 
 into() {
@@ -69,7 +71,7 @@ printf "copied %s %s\n" "${1:--}" "$d"' sh "$host_at" "$stamp" "${CRL_FORCE:-}" 
 # rename, which the result says.
 by_archive() {
     c=$1 e=$2 user=$3
-    place_of "$c" "$e" "$user" || return
+    place_of "$c" "$e" "$user" || { say ctr-failed "$c" "$why"; return; }
     old="$errs/$c.old"
     # Both engines' copies resolve a link at auth.json (so one cannot be seen from here), and
     # their extraction replaces a link rather than writing through it (checked with podman

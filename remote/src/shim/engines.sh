@@ -1,9 +1,6 @@
-# Containers on this host, for `containers` and `collect`: the engine that knows each one,
-# its user and where that user's codex keeps its login, and the selection by --all-running or
-# --label. The host must have a login (to copy in, or to compare with), except to sign out.
-
-# (`logout` signs containers out whether or not the host holds one.)
-[ -f "$auth" ] || [ "$CRL_MODE" = logout ] || { say ctr-nologin "$auth"; say done; exit 1; }
+# Containers on this host, for `containers`, `collect` and `logout`: the engine that knows
+# each one, its user and where that user's codex keeps its login, and the selection by
+# --all-running or --label.
 
 # Whether file $1 is a login codex can use: a JSON object with tokens or an API key (checked
 # with python3 where it is, else by its shape).
@@ -99,7 +96,8 @@ why() {
 }
 
 # Where container $1 (engine $2) keeps the login of its user $3 without running anything in
-# it: sets uid, gid and dir from its settings and its /etc/passwd.
+# it: sets uid, gid and dir from its settings and its /etc/passwd. Fails, with `why` set, when
+# the user cannot be placed.
 place_of() {
     name=${3%%:*}
     entry=$(e=$2 engine_read "$1" /etc/passwd |
@@ -109,7 +107,7 @@ place_of() {
         gid=$(printf '%s\n' "$entry" | cut -d: -f4)
         home=$(printf '%s\n' "$entry" | cut -d: -f6)
     else
-        case $name in '' | *[!0-9]*) say ctr-failed "$1" "its user $3 is not in its /etc/passwd"; return 1 ;; esac
+        case $name in '' | *[!0-9]*) why="its user $3 is not in its /etc/passwd"; return 1 ;; esac
         uid=$name gid=$name home=/
     fi
     case $3 in *:*) gid=${3#*:} ;; esac

@@ -67,7 +67,7 @@ for f in "$home"/.auth-??????; do [ -e "$f" ] && earlier="$earlier${f##*/} "; do
 # shellcheck disable=SC2086
 BROWSER=true "$codex" -c "$store" login ${CRL_LOGIN_FLAG:-} </dev/null >&2 &
 pid=$!
-say started $pid
+say started
 (
     while IFS= read -r line; do
         case $line in

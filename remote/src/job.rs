@@ -1,0 +1,229 @@
+//! What one run of the shim does: the [`Job`], its parameters, and its part of the program.
+
+use crate::engine::Engine;
+
+/// The shim's common part: finds codex and reports what the host holds.
+pub const COMMON: &str = include_str!("shim/common.sh");
+pub(crate) const LOGIN: &str = concat!(
+    include_str!("shim/signin.sh"),
+    include_str!("shim/report.sh"),
+    include_str!("shim/login.sh")
+);
+pub(crate) const SECRET: &str = concat!(
+    include_str!("shim/signin.sh"),
+    include_str!("shim/report.sh"),
+    include_str!("shim/secret.sh")
+);
+pub(crate) const STATUS: &str = concat!(include_str!("shim/report.sh"), include_str!("shim/status.sh"));
+pub(crate) const PUSH: &str = concat!(
+    include_str!("shim/report.sh"),
+    include_str!("shim/safe.sh"),
+    include_str!("shim/write.sh"),
+    include_str!("shim/push.sh")
+);
+pub(crate) const DOCTOR: &str = include_str!("shim/doctor.sh");
+pub(crate) const PREFLIGHT: &str = include_str!("shim/preflight.sh");
+pub(crate) const CONTAINERS: &str = concat!(
+    include_str!("shim/refreshed.sh"),
+    include_str!("shim/safe.sh"),
+    include_str!("engine.sh"),
+    include_str!("shim/engines.sh"),
+    include_str!("shim/containers.sh")
+);
+pub(crate) const COLLECT: &str = concat!(
+    include_str!("shim/refreshed.sh"),
+    include_str!("shim/safe.sh"),
+    include_str!("engine.sh"),
+    include_str!("shim/engines.sh"),
+    include_str!("shim/authjson.sh"),
+    include_str!("shim/write.sh"),
+    include_str!("shim/collect.sh")
+);
+
+pub(crate) const LOGOUT: &str = concat!(
+    include_str!("shim/refreshed.sh"),
+    include_str!("shim/safe.sh"),
+    include_str!("engine.sh"),
+    include_str!("shim/engines.sh"),
+    include_str!("shim/logout.sh")
+);
+
+/// What one run of the shim does once the host's report is made. Each job's events are one
+/// enum of [`codex_remote_login_shared::protocol`], named at each variant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Job {
+    /// `codex login`, or a login with a secret (`SignInEvent`). `ca`: a CA bundle for codex;
+    /// `skip_logged_in`: leave a host that is already signed in alone.
+    SignIn {
+        method: LoginMethod,
+        ca: Option<CaBundle>,
+        skip_logged_in: bool,
+    },
+    /// Where the login stands, read-only (`StatusEvent`).
+    Status,
+    /// Before a host's turn among several, read-only: the host's report, and (`check_login`)
+    /// whether codex itself reports a login (`StatusEvent`).
+    Preflight { check_login: bool },
+    /// The host's side of `doctor`, read-only (`DoctorEvent`).
+    Doctor,
+    /// Replace the host's auth.json with one sent on stdin after `push SIZE` (`PushEvent`).
+    Push,
+    /// Copy the host's auth.json into containers on the host; `force`: even where theirs is
+    /// fresher (`ContainersEvent`).
+    Containers { containers: Selection, force: bool },
+    /// Bring the freshest auth.json of the same account back from containers on the host
+    /// (`CollectEvent`).
+    Collect(Selection),
+    /// Sign the host out, and the containers named, after naming every place on it that
+    /// shares the login; `local_only`: remove auth.json without revoking (`LogoutEvent`).
+    Logout { containers: Selection, local_only: bool },
+}
+
+/// How a sign-in proves who the user is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginMethod {
+    /// `codex login`, with the browser's callback carried to it. `hold_port`: hold this port
+    /// on the host's loopback while codex starts, so that codex falls back to its other
+    /// registered port (the local one is taken).
+    Browser { hold_port: Option<u16> },
+    /// `codex login --device-auth`: a one-time code to approve on the issuer's page.
+    Device,
+    /// `codex login --with-api-key`, the key sent as the first line on stdin.
+    ApiKey,
+    /// `codex login --with-access-token`, the token sent as the first line on stdin.
+    AccessToken,
+}
+
+impl Job {
+    /// `CRL_MODE`, which the shim's parts test.
+    pub(crate) fn mode(&self) -> &'static str {
+        match self {
+            Self::SignIn { method, .. } => match method {
+                LoginMethod::Browser { .. } => "browser",
+                LoginMethod::Device => "device",
+                LoginMethod::ApiKey => "api-key",
+                LoginMethod::AccessToken => "access-token",
+            },
+            Self::Status => "status",
+            Self::Push => "push",
+            Self::Doctor => "doctor",
+            Self::Preflight { .. } => "preflight",
+            Self::Containers { .. } => "containers",
+            Self::Collect(_) => "collect",
+            Self::Logout { .. } => "logout",
+        }
+    }
+
+    /// The job's part of the program, after the common one.
+    pub fn part(&self) -> &'static str {
+        match self {
+            Self::SignIn { method, .. } => match method {
+                LoginMethod::Browser { .. } | LoginMethod::Device => LOGIN,
+                LoginMethod::ApiKey | LoginMethod::AccessToken => SECRET,
+            },
+            Self::Status => STATUS,
+            Self::Push => PUSH,
+            Self::Doctor => DOCTOR,
+            Self::Preflight { .. } => PREFLIGHT,
+            Self::Containers { .. } => CONTAINERS,
+            Self::Collect(_) => COLLECT,
+            Self::Logout { .. } => LOGOUT,
+        }
+    }
+
+    /// The `CRL_*` parameters the job's part reads.
+    pub(crate) fn vars(&self) -> Vec<(&'static str, Option<String>)> {
+        let on = |flag: bool| flag.then(|| "1".to_owned());
+        match self {
+            Self::SignIn {
+                method,
+                ca,
+                skip_logged_in,
+            } => {
+                let hold = match method {
+                    LoginMethod::Browser { hold_port } => hold_port.map(|p| p.to_string()),
+                    _ => None,
+                };
+                vec![
+                    ("CRL_HOLD_PORT", hold),
+                    (
+                        "CRL_LOGIN_FLAG",
+                        (*method == LoginMethod::Device).then(|| "--device-auth".into()),
+                    ),
+                    (
+                        "CRL_CA_SIZE",
+                        match ca {
+                            Some(CaBundle::Sent { size }) => Some(size.to_string()),
+                            _ => None,
+                        },
+                    ),
+                    (
+                        "CRL_CA_PATH",
+                        match ca {
+                            Some(CaBundle::OnHost(path)) => Some(path.clone()),
+                            _ => None,
+                        },
+                    ),
+                    ("CRL_SKIP_LOGGED_IN", on(*skip_logged_in)),
+                ]
+            }
+            Self::Preflight { check_login } => vec![("CRL_CHECK_LOGIN", on(*check_login))],
+            Self::Containers { containers, force } => {
+                let mut vars = containers.vars();
+                vars.push(("CRL_FORCE", on(*force)));
+                vars
+            }
+            Self::Collect(containers) => containers.vars(),
+            Self::Logout { containers, local_only } => {
+                let mut vars = containers.vars();
+                vars.push(("CRL_LOCAL_ONLY", on(*local_only)));
+                vars
+            }
+            Self::Status | Self::Doctor | Self::Push => Vec::new(),
+        }
+    }
+}
+
+/// A CA bundle for the host's codex (`CODEX_CA_CERTIFICATE`) for one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaBundle {
+    /// This many bytes of PEM follow first on the shim's stdin; kept private, removed after.
+    Sent { size: usize },
+    /// A bundle already on the host.
+    OnHost(String),
+}
+
+/// Which containers on the host a job reaches.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    pub names: Vec<String>,
+    /// Also every running container (`all`), or those with a label (`KEY=VALUE`).
+    pub select: Option<String>,
+    /// None: whichever engine knows each container.
+    pub engine: Option<Engine>,
+}
+
+impl Selection {
+    pub(crate) fn vars(&self) -> Vec<(&'static str, Option<String>)> {
+        vec![
+            ("CRL_CONTAINERS", Some(self.names.join(" "))),
+            ("CRL_ENGINE", self.engine.map(|e| e.name().to_owned())),
+            ("CRL_SELECT", self.select.clone()),
+        ]
+    }
+}
+
+/// Every `CRL_*` parameter a job may set, in the order the program sets them.
+pub(crate) const PARAMETERS: [&str; 11] = [
+    "CRL_HOLD_PORT",
+    "CRL_LOGIN_FLAG",
+    "CRL_CA_SIZE",
+    "CRL_CA_PATH",
+    "CRL_SKIP_LOGGED_IN",
+    "CRL_CHECK_LOGIN",
+    "CRL_LOCAL_ONLY",
+    "CRL_CONTAINERS",
+    "CRL_ENGINE",
+    "CRL_SELECT",
+    "CRL_FORCE",
+];

@@ -1,0 +1,396 @@
+//! The events of the jobs that reach into containers on the host: copying its login into
+//! them, collecting the freshest back, signing them out.
+
+use super::{Events, Fields, ProtocolError};
+use crate::untrusted::Untrusted;
+
+/// `containers`: the host's auth.json copied into containers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContainersEvent {
+    /// The host's auth.json is in container `name` (run by `engine`, as `user`), in `dir`;
+    /// the one it replaced kept as `auth.json.bak-STAMP` there.
+    Copied {
+        name: Untrusted,
+        engine: Untrusted,
+        user: Untrusted,
+        backup: Option<Untrusted>,
+        dir: Untrusted,
+    },
+    /// The next `Copied` for `name` came by the engine's archive copy (the container is
+    /// stopped or has no shell), not an atomic rename.
+    Archived {
+        name: Untrusted,
+    },
+    /// The container's copy was refreshed more recently than the host's: kept.
+    Fresher {
+        name: Untrusted,
+        engine: Untrusted,
+        user: Untrusted,
+        dir: Untrusted,
+    },
+    /// Nothing was written into `name`, because `why`.
+    Failed {
+        name: Untrusted,
+        why: Untrusted,
+    },
+    /// The host has no auth.json to copy.
+    NoLogin {
+        path: Untrusted,
+    },
+    /// The host's auth.json is not a login codex can use.
+    BadLogin {
+        path: Untrusted,
+    },
+    /// The work could not start on the host, because `why`.
+    Aborted {
+        why: Untrusted,
+    },
+    Done,
+}
+
+impl Events for ContainersEvent {
+    const STAGE: &'static str = "a copy into containers";
+    const KINDS: &'static [&'static str] = &[
+        "ctr-copied",
+        "ctr-archived",
+        "ctr-fresher",
+        "ctr-failed",
+        "ctr-nologin",
+        "ctr-badlogin",
+        "ctr-aborted",
+        "done",
+    ];
+
+    fn from_fields(kind: &str, mut f: Fields<'_>) -> Result<Self, ProtocolError> {
+        Ok(match kind {
+            "ctr-copied" => Self::Copied {
+                name: f.field()?.into(),
+                engine: f.field()?.into(),
+                user: f.field()?.into(),
+                backup: f.opt()?,
+                dir: f.last()?,
+            },
+            "ctr-archived" => Self::Archived { name: f.last()? },
+            "ctr-fresher" => Self::Fresher {
+                name: f.field()?.into(),
+                engine: f.field()?.into(),
+                user: f.field()?.into(),
+                dir: f.last()?,
+            },
+            "ctr-failed" => Self::Failed {
+                name: f.field()?.into(),
+                why: f.last()?,
+            },
+            "ctr-nologin" => Self::NoLogin { path: f.last()? },
+            "ctr-badlogin" => Self::BadLogin { path: f.last()? },
+            "ctr-aborted" => Self::Aborted { why: f.last()? },
+            "done" => f.none().map(|()| Self::Done)?,
+            _ => return Err(ProtocolError::Unknown { kind: kind.into() }),
+        })
+    }
+}
+
+/// `collect`: the freshest login of the host's own identity brought back from containers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CollectEvent {
+    /// Container `name`'s login, refreshed at `refreshed`: `none` (it has none),
+    /// `other-account` (another user or account, or another API key), `older` (no fresher
+    /// than the host's or a fresher one), `fresher`, `future` (its last_refresh is ahead of
+    /// the host's clock), `malformed` (not a login codex can use), `too-large`.
+    Seen {
+        name: Untrusted,
+        engine: Untrusted,
+        verdict: Untrusted,
+        refreshed: Option<Untrusted>,
+    },
+    /// `name` holds the freshest login of the host's own identity (its email, from the
+    /// id_token, when it names one). The shim waits for `take` or `abort` on stdin.
+    Ask {
+        name: Untrusted,
+        email: Option<Untrusted>,
+    },
+    /// The host's auth.json is now `name`'s; the old one kept at `backup`.
+    Took {
+        name: Untrusted,
+        backup: Untrusted,
+    },
+    /// No flock, perl or python3 on the host to take codex's lock with: the auth.json in `dir`
+    /// was replaced without it.
+    NoLock {
+        dir: Untrusted,
+    },
+    /// The host's auth.json could not be replaced (and is unchanged), or could not be
+    /// compared with.
+    Failed {
+        why: Untrusted,
+    },
+    /// Container `name` could not be read, because `why`.
+    CtrFailed {
+        name: Untrusted,
+        why: Untrusted,
+    },
+    /// The host has no auth.json to compare with.
+    NoLogin {
+        path: Untrusted,
+    },
+    /// The host's auth.json is not a login codex can use.
+    BadLogin {
+        path: Untrusted,
+    },
+    /// The work could not start on the host, because `why`.
+    Aborted {
+        why: Untrusted,
+    },
+    Done,
+}
+
+impl Events for CollectEvent {
+    const STAGE: &'static str = "a collect";
+    const KINDS: &'static [&'static str] = &[
+        "col-seen",
+        "col-ask",
+        "col-took",
+        "nolock",
+        "col-failed",
+        "ctr-failed",
+        "ctr-nologin",
+        "ctr-badlogin",
+        "ctr-aborted",
+        "done",
+    ];
+
+    fn from_fields(kind: &str, mut f: Fields<'_>) -> Result<Self, ProtocolError> {
+        Ok(match kind {
+            "col-seen" => {
+                let (name, engine, verdict) = (f.field()?.into(), f.field()?.into(), f.field()?.into());
+                let refreshed = f.opt()?;
+                f.none()?;
+                Self::Seen {
+                    name,
+                    engine,
+                    verdict,
+                    refreshed,
+                }
+            }
+            "col-ask" => Self::Ask {
+                name: f.field()?.into(),
+                email: f.rest_opt(),
+            },
+            "col-took" => Self::Took {
+                name: f.field()?.into(),
+                backup: f.last()?,
+            },
+            "nolock" => Self::NoLock { dir: f.last()? },
+            "col-failed" => Self::Failed { why: f.last()? },
+            "ctr-failed" => Self::CtrFailed {
+                name: f.field()?.into(),
+                why: f.last()?,
+            },
+            "ctr-nologin" => Self::NoLogin { path: f.last()? },
+            "ctr-badlogin" => Self::BadLogin { path: f.last()? },
+            "ctr-aborted" => Self::Aborted { why: f.last()? },
+            "done" => f.none().map(|()| Self::Done)?,
+            _ => return Err(ProtocolError::Unknown { kind: kind.into() }),
+        })
+    }
+}
+
+/// `logout`: the host (and containers on it) signed out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogoutEvent {
+    /// `place` (a container, or the host: `None`) holds the same login as `target` (the
+    /// same), compared on the host by a hash of the refresh token.
+    Shared {
+        target: Option<Untrusted>,
+        place: Option<Untrusted>,
+    },
+    /// How signing out `place` (a container, or the host: `None`) went.
+    Result {
+        place: Option<Untrusted>,
+        result: LogoutResult,
+        detail: Option<Untrusted>,
+    },
+    /// The work could not start on the host, because `why`.
+    Aborted {
+        why: Untrusted,
+    },
+    Done,
+}
+
+impl Events for LogoutEvent {
+    const STAGE: &'static str = "a logout";
+    const KINDS: &'static [&'static str] = &["lo-shared", "lo-result", "ctr-aborted", "done"];
+
+    fn from_fields(kind: &str, mut f: Fields<'_>) -> Result<Self, ProtocolError> {
+        Ok(match kind {
+            "lo-shared" => {
+                let (target, place) = (f.opt()?, f.opt()?);
+                f.none()?;
+                Self::Shared { target, place }
+            }
+            "lo-result" => Self::Result {
+                place: f.opt()?,
+                result: LogoutResult::parse(f.field()?).ok_or_else(|| f.malformed())?,
+                detail: f.rest_opt(),
+            },
+            "ctr-aborted" => Self::Aborted { why: f.last()? },
+            "done" => f.none().map(|()| Self::Done)?,
+            _ => return Err(ProtocolError::Unknown { kind: kind.into() }),
+        })
+    }
+}
+
+/// How signing one place out went (`logout`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogoutResult {
+    /// `codex logout` signed it out (revoking the login at the issuer).
+    SignedOut,
+    /// `--local-only`: its auth.json was removed, nothing revoked.
+    Removed,
+    /// It held no login.
+    None,
+    Failed,
+}
+
+impl LogoutResult {
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "signed-out" => Self::SignedOut,
+            "removed" => Self::Removed,
+            "none" => Self::None,
+            "failed" => Self::Failed,
+            _ => return None,
+        })
+    }
+
+    /// As `--json` and the table name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SignedOut => "signed_out",
+            Self::Removed => "removed",
+            Self::None => "not_signed_in",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse;
+    use super::super::tests::parse_as;
+    use super::*;
+
+    #[test]
+    fn containers_events_parse() {
+        let ctr = parse_as::<ContainersEvent>;
+        assert_eq!(
+            ctr("crl1 ctr-copied web docker dev 20261125T1-7 /home/d ev/.codex"),
+            ContainersEvent::Copied {
+                name: "web".into(),
+                engine: "docker".into(),
+                user: "dev".into(),
+                backup: Some("20261125T1-7".into()),
+                dir: "/home/d ev/.codex".into()
+            }
+        );
+        assert_eq!(
+            ctr("crl1 ctr-fresher web podman 1000:1000 /root/.codex"),
+            ContainersEvent::Fresher {
+                name: "web".into(),
+                engine: "podman".into(),
+                user: "1000:1000".into(),
+                dir: "/root/.codex".into()
+            }
+        );
+        assert_eq!(
+            ctr("crl1 ctr-failed web it is stopped"),
+            ContainersEvent::Failed {
+                name: "web".into(),
+                why: "it is stopped".into()
+            }
+        );
+        assert_eq!(
+            ctr("crl1 ctr-archived web"),
+            ContainersEvent::Archived { name: "web".into() }
+        );
+        assert_eq!(
+            ctr("crl1 ctr-aborted cannot make a temporary directory in /x"),
+            ContainersEvent::Aborted {
+                why: "cannot make a temporary directory in /x".into()
+            }
+        );
+    }
+
+    #[test]
+    fn collect_events_parse() {
+        let col = parse_as::<CollectEvent>;
+        assert_eq!(
+            col("crl1 col-seen web docker other-account 2026-01-02T03:04:05"),
+            CollectEvent::Seen {
+                name: "web".into(),
+                engine: "docker".into(),
+                verdict: "other-account".into(),
+                refreshed: Some("2026-01-02T03:04:05".into()),
+            }
+        );
+        assert_eq!(
+            col("crl1 col-took web /home/a b/.codex/auth.json.bak-1"),
+            CollectEvent::Took {
+                name: "web".into(),
+                backup: "/home/a b/.codex/auth.json.bak-1".into(),
+            }
+        );
+        assert_eq!(
+            col("crl1 col-ask web a@b.c"),
+            CollectEvent::Ask {
+                name: "web".into(),
+                email: Some("a@b.c".into()),
+            }
+        );
+        assert_eq!(
+            col("crl1 col-ask web -"),
+            CollectEvent::Ask {
+                name: "web".into(),
+                email: None,
+            }
+        );
+        assert_eq!(
+            col("crl1 nolock /h/.codex"),
+            CollectEvent::NoLock {
+                dir: "/h/.codex".into()
+            }
+        );
+    }
+
+    #[test]
+    fn logout_events_parse() {
+        let lo = parse_as::<LogoutEvent>;
+        assert_eq!(
+            lo("crl1 lo-shared - crl-dev"),
+            LogoutEvent::Shared {
+                target: None,
+                place: Some("crl-dev".into())
+            }
+        );
+        assert_eq!(
+            lo("crl1 lo-result web failed it is not running: start it first"),
+            LogoutEvent::Result {
+                place: Some("web".into()),
+                result: LogoutResult::Failed,
+                detail: Some("it is not running: start it first".into())
+            }
+        );
+        assert_eq!(
+            lo("crl1 lo-result - signed-out"),
+            LogoutEvent::Result {
+                place: None,
+                result: LogoutResult::SignedOut,
+                detail: None
+            }
+        );
+        assert!(matches!(
+            parse::<LogoutEvent>("crl1 lo-result - revoked-everything"),
+            Err(ProtocolError::Malformed { .. })
+        ));
+    }
+}
