@@ -212,6 +212,7 @@ async fn read(shim: &mut Shim<CollectEvent>, host: &str, yes: bool, ui: &Ui) -> 
             Output::Event(CollectEvent::Aborted { why }) => {
                 return Err(ContainerError::Aborted {
                     host: host.to_owned(),
+                    nothing: "nothing was collected from the containers",
                     why: why.shown(),
                 }
                 .into());

@@ -20,8 +20,13 @@ pub enum ContainerError {
     BadLogin { host: String, path: String },
     #[error("the login of this machine at {path} is not an auth.json codex can use; nothing was written")]
     BadLocalLogin { path: String },
-    #[error("nothing was copied into the containers of {host}: {why}")]
-    Aborted { host: String, why: String },
+    /// The work on the host's containers could not start: `nothing` says what was not done.
+    #[error("{nothing} on {host}: {why}")]
+    Aborted {
+        host: String,
+        nothing: &'static str,
+        why: String,
+    },
     #[error("cannot run /bin/sh here to copy into containers")]
     LocalShell {
         #[source]
@@ -60,9 +65,8 @@ impl ContainerError {
             | Self::CollectNeedsYes { host, .. }
             | Self::NoHostLogin { host, .. }
             | Self::BadLogin { host, .. }
-            | Self::Aborted { host, .. } => Some(host),
-            // As before the split: the event names no host for it (its message does).
-            Self::NoLoginToCopy { .. } => None,
+            | Self::Aborted { host, .. }
+            | Self::NoLoginToCopy { host, .. } => Some(host),
             Self::Name { .. }
             | Self::NoneNamed
             | Self::Unreachable { .. }

@@ -197,6 +197,7 @@ async fn copy(mut shim: Shim<ContainersEvent>, host: &str) -> Result<Vec<(Untrus
             Output::Event(ContainersEvent::Aborted { why }) => {
                 return Err(ContainerError::Aborted {
                     host: host.to_owned(),
+                    nothing: "nothing was copied into the containers",
                     why: why.shown(),
                 }
                 .into());

@@ -142,74 +142,54 @@ fn connection_failure(e: &ssh::Error) -> Vec<Check> {
 }
 
 async fn remote(conn: &Connection, settings: &Settings) -> Vec<Check> {
-    let host = conn.config.alias.clone();
+    let facts = match read(conn, settings).await {
+        Ok(facts) => facts,
+        Err(why) => {
+            return vec![check(
+                "codex on the host",
+                Verdict::Fail,
+                format!("the check itself failed: {why}"),
+                None,
+            )];
+        }
+    };
+    let forwarding = forwarding(conn).await;
+    vec![
+        facts.codex_check(&conn.config.alias),
+        facts.store_check(),
+        policy_check(facts.policy.0.as_deref(), facts.policy.1.as_deref()),
+        forwarding_check(&forwarding),
+        facts.relay_check(&forwarding),
+        facts.clock_check(),
+        facts.ca_check(),
+    ]
+}
+
+/// What the host's side of `doctor` reports.
+async fn read(conn: &Connection, settings: &Settings) -> Result<Facts, String> {
     let launch = Launch {
         codex: settings.codex.clone(),
         job: Job::Doctor,
         inside: None,
     };
     let mut facts = Facts::default();
-    let read = async {
-        let mut shim = Shim::<DoctorEvent>::start(conn, &launch)
-            .await
-            .map_err(|e| e.to_string())?;
-        loop {
-            // Not `next_for`: a missing codex is one finding among others here.
-            match shim.next().await.map_err(|e| e.to_string())? {
-                Output::Host(event) => facts.host(event),
-                Output::Event(event) => facts.take(event),
-                Output::Stderr(_) => {}
-                Output::Closed => return Ok::<_, String>(()),
-            }
+    let mut shim = Shim::<DoctorEvent>::start(conn, &launch)
+        .await
+        .map_err(|e| e.to_string())?;
+    loop {
+        // Not `next_for`: a missing codex is one finding among others here.
+        match shim.next().await.map_err(|e| e.to_string())? {
+            Output::Host(event) => facts.host(event),
+            Output::Event(event) => facts.take(event),
+            Output::Stderr(_) => {}
+            Output::Closed => return Ok(facts),
         }
-    };
-    if let Err(why) = read.await {
-        return vec![check(
-            "codex on the host",
-            Verdict::Fail,
-            format!("the check itself failed: {why}"),
-            None,
-        )];
     }
-    let forwarding = forwarding(conn).await;
-    let mut checks = Vec::new();
-    checks.push(match (&facts.codex, &facts.not_found) {
-        (Some(path), _) => check(
-            "codex on the host",
-            Verdict::Pass,
-            format!("{path} ({})", facts.version.as_deref().unwrap_or("version unknown")),
-            None,
-        ),
-        (None, Some(searched)) => {
-            let e = ShimError::CodexNotFound {
-                host: host.clone(),
-                searched: searched.clone(),
-            };
-            check("codex on the host", Verdict::Fail, e.to_string(), Some(e.hint()))
-        }
-        (None, None) => check(
-            "codex on the host",
-            Verdict::Fail,
-            "not found",
-            Some("pass its path with --codex".into()),
-        ),
-    });
-    checks.push(match facts.store.as_deref() {
-        Some("default" | "file") | None => check(
-            "credential store",
-            Verdict::Pass,
-            facts.store.clone().unwrap_or_default(),
-            None,
-        ),
-        Some(other) => check(
-            "credential store",
-            Verdict::Warn,
-            format!("{other}: codex may keep no auth.json on the host"),
-            Some("sign-ins by this tool use the file store anyway; `status` reads what codex reads".into()),
-        ),
-    });
-    checks.push(policy_check(facts.policy.0.as_deref(), facts.policy.1.as_deref()));
-    checks.push(match &forwarding {
+}
+
+/// Whether the server lets the callback through a forwarded TCP connection.
+fn forwarding_check(forwarding: &Result<bool, String>) -> Check {
+    match forwarding {
         Ok(true) => check("TCP forwarding", Verdict::Pass, "allowed", None),
         Ok(false) => check(
             "TCP forwarding",
@@ -218,58 +198,7 @@ async fn remote(conn: &Connection, settings: &Settings) -> Vec<Check> {
             Some("the callback is relayed through an exec channel instead".into()),
         ),
         Err(why) => check("TCP forwarding", Verdict::Warn, format!("could not tell: {why}"), None),
-    });
-    let relays: Vec<&str> = facts.relays.iter().map(|t| t.as_str()).collect();
-    checks.push(match (relays.is_empty(), &forwarding) {
-        (false, _) => check("relay tool", Verdict::Pass, relays.join(", "), None),
-        (true, Ok(false)) => check(
-            "relay tool",
-            Verdict::Fail,
-            "none, and forwarding is forbidden",
-            Some("install nc (or python3 or perl) on the host, or allow TCP forwarding".into()),
-        ),
-        (true, _) => check(
-            "relay tool",
-            Verdict::Pass,
-            "none (not needed while forwarding is allowed)",
-            None,
-        ),
-    });
-    checks.push(match facts.clock {
-        Some((theirs, ours)) => {
-            let skew = theirs - ours;
-            if skew.abs() >= SKEW_WARN_SECS {
-                check(
-                    "clocks",
-                    Verdict::Warn,
-                    format!("the host's clock is {skew:+} s off this machine's"),
-                    Some("sync the host's clock (NTP): tokens carry times".into()),
-                )
-            } else {
-                check("clocks", Verdict::Pass, format!("within {} s", skew.abs().max(1)), None)
-            }
-        }
-        None => check("clocks", Verdict::Warn, "the host did not tell its time", None),
-    });
-    checks.push(if facts.ca.is_empty() {
-        check(
-            "CA bundle",
-            Verdict::Pass,
-            "system roots (no CODEX_CA_CERTIFICATE or SSL_CERT_FILE set)",
-            None,
-        )
-    } else if let Some((var, _, path)) = facts.ca.iter().find(|(_, readable, _)| !readable) {
-        check(
-            "CA bundle",
-            Verdict::Fail,
-            format!("{var}={path} is not readable"),
-            Some("point it at a readable PEM bundle, or pass one with --ca-cert".into()),
-        )
-    } else {
-        let set: Vec<String> = facts.ca.iter().map(|(var, _, path)| format!("{var}={path}")).collect();
-        check("CA bundle", Verdict::Pass, set.join(", "), None)
-    });
-    checks
+    }
 }
 
 /// What the host's shim reported, sanitised for people as it arrives (checks are text).
@@ -288,6 +217,111 @@ struct Facts {
 }
 
 impl Facts {
+    /// Where codex is, and its version.
+    fn codex_check(&self, host: &str) -> Check {
+        match (&self.codex, &self.not_found) {
+            (Some(path), _) => check(
+                "codex on the host",
+                Verdict::Pass,
+                format!("{path} ({})", self.version.as_deref().unwrap_or("version unknown")),
+                None,
+            ),
+            (None, Some(searched)) => {
+                let e = ShimError::CodexNotFound {
+                    host: host.to_owned(),
+                    searched: searched.clone(),
+                };
+                check("codex on the host", Verdict::Fail, e.to_string(), Some(e.hint()))
+            }
+            (None, None) => check(
+                "codex on the host",
+                Verdict::Fail,
+                "not found",
+                Some("pass its path with --codex".into()),
+            ),
+        }
+    }
+
+    /// The credential store codex is set to use.
+    fn store_check(&self) -> Check {
+        match self.store.as_deref() {
+            Some("default" | "file") | None => check(
+                "credential store",
+                Verdict::Pass,
+                self.store.clone().unwrap_or_default(),
+                None,
+            ),
+            Some(other) => check(
+                "credential store",
+                Verdict::Warn,
+                format!("{other}: codex may keep no auth.json on the host"),
+                Some("sign-ins by this tool use the file store anyway; `status` reads what codex reads".into()),
+            ),
+        }
+    }
+
+    /// What could relay the callback where forwarding is forbidden.
+    fn relay_check(&self, forwarding: &Result<bool, String>) -> Check {
+        let relays: Vec<&str> = self.relays.iter().map(|t| t.as_str()).collect();
+        match (relays.is_empty(), forwarding) {
+            (false, _) => check("relay tool", Verdict::Pass, relays.join(", "), None),
+            (true, Ok(false)) => check(
+                "relay tool",
+                Verdict::Fail,
+                "none, and forwarding is forbidden",
+                Some("install nc (or python3 or perl) on the host, or allow TCP forwarding".into()),
+            ),
+            (true, _) => check(
+                "relay tool",
+                Verdict::Pass,
+                "none (not needed while forwarding is allowed)",
+                None,
+            ),
+        }
+    }
+
+    /// How far the host's clock is from this machine's.
+    fn clock_check(&self) -> Check {
+        match self.clock {
+            Some((theirs, ours)) => {
+                let skew = theirs - ours;
+                if skew.abs() >= SKEW_WARN_SECS {
+                    check(
+                        "clocks",
+                        Verdict::Warn,
+                        format!("the host's clock is {skew:+} s off this machine's"),
+                        Some("sync the host's clock (NTP): tokens carry times".into()),
+                    )
+                } else {
+                    check("clocks", Verdict::Pass, format!("within {} s", skew.abs().max(1)), None)
+                }
+            }
+            None => check("clocks", Verdict::Warn, "the host did not tell its time", None),
+        }
+    }
+
+    /// The CA bundle codex would trust on the host.
+    fn ca_check(&self) -> Check {
+        if self.ca.is_empty() {
+            check(
+                "CA bundle",
+                Verdict::Pass,
+                "system roots (no CODEX_CA_CERTIFICATE or SSL_CERT_FILE set)",
+                None,
+            )
+        } else if let Some((var, _, path)) = self.ca.iter().find(|(_, readable, _)| !readable) {
+            check(
+                "CA bundle",
+                Verdict::Fail,
+                format!("{var}={path} is not readable"),
+                Some("point it at a readable PEM bundle, or pass one with --ca-cert".into()),
+            )
+        } else {
+            let set: Vec<String> = self.ca.iter().map(|(var, _, path)| format!("{var}={path}")).collect();
+            check("CA bundle", Verdict::Pass, set.join(", "), None)
+        }
+    }
+
     fn host(&mut self, event: HostEvent) {
         match event {
             HostEvent::Codex { path, .. } => self.codex = Some(path.shown()),

@@ -316,6 +316,7 @@ mod tests {
         assert_eq!(several.exit_status(), ExitStatus::Usage);
         let aborted = Error::from(ContainerError::Aborted {
             host: "h".into(),
+            nothing: "nothing was copied into the containers",
             why: "no space".into(),
         });
         assert_eq!(aborted.exit_status(), ExitStatus::Failed);

@@ -147,6 +147,11 @@ async fn read(
     let mut shim = Shim::<LogoutEvent>::start(conn, &launch)
         .await
         .map_err(|source| Error::ssh(host.clone(), source))?;
+    places(&mut shim, host, local_only, ui).await
+}
+
+/// Reads the shim's report of each place to its end.
+async fn places(shim: &mut Shim<LogoutEvent>, host: String, local_only: bool, ui: &Ui) -> Result<Vec<Place>, Error> {
     let named = |place: &Option<Untrusted>| match place {
         Some(c) => format!("{host}/{}", c.raw()),
         None => host.clone(),
@@ -180,7 +185,12 @@ async fn read(
                 });
             }
             Output::Event(LogoutEvent::Aborted { why }) => {
-                return Err(ContainerError::Aborted { host, why: why.shown() }.into());
+                return Err(ContainerError::Aborted {
+                    host,
+                    nothing: "nothing was signed out",
+                    why: why.shown(),
+                }
+                .into());
             }
             Output::Event(LogoutEvent::Done) => done = true,
             Output::Host(_) | Output::Stderr(_) => {}
@@ -231,5 +241,24 @@ mod tests {
         };
         assert_eq!(place.name(), "dev/web");
         assert_eq!(place.result.as_str(), "signed_out");
+    }
+
+    /// A host that cannot even start the work (no temporary directory) is an error naming
+    /// why, not a logout with no rows and exit 0 (which the shim's `ctr-aborted` once was).
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_host_that_cannot_start_is_an_error_not_an_empty_success() {
+        let script = "printf 'crl1 hello 2\\ncrl1 before none\\ncrl1 ready\\n\
+                      crl1 ctr-aborted cannot make a temporary directory in /nonexistent\\ncrl1 done\\n'";
+        let mut shim = Shim::scripted(script).unwrap();
+        let ui = Ui::new(false, crate::ui::Verbosity::Quiet);
+        let ended = places(&mut shim, "h".into(), false, &ui).await;
+        match ended {
+            Err(Error::Container(e @ ContainerError::Aborted { .. })) => assert_eq!(
+                e.to_string(),
+                "nothing was signed out on h: cannot make a temporary directory in /nonexistent"
+            ),
+            other => panic!("{other:?}"),
+        }
     }
 }
