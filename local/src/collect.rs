@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use codex_remote_login_remote::{Job, LEAVE, Launch, Selection, TAKE};
+use codex_remote_login_remote::{Job, Launch, Selection, ToShim};
 use codex_remote_login_shared::Untrusted;
 use codex_remote_login_shared::protocol::CollectEvent;
 
@@ -195,7 +195,11 @@ async fn read(shim: &mut Shim<CollectEvent>, host: &str, yes: bool, ui: &Ui) -> 
                 let take = yes || agree(ui, &host, &name, email.as_ref());
                 // The shim waits on the channel for this answer: a send that fails means the
                 // connection went.
-                if shim.send(if take { TAKE } else { LEAVE }.into()).await.is_err() {
+                if shim
+                    .send(if take { ToShim::Take } else { ToShim::Leave })
+                    .await
+                    .is_err()
+                {
                     return Err(Error::ConnectionLost {
                         host,
                         during: "while answering which login to take",

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use codex_remote_login_remote::{Job, Launch};
+use codex_remote_login_remote::{Job, Launch, ToShim};
 use codex_remote_login_shared::protocol::{HostEvent, LoginReport, PushEvent};
 use codex_remote_login_shared::{AuthJson, Untrusted, time};
 
@@ -72,7 +72,7 @@ async fn push(
                     local.last_refresh.as_deref(),
                     force,
                 ) {
-                    shim.send("abort\n".into()).await.map_err(ssh_err)?;
+                    shim.send(ToShim::Leave).await.map_err(ssh_err)?;
                     return Err(refusal);
                 }
                 ui.warn(&format!(
@@ -81,9 +81,7 @@ async fn push(
                      codex-remote-login {host}"
                 ));
                 ui.step(&format!("Copying auth.json to {host}"));
-                shim.send(format!("push {}\n{text}", text.len()))
-                    .await
-                    .map_err(ssh_err)?;
+                shim.send(ToShim::Push(text)).await.map_err(ssh_err)?;
                 sent = true;
             }
             Output::Event(PushEvent::Backup { path }) => backup = Some(path),

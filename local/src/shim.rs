@@ -12,7 +12,7 @@ use std::marker::PhantomData;
 use russh::ChannelMsg;
 use russh::client::Msg;
 
-use codex_remote_login_remote::{CANCEL, Launch};
+use codex_remote_login_remote::{Launch, ToShim};
 use codex_remote_login_shared::protocol::{self, Events, HostEvent};
 use codex_remote_login_shared::{ProtocolError, Untrusted};
 
@@ -315,8 +315,9 @@ impl<E: Events + std::fmt::Debug> Shim<E> {
         Ok(out)
     }
 
-    /// Writes `data` on the shim's stdin.
-    pub async fn send(&mut self, data: String) -> Result<(), russh::Error> {
+    /// Writes `input` on the shim's stdin.
+    pub async fn send(&mut self, input: ToShim<'_>) -> Result<(), russh::Error> {
+        let data = input.encode();
         match &mut self.source {
             Source::Channel(channel) => channel.data_bytes(data.into_bytes()).await,
             Source::Local(local) => {
@@ -330,7 +331,7 @@ impl<E: Events + std::fmt::Debug> Shim<E> {
     /// Asks the shim to end `codex login` and closes our side of its input: the shim's
     /// watcher kills codex on either.
     pub async fn cancel(&mut self) {
-        let _ = self.send(CANCEL.to_owned()).await;
+        let _ = self.send(ToShim::Cancel).await;
         match &mut self.source {
             Source::Channel(channel) => {
                 let _ = channel.eof().await;

@@ -17,12 +17,14 @@
 
 mod engine;
 mod job;
+mod to_shim;
 
 use base64::Engine as _;
 pub use codex_remote_login_shared::protocol::RelayTool;
 pub use engine::{ContainerRef, Engine};
 use job::PARAMETERS;
 pub use job::{COMMON, CaBundle, Job, LoginMethod, Selection};
+pub use to_shim::ToShim;
 
 /// The relay's source: one exec per browser connection where forwarding is forbidden.
 pub const RELAY: &str = include_str!("relay.sh");
@@ -46,20 +48,6 @@ pub struct Launch {
     /// `--login-inside`: run the shim inside this container on the host, not on the host.
     pub inside: Option<ContainerRef>,
 }
-
-/// Line the local side writes on the channel's stdin to end `codex login` early. Closing the
-/// channel (or losing the connection) does the same.
-pub const CANCEL: &str = "cancel\n";
-
-/// Lines the local side answers `collect`'s question with (`col-ask`): replace the host's
-/// login with the container's, or leave it.
-pub const TAKE: &str = "take\n";
-pub const LEAVE: &str = "abort\n";
-
-/// Line the local side writes once codex has printed its URL or device code: its native
-/// process runs now, and the shim notes which binary, to check the result with it directly
-/// rather than through npm's node wrapper (whose start-up costs about 100 ms).
-pub const RUNNING: &str = "running\n";
 
 impl Launch {
     /// The shim with its parameters, as a POSIX sh program: the common part and the job's.

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use codex_remote_login_remote::{COMMON, Job, LoginMethod, Selection};
+use codex_remote_login_remote::{COMMON, Job, LoginMethod, Selection, ToShim};
 use codex_remote_login_shared::protocol::{
     CollectEvent, ContainersEvent, DoctorEvent, Events, HostEvent, LogoutEvent, PushEvent, STAGES, SignInEvent,
     StatusEvent,
@@ -142,6 +142,42 @@ fn every_event_of_a_job_is_said_by_one_of_its_programs() {
         assert!(
             unsaid.is_empty(),
             "{stage} takes, but no program of it says: {unsaid:?}"
+        );
+    }
+}
+
+/// The other direction: each message the local side sends starts with a word the part of its
+/// job reads (a `case` label, or what a `read` is compared with or defaults to). The CA bundle
+/// and the secret are bytes, not words: the e2e tests of `--ca-cert` and `--with-api-key`
+/// carry them.
+#[test]
+fn every_message_to_the_shim_is_read_by_its_job() {
+    let sign_in = Job::SignIn {
+        method: LoginMethod::Browser { hold_port: None },
+        ca: None,
+        skip_logged_in: false,
+    };
+    let collect = Job::Collect(Selection::default());
+    for (message, job) in [
+        (ToShim::Running, &sign_in),
+        (ToShim::Cancel, &sign_in),
+        (ToShim::Push("{}"), &Job::Push),
+        (ToShim::Leave, &Job::Push),
+        (ToShim::Take, &collect),
+        (ToShim::Leave, &collect),
+    ] {
+        let encoded = message.encode();
+        let word = encoded.split([' ', '\n']).next().unwrap();
+        let part = job.part();
+        let read = [
+            format!("{word})"),
+            format!("= {word} "),
+            format!("={word}\n"),
+            format!("={word};"),
+        ];
+        assert!(
+            read.iter().any(|r| part.contains(r.as_str())),
+            "{job:?} never reads `{word}`"
         );
     }
 }

@@ -16,7 +16,7 @@ use strategy::Strategy;
 
 use std::sync::Arc;
 
-use codex_remote_login_remote::{CaBundle, ContainerRef, Job, Launch, LoginMethod};
+use codex_remote_login_remote::{CaBundle, ContainerRef, Job, Launch, LoginMethod, ToShim};
 use codex_remote_login_shared::Account;
 
 use crate::authorize;
@@ -201,11 +201,13 @@ pub async fn launch(
     // The shim reads its stdin in order: the CA bundle, then the secret, which it hands to
     // codex on a pipe.
     let secret = job.secret.get(&ui)?;
-    let stdin = [job.ca_pem.clone(), secret.map(|s| format!("{}\n", s.expose()))];
     let mut shim = async {
         let mut shim = Shim::start(conn, &launch).await?;
-        for data in stdin.into_iter().flatten() {
-            shim.send(data).await?;
+        if let Some(pem) = &job.ca_pem {
+            shim.send(ToShim::CaBundle(pem)).await?;
+        }
+        if let Some(secret) = &secret {
+            shim.send(ToShim::Secret(secret)).await?;
         }
         Ok(shim)
     }

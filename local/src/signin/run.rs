@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use codex_remote_login_remote::{ContainerRef, RUNNING};
+use codex_remote_login_remote::{ContainerRef, ToShim};
 use codex_remote_login_shared::protocol::{CodexSource, HostEvent, LoginReport, RelayTool, SignInEvent};
 use codex_remote_login_shared::redact;
 use codex_remote_login_shared::{Account, Untrusted};
@@ -31,7 +31,7 @@ const KEEP_LINES: usize = 5;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     /// codex is starting or waiting for the person; `told`: the shim knows that codex's
-    /// native process runs (see [`RUNNING`]).
+    /// native process runs (see [`ToShim::Running`]).
     Running { told: bool },
     /// The host is logged in and `--skip-logged-in` was given: nothing was started.
     Skipped { done: bool },
@@ -120,7 +120,7 @@ impl<'a> Run<'a> {
                     self.on_output(out).await?;
                     if self.phase == (Phase::Running { told: false }) && self.strategy.shown() {
                         self.phase = Phase::Running { told: true };
-                        let _ = shim.send(RUNNING.to_owned()).await;
+                        let _ = shim.send(ToShim::Running).await;
                     }
                 }
                 Some(input) = self.strategy.input() => match input {
@@ -524,7 +524,7 @@ mod tests {
         );
         let (ended, found, _) = drive(Method::Device, &script, 30).await;
         assert_eq!(ended.unwrap(), Ended::SignedIn);
-        assert_eq!(std::fs::read_to_string(&told).unwrap(), RUNNING);
+        assert_eq!(std::fs::read_to_string(&told).unwrap(), ToShim::Running.encode());
         assert_eq!(found.last_lines, ["Welcome"]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -542,10 +542,7 @@ mod tests {
         );
         let (ended, _, phase) = drive(Method::ApiKey, &script, 1).await;
         assert!(matches!(ended, Err(Error::Timeout { secs: 1 })), "{ended:?}");
-        assert_eq!(
-            std::fs::read_to_string(&heard).unwrap(),
-            codex_remote_login_remote::CANCEL
-        );
+        assert_eq!(std::fs::read_to_string(&heard).unwrap(), ToShim::Cancel.encode());
         assert_eq!(phase, Phase::Running { told: false });
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -1,0 +1,42 @@
+//! What the local side writes on the shim's stdin, as each job's part reads it. Secrets and
+//! files travel here, never in a command line.
+
+use codex_remote_login_shared::redact::Secret;
+
+/// One message to the shim. No `Debug`: a secret may be in it.
+pub enum ToShim<'a> {
+    /// `--ca-cert` (a sign-in): the PEM bundle, before anything else, as many bytes as
+    /// [`CaBundle::Sent`](crate::CaBundle::Sent) said.
+    CaBundle(&'a str),
+    /// A sign-in with a secret: the API key or access token, one line, which the shim hands to
+    /// codex on a pipe.
+    Secret(&'a Secret),
+    /// A sign-in: codex has printed its URL or device code, so its native process runs now.
+    /// The shim notes which binary, to check the result with it directly rather than through
+    /// npm's node wrapper (whose start-up costs about 100 ms).
+    Running,
+    /// A sign-in: end `codex login` early. Closing the channel (or losing the connection)
+    /// does the same.
+    Cancel,
+    /// `push`: replace the host's auth.json with this one.
+    Push(&'a str),
+    /// `collect`, asked (`col-ask`): replace the host's login with the container's.
+    Take,
+    /// `push`, `collect`: leave the host's login as it is.
+    Leave,
+}
+
+impl ToShim<'_> {
+    /// The bytes the shim reads.
+    pub fn encode(&self) -> String {
+        match self {
+            Self::CaBundle(pem) => (*pem).to_owned(),
+            Self::Secret(secret) => format!("{}\n", secret.expose()),
+            Self::Running => "running\n".to_owned(),
+            Self::Cancel => "cancel\n".to_owned(),
+            Self::Push(auth) => format!("push {}\n{auth}", auth.len()),
+            Self::Take => "take\n".to_owned(),
+            Self::Leave => "abort\n".to_owned(),
+        }
+    }
+}
