@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
-use codex_remote_login_remote::{CodexAt, Engine, Selection};
+use codex_remote_login_remote::{CodexAt, Engine, Running, Selection};
 use codex_remote_login_shared::protocol::RelayTool;
 
 use crate::settings::{Browser, CaCert, Machine, Method, Request, Settings, SignInSettings};
@@ -492,12 +492,15 @@ impl Cli {
     }
 }
 
-/// Which containers: the names, `--all-running` or `--label` (the shim's `select`), and
-/// `--engine`.
+/// Which containers: the names, `--all-running` or `--label`, and `--engine`.
 fn wanted(names: Vec<String>, all_running: bool, label: Option<String>, engine: Option<String>) -> Selection {
     Selection {
         names,
-        select: if all_running { Some("all".to_owned()) } else { label },
+        running: if all_running {
+            Some(Running::All)
+        } else {
+            label.map(Running::Labelled)
+        },
         engine: engine.as_deref().and_then(Engine::parse),
     }
 }
@@ -605,7 +608,7 @@ mod tests {
         let Request::Collect { want, .. } = request else {
             panic!("{request:?}")
         };
-        assert_eq!(want.select.as_deref(), Some("all"));
+        assert_eq!(want.running, Some(Running::All));
     }
 
     #[test]

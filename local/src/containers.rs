@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use codex_remote_login_remote::{Job, Launch, Selection};
+use codex_remote_login_remote::{Job, Launch, Running, Selection};
 use codex_remote_login_shared::Untrusted;
 use codex_remote_login_shared::protocol::ContainersEvent;
 
@@ -62,9 +62,9 @@ pub fn check(want: &Selection) -> Result<(), ContainerError> {
     if let Some(bad) = want.names.iter().find(|n| !valid_name(n)) {
         return Err(ContainerError::Name { name: bad.clone() });
     }
-    match want.select.as_deref() {
-        None | Some("all") => Ok(()),
-        Some(label) => match label.split_once('=') {
+    match &want.running {
+        None | Some(Running::All) => Ok(()),
+        Some(Running::Labelled(label)) => match label.split_once('=') {
             Some((key, value)) if valid_name(key) && !value.contains(|c: char| c.is_whitespace() || c.is_control()) => {
                 Ok(())
             }
@@ -98,7 +98,7 @@ pub const THIS_MACHINE: &str = "localhost";
 /// `containers --local`: this machine's login into containers on this machine.
 pub async fn run_local(want: &Selection, force: bool, settings: &Settings, ui: Arc<Ui>) -> Result<ExitStatus, Error> {
     check(want)?;
-    if want.names.is_empty() && want.select.is_none() {
+    if want.names.is_empty() && want.running.is_none() {
         return Err(ContainerError::NoneNamed.into());
     }
     let launch = announce(THIS_MACHINE, want, force, settings, &ui);
@@ -113,7 +113,7 @@ pub async fn run_local(want: &Selection, force: bool, settings: &Settings, ui: A
 
 /// Warns about the shared refresh token and says what is about to happen; the launch that does it.
 fn announce(host: &str, want: &Selection, force: bool, settings: &Settings, ui: &Ui) -> Launch {
-    let places = if want.select.is_some() {
+    let places = if want.running.is_some() {
         "several".to_owned()
     } else {
         (want.names.len() + 1).to_string()

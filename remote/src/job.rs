@@ -197,10 +197,18 @@ pub enum CaBundle {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Selection {
     pub names: Vec<String>,
-    /// Also every running container (`all`), or those with a label (`KEY=VALUE`).
-    pub select: Option<String>,
+    /// Also running containers: every one, or those with a label.
+    pub running: Option<Running>,
     /// None: whichever engine knows each container.
     pub engine: Option<Engine>,
+}
+
+/// The running containers a job reaches besides those named (`--all-running`, `--label`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Running {
+    All,
+    /// Those with this label, `KEY=VALUE`.
+    Labelled(String),
 }
 
 impl Selection {
@@ -208,7 +216,13 @@ impl Selection {
         vec![
             ("CRL_CONTAINERS", Some(self.names.join(" "))),
             ("CRL_ENGINE", self.engine.map(|e| e.name().to_owned())),
-            ("CRL_SELECT", self.select.clone()),
+            (
+                "CRL_SELECT",
+                self.running.as_ref().map(|running| match running {
+                    Running::All => "all".to_owned(),
+                    Running::Labelled(label) => label.clone(),
+                }),
+            ),
         ]
     }
 }

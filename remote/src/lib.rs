@@ -23,7 +23,7 @@ use base64::Engine as _;
 pub use codex_remote_login_shared::protocol::RelayTool;
 pub use engine::{ContainerRef, Engine};
 use job::PARAMETERS;
-pub use job::{COMMON, CaBundle, Job, LoginMethod, Selection};
+pub use job::{COMMON, CaBundle, Job, LoginMethod, Running, Selection};
 pub use to_shim::ToShim;
 
 /// The relay's source: one exec per browser connection where forwarding is forbidden.
