@@ -97,7 +97,7 @@ pub enum Command {
         #[arg(long, value_name = "KEY=VALUE", value_parser = label)]
         label: Option<String>,
         /// The engine to use (default: whichever of docker and podman knows each container).
-        #[arg(long, value_name = "ENGINE", value_parser = ["docker", "podman"])]
+        #[arg(long, value_name = "ENGINE", value_parser = Engine::NAMES)]
         engine: Option<String>,
         /// Replace a container's auth.json even when it was refreshed more recently.
         #[arg(long)]
@@ -123,7 +123,7 @@ pub enum Command {
         #[arg(long, value_name = "KEY=VALUE", value_parser = label)]
         label: Option<String>,
         /// The engine to use (default: whichever of docker and podman knows each container).
-        #[arg(long, value_name = "ENGINE", value_parser = ["docker", "podman"])]
+        #[arg(long, value_name = "ENGINE", value_parser = Engine::NAMES)]
         engine: Option<String>,
         /// Replace the host's login without asking (needed when there is no terminal to ask on).
         #[arg(long, short = 'y')]
@@ -148,7 +148,7 @@ pub enum Command {
         #[arg(long)]
         local_only: bool,
         /// The engine to use for --container (default: whichever of docker and podman knows it).
-        #[arg(long, value_name = "ENGINE", value_parser = ["docker", "podman"])]
+        #[arg(long, value_name = "ENGINE", value_parser = Engine::NAMES)]
         engine: Option<String>,
     },
     /// Copy this machine's auth.json to a host: the documented "copy your auth cache"

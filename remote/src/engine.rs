@@ -10,8 +10,19 @@ pub enum Engine {
 impl Engine {
     pub const ALL: [Self; 2] = [Self::Docker, Self::Podman];
 
+    /// Every engine's name, as `--engine` offers them.
+    pub const NAMES: [&'static str; 2] = {
+        let mut names = [""; 2];
+        let mut i = 0;
+        while i < names.len() {
+            names[i] = Self::ALL[i].name();
+            i += 1;
+        }
+        names
+    };
+
     /// The CLI's name, as the shim runs it and as `--engine` takes it.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             Self::Docker => "docker",
             Self::Podman => "podman",
