@@ -128,7 +128,7 @@ pub struct Shim<E> {
     events: PhantomData<fn() -> E>,
 }
 
-impl<E: Events + std::fmt::Debug> Shim<E> {
+impl<E: Events> Shim<E> {
     /// Opens a session channel and starts the shim: preflight and launch in one exec.
     pub async fn start(conn: &Connection, launch: &Launch) -> Result<Self, russh::Error> {
         let channel = conn.handle.channel_open_session().await?;

@@ -227,7 +227,7 @@ impl Selection {
     }
 }
 
-/// Every `CRL_*` parameter a job may set, in the order the program sets them.
+/// Every `CRL_*` parameter a job may set: those a job leaves out are set empty.
 pub(crate) const PARAMETERS: [&str; 11] = [
     "CRL_HOLD_PORT",
     "CRL_LOGIN_FLAG",

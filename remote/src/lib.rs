@@ -55,13 +55,17 @@ impl Launch {
     /// environment.
     pub fn script(&self) -> String {
         let job = self.job.vars();
-        let given = |name: &str| job.iter().find(|(set, _)| *set == name).and_then(|(_, v)| v.as_deref());
         let mut vars = vec![
             ("CRL_MODE", Some(self.job.mode())),
             ("CRL_CODEX", self.codex.path.as_deref()),
             ("CRL_CODEX_HOME", self.codex.home.as_deref()),
         ];
-        vars.extend(PARAMETERS.iter().map(|name| (*name, given(name))));
+        vars.extend(job.iter().map(|(name, value)| (*name, value.as_deref())));
+        // What the job does not set is set empty.
+        let unset = PARAMETERS
+            .iter()
+            .filter(|name| !job.iter().any(|(set, _)| set == *name));
+        vars.extend(unset.map(|name| (*name, None)));
         let mut script = program(&vars, COMMON);
         script.push_str(self.job.part());
         match &self.inside {
