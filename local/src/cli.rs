@@ -36,19 +36,19 @@ pub struct Cli {
     pub hosts: Vec<String>,
 
     /// More hosts, one per line (`#` comments and blank lines ignored), after those given.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = SIGN_IN_HEADING)]
     pub hosts_file: Option<PathBuf>,
+
+    /// Write shell completions or the man page on stdout, generated from this very
+    /// definition, and exit.
+    #[arg(long, value_name = "KIND", value_enum, exclusive = true)]
+    pub generate: Option<Generate>,
 
     #[command(flatten)]
     pub sign_in: SignInArgs,
 
     #[command(flatten)]
     pub common: CommonArgs,
-
-    /// Write shell completions or the man page on stdout, generated from this very
-    /// definition, and exit.
-    #[arg(long, value_name = "KIND", value_enum, exclusive = true)]
-    pub generate: Option<Generate>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -175,10 +175,16 @@ fn label(text: &str) -> Result<String, String> {
     }
 }
 
+/// The help headings: clap keeps a heading for every option declared after it, so each group
+/// names its own.
+const SIGN_IN_HEADING: &str = "Sign-in options (the sign-in, and containers --login-inside)";
+const CONNECTION_HEADING: &str = "Connection options";
+const OUTPUT_HEADING: &str = "Output options";
+
 /// The sign-in's own options. Global, so that they may follow the subcommand they apply to
 /// (`containers HOST CTR --login-inside --timeout 100`), as people write them.
 #[derive(Debug, Clone, Args)]
-#[command(next_help_heading = "Sign-in options (the sign-in, and containers --login-inside)")]
+#[command(next_help_heading = SIGN_IN_HEADING)]
 pub struct SignInArgs {
     /// Sign in with a device code instead of the browser callback: the host's codex asks the
     /// issuer for a one-time code, shown here with its verification page (opened in the
@@ -309,20 +315,20 @@ pub struct CommonArgs {
     pub codex_home: Option<String>,
 
     /// Write JSON Lines events on stdout (their types: --help).
-    #[arg(long, global = true, long_help = crate::help::JSON_LONG_HELP)]
+    #[arg(help_heading = OUTPUT_HEADING, long, global = true, long_help = crate::help::JSON_LONG_HELP)]
     pub json: bool,
 
     /// More detail on stderr; repeat for more (-vvv). RUST_LOG overrides.
-    #[arg(short, long, action = ArgAction::Count, global = true)]
+    #[arg(help_heading = OUTPUT_HEADING, short, long, action = ArgAction::Count, global = true)]
     pub verbose: u8,
 
     /// Only errors on stderr.
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(help_heading = OUTPUT_HEADING, short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
     /// Colour `error:`, `warning:`, `hint:` and FAIL: on a terminal unless NO_COLOR is set
     /// (auto), or always, or never.
-    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto, global = true)]
+    #[arg(help_heading = OUTPUT_HEADING, long, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto, global = true)]
     pub color: ColorWhen,
 }
 
@@ -347,6 +353,7 @@ impl ColorWhen {
 
 /// Connection options, spelled as OpenSSH spells them.
 #[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = CONNECTION_HEADING)]
 pub struct SshArgs {
     /// Read this ssh config file instead of ~/.ssh/config.
     #[arg(short = 'F', value_name = "FILE", global = true)]
