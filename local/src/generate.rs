@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use clap::CommandFactory;
+use clap::{Command, CommandFactory};
 use clap_complete::Shell;
 
 use crate::cli::{Cli, Generate};
@@ -13,7 +13,7 @@ pub fn write(kind: Generate, out: &mut dyn Write) -> io::Result<()> {
     let mut cmd = Cli::command();
     let name = cmd.get_name().to_owned();
     let shell = match kind {
-        Generate::Man => return clap_mangen::Man::new(cmd).render(out),
+        Generate::Man => return clap_mangen::Man::new(for_man(cmd)).render(out),
         Generate::CompleteBash => Shell::Bash,
         Generate::CompleteZsh => Shell::Zsh,
         Generate::CompleteFish => Shell::Fish,
@@ -27,6 +27,19 @@ pub fn write(kind: Generate, out: &mut dyn Write) -> io::Result<()> {
         text = bash_fixed(&text);
     }
     out.write_all(&text)
+}
+
+/// The man page is one page, whose list of commands clap_mangen writes from each command's
+/// one-line `about` (what `-h` shows); the page is given each command's whole description
+/// (what its `--help` shows) instead, so that the detail is in the man page too.
+fn for_man(cmd: Command) -> Command {
+    let names: Vec<String> = cmd.get_subcommands().map(|sub| sub.get_name().to_owned()).collect();
+    names.iter().fold(cmd, |cmd, name| {
+        cmd.mut_subcommand(name, |sub| match sub.get_long_about().cloned() {
+            Some(long) => sub.about(long),
+            None => sub,
+        })
+    })
 }
 
 /// clap_complete 4.6 escapes the hyphens of a binary's name one way where it enters a
