@@ -2,6 +2,10 @@
 //! command), and the subcommands. Connection and output options are global: they may come
 //! before or after a subcommand's name. [`Cli::settings`] turns a parse into the typed
 //! `settings` the commands take; no command sees these types.
+//!
+//! Help comes in two lengths. A doc comment's first paragraph is the one line `-h` shows for
+//! that command or option, so that `-h` reads at a glance; the whole comment is what `--help`
+//! and the man page show. A rarely needed option is left out of `-h` only (`hide_short_help`).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -30,18 +34,22 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// The hosts to sign in: [user@]host, or ssh://[user@]host[:port]. Names from
-    /// ~/.ssh/config work as with ssh. Hosts are signed in one after another.
+    /// Hosts to sign in, as for ssh: [user@]host or ssh://[user@]host[:port].
+    ///
+    /// Names from ~/.ssh/config work as with ssh. Hosts are signed in one after another.
     #[arg(value_name = "HOST", required_unless_present = "hosts_file")]
     pub hosts: Vec<String>,
 
-    /// More hosts, one per line (`#` comments and blank lines ignored), after those given.
+    /// More hosts, one per line, after those given.
+    ///
+    /// `#` comments and blank lines are ignored.
     #[arg(long, value_name = "FILE", help_heading = SIGN_IN_HEADING)]
     pub hosts_file: Option<PathBuf>,
 
-    /// Write shell completions or the man page on stdout, generated from this very
-    /// definition, and exit.
-    #[arg(long, value_name = "KIND", value_enum, exclusive = true)]
+    /// Write shell completions or the man page on stdout, and exit.
+    ///
+    /// Both are generated from this very definition, so they never drift from it.
+    #[arg(long, value_name = "KIND", value_enum, exclusive = true, hide_short_help = true)]
     pub generate: Option<Generate>,
 
     #[command(flatten)]
@@ -53,26 +61,34 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Show where the Codex login stands on each host (concurrently): a table on stdout, or
-    /// JSON Lines with --json. Exits 0 when every host is logged in, 6 when one is not.
+    /// Show where the Codex login stands on each host.
+    ///
+    /// The hosts are asked concurrently. A table on stdout, or JSON Lines with --json. Exits 0
+    /// when every host is logged in, 6 when one is not.
     Status {
-        /// Hosts as for ssh: [user@]host, ssh://[user@]host[:port], or a Host from the ssh
-        /// config.
+        /// Hosts as for ssh: [user@]host or ssh://[user@]host[:port].
+        ///
+        /// Names from the ssh config work as with ssh.
         #[arg(value_name = "HOST", required = true)]
         hosts: Vec<String>,
     },
-    /// Check everything a sign-in on HOST needs, in order, each with a fix: local ports,
-    /// SSH, host key, codex and its version, credential store, TCP forwarding, a relay
-    /// tool, clocks, CA settings. Exits 0 when nothing failed.
+    /// Check everything a sign-in on HOST needs, each with a fix.
+    ///
+    /// In order: local ports, SSH, host key, codex and its version, credential store, TCP
+    /// forwarding, a relay tool, clocks, CA settings. Exits 0 when nothing failed.
     Doctor {
-        /// A host as for ssh: [user@]host, ssh://[user@]host[:port], or a Host from the ssh config.
+        /// A host as for ssh: [user@]host or ssh://[user@]host[:port].
+        ///
+        /// Names from the ssh config work as with ssh.
         #[arg(value_name = "HOST")]
         host: String,
     },
-    /// Copy the host's login (its auth.json) into Docker or Podman containers on the host:
-    /// atomically, as each container's user, into its CODEX_HOME or ~/.codex, the previous one
-    /// kept as a backup, a fresher one left alone unless --force. The tokens go from the host's
-    /// file into each container without passing through this machine.
+    /// Copy the host's login into Docker or Podman containers on the host.
+    ///
+    /// The host's auth.json is written atomically, as each container's user, into its
+    /// CODEX_HOME or ~/.codex, the previous one kept as a backup, a fresher one left alone
+    /// unless --force. The tokens go from the host's file into each container without passing
+    /// through this machine.
     Containers {
         /// The host the containers run on, as for ssh (none with --local).
         #[arg(value_name = "HOST", required_unless_present = "local")]
@@ -80,14 +96,17 @@ pub enum Command {
         /// Container names or ids on the host.
         #[arg(value_name = "CONTAINER", required_unless_present_any = ["all_running", "label", "local"])]
         containers: Vec<String>,
-        /// Containers on this machine, with this machine's login: every name given is a
-        /// container (no HOST), and no SSH is involved.
+        /// Containers on this machine, with this machine's login.
+        ///
+        /// Every name given is a container (no HOST), and no SSH is involved.
         #[arg(long)]
         local: bool,
-        /// Sign each container in on its own instead of copying the host's login: `codex
-        /// login` runs inside it and the browser's callback is relayed into it, one container
-        /// after another, one approval each. Nothing is shared, so nothing logs another out.
-        /// Sign-in options (--device-auth, --paste, --timeout...) go before or after it.
+        /// Sign each container in on its own instead of copying the host's login.
+        ///
+        /// `codex login` runs inside it and the browser's callback is relayed into it, one
+        /// container after another, one approval each. Nothing is shared, so nothing logs
+        /// another out. Sign-in options (--device-auth, --paste, --timeout...) go before or
+        /// after it.
         #[arg(long, conflicts_with_all = ["local", "all_running", "label", "force"])]
         login_inside: bool,
         /// Also every running container on the host.
@@ -96,21 +115,25 @@ pub enum Command {
         /// Also every running container with this label (KEY=VALUE).
         #[arg(long, value_name = "KEY=VALUE", value_parser = label)]
         label: Option<String>,
-        /// The engine to use (default: whichever of docker and podman knows each container).
-        #[arg(long, value_name = "ENGINE", value_parser = Engine::NAMES)]
+        #[arg(long, value_name = "ENGINE", value_parser = Engine::NAMES, hide_possible_values = true,
+              help = engine_help(), long_help = engine_long_help("each container"))]
         engine: Option<String>,
         /// Replace a container's auth.json even when it was refreshed more recently.
         #[arg(long)]
         force: bool,
     },
-    /// Bring the freshest login back from containers on the host: each container's auth.json
-    /// is read as JSON, those of another user, account or API key, or no fresher than the
-    /// host's, are passed over, and the freshest left replaces the host's (atomically, the old
-    /// one kept as a backup) once you agree. For a copy that codex refreshed inside a
-    /// container, which the host's copy can no longer use. A container can still hand back a
-    /// refresh token of its own with the host's identity: collect only from containers you trust.
+    /// Bring the freshest login back from trusted containers to the host.
+    ///
+    /// For a copy that codex refreshed inside a container, which the host's copy can no
+    /// longer use. Each container's auth.json is read as JSON; those of another user, account
+    /// or API key, or no fresher than the host's, are passed over, and the freshest left
+    /// replaces the host's (atomically, the old one kept as a backup) once you agree. A
+    /// container can still hand back a refresh token of its own with the host's identity:
+    /// collect only from containers you trust.
     Collect {
-        /// A host as for ssh: [user@]host, ssh://[user@]host[:port], or a Host from the ssh config.
+        /// A host as for ssh: [user@]host or ssh://[user@]host[:port].
+        ///
+        /// Names from the ssh config work as with ssh.
         #[arg(value_name = "HOST")]
         host: String,
         /// Container names or ids on the host.
@@ -122,49 +145,81 @@ pub enum Command {
         /// Also every running container with this label (KEY=VALUE).
         #[arg(long, value_name = "KEY=VALUE", value_parser = label)]
         label: Option<String>,
-        /// The engine to use (default: whichever of docker and podman knows each container).
-        #[arg(long, value_name = "ENGINE", value_parser = Engine::NAMES)]
+        #[arg(long, value_name = "ENGINE", value_parser = Engine::NAMES, hide_possible_values = true,
+              help = engine_help(), long_help = engine_long_help("each container"))]
         engine: Option<String>,
-        /// Replace the host's login without asking (needed when there is no terminal to ask on).
+        /// Replace the host's login without asking (needed with no terminal).
+        ///
+        /// Without a terminal to ask on, collect replaces nothing unless --yes is given.
         #[arg(long, short = 'y')]
         yes: bool,
     },
-    /// Sign each host out (concurrently) with `codex logout` there. codex 0.169.0 revokes the
-    /// login's token at the issuer (POST /oauth/revoke) and then deletes auth.json, so every
-    /// copy of that login stops working; with no login it revokes nothing. The other places on
-    /// the host holding the same login are named first. A table on stdout, or JSON Lines with
-    /// --json. No backup is kept. Exits 0 when every place is signed out or held no login.
+    /// Sign each host out with `codex logout`, which revokes the login.
+    ///
+    /// The hosts are signed out concurrently. codex 0.169.0 revokes the login's token at the
+    /// issuer (POST /oauth/revoke) and then deletes auth.json, so every copy of that login
+    /// stops working; with no login it revokes nothing. The other places on the host holding
+    /// the same login are named first. A table on stdout, or JSON Lines with --json. No backup
+    /// is kept. Exits 0 when every place is signed out or held no login.
     Logout {
-        /// Hosts as for ssh: [user@]host, ssh://[user@]host[:port], or a Host from the ssh
-        /// config.
+        /// Hosts as for ssh: [user@]host or ssh://[user@]host[:port].
+        ///
+        /// Names from the ssh config work as with ssh.
         #[arg(value_name = "HOST", required = true)]
         hosts: Vec<String>,
-        /// Also sign out this container on each host (repeatable), as its user, with the codex
-        /// in it (or, with --local-only, a shell in it). It must be running.
+        /// Also sign out this container on each host (repeatable).
+        ///
+        /// As the container's user, with the codex in it (or, with --local-only, a shell in
+        /// it). It must be running.
         #[arg(long = "container", value_name = "CONTAINER")]
         containers: Vec<String>,
-        /// Remove the login's auth.json (through no link, under codex's lock) without revoking
-        /// anything: the other copies keep working. Needs no codex on the host.
+        /// Remove auth.json without revoking: the other copies keep working.
+        ///
+        /// The login's auth.json is removed through no link, under codex's lock, and nothing
+        /// is revoked. Needs no codex on the host.
         #[arg(long)]
         local_only: bool,
-        /// The engine to use for --container (default: whichever of docker and podman knows it).
-        #[arg(long, value_name = "ENGINE", value_parser = Engine::NAMES)]
+        #[arg(long, value_name = "ENGINE", value_parser = Engine::NAMES, hide_possible_values = true,
+              help = engine_help(), long_help = engine_long_help("each --container"))]
         engine: Option<String>,
     },
-    /// Copy this machine's auth.json to a host: the documented "copy your auth cache"
-    /// fallback, done atomically with a backup. Signing in on the host is better: two copies
-    /// of one login log each other out when either refreshes.
+    /// Copy this machine's auth.json to a host (signing in there is better).
+    ///
+    /// The documented "copy your auth cache" fallback, done atomically with a backup. Signing
+    /// in on the host is better: two copies of one login log each other out when either
+    /// refreshes.
     Push {
-        /// A host as for ssh: [user@]host, ssh://[user@]host[:port], or a Host from the ssh config.
+        /// A host as for ssh: [user@]host or ssh://[user@]host[:port].
+        ///
+        /// Names from the ssh config work as with ssh.
         #[arg(value_name = "HOST")]
         host: String,
-        /// The auth.json to copy (default: $CODEX_HOME/auth.json, else ~/.codex/auth.json).
+        /// The auth.json to copy (default: codex's own on this machine).
+        ///
+        /// That is $CODEX_HOME/auth.json, else ~/.codex/auth.json.
         #[arg(long, value_name = "FILE")]
         from: Option<PathBuf>,
         /// Replace the host's auth.json even when it was refreshed more recently.
         #[arg(long)]
         force: bool,
     },
+}
+
+/// `--engine`'s line in `-h`. The names come from [`Engine::NAMES`], so that a new engine is
+/// offered with no edit here; clap's own `[possible values: ...]` would wrap the line.
+fn engine_help() -> String {
+    format!(
+        "{} (default: whichever knows the container)",
+        Engine::NAMES.join(" or ")
+    )
+}
+
+/// `--engine`'s `--help`, for `which` containers.
+fn engine_long_help(which: &str) -> String {
+    format!(
+        "The engine to use: {} (default: whichever of them knows {which}).",
+        Engine::NAMES.join(" or ")
+    )
 }
 
 /// `--label KEY=VALUE`: a label filter as the engines take it, with a key.
@@ -186,72 +241,92 @@ const OUTPUT_HEADING: &str = "Output options";
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = SIGN_IN_HEADING)]
 pub struct SignInArgs {
-    /// Sign in with a device code instead of the browser callback: the host's codex asks the
-    /// issuer for a one-time code, shown here with its verification page (opened in the
-    /// browser). Needs device codes enabled for the workspace.
+    /// Sign in with a one-time device code instead of the callback.
+    ///
+    /// The host's codex asks the issuer for a one-time code, shown here with its verification
+    /// page (opened in the browser). Needs device codes enabled for the workspace.
     #[arg(long, conflicts_with_all = ["with_api_key", "with_access_token"], global = true)]
     pub device_auth: bool,
 
-    /// Sign in with an API key instead of the browser: taken from OPENAI_API_KEY, else from
-    /// stdin when it is not a terminal, else asked for with echo off. It reaches the host's
-    /// codex on the SSH channel's stdin, never in a command line.
+    /// Sign in with an API key: OPENAI_API_KEY, stdin, or a prompt.
+    ///
+    /// Instead of the browser: the key is taken from OPENAI_API_KEY, else from stdin when it
+    /// is not a terminal, else asked for with echo off. It reaches the host's codex on the SSH
+    /// channel's stdin, never in a command line.
     #[arg(long, conflicts_with = "with_access_token", global = true)]
     pub with_api_key: bool,
 
-    /// Sign in with an access token (CODEX_ACCESS_TOKEN, stdin, or a prompt), as
-    /// --with-api-key.
-    #[arg(long, global = true)]
+    /// Sign in with an access token: CODEX_ACCESS_TOKEN, stdin, or a prompt.
+    ///
+    /// As --with-api-key: from CODEX_ACCESS_TOKEN, else stdin when it is not a terminal, else
+    /// asked for with echo off; it reaches the host's codex on the SSH channel's stdin.
+    #[arg(long, global = true, hide_short_help = true)]
     pub with_access_token: bool,
 
-    /// A PEM CA bundle on this machine for the host's codex to trust (corporate TLS
-    /// proxies): sent over the connection, kept private (0600) on the host for this sign-in
-    /// only, and removed afterwards.
+    /// A local PEM CA bundle for the host's codex to trust.
+    ///
+    /// For corporate TLS proxies: the bundle on this machine is sent over the connection, kept
+    /// private (0600) on the host for this sign-in only, and removed afterwards. For a bundle
+    /// already on the host: --remote-ca-cert.
     #[arg(long, value_name = "FILE", conflicts_with = "remote_ca_cert", global = true)]
     pub ca_cert: Option<PathBuf>,
 
-    /// A PEM CA bundle already on the host for its codex to trust (CODEX_CA_CERTIFICATE).
-    #[arg(long, value_name = "PATH", global = true)]
+    /// A PEM CA bundle already on the host for its codex to trust.
+    ///
+    /// codex is given the path as CODEX_CA_CERTIFICATE.
+    #[arg(long, value_name = "PATH", global = true, hide_short_help = true)]
     pub remote_ca_cert: Option<String>,
 
-    /// The browser is on another device (or no local port can be had): print the URL (and a
-    /// QR code on a large enough terminal), then paste the address the browser lands on
-    /// after the approval. Nothing is bound locally. Read from stdin when it is not a
-    /// terminal.
+    /// The browser is elsewhere: paste the address it lands on.
+    ///
+    /// For a browser on another device, or when no local port can be had: print the URL (and a
+    /// QR code on a large enough terminal), then paste the address the browser lands on after
+    /// the approval. Nothing is bound locally. Read from stdin when it is not a terminal.
     #[arg(long, conflicts_with_all = ["device_auth", "with_api_key", "with_access_token"], global = true)]
     pub paste: bool,
 
-    /// After signing a host in, copy its login into this container on it (repeatable), as
-    /// the `containers` command does.
+    /// Then copy the login into this container on the host (repeatable).
+    ///
+    /// After signing a host in, its login is copied into the container as the `containers`
+    /// command does.
     #[arg(long = "container", value_name = "CONTAINER")]
     pub containers: Vec<String>,
 
-    /// Leave hosts that codex already reports signed in alone (listed as skipped).
+    /// Leave hosts already signed in alone (listed as skipped).
+    ///
+    /// A host is signed in already when its codex reports so.
     #[arg(long, global = true)]
     pub skip_logged_in: bool,
 
-    /// If a local `codex login` is waiting on port 1455, end it (as codex itself would, with
-    /// GET /cancel) instead of moving this sign-in to port 1457.
-    #[arg(long, global = true)]
+    /// End a local `codex login` waiting on port 1455 instead of using 1457.
+    ///
+    /// It is ended as codex itself would end it, with GET /cancel. Without this option you
+    /// are asked on a terminal; with no terminal, or a no, this sign-in moves to port 1457.
+    #[arg(long, global = true, hide_short_help = true)]
     pub cancel_local: bool,
 
-    /// Where the host forbids TCP forwarding, relay with this tool instead of the first one
-    /// found (nc, python3, perl, bash).
-    #[arg(long, value_name = "TOOL", value_parser = ["nc", "python3", "perl", "bash"], global = true)]
+    /// Where TCP forwarding is forbidden, relay with this tool.
+    ///
+    /// Where the host forbids it, the callback is relayed with this tool instead of the first
+    /// one found on the host (nc, python3, perl, bash).
+    #[arg(long, value_name = "TOOL", value_parser = ["nc", "python3", "perl", "bash"], global = true, hide_short_help = true)]
     pub relay: Option<String>,
 
     /// Print the sign-in URL instead of opening a browser.
     #[arg(long, global = true)]
     pub no_browser: bool,
 
-    /// Open the sign-in URL with this program (given the URL as its one argument, with no
-    /// shell between), instead of the system's default browser (under WSL: the Windows
-    /// browser).
+    /// Open the sign-in URL with PROGRAM, not the default browser.
+    ///
+    /// PROGRAM is given the URL as its one argument, with no shell between. The default is
+    /// the system's browser (under WSL: the Windows browser).
     #[arg(long, value_name = "PROGRAM", global = true, conflicts_with = "no_browser")]
     pub browser_command: Option<std::ffi::OsString>,
 
-    /// Give up when a host's sign-in has not finished this many seconds after the host was
-    /// reached (with several hosts: after its turn came). Connecting is bounded by the ssh
-    /// option ConnectTimeout (default 30 s).
+    /// Give up on a host's sign-in after SECS seconds.
+    ///
+    /// The seconds count from when the host was reached (with several hosts: from when its
+    /// turn came). Connecting is bounded by the ssh option ConnectTimeout (default 30 s).
     #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub timeout: u64,
 
@@ -305,13 +380,16 @@ pub struct CommonArgs {
     #[command(flatten)]
     pub ssh: SshArgs,
 
-    /// Path of codex on the host (default: found on PATH, the login shell's PATH, or
-    /// well-known install directories).
-    #[arg(long, value_name = "PATH", global = true)]
+    /// Path of codex on the host.
+    ///
+    /// Default: found on PATH, the login shell's PATH, or well-known install directories.
+    #[arg(long, value_name = "PATH", global = true, hide_short_help = true)]
     pub codex: Option<String>,
 
-    /// CODEX_HOME on the host (default: the host's $CODEX_HOME, else ~/.codex).
-    #[arg(long, value_name = "DIR", global = true)]
+    /// CODEX_HOME on the host.
+    ///
+    /// Default: the host's $CODEX_HOME, else ~/.codex.
+    #[arg(long, value_name = "DIR", global = true, hide_short_help = true)]
     pub codex_home: Option<String>,
 
     /// Write JSON Lines events on stdout (their types: --help).
@@ -326,9 +404,11 @@ pub struct CommonArgs {
     #[arg(help_heading = OUTPUT_HEADING, short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
-    /// Colour `error:`, `warning:`, `hint:` and FAIL: on a terminal unless NO_COLOR is set
-    /// (auto), or always, or never.
-    #[arg(help_heading = OUTPUT_HEADING, long, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto, global = true)]
+    /// Colour `error:`, `hint:` and FAIL: auto, always or never.
+    ///
+    /// auto colours `error:`, `warning:`, `hint:` and FAIL on a terminal unless NO_COLOR is
+    /// set; always and never do as they say.
+    #[arg(help_heading = OUTPUT_HEADING, long, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto, hide_possible_values = true, global = true)]
     pub color: ColorWhen,
 }
 
@@ -375,12 +455,15 @@ pub struct SshArgs {
     #[arg(short = 'J', value_name = "DESTINATION", global = true)]
     pub jump: Option<String>,
 
-    /// An ssh option in config-file syntax, e.g. -o StrictHostKeyChecking=accept-new.
+    /// An ssh option in config-file syntax (repeatable).
+    ///
+    /// For example -o StrictHostKeyChecking=accept-new.
     #[arg(short = 'o', value_name = "KEY=VALUE", global = true)]
     pub options: Vec<String>,
 
-    /// Accept and record the host key of a host not yet in known_hosts (as
-    /// StrictHostKeyChecking=accept-new). A changed key is still refused.
+    /// Accept and record the key of a host not yet in known_hosts.
+    ///
+    /// As StrictHostKeyChecking=accept-new: a changed key is still refused.
     #[arg(long, global = true)]
     pub accept_new: bool,
 }
@@ -544,6 +627,26 @@ mod tests {
     #[test]
     fn the_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// An option left out of `-h` shows its `help` nowhere else: clap_mangen takes an option's
+    /// long help, or else its short one unless that is hidden, so with one paragraph of doc
+    /// it would stand in `--help` but bare in the man page.
+    #[test]
+    fn options_left_out_of_short_help_keep_a_long_help_for_the_man_page() {
+        let cli = Cli::command();
+        for command in std::iter::once(&cli).chain(cli.get_subcommands()) {
+            for arg in command.get_arguments() {
+                if arg.is_hide_short_help_set() && !arg.is_hide_set() {
+                    assert!(
+                        arg.get_long_help().is_some(),
+                        "{} {}: a doc comment of a one-line summary, a blank line, and the rest",
+                        command.get_name(),
+                        arg.get_id()
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ Examples:
   codex-remote-login logout dev-vm ci-1        sign each host out (revoked at the issuer)
 
 HOST is [user@]host, ssh://[user@]host[:port], or a Host from the ssh config.
+Each command's --help tells it in full, e.g. codex-remote-login containers --help.
 
 Exit codes:
   0    done (status: every host is logged in; logout: every place is signed out)
