@@ -111,6 +111,11 @@ fn man_page_documents_the_commands() {
             "no {command}"
         );
     }
+    // A command's whole description, not only its line in -h.
+    assert!(
+        man.contains("collect only from containers you trust"),
+        "collect's detail"
+    );
 }
 
 #[test]
@@ -159,6 +164,164 @@ fn long_help_has_the_readme_exit_codes_and_json_events() {
         }
     }
     assert!(help.contains("Examples:") && help.contains("HOST is [user@]host"));
+}
+
+/// The commands, each with its own `-h`.
+const COMMANDS: [&str; 6] = ["status", "doctor", "containers", "collect", "logout", "push"];
+
+/// Two 24-line screens: as much as `-h` may take, the tool's or a command's.
+const SHORT_HELP_LINES: usize = 48;
+
+/// The width clap renders help at with no terminal and no COLUMNS (`max_term_width`).
+const HELP_WIDTH: usize = 100;
+
+/// `-h` of the tool (`command` None) or of a command, at the fixed width.
+fn short_help(command: Option<&str>) -> String {
+    let out = Command::new(BIN)
+        .args(command.into_iter().chain(["-h"]))
+        .env_remove("COLUMNS")
+        .output()
+        .expect("run the binary");
+    assert!(out.status.success(), "{command:?} -h");
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+/// Every place with a `-h`: the tool, then each command.
+fn every_short_help() -> impl Iterator<Item = (&'static str, String)> {
+    std::iter::once("codex-remote-login")
+        .chain(COMMANDS)
+        .map(|name| (name, short_help(COMMANDS.contains(&name).then_some(name))))
+}
+
+/// `-h` reads at a glance: its summary, each command and each option on one line of its own
+/// (the detail is for `--help`). A line clap wrapped shows as one indented past an entry's
+/// start: two spaces, or six before a long option that has no short one.
+#[test]
+fn short_help_gives_each_command_and_option_one_line() {
+    for (name, help) in every_short_help() {
+        let lines: Vec<&str> = help.lines().collect();
+        let long: Vec<&&str> = lines.iter().filter(|l| l.chars().count() > HELP_WIDTH).collect();
+        assert!(
+            long.is_empty(),
+            "{name} -h has lines over {HELP_WIDTH} columns: {long:#?}"
+        );
+        assert!(
+            !lines[0].is_empty() && lines[1].is_empty(),
+            "{name} -h: the summary is more than one line:\n{help}"
+        );
+        let mut in_usage = false;
+        for line in &lines[2..] {
+            if line.starts_with("Usage:") {
+                in_usage = true;
+            }
+            if line.is_empty() {
+                in_usage = false;
+            }
+            if in_usage || line.is_empty() || (!line.starts_with(' ') && line.ends_with(':')) {
+                continue;
+            }
+            let entry = line
+                .strip_prefix("      --")
+                .or_else(|| line.strip_prefix("  ").filter(|rest| !rest.starts_with(' ')));
+            assert!(
+                entry.is_some_and(|entry| entry.trim().contains("  ")),
+                "{name} -h: an entry takes more than one line, or has no description: {line:?}\n{help}"
+            );
+        }
+    }
+}
+
+/// The tool's `-h`, and each command's, fit in two screens.
+#[test]
+fn short_help_fits_two_screens() {
+    for (name, help) in every_short_help() {
+        let count = help.lines().count();
+        assert!(
+            count <= SHORT_HELP_LINES,
+            "{name} -h is {count} lines, more than {SHORT_HELP_LINES}: make entries terser, or \
+             leave a rarely needed option to --help (hide_short_help)\n{help}"
+        );
+    }
+}
+
+/// What `-h` leaves out is in `--help`: each command's description goes on past the one line
+/// that `-h` shows (and the options `-h` leaves out keep a long help: `cli.rs`).
+#[test]
+fn long_help_keeps_each_commands_detail() {
+    for command in COMMANDS {
+        let help = String::from_utf8(run(&[command, "--help"]).stdout).unwrap();
+        let about = help.split("\nUsage:").next().unwrap().trim();
+        assert!(
+            about.contains("\n\n"),
+            "{command} --help has only the line -h shows:\n{help}"
+        );
+    }
+}
+
+/// The README's tables of options name what `--help` offers: an option added to one and not
+/// the other, or renamed in one, fails here. (--generate has the README's list of commands.)
+#[test]
+fn readme_option_tables_match_the_help() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md")).unwrap();
+    let start = readme.find("## Commands and options").expect("README has its options");
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |end| end + 3)];
+    // `--color auto\|always\|never`, `-p PORT`, `-l USER`, `-v`, `-vv`: the options' names.
+    let name = |word: &str| -> String {
+        match word.strip_prefix("--") {
+            Some(long) => format!(
+                "--{}",
+                long.split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+                    .next()
+                    .unwrap()
+            ),
+            None => word.chars().take(2).collect(),
+        }
+    };
+    let readme_names: Vec<String> = section
+        .lines()
+        .filter(|l| l.starts_with("| `-"))
+        .flat_map(|l| {
+            let cell = l.replace("\\|", "/");
+            let cell = cell.split('|').nth(1).unwrap().to_owned();
+            cell.split('`')
+                .skip(1)
+                .step_by(2)
+                .map(|code| name(code.split_whitespace().next().unwrap()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(readme_names.len() > 20, "{readme_names:?}");
+    let out = run(&["--help"]);
+    let help = String::from_utf8(out.stdout).unwrap();
+    let entries: Vec<Vec<String>> = help
+        .lines()
+        // An option's first line, indented as clap indents it: not a possible value's (`- man`).
+        .filter(|l| l.starts_with("  -") || l.starts_with("      --"))
+        .map(str::trim_start)
+        .map(|l| {
+            l.split(", ")
+                .map(|word| name(word.split_whitespace().next().unwrap()))
+                .collect()
+        })
+        .filter(|names: &Vec<String>| {
+            !names
+                .iter()
+                .any(|n| ["--help", "--version", "--generate"].contains(&n.as_str()))
+        })
+        .collect();
+    for names in &entries {
+        assert!(
+            names.iter().any(|n| readme_names.contains(n)),
+            "the README's tables lack {names:?}"
+        );
+    }
+    for name in &readme_names {
+        assert!(
+            entries.iter().any(|names| names.contains(name)),
+            "the README's tables name {name}, which --help does not offer"
+        );
+    }
 }
 
 #[test]
