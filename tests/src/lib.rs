@@ -290,7 +290,16 @@ impl Rig {
             inner = self.inner_ns
         );
         let out = Command::new("sh").args(["-c", &script]).output().expect("sh");
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+        let text = String::from_utf8_lossy(&out.stdout);
+        // Rootless podman's pause process is podman's own, as after any podman command the
+        // user runs: not a leak (see `podman_pause`).
+        let pause = podman_pause(user);
+        let lines: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| pause.is_none() || l.split_whitespace().nth(1) != pause.as_deref())
+            .collect();
+        lines.join("\n")
     }
 
     /// Listeners on codex's callback ports, with their processes: on the hosts (`remote`) or
@@ -587,6 +596,36 @@ pub fn watch_argv(
         assert!(scans > 1, "the process table was never scanned");
         seen
     })
+}
+
+/// The pid of `user`'s rootless podman pause process, when one runs: the process that the
+/// pid file podman keeps for that user names (in `$XDG_RUNTIME_DIR`, else
+/// `/tmp/podman-run-UID`, as sessions without a login manager have), that belongs to the user,
+/// runs the `catatonit` binary, and sits in a user namespace other than this process's. A
+/// process that only looks like it (named `catatonit -P`, or even running catatonit) but
+/// that podman's pid file does not name is a leak like any other.
+pub fn podman_pause(user: &str) -> Option<String> {
+    let uid = Command::new("id").args(["-u", user]).output().ok()?;
+    let uid = String::from_utf8(uid.stdout).ok()?.trim().to_owned();
+    let pid = [format!("/run/user/{uid}"), format!("/tmp/podman-run-{uid}")]
+        .iter()
+        .find_map(|dir| std::fs::read_to_string(format!("{dir}/libpod/tmp/pause.pid")).ok())?
+        .trim()
+        .to_owned();
+    if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let proc = Path::new("/proc").join(&pid);
+    let status = std::fs::read_to_string(proc.join("status")).ok()?;
+    let owner = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?;
+    let exe = std::fs::read_link(proc.join("exe")).ok()?;
+    let own_ns = std::fs::read_link("/proc/self/ns/user").ok()?;
+    let its_ns = std::fs::read_link(proc.join("ns/user")).ok()?;
+    (owner == uid && exe.file_name()? == "catatonit" && its_ns != own_ns).then_some(pid)
 }
 
 /// Repeats `check` until it returns Ok or `limit` passes; returns the last Err.

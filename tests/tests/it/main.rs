@@ -14,6 +14,7 @@ mod neighbours;
 mod paste;
 mod policy;
 mod reach;
+mod rootless;
 mod secrets;
 mod signin;
 mod windows;
