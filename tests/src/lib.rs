@@ -182,7 +182,9 @@ impl Rig {
         for user in [ALICE, BOB] {
             self.remote_root(&format!("rm -rf /home/{user}/.codex"));
         }
-        self.issuer("/__control?authorize=ok&decorate_state=0&device=ok&email=alice%40rig.test&plan=plus");
+        self.issuer(
+            "/__control?authorize=ok&decorate_state=0&device=ok&email=alice%40rig.test&plan=plus&access_ttl=3600",
+        );
         let host_key = std::fs::read_to_string(self.dir.join("ssh_host_ed25519_key.pub")).unwrap();
         let key: Vec<&str> = host_key.split_whitespace().take(2).collect();
         let lines: String = ["2222", "2223", "2224", "2225", "2226", "2230", "2231"]
@@ -263,12 +265,15 @@ impl Rig {
             .expect("ip netns exec")
     }
 
-    /// Runs `script` as `user` on the host, through a login shell as a person would.
+    /// Runs `script` as `user` on the host, through a login shell as a person would. Entered
+    /// as the rig's sshd runs, in the host's network namespace only: `ip netns exec` would
+    /// also remount /sys, where podman finds the cgroups its containers need.
     pub fn remote(&self, user: &str, script: &str) -> Output {
-        Command::new("ip")
-            .args(["netns", "exec", &self.ns, "runuser", "-l", user, "-c", script])
+        let net = format!("--net=/run/netns/{}", self.ns);
+        Command::new("nsenter")
+            .args([net.as_str(), "runuser", "-l", user, "-c", script])
             .output()
-            .expect("ip netns exec runuser")
+            .expect("nsenter runuser")
     }
 
     /// Every process of `user` on the host (codex, the shim, anything they started): the
@@ -462,6 +467,39 @@ impl Rig {
     pub fn issuer(&self, path: &str) -> String {
         http_get(&self.issuer_proxy, path).1
     }
+
+    /// What the issuer says of each token: `alive`, `used` (a rotated refresh token),
+    /// `revoked`, `expired` or `unknown`. Asked in a request body: tokens never go in a URL.
+    pub fn token_states(&self, tokens: &[&str]) -> HashMap<String, String> {
+        let body = serde_json::json!({ "tokens": tokens }).to_string();
+        let (status, text) = http_post(&self.issuer_proxy, "/__state", &body);
+        assert_eq!(status, 200, "the issuer's /__state: {text}");
+        serde_json::from_str(&text).expect("the issuer's token states are JSON")
+    }
+
+    /// The issuer's word on the login in `login` (an auth.json): the state of its refresh
+    /// token, or of its access token where it has none (an access-only copy); `apikey` for a
+    /// login with an API key, which the issuer does not track.
+    pub fn login_state(&self, login: &serde_json::Value) -> String {
+        let tokens = &login["tokens"];
+        let token = match tokens["refresh_token"].as_str() {
+            Some(rt) if !rt.is_empty() => rt,
+            _ => match tokens["access_token"].as_str() {
+                Some(at) => at,
+                None => return "apikey".into(),
+            },
+        };
+        self.token_states(&[token]).remove(token).unwrap_or_default()
+    }
+
+    /// The issuer's word on `user`'s login on the host ([`Rig::login_state`]), `none` when the
+    /// host holds no auth.json.
+    pub fn host_login_state(&self, user: &str) -> String {
+        match self.auth_json(user) {
+            Some((_, login)) => self.login_state(&login),
+            None => "none".into(),
+        }
+    }
 }
 
 impl Drop for Rig {
@@ -641,10 +679,26 @@ pub fn wait_until<T, E>(limit: Duration, mut check: impl FnMut() -> Result<T, E>
 }
 
 /// A plain HTTP/1.0 GET: `(status, body)`.
+/// A POST of a JSON `body` to `path` at `addr`: its status and body.
+pub fn http_post(addr: &str, path: &str, body: &str) -> (u16, String) {
+    let length = body.len();
+    http(
+        addr,
+        &format!(
+            "POST {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n{body}"
+        ),
+    )
+}
+
 pub fn http_get(addr: &str, path: &str) -> (u16, String) {
+    http(addr, &format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n"))
+}
+
+/// One HTTP/1.0 exchange: `request` sent whole, the status and body read to the end.
+fn http(addr: &str, request: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
     stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
     let mut text = String::new();
     stream.read_to_string(&mut text).unwrap();
     let status = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
