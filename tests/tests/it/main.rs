@@ -1,6 +1,7 @@
 //! End-to-end tests against the rig: real sshd, real codex, headless Chromium, fake issuer.
 //! They share the rig's ports and run one at a time (nextest test group `rig`).
 
+mod alive;
 mod containers;
 mod failures;
 mod fallbacks;
