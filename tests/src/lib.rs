@@ -269,11 +269,26 @@ impl Rig {
     /// as the rig's sshd runs, in the host's network namespace only: `ip netns exec` would
     /// also remount /sys, where podman finds the cgroups its containers need.
     pub fn remote(&self, user: &str, script: &str) -> Output {
-        let net = format!("--net=/run/netns/{}", self.ns);
-        Command::new("nsenter")
-            .args([net.as_str(), "runuser", "-l", user, "-c", script])
-            .output()
+        self.remote_command(user, script).output().expect("nsenter runuser")
+    }
+
+    /// Starts `script` as [`Rig::remote`] runs it, with stdin, stdout and stderr piped: for a
+    /// program that a test talks to, or stops, while it runs. The child is `runuser`; a
+    /// script that `exec`s its program makes that program runuser's only child.
+    pub fn remote_spawn(&self, user: &str, script: &str) -> Child {
+        self.remote_command(user, script)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .expect("nsenter runuser")
+    }
+
+    fn remote_command(&self, user: &str, script: &str) -> Command {
+        let net = format!("--net=/run/netns/{}", self.ns);
+        let mut cmd = Command::new("nsenter");
+        cmd.args([net.as_str(), "runuser", "-l", user, "-c", script]);
+        cmd
     }
 
     /// Every process of `user` on the host (codex, the shim, anything they started): the
