@@ -2,6 +2,7 @@
 //! They share the rig's ports and run one at a time (nextest test group `rig`).
 
 mod alive;
+mod codex_rules;
 mod containers;
 mod failures;
 mod fallbacks;
