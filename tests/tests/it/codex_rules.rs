@@ -1,4 +1,4 @@
-//! What the tool assumes about when the real codex revokes and keeps tokens, checked
+//! What the tool assumes about when the real codex revokes, keeps and rotates tokens, checked
 //! against the pinned codex (`CRL_CODEX_PREFIX`) and the newest release on npm
 //! (`CRL_CODEX_LATEST_PREFIX`; both installed and pinned by scripts/test). Each codex runs on
 //! the rig's host as crl-alice, in a scratch `CODEX_HOME`, with the proxy and CA the rig's sshd
@@ -6,7 +6,7 @@
 //! When codex changes, the failing assertion names the change, the version, and the part of
 //! the tool that assumed otherwise.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus};
@@ -226,7 +226,7 @@ fn count(log: &[String], prefix: &str) -> usize {
     log.iter().filter(|l| l.starts_with(prefix)).count()
 }
 
-/// A codex running on the host as crl-alice, for a test to read or stop.
+/// A codex running on the host as crl-alice, for a test to read, talk to or stop.
 struct Running {
     version: String,
     child: Child,
@@ -297,6 +297,13 @@ impl Running {
             pid: scratch.dir.join("pid"),
             child,
         }
+    }
+
+    /// Writes one JSON-RPC message on codex's stdin.
+    fn send(&mut self, message: &Value) {
+        let stdin = self.stdin.as_mut().expect("codex's stdin is open");
+        writeln!(stdin, "{message}").unwrap();
+        stdin.flush().unwrap();
     }
 
     /// codex's own pid (the shell line `exec`s it after writing its pid).
@@ -590,6 +597,92 @@ fn codex_api_key_login_leaves_the_chatgpt_login_alive() {
             "codex {v} login --with-api-key no longer overwrites the ChatGPT login: it kept its tokens ({now}); {relied}"
         );
         drop(scratch);
+        rig.assert_nothing_left(ALICE);
+    }
+}
+
+/// `codex app-server` asked for the account: with an access token that expires within five
+/// minutes it refreshes the login first, as any codex that uses the login does (the simplest
+/// real path: `codex exec` refreshes too but then retries the model backend for ~20 s, and
+/// `login status` never refreshes). Returns codex's stdout and stderr.
+fn read_account(rig: &Rig, scratch: &Scratch, codex: &Codex) -> (String, String) {
+    let v = &codex.version;
+    let mut run = Running::start(rig, scratch, codex, "app-server");
+    run.send(
+        &json!({"id": 1, "method": "initialize", "params": {"clientInfo": {"name": "crl-rules", "version": "1"}}}),
+    );
+    run.send(&json!({"method": "initialized"}));
+    run.send(&json!({"id": 2, "method": "account/read", "params": {"refreshToken": false}}));
+    run.stdout
+        .wait(|l| serde_json::from_str::<Value>(l).is_ok_and(|m| m["id"] == 2))
+        .unwrap_or_else(|seen| panic!("codex {v} app-server never answered account/read; stdout:\n{seen}"));
+    run.close()
+}
+
+/// Fact 5: a refresh token works once. codex refreshing a login rotates its refresh token
+/// (the used one dies, the new one is saved), and a second copy of the old auth.json that then
+/// refreshes fails with codex's "refresh token was already used". The tool's `containers` and
+/// `push` warn of exactly that (local/src/containers.rs, local/src/push.rs).
+#[test]
+fn a_refresh_token_works_once_and_a_copy_is_told_it_was_already_used() {
+    let rig = Rig::get();
+    for codex in versions() {
+        let v = &codex.version;
+        let relied = "the warnings of `containers` and `push` about shared copies (local/src/containers.rs, local/src/push.rs) assumed it";
+        let first = Scratch::new(&codex, "refresh-first");
+        let copy = Scratch::new(&codex, "refresh-copy");
+        // An access token that expires in a minute (codex refreshes within five minutes of
+        // expiry); the tokens the refresh brings live an hour, so one refresh is enough.
+        rig.issuer("/__control?access_ttl=60");
+        let login = first.signed_in(&rig, &codex);
+        rig.issuer("/__control?access_ttl=3600");
+        copy.put_login(&login);
+        let old = token(&login, "refresh_token");
+
+        let mark = issuer_log(&rig).len();
+        let (_, stderr) = read_account(&rig, &first, &codex);
+        let asked = asked_since(&rig, mark);
+        assert_eq!(
+            count(&asked, "POST /oauth/token refresh_token"),
+            1,
+            "codex {v} no longer refreshes a login whose access token expires within a minute exactly once (the issuer was asked for {asked:?}); stderr:\n{stderr}"
+        );
+        assert_eq!(
+            state(&rig, old),
+            "used",
+            "codex {v} refreshed, but the refresh token it used is not spent at the issuer"
+        );
+        let now = first
+            .login()
+            .unwrap_or_else(|| panic!("codex {v} lost auth.json while refreshing"));
+        let new = token(&now, "refresh_token");
+        assert_ne!(
+            new, old,
+            "codex {v} no longer saves the rotated refresh token after a refresh: {relied}"
+        );
+        assert_eq!(
+            state(&rig, new),
+            "alive",
+            "codex {v} saved a refresh token that is not the live one"
+        );
+
+        let mark = issuer_log(&rig).len();
+        let (_, stderr) = read_account(&rig, &copy, &codex);
+        let asked = asked_since(&rig, mark);
+        assert!(
+            count(&asked, "POST /oauth/token refresh_token") >= 1,
+            "codex {v} did not try to refresh the copy's expiring access token (the issuer was asked for {asked:?})"
+        );
+        assert!(
+            stderr.contains("refresh token was already used"),
+            "codex {v} no longer says \"refresh token was already used\" when a copy's refresh token was used elsewhere: {relied}; its stderr:\n{stderr}"
+        );
+        assert_eq!(
+            state(&rig, new),
+            "alive",
+            "codex {v} refreshing a stale copy ended the login that rotated first"
+        );
+        drop((first, copy));
         rig.assert_nothing_left(ALICE);
     }
 }
