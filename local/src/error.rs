@@ -103,6 +103,20 @@ pub enum Error {
         "{host}'s codex allows only {forced} logins (forced_login_method = \"{forced}\" in its config.toml): nothing was started"
     )]
     LoginMethodForced { host: String, forced: String },
+    /// The host's codex reads its login from the OS keyring, never from the auth.json a
+    /// sign-in writes: refused before anything started there.
+    #[error(
+        "{host}'s codex keeps its login in the OS keyring (cli_auth_credentials_store = \"{store}\" in its config.toml), and would never read the login this tool makes: nothing was started"
+    )]
+    KeyringStore { host: String, store: String },
+    /// Another sign-in of this tool is under way for the same login on the host.
+    #[error("another sign-in is already under way on {host} for the same login: nothing was started")]
+    SignInBusy { host: String },
+    /// codex signed in, but its login could not be moved into place.
+    #[error(
+        "codex signed in on {host}, but the new login could not be put in place: {why}; the host's previous login is unchanged, and the new one was revoked"
+    )]
+    NotInstalled { host: String, why: String },
     #[error("the sign-in did not finish within {secs} s")]
     Timeout { secs: u64 },
     #[error("interrupted ({signal}); the sign-in on {host} was cancelled")]
@@ -187,6 +201,9 @@ impl Error {
             | Self::CodexFailed { host, .. }
             | Self::NotSaved { host, .. }
             | Self::LoginMethodForced { host, .. }
+            | Self::KeyringStore { host, .. }
+            | Self::SignInBusy { host }
+            | Self::NotInstalled { host, .. }
             | Self::Shim(ShimError::CodexNotFound { host, .. })
             | Self::Shim(ShimError::BadCodexPath { host, .. })
             | Self::Shim(ShimError::Protocol { host, .. })
@@ -243,6 +260,12 @@ impl Error {
             Self::LoginMethodForced { host, .. } => {
                 format!("sign in with ChatGPT: codex-remote-login {host} (or --device-auth, --paste), without --with-api-key")
             }
+            Self::KeyringStore { host, .. } => format!(
+                "let {host}'s codex use its file store: cli_auth_credentials_store = \"file\" in its config.toml, then sign in again \
+                 (an SSH session seldom reaches a keyring service anyway); or sign in on {host} with codex itself"
+            ),
+            Self::NotInstalled { .. } => "fix what it names on the host and sign in again".into(),
+            Self::SignInBusy { .. } => "let the other sign-in finish (or end it), then run again".into(),
             Self::Timeout { .. } => "run again and approve the sign-in in the browser sooner, or raise --timeout".into(),
             Self::Interrupted { .. } => return None,
         })

@@ -7,7 +7,8 @@
 //! | `url` | the sign-in URL is ready (browser opened unless `--no-browser`) | `host`, `url`, `callback_port` |
 //! | `device_code` | `--device-auth`: the code to enter and where | `host`, `url`, `code`, `expires_in_secs` |
 //! | `callback` | the browser's callback was carried to the host | `host` |
-//! | `success` | codex saved the login on the host | `host`, `auth_mode`, `email`?, `plan`?, `auth_file`, `replaced`? |
+//! | `success` | codex saved the login on the host | `host`, `auth_mode`, `email`?, `plan`?, `auth_file`, `replaced`?, `previous`? (`revocation_requested`, `kept`, `set_aside`), `previous_backup`? |
+//! | `kept` | a sign-in that did not finish left the host's own login in place, untouched | `host`, `auth_mode`?, `email`?, `plan`? |
 //! | `skipped` | `--skip-logged-in`: a host already signed in, left alone | `host`, `auth_mode`?, `email`?, `plan`? |
 //! | `status` | `status`: one host's login | `host`, `logged_in`, `auth_mode`?, `email`?, `plan`?, `auth_file`?, `auth_file_mode`?, `store`?, `expires_in_secs`?, `last_refresh`?, `forced_login_method`?, `forced_chatgpt_workspace_id`? |
 //! | `pushed` | `push`: the host's auth.json was replaced | `host`, `auth_file`, `backup`? |
@@ -57,6 +58,18 @@ pub enum Event<'a> {
         auth_file: &'a str,
         #[serde(skip_serializing_if = "Option::is_none")]
         replaced: Option<&'a Account>,
+        /// What became of the login the new one replaced, when there was one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        previous: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        previous_backup: Option<&'a str>,
+    },
+    /// A sign-in did not finish, and the host's own login (this account, when known) is still
+    /// in place, untouched.
+    Kept {
+        host: &'a str,
+        #[serde(flatten, skip_serializing_if = "Option::is_none")]
+        account: Option<&'a Account>,
     },
     /// `--skip-logged-in`: the host was signed in already (with this account, when known).
     Skipped {
@@ -223,8 +236,28 @@ mod tests {
                     account: &account,
                     auth_file: "/h/.codex/auth.json",
                     replaced: None,
+                    previous: None,
+                    previous_backup: None,
                 },
                 r#"{"type":"success","host":"dev","auth_mode":"chatgpt","email":"a@b.c","plan":"plus","auth_file":"/h/.codex/auth.json"}"#,
+            ),
+            (
+                Event::Success {
+                    host: "dev",
+                    account: &account,
+                    auth_file: "/h/.codex/auth.json",
+                    replaced: None,
+                    previous: Some("kept"),
+                    previous_backup: Some("/h/.codex/auth.json.bak-1"),
+                },
+                r#"{"type":"success","host":"dev","auth_mode":"chatgpt","email":"a@b.c","plan":"plus","auth_file":"/h/.codex/auth.json","previous":"kept","previous_backup":"/h/.codex/auth.json.bak-1"}"#,
+            ),
+            (
+                Event::Kept {
+                    host: "dev",
+                    account: Some(&account),
+                },
+                r#"{"type":"kept","host":"dev","auth_mode":"chatgpt","email":"a@b.c","plan":"plus"}"#,
             ),
             (
                 Event::Status {
@@ -336,7 +369,7 @@ mod tests {
         assert!(seen.iter().all(|&n| n > 0), "a type without a golden line: {seen:?}");
     }
 
-    const VARIANTS: usize = 14;
+    const VARIANTS: usize = 15;
 
     /// Every type by position, with no catch-all: a new type does not compile here until it
     /// is counted, and the test above fails until it has its golden line.
@@ -356,6 +389,7 @@ mod tests {
             Event::Error { .. } => 11,
             Event::Skipped { .. } => 12,
             Event::Logout { .. } => 13,
+            Event::Kept { .. } => 14,
         }
     }
 }

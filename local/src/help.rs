@@ -40,7 +40,10 @@ error is an error event too (exit_code 2) when --json is on the command line.
   device_code  host, url, code, expires_in_secs
   callback     host
   skipped      host, auth_mode, email, plan (--skip-logged-in: signed in already)
-  success      host, auth_mode, email, plan, auth_file, replaced
+  success      host, auth_mode, email, plan, auth_file, replaced, previous (revocation_requested,
+               kept, set_aside), previous_backup
+  kept         host, auth_mode, email, plan (a sign-in that did not finish: the host's own
+               login is still in place, untouched)
   status       host, logged_in, auth_mode, email, plan, auth_file, auth_file_mode, store,
                expires_in_secs, last_refresh, forced_login_method,
                forced_chatgpt_workspace_id

@@ -2,12 +2,29 @@
 # same commands; another engine (kubectl for pods, say) would be these functions for it.
 # The engine in use is $e.
 
-# `engines`: the engines to try that are installed here: $CRL_ENGINE, else docker and podman.
+# `engines`: the engines to try that are installed here: $CRL_ENGINE, else docker and podman,
+# podman only where it may know a container (see podman_may_know).
 engines() {
     for engine in ${CRL_ENGINE:-docker podman}; do
-        command -v "$engine" >/dev/null 2>&1 && printf '%s\n' "$engine"
+        command -v "$engine" >/dev/null 2>&1 || continue
+        [ -n "${CRL_ENGINE:-}" ] || [ "$engine" != podman ] || podman_may_know || continue
+        printf '%s\n' "$engine"
     done
     true
+}
+
+# `podman_may_know`: whether podman, run by this user, may know any container. Run by a user
+# other than root, podman is rootless: every call starts a pause process that outlives it (its
+# user namespace's keeper), which this tool must not leave behind for nothing. A user with no
+# container store of podman's own has no container podman could find, so podman is asked only
+# where one exists or its place is configured (storage.conf): then the pause process is
+# podman's own, as after any podman command the user runs.
+podman_may_know() {
+    [ "$(id -u)" != 0 ] || return 0
+    [ -z "${CONTAINERS_STORAGE_CONF:-}" ] || return 0
+    [ ! -e "${XDG_CONFIG_HOME:-$HOME/.config}/containers/storage.conf" ] || return 0
+    [ ! -d "${XDG_DATA_HOME:-$HOME/.local/share}/containers/storage" ] || return 0
+    grep -qs '^[[:space:]]*rootless_storage_path' /etc/containers/storage.conf /usr/share/containers/storage.conf
 }
 
 # `engine_state CTR...`: a line "RUNNING USER" per container (true or false, its configured

@@ -5,11 +5,15 @@ use crate::engine::Engine;
 /// The shim's common part: finds codex and reports what the host holds.
 pub const COMMON: &str = include_str!("shim/common.sh");
 pub(crate) const LOGIN: &str = concat!(
+    include_str!("shim/safe.sh"),
+    include_str!("shim/fresh.sh"),
     include_str!("shim/signin.sh"),
     include_str!("shim/report.sh"),
     include_str!("shim/login.sh")
 );
 pub(crate) const SECRET: &str = concat!(
+    include_str!("shim/safe.sh"),
+    include_str!("shim/fresh.sh"),
     include_str!("shim/signin.sh"),
     include_str!("shim/report.sh"),
     include_str!("shim/secret.sh")

@@ -59,6 +59,9 @@ impl Launch {
             ("CRL_MODE", Some(self.job.mode())),
             ("CRL_CODEX", self.codex.path.as_deref()),
             ("CRL_CODEX_HOME", self.codex.home.as_deref()),
+            // Inside a container the login a sign-in replaces may be a copy of the host's:
+            // set aside, never revoked.
+            ("CRL_SET_ASIDE", self.inside.is_some().then_some("1")),
         ];
         vars.extend(job.iter().map(|(name, value)| (*name, value.as_deref())));
         // What the job does not set is set empty.

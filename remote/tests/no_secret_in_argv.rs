@@ -97,6 +97,9 @@ fn run(shell: &str, job: Job, stdin: &str, home: &Path, path: &str, codex: &Path
     let mut child = match cmd
         .env_clear()
         .env("HOME", home)
+        // The shim's private directories stay in this test's scratch, not in the /tmp the e2e
+        // tests running alongside check for leftovers.
+        .env("TMPDIR", home.parent().unwrap())
         .env("PATH", path)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -143,13 +146,14 @@ fn secrets_stay_out_of_argv_without_a_printf_builtin() {
             r#"#!/bin/sh
 case "$*" in
 *--version*) echo "codex-cli 0.0.0" ;;
-*"login status"*) [ -f "$HOME/.codex/auth.json" ] ;;
+*"login status"*) [ -f "${{CODEX_HOME:-$HOME/.codex}}/auth.json" ] ;;
 *--with-api-key* | *--with-access-token*)
+    home=${{CODEX_HOME:-$HOME/.codex}}
     cat >'{received}'
-    mkdir -p "$HOME/.codex/log"
-    cp '{source}' "$HOME/.codex/auth.json"
-    chmod 600 "$HOME/.codex/auth.json"
-    {{ echo "exchanging"; cat '{received}'; }} >>"$HOME/.codex/log/codex-login.log"
+    mkdir -p "$home/log"
+    cp '{source}' "$home/auth.json"
+    chmod 600 "$home/auth.json"
+    {{ echo "exchanging"; cat '{received}'; }} >>"$home/log/codex-login.log"
     case "$*" in *--with-access-token*) exit 1 ;; esac ;;
 esac
 "#,

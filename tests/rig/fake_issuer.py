@@ -9,10 +9,23 @@ flow: /api/accounts/deviceauth/usercode, /api/accounts/deviceauth/token (403 whi
 and /codex/device, the page where a person would type the code: visiting it approves the
 newest pending code.
 
+Tokens follow the real issuer's rules. Each login (an authorization code or device code
+exchanged) starts a grant. A refresh token works once: refreshing rotates it (a new refresh
+token and access token in the same grant), and the used one then fails as the real issuer
+fails it, which codex reports as "refresh token was already used". Revoking a refresh token
+(`POST /oauth/revoke`, JSON or form) ends its whole grant; revoking an access token ends that
+token. Access tokens expire after `access_ttl` seconds (a JWT `exp` claim, and the issuer's
+own record).
+
 Plain requests to the proxy itself steer and inspect it (tests run one at a time):
   GET /__control?authorize=deny|ok&decorate_state=1|0&device=ok|disabled   next behaviour
                  &email=TEXT&plan=TEXT   the id_token's email and plan claims (any text, control
                                          characters included: a hostile issuer or account)
+                 &access_ttl=SECS        the lifetime of access tokens minted from now on
+  GET /__mint                            a login minted as if signed in (a new grant; JSON
+                                         tokens), to put on a host without a browser
+  POST /__state  {"tokens": [...]}       each token's state: alive, used (a rotated refresh
+                                         token), revoked, expired (an access token), unknown
   GET /__issued                                           the last tokens minted (JSON)
   GET /__codes                                            every authorization code handed out
                                                           since the issuer started (JSON list)
@@ -28,7 +41,14 @@ from urllib.parse import urlsplit, parse_qs, urlencode
 
 PORT, CERT, KEY, STATE_DIR = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 LOCK = threading.Lock()
-CONTROL = {"authorize": "ok", "decorate_state": "0", "device": "ok", "email": "alice@rig.test", "plan": "plus"}
+CONTROL = {
+    "authorize": "ok",
+    "decorate_state": "0",
+    "device": "ok",
+    "email": "alice@rig.test",
+    "plan": "plus",
+    "access_ttl": "3600",
+}
 CODES = {}
 # Every authorization code ever handed out, for tests that search for them where they must not be.
 ISSUED_CODES = []
@@ -36,6 +56,10 @@ MINTED = []
 DEVICE = {}  # device_auth_id -> {"user_code", "approved", "verifier"}
 LOG = []
 ISSUED = {}
+# Every refresh and access token minted: token -> {"kind", "grant", "state", "exp"}. A grant is
+# one login; it ends when one of its refresh tokens is revoked.
+TOKENS = {}
+GRANTS = {}  # grant id -> {"revoked": bool}
 
 TLS = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 TLS.load_cert_chain(CERT, KEY)
@@ -53,20 +77,55 @@ def jwt(claims):
     return f"{header}.{b64url(body)}.{b64url(b'rig-signature')}"
 
 
-def mint(client_id):
+def mint(client_id, grant=None):
+    """Tokens for a new login (a new grant), or for a refresh within `grant`."""
     now = int(time.time())
+    ttl = int(CONTROL["access_ttl"])
     auth = {"chatgpt_account_id": "acct-rig", "chatgpt_plan_type": CONTROL["plan"], "chatgpt_user_id": "user-rig"}
-    common = {"iss": "https://auth.openai.com", "aud": [client_id], "sub": "user-rig", "iat": now, "exp": now + 3600}
+    common = {"iss": "https://auth.openai.com", "aud": [client_id], "sub": "user-rig", "iat": now}
     tokens = {
-        "id_token": jwt({**common, "email": CONTROL["email"], "email_verified": True, "https://api.openai.com/auth": auth}),
-        "access_token": jwt({**common, "https://api.openai.com/auth": auth, "jti": secrets.token_hex(8)}),
+        "id_token": jwt({**common, "exp": now + 3600, "email": CONTROL["email"], "email_verified": True,
+                         "https://api.openai.com/auth": auth}),
+        "access_token": jwt({**common, "exp": now + ttl, "https://api.openai.com/auth": auth,
+                             "jti": secrets.token_hex(8)}),
         "refresh_token": "rt-rig-" + secrets.token_hex(16),
     }
     with LOCK:
+        if grant is None:
+            grant = "grant-" + secrets.token_hex(6)
+            GRANTS[grant] = {"revoked": False}
+        TOKENS[tokens["refresh_token"]] = {"kind": "refresh", "grant": grant, "state": "alive", "exp": None}
+        TOKENS[tokens["access_token"]] = {"kind": "access", "grant": grant, "state": "alive", "exp": now + ttl}
         ISSUED.clear()
         ISSUED.update(tokens)
         MINTED.extend(tokens.values())
     return tokens
+
+
+def state_of(token):
+    """alive, used, revoked, expired or unknown; called with LOCK held."""
+    entry = TOKENS.get(token)
+    if entry is None:
+        return "unknown"
+    if GRANTS[entry["grant"]]["revoked"] or entry["state"] == "revoked":
+        return "revoked"
+    if entry["state"] == "used":
+        return "used"
+    if entry["exp"] is not None and time.time() >= entry["exp"]:
+        return "expired"
+    return "alive"
+
+
+def revoke(token):
+    """RFC 7009: a refresh token ends its grant, an access token itself; unknown ones are fine."""
+    with LOCK:
+        entry = TOKENS.get(token)
+        if entry is None:
+            return
+        if entry["kind"] == "refresh":
+            GRANTS[entry["grant"]]["revoked"] = True
+        else:
+            entry["state"] = "revoked"
 
 
 class Issuer(BaseHTTPRequestHandler):
@@ -123,10 +182,23 @@ class Issuer(BaseHTTPRequestHandler):
             with LOCK:
                 LOG.append(f"POST {url.path}")
             return self.device(url.path, json.loads(body or "{}"))
-        form = {k: v[0] for k, v in parse_qs(body).items()}
+        # codex sends the refresh and the revocation as JSON, the code exchange as a form.
+        if self.headers.get("Content-Type", "").startswith("application/json"):
+            try:
+                form = json.loads(body or "{}")
+            except ValueError:
+                return self.json(400, {"error": "invalid_request"})
+            if not isinstance(form, dict):
+                return self.json(400, {"error": "invalid_request"})
+        else:
+            form = {k: v[0] for k, v in parse_qs(body).items()}
         with LOCK:
             LOG.append(f"POST {url.path} {form.get('grant_type', '')}")
         if url.path == "/oauth/revoke":
+            token = form.get("token")
+            if not isinstance(token, str) or not token:
+                return self.json(400, {"error": "invalid_request"})
+            revoke(token)
             return self.json(200, {})
         if url.path != "/oauth/token":
             return self.reply(404, b"not found")
@@ -147,8 +219,19 @@ class Issuer(BaseHTTPRequestHandler):
                 MINTED.append(key)
             return self.json(200, {"access_token": key})
         if grant == "refresh_token":
-            return self.json(200, mint("refresh"))
+            return self.refresh(form.get("refresh_token"), form.get("client_id") or "refresh")
         return self.json(400, {"error": "unsupported_grant_type"})
+
+    def refresh(self, token, client_id):
+        with LOCK:
+            state = state_of(token) if isinstance(token, str) else "unknown"
+            if state == "alive":
+                TOKENS[token]["state"] = "used"
+                grant = TOKENS[token]["grant"]
+        if state == "alive":
+            return self.json(200, mint(client_id, grant))
+        code = {"used": "refresh_token_reused", "revoked": "refresh_token_invalidated"}.get(state, "refresh_token_invalidated")
+        return self.json(401, REFRESH_ERRORS[code])
 
     def device(self, path, body):
         if path.endswith("/usercode"):
@@ -177,6 +260,15 @@ class Issuer(BaseHTTPRequestHandler):
         return self.reply(404, b"not found")
 
 
+# What the real issuer answers to a refresh that cannot be done.
+REFRESH_ERRORS = {
+    "refresh_token_reused": {"error": {"code": "refresh_token_reused",
+                                       "message": "Your refresh token has already been used to generate a new access token. Please try signing in again."}},
+    "refresh_token_invalidated": {"error": {"code": "refresh_token_invalidated",
+                                            "message": "Your refresh token has been invalidated. Please try signing in again."}},
+}
+
+
 class Proxy(socketserver.StreamRequestHandler):
     def handle(self):
         line = self.rfile.readline(65537).decode("latin-1").strip()
@@ -203,7 +295,18 @@ class Proxy(socketserver.StreamRequestHandler):
             Issuer(tls, self.client_address, self.server)
             return
         url = urlsplit(target)
-        if url.path == "/__control":
+        if method == "POST" and url.path == "/__state":
+            length = 0
+            for h in headers:
+                name, _, value = h.decode("latin-1").partition(":")
+                if name.strip().lower() == "content-length":
+                    length = int(value.strip())
+            asked = json.loads(self.rfile.read(length) or b"{}").get("tokens", [])
+            with LOCK:
+                body = json.dumps({t: state_of(t) for t in asked}).encode()
+        elif url.path == "/__mint":
+            body = json.dumps(mint("app_rig_minted")).encode()
+        elif url.path == "/__control":
             for key, values in parse_qs(url.query).items():
                 CONTROL[key] = values[0]
             body = json.dumps(CONTROL).encode()

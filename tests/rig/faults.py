@@ -23,8 +23,13 @@ window it aims at. After every trial, landed or not:
   - no temporary file of the tool left on the host (in /tmp, or beside auth.json) or in a
     container,
   - a non-zero exit, and for SIGINT/SIGTERM/cut/killed a message that says what happened
-    (a run that finished before the fault landed, or won the race with it, may exit 0).
-Prints, per row, the trials landed and passed, and where the missed ones landed.
+    (a run that finished before the fault landed, or won the race with it, may exit 0),
+  - for the sign-ins (which start on a host that holds a login the issuer minted, and inside
+    a container, a copy of it): after a sign-in that did not finish, the host's previous login
+    still on file, unchanged, and alive at the issuer; after `--login-inside`, finished or
+    not, the host's login alive.
+Prints, per row, the trials landed and passed, the previous logins found alive, and where the
+missed ones landed.
 
     faults.py [N]        N landed trials per row (default 20)
     CRL_FAULTS_ONLY=push faults.py 2     only the rows of one scenario
@@ -39,6 +44,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RIG = dict(l.split("=", 1) for l in open(os.environ.get("CRL_RIG", "/tmp/crl-rig/rig.env")).read().split())
@@ -145,6 +151,35 @@ def login(refresh, when):
 
 OLD, NEW = login("old-refresh", "2026-01-01T00:00:00Z"), login("new-refresh", "2026-02-01T00:00:00Z")
 PUSHED = os.path.join(DIR, "faults-push.json")
+
+
+def issuer(path, body=None):
+    """The rig issuer's own answer to `path` (a plain request to its proxy), as JSON."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"http://{RIG['CRL_ISSUER_PROXY']}{path}", data=data,
+                                     headers={"Content-Type": "application/json"})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(request, timeout=10) as reply:
+        return json.loads(reply.read())
+
+
+def minted_login():
+    """A login the issuer minted (alive there), as an auth.json."""
+    tokens = issuer("/__mint")
+    tokens["account_id"] = "acct-rig"
+    return json.dumps({"auth_mode": "chatgpt", "OPENAI_API_KEY": None, "tokens": tokens,
+                       "last_refresh": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+
+
+def alive(body):
+    """Whether the refresh token of the login `body` is alive at the issuer."""
+    token = json.loads(body)["tokens"]["refresh_token"]
+    return issuer("/__state", {"tokens": [token]}).get(token) == "alive"
+
+
+# The sign-ins, which start with a previous login on the host that must outlive them.
+SIGN_INS = ("sign-in", "paste", "device code", "login inside")
+PREVIOUS = None
 
 
 def host_login(body):
@@ -383,7 +418,11 @@ def landing(run, scenario):
 
 def start(scenario):
     """Puts the rig in the scenario's starting state and starts the tool."""
+    global PREVIOUS
     reset()
+    if scenario in SIGN_INS:
+        PREVIOUS = minted_login()
+        host_login(PREVIOUS)
     if scenario == "sign-in":
         return Run("rig", "--no-browser")
     if scenario == "paste":
@@ -395,7 +434,7 @@ def start(scenario):
         containers_reset()
         return Run("containers", "rig", *CONTAINERS)
     if scenario == "login inside":
-        containers_reset()
+        containers_reset(PREVIOUS)
         return Run("containers", "rig", "crl-dev", "--login-inside")
     if scenario == "push":
         host_login(OLD)
@@ -442,11 +481,22 @@ def drive(run, stage, delay):
     return True, side
 
 
+def previous_alive(scenario, code):
+    """For a sign-in that did not finish (and for `--login-inside` however it ended): whether
+    the host's previous login is still on file, unchanged, and alive at the issuer. None where
+    there is nothing to check (the sign-in finished and replaced it, or no sign-in)."""
+    if scenario not in SIGN_INS or (code == 0 and scenario != "login inside"):
+        return None
+    out = ns("cat", f"{HOME}/auth.json")
+    return out.returncode == 0 and out.stdout == PREVIOUS and alive(PREVIOUS)
+
+
 def check(scenario, fault, run, code, text):
-    """What is wrong after the trial."""
+    """What is wrong after the trial, and whether the previous login is alive (see
+    previous_alive)."""
     problems = []
     if code is None:
-        return ["the tool did not end"]
+        return ["the tool did not end"], None
     where = landing(run, scenario)
     won = code == 0 and (run.exited_before or where in RACED or where.startswith("after"))
     if code == 0 and not won:
@@ -475,7 +525,10 @@ def check(scenario, fault, run, code, text):
     left = temporaries()
     if left:
         problems.append(f"temporary files left: {left}")
-    return problems
+    kept = previous_alive(scenario, code)
+    if kept is False:
+        problems.append("the host's previous login was lost, changed or revoked")
+    return problems, kept
 
 
 def trial(scenario, stage, fault, delay):
@@ -484,12 +537,12 @@ def trial(scenario, stage, fault, delay):
     if not reached:
         run.proc.kill()
         code, text = run.finish()
-        return "never got there", [f"the run never reached {stage} (exit {code}): {text[-300:]!r}"]
+        return "never got there", [f"the run never reached {stage} (exit {code}): {text[-300:]!r}"], None
     run.fault(fault)
     code, text = run.finish()
     if side:
         side.wait()
-    return landing(run, scenario), check(scenario, fault, run, code, text)
+    return (landing(run, scenario), *check(scenario, fault, run, code, text))
 
 
 # Where the random delay before the fault starts, per stage (seconds): it then adapts.
@@ -500,20 +553,25 @@ DELAY = {
 
 
 def row(scenario, stage, fault):
-    """Runs trials until N landed in `stage` (or ATTEMPTS ran out): (landed, passed, missed
-    by where they landed, failures)."""
+    """Runs trials until N landed in `stage` (or ATTEMPTS ran out): (landed, passed, the
+    previous logins checked and found alive among the landed, missed by where they landed,
+    failures)."""
     order = [name for name, _ in STAGES[scenario]]
     delay = DELAY[stage]
     landed = passed = attempts = 0
+    kept = [0, 0]
     missed, failures = {}, []
     while landed < N and attempts < ATTEMPTS:
         attempts += 1
-        where, problems = trial(scenario, stage, fault, delay)
+        where, problems, alive_after = trial(scenario, stage, fault, delay)
         if problems:
             failures.append(f"[{where}] " + "; ".join(problems))
         if where == stage:
             landed += 1
             passed += not problems
+            if alive_after is not None:
+                kept[0] += alive_after
+                kept[1] += 1
             continue
         missed[where] = missed.get(where, 0) + 1
         # Too late: aim earlier; too early: later.
@@ -521,7 +579,7 @@ def row(scenario, stage, fault):
             delay *= 1.5
         else:
             delay *= 0.6
-    return landed, passed, missed, failures
+    return landed, passed, kept, missed, failures
 
 
 def plan():
@@ -541,16 +599,17 @@ def plan():
 def main():
     only = os.environ.get("CRL_FAULTS_ONLY")
     results = []
-    print(f"{'scenario':<13} {'stage':<26} {'fault':<15} landed  passed  missed (where they landed)", flush=True)
+    print(f"{'scenario':<13} {'stage':<26} {'fault':<15} landed  passed  prev alive  missed (where they landed)", flush=True)
     for scenario, stage, fault in plan():
         if only and only != scenario:
             continue
-        landed, passed, missed, failures = row(scenario, stage, fault)
+        landed, passed, kept, missed, failures = row(scenario, stage, fault)
         results.append((landed, passed, failures))
         where = ", ".join(f"{n} {w}" for w, n in missed.items()) or "-"
         short = "" if landed == N else f"  ONLY {landed} OF {N} LANDED"
+        prev = f"{kept[0]:>2}/{kept[1]:<4}" if kept[1] else "   -   "
         print(
-            f"{scenario:<13} {stage:<26} {fault:<15} {landed:>2}/{N:<4} {passed:>2}/{landed:<4} {sum(missed.values()):>2} ({where}){short}"
+            f"{scenario:<13} {stage:<26} {fault:<15} {landed:>2}/{N:<4} {passed:>2}/{landed:<4} {prev}     {sum(missed.values()):>2} ({where}){short}"
             + (f"\n    e.g. {failures[0]}" if failures else ""),
             flush=True,
         )

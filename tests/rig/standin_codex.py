@@ -8,7 +8,8 @@ MODE `localhost`: an older codex (0.147.0 did this). It prints its redirect_uri 
   exchanges the code with the rig's issuer (HTTPS_PROXY, CODEX_CA_CERTIFICATE) and writes
   auth.json, so that the whole sign-in completes.
 MODE `record`: a hostile host. It appends each request's path and headers, as JSON lines, to
-  $CODEX_HOME/seen, and answers with cookies and headers of its own: the callback with a
+  ~/.codex/seen (the user's own codex home, which the rig clears between tests, whatever
+  CODEX_HOME this run was given), and answers with cookies and headers of its own: the callback with a
   302 to /success, /success with a 302 off the machine, /cancel with exit status 1.
 
 `... login status` says logged in when auth.json exists, as codex does.
@@ -21,6 +22,7 @@ from urllib.request import Request, urlopen
 MODE, ARGS = sys.argv[1], sys.argv[2:]
 HOME = os.environ.get("CODEX_HOME") or os.path.expanduser("~/.codex")
 AUTH = os.path.join(HOME, "auth.json")
+SEEN_DIR = os.path.expanduser("~/.codex")
 
 if "status" in ARGS:
     logged_in = os.path.exists(AUTH)
@@ -104,7 +106,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         url = urlsplit(self.path)
         if MODE == "record":
-            with open(os.path.join(HOME, "seen"), "a") as seen:
+            os.makedirs(SEEN_DIR, mode=0o700, exist_ok=True)
+            with open(os.path.join(SEEN_DIR, "seen"), "a") as seen:
                 seen.write(json.dumps({"path": url.path, "headers": list(self.headers.items())}) + "\n")
         html = [("Content-Type", "text/html; charset=utf-8")]
         if url.path == "/auth/callback":

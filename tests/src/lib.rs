@@ -182,7 +182,9 @@ impl Rig {
         for user in [ALICE, BOB] {
             self.remote_root(&format!("rm -rf /home/{user}/.codex"));
         }
-        self.issuer("/__control?authorize=ok&decorate_state=0&device=ok&email=alice%40rig.test&plan=plus");
+        self.issuer(
+            "/__control?authorize=ok&decorate_state=0&device=ok&email=alice%40rig.test&plan=plus&access_ttl=3600",
+        );
         let host_key = std::fs::read_to_string(self.dir.join("ssh_host_ed25519_key.pub")).unwrap();
         let key: Vec<&str> = host_key.split_whitespace().take(2).collect();
         let lines: String = ["2222", "2223", "2224", "2225", "2226", "2230", "2231"]
@@ -263,12 +265,30 @@ impl Rig {
             .expect("ip netns exec")
     }
 
-    /// Runs `script` as `user` on the host, through a login shell as a person would.
+    /// Runs `script` as `user` on the host, through a login shell as a person would. Entered
+    /// as the rig's sshd runs, in the host's network namespace only: `ip netns exec` would
+    /// also remount /sys, where podman finds the cgroups its containers need.
     pub fn remote(&self, user: &str, script: &str) -> Output {
-        Command::new("ip")
-            .args(["netns", "exec", &self.ns, "runuser", "-l", user, "-c", script])
-            .output()
-            .expect("ip netns exec runuser")
+        self.remote_command(user, script).output().expect("nsenter runuser")
+    }
+
+    /// Starts `script` as [`Rig::remote`] runs it, with stdin, stdout and stderr piped: for a
+    /// program that a test talks to, or stops, while it runs. The child is `runuser`; a
+    /// script that `exec`s its program makes that program runuser's only child.
+    pub fn remote_spawn(&self, user: &str, script: &str) -> Child {
+        self.remote_command(user, script)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("nsenter runuser")
+    }
+
+    fn remote_command(&self, user: &str, script: &str) -> Command {
+        let net = format!("--net=/run/netns/{}", self.ns);
+        let mut cmd = Command::new("nsenter");
+        cmd.args([net.as_str(), "runuser", "-l", user, "-c", script]);
+        cmd
     }
 
     /// Every process of `user` on the host (codex, the shim, anything they started): the
@@ -290,7 +310,16 @@ impl Rig {
             inner = self.inner_ns
         );
         let out = Command::new("sh").args(["-c", &script]).output().expect("sh");
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+        let text = String::from_utf8_lossy(&out.stdout);
+        // Rootless podman's pause process is podman's own, as after any podman command the
+        // user runs: not a leak (see `podman_pause`).
+        let pause = podman_pause(user);
+        let lines: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| pause.is_none() || l.split_whitespace().nth(1) != pause.as_deref())
+            .collect();
+        lines.join("\n")
     }
 
     /// Listeners on codex's callback ports, with their processes: on the hosts (`remote`) or
@@ -453,6 +482,39 @@ impl Rig {
     pub fn issuer(&self, path: &str) -> String {
         http_get(&self.issuer_proxy, path).1
     }
+
+    /// What the issuer says of each token: `alive`, `used` (a rotated refresh token),
+    /// `revoked`, `expired` or `unknown`. Asked in a request body: tokens never go in a URL.
+    pub fn token_states(&self, tokens: &[&str]) -> HashMap<String, String> {
+        let body = serde_json::json!({ "tokens": tokens }).to_string();
+        let (status, text) = http_post(&self.issuer_proxy, "/__state", &body);
+        assert_eq!(status, 200, "the issuer's /__state: {text}");
+        serde_json::from_str(&text).expect("the issuer's token states are JSON")
+    }
+
+    /// The issuer's word on the login in `login` (an auth.json): the state of its refresh
+    /// token, or of its access token where it has none (an access-only copy); `apikey` for a
+    /// login with an API key, which the issuer does not track.
+    pub fn login_state(&self, login: &serde_json::Value) -> String {
+        let tokens = &login["tokens"];
+        let token = match tokens["refresh_token"].as_str() {
+            Some(rt) if !rt.is_empty() => rt,
+            _ => match tokens["access_token"].as_str() {
+                Some(at) => at,
+                None => return "apikey".into(),
+            },
+        };
+        self.token_states(&[token]).remove(token).unwrap_or_default()
+    }
+
+    /// The issuer's word on `user`'s login on the host ([`Rig::login_state`]), `none` when the
+    /// host holds no auth.json.
+    pub fn host_login_state(&self, user: &str) -> String {
+        match self.auth_json(user) {
+            Some((_, login)) => self.login_state(&login),
+            None => "none".into(),
+        }
+    }
 }
 
 impl Drop for Rig {
@@ -589,6 +651,36 @@ pub fn watch_argv(
     })
 }
 
+/// The pid of `user`'s rootless podman pause process, when one runs: the process that the
+/// pid file podman keeps for that user names (in `$XDG_RUNTIME_DIR`, else
+/// `/tmp/podman-run-UID`, as sessions without a login manager have), that belongs to the user,
+/// runs the `catatonit` binary, and sits in a user namespace other than this process's. A
+/// process that only looks like it (named `catatonit -P`, or even running catatonit) but
+/// that podman's pid file does not name is a leak like any other.
+pub fn podman_pause(user: &str) -> Option<String> {
+    let uid = Command::new("id").args(["-u", user]).output().ok()?;
+    let uid = String::from_utf8(uid.stdout).ok()?.trim().to_owned();
+    let pid = [format!("/run/user/{uid}"), format!("/tmp/podman-run-{uid}")]
+        .iter()
+        .find_map(|dir| std::fs::read_to_string(format!("{dir}/libpod/tmp/pause.pid")).ok())?
+        .trim()
+        .to_owned();
+    if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let proc = Path::new("/proc").join(&pid);
+    let status = std::fs::read_to_string(proc.join("status")).ok()?;
+    let owner = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?;
+    let exe = std::fs::read_link(proc.join("exe")).ok()?;
+    let own_ns = std::fs::read_link("/proc/self/ns/user").ok()?;
+    let its_ns = std::fs::read_link(proc.join("ns/user")).ok()?;
+    (owner == uid && exe.file_name()? == "catatonit" && its_ns != own_ns).then_some(pid)
+}
+
 /// Repeats `check` until it returns Ok or `limit` passes; returns the last Err.
 pub fn wait_until<T, E>(limit: Duration, mut check: impl FnMut() -> Result<T, E>) -> Result<T, E> {
     let start = Instant::now();
@@ -602,10 +694,26 @@ pub fn wait_until<T, E>(limit: Duration, mut check: impl FnMut() -> Result<T, E>
 }
 
 /// A plain HTTP/1.0 GET: `(status, body)`.
+/// A POST of a JSON `body` to `path` at `addr`: its status and body.
+pub fn http_post(addr: &str, path: &str, body: &str) -> (u16, String) {
+    let length = body.len();
+    http(
+        addr,
+        &format!(
+            "POST {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n{body}"
+        ),
+    )
+}
+
 pub fn http_get(addr: &str, path: &str) -> (u16, String) {
+    http(addr, &format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n"))
+}
+
+/// One HTTP/1.0 exchange: `request` sent whole, the status and body read to the end.
+fn http(addr: &str, request: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
     stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
     let mut text = String::new();
     stream.read_to_string(&mut text).unwrap();
     let status = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);

@@ -215,7 +215,11 @@ pub async fn launch(
     .map_err(|source| Error::ssh(host.clone(), source))?;
     let strategy = Strategy::new(method, paste, listeners, conn.handle.clone());
     let mut run = Run::new(sign_in, host.clone(), ui.clone(), job.inside.clone(), strategy);
-    match run.drive(&mut shim, &mut stop).await? {
+    let ended = run.drive(&mut shim, &mut stop).await;
+    if let Err(error) = &ended {
+        run.tell_kept(error);
+    }
+    match ended? {
         Ended::Skipped => {
             ui.finish();
             ui.info(&format!("{host} is already signed in; skipped (--skip-logged-in)."));

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use codex_remote_login_remote::{ContainerRef, ToShim};
-use codex_remote_login_shared::protocol::{CodexSource, HostEvent, LoginReport, RelayTool, SignInEvent};
+use codex_remote_login_shared::protocol::{CodexSource, HostEvent, LoginReport, Previous, RelayTool, SignInEvent};
 use codex_remote_login_shared::redact;
 use codex_remote_login_shared::{Account, Untrusted};
 
@@ -53,6 +53,12 @@ pub struct Findings {
     pub last_lines: VecDeque<String>,
     /// The host codex's `forced_login_method` and `forced_chatgpt_workspace_id`, when set.
     pub policy: (Option<Untrusted>, Option<Untrusted>),
+    /// The new login was moved into place.
+    pub installed: bool,
+    /// What became of the login it replaced.
+    pub previous: Option<Previous>,
+    /// The credential store the host's codex config asks for, when it is `auto`.
+    pub store: Option<Untrusted>,
 }
 
 pub struct Run<'a> {
@@ -261,6 +267,24 @@ impl<'a> Run<'a> {
                     log.lines.push(line);
                 }
             }
+            SignInEvent::StoreRefused { store } => {
+                return Err(Error::KeyringStore {
+                    host,
+                    store: store.shown(),
+                });
+            }
+            SignInEvent::Busy => return Err(Error::SignInBusy { host }),
+            // Said when the host had a login; [`Run::tell_kept`] says it whatever ended the run.
+            SignInEvent::Kept => {}
+            SignInEvent::Installed => self.found.installed = true,
+            SignInEvent::Store(store) => self.found.store = Some(store),
+            SignInEvent::NoLock { dir } => self.ui.warn(&format!(
+                "{host} has no flock, perl or python3 to take codex's lock on {dir} with: the new login was moved in without it"
+            )),
+            SignInEvent::InstallFailed { why } => {
+                return Err(Error::NotInstalled { host, why: why.shown() });
+            }
+            SignInEvent::Previous(previous) => self.found.previous = Some(previous),
             SignInEvent::Skipped => self.phase = Phase::Skipped { done: false },
             SignInEvent::Exited { code } => {
                 if let Phase::Running { .. } = self.phase {
@@ -355,6 +379,29 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// After a sign-in that did not finish: says that the host's own login, when it had one,
+    /// is still in place. codex signs in against a private home of its own and the new login
+    /// is moved in only after it succeeded, so this holds whatever ended the run before that
+    /// (a timeout, an interrupt, a lost connection, codex failing, a refusal); once codex has
+    /// succeeded it holds only where the host said the new login could not be put in place.
+    pub fn tell_kept(&self, error: &Error) {
+        let Some(before) = &self.found.before else { return };
+        let codex_succeeded = matches!(self.phase, Phase::Exited { code: 0, .. });
+        if self.found.installed || (codex_succeeded && !matches!(error, Error::NotInstalled { .. })) {
+            return;
+        }
+        let who = before.email.as_ref().map_or("an API key".to_owned(), Untrusted::shown);
+        self.ui.finish();
+        self.ui.info(&format!(
+            "{}'s own login ({who}) is still in place, untouched: this sign-in never changed it.",
+            self.host
+        ));
+        self.ui.event(&Event::Kept {
+            host: &self.host,
+            account: Some(before),
+        });
+    }
+
     /// The sign-in's result as the host confirmed it: said, and returned.
     pub fn summary(&self) -> Result<Account, Error> {
         let host = &self.host;
@@ -383,23 +430,50 @@ impl<'a> Run<'a> {
             "Signed in to Codex on {host}{who} using {}.\n  Credentials: {path} (on {host}; they never left it)",
             account.auth_mode
         ));
+        if let Some(store) = &found.store {
+            self.ui.info(&format!(
+                "  {host}'s codex config asks for cli_auth_credentials_store = \"{store}\": where an OS keyring service runs, a login kept there comes before this file."
+            ));
+        }
         if let Some(workspace) = &found.policy.1 {
             self.ui.info(&format!(
                 "  Restricted to workspace {workspace} by {host}'s codex config (forced_chatgpt_workspace_id)."
             ));
         }
         let replaced = found.before.as_ref().filter(|b| **b != account);
-        if let Some(old) = replaced {
-            let old_who = old.email.as_ref().map_or("an API key".to_owned(), Untrusted::shown);
-            self.ui.info(&format!(
-                "  Replaced the previous login ({old_who}); codex revokes its tokens."
-            ));
-        }
+        let old_who = found
+            .before
+            .as_ref()
+            .map(|old| old.email.as_ref().map_or("an API key".to_owned(), Untrusted::shown))
+            .unwrap_or_default();
+        let (previous, previous_backup) = match &found.previous {
+            None | Some(Previous::None) => (None, None),
+            Some(Previous::RevokeRequested) => {
+                self.ui.info(&format!(
+                    "  Replaced the previous login ({old_who}); its revocation was requested at the issuer, as codex requests it."
+                ));
+                (Some("revocation_requested"), None)
+            }
+            Some(Previous::Kept { backup }) => {
+                self.ui.info(&format!(
+                    "  Replaced the previous login ({old_who}), not revoked: it is kept at {backup}."
+                ));
+                (Some("kept"), Some(backup.raw()))
+            }
+            Some(Previous::SetAside { backup }) => {
+                self.ui.info(&format!(
+                    "  Set the previous login ({old_who}) aside at {backup}, not revoked: it may be a copy of the host's."
+                ));
+                (Some("set_aside"), Some(backup.raw()))
+            }
+        };
         self.ui.event(&Event::Success {
             host,
             account: &account,
             auth_file: path.raw(),
             replaced,
+            previous,
+            previous_backup,
         });
         Ok(account)
     }

@@ -3,7 +3,9 @@
 # it through the tunnel; codex prints the device code on stdout, which goes to stderr here
 # like the rest of its output.
 
+refuse_keyring
 skip_if_logged_in
+one_sign_in
 # codex refuses a ChatGPT login (browser or device code) where its config forces API keys, but
 # only once started: refused here first.
 [ "$policy_method" != api ] || refuse_by_policy
@@ -43,11 +45,12 @@ while (my $c = $l->accept) { print $c "HTTP/1.0 404 Not Found\r\nContent-Length:
     fi
 fi
 
+fresh_home
+
 # npm's codex is a node wrapper around a native binary. Told `running` (codex has printed its
 # URL, so the native process exists), the watcher notes which binary that is, in a private
 # file: the result is then checked with it, without node's start-up. Where /proc does not
 # tell (not Linux, or no wrapper), the check goes through $codex as before.
-tmp=$(umask 077 && mktemp -d "${TMPDIR:-/tmp}/crl-login.XXXXXX") || tmp=
 native_of() {
     for child in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
         exe=$(readlink "/proc/$child/exe" 2>/dev/null) || continue
@@ -59,20 +62,17 @@ native_of() {
 # connection closed, the local tool gone) ends codex. Background jobs get /dev/null as stdin
 # unless redirected explicitly, hence `<&3`.
 exec 3<&0
-# codex's temporary files already there (another codex's, saving now): see the clean-up after.
-earlier=' '
-for f in "$home"/.auth-??????; do [ -e "$f" ] && earlier="$earlier${f##*/} "; done
 # The browser is on the user's machine: codex must not start one here (a host with a desktop
 # would open a useless window, and a second browser could race ours to the callback).
 # shellcheck disable=SC2086
-BROWSER=true "$codex" -c "$store" login ${CRL_LOGIN_FLAG:-} </dev/null >&2 &
+BROWSER=true CODEX_HOME=$fresh "$codex" -c "$store" login ${CRL_LOGIN_FLAG:-} </dev/null >&2 7>&- &
 pid=$!
 say started
 (
     while IFS= read -r line; do
         case $line in
         cancel) break ;;
-        running) [ -z "$tmp" ] || native_of "$pid" >"$tmp/native" ;;
+        running) native_of "$pid" >"$work/native" ;;
         esac
     done
     # Children first (npm's codex is a node wrapper around the native binary), where pkill
@@ -86,20 +86,9 @@ wait "$pid"
 code=$?
 # Before any output: a lost channel makes the next write fatal to this shim.
 kill "$watcher" $holder 2>/dev/null
-# A codex ended while saving (the sign-in cancelled during the callback) leaves its own
-# temporary copy of the new login, fresh tokens and all, beside auth.json: codex writes
-# `.auth-XXXXXX` and renames it. Only those that appeared during this run go, and only when
-# codex did not finish: a finished save has renamed its file.
-if [ "$code" -ne 0 ]; then
-    for f in "$home"/.auth-??????; do
-        case $earlier in *" ${f##*/} "*) continue ;; esac
-        [ -f "$f" ] && [ ! -L "$f" ] && rm -f "$f"
-    done
-fi
+# A codex ended while saving (the sign-in cancelled during the callback) leaves its temporary
+# copy of the new login in the private home, which goes with it.
 say exited $code
-[ -z "$tmp" ] || { IFS= read -r native <"$tmp/native"; } 2>/dev/null
+{ IFS= read -r native <"$work/native"; } 2>/dev/null
 [ -n "$native" ] && [ -x "$native" ] || native=
-
-if [ "$code" -eq 0 ]; then report_login "$store"; else report_log; fi
-say done
-exit "$code"
+finish_sign_in "$code"

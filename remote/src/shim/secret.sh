@@ -4,7 +4,9 @@
 # posh or some busybox builds, it is /usr/bin/printf, its arguments readable in /proc), and
 # never in a file (bash before 5.1 keeps here-documents in temporary files).
 
+refuse_keyring
 skip_if_logged_in
+one_sign_in
 # And an API key where it forces ChatGPT logins (the key, sent already, read and dropped).
 if [ "$CRL_MODE" = api-key ] && [ "$policy_method" = chatgpt ]; then
     head -n 1 >/dev/null
@@ -13,9 +15,8 @@ fi
 
 flag=--with-api-key
 [ "$CRL_MODE" = access-token ] && flag=--with-access-token
-head -n 1 | BROWSER=true "$codex" -c "$store" login "$flag" >&2
+fresh_home
+head -n 1 | BROWSER=true CODEX_HOME=$fresh "$codex" -c "$store" login "$flag" >&2 7>&-
 code=$?
 say exited $code
-if [ "$code" -eq 0 ]; then report_login "$store"; else report_log; fi
-say done
-exit "$code"
+finish_sign_in "$code"

@@ -2,15 +2,26 @@
 # already signed in left alone, a method the host's policy forbids refused), and the tail of
 # codex's log after a failure.
 
-# --skip-logged-in: a host codex already reports signed in is left alone.
+# --skip-logged-in: a host codex already reports signed in is left alone. Asked with the store
+# the sign-in writes to, as the report after it asks.
 skip_if_logged_in() {
     [ -n "${CRL_SKIP_LOGGED_IN:-}" ] || return 0
-    if "$codex" login status >/dev/null 2>&1; then
+    if "$codex" -c "$store" login status >/dev/null 2>&1; then
         say skipped
         say exited 0
         say done
         exit 0
     fi
+}
+
+# A host whose codex keeps its login in the OS keyring (`cli_auth_credentials_store =
+# "keyring"`) never reads the auth.json a sign-in here writes: it would still see its old login,
+# or none, while this tool said "signed in". Refused before codex starts.
+refuse_keyring() {
+    [ "$(store_setting)" = keyring ] || return 0
+    say store-refused keyring
+    say done
+    exit 3
 }
 
 # `refuse_by_policy`: the login method asked for is one the host's codex forbids: said, and
@@ -30,4 +41,30 @@ report_log() {
     # local side redacts them before anyone sees them). The `echo` ends a last line that has
     # no line end, which would otherwise swallow the next event.
     { tail -n 5 "$log"; echo; } | sed -n '/./s/^/crl1 logline /p'
+}
+
+# `finish_sign_in CODE`: after codex exited with CODE in the private home (fresh.sh). On success
+# the new login is moved into place, confirmed as codex reads it, and the old one revoked or set
+# aside; on failure the host's own login is said to be still there, untouched.
+finish_sign_in() {
+    keep_log
+    if [ "$1" -eq 0 ]; then
+        if install_login; then
+            report_login "$store"
+            # `auto`: codex reads a login in the OS keyring first, where a keyring service runs.
+            [ "$(store_setting)" != auto ] || say store auto
+            revoke_old
+        else
+            # The new login exists at the issuer but cannot be put in place: revoked (as codex
+            # would, best-effort) rather than left alive where nobody has it.
+            CODEX_HOME=$fresh "${native:-$codex}" -c "$store" logout </dev/null >/dev/null 2>&1
+            say done
+            exit 1
+        fi
+    else
+        [ ! -f "$auth" ] || say kept
+        report_log
+    fi
+    say done
+    exit "$1"
 }

@@ -25,8 +25,44 @@ pub enum SignInEvent {
     /// One of the last lines of codex's log, redacted ([`redact::log_line`]) as it is parsed:
     /// the raw line is never kept, so no `-v` can show it.
     LogLine(String),
+    /// The host's codex keeps its login in this store (`keyring`), where it would never read
+    /// the auth.json a sign-in writes: nothing was started.
+    StoreRefused { store: Untrusted },
+    /// Another sign-in of this tool holds the host's login: nothing was started.
+    Busy,
+    /// After a sign-in that did not finish: the host's own login is still on file, untouched
+    /// (codex signed in against a private home of its own).
+    Kept,
+    /// The new login was moved into place.
+    Installed,
+    /// The host's codex config asks for this credential store (`auto`), under which a login
+    /// in the OS keyring, where a keyring service runs, comes before the file.
+    Store(Untrusted),
+    /// No flock, perl or python3 on the host to take codex's lock on the auth.json in `dir`
+    /// with: the new login was moved into place without it.
+    NoLock { dir: Untrusted },
+    /// codex signed in, but its login could not be moved into place: the host's own is as it
+    /// was, and the new one was revoked.
+    InstallFailed { why: Untrusted },
+    /// What became of the login the new one replaced.
+    Previous(Previous),
     /// The shim is done and about to exit.
     Done,
+}
+
+/// What became of a host's login when a sign-in replaced it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Previous {
+    /// There was none.
+    None,
+    /// Revoked as codex revokes it (`codex logout`): requested at the issuer, best-effort.
+    RevokeRequested,
+    /// Not revoked, kept as this backup: an API key (nothing to revoke), or a revocation that
+    /// could not be requested.
+    Kept { backup: Untrusted },
+    /// Inside a container, where it may be a copy of the host's login: set aside as this
+    /// backup, never revoked.
+    SetAside { backup: Untrusted },
 }
 
 impl Events for SignInEvent {
@@ -41,11 +77,33 @@ impl Events for SignInEvent {
         "account",
         "log",
         "logline",
+        "store-refused",
+        "busy",
+        "kept",
+        "installed",
+        "store",
+        "nolock",
+        "install-failed",
+        "previous",
         "done",
     ];
 
     fn from_fields(kind: &str, mut f: Fields<'_>) -> Result<Self, ProtocolError> {
         Ok(match kind {
+            "store-refused" => Self::StoreRefused { store: f.last()? },
+            "kept" => f.none().map(|()| Self::Kept)?,
+            "busy" => f.none().map(|()| Self::Busy)?,
+            "installed" => f.none().map(|()| Self::Installed)?,
+            "store" => Self::Store(f.last()?),
+            "nolock" => Self::NoLock { dir: f.last()? },
+            "install-failed" => Self::InstallFailed { why: f.last()? },
+            "previous" => Self::Previous(match f.field()? {
+                "none" => f.none().map(|()| Previous::None)?,
+                "revoke-requested" => f.none().map(|()| Previous::RevokeRequested)?,
+                "kept" => Previous::Kept { backup: f.last()? },
+                "set-aside" => Previous::SetAside { backup: f.last()? },
+                _ => return Err(f.malformed()),
+            }),
             "skipped" => f.none().map(|()| Self::Skipped)?,
             "policy-refused" => f.none().map(|()| Self::PolicyRefused)?,
             "started" => f.none().map(|()| Self::Started)?,
@@ -256,7 +314,47 @@ mod tests {
             SignInEvent::LogLine("2026 WARN a b code=…".into())
         );
         assert_eq!(sign_in("crl1 done"), SignInEvent::Done);
-        for line in ["crl1 started 77", "crl1 status maybe", "crl1 exited 0 1"] {
+        assert_eq!(
+            sign_in("crl1 store-refused keyring"),
+            SignInEvent::StoreRefused {
+                store: "keyring".into()
+            }
+        );
+        assert_eq!(sign_in("crl1 kept"), SignInEvent::Kept);
+        assert_eq!(sign_in("crl1 busy"), SignInEvent::Busy);
+        assert_eq!(sign_in("crl1 installed"), SignInEvent::Installed);
+        assert_eq!(sign_in("crl1 store auto"), SignInEvent::Store("auto".into()));
+        assert_eq!(
+            sign_in("crl1 install-failed /h/.codex is writable by other users"),
+            SignInEvent::InstallFailed {
+                why: "/h/.codex is writable by other users".into()
+            }
+        );
+        assert_eq!(sign_in("crl1 previous none"), SignInEvent::Previous(Previous::None));
+        assert_eq!(
+            sign_in("crl1 previous revoke-requested"),
+            SignInEvent::Previous(Previous::RevokeRequested)
+        );
+        assert_eq!(
+            sign_in("crl1 previous set-aside /h/.codex/auth.json.bak-1"),
+            SignInEvent::Previous(Previous::SetAside {
+                backup: "/h/.codex/auth.json.bak-1".into()
+            })
+        );
+        assert_eq!(
+            sign_in("crl1 previous kept /h/a b"),
+            SignInEvent::Previous(Previous::Kept {
+                backup: "/h/a b".into()
+            })
+        );
+        for line in [
+            "crl1 started 77",
+            "crl1 status maybe",
+            "crl1 exited 0 1",
+            "crl1 kept x",
+            "crl1 previous revoked",
+            "crl1 previous none x",
+        ] {
             assert!(
                 matches!(parse::<SignInEvent>(line), Err(ProtocolError::Malformed { .. })),
                 "{line}"

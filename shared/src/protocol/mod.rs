@@ -20,7 +20,7 @@ mod report;
 
 pub use containers::{CollectEvent, ContainersEvent, LogoutEvent, LogoutResult};
 pub use host::{Account, CodexSource, HostEvent, RelayTool};
-pub use jobs::{DoctorEvent, PushEvent, SignInEvent, StatusEvent};
+pub use jobs::{DoctorEvent, Previous, PushEvent, SignInEvent, StatusEvent};
 pub use report::LoginReport;
 
 use crate::untrusted::Untrusted;

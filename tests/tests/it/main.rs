@@ -1,6 +1,8 @@
 //! End-to-end tests against the rig: real sshd, real codex, headless Chromium, fake issuer.
 //! They share the rig's ports and run one at a time (nextest test group `rig`).
 
+mod alive;
+mod codex_rules;
 mod containers;
 mod failures;
 mod fallbacks;
@@ -14,6 +16,7 @@ mod neighbours;
 mod paste;
 mod policy;
 mod reach;
+mod rootless;
 mod secrets;
 mod signin;
 mod windows;
