@@ -36,7 +36,11 @@ same_identity() {
 # Container $1's auth.json into $errs/$1.got (empty when it has none); its engine in $errs/$1.engine.
 fetch() {
     c=$1
-    [ "${2:-}" = known ] || engine_of "$c" || { say ctr-failed "$c" "neither docker nor podman on this host knows it"; return; }
+    case ${2:-} in
+    known) ;;
+    bad) say ctr-failed "$c" "$why"; return ;;
+    *) engine_of "$c" || { say ctr-failed "$c" "$why"; return; } ;;
+    esac
     printf '%s\n' "$e" >"$errs/$c.engine"
     if [ "$running" = true ]; then
         capped "$errs/$c.got" "$errs/$c" \
