@@ -371,7 +371,14 @@ mod tests {
                     "{function}\ne=docker\nif state_of \"$1\"; then printf 'ok %s %s\\n' \"$running\" \"$user\"; else printf 'no %s\\n' \"$why\"; fi"
                 );
                 let mut cmd = shell_named(&shell);
-                let out = cmd.arg("-c").arg(&program).arg("sh").arg(record).current_dir(&dir).output().unwrap();
+                let out = cmd
+                    .arg("-c")
+                    .arg(&program)
+                    .arg("sh")
+                    .arg(record)
+                    .current_dir(&dir)
+                    .output()
+                    .unwrap();
                 assert_eq!(
                     String::from_utf8_lossy(&out.stdout).trim_end(),
                     want,

@@ -579,7 +579,17 @@ impl Created {
             .args(["rm", "-f", "-t", "0", name])
             .output();
         let ok = std::process::Command::new("podman")
-            .args(["create", "-q", "--name", name, "--user", user, "crl-test:latest", "sleep", "600"])
+            .args([
+                "create",
+                "-q",
+                "--name",
+                name,
+                "--user",
+                user,
+                "crl-test:latest",
+                "sleep",
+                "600",
+            ])
             .status()
             .unwrap();
         assert!(ok.success(), "podman create {name}");
@@ -636,7 +646,11 @@ fn a_users_newline_or_space_shifts_no_other_container() {
             "{name}: {reason}"
         );
         for dir in ["/root/.codex", "/home/dev/.codex"] {
-            assert_eq!(rig.archive_listing(name, dir), "", "{name}: something was written in {dir}");
+            assert_eq!(
+                rig.archive_listing(name, dir),
+                "",
+                "{name}: something was written in {dir}"
+            );
         }
     }
 
@@ -652,7 +666,10 @@ fn a_users_newline_or_space_shifts_no_other_container() {
             .unwrap_or_else(|| panic!("no result for {name}: {}\n{}", collect.stdout, collect.stderr));
         assert_eq!(seen["result"], "failed", "{name}: {seen}");
         assert!(
-            seen["reason"].as_str().unwrap().contains("whitespace or a control character"),
+            seen["reason"]
+                .as_str()
+                .unwrap()
+                .contains("whitespace or a control character"),
             "{name}: {seen}"
         );
     }
