@@ -117,12 +117,15 @@ fn inside(container: &ContainerRef, body: &str) -> String {
     )
 }
 
-/// `body` preceded by `NAME='value'` lines.
+/// `body` preceded by `NAME='value'` lines, in a group that tells shellcheck (which `.ci/run`
+/// runs on the programs as sent) what is meant: every parameter is set, though a job reads
+/// only its own, and a value's leading `~` is for the shim to expand, not the shell.
 fn program(vars: &[(&str, Option<&str>)], body: &str) -> String {
-    let mut script: String = vars
-        .iter()
-        .map(|(name, value)| format!("{name}={}\n", sh_quote(value.unwrap_or(""))))
-        .collect();
+    let mut script = String::from("# shellcheck disable=SC2034,SC2088\n{\n");
+    for (name, value) in vars {
+        script.push_str(&format!("{name}={}\n", sh_quote(value.unwrap_or(""))));
+    }
+    script.push_str("}\n");
     script.push_str(body);
     script
 }
@@ -183,7 +186,7 @@ mod tests {
         }
         .script();
         assert!(
-            script.starts_with("CRL_MODE='device'\nCRL_CODEX='/x'\\''; rm -rf /'\n"),
+            script.contains("{\nCRL_MODE='device'\nCRL_CODEX='/x'\\''; rm -rf /'\n"),
             "{script}"
         );
         assert!(

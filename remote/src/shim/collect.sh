@@ -16,6 +16,7 @@ valid_login "$auth" || { say ctr-badlogin "$auth"; say done; exit 1; }
     exit 1
 }
 read_login "$auth" h || { say ctr-badlogin "$auth"; say done; exit 1; }
+# shellcheck disable=SC2154 # read_login sets h_* (and c_*) by eval
 if [ "$h_mode" = apikey ]; then
     [ "$h_key" != - ] || { say ctr-badlogin "$auth"; say done; exit 1; }
 elif [ "$h_isub" = - ] || [ "$h_acct" = - ]; then
@@ -28,6 +29,7 @@ fi
 # sets identity to `same`; `other` when the mode, the key or a claim both name differs; or
 # `unconfirmed` when the container's lacks a claim the host's has, `missing` naming the
 # first such (`access_token.sub`): it may be the same account, but nothing shows it.
+# shellcheck disable=SC2154 # read_login sets c_* and h_* by eval
 identity_of() {
     identity=same missing=
     if [ "$c_mode" != "$h_mode" ] || [ "$c_key" != "$h_key" ]; then
@@ -80,7 +82,9 @@ fetch() {
 each_container fetch
 
 # One verdict per container read; the freshest of the fresher ones wins.
-best= best_us=$h_us best_email=
+# shellcheck disable=SC2154 # read_login sets c_* and h_* by eval
+best='' best_us=$h_us best_email=''
+# shellcheck disable=SC2154
 for c in $CRL_CONTAINERS; do
     [ -f "$errs/$c.engine" ] && [ -f "$errs/$c.got" ] || continue
     e=$(cat "$errs/$c.engine")

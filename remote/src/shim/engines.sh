@@ -99,6 +99,7 @@ seconds_of() {
 
 
 refreshed "$auth"
+# shellcheck disable=SC2154 # `refreshed` (defined by eval) sets it
 host_at=$at
 
 # Whether a copy refreshed at $1 (digits, or -) is fresher than the host's and must be kept.
@@ -131,6 +132,7 @@ why() {
 # Where container $1 (engine $2) keeps the login of its user $3 without running anything in
 # it: sets uid, gid and dir from its settings and its /etc/passwd. Fails, with `why` set, when
 # the user cannot be placed.
+# shellcheck disable=SC2034 # uid and gid are for containers.sh's archive; collect needs dir only
 place_of() {
     name=${3%%:*}
     entry=$(e=$2 engine_read "$1" /etc/passwd |
@@ -147,7 +149,7 @@ place_of() {
     # The container's environment may hold keys: it stays in this pipe, never an argument.
     found=$(e=$2 engine_env "$1" 2>/dev/null |
         sed -n 's/^CODEX_HOME=/c /p; s/^HOME=/h /p')
-    dir= h=
+    dir='' h=''
     while IFS= read -r kv; do
         case $kv in
         "c "*) [ -n "$dir" ] || dir=${kv#c } ;;
