@@ -166,6 +166,15 @@ impl AuthorizeUrl {
             return Err("its path is not /oauth/authorize".into());
         }
         let pairs = query_pairs(uri.query().unwrap_or_default())?;
+        // One value per key: this tool checks the first `redirect_uri`, and an issuer that
+        // took the last would send the code wherever a second one said. codex never repeats one.
+        if let Some((key, _)) = pairs
+            .iter()
+            .enumerate()
+            .find_map(|(i, (key, _))| pairs[..i].iter().find(|(k, _)| k == key))
+        {
+            return Err(format!("its query names {} more than once", encode(key)));
+        }
         let param = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
         let state = param("state").filter(|s| !s.is_empty()).ok_or("it has no state")?;
         let redirect_uri = param("redirect_uri").ok_or("it has no redirect_uri")?;
@@ -341,6 +350,23 @@ mod tests {
         // A query that is not UTF-8 once decoded is refused, not guessed at.
         let bad = format!("{}&x=%FF", url("http://127.0.0.1:1455/auth/callback"));
         assert!(AuthorizeUrl::parse(&bad, None).is_err());
+    }
+
+    /// A key given twice is refused, encoded or not: this tool checks the first
+    /// `redirect_uri`, and an issuer that took the second would send the code elsewhere.
+    #[test]
+    fn a_key_given_twice_is_refused() {
+        for twice in [
+            "&redirect_uri=https%3A%2F%2Fevil.example%2Fcb",
+            "&redirect%5Furi=https%3A%2F%2Fevil.example%2Fcb",
+            "&state=Other",
+        ] {
+            let bad = format!("{}{twice}", url("http://127.0.0.1:1455/auth/callback"));
+            assert!(
+                AuthorizeUrl::parse(&bad, None).is_err_and(|why| why.contains("more than once")),
+                "{twice}"
+            );
+        }
     }
 
     /// codex's own URL comes through as it was: its encoding is already the rebuilt one.
