@@ -32,7 +32,8 @@ struct Seen {
     name: Untrusted,
     engine: Option<Untrusted>,
     /// `taken`, `fresher` (beaten by a fresher one, or not taken), `older`, `other_account`,
-    /// `future`, `malformed`, `too_large`, `none`, `failed`.
+    /// `unconfirmed` (a claim is missing: `why` names it), `future`, `malformed`,
+    /// `too_large`, `none`, `failed`.
     result: String,
     refreshed: Option<Untrusted>,
     why: Option<Untrusted>,
@@ -177,12 +178,13 @@ async fn read(shim: &mut Shim<CollectEvent>, host: &str, yes: bool, ui: &Ui) -> 
                 engine,
                 verdict,
                 refreshed,
+                missing,
             }) => read.seen.push(Seen {
                 name,
                 engine: Some(engine),
                 result: verdict.raw().replace('-', "_"),
                 refreshed,
-                why: None,
+                why: missing.as_ref().map(|claim| unconfirmed(claim).into()),
             }),
             Output::Event(CollectEvent::CtrFailed { name, why }) => read.seen.push(Seen {
                 name,
@@ -263,6 +265,21 @@ fn agree(ui: &Ui, host: &str, container: &Untrusted, email: Option<&Untrusted>) 
         .is_ok_and(|a| a.trim().eq_ignore_ascii_case("y"))
 }
 
+/// Why a login that lacks `claim` (as the shim names it: `access_token.sub`) is not taken.
+fn unconfirmed(claim: &Untrusted) -> String {
+    let (token, name) = claim.raw().split_once('.').unwrap_or(("", claim.raw()));
+    let whose = match token {
+        "id_token" => "its id_token has",
+        "access_token" => "its access token has",
+        "tokens" => "its tokens have",
+        _ => "it has",
+    };
+    format!(
+        "cannot confirm the identity: {whose} no {} claim",
+        Untrusted::from(name).shown()
+    )
+}
+
 fn table(seen: &[Seen]) -> String {
     let dash = || "-".to_owned();
     let mut rows = vec![["CONTAINER", "ENGINE", "LAST REFRESH", "RESULT"].map(String::from)];
@@ -273,6 +290,12 @@ fn table(seen: &[Seen]) -> String {
             "not_taken" => "fresher, but not taken".to_owned(),
             "older" => "not fresher than the host's".to_owned(),
             "other_account" => "another account: left alone".to_owned(),
+            "unconfirmed" => format!(
+                "{}: left alone",
+                s.why
+                    .as_ref()
+                    .map_or("cannot confirm the identity".to_owned(), Untrusted::shown)
+            ),
             "future" => "refreshed in the future: left alone".to_owned(),
             "too_large" => "too large for an auth.json: left alone".to_owned(),
             "none" => "no login".to_owned(),

@@ -281,6 +281,7 @@ pub fn ssh_hint(error: &ssh::Error) -> Option<String> {
         Error::Config(ConfigError::Ssh { message, .. }) if message.starts_with("command-line:") => {
             "check the -o options: they take ssh_config keywords as KEY=VALUE (man ssh_config)".into()
         }
+        Error::Config(ConfigError::SystemFile(e)) => e.fix(),
         Error::Config(_) => "check the file with `ssh -G HOST`".into(),
             Error::Jump { hop, .. } => format!("check that {hop} may connect onward (its AllowTcpForwarding) and that `ssh -J {hop} HOST` works"),
             Error::Connect { .. } => "check the host name and port, and that `ssh HOST` connects".into(),

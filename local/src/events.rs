@@ -13,7 +13,7 @@
 //! | `status` | `status`: one host's login | `host`, `logged_in`, `auth_mode`?, `email`?, `plan`?, `auth_file`?, `auth_file_mode`?, `store`?, `expires_in_secs`?, `last_refresh`?, `forced_login_method`?, `forced_chatgpt_workspace_id`? |
 //! | `pushed` | `push`: the host's auth.json was replaced | `host`, `auth_file`, `backup`? |
 //! | `container` | `containers`: one container | `host`, `container`, `result` (`copied`, `kept`, `failed`), `engine`?, `user`?, `auth_file`?, `backup`?, `reason`? |
-//! | `collected` | `collect`: one container | `host`, `container`, `result` (`taken`, `fresher`, `older`, `other_account`, `malformed`, `none`, `failed`), `engine`?, `last_refresh`?, `backup`? (with `taken`), `reason`? |
+//! | `collected` | `collect`: one container | `host`, `container`, `result` (`taken`, `fresher`, `older`, `other_account`, `unconfirmed`, `malformed`, `none`, `failed`), `engine`?, `last_refresh`?, `backup`? (with `taken`), `reason`? (with `failed`, and `unconfirmed`: the missing claim) |
 //! | `logout` | `logout`: one place signed out | `host`, `container`?, `result` (`signed_out`, `removed`, `not_signed_in`, `failed`), `shared` (other places on the host with the same login), `reason`? |
 //! | `check` | `doctor`: one check | `name`, `verdict` (`pass`, `warn`, `fail`, `skip`), `detail`, `fix`? |
 //! | `error` | a host failed | `host`?, `message`, `hint`?, `exit_code` |

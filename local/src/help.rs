@@ -53,7 +53,7 @@ error is an error event too (exit_code 2) when --json is on the command line.
   container    host, container, result (copied, kept, failed), engine, user, auth_file,
                backup, reason
   collected    host, container, result (taken, fresher, not_taken, older, other_account,
-               future, malformed, too_large, none, failed), engine, last_refresh, backup,
-               account, reason
+               unconfirmed, future, malformed, too_large, none, failed), engine,
+               last_refresh, backup, account, reason
   check        name, verdict (pass, warn, fail, skip), detail, fix
   error        host, message, hint, exit_code";

@@ -120,12 +120,15 @@ fn inside(container: &ContainerRef, body: &str) -> String {
     )
 }
 
-/// `body` preceded by `NAME='value'` lines.
+/// `body` preceded by `NAME='value'` lines, in a group that tells shellcheck (which `.ci/run`
+/// runs on the programs as sent) what is meant: every parameter is set, though a job reads
+/// only its own, and a value's leading `~` is for the shim to expand, not the shell.
 fn program(vars: &[(&str, Option<&str>)], body: &str) -> String {
-    let mut script: String = vars
-        .iter()
-        .map(|(name, value)| format!("{name}={}\n", sh_quote(value.unwrap_or(""))))
-        .collect();
+    let mut script = String::from("# shellcheck disable=SC2034,SC2088\n{\n");
+    for (name, value) in vars {
+        script.push_str(&format!("{name}={}\n", sh_quote(value.unwrap_or(""))));
+    }
+    script.push_str("}\n");
     script.push_str(body);
     script
 }
@@ -186,7 +189,7 @@ mod tests {
         }
         .script();
         assert!(
-            script.starts_with("CRL_MODE='device'\nCRL_CODEX='/x'\\''; rm -rf /'\n"),
+            script.contains("{\nCRL_MODE='device'\nCRL_CODEX='/x'\\''; rm -rf /'\n"),
             "{script}"
         );
         assert!(
@@ -325,6 +328,70 @@ mod tests {
                 assert_eq!(out.trim_end(), want, "{text:?}");
             }
             assert!(!dir.join("owned").exists(), "a value was evaluated");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// One container's record of `engine_state` is read strictly under every POSIX shell: a
+    /// running flag and a plain user, or a failure naming the user as the engine wrote it
+    /// (JSON: escaped line ends and controls); nothing of one record reaches another.
+    #[test]
+    fn container_records_are_strict_under_posix_shells() {
+        let engines = include_str!("shim/engines.sh");
+        let start = engines.find("state_of() {").unwrap();
+        let function = &engines[start..];
+        let function = &function[..function.find("\n}\n").unwrap() + 3];
+        let cases = [
+            (r#"true "dev""#, "ok true dev"),
+            (r#"false """#, "ok false root"),
+            (r#"true "1000:1000""#, "ok true 1000:1000"),
+            (r#"false "app.user_1-x""#, "ok false app.user_1-x"),
+            (
+                r#"false "evil\nroot""#,
+                r#"no its configured user "evil\nroot" holds whitespace or a control character: nothing is run as it"#,
+            ),
+            (
+                r#"true "dev root""#,
+                r#"no its configured user "dev root" holds whitespace or a control character: nothing is run as it"#,
+            ),
+            (
+                r#"true "a\u001b]0;x""#,
+                r#"no its configured user "a\u001b]0;x" holds whitespace or a control character: nothing is run as it"#,
+            ),
+            (
+                r#"true "--privileged""#,
+                r#"no its configured user "--privileged" is not a plain user name: nothing is run as it"#,
+            ),
+            (
+                r#"true "$(id)""#,
+                r#"no its configured user "$(id)" is not a plain user name: nothing is run as it"#,
+            ),
+            ("true dev", "no docker answered something unexpected about it"),
+            (r#"maybe "dev""#, "no docker answered something unexpected about it"),
+            ("", "no docker answered something unexpected about it"),
+        ];
+        let dir = scratch("records");
+        for shell in shells() {
+            for (record, want) in cases {
+                let program = format!(
+                    "{function}\ne=docker\nif state_of \"$1\"; then printf 'ok %s %s\\n' \"$running\" \"$user\"; else printf 'no %s\\n' \"$why\"; fi"
+                );
+                let mut cmd = shell_named(&shell);
+                let out = cmd
+                    .arg("-c")
+                    .arg(&program)
+                    .arg("sh")
+                    .arg(record)
+                    .current_dir(&dir)
+                    .output()
+                    .unwrap();
+                assert_eq!(
+                    String::from_utf8_lossy(&out.stdout).trim_end(),
+                    want,
+                    "{:?} {record:?}",
+                    shell.get_program()
+                );
+            }
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }

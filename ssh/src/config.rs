@@ -109,6 +109,9 @@ pub enum ConfigError {
     /// A host or user name OpenSSH refuses: a usage error, found before any config is read.
     #[error(transparent)]
     Name(#[from] NameError),
+    /// A system-wide file (Windows: `%PROGRAMDATA%\ssh`) that others could have written.
+    #[error(transparent)]
+    SystemFile(#[from] crate::system_files::SystemFileError),
 }
 
 /// The key files ssh tries in `~/.ssh` when the config names none.
@@ -126,6 +129,7 @@ pub const DEFAULT_IDENTITIES: [&str; 7] = [
 pub fn for_host(host_arg: &str, args: &Settings, ui: &dyn crate::Prompter) -> Result<HostConfig, crate::Error> {
     let dest = Destination::parse(host_arg)?;
     let config = resolve(&dest, args)?;
+    check_system_known_hosts(&config)?;
     if let Some(why) = &config.fallback_reason {
         tracing::info!("{why}");
     }
@@ -143,6 +147,19 @@ pub fn for_host(host_arg: &str, args: &Settings, ui: &dyn crate::Prompter) -> Re
         ));
     }
     Ok(config)
+}
+
+/// The known_hosts files in the system folder (`%PROGRAMDATA%\ssh` on Windows) that exist,
+/// checked before any key is looked up in them: one another user planted would pin a host
+/// key of theirs. Those elsewhere were named by the user's own config.
+fn check_system_known_hosts(config: &HostConfig) -> Result<(), ConfigError> {
+    let system = system_dir();
+    for file in config.global_known_hosts.iter().chain(&config.user_known_hosts) {
+        if file.starts_with(&system) && file.exists() {
+            crate::system_files::check(file)?;
+        }
+    }
+    Ok(())
 }
 
 /// Options this tool does not act on, with the values (`|`-separated) that change nothing:

@@ -74,6 +74,8 @@ impl Values {
 
 struct Evaluation<'a> {
     original_host: &'a str,
+    /// Reading the system-wide config, or a file it includes: each is checked first.
+    system: bool,
     home: &'a Path,
     settings: Values,
     /// The user came from `user@host` or `-l`: used as given, never expanded.
@@ -85,6 +87,7 @@ struct Evaluation<'a> {
 pub fn evaluate(dest: &Destination, args: &Settings, home: &Path) -> Result<String, ConfigError> {
     let mut eval = Evaluation {
         original_host: &dest.host,
+        system: false,
         home,
         settings: Values::default(),
         user_from_command_line: false,
@@ -117,6 +120,7 @@ pub fn evaluate(dest: &Destination, args: &Settings, home: &Path) -> Result<Stri
             }
             let system = system_dir().join("ssh_config");
             if system.exists() {
+                eval.system = true;
                 eval.read(&system, 0)?;
             }
         }
@@ -126,6 +130,9 @@ pub fn evaluate(dest: &Destination, args: &Settings, home: &Path) -> Result<Stri
 
 impl Evaluation<'_> {
     fn read(&mut self, file: &Path, depth: usize) -> Result<(), ConfigError> {
+        if self.system {
+            crate::system_files::check(file)?;
+        }
         let text = std::fs::read_to_string(file).map_err(|e| ConfigError::File {
             file: file.to_owned(),
             message: e.to_string(),

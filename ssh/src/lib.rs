@@ -29,6 +29,7 @@ pub mod names;
 pub mod pattern;
 pub mod prompter;
 pub mod settings;
+pub mod system_files;
 pub mod transport;
 
 pub use connection::Connection;

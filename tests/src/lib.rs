@@ -236,6 +236,27 @@ impl Rig {
         self.tool_run_by(name, &[wine.as_os_str(), &exe])
     }
 
+    /// The tool as it runs under WSL, which it tells by the kernel's release naming
+    /// Microsoft: started in a mount namespace of its own where a WSL2 release is bound over
+    /// `/proc/sys/kernel/osrelease`, and nothing else differs.
+    pub fn wsl_tool(&self, name: &str) -> Tool {
+        let release = self.dir.join("wsl-osrelease");
+        std::fs::write(&release, "5.15.153.1-microsoft-standard-WSL2\n").unwrap();
+        let bind = "mount --bind \"$0\" /proc/sys/kernel/osrelease && exec \"$@\"";
+        self.tool_run_by(
+            name,
+            &[
+                "unshare".as_ref(),
+                "--mount".as_ref(),
+                "sh".as_ref(),
+                "-c".as_ref(),
+                bind.as_ref(),
+                release.as_os_str(),
+                self.bin.as_os_str(),
+            ],
+        )
+    }
+
     fn tool_run_by(&self, name: &str, program: &[&std::ffi::OsStr]) -> Tool {
         let mut cmd = Command::new("/usr/bin/setsid");
         // setsid: no controlling terminal, exactly as in CI, whatever runs the tests.

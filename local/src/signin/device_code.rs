@@ -7,7 +7,7 @@ use codex_remote_login_shared::redact;
 
 use super::run::Run;
 use super::strategy::Strategy;
-use crate::authorize;
+use crate::authorize::{self, PageUrl};
 use crate::error::Error;
 use crate::events::Event;
 
@@ -17,7 +17,7 @@ const DEVICE_EXPIRY: Duration = Duration::from_secs(15 * 60);
 /// What codex has printed of a device-code sign-in so far.
 #[derive(Default)]
 pub struct Device {
-    link: Option<String>,
+    link: Option<PageUrl>,
     code: Option<String>,
     pub shown_at: Option<Instant>,
 }
@@ -55,7 +55,7 @@ impl Run<'_> {
         self.open_browser(&link, "page").await;
         self.ui.event(&Event::DeviceCode {
             host,
-            url: &link,
+            url: link.as_str(),
             code: &code,
             expires_in_secs: DEVICE_EXPIRY.as_secs(),
         });

@@ -48,7 +48,7 @@ impl Run<'_> {
             "Sign in to Codex for {host}: open this URL on any device and approve,\n\n  {}\n",
             url.url
         ));
-        if let Some(code) = qr(&url.url) {
+        if let Some(code) = qr(url.url.as_str()) {
             self.ui.always(&code);
         }
         self.ui.always(&format!(
@@ -56,7 +56,7 @@ impl Run<'_> {
         ));
         self.ui.event(&Event::Url {
             host: &host,
-            url: &url.url,
+            url: url.url.as_str(),
             callback_port: port,
         });
         self.ui.step("Waiting for the pasted address");

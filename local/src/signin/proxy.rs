@@ -10,7 +10,7 @@ use codex_remote_login_shared::protocol::RelayTool;
 
 use super::run::{Phase, Run};
 use super::strategy::Strategy;
-use crate::authorize::AuthorizeUrl;
+use crate::authorize::{AuthorizeUrl, PageUrl};
 use crate::callback::{self, CallbackEvent, CallbackProxy};
 use crate::error::Error;
 use crate::events::Event;
@@ -66,7 +66,7 @@ impl Run<'_> {
         self.open_browser(&url.url, "URL").await;
         self.ui.event(&Event::Url {
             host,
-            url: &url.url,
+            url: url.url.as_str(),
             callback_port: redirect.port,
         });
         self.ui.step("Waiting for you to approve the sign-in in the browser");
@@ -75,7 +75,7 @@ impl Run<'_> {
 
     /// Opens `url` as `--no-browser` and `--browser-command` say; `what` it is, to open by
     /// hand when no browser would.
-    pub(super) async fn open_browser(&self, url: &str, what: &str) {
+    pub(super) async fn open_browser(&self, url: &PageUrl, what: &str) {
         let command = match &self.sign_in.browser {
             Browser::PrintOnly => return,
             Browser::Default => None,

@@ -78,20 +78,37 @@ pub fn shim_events(line: &str) {
 /// device-code page.
 pub fn codex_output(line: &str) {
     if let Ok(url) = AuthorizeUrl::parse(line, None) {
-        // Whatever passes is https on the issuer (a host's case does not matter), printable
-        // ASCII, with a loopback redirect.
-        let lower = url.url.to_ascii_lowercase();
-        assert!(
-            lower.starts_with("https://auth.openai.com/") || lower.starts_with("https://auth.openai.com:443/"),
-            "{line:?}"
-        );
-        assert!(url.url.bytes().all(|b| b.is_ascii_graphic()), "{line:?}");
+        // Whatever passes is rebuilt: https on the issuer as this tool spells it, the fixed
+        // path, and a query of unreserved characters and `%XX` alone, whatever the line held;
+        // with a loopback redirect.
+        let query = url
+            .url
+            .as_str()
+            .strip_prefix("https://auth.openai.com/oauth/authorize?")
+            .unwrap_or_else(|| panic!("{line:?} -> {}", url.url));
+        for pair in query.split('&') {
+            let (key, value) = pair
+                .split_once('=')
+                .unwrap_or_else(|| panic!("{line:?} -> {}", url.url));
+            for part in [key, value] {
+                let mut bytes = part.bytes();
+                while let Some(b) = bytes.next() {
+                    let ok = if b == b'%' {
+                        bytes.next().is_some_and(|h| h.is_ascii_hexdigit())
+                            && bytes.next().is_some_and(|h| h.is_ascii_hexdigit())
+                    } else {
+                        b.is_ascii_alphanumeric() || b"-._~".contains(&b)
+                    };
+                    assert!(ok, "{line:?} -> {}", url.url);
+                }
+            }
+        }
         assert!(authorize::PORTS.contains(&url.redirect.port));
     }
     let _ = authorize::is_candidate(line);
     let clean = authorize::strip_ansi(line);
     if let Ok(link) = authorize::device_link(&clean, None) {
-        assert!(link.starts_with("https://auth.openai.com"), "{line:?}");
+        assert_eq!(link.as_str(), "https://auth.openai.com/codex/device", "{line:?}");
     }
     let _ = authorize::device_code(&clean);
 }

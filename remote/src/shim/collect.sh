@@ -16,6 +16,7 @@ valid_login "$auth" || { say ctr-badlogin "$auth"; say done; exit 1; }
     exit 1
 }
 read_login "$auth" h || { say ctr-badlogin "$auth"; say done; exit 1; }
+# shellcheck disable=SC2154 # read_login sets h_* (and c_*) by eval
 if [ "$h_mode" = apikey ]; then
     [ "$h_key" != - ] || { say ctr-badlogin "$auth"; say done; exit 1; }
 elif [ "$h_isub" = - ] || [ "$h_acct" = - ]; then
@@ -24,19 +25,45 @@ elif [ "$h_isub" = - ] || [ "$h_acct" = - ]; then
     exit 1
 fi
 
-# Whether the login read into c_* is the host's own identity, as far as a file can show it.
-same_identity() {
-    [ "$c_mode" = "$h_mode" ] && [ "$c_key" = "$h_key" ] || return 1
-    [ "$h_mode" = apikey ] && return 0
-    [ "$c_isub" = "$h_isub" ] && [ "$c_asub" = "$h_isub" ] &&
-        [ "$c_iuser" = "$h_iuser" ] && [ "$c_auser" = "$h_iuser" ] &&
-        [ "$c_acct" = "$h_acct" ] && [ "$c_iacct" = "$h_acct" ] && [ "$c_aacct" = "$h_acct" ]
+# How the login read into c_* stands to the host's identity, as far as a file can show it:
+# sets identity to `same`; `other` when the mode, the key or a claim both name differs; or
+# `unconfirmed` when the container's lacks a claim the host's has, `missing` naming the
+# first such (`access_token.sub`): it may be the same account, but nothing shows it.
+# shellcheck disable=SC2154 # read_login sets c_* and h_* by eval
+identity_of() {
+    identity=same missing=
+    if [ "$c_mode" != "$h_mode" ] || [ "$c_key" != "$h_key" ]; then
+        identity=other
+        return
+    fi
+    [ "$h_mode" = apikey ] && return
+    claim id_token.sub "$c_isub" "$h_isub"
+    claim access_token.sub "$c_asub" "$h_isub"
+    claim id_token.chatgpt_user_id "$c_iuser" "$h_iuser"
+    claim access_token.chatgpt_user_id "$c_auser" "$h_iuser"
+    claim tokens.account_id "$c_acct" "$h_acct"
+    claim id_token.chatgpt_account_id "$c_iacct" "$h_acct"
+    claim access_token.chatgpt_account_id "$c_aacct" "$h_acct"
+    [ "$identity" = other ] || [ -z "$missing" ] || identity=unconfirmed
+}
+
+# `claim NAME CONTAINER_VALUE HOST_VALUE`, for identity_of (`-` is absent).
+claim() {
+    if [ "$2" = - ] && [ "$3" != - ]; then
+        missing=${missing:-$1}
+    elif [ "$2" != "$3" ]; then
+        identity=other
+    fi
 }
 
 # Container $1's auth.json into $errs/$1.got (empty when it has none); its engine in $errs/$1.engine.
 fetch() {
     c=$1
-    [ "${2:-}" = known ] || engine_of "$c" || { say ctr-failed "$c" "neither docker nor podman on this host knows it"; return; }
+    case ${2:-} in
+    known) ;;
+    bad) say ctr-failed "$c" "$why"; return ;;
+    *) engine_of "$c" || { say ctr-failed "$c" "$why"; return; } ;;
+    esac
     printf '%s\n' "$e" >"$errs/$c.engine"
     if [ "$running" = true ]; then
         capped "$errs/$c.got" "$errs/$c" \
@@ -55,7 +82,9 @@ fetch() {
 each_container fetch
 
 # One verdict per container read; the freshest of the fresher ones wins.
-best= best_us=$h_us best_email=
+# shellcheck disable=SC2154 # read_login sets c_* and h_* by eval
+best='' best_us=$h_us best_email=''
+# shellcheck disable=SC2154
 for c in $CRL_CONTAINERS; do
     [ -f "$errs/$c.engine" ] && [ -f "$errs/$c.got" ] || continue
     e=$(cat "$errs/$c.engine")
@@ -72,8 +101,11 @@ for c in $CRL_CONTAINERS; do
         continue
     fi
     shown=$(seconds_of "$c_shown")
-    if ! same_identity; then
+    identity_of
+    if [ "$identity" = other ]; then
         say col-seen "$c" "$e" other-account "$shown"
+    elif [ "$identity" = unconfirmed ]; then
+        say col-seen "$c" "$e" unconfirmed "$shown" "$missing"
     elif [ "$c_future" = future ]; then
         say col-seen "$c" "$e" future "$shown"
     elif [ "$c_us" = - ] || { [ "$best_us" != - ] && [ "$c_us" -le "$best_us" ]; }; then

@@ -85,9 +85,10 @@ say hello 2
 
 # Whatever this run leaves in place is removed when it ends, however it ends: a lost channel
 # makes the next write raise SIGPIPE.
-cadir= tmp= errs=
+cadir='' tmp='' errs=''
 # The native codex binary behind npm's wrapper, when login.sh learns it; set here so that a
 # `native` in the session's environment can never choose what runs the login check.
+# shellcheck disable=SC2034 # read by the sign-in's and status's parts
 native=
 trap 'rm -rf ${cadir:+"$cadir"} ${tmp:+"$tmp"} ${errs:+"$errs"}' EXIT
 trap 'exit 129' HUP
@@ -184,6 +185,7 @@ EOF
 say policy "${policy_method:--}" "${policy_workspace:--}"
 
 # Logins made here are kept in the file, where the user can see and provision them.
+# shellcheck disable=SC2034 # read by the sign-in's parts
 store=cli_auth_credentials_store=file
 
 # The credential store the user's config.toml asks for ("default" when it does not say).

@@ -12,7 +12,11 @@ valid_login "$auth" || { say ctr-badlogin "$auth"; say done; exit 1; }
 
 into() {
     c=$1
-    [ "${2:-}" = known ] || engine_of "$c" || { say ctr-failed "$c" "neither docker nor podman on this host knows it"; return; }
+    case ${2:-} in
+    known) ;;
+    bad) say ctr-failed "$c" "$why"; return ;;
+    *) engine_of "$c" || { say ctr-failed "$c" "$why"; return; } ;;
+    esac
     if [ "$running" != true ]; then
         by_archive "$c" "$e" "$user"
         return

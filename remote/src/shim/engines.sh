@@ -21,40 +21,73 @@ sys.exit(0 if isinstance(d, dict) and (isinstance(d.get("tokens"), dict) or d.ge
     fi
 }
 
+# `state_of RECORD`: sets running and user from one record of engine_state, and fails, with
+# `why` set, unless it is exactly `true|false "USER"` and USER a plain name: letters, digits,
+# `.`, `_`, `-` and `:` (before a group), not starting with `-`. Anything else is not a
+# user this tool runs anything as: whitespace or a control character (JSON shows them
+# escaped, with a backslash) could shift the fields of an event, or of the next record.
+state_of() {
+    running=${1%% *}
+    user=${1#"$running" }
+    shown=$user
+    case $running in
+    true | false) ;;
+    *) why="$e answered something unexpected about it"; return 1 ;;
+    esac
+    case $user in
+    '""') user=root; return 0 ;;
+    '"'*'"') user=${user#'"'}; user=${user%'"'} ;;
+    *) why="$e answered something unexpected about it"; return 1 ;;
+    esac
+    case $user in
+    *' '* | *\\*) why="its configured user $shown holds whitespace or a control character: nothing is run as it" ;;
+    -* | *[![:alnum:]._:-]*) why="its configured user $shown is not a plain user name: nothing is run as it" ;;
+    *) return 0 ;;
+    esac
+    return 1
+}
+
 # The engine that knows container $1, the user it runs as, and whether it runs, in one
-# inspect (each engine call costs CPU, which fanning out multiplies): sets e, user, running.
+# inspect (each engine call costs CPU, which fanning out multiplies): sets e, user, running;
+# fails with `why` set.
 engine_of() {
     for e in $(engines); do
         info=$(engine_state "$1" 2>/dev/null) || continue
-        running=${info%% *}
-        user=${info#"$running"}
-        user=${user# }
-        [ -n "$user" ] || user=root
-        return 0
+        state_of "$info"
+        return
     done
+    why="neither docker nor podman on this host knows it"
     return 1
 }
 
 # Runs `$1 CONTAINER` for every container in $CRL_CONTAINERS at once and waits for them all.
 # When one engine knows them all (the usual case) a single inspect answers for every one and
 # e, running and user are set before each starts, with `known` as its second argument; engine
-# calls are what fanning out costs. Otherwise each finds its own with engine_of.
+# calls are what fanning out costs. Otherwise each finds its own with engine_of. Only an
+# answer of exactly one record per container is read so; for a container whose record does
+# not pass state_of, the second argument is `bad` (and `why` says why): it gets a failed row
+# and nothing else.
 each_container() {
+    each=$1
     for e in $(engines); do
         # shellcheck disable=SC2086 # container names hold no spaces
         engine_state $CRL_CONTAINERS >"$errs/.known" 2>/dev/null || continue
-        each=$1
+        # shellcheck disable=SC2086
         set -- $CRL_CONTAINERS
-        while read -r running user; do
-            [ -n "$user" ] || user=root
-            "$each" "$1" known &
+        [ "$(wc -l <"$errs/.known" | tr -d ' ')" = $# ] || break
+        while IFS= read -r record; do
+            if state_of "$record"; then
+                "$each" "$1" known &
+            else
+                "$each" "$1" bad
+            fi
             shift
         done <"$errs/.known"
         wait
         return
     done
     for c in $CRL_CONTAINERS; do
-        "$1" "$c" &
+        "$each" "$c" &
     done
     wait
 }
@@ -66,6 +99,7 @@ seconds_of() {
 
 
 refreshed "$auth"
+# shellcheck disable=SC2154 # `refreshed` (defined by eval) sets it
 host_at=$at
 
 # Whether a copy refreshed at $1 (digits, or -) is fresher than the host's and must be kept.
@@ -98,6 +132,7 @@ why() {
 # Where container $1 (engine $2) keeps the login of its user $3 without running anything in
 # it: sets uid, gid and dir from its settings and its /etc/passwd. Fails, with `why` set, when
 # the user cannot be placed.
+# shellcheck disable=SC2034 # uid and gid are for containers.sh's archive; collect needs dir only
 place_of() {
     name=${3%%:*}
     entry=$(e=$2 engine_read "$1" /etc/passwd |
@@ -114,7 +149,7 @@ place_of() {
     # The container's environment may hold keys: it stays in this pipe, never an argument.
     found=$(e=$2 engine_env "$1" 2>/dev/null |
         sed -n 's/^CODEX_HOME=/c /p; s/^HOME=/h /p')
-    dir= h=
+    dir='' h=''
     while IFS= read -r kv; do
         case $kv in
         "c "*) [ -n "$dir" ] || dir=${kv#c } ;;

@@ -101,7 +101,7 @@ fi
 # Each container, as its user, through a shell in it (a stopped one, or one without a shell,
 # cannot be signed out: it says so).
 for c in $CRL_CONTAINERS; do
-    engine_of "$c" || { say lo-result "$c" failed "neither docker nor podman on this host knows it"; continue; }
+    engine_of "$c" || { say lo-result "$c" failed "$why"; continue; }
     if [ "$running" != true ]; then
         say lo-result "$c" failed "it is not running: start it first"
         continue

@@ -2,6 +2,7 @@
 
 # What codex itself says of the login, and the file it is in. $1: a store to force (a sign-in
 # here forces the file store); none for `status`, which asks as the user's codex would.
+# shellcheck disable=SC2120 # $1 is optional
 report_login() {
     # shellcheck disable=SC2086
     if "${native:-$codex}" ${1:+-c "$1"} login status >/dev/null 2>&1; then

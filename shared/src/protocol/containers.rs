@@ -94,14 +94,17 @@ impl Events for ContainersEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CollectEvent {
     /// Container `name`'s login, refreshed at `refreshed`: `none` (it has none),
-    /// `other-account` (another user or account, or another API key), `older` (no fresher
-    /// than the host's or a fresher one), `fresher`, `future` (its last_refresh is ahead of
-    /// the host's clock), `malformed` (not a login codex can use), `too-large`.
+    /// `other-account` (another user or account, or another API key), `unconfirmed` (it lacks
+    /// a claim the host's login has, which `missing` names, e.g. `access_token.sub`: the
+    /// identity cannot be confirmed), `older` (no fresher than the host's or a fresher one),
+    /// `fresher`, `future` (its last_refresh is ahead of the host's clock), `malformed` (not
+    /// a login codex can use), `too-large`.
     Seen {
         name: Untrusted,
         engine: Untrusted,
         verdict: Untrusted,
         refreshed: Option<Untrusted>,
+        missing: Option<Untrusted>,
     },
     /// `name` holds the freshest login of the host's own identity (its email, from the
     /// id_token, when it names one). The shim waits for `take` or `abort` on stdin.
@@ -164,12 +167,12 @@ impl Events for CollectEvent {
             "col-seen" => {
                 let (name, engine, verdict) = (f.field()?.into(), f.field()?.into(), f.field()?.into());
                 let refreshed = f.opt()?;
-                f.none()?;
                 Self::Seen {
                     name,
                     engine,
                     verdict,
                     refreshed,
+                    missing: f.rest_opt(),
                 }
             }
             "col-ask" => Self::Ask {
@@ -331,6 +334,17 @@ mod tests {
                 engine: "docker".into(),
                 verdict: "other-account".into(),
                 refreshed: Some("2026-01-02T03:04:05".into()),
+                missing: None,
+            }
+        );
+        assert_eq!(
+            col("crl1 col-seen web docker unconfirmed - access_token.sub"),
+            CollectEvent::Seen {
+                name: "web".into(),
+                engine: "docker".into(),
+                verdict: "unconfirmed".into(),
+                refreshed: None,
+                missing: Some("access_token.sub".into()),
             }
         );
         assert_eq!(

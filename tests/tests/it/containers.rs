@@ -568,3 +568,113 @@ fn docker_host_in_the_hosts_environment_is_respected() {
     assert_eq!(there.event("container").unwrap()["result"], "copied");
     rig.assert_nothing_left(ALICE);
 }
+
+/// A container made for one test with a configured user, created and never started (an
+/// engine's `inspect` reads it all the same), removed however the test ends.
+struct Created(&'static str);
+
+impl Created {
+    fn with_user(name: &'static str, user: &str) -> Self {
+        let _ = std::process::Command::new("podman")
+            .args(["rm", "-f", "-t", "0", name])
+            .output();
+        let ok = std::process::Command::new("podman")
+            .args([
+                "create",
+                "-q",
+                "--name",
+                name,
+                "--user",
+                user,
+                "crl-test:latest",
+                "sleep",
+                "600",
+            ])
+            .status()
+            .unwrap();
+        assert!(ok.success(), "podman create {name}");
+        Self(name)
+    }
+}
+
+impl Drop for Created {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("podman")
+            .args(["rm", "-f", "-t", "0", self.0])
+            .output();
+    }
+}
+
+/// One container's record cannot shift the next one's. Real containers whose configured user
+/// holds a newline, or a space, sit among good ones: each bad one gets a failed row naming
+/// its user, and nothing is written into it or done as that user; the others are copied as
+/// their own users, with `copy` and `collect` alike.
+#[test]
+fn a_users_newline_or_space_shifts_no_other_container() {
+    let rig = Rig::get();
+    sign_host_in(&rig, "rig", &[]);
+    let newline = Created::with_user("crl-t-user-nl", "evil\nroot");
+    let space = Created::with_user("crl-t-user-sp", "dev root");
+    let run = rig
+        .tool("ctr-users")
+        .args(["containers", "rig", newline.0, "crl-dev", space.0, "crl-root", "--json"])
+        .run(LIMIT);
+    assert_eq!(run.code(), 1, "two of four could not be done: {}", run.stderr);
+    let events = run.events();
+    let result = |name: &str| {
+        events
+            .iter()
+            .find(|e| e["container"] == name)
+            .unwrap_or_else(|| panic!("no result for {name}: {}\n{}", run.stdout, run.stderr))
+            .clone()
+    };
+    for (name, home, user) in [("crl-dev", "/home/dev", "dev"), ("crl-root", "/root", "root")] {
+        let copied = result(name);
+        assert_eq!(
+            (copied["result"].as_str(), copied["user"].as_str()),
+            (Some("copied"), Some(user)),
+            "{name}: {copied}"
+        );
+        assert_eq!(copied["auth_file"], format!("{home}/.codex/auth.json"), "{name}");
+    }
+    for (name, shown) in [(newline.0, "\"evil\\nroot\""), (space.0, "\"dev root\"")] {
+        let failed = result(name);
+        assert_eq!(failed["result"], "failed", "{name}: {failed}");
+        let reason = failed["reason"].as_str().unwrap();
+        assert!(
+            reason.contains(shown) && reason.contains("whitespace or a control character"),
+            "{name}: {reason}"
+        );
+        for dir in ["/root/.codex", "/home/dev/.codex"] {
+            assert_eq!(
+                rig.archive_listing(name, dir),
+                "",
+                "{name}: something was written in {dir}"
+            );
+        }
+    }
+
+    let collect = rig
+        .tool("ctr-users-collect")
+        .args(["collect", "rig", newline.0, space.0, "crl-dev", "--json"])
+        .run(LIMIT);
+    let events = collect.events();
+    for name in [newline.0, space.0] {
+        let seen = events
+            .iter()
+            .find(|e| e["container"] == name)
+            .unwrap_or_else(|| panic!("no result for {name}: {}\n{}", collect.stdout, collect.stderr));
+        assert_eq!(seen["result"], "failed", "{name}: {seen}");
+        assert!(
+            seen["reason"]
+                .as_str()
+                .unwrap()
+                .contains("whitespace or a control character"),
+            "{name}: {seen}"
+        );
+    }
+    let dev = events.iter().find(|e| e["container"] == "crl-dev").unwrap();
+    assert_eq!(dev["result"], "older", "crl-dev holds the host's own copy: {dev}");
+    drop((newline, space));
+    rig.assert_nothing_left(ALICE);
+}

@@ -7,7 +7,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use codex_remote_login_tests::{ALICE, Rig};
+use codex_remote_login_tests::{ALICE, Rig, wait_until};
 
 const LIMIT: Duration = Duration::from_secs(120);
 
@@ -110,6 +110,106 @@ fn output_split_at_odd_places_is_assembled() {
     assert_eq!(run.wait_event("url", LIMIT)["url"], URL);
     run.signal("INT");
     assert_eq!(run.finish(LIMIT).code(), 130);
+    rig.assert_nothing_left(ALICE);
+}
+
+/// A host whose authorize URL carries shell and PowerShell syntax in its query (`$(`, a
+/// backtick, `'`, `;`, `&&`, `|`) and a `"` in a fragment: no opener receives it raw, under
+/// Linux or WSL. Stand-ins record what they are given: a `--browser-command` program; under
+/// WSL, `rundll32.exe` and `explorer.exe`, and wslu's `wslview` with the `powershell.exe` it
+/// runs (reached only through a `$BROWSER` the user set). Every one gets the page rebuilt
+/// (unreserved characters and `%XX` in its query, no fragment), and so does `--json`.
+#[test]
+fn a_hostile_url_reaches_no_opener_raw() {
+    let rig = Rig::get();
+    let hostile = format!("{URL}&x=$(Start-Process('calc.exe'))&y=`whoami`&z=a;b&&w=c|d#\";calc;\"");
+    let rebuilt = format!("{URL}&x=%24%28Start-Process%28%27calc.exe%27%29%29&y=%60whoami%60&z=a%3Bb&w=c%7Cd");
+    let url_file = rig.dir.join("hostile-url");
+    std::fs::write(&url_file, format!("{hostile}\n")).unwrap();
+    let codex = fake(
+        &rig,
+        "hostile-url-codex",
+        &format!("cat {} >&2; sleep 60", url_file.display()),
+    );
+    // The stand-ins, each recording its arguments a line each; wslview hands its URL on to
+    // PowerShell as wslu does (`Start "URL"`).
+    let bin = rig.dir.join("openers");
+    let seen = rig.dir.join("opened");
+    let _ = std::fs::remove_dir_all(&bin);
+    let _ = std::fs::remove_dir_all(&seen);
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(&seen).unwrap();
+    for name in [
+        "my-browser",
+        "rundll32.exe",
+        "explorer.exe",
+        "powershell.exe",
+        "wslview",
+    ] {
+        let mut script = format!("#!/bin/sh\nprintf '%s\\n' \"$@\" >>{}/{name}\n", seen.display());
+        if name == "wslview" {
+            script.push_str("exec powershell.exe -NoProfile -NonInteractive -Command \"Start \\\"$1\\\"\"\n");
+        }
+        std::fs::write(bin.join(name), script).unwrap();
+        Command::new("chmod").arg("755").arg(bin.join(name)).status().unwrap();
+    }
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let recorded = |name: &str| {
+        wait_until(LIMIT, || std::fs::read_to_string(seen.join(name)))
+            .unwrap_or_else(|e| panic!("{name} was never started: {e}"))
+    };
+    let opened = |tool: codex_remote_login_tests::Tool, what: &str, args: &[&str]| {
+        let mut run = tool
+            .env("PATH", &path)
+            .args(["rig", "--json", "--codex", &codex])
+            .args(args)
+            .spawn();
+        let url = run.wait_event("url", LIMIT);
+        assert_eq!(url["url"], rebuilt.as_str(), "{what}: the url event");
+        let got = recorded(match what {
+            "--browser-command" => "my-browser",
+            "WSL" => "rundll32.exe",
+            _ => "wslview",
+        });
+        run.signal("INT");
+        let done = run.finish(LIMIT);
+        assert_eq!(done.code(), 130, "{what}: {}", done.stderr);
+        got
+    };
+
+    let got = opened(
+        rig.tool("url-command"),
+        "--browser-command",
+        &["--browser-command", "my-browser"],
+    );
+    assert_eq!(got, format!("{rebuilt}\n"), "the --browser-command program");
+
+    let mut wsl = rig.wsl_tool("url-wsl");
+    wsl.cmd.env_remove("BROWSER");
+    let got = opened(wsl, "WSL", &[]);
+    assert_eq!(got, format!("url.dll,FileProtocolHandler\n{rebuilt}\n"), "rundll32.exe");
+    for never in ["wslview", "powershell.exe", "explorer.exe"] {
+        assert!(!seen.join(never).exists(), "{never} was started under WSL");
+    }
+
+    let got = opened(
+        rig.wsl_tool("url-wsl-browser").env("BROWSER", "wslview"),
+        "$BROWSER",
+        &[],
+    );
+    assert_eq!(got, format!("{rebuilt}\n"), "wslview, as $BROWSER");
+    let powershell = recorded("powershell.exe");
+    assert_eq!(
+        powershell,
+        format!("-NoProfile\n-NonInteractive\n-Command\nStart \"{rebuilt}\"\n"),
+        "PowerShell, through wslview"
+    );
+    for raw in ["$(", "`", "'", ";", "&&", "|", "\"", "#"] {
+        for name in ["my-browser", "rundll32.exe", "wslview"] {
+            let got = std::fs::read_to_string(seen.join(name)).unwrap();
+            assert!(!got.contains(raw), "{raw} reached {name}: {got}");
+        }
+    }
     rig.assert_nothing_left(ALICE);
 }
 

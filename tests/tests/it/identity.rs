@@ -273,3 +273,65 @@ fn collect_refuses_an_oversized_login() {
     assert_eq!(host_bytes(&rig), host);
     rig.assert_nothing_left(ALICE);
 }
+
+/// A copy of the host's identity whose access token lacks `sub` (and one whose id_token lacks
+/// the account): neither is taken, and neither is called another account. collect says it
+/// cannot confirm the identity and names the claim that is missing.
+#[test]
+fn collect_names_the_claim_it_cannot_confirm() {
+    let rig = Rig::get();
+    let host = chatgpt_login("user-rig", "acct-rig", "2026-01-01T00:00:00Z", "rt-host", "");
+    host_login(&rig, &host);
+    let auth = serde_json::json!({"chatgpt_user_id": "user-rig", "chatgpt_account_id": "acct-rig"});
+    let mut nosub: serde_json::Value = serde_json::from_str(&host).unwrap();
+    nosub["tokens"]["access_token"] = jwt(&serde_json::json!({"https://api.openai.com/auth": auth})).into();
+    nosub["tokens"]["refresh_token"] = "rt-nosub".into();
+    nosub["last_refresh"] = "2026-06-01T00:00:00Z".into();
+    let no_sub = Crafted::start("crl-t-nosub", &[]);
+    no_sub.login(&nosub.to_string());
+    let mut noacct = nosub.clone();
+    noacct["tokens"]["access_token"] =
+        serde_json::from_str::<serde_json::Value>(&host).unwrap()["tokens"]["access_token"].clone();
+    noacct["tokens"]["id_token"] =
+        jwt(&serde_json::json!({"sub": "user-rig", "https://api.openai.com/auth": {"chatgpt_user_id": "user-rig"}}))
+            .into();
+    let no_acct = Crafted::start("crl-t-noacct", &[]);
+    no_acct.login(&noacct.to_string());
+
+    let run = collect(&rig, &["crl-t-nosub", "crl-t-noacct"], &["--yes"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr);
+    let reason = |container: &str| {
+        let events = run.events();
+        let seen = events
+            .iter()
+            .find(|e| e["type"] == "collected" && e["container"] == container)
+            .unwrap()
+            .clone();
+        assert_eq!(seen["result"], "unconfirmed", "{container}: {seen}");
+        seen["reason"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(
+        reason("crl-t-nosub"),
+        "cannot confirm the identity: its access token has no sub claim"
+    );
+    assert_eq!(
+        reason("crl-t-noacct"),
+        "cannot confirm the identity: its id_token has no chatgpt_account_id claim"
+    );
+    assert_eq!(host_bytes(&rig), host, "the host's login is untouched");
+
+    let table = rig
+        .tool("collect-table")
+        .args(["collect", "rig", "crl-t-nosub", "--yes"])
+        .run(LIMIT);
+    assert!(
+        table
+            .stdout
+            .contains("cannot confirm the identity: its access token has no sub claim: left alone")
+            && !table.stdout.contains("another account"),
+        "{}",
+        table.stdout
+    );
+    drop((no_sub, no_acct));
+    rig.assert_nothing_left(ALICE);
+}
