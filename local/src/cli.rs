@@ -182,6 +182,13 @@ pub enum Command {
         #[arg(long, value_name = "ENGINE", value_parser = Engine::NAMES, hide_possible_values = true,
               help = engine_help(), long_help = engine_long_help("each --container"))]
         engine: Option<String>,
+        /// Revoke even where other places hold the same login, without asking.
+        ///
+        /// Before anything is revoked, every other place holding the login is named: copies
+        /// in containers on the host, and this machine's own auth.json. On a terminal you are
+        /// asked; without one, nothing is signed out unless --yes is given.
+        #[arg(long, short = 'y', conflicts_with = "local_only")]
+        yes: bool,
     },
     /// Copy this machine's auth.json to a host (signing in there is better).
     ///
@@ -571,10 +578,12 @@ impl Cli {
                 containers,
                 local_only,
                 engine,
+                yes,
             }) => Request::Logout {
                 hosts,
                 want: wanted(containers, false, None, engine),
                 local_only,
+                yes,
             },
             Some(Command::Push { host, from, force }) => Request::Push { host, from, force },
         };

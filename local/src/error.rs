@@ -109,6 +109,13 @@ pub enum Error {
         "{host}'s codex keeps its login in the OS keyring (cli_auth_credentials_store = \"{store}\" in its config.toml), and would never read the login this tool makes: nothing was started"
     )]
     KeyringStore { host: String, store: String },
+    /// `logout`: other places hold the login, and neither the person nor `--yes` agreed to
+    /// revoke it.
+    #[error(
+        "nothing was signed out on {host}: the same login is also in {}, and revoking it would sign those out too",
+        others.join(", ")
+    )]
+    LogoutDeclined { host: String, others: Vec<String> },
     /// Another sign-in of this tool is under way for the same login on the host.
     #[error("another sign-in is already under way on {host} for the same login: nothing was started")]
     SignInBusy { host: String },
@@ -203,6 +210,7 @@ impl Error {
             | Self::LoginMethodForced { host, .. }
             | Self::KeyringStore { host, .. }
             | Self::SignInBusy { host }
+            | Self::LogoutDeclined { host, .. }
             | Self::NotInstalled { host, .. }
             | Self::Shim(ShimError::CodexNotFound { host, .. })
             | Self::Shim(ShimError::BadCodexPath { host, .. })
@@ -266,6 +274,9 @@ impl Error {
             ),
             Self::NotInstalled { .. } => "fix what it names on the host and sign in again".into(),
             Self::SignInBusy { .. } => "let the other sign-in finish (or end it), then run again".into(),
+            Self::LogoutDeclined { host, .. } => format!(
+                "pass --yes to revoke it everywhere, or --local-only to remove only {host}'s copy (nothing revoked)"
+            ),
             Self::Timeout { .. } => "run again and approve the sign-in in the browser sooner, or raise --timeout".into(),
             Self::Interrupted { .. } => return None,
         })

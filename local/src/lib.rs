@@ -116,7 +116,8 @@ pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<ExitStatus, Error> {
             hosts,
             want,
             local_only,
-        } => logout::run(&hosts, &want, local_only, &settings, ui).await,
+            yes,
+        } => logout::run(&hosts, &want, local_only, yes, &settings, ui).await,
         Request::Push { host, from, force } => push::run(&host, from.as_deref(), force, &settings, ui)
             .await
             .map(|()| ExitStatus::Success),

@@ -5,15 +5,17 @@
 //! seen against the test issuer) before removing it: every copy of that login, wherever it
 //! is, stops working. So before anything is touched the host's shim names every place on the
 //! host that holds the same login (compared there, by a hash of the refresh token: nothing of
-//! the tokens leaves the host). `--local-only` removes one copy and revokes nothing. No backup
-//! is kept: removing the login is the point.
+//! the tokens leaves the host), and this machine's own auth.json is compared through a hash
+//! salted afresh for the run. Where another place holds the login, nothing is revoked unless
+//! the person agrees on the terminal, or `--yes` was given. `--local-only` removes one copy
+//! and revokes nothing. No backup is kept: removing the login is the point.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use tokio::task::JoinSet;
 
-use codex_remote_login_remote::{Job, Launch, Selection};
+use codex_remote_login_remote::{Job, Launch, Selection, ToShim};
 use codex_remote_login_shared::Untrusted;
 use codex_remote_login_shared::protocol::{LogoutEvent, LogoutResult};
 
@@ -24,6 +26,7 @@ use crate::exit::ExitStatus;
 use crate::settings::Settings;
 use crate::shim::{Output, Shim};
 use crate::ssh::Connection;
+use crate::terminal;
 use crate::ui::Ui;
 
 /// One place signed out (or not): the host, or a container on it.
@@ -51,6 +54,7 @@ pub async fn run(
     hosts: &[String],
     want: &Selection,
     local_only: bool,
+    yes: bool,
     settings: &Settings,
     ui: Arc<Ui>,
 ) -> Result<ExitStatus, Error> {
@@ -63,7 +67,7 @@ pub async fn run(
     let mut runs = JoinSet::new();
     for (index, host) in hosts.iter().enumerate() {
         let (host, want, settings, ui) = (host.clone(), want.clone(), settings.clone(), ui.clone());
-        runs.spawn(async move { (index, one(&host, &want, local_only, &settings, ui).await) });
+        runs.spawn(async move { (index, one(&host, &want, local_only, yes, &settings, ui).await) });
     }
     let mut results: Vec<(usize, Result<Vec<Place>, Error>)> = runs.join_all().await;
     results.sort_by_key(|(index, _)| *index);
@@ -119,11 +123,12 @@ async fn one(
     host_arg: &str,
     want: &Selection,
     local_only: bool,
+    yes: bool,
     settings: &Settings,
     ui: Arc<Ui>,
 ) -> Result<Vec<Place>, Error> {
     let conn = crate::connect::to(host_arg, &settings.ssh, &ui).await?;
-    let result = read(&conn, want, local_only, settings, &ui).await;
+    let result = read(&conn, want, local_only, yes, settings, &ui).await;
     conn.close().await;
     result
 }
@@ -132,26 +137,97 @@ async fn read(
     conn: &Connection,
     want: &Selection,
     local_only: bool,
+    yes: bool,
     settings: &Settings,
     ui: &Ui,
 ) -> Result<Vec<Place>, Error> {
     let host = conn.config.alias.clone();
+    let salt = format!("{:032x}", rand::random::<u128>());
     let launch = Launch {
         codex: settings.codex.clone(),
         job: Job::Logout {
             containers: want.clone(),
             local_only,
+            salt: salt.clone(),
         },
         inside: None,
     };
     let mut shim = Shim::<LogoutEvent>::start(conn, &launch)
         .await
         .map_err(|source| Error::ssh(host.clone(), source))?;
-    places(&mut shim, host, local_only, ui).await
+    let mut targets = vec![host.clone()];
+    targets.extend(want.names.iter().map(|c| format!("{host}/{c}")));
+    let asked = Asked { yes, salt, targets };
+    places(&mut shim, host, local_only, &asked, ui).await
 }
 
-/// Reads the shim's report of each place to its end.
-async fn places(shim: &mut Shim<LogoutEvent>, host: String, local_only: bool, ui: &Ui) -> Result<Vec<Place>, Error> {
+/// What answers the shim's question before anything is revoked.
+struct Asked {
+    /// `--yes`.
+    yes: bool,
+    /// This run's salt, for this machine's copy (`lo-salted`).
+    salt: String,
+    /// The places this run signs out (`HOST`, `HOST/CTR`): sharing a login among themselves
+    /// needs no question.
+    targets: Vec<String>,
+}
+
+/// Whether this machine's own auth.json holds the refresh token whose salted SHA-256 is
+/// `hex` (see [`LogoutEvent::Salted`]).
+fn this_machine_holds(salt: &str, hex: &str) -> bool {
+    std::fs::read_to_string(crate::push::local_auth_json()).is_ok_and(|text| holds(&text, salt, hex))
+}
+
+/// Whether the login `text` (an auth.json) holds the refresh token whose salted SHA-256 is
+/// `hex`.
+fn holds(text: &str, salt: &str, hex: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    let Ok(login) = serde_json::from_str::<serde_json::Value>(text) else {
+        return false;
+    };
+    let Some(token) = login["tokens"]["refresh_token"].as_str().filter(|t| !t.is_empty()) else {
+        return false;
+    };
+    let digest = Sha256::new().chain_update(salt).chain_update(token).finalize();
+    let ours: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    ours == hex
+}
+
+/// The places holding a login this run revokes that it does not sign out itself, once each.
+fn others(shared: &BTreeMap<Option<String>, Vec<String>>, targets: &[String]) -> Vec<String> {
+    let mut others: Vec<String> = shared
+        .values()
+        .flatten()
+        .filter(|place| !targets.contains(place))
+        .cloned()
+        .collect();
+    others.sort();
+    others.dedup();
+    others
+}
+
+/// Whether the person at the terminal agrees to revoke a login that `others` hold too; no
+/// terminal, no.
+fn agree(ui: &Ui, host: &str, others: &[String]) -> bool {
+    if !terminal::available() {
+        return false;
+    }
+    let question = format!(
+        "Sign {host} out? codex revokes its login at the issuer, and {} would be signed out too. [y/N] ",
+        others.join(", ")
+    );
+    ui.suspend(|| terminal::ask(&question))
+        .is_ok_and(|a| a.trim().eq_ignore_ascii_case("y"))
+}
+
+/// Reads the shim's report of each place to its end, answering its question (`lo-ask`).
+async fn places(
+    shim: &mut Shim<LogoutEvent>,
+    host: String,
+    local_only: bool,
+    asked: &Asked,
+    ui: &Ui,
+) -> Result<Vec<Place>, Error> {
     let named = |place: &Option<Untrusted>| match place {
         Some(c) => format!("{host}/{}", c.raw()),
         None => host.clone(),
@@ -167,6 +243,32 @@ async fn places(shim: &mut Shim<LogoutEvent>, host: String, local_only: bool, ui
                     .entry(target.map(Untrusted::into_raw))
                     .or_default()
                     .push(named(&place));
+            }
+            Output::Event(LogoutEvent::Salted(hex)) => {
+                if this_machine_holds(&asked.salt, &hex) {
+                    let path = crate::push::local_auth_json();
+                    shared
+                        .entry(None)
+                        .or_default()
+                        .push(format!("this machine ({})", path.display()));
+                }
+            }
+            Output::Event(LogoutEvent::Ask) => {
+                warned = true;
+                warn_shared(ui, &host, &shared, local_only);
+                let others = others(&shared, &asked.targets);
+                let proceed = others.is_empty() || asked.yes || agree(ui, &host, &others);
+                let answer = if proceed { ToShim::Proceed } else { ToShim::Leave };
+                if shim.send(answer).await.is_err() {
+                    return Err(Error::ConnectionLost {
+                        host,
+                        during: "while answering whether to sign out",
+                    });
+                }
+            }
+            Output::Event(LogoutEvent::Declined) => {
+                let others = others(&shared, &asked.targets);
+                return Err(Error::LogoutDeclined { host, others });
             }
             Output::Event(LogoutEvent::Result { place, result, detail }) => {
                 // Every sharing place is known before the first result: said once, before the
@@ -252,7 +354,12 @@ mod tests {
                       crl1 ctr-aborted cannot make a temporary directory in /nonexistent\\ncrl1 done\\n'";
         let mut shim = Shim::scripted(script).unwrap();
         let ui = Ui::new(false, crate::ui::Verbosity::Quiet);
-        let ended = places(&mut shim, "h".into(), false, &ui).await;
+        let asked = Asked {
+            yes: false,
+            salt: "00".into(),
+            targets: vec!["h".into()],
+        };
+        let ended = places(&mut shim, "h".into(), false, &asked, &ui).await;
         match ended {
             Err(Error::Container(e @ ContainerError::Aborted { .. })) => assert_eq!(
                 e.to_string(),
@@ -260,5 +367,46 @@ mod tests {
             ),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// The shim waits at `lo-ask`: with no other place holding the login, or with --yes, it
+    /// is told to go on; the answer is what it reads on its stdin.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_shim_is_told_to_proceed_where_nothing_else_holds_the_login_or_with_yes() {
+        let dir = std::env::temp_dir().join(format!("crl-logout-ask-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (shared, yes) in [("", false), ("crl1 lo-shared - web\\n", true)] {
+            let heard = dir.join("heard");
+            let script = format!(
+                "printf 'crl1 hello 2\\ncrl1 before none\\ncrl1 ready\\n{shared}crl1 lo-ask\\n'; \
+                 read answer; printf '%s' \"$answer\" >{heard}; \
+                 printf 'crl1 lo-result - signed-out\\ncrl1 done\\n'",
+                heard = heard.display()
+            );
+            let mut shim = Shim::scripted(&script).unwrap();
+            let ui = Ui::new(false, crate::ui::Verbosity::Quiet);
+            let asked = Asked {
+                yes,
+                salt: "00".into(),
+                targets: vec!["h".into()],
+            };
+            let places = places(&mut shim, "h".into(), false, &asked, &ui).await.unwrap();
+            assert_eq!(places.len(), 1);
+            assert_eq!(std::fs::read_to_string(&heard).unwrap(), "proceed", "shared {shared:?}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// This machine's copy is found from the salted hash alone.
+    #[test]
+    fn this_machines_copy_is_told_by_its_salted_hash() {
+        use sha2::{Digest, Sha256};
+        let login = r#"{"tokens":{"refresh_token":"rt-1"}}"#;
+        let hex: String = Sha256::digest(b"saltrt-1").iter().map(|b| format!("{b:02x}")).collect();
+        assert!(holds(login, "salt", &hex));
+        assert!(!holds(login, "other", &hex), "another run's salt");
+        assert!(!holds(r#"{"tokens":{"refresh_token":""}}"#, "salt", &hex));
+        assert!(!holds("not json", "salt", &hex));
     }
 }

@@ -128,7 +128,7 @@ fn fresher_on_host(host: &str, on_host: Option<&str>, ours: Option<&str>, force:
 }
 
 /// `$CODEX_HOME/auth.json`, else `~/.codex/auth.json`, on this machine.
-fn local_auth_json() -> PathBuf {
+pub(crate) fn local_auth_json() -> PathBuf {
     std::env::var_os("CODEX_HOME")
         .map_or_else(|| config::home_dir().join(".codex"), PathBuf::from)
         .join("auth.json")

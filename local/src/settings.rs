@@ -64,6 +64,8 @@ pub enum Request {
         want: Selection,
         /// Remove auth.json without revoking.
         local_only: bool,
+        /// Revoke where other places hold the login without asking.
+        yes: bool,
     },
     Push {
         host: String,

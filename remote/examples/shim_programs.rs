@@ -64,6 +64,7 @@ fn main() {
             Job::Logout {
                 containers: selection,
                 local_only: true,
+                salt: "00".into(),
             },
         ),
     ];

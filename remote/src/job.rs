@@ -80,7 +80,13 @@ pub enum Job {
     Collect(Selection),
     /// Sign the host out, and the containers named, after naming every place on it that
     /// shares the login; `local_only`: remove auth.json without revoking (`LogoutEvent`).
-    Logout { containers: Selection, local_only: bool },
+    /// `salt`: fresh for each run, for this machine to tell whether its own login is the
+    /// host's (`lo-salted`).
+    Logout {
+        containers: Selection,
+        local_only: bool,
+        salt: String,
+    },
 }
 
 /// How a sign-in proves who the user is.
@@ -178,9 +184,14 @@ impl Job {
                 vars
             }
             Self::Collect(containers) => containers.vars(),
-            Self::Logout { containers, local_only } => {
+            Self::Logout {
+                containers,
+                local_only,
+                salt,
+            } => {
                 let mut vars = containers.vars();
                 vars.push(("CRL_LOCAL_ONLY", on(*local_only)));
+                vars.push(("CRL_SALT", Some(salt.clone())));
                 vars
             }
             Self::Status | Self::Doctor | Self::Push => Vec::new(),
@@ -232,7 +243,7 @@ impl Selection {
 }
 
 /// Every `CRL_*` parameter a job may set: those a job leaves out are set empty.
-pub(crate) const PARAMETERS: [&str; 11] = [
+pub(crate) const PARAMETERS: [&str; 12] = [
     "CRL_HOLD_PORT",
     "CRL_LOGIN_FLAG",
     "CRL_CA_SIZE",
@@ -244,4 +255,5 @@ pub(crate) const PARAMETERS: [&str; 11] = [
     "CRL_ENGINE",
     "CRL_SELECT",
     "CRL_FORCE",
+    "CRL_SALT",
 ];

@@ -22,8 +22,11 @@ pub enum ToShim<'a> {
     Push(&'a str),
     /// `collect`, asked (`col-ask`): replace the host's login with the container's.
     Take,
-    /// `push`, `collect`: leave the host's login as it is.
+    /// `push`, `collect`: leave the host's login as it is. `logout`, asked (`lo-ask`): sign
+    /// nothing out.
     Leave,
+    /// `logout`, asked (`lo-ask`): every place holding the login is known, sign out.
+    Proceed,
 }
 
 impl ToShim<'_> {
@@ -37,6 +40,7 @@ impl ToShim<'_> {
             Self::Push(auth) => format!("push {}\n{auth}", auth.len()),
             Self::Take => "take\n".to_owned(),
             Self::Leave => "abort\n".to_owned(),
+            Self::Proceed => "proceed\n".to_owned(),
         }
     }
 }

@@ -86,6 +86,7 @@ fn jobs() -> Vec<(Job, &'static str, &'static [&'static str])> {
             Job::Logout {
                 containers: some,
                 local_only: false,
+                salt: "00".into(),
             },
             LogoutEvent::STAGE,
             LogoutEvent::KINDS,

@@ -2,11 +2,14 @@
 # out. First, before anything is touched, every place on this host that holds the same login
 # is named (`lo-shared TARGET PLACE`, the host being `-`): codex's logout revokes the refresh
 # token at the issuer, which signs every copy of it out. Copies are compared here, by a hash
-# of their refresh token computed on this host; no token and no hash leaves it. Then each
-# target is signed out: `codex logout` (as the user's own codex would, with their credential
-# store setting), or with $CRL_LOCAL_ONLY its auth.json removed without revoking anything
-# (under codex's lock, through no link). Each gives `lo-result PLACE RESULT [DETAIL]`:
-# signed-out, removed, none (it held no login), failed.
+# of their refresh token computed on this host; no token and no plain hash leaves it (this
+# machine gets a hash salted afresh for each run, `lo-salted`, to find its own copy). Then the
+# shim waits for the local side to say `proceed` (`lo-ask`): it asks the person first, or
+# needs --yes, where other places hold the login. Then each target is signed out: `codex
+# logout` (as the user's own codex would, with their credential store setting), or with
+# $CRL_LOCAL_ONLY its auth.json removed without revoking anything (under codex's lock, through
+# no link). Each gives `lo-result PLACE RESULT [DETAIL]`: signed-out, removed, none (it held
+# no login), failed.
 
 # `token_hash FILE`: a digest of the refresh token in auth.json FILE (empty when it holds none).
 # The token goes from sed to the digest on a pipe: never an argument, never a variable.
@@ -18,6 +21,21 @@ token_hash() {
 
 host_hash=
 [ -f "$auth" ] && host_hash=$(token_hash "$auth")
+
+# `salted FILE`: a SHA-256 of $CRL_SALT (fresh for each run) followed by the refresh token in
+# auth.json FILE, for this machine to compare its own login with; empty when there is no token
+# or nothing here computes SHA-256. The token goes on a pipe, as in token_hash.
+salted() {
+    grep -q '"refresh_token"[[:space:]]*:[[:space:]]*"[^"]' "$1" 2>/dev/null || return 0
+    {
+        printf '%s' "$CRL_SALT"
+        sed -n 's/.*"refresh_token"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$1" | head -n 1 | tr -d '\n'
+    } | { sha256sum 2>/dev/null || shasum -a 256 2>/dev/null; } | cut -d ' ' -f 1
+}
+if [ -n "$host_hash" ] && [ -z "${CRL_LOCAL_ONLY:-}" ]; then
+    salt_hash=$(salted "$auth")
+    [ -z "$salt_hash" ] || say lo-salted "$salt_hash"
+fi
 
 # Every container the engines here know, running or not, with the hash of its login: one line
 # each, `NAME HASH` (HASH - when it holds none that could be read). Read by the engine's
@@ -63,6 +81,18 @@ shared() {
 
 shared -
 for c in $CRL_CONTAINERS; do shared "$c"; done
+
+# Every place holding a login about to be revoked is named: nothing is revoked before the
+# local side says `proceed` (it asks the person, or has --yes, where others hold the login).
+if [ -z "${CRL_LOCAL_ONLY:-}" ]; then
+    say lo-ask
+    IFS= read -r answer || answer=
+    if [ "$answer" != proceed ]; then
+        say lo-declined
+        say done
+        exit 0
+    fi
+fi
 
 # `logout_said OUTPUT CODE PLACE`: codex logout's verdict from its words and exit status.
 logout_said() {

@@ -217,15 +217,42 @@ pub enum LogoutEvent {
     Aborted {
         why: Untrusted,
     },
+    /// A SHA-256 (hex) of the job's salt followed by the host's refresh token: this machine
+    /// tells from it whether its own login is the same, and nothing of the token can be
+    /// learnt from it (the salt is fresh for each run).
+    Salted(String),
+    /// Every place is named: the shim waits for `proceed` before anything is revoked.
+    Ask,
+    /// Not `proceed`: nothing was signed out.
+    Declined,
     Done,
 }
 
 impl Events for LogoutEvent {
     const STAGE: &'static str = "a logout";
-    const KINDS: &'static [&'static str] = &["lo-shared", "lo-result", "ctr-aborted", "done"];
+    const KINDS: &'static [&'static str] = &[
+        "lo-shared",
+        "lo-salted",
+        "lo-ask",
+        "lo-declined",
+        "lo-result",
+        "ctr-aborted",
+        "done",
+    ];
 
     fn from_fields(kind: &str, mut f: Fields<'_>) -> Result<Self, ProtocolError> {
         Ok(match kind {
+            "lo-salted" => {
+                let hex = f.field()?;
+                if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(f.malformed());
+                }
+                let hex = hex.to_ascii_lowercase();
+                f.none()?;
+                Self::Salted(hex)
+            }
+            "lo-ask" => f.none().map(|()| Self::Ask)?,
+            "lo-declined" => f.none().map(|()| Self::Declined)?,
             "lo-shared" => {
                 let (target, place) = (f.opt()?, f.opt()?);
                 f.none()?;

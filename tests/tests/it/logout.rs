@@ -201,3 +201,51 @@ fn local_only_needs_no_codex() {
     );
     rig.assert_nothing_left(codex_remote_login_tests::BOB);
 }
+
+/// Before this, `logout` only warned: the copy in crl-dev, and this machine's own copy of the
+/// host's login, were revoked without a word from the user. Now every other place holding the
+/// login is named first, and without a terminal nothing is revoked unless --yes is given.
+#[test]
+fn logout_revokes_nothing_other_places_hold_without_yes() {
+    let rig = Rig::get();
+    sign_in_with_a_copy_in_crl_dev(&rig);
+    let (_, login) = rig.auth_json(ALICE).unwrap();
+    // This machine holds the same login too (as `push` or a hand copy would leave it).
+    let here = rig.dir.join("root-codex");
+    std::fs::create_dir_all(&here).unwrap();
+    std::fs::write(here.join("auth.json"), login.to_string()).unwrap();
+
+    let refused = rig
+        .tool("logout-refused")
+        .env("CODEX_HOME", here.to_str().unwrap())
+        .args(["logout", "rig", "--json"])
+        .run(LIMIT);
+    assert_eq!(refused.code(), 1, "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("nothing was signed out on rig: the same login is also in rig/crl-dev, this machine ("),
+        "{}",
+        refused.stderr
+    );
+    assert!(refused.stderr.contains("pass --yes"), "{}", refused.stderr);
+    assert_eq!(rig.login_state(&login), "alive", "nothing was revoked");
+    assert_eq!(rig.auth_json(ALICE).unwrap().1, login, "the host's login is in place");
+
+    let done = rig
+        .tool("logout-yes")
+        .env("CODEX_HOME", here.to_str().unwrap())
+        .args(["logout", "rig", "--yes", "--json"])
+        .run(LIMIT);
+    assert_eq!(done.code(), 0, "{}", done.stderr);
+    let events = logout_events(&done);
+    assert_eq!(events[0]["result"], "signed_out");
+    let shared = events[0]["shared"].as_array().unwrap();
+    assert!(shared.iter().any(|p| p == "rig/crl-dev"), "{shared:?}");
+    assert!(
+        shared.iter().any(|p| p.as_str().unwrap().starts_with("this machine (")),
+        "{shared:?}"
+    );
+    assert_eq!(rig.login_state(&login), "revoked");
+    rig.assert_nothing_left(ALICE);
+}
