@@ -64,8 +64,13 @@ native_of() {
 exec 3<&0
 # The browser is on the user's machine: codex must not start one here (a host with a desktop
 # would open a useless window, and a second browser could race ours to the callback).
+# codex runs in a process group of its own where setsid exists, so that cancelling it ends at
+# once everything it started (npm's node wrapper and the native binary): ending its children
+# first and then codex could miss a child started in between, left running on the host.
+group=
+command -v setsid >/dev/null 2>&1 && group=setsid
 # shellcheck disable=SC2086
-BROWSER=true CODEX_HOME=$fresh "$codex" -c "$store" login ${CRL_LOGIN_FLAG:-} </dev/null >&2 7>&- &
+BROWSER=true CODEX_HOME=$fresh $group "$codex" -c "$store" login ${CRL_LOGIN_FLAG:-} </dev/null >&2 7>&- &
 pid=$!
 say started
 (
@@ -75,8 +80,9 @@ say started
         running) native_of "$pid" >"$work/native" ;;
         esac
     done
-    # Children first (npm's codex is a node wrapper around the native binary), where pkill
-    # exists; then codex itself.
+    # Its whole group where it has one; else children first (npm's codex is a node wrapper
+    # around the native binary), where pkill exists, then codex itself.
+    [ -z "$group" ] || kill -TERM -- "-$pid" 2>/dev/null
     pkill -TERM -P "$pid" 2>/dev/null
     kill -TERM "$pid" 2>/dev/null
 ) <&3 3<&- &
