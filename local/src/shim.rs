@@ -346,7 +346,13 @@ impl<E: Events> Shim<E> {
                 let _ = channel.close().await;
             }
             Source::Local(local) => {
-                let _ = local.child.kill().await;
+                // The end of its input ends the shim, as a closed channel does on a host, and
+                // its clean-up (its temporary directories) runs; killed only if it lingers.
+                local.stdin = None;
+                let ended = tokio::time::timeout(std::time::Duration::from_secs(3), local.child.wait()).await;
+                if ended.is_err() {
+                    let _ = local.child.kill().await;
+                }
             }
         }
     }
