@@ -7,7 +7,7 @@
 //! | `url` | the sign-in URL is ready (browser opened unless `--no-browser`) | `host`, `url`, `callback_port` |
 //! | `device_code` | `--device-auth`: the code to enter and where | `host`, `url`, `code`, `expires_in_secs` |
 //! | `callback` | the browser's callback was carried to the host | `host` |
-//! | `success` | codex saved the login on the host | `host`, `auth_mode`, `email`?, `plan`?, `auth_file`, `replaced`?, `previous`? (`revocation_requested`, `kept`, `set_aside`), `previous_backup`? |
+//! | `success` | codex saved the login on the host | `host`, `auth_mode`, `email`?, `plan`?, `auth_file`, `replaced`?, `previous`? (`revocation_requested`, `kept`, `set_aside`), `previous_backup`?, `previous_also_in`? |
 //! | `kept` | a sign-in that did not finish left the host's own login in place, untouched | `host`, `auth_mode`?, `email`?, `plan`? |
 //! | `skipped` | `--skip-logged-in`: a host already signed in, left alone | `host`, `auth_mode`?, `email`?, `plan`? |
 //! | `status` | `status`: one host's login | `host`, `logged_in`, `auth_mode`?, `email`?, `plan`?, `auth_file`?, `auth_file_mode`?, `store`?, `expires_in_secs`?, `last_refresh`?, `forced_login_method`?, `forced_chatgpt_workspace_id`? |
@@ -63,6 +63,9 @@ pub enum Event<'a> {
         previous: Option<&'a str>,
         #[serde(skip_serializing_if = "Option::is_none")]
         previous_backup: Option<&'a str>,
+        /// The other places that held the replaced login, which was then kept, not revoked.
+        #[serde(skip_serializing_if = "<[String]>::is_empty")]
+        previous_also_in: &'a [String],
     },
     /// A sign-in did not finish, and the host's own login (this account, when known) is still
     /// in place, untouched.
@@ -184,6 +187,7 @@ mod tests {
     /// One golden line per event type: the stream is an interface.
     #[test]
     fn golden_lines() {
+        let also = ["dev/web".to_owned()];
         let account = Account {
             auth_mode: "chatgpt".into(),
             email: Some("a@b.c".into()),
@@ -238,6 +242,7 @@ mod tests {
                     replaced: None,
                     previous: None,
                     previous_backup: None,
+                    previous_also_in: &[],
                 },
                 r#"{"type":"success","host":"dev","auth_mode":"chatgpt","email":"a@b.c","plan":"plus","auth_file":"/h/.codex/auth.json"}"#,
             ),
@@ -249,8 +254,9 @@ mod tests {
                     replaced: None,
                     previous: Some("kept"),
                     previous_backup: Some("/h/.codex/auth.json.bak-1"),
+                    previous_also_in: &also,
                 },
-                r#"{"type":"success","host":"dev","auth_mode":"chatgpt","email":"a@b.c","plan":"plus","auth_file":"/h/.codex/auth.json","previous":"kept","previous_backup":"/h/.codex/auth.json.bak-1"}"#,
+                r#"{"type":"success","host":"dev","auth_mode":"chatgpt","email":"a@b.c","plan":"plus","auth_file":"/h/.codex/auth.json","previous":"kept","previous_backup":"/h/.codex/auth.json.bak-1","previous_also_in":["dev/web"]}"#,
             ),
             (
                 Event::Kept {

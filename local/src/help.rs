@@ -41,7 +41,7 @@ error is an error event too (exit_code 2) when --json is on the command line.
   callback     host
   skipped      host, auth_mode, email, plan (--skip-logged-in: signed in already)
   success      host, auth_mode, email, plan, auth_file, replaced, previous (revocation_requested,
-               kept, set_aside), previous_backup
+               kept, set_aside), previous_backup, previous_also_in
   kept         host, auth_mode, email, plan (a sign-in that did not finish: the host's own
                login is still in place, untouched)
   status       host, logged_in, auth_mode, email, plan, auth_file, auth_file_mode, store,

@@ -43,6 +43,7 @@ mod exit;
 mod generate;
 mod help;
 mod listener;
+mod local_login;
 mod login_inside;
 mod logout;
 mod many;

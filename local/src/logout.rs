@@ -23,6 +23,7 @@ use crate::container_error::ContainerError;
 use crate::error::Error;
 use crate::events::Event;
 use crate::exit::ExitStatus;
+use crate::local_login;
 use crate::settings::Settings;
 use crate::shim::{Output, Shim};
 use crate::ssh::Connection;
@@ -172,27 +173,6 @@ struct Asked {
     targets: Vec<String>,
 }
 
-/// Whether this machine's own auth.json holds the refresh token whose salted SHA-256 is
-/// `hex` (see [`LogoutEvent::Salted`]).
-fn this_machine_holds(salt: &str, hex: &str) -> bool {
-    std::fs::read_to_string(crate::push::local_auth_json()).is_ok_and(|text| holds(&text, salt, hex))
-}
-
-/// Whether the login `text` (an auth.json) holds the refresh token whose salted SHA-256 is
-/// `hex`.
-fn holds(text: &str, salt: &str, hex: &str) -> bool {
-    use sha2::{Digest, Sha256};
-    let Ok(login) = serde_json::from_str::<serde_json::Value>(text) else {
-        return false;
-    };
-    let Some(token) = login["tokens"]["refresh_token"].as_str().filter(|t| !t.is_empty()) else {
-        return false;
-    };
-    let digest = Sha256::new().chain_update(salt).chain_update(token).finalize();
-    let ours: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    ours == hex
-}
-
 /// The places holding a login this run revokes that it does not sign out itself, once each.
 fn others(shared: &BTreeMap<Option<String>, Vec<String>>, targets: &[String]) -> Vec<String> {
     let mut others: Vec<String> = shared
@@ -245,8 +225,8 @@ async fn places(
                     .push(named(&place));
             }
             Output::Event(LogoutEvent::Salted(hex)) => {
-                if this_machine_holds(&asked.salt, &hex) {
-                    let path = crate::push::local_auth_json();
+                if local_login::holds_salted(&asked.salt, &hex) {
+                    let path = local_login::path();
                     shared
                         .entry(None)
                         .or_default()
@@ -396,17 +376,5 @@ mod tests {
             assert_eq!(std::fs::read_to_string(&heard).unwrap(), "proceed", "shared {shared:?}");
         }
         std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    /// This machine's copy is found from the salted hash alone.
-    #[test]
-    fn this_machines_copy_is_told_by_its_salted_hash() {
-        use sha2::{Digest, Sha256};
-        let login = r#"{"tokens":{"refresh_token":"rt-1"}}"#;
-        let hex: String = Sha256::digest(b"saltrt-1").iter().map(|b| format!("{b:02x}")).collect();
-        assert!(holds(login, "salt", &hex));
-        assert!(!holds(login, "other", &hex), "another run's salt");
-        assert!(!holds(r#"{"tokens":{"refresh_token":""}}"#, "salt", &hex));
-        assert!(!holds("not json", "salt", &hex));
     }
 }

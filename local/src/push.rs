@@ -4,7 +4,7 @@
 //! fresher one on the host (by `last_refresh`) refused unless `--force`. A CODEX_HOME that
 //! others can write to, or links planted in it, are refused.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use codex_remote_login_remote::{Job, Launch, ToShim};
@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::events::Event;
 use crate::settings::Settings;
 use crate::shim::{Output, Shim};
-use crate::ssh::{Connection, config};
+use crate::ssh::Connection;
 use crate::ui::Ui;
 
 pub async fn run(
@@ -25,7 +25,7 @@ pub async fn run(
     settings: &Settings,
     ui: Arc<Ui>,
 ) -> Result<(), Error> {
-    let path = from.map_or_else(local_auth_json, Path::to_path_buf);
+    let path = from.map_or_else(crate::local_login::path, Path::to_path_buf);
     let local_error = |source: Box<dyn std::error::Error + Send + Sync>| Error::LocalAuth {
         path: path.clone(),
         source,
@@ -125,13 +125,6 @@ fn fresher_on_host(host: &str, on_host: Option<&str>, ours: Option<&str>, force:
         host_refreshed: codex_remote_login_shared::redact::printable(on_host.unwrap_or_default()),
         local_refreshed: ours.unwrap_or("never").to_owned(),
     })
-}
-
-/// `$CODEX_HOME/auth.json`, else `~/.codex/auth.json`, on this machine.
-pub(crate) fn local_auth_json() -> PathBuf {
-    std::env::var_os("CODEX_HOME")
-        .map_or_else(|| config::home_dir().join(".codex"), PathBuf::from)
-        .join("auth.json")
 }
 
 #[cfg(test)]

@@ -36,7 +36,10 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("errors", &["error"]),
-    ("steps", &["ca_bundle", "connect", "report", "secret", "usage"]),
+    (
+        "steps",
+        &["ca_bundle", "connect", "local_login", "report", "secret", "usage"],
+    ),
     ("commands", &["containers", "doctor", "push", "status"]),
     ("flows", &["collect", "logout", "signin"]),
     ("many hosts", &["many"]),

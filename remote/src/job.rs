@@ -49,7 +49,15 @@ pub(crate) const LOGOUT: &str = concat!(
     include_str!("shim/safe.sh"),
     include_str!("engine.sh"),
     include_str!("shim/engines.sh"),
+    include_str!("shim/survey.sh"),
     include_str!("shim/logout.sh")
+);
+pub(crate) const SURVEY: &str = concat!(
+    include_str!("shim/refreshed.sh"),
+    include_str!("engine.sh"),
+    include_str!("shim/engines.sh"),
+    include_str!("shim/survey.sh"),
+    include_str!("shim/copies.sh")
 );
 
 /// What one run of the shim does once the host's report is made. Each job's events are one
@@ -80,6 +88,9 @@ pub enum Job {
     Collect(Selection),
     /// Sign the host out, and the containers named, after naming every place on it that
     /// shares the login; `local_only`: remove auth.json without revoking (`LogoutEvent`).
+    /// Read-only, alongside a sign-in: the containers on the host holding the host's login,
+    /// and its hash salted with `salt` for this machine (`SurveyEvent`).
+    Survey { salt: String },
     /// `salt`: fresh for each run, for this machine to tell whether its own login is the
     /// host's (`lo-salted`).
     Logout {
@@ -121,6 +132,7 @@ impl Job {
             Self::Containers { .. } => "containers",
             Self::Collect(_) => "collect",
             Self::Logout { .. } => "logout",
+            Self::Survey { .. } => "survey",
         }
     }
 
@@ -138,6 +150,7 @@ impl Job {
             Self::Containers { .. } => CONTAINERS,
             Self::Collect(_) => COLLECT,
             Self::Logout { .. } => LOGOUT,
+            Self::Survey { .. } => SURVEY,
         }
     }
 
@@ -194,6 +207,7 @@ impl Job {
                 vars.push(("CRL_SALT", Some(salt.clone())));
                 vars
             }
+            Self::Survey { salt } => vec![("CRL_SALT", Some(salt.clone()))],
             Self::Status | Self::Doctor | Self::Push => Vec::new(),
         }
     }

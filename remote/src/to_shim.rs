@@ -25,8 +25,12 @@ pub enum ToShim<'a> {
     /// `push`, `collect`: leave the host's login as it is. `logout`, asked (`lo-ask`): sign
     /// nothing out.
     Leave,
-    /// `logout`, asked (`lo-ask`): every place holding the login is known, sign out.
+    /// `logout`, asked (`lo-ask`): every place holding the login is known, sign out. A
+    /// sign-in, asked (`previous-ask`): revoke the login the new one replaced.
     Proceed,
+    /// A sign-in, asked (`install-ask`): codex signed in, and this side is not being stopped:
+    /// move the new login into place.
+    Install,
 }
 
 impl ToShim<'_> {
@@ -41,6 +45,7 @@ impl ToShim<'_> {
             Self::Take => "take\n".to_owned(),
             Self::Leave => "abort\n".to_owned(),
             Self::Proceed => "proceed\n".to_owned(),
+            Self::Install => "install\n".to_owned(),
         }
     }
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use codex_remote_login_remote::{COMMON, Job, LoginMethod, Selection, ToShim};
 use codex_remote_login_shared::protocol::{
     CollectEvent, ContainersEvent, DoctorEvent, Events, HostEvent, LogoutEvent, PushEvent, STAGES, SignInEvent,
-    StatusEvent,
+    StatusEvent, SurveyEvent,
 };
 
 /// The event kinds a program says: `say KIND`, the kinds handed to the helpers that say them
@@ -90,6 +90,11 @@ fn jobs() -> Vec<(Job, &'static str, &'static [&'static str])> {
             },
             LogoutEvent::STAGE,
             LogoutEvent::KINDS,
+        ),
+        (
+            Job::Survey { salt: "00".into() },
+            SurveyEvent::STAGE,
+            SurveyEvent::KINDS,
         ),
     ]
 }

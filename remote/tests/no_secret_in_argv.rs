@@ -110,14 +110,23 @@ fn run(shell: &str, job: Job, stdin: &str, home: &Path, path: &str, codex: &Path
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
         Err(e) => panic!("{shell}: {e}"),
     };
-    use std::io::Write as _;
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    use std::io::{BufRead as _, Write as _};
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.as_bytes()).unwrap();
+    // As the local side does: `install` once asked, after codex signed in (written only then,
+    // since `head` may read ahead of the secret's line), then the end of the channel.
+    let mut said = String::new();
+    for line in std::io::BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if line == "crl1 install-ask" {
+            input.write_all(b"install\n").unwrap();
+        }
+        said.push_str(&line);
+        said.push('\n');
+    }
+    drop(input);
     let out = child.wait_with_output().unwrap();
-    Some(format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    ))
+    Some(format!("{said}{}", String::from_utf8_lossy(&out.stderr)))
 }
 
 #[test]

@@ -26,8 +26,9 @@ window it aims at. After every trial, landed or not:
     (a run that finished before the fault landed, or won the race with it, may exit 0),
   - for the sign-ins (which start on a host that holds a login the issuer minted, and inside
     a container, a copy of it): after a sign-in that did not finish, the host's previous login
-    still on file, unchanged, and alive at the issuer; after `--login-inside`, finished or
-    not, the host's login alive.
+    alive at the issuer and the host holding a live login (the previous one unchanged, or the
+    new one where the fault landed after the tool told the host to put it in place); after
+    `--login-inside`, finished or not, the host's login alive.
 Prints, per row, the trials landed and passed, the previous logins found alive, and where the
 missed ones landed.
 
@@ -483,12 +484,16 @@ def drive(run, stage, delay):
 
 def previous_alive(scenario, code):
     """For a sign-in that did not finish (and for `--login-inside` however it ended): whether
-    the host's previous login is still on file, unchanged, and alive at the issuer. None where
+    the host's previous login is alive at the issuer, and the host holds a live login: the
+    previous one, unchanged, or (where the fault landed after the tool had told the host to
+    put the new one in place) the new one, the previous one then kept, not revoked. None where
     there is nothing to check (the sign-in finished and replaced it, or no sign-in)."""
     if scenario not in SIGN_INS or (code == 0 and scenario != "login inside"):
         return None
     out = ns("cat", f"{HOME}/auth.json")
-    return out.returncode == 0 and out.stdout == PREVIOUS and alive(PREVIOUS)
+    if out.returncode != 0 or not alive(PREVIOUS):
+        return False
+    return out.stdout == PREVIOUS or alive(out.stdout)
 
 
 def check(scenario, fault, run, code, text):

@@ -8,6 +8,7 @@ mod proxy;
 mod run;
 mod stop;
 mod strategy;
+mod survey;
 
 pub use interrupts::Interrupts;
 use run::{Ended, Run};
@@ -215,7 +216,16 @@ pub async fn launch(
     .map_err(|source| Error::ssh(host.clone(), source))?;
     let strategy = Strategy::new(method, paste, listeners, conn.handle.clone());
     let mut run = Run::new(sign_in, host.clone(), ui.clone(), job.inside.clone(), strategy);
-    let ended = run.drive(&mut shim, &mut stop).await;
+    // The places holding the host's login, surveyed alongside (on the host only: inside a
+    // container the replaced login is set aside, never revoked).
+    let (survey, surveying) = survey::surveyor(conn, &host, &job.settings.codex);
+    if job.inside.is_none() {
+        run.survey = Some(survey);
+    }
+    let ended = tokio::select! {
+        ended = run.drive(&mut shim, &mut stop) => ended,
+        never = surveying => match never {},
+    };
     if let Err(error) = &ended {
         run.tell_kept(error);
     }

@@ -12,6 +12,7 @@ use codex_remote_login_shared::{Account, Untrusted};
 
 use super::stop::Stop;
 use super::strategy::{Input, Strategy};
+use super::survey::Survey;
 use crate::authorize::{self, AuthorizeUrl};
 use crate::codex_failure::CodexFailure;
 use crate::container_error::ContainerError;
@@ -19,6 +20,7 @@ use crate::error::{CodexLog, Error};
 use crate::events::Event;
 use crate::settings::SignInSettings;
 use crate::shim::{Output, Shim};
+use crate::terminal;
 use crate::ui::Ui;
 
 /// How long a cancelled remote login may take to confirm that codex is gone.
@@ -55,10 +57,14 @@ pub struct Findings {
     pub policy: (Option<Untrusted>, Option<Untrusted>),
     /// The new login was moved into place.
     pub installed: bool,
+    /// The shim was told to move it into place (it may have, unconfirmed).
+    pub install_sent: bool,
     /// What became of the login it replaced.
     pub previous: Option<Previous>,
     /// The credential store the host's codex config asks for, when it is `auto`.
     pub store: Option<Untrusted>,
+    /// The other places that held the login the new one replaced (see [`Survey`]).
+    pub previous_holders: Vec<String>,
 }
 
 pub struct Run<'a> {
@@ -71,6 +77,8 @@ pub struct Run<'a> {
     pub strategy: Strategy,
     pub phase: Phase,
     pub found: Findings,
+    /// The survey of the places holding the host's login, where this sign-in may revoke it.
+    pub survey: Option<Survey>,
 }
 
 /// How the shim's part ended.
@@ -96,6 +104,7 @@ impl<'a> Run<'a> {
             strategy,
             phase: Phase::Running { told: false },
             found: Findings::default(),
+            survey: None,
         }
     }
 
@@ -118,15 +127,36 @@ impl<'a> Run<'a> {
         loop {
             let counting_down = self.strategy.counting_down() && matches!(self.phase, Phase::Running { .. });
             tokio::select! {
+                // A stop comes first: once it is seen, codex's new login is not installed.
+                biased;
+                error = stop.stopped(&host) => return Err(error),
                 out = shim.next_for(&host) => {
                     let out = out?;
                     if let Output::Closed = out {
                         return self.finished();
                     }
+                    if let Output::Event(SignInEvent::PreviousAsk) = out {
+                        self.answer_previous(shim).await?;
+                        continue;
+                    }
+                    if let Output::Event(SignInEvent::InstallAsk) = out {
+                        // Not being stopped (that branch comes first): the login goes in.
+                        self.found.install_sent = true;
+                        shim.send(ToShim::Install).await.map_err(|_| Error::ConnectionLost {
+                            host: host.clone(),
+                            during: "while finishing the sign-in",
+                        })?;
+                        continue;
+                    }
+                    let started = matches!(out, Output::Event(SignInEvent::Started));
                     self.on_output(out).await?;
                     if self.phase == (Phase::Running { told: false }) && self.strategy.shown() {
                         self.phase = Phase::Running { told: true };
                         let _ = shim.send(ToShim::Running).await;
+                        self.survey_now();
+                    } else if started && !self.strategy.needs_url() {
+                        // A key or a token: no page to wait on, the survey goes alongside codex.
+                        self.survey_now();
                     }
                 }
                 Some(input) = self.strategy.input() => match input {
@@ -134,7 +164,6 @@ impl<'a> Run<'a> {
                     Input::Pasted(line) => self.on_paste(line).await?,
                 },
                 _ = ticker.tick(), if counting_down => self.device_countdown(),
-                error = stop.stopped(&host) => return Err(error),
             }
         }
     }
@@ -285,6 +314,8 @@ impl<'a> Run<'a> {
                 return Err(Error::NotInstalled { host, why: why.shown() });
             }
             SignInEvent::Previous(previous) => self.found.previous = Some(previous),
+            // Answered in `run`, which has the shim.
+            SignInEvent::PreviousAsk | SignInEvent::InstallAsk => {}
             SignInEvent::Skipped => self.phase = Phase::Skipped { done: false },
             SignInEvent::Exited { code } => {
                 if let Phase::Running { .. } = self.phase {
@@ -311,6 +342,67 @@ impl<'a> Run<'a> {
             },
         }
         Ok(())
+    }
+
+    /// Starts the survey of the places holding the host's login, where there is a ChatGPT
+    /// login this sign-in may revoke: after the URL is shown, so as not to delay it.
+    fn survey_now(&mut self) {
+        let revocable = self.found.before.as_ref().is_some_and(|b| b.auth_mode == "chatgpt");
+        if let Some(survey) = self.survey.as_mut().filter(|_| revocable) {
+            survey.start();
+        }
+    }
+
+    /// The shim is about to revoke the login the new one replaced: the other places holding
+    /// it are named, and it is revoked only where none does, or the person agrees. Without a
+    /// terminal it is kept (as a backup on the host), never revoked behind the user's back.
+    async fn answer_previous(&mut self, shim: &mut Shim<SignInEvent>) -> Result<(), Error> {
+        let holders = match self.survey.as_mut() {
+            Some(survey) => survey.holders().await,
+            None => Ok(Vec::new()),
+        };
+        let proceed = match holders {
+            Ok(holders) if holders.is_empty() => true,
+            Ok(holders) => {
+                let agreed = self.agree_to_revoke(&holders);
+                self.found.previous_holders = holders;
+                agreed
+            }
+            Err(e) => {
+                self.ui.warn(&format!(
+                    "{}: cannot tell which other places hold the login being replaced ({e}): it is kept, not revoked",
+                    self.host
+                ));
+                false
+            }
+        };
+        let answer = if proceed { ToShim::Proceed } else { ToShim::Leave };
+        shim.send(answer).await.map_err(|_| Error::ConnectionLost {
+            host: self.host.clone(),
+            during: "while answering whether to revoke the login it replaced",
+        })
+    }
+
+    /// Whether the person at the terminal agrees to revoke the replaced login that `holders`
+    /// hold too; no terminal, no.
+    fn agree_to_revoke(&self, holders: &[String]) -> bool {
+        if !terminal::available() {
+            return false;
+        }
+        let who = self
+            .found
+            .before
+            .as_ref()
+            .and_then(|b| b.email.as_ref())
+            .map_or("the previous login".to_owned(), Untrusted::shown);
+        let question = format!(
+            "Revoke the login {host} had ({who})? {} hold it too and would be signed out. [y/N] ",
+            holders.join(", "),
+            host = self.host
+        );
+        self.ui
+            .suspend(|| terminal::ask(&question))
+            .is_ok_and(|a| a.trim().eq_ignore_ascii_case("y"))
     }
 
     pub(super) fn remember(&mut self, shown: String) {
@@ -380,14 +472,13 @@ impl<'a> Run<'a> {
     }
 
     /// After a sign-in that did not finish: says that the host's own login, when it had one,
-    /// is still in place. codex signs in against a private home of its own and the new login
-    /// is moved in only after it succeeded, so this holds whatever ended the run before that
-    /// (a timeout, an interrupt, a lost connection, codex failing, a refusal); once codex has
-    /// succeeded it holds only where the host said the new login could not be put in place.
+    /// is still in place. codex signs in against a private home of its own, and the shim moves
+    /// the new login in only when this side says `install`, so this holds whatever ended the
+    /// run before that (a timeout, an interrupt, a lost connection, codex failing, a refusal).
     pub fn tell_kept(&self, error: &Error) {
         let Some(before) = &self.found.before else { return };
-        let codex_succeeded = matches!(self.phase, Phase::Exited { code: 0, .. });
-        if self.found.installed || (codex_succeeded && !matches!(error, Error::NotInstalled { .. })) {
+        let unsure = self.found.install_sent && !matches!(error, Error::NotInstalled { .. });
+        if self.found.installed || unsure {
             return;
         }
         let who = before.email.as_ref().map_or("an API key".to_owned(), Untrusted::shown);
@@ -454,6 +545,13 @@ impl<'a> Run<'a> {
                 ));
                 (Some("revocation_requested"), None)
             }
+            Some(Previous::Kept { backup }) if !found.previous_holders.is_empty() => {
+                self.ui.info(&format!(
+                    "  Replaced the previous login ({old_who}), not revoked: {} hold it too and keep working; it is kept at {backup}.",
+                    found.previous_holders.join(", ")
+                ));
+                (Some("kept"), Some(backup.raw()))
+            }
             Some(Previous::Kept { backup }) => {
                 self.ui.info(&format!(
                     "  Replaced the previous login ({old_who}), not revoked: it is kept at {backup}."
@@ -474,6 +572,7 @@ impl<'a> Run<'a> {
             replaced,
             previous,
             previous_backup,
+            previous_also_in: &found.previous_holders,
         });
         Ok(account)
     }

@@ -105,8 +105,8 @@ home=${CODEX_HOME:-$HOME/.codex}
 auth="$home/auth.json"
 
 codex=
-if [ "$CRL_MODE" = containers ] || [ -n "${CRL_LOCAL_ONLY:-}" ]; then
-    : # Copying a login into containers, or removing one without revoking, needs no codex.
+if [ "$CRL_MODE" = containers ] || [ "$CRL_MODE" = survey ] || [ -n "${CRL_LOCAL_ONLY:-}" ]; then
+    : # Copying a login into containers, surveying its copies, or removing one without revoking, needs no codex.
 elif [ -n "${CRL_CODEX:-}" ]; then
     case $CRL_CODEX in "~/"*) CRL_CODEX="$HOME/${CRL_CODEX#"~/"}" ;; esac
     if [ -f "$CRL_CODEX" ] && [ -x "$CRL_CODEX" ]; then

@@ -101,6 +101,12 @@ revoke_old() {
     *'"tokens":{'*) ;;
     *) say previous kept "$backup"; return 0 ;;
     esac
+    # Other places may hold this login (copies in containers, this machine's own): the local
+    # side, which surveyed them alongside the sign-in, says whether to revoke it (`proceed`)
+    # or to keep it (anything else).
+    say previous-ask
+    IFS= read -r answer || answer=
+    [ "$answer" = proceed ] || { say previous kept "$backup"; return 0; }
     (umask 077 && mkdir "$work/old" && cp "$backup" "$work/old/auth.json") || { say previous kept "$backup"; return 0; }
     if CODEX_HOME=$work/old "${native:-$codex}" -c "$store" logout </dev/null >"$work/old/out" 2>&1; then
         rm -f "$backup"

@@ -92,6 +92,8 @@ wait "$pid"
 code=$?
 # Before any output: a lost channel makes the next write fatal to this shim.
 kill "$watcher" $holder 2>/dev/null
+# Gone before this shell reads the channel again (revoke_old may ask the local side).
+wait "$watcher" 2>/dev/null
 # A codex ended while saving (the sign-in cancelled during the callback) leaves its temporary
 # copy of the new login in the private home, which goes with it.
 say exited $code

@@ -11,55 +11,17 @@
 # no link). Each gives `lo-result PLACE RESULT [DETAIL]`: signed-out, removed, none (it held
 # no login), failed.
 
-# `token_hash FILE`: a digest of the refresh token in auth.json FILE (empty when it holds none).
-# The token goes from sed to the digest on a pipe: never an argument, never a variable.
-token_hash() {
-    grep -q '"refresh_token"[[:space:]]*:[[:space:]]*"[^"]' "$1" 2>/dev/null || return 0
-    sed -n 's/.*"refresh_token"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$1" | head -n 1 |
-        { sha256sum 2>/dev/null || cksum; } | cut -d ' ' -f 1
-}
-
-host_hash=
-[ -f "$auth" ] && host_hash=$(token_hash "$auth")
-
-# `salted FILE`: a SHA-256 of $CRL_SALT (fresh for each run) followed by the refresh token in
-# auth.json FILE, for this machine to compare its own login with; empty when there is no token
-# or nothing here computes SHA-256. The token goes on a pipe, as in token_hash.
-salted() {
-    grep -q '"refresh_token"[[:space:]]*:[[:space:]]*"[^"]' "$1" 2>/dev/null || return 0
-    {
-        printf '%s' "$CRL_SALT"
-        sed -n 's/.*"refresh_token"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$1" | head -n 1 | tr -d '\n'
-    } | { sha256sum 2>/dev/null || shasum -a 256 2>/dev/null; } | cut -d ' ' -f 1
-}
 if [ -n "$host_hash" ] && [ -z "${CRL_LOCAL_ONLY:-}" ]; then
     salt_hash=$(salted "$auth")
     [ -z "$salt_hash" ] || say lo-salted "$salt_hash"
 fi
 
-# Every container the engines here know, running or not, with the hash of its login: one line
-# each, `NAME HASH` (HASH - when it holds none that could be read). Read by the engine's
-# archive copy, which starts nothing in the container; all containers at once, since engine
-# calls are what many containers cost.
 # Nothing to compare (no login on the host, no container to sign out): no engine is asked.
-: >"$errs/.all"
-[ -z "$host_hash" ] && [ -z "$CRL_CONTAINERS" ] ||
-    for e in $(engines); do
-        engine_all 2>/dev/null
-    done | sort -u >"$errs/.all"
-while read -r c; do
-    [ -n "$c" ] || continue
-    (
-        engine_of "$c" || exit 0
-        place_of "$c" "$e" "$user" >/dev/null 2>&1 || exit 0
-        engine_read "$c" "$dir/auth.json" | head -c "$cap" >"$errs/$c.auth"
-        h=$(token_hash "$errs/$c.auth")
-        rm -f "$errs/$c.auth"
-        echo "$c ${h:--}" >"$errs/$c.survey"
-    ) </dev/null &
-done <"$errs/.all"
-wait
-cat "$errs"/*.survey >"$errs/.survey" 2>/dev/null || : >"$errs/.survey"
+if [ -z "$host_hash" ] && [ -z "$CRL_CONTAINERS" ]; then
+    : >"$errs/.survey"
+else
+    survey_containers
+fi
 
 # `hash_of PLACE`: the hash of the login at PLACE (- for the host), empty when none.
 hash_of() {

@@ -18,7 +18,7 @@ skip_if_logged_in() {
 # "keyring"`) never reads the auth.json a sign-in here writes: it would still see its old login,
 # or none, while this tool said "signed in". Refused before codex starts.
 refuse_keyring() {
-    [ "$(store_setting)" = keyring ] || return 0
+    [ -f "$home/config.toml" ] && [ "$(store_setting)" = keyring ] || return 0
     say store-refused keyring
     say done
     exit 3
@@ -43,21 +43,35 @@ report_log() {
     { tail -n 5 "$log"; echo; } | sed -n '/./s/^/crl1 logline /p'
 }
 
+# `drop_new_login`: the new login exists at the issuer but will not be put in place: revoked
+# (as codex would, best-effort) rather than left alive where nobody has it.
+drop_new_login() {
+    CODEX_HOME=$fresh "${native:-$codex}" -c "$store" logout </dev/null >/dev/null 2>&1
+}
+
 # `finish_sign_in CODE`: after codex exited with CODE in the private home (fresh.sh). On success
 # the new login is moved into place, confirmed as codex reads it, and the old one revoked or set
 # aside; on failure the host's own login is said to be still there, untouched.
 finish_sign_in() {
     keep_log
     if [ "$1" -eq 0 ]; then
+        # The local side says `install` unless it is being stopped meanwhile (Ctrl-C, the
+        # deadline, its end): a sign-in the user saw fail must leave the host as it was.
+        say install-ask
+        IFS= read -r answer || answer=
+        if [ "$answer" != install ]; then
+            drop_new_login
+            [ ! -f "$auth" ] || say kept
+            say done
+            exit 1
+        fi
         if install_login; then
             report_login "$store"
             # `auto`: codex reads a login in the OS keyring first, where a keyring service runs.
             [ "$(store_setting)" != auto ] || say store auto
             revoke_old
         else
-            # The new login exists at the issuer but cannot be put in place: revoked (as codex
-            # would, best-effort) rather than left alive where nobody has it.
-            CODEX_HOME=$fresh "${native:-$codex}" -c "$store" logout </dev/null >/dev/null 2>&1
+            drop_new_login
             say done
             exit 1
         fi

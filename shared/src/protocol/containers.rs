@@ -242,15 +242,7 @@ impl Events for LogoutEvent {
 
     fn from_fields(kind: &str, mut f: Fields<'_>) -> Result<Self, ProtocolError> {
         Ok(match kind {
-            "lo-salted" => {
-                let hex = f.field()?;
-                if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return Err(f.malformed());
-                }
-                let hex = hex.to_ascii_lowercase();
-                f.none()?;
-                Self::Salted(hex)
-            }
+            "lo-salted" => Self::Salted(salted_hex(f)?),
             "lo-ask" => f.none().map(|()| Self::Ask)?,
             "lo-declined" => f.none().map(|()| Self::Declined)?,
             "lo-shared" => {
@@ -433,5 +425,68 @@ mod tests {
             parse::<LogoutEvent>("crl1 lo-result - revoked-everything"),
             Err(ProtocolError::Malformed { .. })
         ));
+    }
+}
+
+/// The survey a sign-in makes alongside itself (on a second channel, while the browser is
+/// open) of the places on the host holding the host's login, before it revokes that login.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SurveyEvent {
+    /// As [`LogoutEvent::Salted`]: for this machine to tell whether its login is the host's.
+    Salted(String),
+    /// This container on the host holds the host's login.
+    Copy(Untrusted),
+    /// The work could not start on the host, because `why`.
+    Aborted {
+        why: Untrusted,
+    },
+    Done,
+}
+
+impl Events for SurveyEvent {
+    const STAGE: &'static str = "a survey";
+    const KINDS: &'static [&'static str] = &["sv-salted", "sv-copy", "ctr-aborted", "done"];
+
+    fn from_fields(kind: &str, f: Fields<'_>) -> Result<Self, ProtocolError> {
+        Ok(match kind {
+            "sv-salted" => Self::Salted(salted_hex(f)?),
+            "sv-copy" => Self::Copy(f.last()?),
+            "ctr-aborted" => Self::Aborted { why: f.last()? },
+            "done" => f.none().map(|()| Self::Done)?,
+            _ => return Err(ProtocolError::Unknown { kind: kind.into() }),
+        })
+    }
+}
+
+/// A SHA-256 in hex, as one field and the last.
+fn salted_hex(mut f: Fields<'_>) -> Result<String, ProtocolError> {
+    let hex = f.field()?;
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(f.malformed());
+    }
+    let hex = hex.to_ascii_lowercase();
+    f.none()?;
+    Ok(hex)
+}
+
+#[cfg(test)]
+mod survey_tests {
+    use super::super::tests::parse_as;
+    use super::*;
+
+    #[test]
+    fn survey_events_parse() {
+        let hex = "ab".repeat(32);
+        assert_eq!(
+            parse_as::<SurveyEvent>(&format!("crl1 sv-salted {hex}")),
+            SurveyEvent::Salted(hex.clone())
+        );
+        assert_eq!(
+            parse_as::<SurveyEvent>("crl1 sv-copy web 1"),
+            SurveyEvent::Copy("web 1".into())
+        );
+        for line in ["crl1 sv-salted abc", "crl1 sv-salted zz", "crl1 done x"] {
+            assert!(super::super::parse::<SurveyEvent>(line).is_err(), "{line}");
+        }
     }
 }

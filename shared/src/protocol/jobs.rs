@@ -33,6 +33,9 @@ pub enum SignInEvent {
     /// After a sign-in that did not finish: the host's own login is still on file, untouched
     /// (codex signed in against a private home of its own).
     Kept,
+    /// codex signed in (in its private home): the shim waits for `install` before it moves
+    /// the new login into place.
+    InstallAsk,
     /// The new login was moved into place.
     Installed,
     /// The host's codex config asks for this credential store (`auto`), under which a login
@@ -44,6 +47,9 @@ pub enum SignInEvent {
     /// codex signed in, but its login could not be moved into place: the host's own is as it
     /// was, and the new one was revoked.
     InstallFailed { why: Untrusted },
+    /// The login the new one replaced is about to be revoked: the shim waits for `proceed`
+    /// (the local side has named the other places holding it, and the person agreed).
+    PreviousAsk,
     /// What became of the login the new one replaced.
     Previous(Previous),
     /// The shim is done and about to exit.
@@ -80,10 +86,12 @@ impl Events for SignInEvent {
         "store-refused",
         "busy",
         "kept",
+        "install-ask",
         "installed",
         "store",
         "nolock",
         "install-failed",
+        "previous-ask",
         "previous",
         "done",
     ];
@@ -93,10 +101,12 @@ impl Events for SignInEvent {
             "store-refused" => Self::StoreRefused { store: f.last()? },
             "kept" => f.none().map(|()| Self::Kept)?,
             "busy" => f.none().map(|()| Self::Busy)?,
+            "install-ask" => f.none().map(|()| Self::InstallAsk)?,
             "installed" => f.none().map(|()| Self::Installed)?,
             "store" => Self::Store(f.last()?),
             "nolock" => Self::NoLock { dir: f.last()? },
             "install-failed" => Self::InstallFailed { why: f.last()? },
+            "previous-ask" => f.none().map(|()| Self::PreviousAsk)?,
             "previous" => Self::Previous(match f.field()? {
                 "none" => f.none().map(|()| Previous::None)?,
                 "revoke-requested" => f.none().map(|()| Previous::RevokeRequested)?,
@@ -323,6 +333,7 @@ mod tests {
         assert_eq!(sign_in("crl1 kept"), SignInEvent::Kept);
         assert_eq!(sign_in("crl1 busy"), SignInEvent::Busy);
         assert_eq!(sign_in("crl1 installed"), SignInEvent::Installed);
+        assert_eq!(sign_in("crl1 install-ask"), SignInEvent::InstallAsk);
         assert_eq!(sign_in("crl1 store auto"), SignInEvent::Store("auto".into()));
         assert_eq!(
             sign_in("crl1 install-failed /h/.codex is writable by other users"),
@@ -331,6 +342,7 @@ mod tests {
             }
         );
         assert_eq!(sign_in("crl1 previous none"), SignInEvent::Previous(Previous::None));
+        assert_eq!(sign_in("crl1 previous-ask"), SignInEvent::PreviousAsk);
         assert_eq!(
             sign_in("crl1 previous revoke-requested"),
             SignInEvent::Previous(Previous::RevokeRequested)

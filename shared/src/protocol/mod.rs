@@ -18,7 +18,7 @@ mod host;
 mod jobs;
 mod report;
 
-pub use containers::{CollectEvent, ContainersEvent, LogoutEvent, LogoutResult};
+pub use containers::{CollectEvent, ContainersEvent, LogoutEvent, LogoutResult, SurveyEvent};
 pub use host::{Account, CodexSource, HostEvent, RelayTool};
 pub use jobs::{DoctorEvent, Previous, PushEvent, SignInEvent, StatusEvent};
 pub use report::LoginReport;
@@ -86,6 +86,7 @@ pub const STAGES: &[(&str, &[&str])] = &[
     (ContainersEvent::STAGE, ContainersEvent::KINDS),
     (CollectEvent::STAGE, CollectEvent::KINDS),
     (LogoutEvent::STAGE, LogoutEvent::KINDS),
+    (SurveyEvent::STAGE, SurveyEvent::KINDS),
 ];
 
 /// Whether any stage has events of `kind`.

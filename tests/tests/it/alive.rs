@@ -211,3 +211,40 @@ fn two_sign_ins_on_one_host_leave_one_login_and_report_the_other() {
     );
     rig.assert_nothing_left(ALICE);
 }
+
+/// A re-sign-in that would revoke a login other places hold (a container's copy, this
+/// machine's own) names them, and without a terminal to ask on keeps that login rather than
+/// revoking it behind the user's back. Before, codex revoked it, killing every copy.
+#[test]
+fn a_re_sign_in_keeps_a_login_that_other_places_hold() {
+    let rig = Rig::get();
+    let old = signed_in(&rig);
+    let copy = rig.tool("alive-copy").args(["containers", "rig", "crl-dev"]).run(LIMIT);
+    assert_eq!(copy.code(), 0, "{}", copy.stderr);
+    let here = rig.dir.join("root-codex");
+    std::fs::create_dir_all(&here).unwrap();
+    std::fs::write(here.join("auth.json"), old.to_string()).unwrap();
+
+    let run = rig
+        .tool("alive-again-shared")
+        .env("CODEX_HOME", here.to_str().unwrap())
+        .args(["rig", "--json"])
+        .run(LIMIT);
+    assert_eq!(run.code(), 0, "{}", run.stderr);
+    let success = run.event("success").unwrap();
+    assert_eq!(success["previous"], "kept", "{success}");
+    let also: Vec<&str> = success["previous_also_in"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert!(also.contains(&"rig/crl-dev"), "{also:?}");
+    assert!(also.iter().any(|p| p.starts_with("this machine (")), "{also:?}");
+    assert!(run.stderr.contains("hold it too and keep working"), "{}", run.stderr);
+    assert_eq!(rig.login_state(&old), "alive", "the copies' login was revoked");
+    let (_, new) = rig.auth_json(ALICE).unwrap();
+    assert_ne!(new["tokens"]["refresh_token"], old["tokens"]["refresh_token"]);
+    assert_eq!(rig.login_state(&new), "alive");
+    rig.assert_nothing_left(ALICE);
+}
