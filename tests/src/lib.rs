@@ -528,6 +528,36 @@ impl Rig {
         self.token_states(&[token]).remove(token).unwrap_or_default()
     }
 
+    /// A login minted at the issuer now (a new grant, as if signed in), as codex writes it in
+    /// auth.json: for a test that needs a login alive at the issuer without a sign-in.
+    pub fn minted_login(&self) -> serde_json::Value {
+        let mut tokens: serde_json::Value =
+            serde_json::from_str(&self.issuer("/__mint")).expect("the issuer's /__mint is JSON");
+        tokens["account_id"] = "acct-rig".into();
+        let now = Command::new("date")
+            .args(["-u", "+%Y-%m-%dT%H:%M:%SZ"])
+            .output()
+            .expect("date");
+        let now = String::from_utf8(now.stdout).unwrap().trim().to_owned();
+        serde_json::json!({"auth_mode": "chatgpt", "OPENAI_API_KEY": null, "tokens": tokens, "last_refresh": now})
+    }
+
+    /// How many tokens and keys the issuer has minted since it started: unchanged across a
+    /// run means the run signed nothing in.
+    pub fn minted_count(&self) -> usize {
+        let minted: Vec<String> =
+            serde_json::from_str(&self.issuer("/__minted")).expect("the issuer's /__minted is JSON");
+        minted.len()
+    }
+
+    /// The auth.json at `path` in `container`, `None` when there is none.
+    pub fn container_login(&self, container: &str, path: &str) -> Option<serde_json::Value> {
+        let (_, body) = self.in_container(container, path)?;
+        (!body.is_empty()).then(|| {
+            serde_json::from_str(&body).unwrap_or_else(|e| panic!("{container}:{path} is not JSON ({e}): {body}"))
+        })
+    }
+
     /// The issuer's word on `user`'s login on the host ([`Rig::login_state`]), `none` when the
     /// host holds no auth.json.
     pub fn host_login_state(&self, user: &str) -> String {
