@@ -319,14 +319,6 @@ fn login_of(account: &str, at: &str, rt: &str) -> String {
     crate::identity::chatgpt_login("user-a", account, at, rt, "")
 }
 
-/// A login minted at the issuer now (alive), dated `at`: its auth.json and refresh token.
-fn minted_at(rig: &Rig, at: &str) -> (String, String) {
-    let mut login = rig.minted_login();
-    login["last_refresh"] = at.into();
-    let refresh = login["tokens"]["refresh_token"].as_str().unwrap().to_owned();
-    (login.to_string(), refresh)
-}
-
 /// `collect`: the freshest copy of the host's account comes back (here from a container with
 /// no shell, read by the engine's archive copy), another account's is left alone however
 /// fresh, the host's old file is kept as a backup; run again, nothing changes.
@@ -339,7 +331,7 @@ fn collect_brings_back_the_freshest_login_of_the_same_account() {
     assert!(refused.stderr.contains("has no login of its own"), "{}", refused.stderr);
     assert!(rig.auth_json(ALICE).is_none());
 
-    let (host_login, rt_host) = minted_at(&rig, "2026-01-01T00:00:00Z");
+    let (host_login, rt_host) = crate::identity::minted_at(&rig, "2026-01-01T00:00:00Z");
     let out = rig.remote(
         ALICE,
         &format!("mkdir -p -m 700 ~/.codex && printf '%s' '{host_login}' > ~/.codex/auth.json && chmod 600 ~/.codex/auth.json"),
@@ -355,7 +347,7 @@ fn collect_brings_back_the_freshest_login_of_the_same_account() {
             .unwrap();
         assert!(ok.success(), "{container}");
     };
-    let (dev_login, rt_dev) = minted_at(&rig, "2026-03-01T00:00:00.5Z");
+    let (dev_login, rt_dev) = crate::identity::minted_at(&rig, "2026-03-01T00:00:00.5Z");
     put("crl-dev", "dev", &dev_login);
     put(
         "crl-root",
@@ -363,7 +355,7 @@ fn collect_brings_back_the_freshest_login_of_the_same_account() {
         &login_of("acct-b", "2026-09-01T00:00:00Z", "rt-other"),
     );
     // No shell in crl-noshell: its file goes in by the engine's archive copy.
-    let (freshest, rt_noshell) = minted_at(&rig, "2026-04-01T00:00:00Z");
+    let (freshest, rt_noshell) = crate::identity::minted_at(&rig, "2026-04-01T00:00:00Z");
     let staging = rig.dir.join("collect-staging/.codex");
     std::fs::create_dir_all(&staging).unwrap();
     std::fs::write(staging.join("auth.json"), &freshest).unwrap();
