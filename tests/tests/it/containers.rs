@@ -237,6 +237,8 @@ fn selectors_and_right_after_a_sign_in() {
         .map(|e| e["container"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(found, ["crl-root"]);
+    let copy = rig.container_login("crl-root", "/root/.codex/auth.json").unwrap();
+    assert_eq!(rig.login_state(&copy), "apikey");
 
     let all = rig
         .tool("all")
@@ -583,7 +585,9 @@ fn a_malformed_login_is_copied_nowhere() {
 #[test]
 fn docker_host_in_the_hosts_environment_is_respected() {
     let rig = Rig::get();
-    sign_host_in(&rig, "rig", &[]);
+    // A ChatGPT login, alive at the issuer: its copy must be the same login, alive.
+    let (login, _) = crate::identity::minted_at(&rig, "2026-01-01T00:00:00Z");
+    crate::identity::host_login(&rig, &login);
     let copy = |docker_host: &str| {
         rig.tool("docker-host")
             .args(["-o", &format!("SetEnv=DOCKER_HOST={docker_host}")])
@@ -597,8 +601,10 @@ fn docker_host_in_the_hosts_environment_is_respected() {
     assert_eq!(there.code(), 0, "{}", there.stderr);
     assert_eq!(there.event("container").unwrap()["result"], "copied");
     let copy = rig.container_login("crl-dev", "/home/dev/.codex/auth.json").unwrap();
-    assert_eq!(copy, rig.auth_json(ALICE).unwrap().1, "the host's login");
-    assert_eq!(rig.login_state(&copy), "apikey");
+    let (_, host) = rig.auth_json(ALICE).unwrap();
+    assert_eq!(copy, host, "the host's login");
+    assert_eq!(copy["tokens"]["refresh_token"], host["tokens"]["refresh_token"]);
+    assert_eq!(rig.login_state(&copy), "alive", "one login, alive in both places");
     rig.assert_nothing_left(ALICE);
 }
 
