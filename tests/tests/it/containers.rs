@@ -356,8 +356,12 @@ fn collect_brings_back_the_freshest_login_of_the_same_account() {
         "root",
         &login_of("acct-b", "2026-09-01T00:00:00Z", "rt-other"),
     );
-    // No shell in crl-noshell: its file goes in by the engine's archive copy.
-    let (freshest, rt_noshell) = crate::identity::minted_at(&rig, "2026-04-01T00:00:00Z");
+    // No shell in crl-noshell: its file goes in by the engine's archive copy. It holds the
+    // host's login as its codex refreshed it, which used the host's copy up.
+    let freshest = crate::identity::refreshed_at(&rig, &host_login, "2026-04-01T00:00:00Z");
+    let refreshed: serde_json::Value = serde_json::from_str(&freshest).unwrap();
+    let rt_noshell = refreshed["tokens"]["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(rig.host_login_state(ALICE), "used", "the host's copy, before collect");
     let staging = rig.dir.join("collect-staging/.codex");
     std::fs::create_dir_all(&staging).unwrap();
     std::fs::write(staging.join("auth.json"), &freshest).unwrap();
@@ -429,11 +433,11 @@ fn collect_brings_back_the_freshest_login_of_the_same_account() {
         kept.starts_with("600\n") && kept.contains(&rt_host),
         "the old one kept: {kept}"
     );
-    // At the issuer: the host now holds the collected login, alive; the one it replaced is
-    // kept, not revoked, and crl-dev's own is untouched.
+    // At the issuer: the host now holds the refreshed login, alive, in place of its used-up
+    // copy; crl-dev's own is untouched.
     assert_eq!(rig.login_state(&now), "alive", "the collected login");
     let states = rig.token_states(&[&rt_host, &rt_dev]);
-    assert_eq!(states[&rt_host], "alive", "the host's replaced login");
+    assert_eq!(states[&rt_host], "used", "the host's replaced login");
     assert_eq!(states[&rt_dev], "alive", "crl-dev's login");
     assert!(!kept.contains(".auth.json.crl-"), "nothing half-written left: {kept}");
 

@@ -109,6 +109,14 @@ pub fn minted_at(rig: &Rig, at: &str) -> (String, String) {
     (login.to_string(), refresh)
 }
 
+/// `login` (an auth.json) as a codex holding it refreshes it (the refresh token it held used
+/// up at the issuer), dated `at`.
+pub fn refreshed_at(rig: &Rig, login: &str, at: &str) -> String {
+    let mut fresh = rig.refreshed(&serde_json::from_str(login).unwrap());
+    fresh["last_refresh"] = at.into();
+    fresh.to_string()
+}
+
 /// Puts `body` in alice's ~/.codex/auth.json on the host.
 pub fn host_login(rig: &Rig, body: &str) {
     let out = rig.remote(
@@ -210,12 +218,13 @@ fn collect_takes_no_other_api_key() {
 #[test]
 fn collect_asks_before_replacing_and_needs_yes_without_a_terminal() {
     let rig = Rig::get();
-    // Logins alive at the issuer, of the account these names say.
+    // A login alive at the issuer, of the account these names say, copied into a container
+    // whose codex then refreshed it: the host's copy is used up, the container's alive.
     rig.issuer("/__control?email=user-rig%40rig.test");
     let (host, rt_host) = minted_at(&rig, "2026-01-01T00:00:00Z");
     host_login(&rig, &host);
     let fresher = Crafted::start("crl-t-fresher", &[]);
-    let (newer, rt_newer) = minted_at(&rig, "2026-02-01T00:00:00Z");
+    let newer = refreshed_at(&rig, &host, "2026-02-01T00:00:00Z");
     fresher.login(&newer);
 
     let refused = rig
@@ -233,7 +242,7 @@ fn collect_asks_before_replacing_and_needs_yes_without_a_terminal() {
     );
     assert!(refused.stdout.contains("fresher, but not taken"), "{}", refused.stdout);
     assert_eq!(host_bytes(&rig), host, "nothing changed");
-    assert_eq!(rig.host_login_state(ALICE), "alive");
+    assert_eq!(rig.host_login_state(ALICE), "used", "the host keeps its used-up copy");
 
     let taken = collect(&rig, &["crl-t-fresher"], &["--yes"]);
     assert_eq!(taken.code(), 0, "{}", taken.stderr);
@@ -247,18 +256,17 @@ fn collect_asks_before_replacing_and_needs_yes_without_a_terminal() {
         taken.stderr
     );
     assert_eq!(host_bytes(&rig), newer);
-    // The host holds the container's login, alive; the one it replaced is kept, not revoked.
-    let states = rig.token_states(&[&rt_host, &rt_newer]);
-    assert_eq!(
-        (states[&rt_host].as_str(), states[&rt_newer].as_str()),
-        ("alive", "alive")
-    );
+    // The host holds the container's login, alive, in place of its used-up copy.
+    assert_eq!(rig.host_login_state(ALICE), "alive");
+    let states = rig.token_states(&[&rt_host]);
+    assert_eq!(states[&rt_host], "used");
 
     // On a terminal, it asks, naming the account and the container; "n" changes nothing, "y"
     // replaces.
-    let (newest, _) = minted_at(&rig, "2026-03-01T00:00:00Z");
+    // Refreshed in the container again: what the host holds is used up once more.
+    let newest = refreshed_at(&rig, &newer, "2026-03-01T00:00:00Z");
     fresher.login(&newest);
-    for (answer, expected) in [("n", &newer), ("y", &newest)] {
+    for (answer, expected, state) in [("n", &newer, "used"), ("y", &newest, "alive")] {
         let mut pty = codex_remote_login_tests::Pty::spawn(&rig.command("collect rig crl-t-fresher"));
         pty.expect(
             "Replace the login of rig with the one in container crl-t-fresher (user-rig@rig.test)?",
@@ -268,7 +276,7 @@ fn collect_asks_before_replacing_and_needs_yes_without_a_terminal() {
         let (code, screen) = pty.finish(LIMIT);
         assert_eq!(code, 0, "{answer}: {screen}");
         assert_eq!(&host_bytes(&rig), expected, "{answer}: {screen}");
-        assert_eq!(rig.host_login_state(ALICE), "alive", "{answer}");
+        assert_eq!(rig.host_login_state(ALICE), state, "{answer}");
     }
     rig.assert_nothing_left(ALICE);
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use codex_remote_login_tests::{ALICE, Rig};
 
-use crate::identity::{Crafted, chatgpt_login, host_bytes, host_login, minted_at};
+use crate::identity::{Crafted, host_bytes, host_login, minted_at, refreshed_at};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -241,9 +241,11 @@ fn a_container_cannot_forge_events() {
 #[test]
 fn push_never_overwrites_a_refresh_made_under_codexs_lock() {
     let rig = Rig::get();
-    let old = chatgpt_login("user-rig", "acct-rig", "2026-01-01T00:00:00Z", "rt-old", "");
-    let refreshed = chatgpt_login("user-rig", "acct-rig", "2026-01-01T00:00:05Z", "rt-refreshed", "");
-    let pushed = chatgpt_login("user-rig", "acct-rig", "2026-01-01T00:00:03Z", "rt-pushed", "");
+    // Logins alive at the issuer; the refresh the stand-in writes is a real one, which uses
+    // the host's old login up.
+    let (old, _) = minted_at(&rig, "2026-01-01T00:00:00Z");
+    let refreshed = refreshed_at(&rig, &old, "2026-01-01T00:00:05Z");
+    let (pushed, _) = minted_at(&rig, "2026-01-01T00:00:03Z");
     host_login(&rig, &old);
     let ready = std::path::Path::new("/home/crl-alice/lock-held");
     let _ = std::fs::remove_file(ready);
@@ -262,6 +264,11 @@ fn push_never_overwrites_a_refresh_made_under_codexs_lock() {
     assert_eq!(run.code(), 1, "{}", run.stderr);
     assert!(run.stderr.contains("changed while this ran"), "{}", run.stderr);
     assert_eq!(host_bytes(&rig), refreshed, "the refresh stands");
+    assert_eq!(
+        rig.host_login_state(ALICE),
+        "alive",
+        "the host holds the live login codex refreshed"
+    );
     let _ = std::fs::remove_file(ready);
     rig.assert_nothing_left(ALICE);
 }
