@@ -528,6 +528,67 @@ impl Rig {
         self.token_states(&[token]).remove(token).unwrap_or_default()
     }
 
+    /// A login minted at the issuer now (a new grant, as if signed in), as codex writes it in
+    /// auth.json: for a test that needs a login alive at the issuer without a sign-in.
+    pub fn minted_login(&self) -> serde_json::Value {
+        let mut tokens: serde_json::Value =
+            serde_json::from_str(&self.issuer("/__mint")).expect("the issuer's /__mint is JSON");
+        tokens["account_id"] = "acct-rig".into();
+        serde_json::json!({"auth_mode": "chatgpt", "OPENAI_API_KEY": null, "tokens": tokens, "last_refresh": now_utc()})
+    }
+
+    /// `login` refreshed at the issuer as codex refreshes it (its refresh token used up, new
+    /// tokens in the same grant), dated now: what a codex holding it writes next. The token
+    /// goes in the request body, on curl's stdin, never in a command line.
+    pub fn refreshed(&self, login: &serde_json::Value) -> serde_json::Value {
+        let body = serde_json::json!({
+            "grant_type": "refresh_token",
+            "client_id": "app_rig_refresh",
+            "refresh_token": login["tokens"]["refresh_token"],
+        });
+        let mut curl = Command::new("curl")
+            .args(["-sk", "--proxy", &format!("http://{}", self.issuer_proxy)])
+            .args(["-H", "Content-Type: application/json", "--data-binary", "@-"])
+            .arg("https://auth.openai.com/oauth/token")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("curl");
+        curl.stdin
+            .take()
+            .unwrap()
+            .write_all(body.to_string().as_bytes())
+            .unwrap();
+        let out = curl.wait_with_output().expect("curl");
+        let tokens: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the issuer's answer is JSON");
+        assert!(
+            tokens["refresh_token"].is_string(),
+            "the issuer refused the refresh: {tokens}"
+        );
+        let mut fresh = login.clone();
+        for kind in ["id_token", "access_token", "refresh_token"] {
+            fresh["tokens"][kind] = tokens[kind].clone();
+        }
+        fresh["last_refresh"] = now_utc().into();
+        fresh
+    }
+
+    /// How many tokens and keys the issuer has minted since it started: unchanged across a
+    /// run means the run signed nothing in.
+    pub fn minted_count(&self) -> usize {
+        let minted: Vec<String> =
+            serde_json::from_str(&self.issuer("/__minted")).expect("the issuer's /__minted is JSON");
+        minted.len()
+    }
+
+    /// The auth.json at `path` in `container`, `None` when there is none.
+    pub fn container_login(&self, container: &str, path: &str) -> Option<serde_json::Value> {
+        let (_, body) = self.in_container(container, path)?;
+        (!body.is_empty()).then(|| {
+            serde_json::from_str(&body).unwrap_or_else(|e| panic!("{container}:{path} is not JSON ({e}): {body}"))
+        })
+    }
+
     /// The issuer's word on `user`'s login on the host ([`Rig::login_state`]), `none` when the
     /// host holds no auth.json.
     pub fn host_login_state(&self, user: &str) -> String {
@@ -546,6 +607,15 @@ impl Drop for Rig {
             self.clear_leftovers();
         }
     }
+}
+
+/// Now, as codex dates a login's `last_refresh`.
+fn now_utc() -> String {
+    let now = Command::new("date")
+        .args(["-u", "+%Y-%m-%dT%H:%M:%SZ"])
+        .output()
+        .expect("date");
+    String::from_utf8(now.stdout).unwrap().trim().to_owned()
 }
 
 /// Containers a test made (named `crl-t-*`), running or not.

@@ -139,7 +139,7 @@ impl Scratch {
     /// the version, when codex does not read it as a ChatGPT login (then nothing after would
     /// say anything about codex's rules). Returns the login.
     fn signed_in(&self, rig: &Rig, codex: &Codex) -> Value {
-        let login = minted(rig);
+        let login = rig.minted_login();
         self.put_login(&login);
         let (status, _, stderr) = self.run(rig, codex, "login status");
         assert!(
@@ -155,18 +155,6 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-/// A login as codex writes it, from tokens the issuer mints now (a new grant).
-fn minted(rig: &Rig) -> Value {
-    let mut tokens: Value = serde_json::from_str(&rig.issuer("/__mint")).expect("the issuer's /__mint is JSON");
-    tokens["account_id"] = "acct-rig".into();
-    let now = Command::new("date")
-        .args(["-u", "+%Y-%m-%dT%H:%M:%SZ"])
-        .output()
-        .unwrap();
-    let now = String::from_utf8(now.stdout).unwrap().trim().to_owned();
-    json!({"auth_mode": "chatgpt", "OPENAI_API_KEY": null, "tokens": tokens, "last_refresh": now})
 }
 
 fn token<'a>(login: &'a Value, kind: &str) -> &'a str {

@@ -89,12 +89,11 @@ fn copies_into_running_containers_as_their_users() {
             .in_container(container, &format!("{home}/.codex/auth.json"))
             .unwrap();
         assert_eq!(meta, format!("-rw------- {owner}"), "{container}");
-        assert_eq!(
-            serde_json::from_str::<serde_json::Value>(&body).unwrap(),
-            host_file,
-            "{container}: the host's file"
-        );
+        let copy = serde_json::from_str::<serde_json::Value>(&body).unwrap();
+        assert_eq!(copy, host_file, "{container}: the host's file");
+        assert_eq!(rig.login_state(&copy), "apikey", "{container}");
     }
+    assert_eq!(rig.login_state(&host_file), "apikey", "the host's login");
     // The codex inside reads it as its own.
     let status = std::process::Command::new("podman")
         .args(["exec", "crl-dev", "codex", "login", "status"])
@@ -117,7 +116,10 @@ fn copies_into_running_containers_as_their_users() {
 fn a_fresher_copy_in_a_container_is_kept_unless_forced() {
     let rig = Rig::get();
     sign_host_in(&rig, "rig", &[]);
-    let fresher = r#"{"auth_mode":"chatgpt","tokens":{"id_token":"a.e30.c","access_token":"x","refresh_token":"rt-in-container"},"last_refresh":"2099-01-01T00:00:00Z"}"#;
+    // A login of the container's own, alive at the issuer.
+    let mut fresher = rig.minted_login();
+    fresher["last_refresh"] = "2099-01-01T00:00:00Z".into();
+    let own = fresher["tokens"]["refresh_token"].as_str().unwrap().to_owned();
     let write = std::process::Command::new("podman")
         .args([
             "exec",
@@ -142,8 +144,9 @@ fn a_fresher_copy_in_a_container_is_kept_unless_forced() {
         rig.in_container("crl-dev", "/home/dev/.codex/auth.json")
             .unwrap()
             .1
-            .contains("rt-in-container")
+            .contains(&own)
     );
+    assert_eq!(rig.login_state(&fresher), "alive", "the container's own login");
 
     let forced = rig
         .tool("fresher")
@@ -162,7 +165,14 @@ fn a_fresher_copy_in_a_container_is_kept_unless_forced() {
     );
     let (meta, old) = rig.in_container("crl-dev", &backup).unwrap();
     assert_eq!(meta, "-rw------- 1000");
-    assert!(old.contains("rt-in-container"), "the replaced copy is kept: {old}");
+    assert!(old.contains(&own), "the replaced copy is kept: {old}");
+    assert_eq!(
+        rig.login_state(&fresher),
+        "alive",
+        "the replaced login is set aside, not revoked"
+    );
+    let now = rig.container_login("crl-dev", "/home/dev/.codex/auth.json").unwrap();
+    assert_eq!(rig.login_state(&now), "apikey");
     rig.assert_nothing_left(ALICE);
 }
 
@@ -188,6 +198,8 @@ fn the_podman_cli() {
     let (meta, body) = rig.in_container("crl-dev", "/home/dev/.codex/auth.json").unwrap();
     assert_eq!(meta, "-rw------- 1000");
     assert!(body.contains(KEY));
+    let copy = rig.container_login("crl-dev", "/home/dev/.codex/auth.json").unwrap();
+    assert_eq!(rig.login_state(&copy), "apikey");
     rig.assert_nothing_left("root");
 }
 
@@ -210,6 +222,9 @@ fn selectors_and_right_after_a_sign_in() {
             .1
             .contains(KEY)
     );
+    let copy = rig.container_login("crl-dev", "/home/dev/.codex/auth.json").unwrap();
+    assert_eq!(rig.login_state(&copy), "apikey");
+    assert_eq!(rig.host_login_state(ALICE), "apikey");
 
     let labelled = rig
         .tool("label")
@@ -222,6 +237,8 @@ fn selectors_and_right_after_a_sign_in() {
         .map(|e| e["container"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(found, ["crl-root"]);
+    let copy = rig.container_login("crl-root", "/root/.codex/auth.json").unwrap();
+    assert_eq!(rig.login_state(&copy), "apikey");
 
     let all = rig
         .tool("all")
@@ -262,6 +279,8 @@ fn this_machines_login_into_its_own_containers() {
     let (meta, body) = rig.in_container("crl-root", "/root/.codex/auth.json").unwrap();
     assert_eq!(meta, "-rw------- 0");
     assert_eq!(body, login);
+    let copy = rig.container_login("crl-root", "/root/.codex/auth.json").unwrap();
+    assert_eq!(rig.login_state(&copy), "apikey");
 
     // No temporary directory to work in: said so, not taken for a missing login.
     let no_tmp = rig
@@ -314,7 +333,7 @@ fn collect_brings_back_the_freshest_login_of_the_same_account() {
     assert!(refused.stderr.contains("has no login of its own"), "{}", refused.stderr);
     assert!(rig.auth_json(ALICE).is_none());
 
-    let host_login = login_of("acct-a", "2026-01-01T00:00:00Z", "rt-host");
+    let (host_login, rt_host) = crate::identity::minted_at(&rig, "2026-01-01T00:00:00Z");
     let out = rig.remote(
         ALICE,
         &format!("mkdir -p -m 700 ~/.codex && printf '%s' '{host_login}' > ~/.codex/auth.json && chmod 600 ~/.codex/auth.json"),
@@ -330,18 +349,19 @@ fn collect_brings_back_the_freshest_login_of_the_same_account() {
             .unwrap();
         assert!(ok.success(), "{container}");
     };
-    put(
-        "crl-dev",
-        "dev",
-        &login_of("acct-a", "2026-03-01T00:00:00.5Z", "rt-dev"),
-    );
+    let (dev_login, rt_dev) = crate::identity::minted_at(&rig, "2026-03-01T00:00:00.5Z");
+    put("crl-dev", "dev", &dev_login);
     put(
         "crl-root",
         "root",
         &login_of("acct-b", "2026-09-01T00:00:00Z", "rt-other"),
     );
-    // No shell in crl-noshell: its file goes in by the engine's archive copy.
-    let freshest = login_of("acct-a", "2026-04-01T00:00:00Z", "rt-noshell");
+    // No shell in crl-noshell: its file goes in by the engine's archive copy. It holds the
+    // host's login as its codex refreshed it, which used the host's copy up.
+    let freshest = crate::identity::refreshed_at(&rig, &host_login, "2026-04-01T00:00:00Z");
+    let refreshed: serde_json::Value = serde_json::from_str(&freshest).unwrap();
+    let rt_noshell = refreshed["tokens"]["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(rig.host_login_state(ALICE), "used", "the host's copy, before collect");
     let staging = rig.dir.join("collect-staging/.codex");
     std::fs::create_dir_all(&staging).unwrap();
     std::fs::write(staging.join("auth.json"), &freshest).unwrap();
@@ -380,7 +400,7 @@ fn collect_brings_back_the_freshest_login_of_the_same_account() {
         ])
         .run(LIMIT);
     assert_eq!(run.code(), 0, "{}", run.stderr);
-    for secret in ["rt-host", "rt-dev", "rt-other", "rt-noshell"] {
+    for secret in [rt_host.as_str(), &rt_dev, "rt-other", &rt_noshell] {
         assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret), "{secret}");
     }
     let results: Vec<(String, String)> = run
@@ -410,9 +430,15 @@ fn collect_brings_back_the_freshest_login_of_the_same_account() {
     let kept = rig.remote(ALICE, &format!("stat -c %a {backup} && cat {backup} && ls -a ~/.codex"));
     let kept = String::from_utf8_lossy(&kept.stdout).into_owned();
     assert!(
-        kept.starts_with("600\n") && kept.contains("rt-host"),
+        kept.starts_with("600\n") && kept.contains(&rt_host),
         "the old one kept: {kept}"
     );
+    // At the issuer: the host now holds the refreshed login, alive, in place of its used-up
+    // copy; crl-dev's own is untouched.
+    assert_eq!(rig.login_state(&now), "alive", "the collected login");
+    let states = rig.token_states(&[&rt_host, &rt_dev]);
+    assert_eq!(states[&rt_host], "used", "the host's replaced login");
+    assert_eq!(states[&rt_dev], "alive", "crl-dev's login");
     assert!(!kept.contains(".auth.json.crl-"), "nothing half-written left: {kept}");
 
     // Nothing fresher now: the host's file stays as it is.
@@ -456,6 +482,8 @@ fn login_inside_signs_each_container_in_on_its_own() {
     assert!(body.contains(refresh));
     assert!(!run.stdout.contains(refresh) && !run.stderr.contains(refresh));
     assert!(rig.auth_json(ALICE).is_none(), "the host's own login is untouched");
+    let inside: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(rig.login_state(&inside), "alive", "the container's own login");
     let status = std::process::Command::new("podman")
         .args(["exec", "crl-dev", "codex", "login", "status"])
         .output()
@@ -484,7 +512,14 @@ fn login_inside_signs_each_container_in_on_its_own() {
         "{}",
         again.stderr
     );
+    assert_eq!(
+        rig.container_login("crl-dev", "/home/dev/.codex/auth.json"),
+        Some(inside.clone()),
+        "skipped: the container's login is the same"
+    );
+    assert_eq!(rig.login_state(&inside), "alive");
 
+    let minted = rig.minted_count();
     let missing = rig
         .tool("inside-missing")
         .args(["containers", "rig", "nope", "--login-inside"])
@@ -514,6 +549,7 @@ fn login_inside_signs_each_container_in_on_its_own() {
         "{}",
         other_engine.stderr
     );
+    assert_eq!(rig.minted_count(), minted, "neither signed anything in");
     rig.assert_nothing_left(ALICE);
 }
 
@@ -553,7 +589,9 @@ fn a_malformed_login_is_copied_nowhere() {
 #[test]
 fn docker_host_in_the_hosts_environment_is_respected() {
     let rig = Rig::get();
-    sign_host_in(&rig, "rig", &[]);
+    // A ChatGPT login, alive at the issuer: its copy must be the same login, alive.
+    let (login, _) = crate::identity::minted_at(&rig, "2026-01-01T00:00:00Z");
+    crate::identity::host_login(&rig, &login);
     let copy = |docker_host: &str| {
         rig.tool("docker-host")
             .args(["-o", &format!("SetEnv=DOCKER_HOST={docker_host}")])
@@ -566,6 +604,11 @@ fn docker_host_in_the_hosts_environment_is_respected() {
     let there = copy(&format!("unix://{}/podman.sock", rig.dir.display()));
     assert_eq!(there.code(), 0, "{}", there.stderr);
     assert_eq!(there.event("container").unwrap()["result"], "copied");
+    let copy = rig.container_login("crl-dev", "/home/dev/.codex/auth.json").unwrap();
+    let (_, host) = rig.auth_json(ALICE).unwrap();
+    assert_eq!(copy, host, "the host's login");
+    assert_eq!(copy["tokens"]["refresh_token"], host["tokens"]["refresh_token"]);
+    assert_eq!(rig.login_state(&copy), "alive", "one login, alive in both places");
     rig.assert_nothing_left(ALICE);
 }
 
@@ -636,6 +679,10 @@ fn a_users_newline_or_space_shifts_no_other_container() {
             "{name}: {copied}"
         );
         assert_eq!(copied["auth_file"], format!("{home}/.codex/auth.json"), "{name}");
+        let copy = rig
+            .container_login(name, &format!("{home}/.codex/auth.json"))
+            .unwrap_or_else(|| panic!("{name}: no copy"));
+        assert_eq!(rig.login_state(&copy), "apikey", "{name}");
     }
     for (name, shown) in [(newline.0, "\"evil\\nroot\""), (space.0, "\"dev root\"")] {
         let failed = result(name);

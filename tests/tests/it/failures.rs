@@ -195,6 +195,7 @@ fn codex_missing_on_the_host() {
 fn denied_approval_ends_with_codex_error() {
     let rig = Rig::get();
     rig.issuer("/__control?authorize=deny");
+    let minted = rig.minted_count();
     let run = rig.tool("denied").args(["rig", "--json"]).run(LIMIT);
     assert_eq!(run.code(), 1, "{}", run.stderr);
     assert!(
@@ -214,6 +215,7 @@ fn denied_approval_ends_with_codex_error() {
     assert!(run.stderr.contains("has_error=true"), "{}", run.stderr);
     assert!(run.stderr.contains("declined in the browser"), "{}", run.stderr);
     assert!(rig.auth_json(ALICE).is_none());
+    assert_eq!(rig.minted_count(), minted, "nothing signed in");
     rig.assert_nothing_left(ALICE);
 }
 
@@ -246,6 +248,7 @@ fn both_local_ports_busy_starts_nothing_remote() {
 #[test]
 fn connection_lost_while_waiting_kills_the_remote_codex() {
     let rig = Rig::get();
+    let minted = rig.minted_count();
     let mut run = rig.tool("lost").args(["rig", "--json", "--no-browser"]).spawn();
     run.wait_event("url", LIMIT);
     assert!(
@@ -263,6 +266,8 @@ fn connection_lost_while_waiting_kills_the_remote_codex() {
         "{}",
         done.stderr
     );
+    assert_eq!(rig.minted_count(), minted, "nothing signed in");
+    assert!(rig.auth_json(ALICE).is_none(), "nothing written");
     rig.assert_nothing_left(ALICE);
 }
 
@@ -270,6 +275,7 @@ fn connection_lost_while_waiting_kills_the_remote_codex() {
 fn interrupt_and_terminate_cancel_the_remote_login() {
     for (signal, code) in [("INT", 130), ("TERM", 143)] {
         let rig = Rig::get();
+        let minted = rig.minted_count();
         let mut run = rig.tool("signal").args(["rig", "--json", "--no-browser"]).spawn();
         run.wait_event("url", LIMIT);
         run.signal(signal);
@@ -282,6 +288,8 @@ fn interrupt_and_terminate_cancel_the_remote_login() {
         );
         // The tool confirmed codex's end before exiting: no waiting needed on the host side.
         assert!(!rig.processes(ALICE).contains("codex"), "{}", rig.processes(ALICE));
+        assert_eq!(rig.minted_count(), minted, "SIG{signal}: nothing signed in");
+        assert!(rig.auth_json(ALICE).is_none(), "SIG{signal}: nothing written");
         rig.assert_nothing_left(ALICE);
     }
 }
@@ -335,12 +343,15 @@ fn hostile_urls_are_never_opened() {
 #[test]
 fn sigkill_of_the_tool_still_ends_the_remote_codex() {
     let rig = Rig::get();
+    let minted = rig.minted_count();
     let mut run = rig.tool("sigkill").args(["rig", "--json", "--no-browser"]).spawn();
     run.wait_event("url", LIMIT);
     run.signal("KILL");
     let done = run.finish(LIMIT);
     assert!(done.status.code().is_none(), "killed by a signal");
     rig.assert_nothing_left(ALICE);
+    assert_eq!(rig.minted_count(), minted, "nothing signed in");
+    assert!(rig.auth_json(ALICE).is_none(), "nothing written");
 }
 
 /// A server whose only host key algorithm is SHA-1 `ssh-rsa`: no connection, rather than a

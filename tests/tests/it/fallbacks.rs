@@ -16,8 +16,9 @@ fn sign_in(rig: &Rig, name: &str, args: &[&str]) -> (String, serde_json::Value) 
     let run = tool.args(args).args(["--json"]).run(LIMIT);
     assert_eq!(run.code(), 0, "{args:?}: {}", run.stderr);
     assert!(Running::browser_page(&page).contains("Signed in to Codex"), "{args:?}");
-    let (mode, _) = rig.auth_json(ALICE).expect("auth.json on the host");
+    let (mode, login) = rig.auth_json(ALICE).expect("auth.json on the host");
     assert_eq!(mode, "-rw-------");
+    assert_eq!(rig.login_state(&login), "alive", "{args:?}");
     (run.stderr.clone(), run.event("url").unwrap())
 }
 
@@ -129,8 +130,10 @@ impl Drop for HostHolder {
 #[test]
 fn ca_bundle_for_tls_intercepting_proxies() {
     let rig = Rig::get();
+    let minted = rig.minted_count();
     let without = rig.tool("noca").args(["noca"]).run(LIMIT);
     assert_eq!(without.code(), 1, "{}", without.stderr);
+    assert_eq!(rig.minted_count(), minted, "nothing signed in");
     assert!(without.stderr.contains("--ca-cert FILE"), "{}", without.stderr);
     rig.assert_nothing_left(ALICE);
     rig.reset();
@@ -180,8 +183,10 @@ fn ca_bundle_for_tls_intercepting_proxies() {
 fn forwarding_forbidden_without_a_relay_tool_says_so() {
     let rig = Rig::get();
     let codex = format!("{}/node_modules/.bin/codex", std::env::var("CRL_CODEX_PREFIX").unwrap());
+    let minted = rig.minted_count();
     let run = rig.tool("bare").args(["bare", "--codex", &codex]).run(LIMIT);
     assert_eq!(run.code(), 1, "{}", run.stderr);
+    assert_eq!(rig.minted_count(), minted, "nothing signed in");
     assert!(
         run.stderr
             .contains("the host forbids TCP forwarding and has no relay tool (nc, python3, perl or bash)"),

@@ -425,6 +425,11 @@ chown -R {ALICE}: $d"#
     let success = signin.event("success").expect("a success event");
     assert_eq!(success["email"], "alice\u{9d}52;c;Y3Js\u{9c}@rig.test\u{202e}");
     assert_eq!(success["replaced"]["email"], email.as_str());
+    assert_eq!(
+        rig.host_login_state(ALICE),
+        "alive",
+        "a login with hostile claims is a login all the same"
+    );
     rig.assert_nothing_left(ALICE);
 }
 

@@ -100,6 +100,23 @@ pub fn chatgpt_login(sub: &str, account: &str, at: &str, rt: &str, extra: &str) 
     )
 }
 
+/// A login minted at the issuer now (alive; user-rig of acct-rig), dated `at`: its auth.json
+/// and refresh token.
+pub fn minted_at(rig: &Rig, at: &str) -> (String, String) {
+    let mut login = rig.minted_login();
+    login["last_refresh"] = at.into();
+    let refresh = login["tokens"]["refresh_token"].as_str().unwrap().to_owned();
+    (login.to_string(), refresh)
+}
+
+/// `login` (an auth.json) as a codex holding it refreshes it (the refresh token it held used
+/// up at the issuer), dated `at`.
+pub fn refreshed_at(rig: &Rig, login: &str, at: &str) -> String {
+    let mut fresh = rig.refreshed(&serde_json::from_str(login).unwrap());
+    fresh["last_refresh"] = at.into();
+    fresh.to_string()
+}
+
 /// Puts `body` in alice's ~/.codex/auth.json on the host.
 pub fn host_login(rig: &Rig, body: &str) {
     let out = rig.remote(
@@ -140,7 +157,7 @@ fn verdict(run: &codex_remote_login_tests::Finished, container: &str) -> String 
 #[test]
 fn collect_never_adopts_another_identity_or_a_future_login() {
     let rig = Rig::get();
-    let host = chatgpt_login("user-rig", "acct-rig", "2026-01-01T00:00:00Z", "rt-host", "");
+    let (host, _) = minted_at(&rig, "2026-01-01T00:00:00Z");
     host_login(&rig, &host);
     let decoy = Crafted::start("crl-t-decoy", &[]);
     decoy.login(&chatgpt_login(
@@ -175,6 +192,7 @@ fn collect_never_adopts_another_identity_or_a_future_login() {
     assert_eq!(verdict(&run, "crl-t-mixed"), "other_account");
     assert!(run.stderr.contains("unchanged"), "{}", run.stderr);
     assert_eq!(host_bytes(&rig), host, "the host's login is untouched");
+    assert_eq!(rig.host_login_state(ALICE), "alive", "and alive at the issuer");
     rig.assert_nothing_left(ALICE);
 }
 
@@ -191,6 +209,7 @@ fn collect_takes_no_other_api_key() {
     assert_eq!(run.code(), 0, "{}", run.stderr);
     assert_eq!(verdict(&run, "crl-t-otherkey"), "other_account");
     assert_eq!(host_bytes(&rig), host);
+    assert_eq!(rig.host_login_state(ALICE), "apikey");
     rig.assert_nothing_left(ALICE);
 }
 
@@ -199,10 +218,13 @@ fn collect_takes_no_other_api_key() {
 #[test]
 fn collect_asks_before_replacing_and_needs_yes_without_a_terminal() {
     let rig = Rig::get();
-    let host = chatgpt_login("user-rig", "acct-rig", "2026-01-01T00:00:00Z", "rt-host", "");
+    // A login alive at the issuer, of the account these names say, copied into a container
+    // whose codex then refreshed it: the host's copy is used up, the container's alive.
+    rig.issuer("/__control?email=user-rig%40rig.test");
+    let (host, rt_host) = minted_at(&rig, "2026-01-01T00:00:00Z");
     host_login(&rig, &host);
     let fresher = Crafted::start("crl-t-fresher", &[]);
-    let newer = chatgpt_login("user-rig", "acct-rig", "2026-02-01T00:00:00Z", "rt-newer", "");
+    let newer = refreshed_at(&rig, &host, "2026-02-01T00:00:00Z");
     fresher.login(&newer);
 
     let refused = rig
@@ -220,6 +242,7 @@ fn collect_asks_before_replacing_and_needs_yes_without_a_terminal() {
     );
     assert!(refused.stdout.contains("fresher, but not taken"), "{}", refused.stdout);
     assert_eq!(host_bytes(&rig), host, "nothing changed");
+    assert_eq!(rig.host_login_state(ALICE), "used", "the host keeps its used-up copy");
 
     let taken = collect(&rig, &["crl-t-fresher"], &["--yes"]);
     assert_eq!(taken.code(), 0, "{}", taken.stderr);
@@ -233,12 +256,17 @@ fn collect_asks_before_replacing_and_needs_yes_without_a_terminal() {
         taken.stderr
     );
     assert_eq!(host_bytes(&rig), newer);
+    // The host holds the container's login, alive, in place of its used-up copy.
+    assert_eq!(rig.host_login_state(ALICE), "alive");
+    let states = rig.token_states(&[&rt_host]);
+    assert_eq!(states[&rt_host], "used");
 
     // On a terminal, it asks, naming the account and the container; "n" changes nothing, "y"
     // replaces.
-    let newest = chatgpt_login("user-rig", "acct-rig", "2026-03-01T00:00:00Z", "rt-newest", "");
+    // Refreshed in the container again: what the host holds is used up once more.
+    let newest = refreshed_at(&rig, &newer, "2026-03-01T00:00:00Z");
     fresher.login(&newest);
-    for (answer, expected) in [("n", &newer), ("y", &newest)] {
+    for (answer, expected, state) in [("n", &newer, "used"), ("y", &newest, "alive")] {
         let mut pty = codex_remote_login_tests::Pty::spawn(&rig.command("collect rig crl-t-fresher"));
         pty.expect(
             "Replace the login of rig with the one in container crl-t-fresher (user-rig@rig.test)?",
@@ -248,6 +276,7 @@ fn collect_asks_before_replacing_and_needs_yes_without_a_terminal() {
         let (code, screen) = pty.finish(LIMIT);
         assert_eq!(code, 0, "{answer}: {screen}");
         assert_eq!(&host_bytes(&rig), expected, "{answer}: {screen}");
+        assert_eq!(rig.host_login_state(ALICE), state, "{answer}");
     }
     rig.assert_nothing_left(ALICE);
 }
@@ -257,7 +286,7 @@ fn collect_asks_before_replacing_and_needs_yes_without_a_terminal() {
 #[test]
 fn collect_refuses_an_oversized_login() {
     let rig = Rig::get();
-    let host = chatgpt_login("user-rig", "acct-rig", "2026-01-01T00:00:00Z", "rt-host", "");
+    let (host, _) = minted_at(&rig, "2026-01-01T00:00:00Z");
     host_login(&rig, &host);
     let big = Crafted::start("crl-t-big", &[]);
     let padding = format!(r#""padding":"{}","#, "x".repeat(3 << 20));
@@ -271,6 +300,7 @@ fn collect_refuses_an_oversized_login() {
     let run = collect(&rig, &["crl-t-big"], &["--yes"]);
     assert_ne!(verdict(&run, "crl-t-big"), "taken", "{}", run.stderr);
     assert_eq!(host_bytes(&rig), host);
+    assert_eq!(rig.host_login_state(ALICE), "alive");
     rig.assert_nothing_left(ALICE);
 }
 
@@ -280,7 +310,7 @@ fn collect_refuses_an_oversized_login() {
 #[test]
 fn collect_names_the_claim_it_cannot_confirm() {
     let rig = Rig::get();
-    let host = chatgpt_login("user-rig", "acct-rig", "2026-01-01T00:00:00Z", "rt-host", "");
+    let (host, _) = minted_at(&rig, "2026-01-01T00:00:00Z");
     host_login(&rig, &host);
     let auth = serde_json::json!({"chatgpt_user_id": "user-rig", "chatgpt_account_id": "acct-rig"});
     let mut nosub: serde_json::Value = serde_json::from_str(&host).unwrap();
@@ -319,6 +349,7 @@ fn collect_names_the_claim_it_cannot_confirm() {
         "cannot confirm the identity: its id_token has no chatgpt_account_id claim"
     );
     assert_eq!(host_bytes(&rig), host, "the host's login is untouched");
+    assert_eq!(rig.host_login_state(ALICE), "alive", "and alive at the issuer");
 
     let table = rig
         .tool("collect-table")

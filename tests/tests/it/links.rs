@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use codex_remote_login_tests::{ALICE, Rig};
 
-use crate::identity::{Crafted, chatgpt_login, host_bytes, host_login};
+use crate::identity::{Crafted, host_bytes, host_login, minted_at, refreshed_at};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -32,8 +32,8 @@ fn alice(rig: &Rig, script: &str) -> String {
 #[test]
 fn push_follows_no_planted_link() {
     let rig = Rig::get();
-    let old = chatgpt_login("user-rig", "acct-rig", "2026-01-01T00:00:00Z", "rt-old", "");
-    let new = chatgpt_login("user-rig", "acct-rig", "2026-02-01T00:00:00Z", "rt-new", "");
+    let (old, rt_old) = minted_at(&rig, "2026-01-01T00:00:00Z");
+    let (new, rt_new) = minted_at(&rig, "2026-02-01T00:00:00Z");
     alice(
         &rig,
         "umask 077 && mkdir -p ~/.codex && printf victim > ~/victim && ln -s ~/victim ~/.codex/auth.json",
@@ -81,6 +81,9 @@ print("planted")
     assert_eq!(alice(&rig, "test -h ~/.codex/auth.json || echo regular"), "regular\n");
     let backup = pushed.event("pushed").unwrap()["backup"].as_str().unwrap().to_owned();
     assert_eq!(alice(&rig, &format!("cat {backup}")), old, "the old login is kept");
+    // At the issuer: the pushed login on the host and the one it replaced, both alive.
+    let states = rig.token_states(&[&rt_old, &rt_new]);
+    assert_eq!((states[&rt_old].as_str(), states[&rt_new].as_str()), ("alive", "alive"));
     alice(&rig, "rm -rf ~/victim ~/.codex");
     rig.assert_nothing_left(ALICE);
 }
@@ -91,15 +94,11 @@ print("planted")
 #[test]
 fn push_checks_the_directory_and_keeps_three_backups() {
     let rig = Rig::get();
-    let login = |n: u32| {
-        chatgpt_login(
-            "user-rig",
-            "acct-rig",
-            &format!("2026-01-0{n}T00:00:00Z"),
-            &format!("rt-{n}"),
-            "",
-        )
-    };
+    // Six logins alive at the issuer, dated a day apart.
+    let minted: Vec<(String, String)> = (1..=6)
+        .map(|n| minted_at(&rig, &format!("2026-01-0{n}T00:00:00Z")))
+        .collect();
+    let login = |n: usize| minted[n - 1].0.clone();
     let shared = "/tmp/crl-t-shared-home";
     rig.remote_root(&format!(
         "rm -rf {shared} && mkdir -m 777 {shared} && chown crl-bob {shared}"
@@ -133,9 +132,10 @@ fn push_checks_the_directory_and_keeps_three_backups() {
     let last = last.unwrap();
     assert!(backups.contains(last.rsplit('/').next().unwrap()), "{last}: {backups}");
     assert!(
-        !alice(&rig, "cat ~/dotfiles/codex/auth.json.bak-*").contains("rt-1\""),
+        !alice(&rig, "cat ~/dotfiles/codex/auth.json.bak-*").contains(&minted[0].1),
         "the oldest login is gone"
     );
+    assert_eq!(rig.host_login_state(ALICE), "alive", "the last pushed, on the host");
     alice(&rig, "rm -rf ~/dotfiles ~/.codex");
     rig.assert_nothing_left(ALICE);
 }
@@ -181,6 +181,10 @@ fn containers_follow_no_planted_link() {
         "nothing was written through a link"
     );
     assert_eq!(target.sh("cat ~/.codex/auth.json", ""), key);
+    let copied = rig
+        .container_login("crl-t-links", "/home/dev/.codex/auth.json")
+        .unwrap();
+    assert_eq!(rig.login_state(&copied), "apikey");
     let backups = target.sh("ls ~/.codex/ | grep -c '^auth.json.bak-'", "");
     assert_eq!(backups.trim(), "3");
 
@@ -237,9 +241,11 @@ fn a_container_cannot_forge_events() {
 #[test]
 fn push_never_overwrites_a_refresh_made_under_codexs_lock() {
     let rig = Rig::get();
-    let old = chatgpt_login("user-rig", "acct-rig", "2026-01-01T00:00:00Z", "rt-old", "");
-    let refreshed = chatgpt_login("user-rig", "acct-rig", "2026-01-01T00:00:05Z", "rt-refreshed", "");
-    let pushed = chatgpt_login("user-rig", "acct-rig", "2026-01-01T00:00:03Z", "rt-pushed", "");
+    // Logins alive at the issuer; the refresh the stand-in writes is a real one, which uses
+    // the host's old login up.
+    let (old, _) = minted_at(&rig, "2026-01-01T00:00:00Z");
+    let refreshed = refreshed_at(&rig, &old, "2026-01-01T00:00:05Z");
+    let (pushed, _) = minted_at(&rig, "2026-01-01T00:00:03Z");
     host_login(&rig, &old);
     let ready = std::path::Path::new("/home/crl-alice/lock-held");
     let _ = std::fs::remove_file(ready);
@@ -258,6 +264,11 @@ fn push_never_overwrites_a_refresh_made_under_codexs_lock() {
     assert_eq!(run.code(), 1, "{}", run.stderr);
     assert!(run.stderr.contains("changed while this ran"), "{}", run.stderr);
     assert_eq!(host_bytes(&rig), refreshed, "the refresh stands");
+    assert_eq!(
+        rig.host_login_state(ALICE),
+        "alive",
+        "the host holds the live login codex refreshed"
+    );
     let _ = std::fs::remove_file(ready);
     rig.assert_nothing_left(ALICE);
 }

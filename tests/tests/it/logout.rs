@@ -8,11 +8,14 @@ use codex_remote_login_tests::{ALICE, Finished, Rig};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
-/// A ChatGPT login on the host, through the browser, as a user would make it.
-fn sign_in(rig: &Rig) {
+/// A ChatGPT login on the host, through the browser, as a user would make it: the login,
+/// alive at the issuer.
+fn sign_in(rig: &Rig) -> serde_json::Value {
     let run = rig.tool("logout-signin").args(["rig"]).run(LIMIT);
     assert_eq!(run.code(), 0, "{}", run.stderr);
-    assert!(rig.auth_json(ALICE).is_some());
+    let (_, login) = rig.auth_json(ALICE).expect("a login on the host");
+    assert_eq!(rig.login_state(&login), "alive");
+    login
 }
 
 /// How many revocations the issuer has been asked for since it started.
@@ -28,7 +31,7 @@ fn logout_events(run: &Finished) -> Vec<serde_json::Value> {
 #[test]
 fn logout_revokes_and_removes_a_signed_in_hosts_login() {
     let rig = Rig::get();
-    sign_in(&rig);
+    let login = sign_in(&rig);
     let before = revocations(&rig);
     let run = rig.tool("logout").args(["logout", "rig", "--json"]).run(LIMIT);
     assert_eq!(run.code(), 0, "{}", run.stderr);
@@ -44,6 +47,7 @@ fn logout_revokes_and_removes_a_signed_in_hosts_login() {
         "codex logout revoked the login at the issuer"
     );
     assert!(rig.auth_json(ALICE).is_none(), "the login is gone");
+    assert_eq!(rig.login_state(&login), "revoked", "the login, at the issuer");
     let status = rig.remote(ALICE, "codex login status");
     assert!(String::from_utf8_lossy(&status.stderr).contains("Not logged in"));
     rig.assert_nothing_left(ALICE);
@@ -66,14 +70,20 @@ fn logout_of_a_host_not_signed_in_says_so_and_succeeds() {
     rig.assert_nothing_left(ALICE);
 }
 
-/// The host signed in, and its login copied into crl-dev: one login in two places.
-fn sign_in_with_a_copy_in_crl_dev(rig: &Rig) {
-    sign_in(rig);
+/// The host signed in, and its login copied into crl-dev: one login in two places, alive.
+fn sign_in_with_a_copy_in_crl_dev(rig: &Rig) -> serde_json::Value {
+    let login = sign_in(rig);
     let copied = rig
         .tool("logout-copy")
         .args(["containers", "rig", "crl-dev"])
         .run(LIMIT);
     assert_eq!(copied.code(), 0, "{}", copied.stderr);
+    let copy = rig
+        .container_login("crl-dev", "/home/dev/.codex/auth.json")
+        .expect("the container's copy");
+    assert_eq!(copy["tokens"]["refresh_token"], login["tokens"]["refresh_token"]);
+    assert_eq!(rig.login_state(&copy), "alive");
+    login
 }
 
 /// The same login copied into a container: named before acting; `--local-only` removes the
@@ -81,7 +91,7 @@ fn sign_in_with_a_copy_in_crl_dev(rig: &Rig) {
 #[test]
 fn local_only_removes_one_copy_and_names_the_others() {
     let rig = Rig::get();
-    sign_in_with_a_copy_in_crl_dev(&rig);
+    let login = sign_in_with_a_copy_in_crl_dev(&rig);
     let host_file = rig.auth_json(ALICE).unwrap().1;
     let refresh = host_file["tokens"]["refresh_token"].as_str().unwrap().to_owned();
     let before = revocations(&rig);
@@ -106,6 +116,7 @@ fn local_only_removes_one_copy_and_names_the_others() {
         .in_container("crl-dev", "/home/dev/.codex/auth.json")
         .expect("the container's copy");
     assert!(kept.contains(&refresh), "the container's copy is untouched");
+    assert_eq!(rig.login_state(&login), "alive", "the login lives on in the container");
     // Nothing of the tokens in what was printed.
     assert!(!run.stdout.contains(&refresh) && !run.stderr.contains(&refresh));
     rig.assert_nothing_left(ALICE);
@@ -116,7 +127,7 @@ fn local_only_removes_one_copy_and_names_the_others() {
 #[test]
 fn logout_with_a_container_names_the_shared_copy_first() {
     let rig = Rig::get();
-    sign_in_with_a_copy_in_crl_dev(&rig);
+    let login = sign_in_with_a_copy_in_crl_dev(&rig);
     let before = revocations(&rig);
     let run = rig
         .tool("logout")
@@ -148,6 +159,7 @@ fn logout_with_a_container_names_the_shared_copy_first() {
     );
     assert!(row("rig/crl-dev").contains("signed out"), "{}", run.stdout);
     assert!(revocations(&rig) > before, "revoked at the issuer");
+    assert_eq!(rig.login_state(&login), "revoked", "the login, at the issuer");
     assert!(rig.auth_json(ALICE).is_none());
     assert!(
         rig.in_container("crl-dev", "/home/dev/.codex/auth.json")

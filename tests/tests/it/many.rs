@@ -43,6 +43,10 @@ fn two_hosts_two_approvals_two_logins() {
         alice["tokens"]["refresh_token"], bob["tokens"]["refresh_token"],
         "each host its own login"
     );
+    assert_eq!(
+        (rig.login_state(&alice).as_str(), rig.login_state(&bob).as_str()),
+        ("alive", "alive")
+    );
     // The second URL came only after the first login ended: one codex at a time.
     let urls = run.events().iter().filter(|e| e["type"] == "url").count();
     assert_eq!(urls, 2);
@@ -67,6 +71,10 @@ fn one_unreachable_host_does_not_stop_the_others() {
         rig.auth_json(ALICE).is_some() && rig.auth_json(BOB).is_some(),
         "{}",
         run.stderr
+    );
+    assert_eq!(
+        (rig.host_login_state(ALICE).as_str(), rig.host_login_state(BOB).as_str()),
+        ("alive", "alive")
     );
     let table: Vec<&str> = run.stderr.lines().skip_while(|l| !l.starts_with("HOST")).collect();
     assert!(
@@ -100,6 +108,7 @@ fn one_unreachable_host_does_not_stop_the_others() {
 #[test]
 fn the_closing_hint_points_at_what_was_printed() {
     let rig = Rig::get();
+    let minted = rig.minted_count();
     let run = rig
         .tool("dead-json")
         .args(["--json", "ssh://127.0.0.1:1", "ssh://127.0.0.1:2", "--codex", &codex()])
@@ -134,6 +143,7 @@ fn the_closing_hint_points_at_what_was_printed() {
             .all(|l| l.contains("error:") || l.contains("hint:") || l.contains("caused by:")),
         "-q prints only errors: {said:#?}"
     );
+    assert_eq!(rig.minted_count(), minted, "no host was reached, nothing signed in");
     rig.assert_nothing_left(ALICE);
 }
 
@@ -185,6 +195,10 @@ fn skip_logged_in() {
         "untouched"
     );
     assert!(rig.auth_json(BOB).is_some());
+    assert_eq!(
+        (rig.host_login_state(ALICE).as_str(), rig.host_login_state(BOB).as_str()),
+        ("apikey", "alive")
+    );
     rig.assert_nothing_left(ALICE);
     rig.assert_nothing_left(BOB);
 }

@@ -33,6 +33,7 @@ fn api_key_travels_on_stdin_never_in_argv() {
     assert_eq!(mode, "-rw-------");
     assert_eq!(auth["auth_mode"], "apikey");
     assert_eq!(auth["OPENAI_API_KEY"], key);
+    assert_eq!(rig.login_state(&auth), "apikey");
     assert_eq!(run.event("success").unwrap()["auth_mode"], "apikey");
     rig.assert_nothing_left(ALICE);
 }
@@ -60,6 +61,7 @@ fn the_api_key_prompt_waits_for_the_host_and_nothing_draws_over_it() {
     assert_eq!(code, 0, "{screen}");
     assert!(!screen.contains(key), "the key was echoed: {screen}");
     assert_eq!(rig.auth_json(ALICE).unwrap().1["OPENAI_API_KEY"], key);
+    assert_eq!(rig.host_login_state(ALICE), "apikey");
     rig.assert_nothing_left(ALICE);
 }
 
@@ -68,6 +70,7 @@ fn the_api_key_prompt_waits_for_the_host_and_nothing_draws_over_it() {
 fn access_token_from_stdin_reaches_codex() {
     let rig = Rig::get();
     let token = "not-an-agent-identity-token-7c9e";
+    let minted = rig.minted_count();
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = watch_argv(token.to_owned(), stop.clone());
     let run = rig
@@ -84,6 +87,8 @@ fn access_token_from_stdin_reaches_codex() {
         run.stderr
     );
     assert!(!run.stderr.contains(token));
+    assert_eq!(rig.host_login_state(ALICE), "none", "refused: nothing written");
+    assert_eq!(rig.minted_count(), minted, "nothing signed in");
     rig.assert_nothing_left(ALICE);
 }
 
@@ -108,6 +113,8 @@ fn status_tells_logged_in_from_not() {
 
     let signed = rig.tool("status-signin").args(["rig"]).run(LIMIT);
     assert_eq!(signed.code(), 0, "{}", signed.stderr);
+    let (_, login) = rig.auth_json(ALICE).unwrap();
+    assert_eq!(rig.login_state(&login), "alive");
     // Connection options after the subcommand's name work as well as before it.
     let after = rig
         .tool("status")
@@ -134,6 +141,8 @@ fn status_tells_logged_in_from_not() {
     );
     let issued: serde_json::Value = serde_json::from_str(&rig.issuer("/__issued")).unwrap();
     assert!(!after.stdout.contains(issued["refresh_token"].as_str().unwrap()));
+    assert_eq!(rig.auth_json(ALICE).unwrap().1, login, "status changes no login");
+    assert_eq!(rig.login_state(&login), "alive");
     rig.assert_nothing_left(ALICE);
 }
 
@@ -142,13 +151,14 @@ fn status_tells_logged_in_from_not() {
 fn push_keeps_a_backup_and_refuses_an_older_copy() {
     let rig = Rig::get();
     let local = rig.dir.join("push-source.json");
-    let write = |refreshed: &str, refresh: &str| {
-        let text = format!(
-            r#"{{"auth_mode":"chatgpt","OPENAI_API_KEY":null,"tokens":{{"id_token":"a.eyJlbWFpbCI6InB1c2hAcmlnLnRlc3QifQ.c","access_token":"x.e30.y","refresh_token":"{refresh}","account_id":"acct"}},"last_refresh":"{refreshed}"}}"#
-        );
-        std::fs::write(&local, text).unwrap();
+    // This machine's login, alive at the issuer, dated `refreshed`: its refresh token.
+    let write = |refreshed: &str| {
+        let mut login = rig.minted_login();
+        login["last_refresh"] = refreshed.into();
+        std::fs::write(&local, login.to_string()).unwrap();
+        login["tokens"]["refresh_token"].as_str().unwrap().to_owned()
     };
-    write("2026-11-25T10:00:00.5Z", "rt-first");
+    let rt_first = write("2026-11-25T10:00:00.5Z");
     let first = rig
         .tool("push")
         .args(["push", "rig", "--from", local.to_str().unwrap(), "--json"])
@@ -158,15 +168,16 @@ fn push_keeps_a_backup_and_refuses_an_older_copy() {
     let (mode, auth) = rig.auth_json(ALICE).unwrap();
     assert_eq!(
         (mode.as_str(), &auth["tokens"]["refresh_token"]),
-        ("-rw-------", &serde_json::json!("rt-first"))
+        ("-rw-------", &serde_json::json!(rt_first))
     );
+    assert_eq!(rig.login_state(&auth), "alive", "the pushed login, on the host");
     assert!(
         first.event("pushed").unwrap()["backup"].is_null(),
         "nothing to back up the first time"
     );
 
     // Older than the host's copy (which has a longer fraction: byte order would say newer).
-    write("2026-11-25T10:00:00Z", "rt-older");
+    let rt_older = write("2026-11-25T10:00:00Z");
     let refused = rig
         .tool("push")
         .args(["push", "rig", "--from", local.to_str().unwrap()])
@@ -175,20 +186,30 @@ fn push_keeps_a_backup_and_refuses_an_older_copy() {
     assert!(refused.stderr.contains("refreshed more recently"), "{}", refused.stderr);
     assert_eq!(
         rig.auth_json(ALICE).unwrap().1["tokens"]["refresh_token"],
-        "rt-first",
+        rt_first.as_str(),
         "untouched"
     );
+    assert_eq!(rig.host_login_state(ALICE), "alive");
 
     let forced = rig
         .tool("push")
         .args(["push", "rig", "--from", local.to_str().unwrap(), "--force", "--json"])
         .run(LIMIT);
     assert_eq!(forced.code(), 0, "{}", forced.stderr);
-    assert_eq!(rig.auth_json(ALICE).unwrap().1["tokens"]["refresh_token"], "rt-older");
+    assert_eq!(
+        rig.auth_json(ALICE).unwrap().1["tokens"]["refresh_token"],
+        rt_older.as_str()
+    );
     let backup = forced.event("pushed").unwrap()["backup"].as_str().unwrap().to_owned();
     let kept = rig.remote_root(&format!("ls -ln {backup} | cut -c1-10; cat {backup}"));
     let kept = String::from_utf8_lossy(&kept.stdout);
-    assert!(kept.starts_with("-rw-------") && kept.contains("rt-first"), "{kept}");
+    assert!(kept.starts_with("-rw-------") && kept.contains(&rt_first), "{kept}");
+    // Replaced, not revoked: both logins alive, the pushed one on the host.
+    let states = rig.token_states(&[&rt_first, &rt_older]);
+    assert_eq!(
+        (states[&rt_first].as_str(), states[&rt_older].as_str()),
+        ("alive", "alive")
+    );
     // No temporary file is left beside it.
     let listing = rig.remote_root("ls -a /home/crl-alice/.codex");
     assert!(!String::from_utf8_lossy(&listing.stdout).contains(".auth.json.crl-"));
@@ -218,6 +239,7 @@ fn device_code_sign_in() {
     assert_eq!(mode, "-rw-------");
     let issued: serde_json::Value = serde_json::from_str(&rig.issuer("/__issued")).unwrap();
     assert_eq!(auth["tokens"]["refresh_token"], issued["refresh_token"]);
+    assert_eq!(rig.login_state(&auth), "alive");
     rig.assert_nothing_left(ALICE);
 }
 
@@ -225,6 +247,7 @@ fn device_code_sign_in() {
 fn device_codes_disabled_says_who_can_enable_them() {
     let rig = Rig::get();
     rig.issuer("/__control?device=disabled");
+    let minted = rig.minted_count();
     let run = rig.tool("device-off").args(["rig", "--device-auth"]).run(LIMIT);
     rig.issuer("/__control?device=ok");
     assert_eq!(run.code(), 1, "{}", run.stderr);
@@ -235,6 +258,8 @@ fn device_codes_disabled_says_who_can_enable_them() {
     );
     assert!(run.stderr.contains("its admin must enable it"), "{}", run.stderr);
     assert!(run.stderr.contains("without --device-auth"), "{}", run.stderr);
+    assert_eq!(rig.minted_count(), minted, "nothing signed in");
+    assert!(rig.auth_json(ALICE).is_none(), "nothing written");
     rig.assert_nothing_left(ALICE);
 }
 

@@ -40,6 +40,7 @@ fn a_stray_success_or_cancel_does_not_end_the_sign_in() {
     assert_eq!(kinds, ["connected", "codex_found", "url", "callback", "success"]);
     assert!(done.stderr.contains("Signed in to Codex on rig"), "{}", done.stderr);
     assert!(Running::browser_page(&page).contains("Signed in to Codex"));
+    assert_eq!(rig.host_login_state(ALICE), "alive");
     rig.assert_nothing_left(ALICE);
 }
 
@@ -76,5 +77,6 @@ fn hundreds_of_idle_connections_do_not_starve_the_sign_in() {
     assert_eq!(done.code(), 0, "stderr:\n{}", done.stderr);
     assert!(done.stderr.contains("Signed in to Codex on rig"), "{}", done.stderr);
     assert!(Running::browser_page(&page).contains("Signed in to Codex"));
+    assert_eq!(rig.host_login_state(ALICE), "alive");
     rig.assert_nothing_left(ALICE);
 }

@@ -37,8 +37,9 @@ fn pasted_callback_finishes_the_sign_in_with_nothing_bound_here() {
             "the authorization code was shown"
         );
         assert_eq!(run.event("success").unwrap()["email"], "alice@rig.test");
-        let (mode, _) = rig.auth_json(ALICE).unwrap();
+        let (mode, login) = rig.auth_json(ALICE).unwrap();
         assert_eq!(mode, "-rw-------");
+        assert_eq!(rig.login_state(&login), "alive", "decorated={decorated}");
     }
     drop((first, second));
     rig.assert_nothing_left(ALICE);
@@ -57,10 +58,12 @@ fn wrong_pastes_are_refused_with_nothing_written() {
         ),
     ];
     for (edit, says) in cases {
+        let minted = rig.minted_count();
         let (run, _) = paste(&rig, edit);
         assert_eq!(run.code(), 1, "{says}: {}", run.stderr);
         assert!(run.stderr.contains(says), "{}", run.stderr);
         assert!(rig.auth_json(ALICE).is_none(), "{says}: nothing written");
+        assert_eq!(rig.minted_count(), minted, "{says}: nothing signed in");
         rig.assert_nothing_left(ALICE);
     }
 }
@@ -69,11 +72,13 @@ fn wrong_pastes_are_refused_with_nothing_written() {
 fn pasted_refusal_is_the_issuers() {
     let rig = Rig::get();
     rig.issuer("/__control?authorize=deny");
+    let minted = rig.minted_count();
     let (run, callback) = paste(&rig, str::to_owned);
     assert!(callback.contains("error=access_denied"), "{callback}");
     assert_eq!(run.code(), 1, "{}", run.stderr);
     assert!(run.stderr.contains("The user denied the request"), "{}", run.stderr);
     assert!(rig.auth_json(ALICE).is_none());
+    assert_eq!(rig.minted_count(), minted, "nothing signed in");
     rig.assert_nothing_left(ALICE);
 }
 
@@ -103,5 +108,6 @@ fn nothing_draws_over_the_paste_prompt() {
     assert!(screen.contains("Signed in to Codex on rig"), "{screen}");
     let code = callback.split("code=").nth(1).unwrap().split('&').next().unwrap();
     assert!(!screen.contains(code), "the pasted address was echoed");
+    assert_eq!(rig.host_login_state(ALICE), "alive");
     rig.assert_nothing_left(ALICE);
 }

@@ -33,6 +33,7 @@ fn an_api_only_host_refuses_the_browser_before_anything_starts() {
     let rig = Rig::get();
     config(&rig, "# the admin's\nforced_login_method = \"api\"\n");
     let before = authorizations(&rig);
+    let minted = rig.minted_count();
     let tool = rig.tool("policy-api");
     let page = tool.browser_out.clone();
     let run = tool.args(["rig", "--json"]).run(LIMIT);
@@ -61,6 +62,7 @@ fn an_api_only_host_refuses_the_browser_before_anything_starts() {
         assert_eq!(run.code(), 1, "{mode}: {}", run.stderr);
         assert!(run.stderr.contains("--with-api-key"), "{mode}: {}", run.stderr);
     }
+    assert_eq!(rig.minted_count(), minted, "nothing signed in");
     // What the hint says works.
     let key = rig
         .tool("policy-api")
@@ -68,6 +70,7 @@ fn an_api_only_host_refuses_the_browser_before_anything_starts() {
         .args(["rig", "--with-api-key"])
         .run(LIMIT);
     assert_eq!(key.code(), 0, "{}", key.stderr);
+    assert_eq!(rig.host_login_state(ALICE), "apikey");
     rig.assert_nothing_left(ALICE);
 }
 
@@ -77,6 +80,7 @@ fn an_api_only_host_refuses_the_browser_before_anything_starts() {
 fn with_several_hosts_the_preflight_refuses_before_the_turn() {
     let rig = Rig::get();
     config(&rig, "forced_login_method = \"api\"\n");
+    let minted = rig.minted_count();
     let run = rig
         .tool("policy-many")
         .env("OPENAI_API_KEY", "sk-rig-policy-many")
@@ -92,6 +96,7 @@ fn with_several_hosts_the_preflight_refuses_before_the_turn() {
         run.stdout
     );
     assert!(run.event("device_code").is_none(), "nothing started: {}", run.stdout);
+    assert_eq!(rig.minted_count(), minted, "nothing signed in");
     rig.assert_nothing_left(ALICE);
 }
 
@@ -180,5 +185,6 @@ fn a_workspace_restriction_is_named() {
         "{}",
         run.stderr
     );
+    assert_eq!(rig.host_login_state(ALICE), "alive");
     rig.assert_nothing_left(ALICE);
 }

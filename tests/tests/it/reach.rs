@@ -181,8 +181,9 @@ fn sign_in_through_a_bastion() {
     assert!(codex_remote_login_tests::Running::browser_page(&page).contains("Signed in to Codex"));
     assert_eq!(run.event("success").unwrap()["email"], "alice@rig.test");
     // codex ran in the inner host's namespace, not on the bastion.
-    let (mode, _) = rig.auth_json(ALICE).unwrap();
+    let (mode, login) = rig.auth_json(ALICE).unwrap();
     assert_eq!(mode, "-rw-------");
+    assert_eq!(rig.login_state(&login), "alive");
     rig.assert_nothing_left(ALICE);
 }
 

@@ -30,7 +30,10 @@ fn no_secret_in_any_output_or_command_line() {
     };
     let (codes_before, minted_before) = (handed_out(&rig, "/__codes").len(), handed_out(&rig, "/__minted").len());
 
+    // Each sign-in's login at the issuer as it ends: (which, its state, the state it must be).
+    let mut states: Vec<(&str, String, &str)> = Vec::new();
     runs.push(rig.tool("s-browser").args(["rig"]).args(loud).run(LIMIT));
+    states.push(("the browser's", rig.host_login_state(ALICE), "alive"));
     runs.push(rig.tool("s-status").args(["status", "rig"]).args(loud).run(LIMIT));
     runs.push(rig.tool("s-doctor").args(["doctor", "rig"]).args(loud).run(LIMIT));
     rig.reset();
@@ -40,6 +43,7 @@ fn no_secret_in_any_output_or_command_line() {
             .args(loud)
             .run(LIMIT),
     );
+    states.push(("the device code's", rig.host_login_state(ALICE), "alive"));
     rig.reset();
     let mut paste = rig
         .tool("s-paste")
@@ -51,6 +55,7 @@ fn no_secret_in_any_output_or_command_line() {
     let callback = rig.approve_elsewhere(url["url"].as_str().unwrap());
     paste.type_line(&callback);
     runs.push(paste.finish(LIMIT));
+    states.push(("the pasted one's", rig.host_login_state(ALICE), "alive"));
     // push: the local file's tokens go to the host, and nowhere else.
     let local = rig.dir.join("secret-push.json");
     // Tokens shaped as OpenAI's (collect reads the identity in them), the access token's
@@ -94,6 +99,9 @@ fn no_secret_in_any_output_or_command_line() {
             .args(loud)
             .run(LIMIT),
     );
+    let inside = rig.container_login("crl-dev", "/home/dev/.codex/auth.json");
+    let inside = inside.map_or("none".into(), |login| rig.login_state(&login));
+    states.push(("crl-dev's own", inside, "alive"));
     rig.reset();
     runs.push(
         rig.tool("s-key")
@@ -102,6 +110,7 @@ fn no_secret_in_any_output_or_command_line() {
             .args(loud)
             .run(LIMIT),
     );
+    states.push(("the API key's", rig.host_login_state(ALICE), "apikey"));
     runs.push(
         rig.tool("s-token")
             .stdin(&format!("{ACCESS_TOKEN}\n"))
@@ -109,6 +118,11 @@ fn no_secret_in_any_output_or_command_line() {
             .args(loud)
             .run(LIMIT),
     );
+    states.push((
+        "the API key's, after a refused token",
+        rig.host_login_state(ALICE),
+        "apikey",
+    ));
 
     stop.store(true, Ordering::Relaxed);
     let argv = argv.join().unwrap();
@@ -133,6 +147,9 @@ fn no_secret_in_any_output_or_command_line() {
     );
     for (index, run) in others.iter().enumerate() {
         assert_eq!(run.code(), 0, "run {index} failed: {}", run.stderr);
+    }
+    for (which, state, expected) in &states {
+        assert_eq!(state, expected, "{which} login at the issuer");
     }
     for (index, run) in runs.iter().enumerate() {
         for secret in &secrets {

@@ -57,6 +57,7 @@ fn signs_in_through_the_browser_and_leaves_nothing_behind() {
         String::from_utf8_lossy(&status.stderr).contains("Logged in using ChatGPT"),
         "{status:?}"
     );
+    assert_eq!(rig.login_state(&auth), "alive", "the host's login, at the issuer");
 
     // The browser saw codex's own success page, carried back through the tunnel.
     assert!(Running::browser_page(&page).contains("Signed in to Codex"));
@@ -97,6 +98,9 @@ fn stale_callback_is_answered_locally_and_decorated_state_passes() {
     assert!(rig.auth_json(ALICE).is_none());
     let mode = rig.remote_root(&format!("ls -ln {home}/auth.json | cut -c1-10"));
     assert_eq!(String::from_utf8_lossy(&mode.stdout).trim(), "-rw-------");
+    let login = rig.remote_root(&format!("cat {home}/auth.json"));
+    let login: serde_json::Value = serde_json::from_slice(&login.stdout).expect("the login there");
+    assert_eq!(rig.login_state(&login), "alive");
     rig.assert_nothing_left(ALICE);
 }
 
@@ -135,5 +139,6 @@ fn a_localhost_redirect_signs_in() {
     assert_eq!(mode, "-rw-------");
     let issued: serde_json::Value = serde_json::from_str(&rig.issuer("/__issued")).unwrap();
     assert_eq!(auth["tokens"]["refresh_token"], issued["refresh_token"]);
+    assert_eq!(rig.login_state(&auth), "alive");
     rig.assert_nothing_left(ALICE);
 }

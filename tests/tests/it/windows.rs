@@ -37,6 +37,7 @@ fn windows_build_signs_in_with_a_pasted_callback() {
     assert_eq!(mode, "-rw-------");
     let issued: serde_json::Value = serde_json::from_str(&rig.issuer("/__issued")).unwrap();
     assert_eq!(auth["tokens"]["refresh_token"], issued["refresh_token"]);
+    assert_eq!(rig.login_state(&auth), "alive");
     rig.assert_nothing_left(ALICE);
 }
 
@@ -63,7 +64,8 @@ fn windows_build_signs_in_through_the_browser_command() {
         "alice@rig.test"
     );
     assert!(Running::browser_page(&page).contains("Signed in to Codex"));
-    let (mode, _) = rig.auth_json(ALICE).expect("auth.json on the host");
+    let (mode, login) = rig.auth_json(ALICE).expect("auth.json on the host");
     assert_eq!(mode, "-rw-------");
+    assert_eq!(rig.login_state(&login), "alive");
     rig.assert_nothing_left(ALICE);
 }
