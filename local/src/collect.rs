@@ -230,6 +230,13 @@ async fn read(shim: &mut Shim<CollectEvent>, host: &str, yes: bool, ui: &Ui) -> 
                 }
                 .into());
             }
+            Output::Event(CollectEvent::Keyring) => {
+                return Err(Error::KeyringStore {
+                    host: host.to_owned(),
+                    store: "keyring".into(),
+                    consequence: "it would never read a collected auth.json; nothing was collected",
+                });
+            }
             Output::Event(CollectEvent::BadLogin { path }) => {
                 return Err(ContainerError::BadLogin {
                     host: host.to_owned(),

@@ -209,6 +209,13 @@ async fn copy(mut shim: Shim<ContainersEvent>, host: &str) -> Result<Vec<(Untrus
                 }
                 .into());
             }
+            Output::Event(ContainersEvent::Keyring) => {
+                return Err(Error::KeyringStore {
+                    host: host.to_owned(),
+                    store: "keyring".into(),
+                    consequence: "an auth.json there, if any, is not the login it uses; nothing was copied",
+                });
+            }
             Output::Event(ContainersEvent::BadLogin { path }) => {
                 return Err(ContainerError::BadLogin {
                     host: host.to_owned(),

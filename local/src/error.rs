@@ -105,10 +105,15 @@ pub enum Error {
     LoginMethodForced { host: String, forced: String },
     /// The host's codex reads its login from the OS keyring, never from the auth.json a
     /// sign-in writes: refused before anything started there.
+    /// `consequence` says what that means for the command, and what it did not do.
     #[error(
-        "{host}'s codex keeps its login in the OS keyring (cli_auth_credentials_store = \"{store}\" in its config.toml), and would never read the login this tool makes: nothing was started"
+        "{host}'s codex keeps its login in the OS keyring (cli_auth_credentials_store = \"{store}\" in its config.toml): {consequence}"
     )]
-    KeyringStore { host: String, store: String },
+    KeyringStore {
+        host: String,
+        store: String,
+        consequence: &'static str,
+    },
     /// `logout`: other places hold the login, and neither the person nor `--yes` agreed to
     /// revoke it.
     #[error(

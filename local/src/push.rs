@@ -87,6 +87,13 @@ async fn push(
             Output::Event(PushEvent::Backup { path }) => backup = Some(path),
             Output::Event(PushEvent::NoLock { dir }) => crate::shim::warn_unlocked(ui, host, &dir),
             Output::Event(PushEvent::Report(LoginReport::AuthFile { path, .. })) => pushed = Some(path),
+            Output::Event(PushEvent::Keyring) => {
+                return Err(Error::KeyringStore {
+                    host: host.to_owned(),
+                    store: "keyring".into(),
+                    consequence: "it would never read a pushed auth.json; nothing was pushed",
+                });
+            }
             Output::Event(PushEvent::PushFailed { why }) => {
                 return Err(Error::PushFailed {
                     host: host.to_owned(),

@@ -300,6 +300,7 @@ impl<'a> Run<'a> {
                 return Err(Error::KeyringStore {
                     host,
                     store: store.shown(),
+                    consequence: "it would never read the login this tool makes; nothing was started",
                 });
             }
             SignInEvent::Busy => return Err(Error::SignInBusy { host }),

@@ -7,6 +7,9 @@
 # `take` or `abort` on stdin; taken, it replaces the host's file as write.sh does it. Nothing
 # travels in a command line, and nothing leaves the host.
 
+# A host whose codex keeps its login in the OS keyring would never read the auth.json a
+# collect writes.
+[ "$(store_setting)" != keyring ] || { say ctr-keyring; say done; exit 1; }
 # The host must have a login to compare with.
 [ -f "$auth" ] || { say ctr-nologin "$auth"; say done; exit 1; }
 valid_login "$auth" || { say ctr-badlogin "$auth"; say done; exit 1; }

@@ -6,6 +6,9 @@
 # copy refreshed more recently than the host's is left alone unless $CRL_FORCE. The token
 # travels on the exec's stdin, never in a command line.
 
+# A host whose codex keeps its login in the OS keyring: an auth.json here, if any, is not the
+# login its codex uses, and copying it would spread a stale one.
+[ "$(store_setting)" != keyring ] || { say ctr-keyring; say done; exit 1; }
 # The host must have a login to copy in.
 [ -f "$auth" ] || { say ctr-nologin "$auth"; say done; exit 1; }
 valid_login "$auth" || { say ctr-badlogin "$auth"; say done; exit 1; }

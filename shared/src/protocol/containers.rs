@@ -41,6 +41,9 @@ pub enum ContainersEvent {
     BadLogin {
         path: Untrusted,
     },
+    /// The host's codex keeps its login in the OS keyring (its config.toml says so): nothing
+    /// was done.
+    Keyring,
     /// The work could not start on the host, because `why`.
     Aborted {
         why: Untrusted,
@@ -57,6 +60,7 @@ impl Events for ContainersEvent {
         "ctr-failed",
         "ctr-nologin",
         "ctr-badlogin",
+        "ctr-keyring",
         "ctr-aborted",
         "done",
     ];
@@ -83,6 +87,7 @@ impl Events for ContainersEvent {
             },
             "ctr-nologin" => Self::NoLogin { path: f.last()? },
             "ctr-badlogin" => Self::BadLogin { path: f.last()? },
+            "ctr-keyring" => f.none().map(|()| Self::Keyring)?,
             "ctr-aborted" => Self::Aborted { why: f.last()? },
             "done" => f.none().map(|()| Self::Done)?,
             _ => return Err(ProtocolError::Unknown { kind: kind.into() }),
@@ -140,6 +145,9 @@ pub enum CollectEvent {
     BadLogin {
         path: Untrusted,
     },
+    /// The host's codex keeps its login in the OS keyring (its config.toml says so): nothing
+    /// was done.
+    Keyring,
     /// The work could not start on the host, because `why`.
     Aborted {
         why: Untrusted,
@@ -158,6 +166,7 @@ impl Events for CollectEvent {
         "ctr-failed",
         "ctr-nologin",
         "ctr-badlogin",
+        "ctr-keyring",
         "ctr-aborted",
         "done",
     ];
@@ -191,6 +200,7 @@ impl Events for CollectEvent {
             },
             "ctr-nologin" => Self::NoLogin { path: f.last()? },
             "ctr-badlogin" => Self::BadLogin { path: f.last()? },
+            "ctr-keyring" => f.none().map(|()| Self::Keyring)?,
             "ctr-aborted" => Self::Aborted { why: f.last()? },
             "done" => f.none().map(|()| Self::Done)?,
             _ => return Err(ProtocolError::Unknown { kind: kind.into() }),

@@ -239,6 +239,9 @@ pub enum PushEvent {
     PushFailed {
         why: Untrusted,
     },
+    /// The host's codex keeps its login in the OS keyring (its config.toml says so), and would
+    /// never read a pushed auth.json: nothing was written.
+    Keyring,
     /// What codex says of the pushed login.
     Report(LoginReport),
     Done,
@@ -251,6 +254,7 @@ impl Events for PushEvent {
         "nolock",
         "pushed",
         "push-failed",
+        "push-keyring",
         "status",
         "authfile",
         "account",
@@ -263,6 +267,7 @@ impl Events for PushEvent {
             "nolock" => Self::NoLock { dir: f.last()? },
             "pushed" => f.none().map(|()| Self::Pushed)?,
             "push-failed" => Self::PushFailed { why: f.last()? },
+            "push-keyring" => f.none().map(|()| Self::Keyring)?,
             "done" => f.none().map(|()| Self::Done)?,
             kind if LoginReport::KINDS.contains(&kind) => Self::Report(LoginReport::from_fields(kind, f)?),
             _ => return Err(ProtocolError::Unknown { kind: kind.into() }),

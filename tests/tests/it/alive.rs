@@ -248,3 +248,53 @@ fn a_re_sign_in_keeps_a_login_that_other_places_hold() {
     assert_eq!(rig.login_state(&new), "alive");
     rig.assert_nothing_left(ALICE);
 }
+
+/// On a host whose codex reads its login from the keyring, push, containers and collect each
+/// say what that means for them, and write nothing: the file they would write or copy is not
+/// the login that codex uses.
+#[test]
+fn push_containers_and_collect_tell_a_keyring_host_the_truth() {
+    let rig = Rig::get();
+    let before = signed_in(&rig);
+    let out = rig.remote(
+        ALICE,
+        "printf 'cli_auth_credentials_store = \"keyring\"\\n' >~/.codex/config.toml",
+    );
+    assert!(out.status.success());
+    let pushed = rig.dir.join("keyring-push.json");
+    std::fs::write(&pushed, rig.minted_login().to_string()).unwrap();
+    for (args, says) in [
+        (
+            vec!["push", "rig", "--from", pushed.to_str().unwrap(), "--force"],
+            "it would never read a pushed auth.json; nothing was pushed",
+        ),
+        (
+            vec!["containers", "rig", "crl-dev"],
+            "an auth.json there, if any, is not the login it uses; nothing was copied",
+        ),
+        (
+            vec!["collect", "rig", "crl-dev", "--yes"],
+            "it would never read a collected auth.json; nothing was collected",
+        ),
+    ] {
+        let run = rig.tool("alive-keyring-copies").args(&args).run(LIMIT);
+        assert_eq!(run.code(), 1, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("rig's codex keeps its login in the OS keyring") && run.stderr.contains(says),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert_eq!(
+            rig.auth_json(ALICE).unwrap().1,
+            before,
+            "{args:?} changed the host's file"
+        );
+        assert!(
+            rig.container_login("crl-dev", "/home/dev/.codex/auth.json").is_none(),
+            "{args:?}"
+        );
+    }
+    assert_eq!(rig.login_state(&before), "alive");
+    let _ = std::fs::remove_file(&pushed);
+    rig.assert_nothing_left(ALICE);
+}
