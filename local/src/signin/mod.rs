@@ -222,9 +222,15 @@ pub async fn launch(
     if job.inside.is_none() {
         run.survey = Some(survey);
     }
-    let ended = tokio::select! {
-        ended = run.drive(&mut shim, &mut stop) => ended,
-        never = surveying => match never {},
+    // Both on the heap: side by side they make a future too large for a 1 MiB main-thread
+    // stack (Windows), which overflowed.
+    let ended = {
+        let driving = Box::pin(run.drive(&mut shim, &mut stop));
+        let surveying = Box::pin(surveying);
+        tokio::select! {
+            ended = driving => ended,
+            never = surveying => match never {},
+        }
     };
     if let Err(error) = &ended {
         run.tell_kept(error);
