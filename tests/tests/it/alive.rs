@@ -298,3 +298,22 @@ fn push_containers_and_collect_tell_a_keyring_host_the_truth() {
     let _ = std::fs::remove_file(&pushed);
     rig.assert_nothing_left(ALICE);
 }
+
+/// A sign-in with a secret that codex refuses (an access token it cannot verify) does not
+/// finish either: the host's ChatGPT login stays, unchanged and alive.
+#[test]
+fn a_refused_secret_keeps_the_previous_login_alive() {
+    let rig = Rig::get();
+    let before = signed_in(&rig);
+    let run = rig
+        .tool("alive-token")
+        .stdin("not-a-token-codex-accepts\n")
+        .args(["rig", "--with-access-token", "--json"])
+        .run(LIMIT);
+    assert_eq!(run.code(), 1, "{}", run.stderr);
+    assert!(run.event("kept").is_some(), "{}", run.stdout);
+    let (_, now) = rig.auth_json(ALICE).unwrap();
+    assert_eq!(now, before);
+    assert_eq!(rig.login_state(&now), "alive");
+    rig.assert_nothing_left(ALICE);
+}

@@ -202,3 +202,48 @@ fn skip_logged_in() {
     rig.assert_nothing_left(ALICE);
     rig.assert_nothing_left(BOB);
 }
+
+/// Several hosts, each signed in already, signed in again without anyone approving: every
+/// host's turn ends unfinished (the deadline), and every host keeps its login, unchanged and
+/// alive at the issuer (issue #23: "for many hosts").
+#[test]
+fn unfinished_sign_ins_of_several_hosts_keep_every_hosts_login() {
+    let rig = Rig::get();
+    let first = rig
+        .tool("many-first")
+        .args(["rig", "bob", "--codex", &codex()])
+        .run(LIMIT);
+    assert_eq!(first.code(), 0, "{}", first.stderr);
+    let before = [rig.auth_json(ALICE).unwrap().1, rig.auth_json(BOB).unwrap().1];
+    for login in &before {
+        assert_eq!(rig.login_state(login), "alive");
+    }
+    let again = rig
+        .tool("many-unfinished")
+        .args([
+            "rig",
+            "bob",
+            "--codex",
+            &codex(),
+            "--no-browser",
+            "--timeout",
+            "3",
+            "--json",
+        ])
+        .run(LIMIT);
+    assert_ne!(again.code(), 0, "{}", again.stderr);
+    let kept: Vec<String> = again
+        .events()
+        .iter()
+        .filter(|e| e["type"] == "kept")
+        .map(|e| e["host"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(kept, ["rig", "bob"], "{}", again.stderr);
+    let after = [rig.auth_json(ALICE).unwrap().1, rig.auth_json(BOB).unwrap().1];
+    assert_eq!(after, before, "a host's login changed");
+    for login in &after {
+        assert_eq!(rig.login_state(login), "alive");
+    }
+    rig.assert_nothing_left(ALICE);
+    rig.assert_nothing_left(BOB);
+}
