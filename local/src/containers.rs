@@ -149,7 +149,16 @@ fn report(host: &str, want: &Selection, mut results: Vec<(Untrusted, Copy)>, ui:
     ExitStatus::failed_if(!all_named || results.iter().any(|(_, c)| !matches!(c, Copy::Copied { .. })))
 }
 
+/// The shim's report of every container, the shim closed after it however it ended: a local
+/// shim dropped on an error was killed before its clean-up ran, leaving its temporary
+/// directory behind.
 async fn copy(mut shim: Shim<ContainersEvent>, host: &str) -> Result<Vec<(Untrusted, Copy)>, Error> {
+    let results = copies(&mut shim, host).await;
+    shim.close().await;
+    results
+}
+
+async fn copies(shim: &mut Shim<ContainersEvent>, host: &str) -> Result<Vec<(Untrusted, Copy)>, Error> {
     let mut results = Vec::new();
     let mut archived = Vec::new();
     let mut done = false;
