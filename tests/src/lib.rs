@@ -504,6 +504,24 @@ impl Rig {
         http_get(&self.issuer_proxy, path).1
     }
 
+    /// `login` as this machine's own (a CODEX_HOME of the rig's, which `reset` clears), as
+    /// `push` or a hand copy would leave it: the CODEX_HOME to run the tool with.
+    pub fn this_machine_holds(&self, login: &serde_json::Value) -> PathBuf {
+        let here = self.dir.join("root-codex");
+        std::fs::create_dir_all(&here).unwrap();
+        std::fs::write(here.join("auth.json"), login.to_string()).unwrap();
+        here
+    }
+
+    /// `user`'s codex on the host set to keep its login in the OS keyring.
+    pub fn keyring_store(&self, user: &str) {
+        let out = self.remote(
+            user,
+            "printf 'cli_auth_credentials_store = \"keyring\"\\n' >~/.codex/config.toml",
+        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+
     /// What the issuer says of each token: `alive`, `used` (a rotated refresh token),
     /// `revoked`, `expired` or `unknown`. Asked in a request body: tokens never go in a URL.
     pub fn token_states(&self, tokens: &[&str]) -> HashMap<String, String> {

@@ -133,11 +133,7 @@ fn a_finished_re_sign_in_requests_revocation_of_the_login_it_replaced() {
 fn a_keyring_host_is_refused_before_the_browser_opens() {
     let rig = Rig::get();
     let before = signed_in(&rig);
-    let out = rig.remote(
-        ALICE,
-        "printf 'cli_auth_credentials_store = \"keyring\"\\n' >~/.codex/config.toml",
-    );
-    assert!(out.status.success());
+    rig.keyring_store(ALICE);
     let run = rig.tool("alive-keyring").args(["rig", "--json"]).run(LIMIT);
     assert_eq!(run.code(), 1, "{}", run.stderr);
     assert!(
@@ -221,9 +217,7 @@ fn a_re_sign_in_keeps_a_login_that_other_places_hold() {
     let old = signed_in(&rig);
     let copy = rig.tool("alive-copy").args(["containers", "rig", "crl-dev"]).run(LIMIT);
     assert_eq!(copy.code(), 0, "{}", copy.stderr);
-    let here = rig.dir.join("root-codex");
-    std::fs::create_dir_all(&here).unwrap();
-    std::fs::write(here.join("auth.json"), old.to_string()).unwrap();
+    let here = rig.this_machine_holds(&old);
 
     let run = rig
         .tool("alive-again-shared")
@@ -256,11 +250,7 @@ fn a_re_sign_in_keeps_a_login_that_other_places_hold() {
 fn push_containers_and_collect_tell_a_keyring_host_the_truth() {
     let rig = Rig::get();
     let before = signed_in(&rig);
-    let out = rig.remote(
-        ALICE,
-        "printf 'cli_auth_credentials_store = \"keyring\"\\n' >~/.codex/config.toml",
-    );
-    assert!(out.status.success());
+    rig.keyring_store(ALICE);
     let pushed = rig.dir.join("keyring-push.json");
     std::fs::write(&pushed, rig.minted_login().to_string()).unwrap();
     for (args, says) in [

@@ -223,9 +223,7 @@ fn logout_revokes_nothing_other_places_hold_without_yes() {
     sign_in_with_a_copy_in_crl_dev(&rig);
     let (_, login) = rig.auth_json(ALICE).unwrap();
     // This machine holds the same login too (as `push` or a hand copy would leave it).
-    let here = rig.dir.join("root-codex");
-    std::fs::create_dir_all(&here).unwrap();
-    std::fs::write(here.join("auth.json"), login.to_string()).unwrap();
+    let here = rig.this_machine_holds(&login);
 
     let refused = rig
         .tool("logout-refused")
