@@ -9,8 +9,6 @@ use std::time::Duration;
 use codex_remote_login_remote::{CodexAt, Engine, Selection};
 use codex_remote_login_shared::protocol::RelayTool;
 
-use crate::ssh;
-
 /// The subcommands' names, for telling a mistyped one from a host (the sign-in, the default
 /// command, has none). `cli`'s tests hold them to its definition.
 pub const COMMANDS: [&str; 6] = ["status", "doctor", "containers", "collect", "logout", "push"];

@@ -7,9 +7,9 @@ use codex_remote_login_shared::redact;
 
 use super::run::Run;
 use super::strategy::Strategy;
-use crate::authorize::{self, PageUrl};
+use crate::codex::authorize::{self, PageUrl};
 use crate::error::Error;
-use crate::events::Event;
+use crate::ui::json::Event;
 
 /// How long codex's device codes live.
 const DEVICE_EXPIRY: Duration = Duration::from_secs(15 * 60);

@@ -3,6 +3,7 @@
 
 mod device_code;
 mod interrupts;
+pub mod many;
 mod pasted;
 mod proxy;
 mod run;
@@ -20,25 +21,25 @@ use std::sync::Arc;
 use codex_remote_login_remote::{CaBundle, ContainerRef, Job, Launch, LoginMethod, ToShim};
 use codex_remote_login_shared::Account;
 
-use crate::authorize;
-use crate::container_error::ContainerError;
+use crate::callback::ports::PortError;
+use crate::codex::authorize;
 use crate::error::Error;
-use crate::events::Event;
-use crate::exit::ExitStatus;
-use crate::ports::PortError;
+use crate::error::containers::ContainerError;
 use crate::settings::{CaCert, Method, Settings, SignInSettings};
 use crate::shim::Shim;
-use crate::ssh::Connection;
-use crate::ssh::config;
 use crate::ui::Ui;
-use crate::{paste, ports, terminal};
+use crate::ui::exit::ExitStatus;
+use crate::ui::json::Event;
+use crate::{callback::paste, callback::ports, ui::terminal};
+use ssh::Connection;
+use ssh::config;
 
 /// What a sign-in was asked for, shared by every host.
 pub struct SignIn<'a> {
     pub sign_in: &'a SignInSettings,
     pub settings: &'a Settings,
     /// The API key or access token of `--with-api-key` / `--with-access-token`.
-    pub secret: &'a crate::secret::Pending,
+    pub secret: &'a crate::host::secret::Pending,
     /// The PEM bundle of `--ca-cert`, read.
     pub ca_pem: Option<String>,
     /// `--login-inside`: sign in the codex of this container on the host, not the host's.
@@ -136,7 +137,7 @@ pub async fn then_provision(
                 names: job.sign_in.containers.clone(),
                 ..Default::default()
             };
-            match crate::containers::provision(conn, &want, false, job.settings, ui).await? {
+            match crate::host::containers::provision(conn, &want, false, job.settings, ui).await? {
                 ExitStatus::Success => Ok(Outcome::SignedIn(account)),
                 _ => Err(ContainerError::Provisioning {
                     host: conn.config.alias.clone(),

@@ -7,11 +7,11 @@ use tokio::sync::mpsc;
 
 use super::run::Run;
 use super::strategy::{Link, Strategy};
-use crate::authorize::AuthorizeUrl;
+use crate::callback::paste;
+use crate::callback::tunnel::Tunnel;
+use crate::codex::authorize::AuthorizeUrl;
 use crate::error::Error;
-use crate::events::Event;
-use crate::paste;
-use crate::tunnel::Tunnel;
+use crate::ui::json::Event;
 
 /// The URL as a QR code for a phone, when stderr is a terminal wide and tall enough.
 fn qr(url: &str) -> Option<String> {

@@ -10,13 +10,13 @@ use codex_remote_login_shared::protocol::RelayTool;
 
 use super::run::{Phase, Run};
 use super::strategy::Strategy;
-use crate::authorize::{AuthorizeUrl, PageUrl};
-use crate::callback::{self, CallbackEvent, CallbackProxy};
+use crate::callback::proxy::{self, CallbackEvent, CallbackProxy};
+use crate::callback::tunnel::{Tunnel, TunnelError};
+use crate::codex::authorize::{AuthorizeUrl, PageUrl};
 use crate::error::Error;
-use crate::events::Event;
 use crate::settings::Browser;
-use crate::tunnel::{Tunnel, TunnelError};
-use crate::{browser, ports};
+use crate::ui::json::Event;
+use crate::{callback::ports, ui::browser};
 
 /// How long codex's success page may take to reach the browser after codex has exited.
 const SUCCESS_GRACE: Duration = Duration::from_secs(3);
@@ -52,7 +52,7 @@ impl Run<'_> {
         let (shutdown, shutdown_rx) = watch::channel(false);
         let tunnel = Arc::new(Tunnel::new(link.clone(), redirect.port, relay, self.inside.clone()));
         let server = Arc::new(CallbackProxy::new(url.clone(), tunnel, events_tx));
-        let task = tokio::spawn(callback::serve(bound, server, shutdown_rx));
+        let task = tokio::spawn(proxy::serve(bound, server, shutdown_rx));
         *proxy = Some(Proxy {
             events,
             shutdown,

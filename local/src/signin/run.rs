@@ -13,15 +13,15 @@ use codex_remote_login_shared::{Account, Untrusted};
 use super::stop::Stop;
 use super::strategy::{Input, Strategy};
 use super::survey::Survey;
-use crate::authorize::{self, AuthorizeUrl};
-use crate::codex_failure::CodexFailure;
-use crate::container_error::ContainerError;
+use crate::codex::authorize::{self, AuthorizeUrl};
+use crate::codex::failure::CodexFailure;
+use crate::error::containers::ContainerError;
 use crate::error::{CodexLog, Error};
-use crate::events::Event;
 use crate::settings::SignInSettings;
 use crate::shim::{Output, Shim};
-use crate::terminal;
 use crate::ui::Ui;
+use crate::ui::json::Event;
+use crate::ui::terminal;
 
 /// How long a cancelled remote login may take to confirm that codex is gone.
 const CANCEL_GRACE: Duration = Duration::from_secs(3);

@@ -7,9 +7,9 @@ use russh::client::Handle;
 use super::device_code::Device;
 use super::pasted::Paste;
 use super::proxy::Proxy;
-use crate::callback::CallbackEvent;
+use crate::callback::proxy::CallbackEvent;
 use crate::settings::Method;
-use crate::ssh::host_key::HostKeyCheck;
+use ssh::host_key::HostKeyCheck;
 
 /// The SSH connection a callback is carried over.
 pub type Link = Arc<Handle<HostKeyCheck>>;

@@ -8,11 +8,11 @@ use codex_remote_login_remote::{CodexAt, Job, Launch};
 use codex_remote_login_shared::protocol::SurveyEvent;
 use tokio::sync::oneshot;
 
-use crate::container_error::ContainerError;
 use crate::error::Error;
-use crate::local_login;
+use crate::error::containers::ContainerError;
+use crate::host::local_login;
 use crate::shim::{Output, Shim};
-use crate::ssh::Connection;
+use ssh::Connection;
 
 /// The other places holding the host's login: `HOST/CTR`, and `this machine (PATH)`.
 pub type Holders = Result<Vec<String>, Error>;

@@ -16,9 +16,9 @@ use codex_remote_login_shared::protocol::{
 };
 use codex_remote_login_shared::redact;
 use codex_remote_login_shared::time::rfc3339_nanos;
-use codex_remote_login_ssh::Settings;
-use codex_remote_login_ssh::destination::Destination;
-use codex_remote_login_ssh::{config, config_file, known_hosts, names};
+use ssh::Settings;
+use ssh::destination::Destination;
+use ssh::{config, config_file, known_hosts, names};
 
 /// The sign-in the callback checks expect: state `S1`, redirect to 127.0.0.1:1455.
 fn expected() -> &'static AuthorizeUrl {

@@ -1,13 +1,16 @@
 //! The errors of a sign-in, each with what to do next and a documented exit code.
 
+pub mod containers;
+pub mod render;
+
 use std::path::PathBuf;
 
-use crate::codex_failure::CodexFailure;
-use crate::container_error::ContainerError;
-use crate::exit::ExitStatus;
-use crate::ports::PortError;
+use crate::callback::ports::PortError;
+use crate::codex::failure::CodexFailure;
+use crate::error::containers::ContainerError;
 use crate::shim::ShimError;
-use crate::ssh::{self, HostKeyError, config::ConfigError, destination::DestinationError};
+use crate::ui::exit::ExitStatus;
+use ssh::{self, HostKeyError, config::ConfigError, destination::DestinationError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -73,7 +76,7 @@ pub enum Error {
     Tunnel {
         host: String,
         #[source]
-        source: crate::tunnel::TunnelError,
+        source: crate::callback::tunnel::TunnelError,
     },
     #[error("the remote codex printed a sign-in URL this tool will not open: {reason}\n  URL: {shown}")]
     BadUrl { reason: String, shown: String },

@@ -2,7 +2,7 @@
 //! collecting one back), each with what to do next and its exit status: wrapped by the
 //! application's error as it is.
 
-use crate::exit::ExitStatus;
+use crate::ui::exit::ExitStatus;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ContainerError {

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::ssh::config;
+use ssh::config;
 
 /// `$CODEX_HOME/auth.json`, else `~/.codex/auth.json`, on this machine.
 pub(crate) fn path() -> PathBuf {

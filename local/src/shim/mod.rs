@@ -6,6 +6,8 @@
 //!
 //! Lines are capped: a host printing gigabytes costs time, never memory.
 
+pub mod windows_host;
+
 use std::collections::VecDeque;
 use std::marker::PhantomData;
 
@@ -16,8 +18,8 @@ use codex_remote_login_remote::{Launch, ToShim};
 use codex_remote_login_shared::protocol::{self, Events, HostEvent};
 use codex_remote_login_shared::{ProtocolError, Untrusted};
 
-use crate::ssh::Connection;
-use crate::ssh::pattern::glob;
+use ssh::Connection;
+use ssh::pattern::glob;
 
 /// Longest line kept; the rest of a longer line is dropped.
 const MAX_LINE: usize = 16 * 1024;
@@ -122,7 +124,7 @@ pub struct Shim<E> {
     /// Whether the host's report has ended (`ready`): the job's events follow.
     ready: bool,
     /// Whether the shim has said anything yet; until it has, the first stderr lines are kept,
-    /// in case they are a Windows shell's complaint (see [`crate::windows_host`]).
+    /// in case they are a Windows shell's complaint (see [`crate::shim::windows_host`]).
     heard: bool,
     early_stderr: Vec<String>,
     events: PhantomData<fn() -> E>,
@@ -203,7 +205,7 @@ impl<E: Events> Shim<E> {
         let out = self.next_output().await;
         match &out {
             Ok(Output::Host(_) | Output::Event(_)) | Err(_) => self.heard = true,
-            Ok(Output::Stderr(line)) if !self.heard && self.early_stderr.len() < crate::windows_host::KEPT => {
+            Ok(Output::Stderr(line)) if !self.heard && self.early_stderr.len() < crate::shim::windows_host::KEPT => {
                 self.early_stderr.push(line.raw().to_owned());
             }
             Ok(_) => {}
@@ -308,7 +310,7 @@ impl<E: Events> Shim<E> {
         }
         if let Output::Closed = out
             && !self.heard
-            && crate::windows_host::answered(&self.early_stderr)
+            && crate::shim::windows_host::answered(&self.early_stderr)
         {
             return Err(ShimError::WindowsHost { host: host.to_owned() });
         }

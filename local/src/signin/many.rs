@@ -11,11 +11,11 @@ use tokio::task::JoinSet;
 use codex_remote_login_remote::{Job, Launch};
 
 use crate::error::Error;
+use crate::host::status::{self, HostStatus};
 use crate::settings::Settings;
 use crate::signin::{self, Interrupts, Outcome, SignIn};
-use crate::ssh::{Connection, config};
-use crate::status::{self, HostStatus};
 use crate::ui::Ui;
+use ssh::{Connection, config};
 
 type Prepared = Result<(Connection, HostStatus), Error>;
 
@@ -78,7 +78,7 @@ pub async fn sign_in_all(
             Err(e) => {
                 // The error in full once, here; the table at the end has its first line.
                 line.finish_with("failed");
-                crate::report::report(line, e);
+                crate::error::render::report(line, e);
                 if matches!(e, Error::Interrupted { .. }) {
                     stop = Some(Error::Interrupted {
                         host: host.clone(),
@@ -138,7 +138,7 @@ async fn turn(
     interrupts: &mut Interrupts,
 ) -> Result<Outcome, Error> {
     if job.sign_in.skip_logged_in && status.logged_in {
-        line.event(&crate::events::Event::Skipped {
+        line.event(&crate::ui::json::Event::Skipped {
             host: &status.host,
             account: status.account.as_ref(),
         });

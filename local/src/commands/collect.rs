@@ -15,16 +15,16 @@ use codex_remote_login_remote::{Job, Launch, Selection, ToShim};
 use codex_remote_login_shared::Untrusted;
 use codex_remote_login_shared::protocol::CollectEvent;
 
-use crate::container_error::ContainerError;
-use crate::containers::check;
 use crate::error::Error;
-use crate::events::Event;
-use crate::exit::ExitStatus;
+use crate::error::containers::ContainerError;
+use crate::host::containers::check;
 use crate::settings::Settings;
 use crate::shim::{Output, Shim};
-use crate::ssh::Connection;
-use crate::terminal;
 use crate::ui::Ui;
+use crate::ui::exit::ExitStatus;
+use crate::ui::json::Event;
+use crate::ui::terminal;
+use ssh::Connection;
 
 /// What one container held.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +49,7 @@ pub async fn run(
     ui: Arc<Ui>,
 ) -> Result<ExitStatus, Error> {
     check(want)?;
-    let conn = crate::connect::to(host_arg, &settings.ssh, &ui).await?;
+    let conn = crate::host::connect::to(host_arg, &settings.ssh, &ui).await?;
     let result = collect(&conn, want, yes, settings, &ui).await;
     conn.close().await;
     result

@@ -5,17 +5,17 @@
 
 use std::sync::Arc;
 
-use crate::container_error::ContainerError;
-use crate::containers::check;
 use crate::error::Error;
-use crate::exit::ExitStatus;
-use crate::many::table;
+use crate::error::containers::ContainerError;
+use crate::host::containers::check;
 use crate::settings::{CaCert, Settings, SignInSettings};
+use crate::signin::many::table;
 use crate::signin::{self, Interrupts, Outcome, SignIn};
-use crate::ssh::Connection;
 use crate::ui::Ui;
-use crate::{ca_bundle, secret};
+use crate::ui::exit::ExitStatus;
+use crate::{host::ca_bundle, host::secret};
 use codex_remote_login_remote::{ContainerRef, Engine, Selection};
+use ssh::Connection;
 
 /// Signs in every container named; one failing does not stop the others, and the table at
 /// the end says which to run again (`--skip-logged-in` passes over those already done).
@@ -40,7 +40,7 @@ pub async fn run(
         _ => None,
     };
     let mut interrupts = Interrupts::new().map_err(|source| Error::Signals { source })?;
-    let conn = crate::connect::to(host_arg, &settings.ssh, &ui).await?;
+    let conn = crate::host::connect::to(host_arg, &settings.ssh, &ui).await?;
     let mut results: Vec<(String, Result<Outcome, Error>)> = Vec::new();
     let single = names.len() == 1;
     for (turn, name) in names.iter().enumerate() {
@@ -64,7 +64,7 @@ pub async fn run(
         }
         // A success has said so already; a failure is reported now, before the next one.
         if let Err(e) = &result {
-            crate::report::report(&ui, e);
+            crate::error::render::report(&ui, e);
         }
         let interrupted = matches!(result, Err(Error::Interrupted { .. }));
         results.push((name.clone(), result));

@@ -19,16 +19,16 @@ use codex_remote_login_remote::{Job, Launch, Selection, ToShim};
 use codex_remote_login_shared::Untrusted;
 use codex_remote_login_shared::protocol::{LogoutEvent, LogoutResult};
 
-use crate::container_error::ContainerError;
 use crate::error::Error;
-use crate::events::Event;
-use crate::exit::ExitStatus;
-use crate::local_login;
+use crate::error::containers::ContainerError;
+use crate::host::local_login;
 use crate::settings::Settings;
 use crate::shim::{Output, Shim};
-use crate::ssh::Connection;
-use crate::terminal;
 use crate::ui::Ui;
+use crate::ui::exit::ExitStatus;
+use crate::ui::json::Event;
+use crate::ui::terminal;
+use ssh::Connection;
 
 /// One place signed out (or not): the host, or a container on it.
 #[derive(Debug, Clone)]
@@ -59,7 +59,7 @@ pub async fn run(
     settings: &Settings,
     ui: Arc<Ui>,
 ) -> Result<ExitStatus, Error> {
-    crate::containers::check(want)?;
+    crate::host::containers::check(want)?;
     ui.step(&format!(
         "Signing out {} host{}",
         hosts.len(),
@@ -103,7 +103,7 @@ pub async fn run(
                 }
             }
             Err(e) => {
-                crate::report::report(&ui, &e);
+                crate::error::render::report(&ui, &e);
                 if code == ExitStatus::Success {
                     code = e.exit_status();
                 }
@@ -128,7 +128,7 @@ async fn one(
     settings: &Settings,
     ui: Arc<Ui>,
 ) -> Result<Vec<Place>, Error> {
-    let conn = crate::connect::to(host_arg, &settings.ssh, &ui).await?;
+    let conn = crate::host::connect::to(host_arg, &settings.ssh, &ui).await?;
     let result = read(&conn, want, local_only, yes, settings, &ui).await;
     conn.close().await;
     result

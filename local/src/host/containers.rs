@@ -1,26 +1,24 @@
-//! `containers HOST CTR...`: the host's login copied into containers on the host, over one
-//! SSH connection and one exec. The tokens go from the host's file into each container on the
-//! host; they never travel through this machine. `containers --local CTR...` does the same
-//! with this machine's login and its own containers, the shim run as a local process.
-
-use std::sync::Arc;
+//! A login copied into containers, by the shim of the machine that holds it: the host's
+//! (after `containers HOST` or a sign-in with `--containers`), or this machine's
+//! (`containers --local`). The tokens go from that machine's file into each container there;
+//! they never travel between machines.
 
 use codex_remote_login_remote::{Job, Launch, Running, Selection};
 use codex_remote_login_shared::Untrusted;
 use codex_remote_login_shared::protocol::ContainersEvent;
 
-use crate::container_error::ContainerError;
 use crate::error::Error;
-use crate::events::Event;
-use crate::exit::ExitStatus;
+use crate::error::containers::ContainerError;
 use crate::settings::Settings;
 use crate::shim::{Output, Shim};
-use crate::ssh::Connection;
 use crate::ui::Ui;
+use crate::ui::exit::ExitStatus;
+use crate::ui::json::Event;
+use ssh::Connection;
 
 /// What became of one container.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Copy {
+pub enum Placement {
     Copied {
         engine: Untrusted,
         user: Untrusted,
@@ -39,22 +37,6 @@ pub enum Copy {
     Failed {
         why: Untrusted,
     },
-}
-
-/// Copies into every container asked for; the exit code is 0 when every one got the login.
-/// `force`: replace a container's login even where it is fresher.
-pub async fn run(
-    host_arg: &str,
-    want: &Selection,
-    force: bool,
-    settings: &Settings,
-    ui: Arc<Ui>,
-) -> Result<ExitStatus, Error> {
-    check(want)?;
-    let conn = crate::connect::to(host_arg, &settings.ssh, &ui).await?;
-    let result = provision(&conn, want, force, settings, &ui).await;
-    conn.close().await;
-    result
 }
 
 /// The names and the label given are ones an engine takes: nothing else reaches the host.
@@ -92,27 +74,8 @@ pub async fn provision(
     Ok(report(&host, want, results, ui))
 }
 
-/// The name this machine goes by in messages, events and the table.
-pub const THIS_MACHINE: &str = "localhost";
-
-/// `containers --local`: this machine's login into containers on this machine.
-pub async fn run_local(want: &Selection, force: bool, settings: &Settings, ui: Arc<Ui>) -> Result<ExitStatus, Error> {
-    check(want)?;
-    if want.names.is_empty() && want.running.is_none() {
-        return Err(ContainerError::NoneNamed.into());
-    }
-    let launch = announce(THIS_MACHINE, want, force, settings, &ui);
-    let shim = Shim::start_local(&launch).map_err(|source| ContainerError::LocalShell { source })?;
-    let results = copy(shim, THIS_MACHINE).await.map_err(|e| match e {
-        Error::Container(ContainerError::NoLoginToCopy { path, .. }) => ContainerError::NoLocalLogin { path }.into(),
-        Error::Container(ContainerError::BadLogin { path, .. }) => ContainerError::BadLocalLogin { path }.into(),
-        e => e,
-    })?;
-    Ok(report(THIS_MACHINE, want, results, &ui))
-}
-
 /// Warns about the shared refresh token and says what is about to happen; the launch that does it.
-fn announce(host: &str, want: &Selection, force: bool, settings: &Settings, ui: &Ui) -> Launch {
+pub fn announce(host: &str, want: &Selection, force: bool, settings: &Settings, ui: &Ui) -> Launch {
     let places = if want.running.is_some() {
         "several".to_owned()
     } else {
@@ -135,7 +98,7 @@ fn announce(host: &str, want: &Selection, force: bool, settings: &Settings, ui: 
 }
 
 /// Prints the results (a table, or events); 0 when every container asked for got the login.
-fn report(host: &str, want: &Selection, mut results: Vec<(Untrusted, Copy)>, ui: &Ui) -> ExitStatus {
+pub fn report(host: &str, want: &Selection, mut results: Vec<(Untrusted, Placement)>, ui: &Ui) -> ExitStatus {
     ui.finish();
     // The ones named in the order given, then the ones found.
     results.sort_by_key(|(name, _)| want.names.iter().position(|n| name == n.as_str()).unwrap_or(usize::MAX));
@@ -146,19 +109,19 @@ fn report(host: &str, want: &Selection, mut results: Vec<(Untrusted, Copy)>, ui:
         ui.data(&table(&results));
     }
     let all_named = want.names.iter().all(|n| results.iter().any(|(r, _)| r == n.as_str()));
-    ExitStatus::failed_if(!all_named || results.iter().any(|(_, c)| !matches!(c, Copy::Copied { .. })))
+    ExitStatus::failed_if(!all_named || results.iter().any(|(_, c)| !matches!(c, Placement::Copied { .. })))
 }
 
 /// The shim's report of every container, the shim closed after it however it ended: a local
 /// shim dropped on an error was killed before its clean-up ran, leaving its temporary
 /// directory behind.
-async fn copy(mut shim: Shim<ContainersEvent>, host: &str) -> Result<Vec<(Untrusted, Copy)>, Error> {
+pub async fn copy(mut shim: Shim<ContainersEvent>, host: &str) -> Result<Vec<(Untrusted, Placement)>, Error> {
     let results = copies(&mut shim, host).await;
     shim.close().await;
     results
 }
 
-async fn copies(shim: &mut Shim<ContainersEvent>, host: &str) -> Result<Vec<(Untrusted, Copy)>, Error> {
+async fn copies(shim: &mut Shim<ContainersEvent>, host: &str) -> Result<Vec<(Untrusted, Placement)>, Error> {
     let mut results = Vec::new();
     let mut archived = Vec::new();
     let mut done = false;
@@ -177,7 +140,7 @@ async fn copies(shim: &mut Shim<ContainersEvent>, host: &str) -> Result<Vec<(Unt
                 let atomic = !archived.contains(&name);
                 results.push((
                     name,
-                    Copy::Copied {
+                    Placement::Copied {
                         engine,
                         user,
                         auth_file: Untrusted::new(format!("{}/auth.json", dir.raw())),
@@ -194,14 +157,14 @@ async fn copies(shim: &mut Shim<ContainersEvent>, host: &str) -> Result<Vec<(Unt
             }) => {
                 results.push((
                     name,
-                    Copy::Kept {
+                    Placement::Kept {
                         engine,
                         user,
                         auth_file: Untrusted::new(format!("{}/auth.json", dir.raw())),
                     },
                 ));
             }
-            Output::Event(ContainersEvent::Failed { name, why }) => results.push((name, Copy::Failed { why })),
+            Output::Event(ContainersEvent::Failed { name, why }) => results.push((name, Placement::Failed { why })),
             Output::Event(ContainersEvent::Archived { name }) => archived.push(name),
             Output::Event(ContainersEvent::Aborted { why }) => {
                 return Err(ContainerError::Aborted {
@@ -252,9 +215,9 @@ fn valid_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
 }
 
-fn event<'a>(host: &'a str, name: &'a str, copy: &'a Copy) -> Event<'a> {
+fn event<'a>(host: &'a str, name: &'a str, copy: &'a Placement) -> Event<'a> {
     let (result, engine, user, auth_file, backup, reason) = match copy {
-        Copy::Copied {
+        Placement::Copied {
             engine,
             user,
             auth_file,
@@ -273,7 +236,7 @@ fn event<'a>(host: &'a str, name: &'a str, copy: &'a Copy) -> Event<'a> {
                 note,
             )
         }
-        Copy::Kept {
+        Placement::Kept {
             engine,
             user,
             auth_file,
@@ -285,7 +248,7 @@ fn event<'a>(host: &'a str, name: &'a str, copy: &'a Copy) -> Event<'a> {
             None,
             Some("its copy is fresher"),
         ),
-        Copy::Failed { why } => ("failed", None, None, None, None, Some(why.raw())),
+        Placement::Failed { why } => ("failed", None, None, None, None, Some(why.raw())),
     };
     Event::Container {
         host,
@@ -300,11 +263,11 @@ fn event<'a>(host: &'a str, name: &'a str, copy: &'a Copy) -> Event<'a> {
 }
 
 /// The table people read: one line per container.
-pub fn table(results: &[(Untrusted, Copy)]) -> String {
+pub fn table(results: &[(Untrusted, Placement)]) -> String {
     let mut rows = vec![["CONTAINER", "ENGINE", "USER", "RESULT", "DETAIL"].map(String::from)];
     for (name, copy) in results {
         rows.push(match copy {
-            Copy::Copied {
+            Placement::Copied {
                 engine,
                 user,
                 auth_file,
@@ -324,7 +287,7 @@ pub fn table(results: &[(Untrusted, Copy)]) -> String {
                     if *atomic { "" } else { " [archive copy: not atomic]" }
                 ),
             ],
-            Copy::Kept {
+            Placement::Kept {
                 engine,
                 user,
                 auth_file,
@@ -335,7 +298,7 @@ pub fn table(results: &[(Untrusted, Copy)]) -> String {
                 "kept".into(),
                 format!("{auth_file} was refreshed more recently; --force replaces it"),
             ],
-            Copy::Failed { why } => [name.shown(), "-".into(), "-".into(), "failed".into(), why.shown()],
+            Placement::Failed { why } => [name.shown(), "-".into(), "-".into(), "failed".into(), why.shown()],
         });
     }
     crate::ui::columns(&rows)

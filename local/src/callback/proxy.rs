@@ -30,9 +30,9 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::{Mutex, mpsc, watch};
 
-use crate::authorize::AuthorizeUrl;
-use crate::listener::{self, Limits, Listeners};
-use crate::tunnel::{Tunnel, TunnelError};
+use crate::callback::listener::{self, Limits, Listeners};
+use crate::callback::tunnel::{Tunnel, TunnelError};
+use crate::codex::authorize::AuthorizeUrl;
 
 /// codex's pages are a few kilobytes; a host that sends more is not codex.
 const MAX_BODY: usize = 1 << 20;

@@ -9,6 +9,13 @@
 //! passed through [`redact::terminal`] too, so no control character but the line end from any
 //! source reaches the terminal. `--json` is left alone: serde escapes controls there.
 
+pub mod browser;
+pub mod exit;
+pub mod help;
+pub mod json;
+pub mod prompts;
+pub mod terminal;
+
 use std::io::{self, IsTerminal, Write};
 use std::time::Duration;
 
@@ -16,7 +23,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use codex_remote_login_shared::redact;
 
-use crate::events::Event;
+use crate::ui::json::Event;
 
 /// How much a person wants to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

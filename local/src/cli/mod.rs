@@ -7,6 +7,9 @@
 //! that command or option, so that `-h` reads at a glance; the whole comment is what `--help`
 //! and the man page show. A rarely needed option is left out of `-h` only (`hide_short_help`).
 
+pub mod generate;
+pub mod mistyped;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -26,7 +29,7 @@ use crate::settings::{Browser, CaCert, Machine, Method, Request, Settings, SignI
     name = "codex-remote-login",
     version = env!("CRL_VERSION"),
     max_term_width = 100,
-    after_long_help = crate::help::AFTER_LONG_HELP,
+    after_long_help = crate::ui::help::AFTER_LONG_HELP,
     subcommand_precedence_over_arg = true,
     subcommand_negates_reqs = true
 )]
@@ -400,7 +403,7 @@ pub struct CommonArgs {
     pub codex_home: Option<String>,
 
     /// Write JSON Lines events on stdout (their types: --help).
-    #[arg(help_heading = OUTPUT_HEADING, long, global = true, long_help = crate::help::JSON_LONG_HELP)]
+    #[arg(help_heading = OUTPUT_HEADING, long, global = true, long_help = crate::ui::help::JSON_LONG_HELP)]
     pub json: bool,
 
     /// More detail on stderr; repeat for more (-vvv). RUST_LOG overrides.
@@ -493,8 +496,8 @@ pub enum Generate {
 
 impl SshArgs {
     /// The SSH layer's own settings, which know no command line.
-    fn settings(self) -> crate::ssh::Settings {
-        crate::ssh::Settings {
+    fn settings(self) -> ssh::Settings {
+        ssh::Settings {
             config: self.config,
             identity: self.identity,
             port: self.port,

@@ -3,9 +3,8 @@
 
 use std::io;
 
-use crate::ssh;
-use crate::terminal;
 use crate::ui::Ui;
+use crate::ui::terminal;
 
 /// The SSH layer's questions go to the terminal, with progress drawing paused meanwhile; its
 /// remarks go where the UI puts every line.

@@ -4,9 +4,9 @@
 
 use crate::error::Error;
 use crate::settings::COMMANDS;
-use crate::ssh::destination::Destination;
-use crate::ssh::{self, config, config_file};
 use crate::ui::Ui;
+use ssh::destination::Destination;
+use ssh::{self, config, config_file};
 
 /// Checks what the sign-in's first word and the connection options say, before any of them
 /// is used.

@@ -2,17 +2,17 @@
 //! reports it (an `error` event on stdout).
 
 use crate::error::Error;
-use crate::events;
 use crate::ui;
+use crate::ui::json;
 
 /// The `--json` line for a command line clap refused, which the binary prints before clap's own
 /// words (no `Ui` exists yet): an `error` event like every other, with the usage exit status.
 pub fn usage_error_line(message: String, hint: String) -> String {
-    let event = events::Event::Error {
+    let event = json::Event::Error {
         host: None,
         message,
         hint: Some(hint),
-        exit_code: crate::exit::ExitStatus::Usage.code(),
+        exit_code: crate::ui::exit::ExitStatus::Usage.code(),
     };
     serde_json::to_string(&event).expect("events serialize")
 }
@@ -36,7 +36,7 @@ pub fn report(ui: &ui::Ui, error: &Error) {
         text.push_str(&format!("\n\nhint: {hint}"));
     }
     ui.always(&text);
-    ui.event(&events::Event::Error {
+    ui.event(&json::Event::Error {
         host: error.host(),
         message: error.to_string(),
         hint,

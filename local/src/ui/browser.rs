@@ -2,7 +2,7 @@
 //! Windows browser, whose requests reach WSL's 127.0.0.1 through WSL2's localhost forwarding;
 //! elsewhere the system's default (the `webbrowser` crate, which honours `$BROWSER`). The URL
 //! is always one argument of a program started directly, never a line for a shell, and always
-//! the page as [`crate::authorize`] rebuilt it: unreserved characters and `%XX` in its query.
+//! the page as [`crate::codex::authorize`] rebuilt it: unreserved characters and `%XX` in its query.
 //!
 //! Under WSL the page is handed to `rundll32.exe url.dll,FileProtocolHandler URL`, which
 //! gives it to the shell's protocol handler (ShellExecute): WSL's interop starts the Windows
@@ -16,7 +16,7 @@
 use std::ffi::{OsStr, OsString};
 use std::process::Stdio;
 
-use crate::authorize::PageUrl;
+use crate::codex::authorize::PageUrl;
 
 /// Where WSL finds the Windows programs when its PATH leaves Windows' own out
 /// (`appendWindowsPath = false`): the default mount of C:.
@@ -45,7 +45,7 @@ pub fn choose(command: Option<&OsStr>, browser_env_set: bool, osrelease: &str) -
     }
 }
 
-/// Opens `url`, which [`crate::authorize`] has validated and rebuilt.
+/// Opens `url`, which [`crate::codex::authorize`] has validated and rebuilt.
 pub async fn open(url: &PageUrl, command: Option<&OsStr>) -> Result<(), String> {
     let browser_env_set = std::env::var_os("BROWSER").is_some_and(|b| !b.is_empty());
     let url = url.as_str();

@@ -12,9 +12,9 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::authorize::PORTS;
-use crate::terminal;
+use crate::codex::authorize::PORTS;
 use crate::ui::Ui;
+use crate::ui::terminal;
 
 /// Who holds a local port.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -264,10 +264,10 @@ pub fn holder(port: u16) -> Option<Holder> {
     })
 }
 
-/// The process listening on `port`, where Windows tells (see [`crate::netstat`]).
+/// The process listening on `port`, where Windows tells (see [`crate::callback::netstat`]).
 #[cfg(windows)]
 pub fn holder(port: u16) -> Option<Holder> {
-    crate::netstat::holder(port).map(|(pid, name)| Holder { pid: Some(pid), name })
+    crate::callback::netstat::holder(port).map(|(pid, name)| Holder { pid: Some(pid), name })
 }
 
 /// The inode of the LISTEN socket on `port` in a /proc/net/tcp table.

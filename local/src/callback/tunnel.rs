@@ -13,7 +13,7 @@ use russh::{ChannelOpenFailure, ChannelStream};
 
 use codex_remote_login_remote::{ContainerRef, Relay, RelayTool};
 
-use crate::ssh::host_key::HostKeyCheck;
+use ssh::host_key::HostKeyCheck;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TunnelError {

@@ -12,11 +12,11 @@ use codex_remote_login_shared::protocol::{HostEvent, LoginReport, PushEvent};
 use codex_remote_login_shared::{AuthJson, Untrusted, time};
 
 use crate::error::Error;
-use crate::events::Event;
 use crate::settings::Settings;
 use crate::shim::{Output, Shim};
-use crate::ssh::Connection;
 use crate::ui::Ui;
+use crate::ui::json::Event;
+use ssh::Connection;
 
 pub async fn run(
     host_arg: &str,
@@ -25,7 +25,7 @@ pub async fn run(
     settings: &Settings,
     ui: Arc<Ui>,
 ) -> Result<(), Error> {
-    let path = from.map_or_else(crate::local_login::path, Path::to_path_buf);
+    let path = from.map_or_else(crate::host::local_login::path, Path::to_path_buf);
     let local_error = |source: Box<dyn std::error::Error + Send + Sync>| Error::LocalAuth {
         path: path.clone(),
         source,
@@ -33,7 +33,7 @@ pub async fn run(
     let text = std::fs::read_to_string(&path).map_err(|e| local_error(e.into()))?;
     let local = AuthJson::parse(&text).map_err(|e| local_error(e.into()))?;
 
-    let conn = crate::connect::to(host_arg, &settings.ssh, &ui).await?;
+    let conn = crate::host::connect::to(host_arg, &settings.ssh, &ui).await?;
     let host = conn.config.alias.clone();
     let launch = Launch {
         codex: settings.codex.clone(),

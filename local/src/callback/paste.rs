@@ -16,9 +16,9 @@ use hyper::Request;
 use hyper_util::rt::TokioIo;
 use tokio::sync::mpsc;
 
-use crate::authorize::AuthorizeUrl;
-use crate::terminal;
-use crate::tunnel::Tunnel;
+use crate::callback::tunnel::Tunnel;
+use crate::codex::authorize::AuthorizeUrl;
+use crate::ui::terminal;
 
 /// What the user pasted, once checked: the callback's path and query, to deliver.
 #[derive(Debug, PartialEq, Eq)]

@@ -10,8 +10,8 @@ use codex_remote_login_shared::redact::Secret;
 
 use crate::error::Error;
 use crate::settings::Method;
-use crate::terminal;
 use crate::ui::Ui;
+use crate::ui::terminal;
 
 /// The secret of a sign-in, read on first use and kept for the hosts after it.
 #[derive(Debug)]

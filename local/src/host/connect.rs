@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use crate::error::Error;
-use crate::ssh::{self, Connection};
 use crate::ui::Ui;
+use ssh::{self, Connection};
 
 /// Resolves `host_arg` as ssh would, says so, and connects: what every one-host command
 /// does first.

@@ -9,15 +9,15 @@ use russh::ChannelOpenFailure;
 use codex_remote_login_remote::{Job, Launch};
 use codex_remote_login_shared::protocol::{DoctorEvent, HostEvent};
 
-use crate::authorize::PORTS;
+use crate::callback::ports;
+use crate::codex::authorize::PORTS;
 use crate::error::{Error, ssh_hint};
-use crate::events::{Check, Event, Verdict};
-use crate::exit::ExitStatus;
-use crate::ports;
 use crate::settings::Settings;
 use crate::shim::{Output, Shim, ShimError};
-use crate::ssh::{self, Connection, HostKeyError, config};
 use crate::ui::Ui;
+use crate::ui::exit::ExitStatus;
+use crate::ui::json::{Check, Event, Verdict};
+use ssh::{self, Connection, HostKeyError, config};
 
 /// Clock difference from which tokens may look expired or not yet valid on one side.
 const SKEW_WARN_SECS: i64 = 60;
