@@ -49,6 +49,16 @@ fn imports(text: &str) -> Vec<String> {
     found
 }
 
+/// A file's code before its unit tests, which sit at its end and may reach anywhere.
+fn without_tests(text: &str) -> &str {
+    let end = ["#[cfg(test)]", "#[cfg(all(test"]
+        .iter()
+        .filter_map(|mark| text.find(mark))
+        .min()
+        .unwrap_or(text.len());
+    &text[..end]
+}
+
 /// Each top-level module's imports, from every file under `dir`.
 fn graph(dir: &Path, top: Option<&str>, out: &mut BTreeMap<String, Vec<String>>) {
     for entry in std::fs::read_dir(dir).unwrap() {
@@ -63,8 +73,7 @@ fn graph(dir: &Path, top: Option<&str>, out: &mut BTreeMap<String, Vec<String>>)
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();
-        // Unit tests sit at the end of each file and may reach anywhere.
-        let code = text.split("#[cfg(test)]").next().unwrap();
+        let code = without_tests(&text);
         let deps = out.entry(module.clone()).or_default();
         deps.extend(imports(code).into_iter().filter(|d| *d != module));
     }
@@ -113,4 +122,190 @@ fn each_module_imports_only_the_layers_below_it() {
 fn both_import_forms_are_read() {
     let text = "use crate::{paste, ports::PortError};\nlet x = crate::ui::Ui::new();\n";
     assert_eq!(imports(text), ["paste", "ports", "ui"]);
+}
+
+/// Every `.rs` file under `src` as its module path (`signin::run`; `signin` for
+/// `signin/mod.rs`), with its code, unit tests cut. The crate root is left out: it is the
+/// facade, which everything may name.
+fn files(src: &Path, prefix: &str, out: &mut BTreeMap<String, String>) {
+    for entry in std::fs::read_dir(src).unwrap() {
+        let path = entry.unwrap().path();
+        let stem = path.file_stem().unwrap().to_str().unwrap();
+        let module = if prefix.is_empty() {
+            stem.to_owned()
+        } else {
+            format!("{prefix}::{stem}")
+        };
+        if path.is_dir() {
+            files(&path, &module, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let module = match stem {
+                "lib" | "main" if prefix.is_empty() => continue,
+                "mod" => prefix.to_owned(),
+                _ => module,
+            };
+            let text = std::fs::read_to_string(&path).unwrap();
+            out.insert(module, without_tests(&text).to_owned());
+        }
+    }
+}
+
+/// The paths that follow `root::` in `code`, groups expanded: `crate::{a, b::{c, D}}` gives
+/// `a`, `b::c`, `b::D`.
+fn paths_after(code: &str, root: &str) -> Vec<Vec<String>> {
+    fn path(text: &str, prefix: &[String], out: &mut Vec<Vec<String>>) -> usize {
+        let mut segments = prefix.to_vec();
+        let mut at = 0;
+        loop {
+            let rest = &text[at..];
+            let trimmed = rest.trim_start();
+            at += rest.len() - trimmed.len();
+            if let Some(group) = trimmed.strip_prefix('{') {
+                at += 1;
+                let mut inner = 0;
+                loop {
+                    inner += path(&group[inner..], &segments, out);
+                    let tail = &group[inner..];
+                    let next = tail.trim_start();
+                    inner += tail.len() - next.len() + 1;
+                    if !next.starts_with(',') {
+                        break;
+                    }
+                }
+                return at + inner;
+            }
+            let end = trimmed
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(trimmed.len());
+            segments.push(trimmed[..end].to_owned());
+            at += end;
+            match text[at..].strip_prefix("::") {
+                Some(_) => at += 2,
+                None => break,
+            }
+        }
+        out.push(segments);
+        at
+    }
+    let mut out = Vec::new();
+    let key = format!("{root}::");
+    for (at, _) in code.match_indices(&key) {
+        let before = code[..at].chars().next_back();
+        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':') {
+            continue;
+        }
+        path(&code[at + key.len()..], &[], &mut out);
+    }
+    out
+}
+
+/// The modules of `all` that the file `module` names: through `crate::`, `super::`, and (in
+/// a `mod.rs`) its own submodules by name.
+fn file_imports(module: &str, code: &str, all: &BTreeMap<String, String>) -> Vec<String> {
+    let parent = module.rsplit_once("::").map_or("", |(p, _)| p);
+    let mut named = Vec::new();
+    for segments in paths_after(code, "crate") {
+        named.push(segments);
+    }
+    for segments in paths_after(code, "super") {
+        let mut full: Vec<String> = parent
+            .split("::")
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        full.extend(segments);
+        named.push(full);
+    }
+    for child in all.keys().filter_map(|m| m.strip_prefix(&format!("{module}::"))) {
+        if !child.contains("::") {
+            for segments in paths_after(code, child) {
+                let mut full = vec![module.to_owned(), child.to_owned()];
+                full.extend(segments);
+                named.push(full);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for segments in named {
+        // The longest prefix that is a module of this crate: `signin::run::Run` is `signin::run`.
+        let target = (1..=segments.len())
+            .rev()
+            .map(|n| segments[..n].join("::"))
+            .find(|m| all.contains_key(m));
+        if let Some(target) = target.filter(|t| t != module && !found.contains(t)) {
+            found.push(target);
+        }
+    }
+    found
+}
+
+/// An import circle among `graph`'s files, as the files in it; none when there is none.
+fn circle(graph: &BTreeMap<String, Vec<String>>) -> Option<Vec<String>> {
+    fn visit<'a>(
+        at: &'a str,
+        graph: &'a BTreeMap<String, Vec<String>>,
+        stack: &mut Vec<&'a str>,
+        done: &mut std::collections::BTreeSet<&'a str>,
+    ) -> Option<Vec<String>> {
+        if let Some(start) = stack.iter().position(|m| *m == at) {
+            let mut found: Vec<String> = stack[start..].iter().map(|m| (*m).to_owned()).collect();
+            found.push(at.to_owned());
+            return Some(found);
+        }
+        if !done.insert(at) {
+            return None;
+        }
+        stack.push(at);
+        for next in graph.get(at).into_iter().flatten() {
+            if let Some(found) = visit(next, graph, stack, done) {
+                return Some(found);
+            }
+        }
+        stack.pop();
+        None
+    }
+    let mut done = std::collections::BTreeSet::new();
+    graph
+        .keys()
+        .find_map(|start| visit(start, graph, &mut Vec::new(), &mut done))
+}
+
+/// No file imports, through any chain, a file that imports it: in this crate and in every
+/// other crate of the workspace.
+#[test]
+fn no_import_circle_in_any_crate() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let mut circles = Vec::new();
+    for krate in ["local", "ssh", "remote", "shared"] {
+        let mut all = BTreeMap::new();
+        files(&root.join(krate).join("src"), "", &mut all);
+        let graph: BTreeMap<String, Vec<String>> = all
+            .iter()
+            .map(|(module, code)| (module.clone(), file_imports(module, code, &all)))
+            .collect();
+        if let Some(found) = circle(&graph) {
+            circles.push(format!("{krate}: {}", found.join(" -> ")));
+        }
+    }
+    assert!(circles.is_empty(), "import circles:\n  {}", circles.join("\n  "));
+}
+
+#[test]
+fn paths_and_circles_are_read() {
+    let code = "use crate::{ui::{json, Ui}, error::Error};\nuse super::run::Run;\nlet x = crate::host::connect::to();";
+    let found: Vec<String> = paths_after(code, "crate").iter().map(|p| p.join("::")).collect();
+    assert_eq!(found, ["ui::json", "ui::Ui", "error::Error", "host::connect::to"]);
+    let graph = BTreeMap::from([
+        ("a".to_owned(), vec!["b".to_owned()]),
+        ("b".to_owned(), vec!["c".to_owned()]),
+        ("c".to_owned(), vec!["a".to_owned()]),
+    ]);
+    assert_eq!(circle(&graph).unwrap(), ["a", "b", "c", "a"]);
+    let mut all = BTreeMap::new();
+    for m in ["signin", "signin::run", "signin::stop", "ui"] {
+        all.insert(m.to_owned(), String::new());
+    }
+    let imports = file_imports("signin::run", "use super::stop::Stop;\nuse crate::ui::Ui;", &all);
+    assert_eq!(imports, ["ui", "signin::stop"]);
+    assert_eq!(file_imports("signin", "use run::Run;", &all), ["signin::run"]);
 }

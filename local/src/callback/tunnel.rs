@@ -15,6 +15,9 @@ use codex_remote_login_remote::{ContainerRef, Relay, RelayTool};
 
 use ssh::host_key::HostKeyCheck;
 
+/// The SSH connection a tunnel opens its channels on.
+pub type Link = Arc<Handle<HostKeyCheck>>;
+
 #[derive(Debug, thiserror::Error)]
 pub enum TunnelError {
     #[error("the host forbids TCP forwarding and has no relay tool (nc, python3, perl or bash)")]
@@ -25,7 +28,7 @@ pub enum TunnelError {
 
 /// Connections to one port on the host's 127.0.0.1.
 pub struct Tunnel {
-    handle: Arc<Handle<HostKeyCheck>>,
+    handle: Link,
     port: u16,
     /// The relay to use where forwarding is refused (the host's best tool, or `--relay`).
     relay: Option<RelayTool>,
@@ -37,12 +40,7 @@ pub struct Tunnel {
 }
 
 impl Tunnel {
-    pub fn new(
-        handle: Arc<Handle<HostKeyCheck>>,
-        port: u16,
-        relay: Option<RelayTool>,
-        inside: Option<ContainerRef>,
-    ) -> Self {
+    pub fn new(handle: Link, port: u16, relay: Option<RelayTool>, inside: Option<ContainerRef>) -> Self {
         Self {
             handle,
             port,

@@ -157,7 +157,7 @@ async fn remote(conn: &Connection, settings: &Settings) -> Vec<Check> {
     vec![
         facts.codex_check(&conn.config.alias),
         facts.store_check(),
-        policy_check(facts.policy.0.as_deref(), facts.policy.1.as_deref()),
+        policy_check(facts.forced_method.as_deref(), facts.forced_workspace.as_deref()),
         forwarding_check(&forwarding),
         facts.relay_check(&forwarding),
         facts.clock_check(),
@@ -212,8 +212,10 @@ struct Facts {
     /// The host's clock and ours when it arrived.
     clock: Option<(i64, i64)>,
     ca: Vec<(String, bool, String)>,
-    /// `forced_login_method` and `forced_chatgpt_workspace_id`, shown escaped.
-    policy: (Option<String>, Option<String>),
+    /// The host codex's `forced_login_method` and `forced_chatgpt_workspace_id`, when set,
+    /// shown escaped.
+    forced_method: Option<String>,
+    forced_workspace: Option<String>,
 }
 
 impl Facts {
@@ -329,7 +331,8 @@ impl Facts {
             HostEvent::BadOverride { path } => self.not_found = Some(format!("--codex {path} (not executable)")),
             HostEvent::Relays(r) => self.relays = r,
             HostEvent::Policy { method, workspace } => {
-                self.policy = (method.map(|m| m.shown()), workspace.map(|w| w.shown()));
+                self.forced_method = method.map(|m| m.shown());
+                self.forced_workspace = workspace.map(|w| w.shown());
             }
             _ => {}
         }

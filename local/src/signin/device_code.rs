@@ -5,8 +5,7 @@ use std::time::{Duration, Instant};
 
 use codex_remote_login_shared::redact;
 
-use super::run::Run;
-use super::strategy::Strategy;
+use super::context::Context;
 use crate::codex::authorize::{self, PageUrl};
 use crate::error::Error;
 use crate::ui::json::Event;
@@ -16,65 +15,61 @@ const DEVICE_EXPIRY: Duration = Duration::from_secs(15 * 60);
 
 /// What codex has printed of a device-code sign-in so far.
 #[derive(Default)]
-pub struct Device {
+pub struct DeviceCode {
     link: Option<PageUrl>,
     code: Option<String>,
-    pub shown_at: Option<Instant>,
+    shown_at: Option<Instant>,
 }
 
-impl Run<'_> {
-    /// `--device-auth`: codex prints the verification page and the one-time code; once both
-    /// are in, they are shown (and the page opened), or refused like a bad authorize URL.
-    pub(super) async fn on_device_line(&mut self, line: &str) -> Result<(), Error> {
+impl DeviceCode {
+    /// Whether the page and the code have been shown (the countdown ticks from then).
+    pub fn shown(&self) -> bool {
+        self.shown_at.is_some()
+    }
+
+    /// One line of codex's output. codex prints the verification page and the one-time code;
+    /// once both are in, they are shown (and the page opened), or refused like a bad
+    /// authorize URL. A line that is neither comes back, redacted, to be kept for errors.
+    pub async fn on_line(&mut self, line: &str, cx: &Context<'_>) -> Result<Option<String>, Error> {
         let clean = authorize::strip_ansi(line);
-        let Strategy::Device(device) = &mut self.strategy else {
-            return Ok(());
-        };
-        if device.link.is_none() && authorize::is_candidate(&clean) {
+        if self.link.is_none() && authorize::is_candidate(&clean) {
             let link =
-                authorize::device_link(&clean, self.sign_in.issuer.as_deref()).map_err(|reason| Error::BadUrl {
+                authorize::device_link(&clean, cx.sign_in.issuer.as_deref()).map_err(|reason| Error::BadUrl {
                     reason,
                     shown: redact::url(clean.trim()),
                 })?;
-            device.link = Some(link);
-        } else if let Some(code) = authorize::device_code(&clean).filter(|_| device.code.is_none()) {
-            device.code = Some(code.to_owned());
+            self.link = Some(link);
+        } else if let Some(code) = authorize::device_code(&clean).filter(|_| self.code.is_none()) {
+            self.code = Some(code.to_owned());
         } else {
-            self.remember(redact::log_line(clean.trim()));
-            return Ok(());
+            return Ok(Some(redact::log_line(clean.trim())));
         }
-        let (Some(link), Some(code), None) = (&device.link, &device.code, device.shown_at) else {
-            return Ok(());
+        let (Some(link), Some(code), None) = (&self.link, &self.code, self.shown_at) else {
+            return Ok(None);
         };
-        device.shown_at = Some(Instant::now());
-        let (link, code) = (link.clone(), code.clone());
-        let host = &self.host;
-        self.ui.always(&format!(
+        self.shown_at = Some(Instant::now());
+        let host = cx.host;
+        cx.ui.always(&format!(
             "To sign in to Codex on {host}, open\n\n  {link}\n\nand enter the one-time code\n\n  {code}\n\n(it expires in 15 minutes; only enter it if you started this sign-in)\n"
         ));
-        self.open_browser(&link, "page").await;
-        self.ui.event(&Event::DeviceCode {
+        cx.open_browser(link, "page").await;
+        cx.ui.event(&Event::DeviceCode {
             host,
             url: link.as_str(),
-            code: &code,
+            code,
             expires_in_secs: DEVICE_EXPIRY.as_secs(),
         });
-        self.ui.step(&format!("Waiting for code {code} to be approved"));
-        Ok(())
+        cx.ui.step(&format!("Waiting for code {code} to be approved"));
+        Ok(None)
     }
 
-    /// The spinner's line while a device code waits for approval.
-    pub(super) fn device_countdown(&self) {
-        let Strategy::Device(Device {
-            code: Some(code),
-            shown_at: Some(shown),
-            ..
-        }) = &self.strategy
-        else {
+    /// The spinner's line while the code waits for approval.
+    pub fn countdown(&self, cx: &Context<'_>) {
+        let (Some(code), Some(shown)) = (&self.code, self.shown_at) else {
             return;
         };
         let left = DEVICE_EXPIRY.saturating_sub(shown.elapsed()).as_secs();
-        self.ui.tick(&format!(
+        cx.ui.tick(&format!(
             "Waiting for code {code} to be approved ({}:{:02} left)",
             left / 60,
             left % 60

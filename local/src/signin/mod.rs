@@ -1,11 +1,12 @@
 //! The sign-in flow: `codex login` on the host, the browser here, the callback carried over
 //! SSH, and a summary that names the account without showing any token.
 
+mod browser;
+mod context;
 mod device_code;
 mod interrupts;
 pub mod many;
 mod pasted;
-mod proxy;
 mod run;
 mod stop;
 mod strategy;

@@ -5,10 +5,9 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use super::run::Run;
-use super::strategy::{Link, Strategy};
+use super::context::Context;
 use crate::callback::paste;
-use crate::callback::tunnel::Tunnel;
+use crate::callback::tunnel::{Link, Tunnel};
 use crate::codex::authorize::AuthorizeUrl;
 use crate::error::Error;
 use crate::ui::json::Event;
@@ -29,49 +28,69 @@ fn qr(url: &str) -> Option<String> {
     (usize::from(cols) >= width && usize::from(rows) > height + 6).then_some(text)
 }
 
-/// A paste sign-in once its URL is shown.
-pub struct Paste {
+/// A paste sign-in: the connection the address will be delivered over, and once the URL is
+/// shown, what waits for the pasted address.
+pub struct Pasted {
+    link: Link,
+    waiting: Option<Waiting>,
+}
+
+struct Waiting {
     authorize: AuthorizeUrl,
     tunnel: Arc<Tunnel>,
     /// The lines pasted; none once an address was taken.
-    pub lines: Option<mpsc::UnboundedReceiver<std::io::Result<String>>>,
+    lines: Option<mpsc::UnboundedReceiver<std::io::Result<String>>>,
     on_terminal: bool,
 }
 
-impl Run<'_> {
-    /// `--paste`: shows the URL (and a QR code for a phone), then waits for the address the
-    /// browser lands on.
-    pub(super) async fn start_paste(&mut self, url: AuthorizeUrl) {
-        let host = self.host.clone();
+impl Pasted {
+    pub fn new(link: Link) -> Self {
+        Self { link, waiting: None }
+    }
+
+    /// Whether the URL has been shown.
+    pub fn shown(&self) -> bool {
+        self.waiting.is_some()
+    }
+
+    /// The next line pasted; never, before the URL is shown or once an address was taken.
+    pub async fn next_line(&mut self) -> Option<std::io::Result<String>> {
+        match self.waiting.as_mut().and_then(|w| w.lines.as_mut()) {
+            Some(lines) => lines.recv().await,
+            None => std::future::pending().await,
+        }
+    }
+
+    /// Shows the URL (and a QR code for a phone), then waits for the address the browser
+    /// lands on.
+    pub async fn start(&mut self, url: AuthorizeUrl, cx: &Context<'_>) {
+        let host = cx.host;
         let port = url.redirect.port;
-        self.ui.always(&format!(
+        cx.ui.always(&format!(
             "Sign in to Codex for {host}: open this URL on any device and approve,\n\n  {}\n",
             url.url
         ));
         if let Some(code) = qr(url.url.as_str()) {
-            self.ui.always(&code);
+            cx.ui.always(&code);
         }
-        self.ui.always(&format!(
+        cx.ui.always(&format!(
             "Then copy the address the browser ends on (http://127.0.0.1:{port}/auth/callback?..., an error page there)\nand paste it here."
         ));
-        self.ui.event(&Event::Url {
-            host: &host,
+        cx.ui.event(&Event::Url {
+            host,
             url: url.url.as_str(),
             callback_port: port,
         });
-        self.ui.step("Waiting for the pasted address");
+        cx.ui.step("Waiting for the pasted address");
         let on_terminal = paste::from_terminal();
         // The prompt waits on a thread of its own (see `paste::reader`): nothing may draw over
         // it meanwhile.
         if on_terminal {
-            self.ui.pause();
+            cx.ui.pause();
         }
-        let relay = self.relay_tool();
-        let Strategy::Paste { link, paste } = &mut self.strategy else {
-            unreachable!("only a paste sign-in waits for a pasted address");
-        };
-        let tunnel = Arc::new(Tunnel::new(link.clone(), port, relay, self.inside.clone()));
-        *paste = Some(Paste {
+        let relay = cx.relay_tool();
+        let tunnel = Arc::new(Tunnel::new(self.link.clone(), port, relay, cx.inside.cloned()));
+        self.waiting = Some(Waiting {
             authorize: url,
             tunnel,
             lines: Some(paste::reader(on_terminal)),
@@ -80,16 +99,12 @@ impl Run<'_> {
     }
 
     /// One pasted line: checked, then delivered; a bad one asked again on a terminal.
-    pub(super) async fn on_paste(&mut self, line: std::io::Result<String>) -> Result<(), Error> {
-        let host = self.host.clone();
-        let Strategy::Paste {
-            link,
-            paste: Some(state),
-        } = &mut self.strategy
-        else {
+    pub async fn on_line(&mut self, line: std::io::Result<String>, cx: &Context<'_>) -> Result<(), Error> {
+        let host = cx.host.to_owned();
+        let Some(state) = &mut self.waiting else {
             return Ok(());
         };
-        let (authorize, tunnel, link) = (state.authorize.clone(), state.tunnel.clone(), link.clone());
+        let (authorize, tunnel) = (state.authorize.clone(), state.tunnel.clone());
         let line = line.map_err(|e| Error::Paste {
             host: host.clone(),
             why: e.to_string(),
@@ -97,20 +112,20 @@ impl Run<'_> {
         let callback = match paste::check(&line, &authorize) {
             Ok(callback) => callback,
             Err(why) if state.on_terminal => {
-                self.ui.warn(&format!("that address does not fit: {why}"));
+                cx.ui.warn(&format!("that address does not fit: {why}"));
                 return Ok(());
             }
             Err(why) => return Err(Error::Paste { host, why }),
         };
         state.lines = None;
         if state.on_terminal {
-            self.ui.resume();
+            cx.ui.resume();
         }
-        self.ui.step(&format!("Finishing the sign-in on {host}"));
+        cx.ui.step(&format!("Finishing the sign-in on {host}"));
         let status = match paste::deliver(&tunnel, authorize.redirect.port, &callback).await {
             Ok(status) => status,
             // The connection itself went: nothing was wrong with the address pasted.
-            Err(_) if connection_gone(&link).await => {
+            Err(_) if connection_gone(&self.link).await => {
                 return Err(Error::ConnectionLost {
                     host,
                     during: "while delivering the pasted address",
@@ -124,7 +139,7 @@ impl Run<'_> {
             }
         };
         tracing::debug!("pasted callback delivered to {host}; codex answered {status}");
-        self.ui.event(&Event::Callback { host: &host });
+        cx.ui.event(&Event::Callback { host: &host });
         Ok(())
     }
 }

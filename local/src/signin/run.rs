@@ -10,10 +10,10 @@ use codex_remote_login_shared::protocol::{CodexSource, HostEvent, LoginReport, P
 use codex_remote_login_shared::redact;
 use codex_remote_login_shared::{Account, Untrusted};
 
+use super::context::Context;
 use super::stop::Stop;
-use super::strategy::{Input, Strategy};
+use super::strategy::Strategy;
 use super::survey::Survey;
-use crate::codex::authorize::{self, AuthorizeUrl};
 use crate::codex::failure::CodexFailure;
 use crate::error::containers::ContainerError;
 use crate::error::{CodexLog, Error};
@@ -53,8 +53,7 @@ pub struct Findings {
     pub account: Option<Account>,
     pub log: Option<CodexLog>,
     pub last_lines: VecDeque<String>,
-    /// The host codex's `forced_login_method` and `forced_chatgpt_workspace_id`, when set.
-    pub policy: (Option<Untrusted>, Option<Untrusted>),
+    pub policy: Policy,
     /// The new login was moved into place.
     pub installed: bool,
     /// The shim was told to move it into place (it may have, unconfirmed).
@@ -65,6 +64,13 @@ pub struct Findings {
     pub store: Option<Untrusted>,
     /// The other places that held the login the new one replaced (see [`Survey`]).
     pub previous_holders: Vec<String>,
+}
+
+/// The host codex's `forced_login_method` and `forced_chatgpt_workspace_id`, when set.
+#[derive(Default)]
+pub struct Policy {
+    pub method: Option<Untrusted>,
+    pub workspace: Option<Untrusted>,
 }
 
 pub struct Run<'a> {
@@ -112,16 +118,29 @@ impl<'a> Run<'a> {
     /// while codex may still run, codex is cancelled on the host; the callback proxy is
     /// always stopped.
     pub async fn drive(&mut self, shim: &mut Shim<SignInEvent>, stop: &mut Stop<'_>) -> Result<Ended, Error> {
-        let result = self.run(shim, stop).await;
+        let result = self.until_closed(shim, stop).await;
         if result.is_err() && matches!(self.phase, Phase::Running { .. }) {
             self.cancel(shim).await;
         }
         shim.close().await;
-        self.stop_proxy().await;
+        let signed_in = matches!(self.phase, Phase::Exited { code: 0, .. });
+        self.strategy.stop(signed_in).await;
         result
     }
 
-    async fn run(&mut self, shim: &mut Shim<SignInEvent>, stop: &mut Stop<'_>) -> Result<Ended, Error> {
+    /// The strategy, and what it reads of the run.
+    fn strategy(&mut self) -> (&mut Strategy, Context<'_>) {
+        let cx = Context {
+            host: &self.host,
+            ui: &self.ui,
+            sign_in: self.sign_in,
+            inside: self.inside.as_ref(),
+            relays: &self.found.relays,
+        };
+        (&mut self.strategy, cx)
+    }
+
+    async fn until_closed(&mut self, shim: &mut Shim<SignInEvent>, stop: &mut Stop<'_>) -> Result<Ended, Error> {
         let mut ticker = tokio::time::interval(Duration::from_secs(1));
         let host = self.host.clone();
         loop {
@@ -159,11 +178,14 @@ impl<'a> Run<'a> {
                         self.survey_now();
                     }
                 }
-                Some(input) = self.strategy.input() => match input {
-                    Input::Callback(event) => self.on_callback(event)?,
-                    Input::Pasted(line) => self.on_paste(line).await?,
-                },
-                _ = ticker.tick(), if counting_down => self.device_countdown(),
+                Some(input) = self.strategy.input() => {
+                    let (strategy, cx) = self.strategy();
+                    strategy.on_input(input, &cx).await?;
+                }
+                _ = ticker.tick(), if counting_down => {
+                    let (strategy, cx) = self.strategy();
+                    strategy.tick(&cx);
+                }
             }
         }
     }
@@ -184,24 +206,9 @@ impl<'a> Run<'a> {
                 let line = line.into_raw();
                 let shown = redact::log_line(line.trim_end());
                 tracing::debug!("codex on {host}: {shown}");
-                match &self.strategy {
-                    Strategy::Device(_) => self.on_device_line(&line).await?,
-                    Strategy::Browser { .. } | Strategy::Paste { .. }
-                        if !self.strategy.shown() && authorize::is_candidate(&line) =>
-                    {
-                        let url = AuthorizeUrl::parse(&line, self.sign_in.issuer.as_deref()).map_err(|reason| {
-                            Error::BadUrl {
-                                reason,
-                                shown: redact::url(line.trim()),
-                            }
-                        })?;
-                        if matches!(self.strategy, Strategy::Paste { .. }) {
-                            self.start_paste(url).await;
-                        } else {
-                            self.start_proxy(url).await?;
-                        }
-                    }
-                    _ => self.remember(shown),
+                let (strategy, cx) = self.strategy();
+                if let Some(kept) = strategy.on_line(&line, &cx).await? {
+                    self.remember(kept);
                 }
             }
             Output::Closed => {}
@@ -248,7 +255,7 @@ impl<'a> Run<'a> {
                         "{host}'s codex accepts only workspace {workspace} (forced_chatgpt_workspace_id): approve with an account in it."
                     ));
                 }
-                self.found.policy = (method, workspace);
+                self.found.policy = Policy { method, workspace };
             }
             HostEvent::Ready => {
                 // Inside a container the relay is the only way in: without one, stop before
@@ -279,7 +286,7 @@ impl<'a> Run<'a> {
                     forced: self
                         .found
                         .policy
-                        .0
+                        .method
                         .as_ref()
                         .map_or_else(|| "another".to_owned(), Untrusted::shown),
                 });
@@ -406,7 +413,7 @@ impl<'a> Run<'a> {
             .is_ok_and(|a| a.trim().eq_ignore_ascii_case("y"))
     }
 
-    pub(super) fn remember(&mut self, shown: String) {
+    fn remember(&mut self, shown: String) {
         if shown.is_empty() {
             return;
         }
@@ -527,7 +534,7 @@ impl<'a> Run<'a> {
                 "  {host}'s codex config asks for cli_auth_credentials_store = \"{store}\": where an OS keyring service runs, a login kept there comes before this file."
             ));
         }
-        if let Some(workspace) = &found.policy.1 {
+        if let Some(workspace) = &found.policy.workspace {
             self.ui.info(&format!(
                 "  Restricted to workspace {workspace} by {host}'s codex config (forced_chatgpt_workspace_id)."
             ));

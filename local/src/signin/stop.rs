@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::time::Sleep;
 
-use super::Interrupts;
+use super::interrupts::Interrupts;
 use crate::error::Error;
 
 pub struct Stop<'a> {

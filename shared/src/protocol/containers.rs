@@ -1,7 +1,7 @@
 //! The events of the jobs that reach into containers on the host: copying its login into
 //! them, collecting the freshest back, signing them out.
 
-use super::{Events, Fields, ProtocolError};
+use super::frame::{Events, Fields, ProtocolError};
 use crate::untrusted::Untrusted;
 
 /// `containers`: the host's auth.json copied into containers.

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::{Events, Fields, PROTOCOL_VERSION, ProtocolError};
+use super::frame::{Events, Fields, PROTOCOL_VERSION, ProtocolError};
 use crate::untrusted::Untrusted;
 
 /// One event of the host's report.

@@ -1,8 +1,8 @@
 //! The events of the jobs on the host's own login: a sign-in, a status (and the preflight of
 //! several hosts), the doctor's checks, a push.
 
+use super::frame::{Events, Fields, ProtocolError};
 use super::report::LoginReport;
-use super::{Events, Fields, ProtocolError};
 use crate::redact;
 use crate::untrusted::Untrusted;
 

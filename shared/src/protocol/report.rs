@@ -1,8 +1,8 @@
 //! What codex itself says of the login on the host, and the file it is in (`report_login` in
 //! the shim): part of a sign-in's, a status's and a push's events.
 
+use super::frame::{Fields, ProtocolError};
 use super::host::Account;
-use super::{Fields, ProtocolError};
 use crate::untrusted::Untrusted;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
