@@ -52,7 +52,7 @@ pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<ExitStatus, Error> {
             force,
         } => containers::run(&host, &want, force, &settings, ui).await,
         Request::Containers {
-            on: Machine::This,
+            on: Machine::Local,
             want,
             force,
         } => containers::run_local(&want, force, &settings, ui).await,

@@ -90,7 +90,7 @@ pub enum Machine {
     /// A host's, reached over SSH.
     Host(String),
     /// This machine's (`--local`), no SSH involved.
-    This,
+    Local,
 }
 
 /// How the sign-in proves who the user is.

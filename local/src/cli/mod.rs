@@ -319,8 +319,8 @@ pub struct SignInArgs {
     ///
     /// Where the host forbids it, the callback is relayed with this tool instead of the first
     /// one found on the host (nc, python3, perl, bash).
-    #[arg(long, value_name = "TOOL", value_parser = ["nc", "python3", "perl", "bash"], global = true, hide_short_help = true)]
-    pub relay: Option<String>,
+    #[arg(long, value_name = "TOOL", value_parser = relay_tool(), global = true, hide_short_help = true)]
+    pub relay: Option<RelayTool>,
 
     /// Print the sign-in URL instead of opening a browser.
     #[arg(long, global = true)]
@@ -375,7 +375,7 @@ impl SignInArgs {
             ca,
             skip_logged_in: self.skip_logged_in,
             cancel_local: self.cancel_local,
-            relay: self.relay.as_deref().and_then(RelayTool::parse),
+            relay: self.relay,
             browser,
             timeout: Duration::from_secs(self.timeout),
             issuer: self.issuer,
@@ -554,8 +554,8 @@ impl Cli {
             }) => {
                 let (on, names) = match host {
                     // With --local there is no HOST: the first name is a container too.
-                    Some(first) if local => (Machine::This, [vec![first], containers].concat()),
-                    None => (Machine::This, containers),
+                    Some(first) if local => (Machine::Local, [vec![first], containers].concat()),
+                    None => (Machine::Local, containers),
                     Some(host) => (Machine::Host(host), containers),
                 };
                 Request::Containers {
@@ -605,6 +605,14 @@ fn wanted(names: Vec<String>, all_running: bool, label: Option<String>, engine: 
         },
         engine: engine.as_deref().and_then(Engine::parse),
     }
+}
+
+/// `--relay`'s values: the relay tools the shim knows, named as it names them (and listed
+/// so in `--help` and the completions).
+fn relay_tool() -> impl clap::builder::TypedValueParser<Value = RelayTool> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(RelayTool::ALL.map(RelayTool::as_str))
+        .map(|name| RelayTool::parse(&name).expect("one of RelayTool::ALL"))
 }
 
 #[cfg(test)]
@@ -723,7 +731,7 @@ mod tests {
         let Request::Containers { on, want, .. } = request else {
             panic!("{request:?}")
         };
-        assert_eq!(on, Machine::This);
+        assert_eq!(on, Machine::Local);
         assert_eq!(want.names, ["a", "b"], "with --local the first name is a container");
         assert_eq!(want.engine, Some(Engine::Podman));
         let (_, request) = settings(&["crl", "collect", "h", "--all-running", "--label", "k=v"]);

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use codex_remote_login_remote::{Job, Launch, Selection, ToShim};
 use codex_remote_login_shared::Untrusted;
-use codex_remote_login_shared::protocol::CollectEvent;
+use codex_remote_login_shared::protocol::{CollectEvent, Verdict};
 
 use crate::error::Error;
 use crate::error::containers::ContainerError;
@@ -31,12 +31,34 @@ use ssh::Connection;
 struct Seen {
     name: Untrusted,
     engine: Option<Untrusted>,
-    /// `taken`, `fresher` (beaten by a fresher one, or not taken), `older`, `other_account`,
-    /// `unconfirmed` (a claim is missing: `why` names it), `future`, `malformed`,
-    /// `too_large`, `none`, `failed`.
-    result: String,
+    result: Found,
     refreshed: Option<Untrusted>,
     why: Option<Untrusted>,
+}
+
+/// What became of one container's login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Found {
+    /// As the shim judged it; `Fresher` here means beaten by a fresher one.
+    Judged(Verdict),
+    /// The freshest: now the host's login.
+    Taken,
+    /// The freshest, but the person (or the lack of `--yes`) said no.
+    NotTaken,
+    /// It could not be read.
+    Failed,
+}
+
+impl Found {
+    /// Its name in `--json`'s `collected` events.
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Judged(verdict) => verdict.as_str(),
+            Self::Taken => "taken",
+            Self::NotTaken => "not_taken",
+            Self::Failed => "failed",
+        }
+    }
 }
 
 /// Reads every container asked for and replaces the host's auth.json with the freshest
@@ -82,12 +104,12 @@ async fn collect(
     ui.finish();
     if let Some((name, _)) = &took {
         for s in seen.iter_mut().filter(|s| s.name == *name) {
-            s.result = "taken".into();
+            s.result = Found::Taken;
         }
     }
     if let Some((name, _)) = asked.as_ref().filter(|_| declined) {
         for s in seen.iter_mut().filter(|s| s.name == *name) {
-            s.result = "not_taken".into();
+            s.result = Found::NotTaken;
         }
     }
     seen.sort_by_key(|s| {
@@ -100,7 +122,7 @@ async fn collect(
         ui.event(&Event::Collected {
             host: &host,
             container: s.name.raw(),
-            result: &s.result,
+            result: s.result.as_str(),
             engine: s.engine.as_ref().map(Untrusted::raw),
             last_refresh: s.refreshed.as_ref().map(Untrusted::raw),
             backup: took.as_ref().filter(|(n, _)| *n == s.name).map(|(_, b)| b.raw()),
@@ -147,7 +169,7 @@ async fn collect(
     }
     let all_named = want.names.iter().all(|n| seen.iter().any(|s| s.name == n.as_str()));
     Ok(ExitStatus::failed_if(
-        !all_named || seen.iter().any(|s| s.result == "failed"),
+        !all_named || seen.iter().any(|s| s.result == Found::Failed),
     ))
 }
 
@@ -182,14 +204,14 @@ async fn read(shim: &mut Shim<CollectEvent>, host: &str, yes: bool, ui: &Ui) -> 
             }) => read.seen.push(Seen {
                 name,
                 engine: Some(engine),
-                result: verdict.raw().replace('-', "_"),
+                result: Found::Judged(verdict),
                 refreshed,
                 why: missing.as_ref().map(|claim| unconfirmed(claim).into()),
             }),
             Output::Event(CollectEvent::CtrFailed { name, why }) => read.seen.push(Seen {
                 name,
                 engine: None,
-                result: "failed".into(),
+                result: Found::Failed,
                 refreshed: None,
                 why: Some(why),
             }),
@@ -291,23 +313,23 @@ fn table(seen: &[Seen]) -> String {
     let dash = || "-".to_owned();
     let mut rows = vec![["CONTAINER", "ENGINE", "LAST REFRESH", "RESULT"].map(String::from)];
     for s in seen {
-        let result = match s.result.as_str() {
-            "taken" => "taken: now the host's login".to_owned(),
-            "fresher" => "fresher, but another was fresher still".to_owned(),
-            "not_taken" => "fresher, but not taken".to_owned(),
-            "older" => "not fresher than the host's".to_owned(),
-            "other_account" => "another account: left alone".to_owned(),
-            "unconfirmed" => format!(
+        let result = match s.result {
+            Found::Taken => "taken: now the host's login".to_owned(),
+            Found::Judged(Verdict::Fresher) => "fresher, but another was fresher still".to_owned(),
+            Found::NotTaken => "fresher, but not taken".to_owned(),
+            Found::Judged(Verdict::Older) => "not fresher than the host's".to_owned(),
+            Found::Judged(Verdict::OtherAccount) => "another account: left alone".to_owned(),
+            Found::Judged(Verdict::Unconfirmed) => format!(
                 "{}: left alone",
                 s.why
                     .as_ref()
                     .map_or("cannot confirm the identity".to_owned(), Untrusted::shown)
             ),
-            "future" => "refreshed in the future: left alone".to_owned(),
-            "too_large" => "too large for an auth.json: left alone".to_owned(),
-            "none" => "no login".to_owned(),
-            "malformed" => "not a usable auth.json: left alone".to_owned(),
-            _ => format!("failed: {}", s.why.as_ref().map_or("?".to_owned(), Untrusted::shown)),
+            Found::Judged(Verdict::Future) => "refreshed in the future: left alone".to_owned(),
+            Found::Judged(Verdict::TooLarge) => "too large for an auth.json: left alone".to_owned(),
+            Found::Judged(Verdict::None) => "no login".to_owned(),
+            Found::Judged(Verdict::Malformed) => "not a usable auth.json: left alone".to_owned(),
+            Found::Failed => format!("failed: {}", s.why.as_ref().map_or("?".to_owned(), Untrusted::shown)),
         };
         rows.push([
             s.name.shown(),

@@ -5,9 +5,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::error::Error;
-use crate::host::{ca_bundle, secret};
-use crate::settings::{CaCert, Settings, SignInSettings};
-use crate::signin::{self, many};
+use crate::settings::{Settings, SignInSettings};
+use crate::signin::{self, Plan, many};
 use crate::ui::Ui;
 
 /// Signs in the hosts given: one as [`signin::sign_in`], several as [`many::sign_in_all`].
@@ -30,22 +29,11 @@ pub async fn run(
         let dest = ssh::destination::Destination::parse(host)?;
         ssh::config::check_names(&dest, &settings.ssh)?;
     }
-    let secret = secret::Pending::new(sign_in.method);
-    let ca_pem = match &sign_in.ca {
-        Some(CaCert::Local(file)) => Some(ca_bundle::read(file)?),
-        _ => None,
-    };
-    let job = signin::SignIn {
-        sign_in,
-        settings,
-        secret: &secret,
-        ca_pem,
-        inside: None,
-    };
+    let plan = Plan::new(sign_in, settings)?;
     let mut interrupts = signin::Interrupts::new().map_err(|source| Error::Signals { source })?;
     match hosts.as_slice() {
-        [host] => signin::sign_in(&job, host, ui, &mut interrupts).await.map(|_| ()),
-        hosts => many::sign_in_all(&job, hosts, ui, &mut interrupts).await,
+        [host] => signin::sign_in(&plan, host, ui, &mut interrupts).await.map(|_| ()),
+        hosts => many::sign_in_all(&plan, hosts, ui, &mut interrupts).await,
     }
 }
 

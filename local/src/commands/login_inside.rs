@@ -8,12 +8,11 @@ use std::sync::Arc;
 use crate::error::Error;
 use crate::error::containers::ContainerError;
 use crate::host::containers::check;
-use crate::settings::{CaCert, Settings, SignInSettings};
+use crate::settings::{Settings, SignInSettings};
 use crate::signin::many::table;
-use crate::signin::{self, Interrupts, Outcome, SignIn};
+use crate::signin::{self, Interrupts, Outcome, Plan};
 use crate::ui::Ui;
 use crate::ui::exit::ExitStatus;
-use crate::{host::ca_bundle, host::secret};
 use codex_remote_login_remote::{ContainerRef, Engine, Selection};
 use ssh::Connection;
 
@@ -34,11 +33,7 @@ pub async fn run(
     if names.is_empty() {
         return Err(ContainerError::NoneNamed.into());
     }
-    let secret = secret::Pending::new(sign_in.method);
-    let ca_pem = match &sign_in.ca {
-        Some(CaCert::Local(file)) => Some(ca_bundle::read(file)?),
-        _ => None,
-    };
+    let mut plan = Plan::new(sign_in, settings)?;
     let mut interrupts = Interrupts::new().map_err(|source| Error::Signals { source })?;
     let conn = crate::host::connect::to(host_arg, &settings.ssh, &ui).await?;
     let mut results: Vec<(String, Result<Outcome, Error>)> = Vec::new();
@@ -47,17 +42,11 @@ pub async fn run(
         if !single {
             ui.info(&format!("Container {} of {}: {name}", turn + 1, names.len()));
         }
-        let job = SignIn {
-            sign_in,
-            settings,
-            secret: &secret,
-            ca_pem: ca_pem.clone(),
-            inside: Some(ContainerRef {
-                name: name.clone(),
-                engine,
-            }),
-        };
-        let result = one(&job, &conn, ui.clone(), &mut interrupts).await;
+        plan.inside = Some(ContainerRef {
+            name: name.clone(),
+            engine,
+        });
+        let result = one(&plan, &conn, ui.clone(), &mut interrupts).await;
         if single {
             conn.close().await;
             return result.map(|_| ExitStatus::Success);
@@ -86,7 +75,7 @@ pub async fn run(
 }
 
 /// One container's sign-in, within its own `--timeout`.
-async fn one(job: &SignIn<'_>, conn: &Connection, ui: Arc<Ui>, interrupts: &mut Interrupts) -> Result<Outcome, Error> {
-    let ports = signin::settle_ports(job, &ui).await?;
-    signin::launch(job, conn, ports, ui, interrupts, job.sign_in.skip_logged_in).await
+async fn one(plan: &Plan<'_>, conn: &Connection, ui: Arc<Ui>, interrupts: &mut Interrupts) -> Result<Outcome, Error> {
+    let ports = signin::settle_ports(plan, &ui).await?;
+    signin::launch(plan, conn, ports, ui, interrupts, plan.sign_in.skip_logged_in).await
 }

@@ -13,14 +13,14 @@ use codex_remote_login_remote::{Job, Launch};
 use crate::error::Error;
 use crate::host::status::{self, HostStatus};
 use crate::settings::Settings;
-use crate::signin::{self, Interrupts, Outcome, SignIn};
+use crate::signin::{self, Interrupts, Outcome, Plan};
 use crate::ui::Ui;
 use ssh::{Connection, config};
 
 type Prepared = Result<(Connection, HostStatus), Error>;
 
 pub async fn sign_in_all(
-    job: &SignIn<'_>,
+    plan: &Plan<'_>,
     hosts: &[String],
     ui: Arc<Ui>,
     interrupts: &mut Interrupts,
@@ -30,8 +30,8 @@ pub async fn sign_in_all(
 
     let mut preflights = JoinSet::new();
     for (index, host) in hosts.iter().enumerate() {
-        let (host, settings, line) = (host.clone(), job.settings.clone(), lines[index].clone());
-        let check_login = job.sign_in.skip_logged_in;
+        let (host, settings, line) = (host.clone(), plan.settings.clone(), lines[index].clone());
+        let check_login = plan.sign_in.skip_logged_in;
         preflights.spawn(async move { (index, prepare(&host, &settings, check_login, &line).await) });
     }
     let mut prepared: Vec<Option<Prepared>> = hosts.iter().map(|_| None).collect();
@@ -64,7 +64,7 @@ pub async fn sign_in_all(
                 continue;
             }
             (Some(Ok((conn, status))), None) => {
-                let result = turn(job, &conn, &status, line.clone(), interrupts).await;
+                let result = turn(plan, &conn, &status, line.clone(), interrupts).await;
                 conn.close().await;
                 result
             }
@@ -131,13 +131,13 @@ async fn prepare(host_arg: &str, settings: &Settings, check_login: bool, line: &
 
 /// One host's turn: its sign-in, within its own `--timeout`.
 async fn turn(
-    job: &SignIn<'_>,
+    plan: &Plan<'_>,
     conn: &Connection,
     status: &HostStatus,
     line: Arc<Ui>,
     interrupts: &mut Interrupts,
 ) -> Result<Outcome, Error> {
-    if job.sign_in.skip_logged_in && status.logged_in {
+    if plan.sign_in.skip_logged_in && status.logged_in {
         line.event(&crate::ui::json::Event::Skipped {
             host: &status.host,
             account: status.account.as_ref(),
@@ -145,12 +145,12 @@ async fn turn(
         return Ok(Outcome::Skipped(status.account.clone()));
     }
     // The host's codex policy, read by the preflight: refused before a port is bound.
-    if let Some(refused) = status.forbids(job.sign_in.method) {
+    if let Some(refused) = status.forbids(plan.sign_in.method) {
         return Err(refused);
     }
-    let ports = signin::settle_ports(job, &line).await?;
-    let outcome = signin::launch(job, conn, ports, line.clone(), interrupts, false).await;
-    signin::then_provision(job, conn, outcome, &line).await
+    let ports = signin::settle_ports(plan, &line).await?;
+    let outcome = signin::launch(plan, conn, ports, line.clone(), interrupts, false).await;
+    signin::then_provision(plan, conn, outcome, &line).await
 }
 
 fn who(account: &codex_remote_login_shared::Account) -> String {

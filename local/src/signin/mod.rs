@@ -26,6 +26,8 @@ use crate::callback::ports::PortError;
 use crate::codex::authorize;
 use crate::error::Error;
 use crate::error::containers::ContainerError;
+use crate::host::ca_bundle;
+use crate::host::secret::Pending;
 use crate::settings::{CaCert, Method, Settings, SignInSettings};
 use crate::shim::Shim;
 use crate::ui::Ui;
@@ -35,16 +37,35 @@ use crate::{callback::paste, callback::ports, ui::terminal};
 use ssh::Connection;
 use ssh::config;
 
-/// What a sign-in was asked for, shared by every host.
-pub struct SignIn<'a> {
+/// What a sign-in was asked for, shared by every host (or container) it signs in.
+pub struct Plan<'a> {
     pub sign_in: &'a SignInSettings,
     pub settings: &'a Settings,
-    /// The API key or access token of `--with-api-key` / `--with-access-token`.
-    pub secret: &'a crate::host::secret::Pending,
+    /// The API key or access token of `--with-api-key` / `--with-access-token`, asked for
+    /// once, when the first host needs it.
+    pub secret: Pending,
     /// The PEM bundle of `--ca-cert`, read.
     pub ca_pem: Option<String>,
     /// `--login-inside`: sign in the codex of this container on the host, not the host's.
     pub inside: Option<ContainerRef>,
+}
+
+impl<'a> Plan<'a> {
+    /// The plan of a sign-in on hosts; `--ca-cert`'s file is read now, before any host is
+    /// reached.
+    pub fn new(sign_in: &'a SignInSettings, settings: &'a Settings) -> Result<Self, Error> {
+        let ca_pem = match &sign_in.ca {
+            Some(CaCert::Local(file)) => Some(ca_bundle::read(file)?),
+            _ => None,
+        };
+        Ok(Self {
+            sign_in,
+            settings,
+            secret: Pending::new(sign_in.method),
+            ca_pem,
+            inside: None,
+        })
+    }
 }
 
 /// How one host's sign-in ended.
@@ -65,8 +86,8 @@ pub struct LocalPorts {
 
 /// Takes the callback port (codex asks for 1455 first). `--paste` binds nothing; on a
 /// terminal it is offered when neither callback port is free.
-pub async fn settle_ports(job: &SignIn<'_>, ui: &Ui) -> Result<LocalPorts, Error> {
-    let sign_in = job.sign_in;
+pub async fn settle_ports(plan: &Plan<'_>, ui: &Ui) -> Result<LocalPorts, Error> {
+    let sign_in = plan.sign_in;
     if sign_in.method != Method::Browser || sign_in.paste {
         return Ok(LocalPorts {
             listeners: None,
@@ -101,14 +122,14 @@ pub async fn settle_ports(job: &SignIn<'_>, ui: &Ui) -> Result<LocalPorts, Error
 /// Signs in one host: the local port first, then the connection, then preflight and launch
 /// in one exec.
 pub async fn sign_in(
-    job: &SignIn<'_>,
+    plan: &Plan<'_>,
     host_arg: &str,
     ui: Arc<Ui>,
     interrupts: &mut Interrupts,
 ) -> Result<Outcome, Error> {
-    let config = Arc::new(config::for_host(host_arg, &job.settings.ssh, ui.as_ref())?);
+    let config = Arc::new(config::for_host(host_arg, &plan.settings.ssh, ui.as_ref())?);
     let host = config.alias.clone();
-    let ports = settle_ports(job, &ui).await?;
+    let ports = settle_ports(plan, &ui).await?;
 
     // Connecting is bounded by ConnectTimeout (not while a prompt waits for the person);
     // --timeout is the sign-in's own, from the moment the host is reached, as with several
@@ -118,8 +139,8 @@ pub async fn sign_in(
         conn = Connection::open(config.clone(), ui.clone()) => conn?,
         signal = interrupts.recv() => return Err(Error::Interrupted { host, signal }),
     };
-    let result = launch(job, &conn, ports, ui.clone(), interrupts, job.sign_in.skip_logged_in).await;
-    let result = then_provision(job, &conn, result, &ui).await;
+    let result = launch(plan, &conn, ports, ui.clone(), interrupts, plan.sign_in.skip_logged_in).await;
+    let result = then_provision(plan, &conn, result, &ui).await;
     conn.close().await;
     result
 }
@@ -127,18 +148,18 @@ pub async fn sign_in(
 /// `--container`: after a sign-in, its login copied into containers on the host, on the same
 /// connection.
 pub async fn then_provision(
-    job: &SignIn<'_>,
+    plan: &Plan<'_>,
     conn: &Connection,
     outcome: Result<Outcome, Error>,
     ui: &Ui,
 ) -> Result<Outcome, Error> {
     match outcome {
-        Ok(Outcome::SignedIn(account)) if !job.sign_in.containers.is_empty() => {
+        Ok(Outcome::SignedIn(account)) if !plan.sign_in.containers.is_empty() => {
             let want = codex_remote_login_remote::Selection {
-                names: job.sign_in.containers.clone(),
+                names: plan.sign_in.containers.clone(),
                 ..Default::default()
             };
-            match crate::host::containers::provision(conn, &want, false, job.settings, ui).await? {
+            match crate::host::containers::provision(conn, &want, false, plan.settings, ui).await? {
                 ExitStatus::Success => Ok(Outcome::SignedIn(account)),
                 _ => Err(ContainerError::Provisioning {
                     host: conn.config.alias.clone(),
@@ -154,18 +175,18 @@ pub async fn then_provision(
 /// shim itself skips a host that is logged in (a single host's preflight rides the launch's
 /// exec).
 pub async fn launch(
-    job: &SignIn<'_>,
+    plan: &Plan<'_>,
     conn: &Connection,
     ports: LocalPorts,
     ui: Arc<Ui>,
     interrupts: &mut Interrupts,
     skip_in_shim: bool,
 ) -> Result<Outcome, Error> {
-    let sign_in = job.sign_in;
+    let sign_in = plan.sign_in;
     let mut stop = Stop::new(interrupts, sign_in.timeout);
     let config = &conn.config;
     // A container is named as HOST/CONTAINER in messages and events.
-    let host = match &job.inside {
+    let host = match &plan.inside {
         Some(container) => format!("{}/{}", config.alias, container.name),
         None => config.alias.clone(),
     };
@@ -187,26 +208,26 @@ pub async fn launch(
         Method::ApiKey => LoginMethod::ApiKey,
         Method::AccessToken => LoginMethod::AccessToken,
     };
-    let ca = match (&job.ca_pem, &sign_in.ca) {
+    let ca = match (&plan.ca_pem, &sign_in.ca) {
         (Some(pem), _) => Some(CaBundle::Sent { size: pem.len() }),
         (None, Some(CaCert::OnHost(path))) => Some(CaBundle::OnHost(path.clone())),
         (None, _) => None,
     };
     let launch = Launch {
-        codex: job.settings.codex.clone(),
+        codex: plan.settings.codex.clone(),
         job: Job::SignIn {
             method: login,
             ca,
             skip_logged_in: skip_in_shim,
         },
-        inside: job.inside.clone(),
+        inside: plan.inside.clone(),
     };
     // The shim reads its stdin in order: the CA bundle, then the secret, which it hands to
     // codex on a pipe.
-    let secret = job.secret.get(&ui)?;
+    let secret = plan.secret.get(&ui)?;
     let mut shim = async {
         let mut shim = Shim::start(conn, &launch).await?;
-        if let Some(pem) = &job.ca_pem {
+        if let Some(pem) = &plan.ca_pem {
             shim.send(ToShim::CaBundle(pem)).await?;
         }
         if let Some(secret) = &secret {
@@ -217,11 +238,11 @@ pub async fn launch(
     .await
     .map_err(|source| Error::ssh(host.clone(), source))?;
     let strategy = Strategy::new(method, paste, listeners, conn.handle.clone());
-    let mut run = Run::new(sign_in, host.clone(), ui.clone(), job.inside.clone(), strategy);
+    let mut run = Run::new(sign_in, host.clone(), ui.clone(), plan.inside.clone(), strategy);
     // The places holding the host's login, surveyed alongside (on the host only: inside a
     // container the replaced login is set aside, never revoked).
-    let (survey, surveying) = survey::surveyor(conn, &host, &job.settings.codex);
-    if job.inside.is_none() {
+    let (survey, surveying) = survey::surveyor(conn, &host, &plan.settings.codex);
+    if plan.inside.is_none() {
         run.survey = Some(survey);
     }
     // Both on the heap: side by side they make a future too large for a 1 MiB main-thread

@@ -95,6 +95,56 @@ impl Events for ContainersEvent {
     }
 }
 
+/// What `collect` made of one container's login, as [`CollectEvent::Seen`] says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// It holds no login.
+    None,
+    /// Another user or account, or another API key.
+    OtherAccount,
+    /// It lacks a claim the host's login has: the identity cannot be confirmed.
+    Unconfirmed,
+    /// No fresher than the host's, or than a fresher one.
+    Older,
+    Fresher,
+    /// Its last_refresh is ahead of the host's clock.
+    Future,
+    /// Not a login codex can use.
+    Malformed,
+    TooLarge,
+}
+
+impl Verdict {
+    const WORDS: [(&str, Self); 8] = [
+        ("none", Self::None),
+        ("other-account", Self::OtherAccount),
+        ("unconfirmed", Self::Unconfirmed),
+        ("older", Self::Older),
+        ("fresher", Self::Fresher),
+        ("future", Self::Future),
+        ("malformed", Self::Malformed),
+        ("too-large", Self::TooLarge),
+    ];
+
+    fn parse(word: &str) -> Option<Self> {
+        Self::WORDS.iter().find(|(w, _)| *w == word).map(|(_, v)| *v)
+    }
+
+    /// Its name in `--json` output: the shim's word, `_` for `-`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::OtherAccount => "other_account",
+            Self::Unconfirmed => "unconfirmed",
+            Self::Older => "older",
+            Self::Fresher => "fresher",
+            Self::Future => "future",
+            Self::Malformed => "malformed",
+            Self::TooLarge => "too_large",
+        }
+    }
+}
+
 /// `collect`: the freshest login of the host's own identity brought back from containers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CollectEvent {
@@ -107,7 +157,7 @@ pub enum CollectEvent {
     Seen {
         name: Untrusted,
         engine: Untrusted,
-        verdict: Untrusted,
+        verdict: Verdict,
         refreshed: Option<Untrusted>,
         missing: Option<Untrusted>,
     },
@@ -174,7 +224,8 @@ impl Events for CollectEvent {
     fn from_fields(kind: &str, mut f: Fields<'_>) -> Result<Self, ProtocolError> {
         Ok(match kind {
             "col-seen" => {
-                let (name, engine, verdict) = (f.field()?.into(), f.field()?.into(), f.field()?.into());
+                let (name, engine) = (f.field()?.into(), f.field()?.into());
+                let verdict = Verdict::parse(f.field()?).ok_or_else(|| f.malformed())?;
                 let refreshed = f.opt()?;
                 Self::Seen {
                     name,
@@ -361,7 +412,7 @@ mod tests {
             CollectEvent::Seen {
                 name: "web".into(),
                 engine: "docker".into(),
-                verdict: "other-account".into(),
+                verdict: Verdict::OtherAccount,
                 refreshed: Some("2026-01-02T03:04:05".into()),
                 missing: None,
             }
@@ -371,7 +422,7 @@ mod tests {
             CollectEvent::Seen {
                 name: "web".into(),
                 engine: "docker".into(),
-                verdict: "unconfirmed".into(),
+                verdict: Verdict::Unconfirmed,
                 refreshed: None,
                 missing: Some("access_token.sub".into()),
             }

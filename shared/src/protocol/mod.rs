@@ -19,7 +19,7 @@ mod host;
 mod jobs;
 mod report;
 
-pub use containers::{CollectEvent, ContainersEvent, LogoutEvent, LogoutResult, SurveyEvent};
+pub use containers::{CollectEvent, ContainersEvent, LogoutEvent, LogoutResult, SurveyEvent, Verdict};
 pub use frame::{Events, Fields, PREFIX, PROTOCOL_VERSION, ProtocolError};
 pub use host::{Account, CodexSource, HostEvent, RelayTool};
 pub use jobs::{DoctorEvent, Previous, PushEvent, SignInEvent, StatusEvent};
