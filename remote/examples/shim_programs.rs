@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use base64::Engine as _;
 use codex_remote_login_remote::{
-    CaBundle, CodexAt, ContainerRef, Engine, Job, Launch, LoginMethod, Relay, RelayTool, Running, Selection,
+    CaBundle, CodexAt, ContainerRef, Engine, Job, Launch, LoginMethod, Relay, RelayTool, Running, Selection, job,
 };
 
 /// The program an exec request's command line carries (`sh -c 'eval "$(echo BASE64|...)"'`).
@@ -37,35 +37,39 @@ fn main() {
         running: Some(Running::Labelled("team=a".into())),
         engine: Some(Engine::Docker),
     };
-    let sign_in = |method| Job::SignIn {
-        method,
-        ca: Some(CaBundle::Sent { size: 1200 }),
-        skip_logged_in: true,
+    let sign_in = |method| {
+        Job::from(job::SignIn {
+            method,
+            ca: Some(CaBundle::Sent { size: 1200 }),
+            skip_logged_in: true,
+        })
     };
     let jobs = [
         ("browser", sign_in(LoginMethod::Browser { hold_port: Some(1455) })),
         ("device", sign_in(LoginMethod::Device)),
         ("api-key", sign_in(LoginMethod::ApiKey)),
         ("access-token", sign_in(LoginMethod::AccessToken)),
-        ("status", Job::Status),
-        ("preflight", Job::Preflight { check_login: true }),
-        ("doctor", Job::Doctor),
-        ("push", Job::Push),
+        ("status", job::Status.into()),
+        ("preflight", job::Preflight { check_login: true }.into()),
+        ("doctor", job::Doctor.into()),
+        ("push", job::Push.into()),
         (
             "containers",
-            Job::Containers {
+            job::Containers {
                 containers: selection.clone(),
                 force: true,
-            },
+            }
+            .into(),
         ),
-        ("collect", Job::Collect(selection.clone())),
+        ("collect", job::Collect(selection.clone()).into()),
         (
             "logout",
-            Job::Logout {
+            job::Logout {
                 containers: selection,
                 local_only: true,
                 salt: "00".into(),
-            },
+            }
+            .into(),
         ),
     ];
     let container = ContainerRef {

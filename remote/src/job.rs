@@ -1,5 +1,9 @@
 //! What one run of the shim does: the [`Job`], its parameters, and its part of the program.
 
+use codex_remote_login_shared::protocol::{
+    CollectEvent, ContainersEvent, DoctorEvent, Events, LogoutEvent, PushEvent, SignInEvent, StatusEvent, SurveyEvent,
+};
+
 use crate::engine::Engine;
 
 /// The shim's common part: finds codex and reports what the host holds.
@@ -60,44 +64,102 @@ pub(crate) const SURVEY: &str = concat!(
     include_str!("shim/copies.sh")
 );
 
-/// What one run of the shim does once the host's report is made. Each job's events are one
-/// enum of [`codex_remote_login_shared::protocol`], named at each variant.
+/// A job: what one run of the shim does once the host's report is made, and the events its
+/// shim speaks then, fixed by its type. Each is a type of its own, so that starting a job
+/// fixes what its events are parsed as (`Shim::start` takes `J::Event` from it).
+pub trait OneJob: Clone + Into<Job> {
+    /// The job's own events: one enum of [`codex_remote_login_shared::protocol`].
+    type Event: Events;
+}
+
+/// `codex login`, or a login with a secret. `ca`: a CA bundle for codex; `skip_logged_in`:
+/// leave a host that is already signed in alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Job {
-    /// `codex login`, or a login with a secret (`SignInEvent`). `ca`: a CA bundle for codex;
-    /// `skip_logged_in`: leave a host that is already signed in alone.
-    SignIn {
-        method: LoginMethod,
-        ca: Option<CaBundle>,
-        skip_logged_in: bool,
-    },
-    /// Where the login stands, read-only (`StatusEvent`).
-    Status,
-    /// Before a host's turn among several, read-only: the host's report, and (`check_login`)
-    /// whether codex itself reports a login (`StatusEvent`).
-    Preflight { check_login: bool },
-    /// The host's side of `doctor`, read-only (`DoctorEvent`).
-    Doctor,
-    /// Replace the host's auth.json with one sent on stdin after `push SIZE` (`PushEvent`).
-    Push,
-    /// Copy the host's auth.json into containers on the host; `force`: even where theirs is
-    /// fresher (`ContainersEvent`).
-    Containers { containers: Selection, force: bool },
-    /// Bring the freshest auth.json of the same account back from containers on the host
-    /// (`CollectEvent`).
-    Collect(Selection),
-    /// Sign the host out, and the containers named, after naming every place on it that
-    /// shares the login; `local_only`: remove auth.json without revoking (`LogoutEvent`).
-    /// Read-only, alongside a sign-in: the containers on the host holding the host's login,
-    /// and its hash salted with `salt` for this machine (`SurveyEvent`).
-    Survey { salt: String },
-    /// `salt`: fresh for each run, for this machine to tell whether its own login is the
-    /// host's (`lo-salted`).
-    Logout {
-        containers: Selection,
-        local_only: bool,
-        salt: String,
-    },
+pub struct SignIn {
+    pub method: LoginMethod,
+    pub ca: Option<CaBundle>,
+    pub skip_logged_in: bool,
+}
+
+/// Where the login stands, read-only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status;
+
+/// Before a host's turn among several, read-only: the host's report, and (`check_login`)
+/// whether codex itself reports a login.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preflight {
+    pub check_login: bool,
+}
+
+/// The host's side of `doctor`, read-only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Doctor;
+
+/// Replace the host's auth.json with one sent on stdin after `push SIZE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Push;
+
+/// Copy the host's auth.json into containers on the host; `force`: even where theirs is
+/// fresher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Containers {
+    pub containers: Selection,
+    pub force: bool,
+}
+
+/// Bring the freshest auth.json of the same account back from containers on the host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collect(pub Selection);
+
+/// Sign the host out, and the containers named, after naming every place on it that shares
+/// the login; `local_only`: remove auth.json without revoking. `salt`: fresh for each run,
+/// for this machine to tell whether its own login is the host's (`lo-salted`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logout {
+    pub containers: Selection,
+    pub local_only: bool,
+    pub salt: String,
+}
+
+/// Read-only, alongside a sign-in: the containers on the host holding the host's login, and
+/// its hash salted with `salt` for this machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Survey {
+    pub salt: String,
+}
+
+/// Each job with its events, and as a [`Job`].
+macro_rules! jobs {
+    ($($name:ident => $event:ident),* $(,)?) => {
+        /// Any job, as the program is built from it.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum Job {
+            $($name($name),)*
+        }
+        $(
+            impl OneJob for $name {
+                type Event = $event;
+            }
+            impl From<$name> for Job {
+                fn from(job: $name) -> Self {
+                    Job::$name(job)
+                }
+            }
+        )*
+    };
+}
+
+jobs! {
+    SignIn => SignInEvent,
+    Status => StatusEvent,
+    Preflight => StatusEvent,
+    Doctor => DoctorEvent,
+    Push => PushEvent,
+    Containers => ContainersEvent,
+    Collect => CollectEvent,
+    Logout => LogoutEvent,
+    Survey => SurveyEvent,
 }
 
 /// How a sign-in proves who the user is.
@@ -119,38 +181,38 @@ impl Job {
     /// `CRL_MODE`, which the shim's parts test.
     pub(crate) fn mode(&self) -> &'static str {
         match self {
-            Self::SignIn { method, .. } => match method {
+            Self::SignIn(SignIn { method, .. }) => match method {
                 LoginMethod::Browser { .. } => "browser",
                 LoginMethod::Device => "device",
                 LoginMethod::ApiKey => "api-key",
                 LoginMethod::AccessToken => "access-token",
             },
-            Self::Status => "status",
-            Self::Push => "push",
-            Self::Doctor => "doctor",
-            Self::Preflight { .. } => "preflight",
-            Self::Containers { .. } => "containers",
+            Self::Status(_) => "status",
+            Self::Push(_) => "push",
+            Self::Doctor(_) => "doctor",
+            Self::Preflight(_) => "preflight",
+            Self::Containers(_) => "containers",
             Self::Collect(_) => "collect",
-            Self::Logout { .. } => "logout",
-            Self::Survey { .. } => "survey",
+            Self::Logout(_) => "logout",
+            Self::Survey(_) => "survey",
         }
     }
 
     /// The job's part of the program, after the common one.
     pub fn part(&self) -> &'static str {
         match self {
-            Self::SignIn { method, .. } => match method {
+            Self::SignIn(SignIn { method, .. }) => match method {
                 LoginMethod::Browser { .. } | LoginMethod::Device => LOGIN,
                 LoginMethod::ApiKey | LoginMethod::AccessToken => SECRET,
             },
-            Self::Status => STATUS,
-            Self::Push => PUSH,
-            Self::Doctor => DOCTOR,
-            Self::Preflight { .. } => PREFLIGHT,
-            Self::Containers { .. } => CONTAINERS,
+            Self::Status(_) => STATUS,
+            Self::Push(_) => PUSH,
+            Self::Doctor(_) => DOCTOR,
+            Self::Preflight(_) => PREFLIGHT,
+            Self::Containers(_) => CONTAINERS,
             Self::Collect(_) => COLLECT,
-            Self::Logout { .. } => LOGOUT,
-            Self::Survey { .. } => SURVEY,
+            Self::Logout(_) => LOGOUT,
+            Self::Survey(_) => SURVEY,
         }
     }
 
@@ -158,11 +220,11 @@ impl Job {
     pub(crate) fn vars(&self) -> Vec<(&'static str, Option<String>)> {
         let on = |flag: bool| flag.then(|| "1".to_owned());
         match self {
-            Self::SignIn {
+            Self::SignIn(SignIn {
                 method,
                 ca,
                 skip_logged_in,
-            } => {
+            }) => {
                 let hold = match method {
                     LoginMethod::Browser { hold_port } => hold_port.map(|p| p.to_string()),
                     _ => None,
@@ -190,25 +252,25 @@ impl Job {
                     ("CRL_SKIP_LOGGED_IN", on(*skip_logged_in)),
                 ]
             }
-            Self::Preflight { check_login } => vec![("CRL_CHECK_LOGIN", on(*check_login))],
-            Self::Containers { containers, force } => {
+            Self::Preflight(Preflight { check_login }) => vec![("CRL_CHECK_LOGIN", on(*check_login))],
+            Self::Containers(Containers { containers, force }) => {
                 let mut vars = containers.vars();
                 vars.push(("CRL_FORCE", on(*force)));
                 vars
             }
-            Self::Collect(containers) => containers.vars(),
-            Self::Logout {
+            Self::Collect(Collect(containers)) => containers.vars(),
+            Self::Logout(Logout {
                 containers,
                 local_only,
                 salt,
-            } => {
+            }) => {
                 let mut vars = containers.vars();
                 vars.push(("CRL_LOCAL_ONLY", on(*local_only)));
                 vars.push(("CRL_SALT", Some(salt.clone())));
                 vars
             }
-            Self::Survey { salt } => vec![("CRL_SALT", Some(salt.clone()))],
-            Self::Status | Self::Doctor | Self::Push => Vec::new(),
+            Self::Survey(Survey { salt }) => vec![("CRL_SALT", Some(salt.clone()))],
+            Self::Status(_) | Self::Doctor(_) | Self::Push(_) => Vec::new(),
         }
     }
 }

@@ -16,14 +16,14 @@
 #![forbid(unsafe_code)]
 
 mod engine;
-mod job;
+pub mod job;
 mod to_shim;
 
 use base64::Engine as _;
 pub use codex_remote_login_shared::protocol::RelayTool;
 pub use engine::{ContainerRef, Engine};
 use job::PARAMETERS;
-pub use job::{COMMON, CaBundle, Job, LoginMethod, Running, Selection};
+pub use job::{COMMON, CaBundle, Job, LoginMethod, OneJob, Running, Selection};
 pub use to_shim::ToShim;
 
 /// The relay's source: one exec per browser connection where forwarding is forbidden.
@@ -40,23 +40,24 @@ pub struct CodexAt {
     pub home: Option<String>,
 }
 
-/// One run of the shim.
+/// One run of the shim: a job ([`job`]), whose type fixes the events its shim speaks.
 #[derive(Debug, Clone)]
-pub struct Launch {
+pub struct Launch<J = Job> {
     pub codex: CodexAt,
-    pub job: Job,
+    pub job: J,
     /// `--login-inside`: run the shim inside this container on the host, not on the host.
     pub inside: Option<ContainerRef>,
 }
 
-impl Launch {
+impl<J: Clone + Into<Job>> Launch<J> {
     /// The shim with its parameters, as a POSIX sh program: the common part and the job's.
     /// Every parameter is set, empty when not given, so that none comes from the session's
     /// environment.
     pub fn script(&self) -> String {
-        let job = self.job.vars();
+        let any: Job = self.job.clone().into();
+        let job = any.vars();
         let mut vars = vec![
-            ("CRL_MODE", Some(self.job.mode())),
+            ("CRL_MODE", Some(any.mode())),
             ("CRL_CODEX", self.codex.path.as_deref()),
             ("CRL_CODEX_HOME", self.codex.home.as_deref()),
             // Inside a container the login a sign-in replaces may be a copy of the host's:
@@ -70,7 +71,7 @@ impl Launch {
             .filter(|name| !job.iter().any(|(set, _)| set == *name));
         vars.extend(unset.map(|name| (*name, None)));
         let mut script = program(&vars, COMMON);
-        script.push_str(self.job.part());
+        script.push_str(any.part());
         match &self.inside {
             Some(container) => inside(container, &script),
             None => script,
@@ -162,7 +163,7 @@ mod tests {
                 path: Some("/it's here".into()),
                 home: None,
             },
-            job: Job::Status,
+            job: job::Status,
             inside: None,
         }
         .command_line();
@@ -180,7 +181,7 @@ mod tests {
                 path: Some("/x'; rm -rf /".into()),
                 home: None,
             },
-            job: Job::SignIn {
+            job: job::SignIn {
                 method: LoginMethod::Device,
                 ca: Some(CaBundle::OnHost("/etc/ssl/corp.pem".into())),
                 skip_logged_in: false,

@@ -6,11 +6,8 @@
 
 use std::collections::BTreeSet;
 
-use codex_remote_login_remote::{COMMON, Job, LoginMethod, Selection, ToShim};
-use codex_remote_login_shared::protocol::{
-    CollectEvent, ContainersEvent, DoctorEvent, Events, HostEvent, LogoutEvent, PushEvent, STAGES, SignInEvent,
-    StatusEvent, SurveyEvent,
-};
+use codex_remote_login_remote::{COMMON, Job, LoginMethod, OneJob, Selection, ToShim, job};
+use codex_remote_login_shared::protocol::{Events, HostEvent, STAGES};
 
 /// The event kinds a program says: `say KIND`, the kinds handed to the helpers that say them
 /// (`account_of KIND`, `replace_auth KIND`), and literal `crl1 KIND` lines.
@@ -44,58 +41,39 @@ fn source(path: &str) -> String {
     std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(path)).unwrap()
 }
 
-/// Every job, with the stage its events are parsed as.
+/// A job as its program is built, with the stage its type says its events are parsed as.
+fn typed<J: OneJob>(job: J) -> (Job, &'static str, &'static [&'static str]) {
+    (job.into(), J::Event::STAGE, J::Event::KINDS)
+}
+
+/// Every job.
 fn jobs() -> Vec<(Job, &'static str, &'static [&'static str])> {
-    let sign_in = |method| Job::SignIn {
+    let sign_in = |method| job::SignIn {
         method,
         ca: None,
         skip_logged_in: false,
     };
     let some = Selection::default();
     vec![
-        (
-            sign_in(LoginMethod::Browser { hold_port: None }),
-            SignInEvent::STAGE,
-            SignInEvent::KINDS,
-        ),
-        (sign_in(LoginMethod::Device), SignInEvent::STAGE, SignInEvent::KINDS),
-        (sign_in(LoginMethod::ApiKey), SignInEvent::STAGE, SignInEvent::KINDS),
-        (
-            sign_in(LoginMethod::AccessToken),
-            SignInEvent::STAGE,
-            SignInEvent::KINDS,
-        ),
-        (Job::Status, StatusEvent::STAGE, StatusEvent::KINDS),
-        (
-            Job::Preflight { check_login: true },
-            StatusEvent::STAGE,
-            StatusEvent::KINDS,
-        ),
-        (Job::Doctor, DoctorEvent::STAGE, DoctorEvent::KINDS),
-        (Job::Push, PushEvent::STAGE, PushEvent::KINDS),
-        (
-            Job::Containers {
-                containers: some.clone(),
-                force: false,
-            },
-            ContainersEvent::STAGE,
-            ContainersEvent::KINDS,
-        ),
-        (Job::Collect(some.clone()), CollectEvent::STAGE, CollectEvent::KINDS),
-        (
-            Job::Logout {
-                containers: some,
-                local_only: false,
-                salt: "00".into(),
-            },
-            LogoutEvent::STAGE,
-            LogoutEvent::KINDS,
-        ),
-        (
-            Job::Survey { salt: "00".into() },
-            SurveyEvent::STAGE,
-            SurveyEvent::KINDS,
-        ),
+        typed(sign_in(LoginMethod::Browser { hold_port: None })),
+        typed(sign_in(LoginMethod::Device)),
+        typed(sign_in(LoginMethod::ApiKey)),
+        typed(sign_in(LoginMethod::AccessToken)),
+        typed(job::Status),
+        typed(job::Preflight { check_login: true }),
+        typed(job::Doctor),
+        typed(job::Push),
+        typed(job::Containers {
+            containers: some.clone(),
+            force: false,
+        }),
+        typed(job::Collect(some.clone())),
+        typed(job::Logout {
+            containers: some,
+            local_only: false,
+            salt: "00".into(),
+        }),
+        typed(job::Survey { salt: "00".into() }),
     ]
 }
 
@@ -158,17 +136,18 @@ fn every_event_of_a_job_is_said_by_one_of_its_programs() {
 /// carry them.
 #[test]
 fn every_message_to_the_shim_is_read_by_its_job() {
-    let sign_in = Job::SignIn {
+    let sign_in = Job::from(job::SignIn {
         method: LoginMethod::Browser { hold_port: None },
         ca: None,
         skip_logged_in: false,
-    };
-    let collect = Job::Collect(Selection::default());
+    });
+    let collect = Job::from(job::Collect(Selection::default()));
+    let push = Job::from(job::Push);
     for (message, job) in [
         (ToShim::Running, &sign_in),
         (ToShim::Cancel, &sign_in),
-        (ToShim::Push("{}"), &Job::Push),
-        (ToShim::Leave, &Job::Push),
+        (ToShim::Push("{}"), &push),
+        (ToShim::Leave, &push),
         (ToShim::Take, &collect),
         (ToShim::Leave, &collect),
     ] {

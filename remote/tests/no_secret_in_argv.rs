@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use base64::Engine as _;
-use codex_remote_login_remote::{CodexAt, Job, Launch, LoginMethod};
+use codex_remote_login_remote::{CodexAt, Job, Launch, LoginMethod, job};
 
 const API_KEY: &str = "sk-argv-secret-key-4f1d";
 const ACCESS_TOKEN: &str = "argv-secret-access-token-77c0";
@@ -70,11 +70,11 @@ fn wrappers(dir: &Path, log: &Path) -> String {
 
 /// A sign-in with a secret.
 fn secret(method: LoginMethod) -> Job {
-    Job::SignIn {
+    Job::SignIn(job::SignIn {
         method,
         ca: None,
         skip_logged_in: false,
-    }
+    })
 }
 
 /// Runs the shim's `job` under `shell`, `stdin` fed to it; returns its stdout.
@@ -213,11 +213,11 @@ esac
         );
 
         // Reading a login that holds tokens: status, and push (which reads it back).
-        let out = run(shell, Job::Status, "", &home, &path, &codex).unwrap();
+        let out = run(shell, job::Status.into(), "", &home, &path, &codex).unwrap();
         assert!(out.contains("crl1 refreshed 2026-11-25T10:00:00Z"), "{shell}: {out}");
         assert!(out.contains("crl1 expires 1900000000 "), "{shell}: {out}");
         let push = format!("push {}\n{auth}", auth.len());
-        let out = run(shell, Job::Push, &push, &home, &path, &codex).unwrap();
+        let out = run(shell, job::Push.into(), &push, &home, &path, &codex).unwrap();
         assert!(out.contains("crl1 pushed"), "{shell}: {out}");
         ran.push(shell);
     }

@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use codex_remote_login_remote::{Job, Launch, Selection, ToShim};
+use codex_remote_login_remote::{Launch, Selection, ToShim, job};
 use codex_remote_login_shared::Untrusted;
 use codex_remote_login_shared::protocol::{CollectEvent, Verdict};
 
@@ -89,7 +89,7 @@ async fn collect(
     // Collect never forces: it asks, or needs --yes.
     let launch = Launch {
         codex: settings.codex.clone(),
-        job: Job::Collect(want.clone()),
+        job: job::Collect(want.clone()),
         inside: None,
     };
     let mut shim = Shim::start(conn, &launch)

@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use russh::ChannelOpenFailure;
 
-use codex_remote_login_remote::{Job, Launch};
+use codex_remote_login_remote::{Launch, job};
 use codex_remote_login_shared::protocol::{DoctorEvent, HostEvent};
 
 use crate::callback::ports;
@@ -169,11 +169,11 @@ async fn remote(conn: &Connection, settings: &Settings) -> Vec<Check> {
 async fn read(conn: &Connection, settings: &Settings) -> Result<Facts, String> {
     let launch = Launch {
         codex: settings.codex.clone(),
-        job: Job::Doctor,
+        job: job::Doctor,
         inside: None,
     };
     let mut facts = Facts::default();
-    let mut shim = Shim::<DoctorEvent>::start(conn, &launch)
+    let mut shim = Shim::start(conn, &launch)
         .await
         .map_err(|e| e.to_string())?;
     loop {

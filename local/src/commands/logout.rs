@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use tokio::task::JoinSet;
 
-use codex_remote_login_remote::{Job, Launch, Selection, ToShim};
+use codex_remote_login_remote::{Launch, Selection, ToShim, job};
 use codex_remote_login_shared::Untrusted;
 use codex_remote_login_shared::protocol::{LogoutEvent, LogoutResult};
 
@@ -146,14 +146,14 @@ async fn read(
     let salt = format!("{:032x}", rand::random::<u128>());
     let launch = Launch {
         codex: settings.codex.clone(),
-        job: Job::Logout {
+        job: job::Logout {
             containers: want.clone(),
             local_only,
             salt: salt.clone(),
         },
         inside: None,
     };
-    let mut shim = Shim::<LogoutEvent>::start(conn, &launch)
+    let mut shim = Shim::start(conn, &launch)
         .await
         .map_err(|source| Error::ssh(host.clone(), source))?;
     let mut targets = vec![host.clone()];

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use codex_remote_login_remote::{Job, Launch, ToShim};
+use codex_remote_login_remote::{Launch, ToShim, job};
 use codex_remote_login_shared::protocol::{HostEvent, LoginReport, PushEvent};
 use codex_remote_login_shared::{AuthJson, Untrusted, time};
 
@@ -37,7 +37,7 @@ pub async fn run(
     let host = conn.config.alias.clone();
     let launch = Launch {
         codex: settings.codex.clone(),
-        job: Job::Push,
+        job: job::Push,
         inside: None,
     };
     let result = push(&conn, &launch, &host, &text, &local, force, &ui).await;
@@ -47,7 +47,7 @@ pub async fn run(
 
 async fn push(
     conn: &Connection,
-    launch: &Launch,
+    launch: &Launch<job::Push>,
     host: &str,
     text: &str,
     local: &AuthJson,
@@ -55,7 +55,7 @@ async fn push(
     ui: &Ui,
 ) -> Result<(), Error> {
     let ssh_err = |source| Error::ssh(host.to_owned(), source);
-    let mut shim = Shim::<PushEvent>::start(conn, launch).await.map_err(ssh_err)?;
+    let mut shim = Shim::start(conn, launch).await.map_err(ssh_err)?;
     let mut host_refreshed = None;
     let mut backup = None;
     let mut pushed = None;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tokio::task::JoinSet;
 
-use codex_remote_login_remote::{Job, Launch};
+use codex_remote_login_remote::{Launch, job};
 use codex_remote_login_shared::Untrusted;
 
 use crate::error::Error;
@@ -77,7 +77,7 @@ async fn check(host_arg: &str, settings: &Settings, ui: Arc<Ui>) -> Result<HostS
     let conn = Connection::open(config, ui).await?;
     let launch = Launch {
         codex: settings.codex.clone(),
-        job: Job::Status,
+        job: job::Status,
         inside: None,
     };
     let result = read(&conn, &launch, &host).await;

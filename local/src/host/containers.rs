@@ -3,7 +3,7 @@
 //! (`containers --local`). The tokens go from that machine's file into each container there;
 //! they never travel between machines.
 
-use codex_remote_login_remote::{Job, Launch, Running, Selection};
+use codex_remote_login_remote::{Launch, Running, Selection, job};
 use codex_remote_login_shared::Untrusted;
 use codex_remote_login_shared::protocol::ContainersEvent;
 
@@ -75,7 +75,7 @@ pub async fn provision(
 }
 
 /// Warns about the shared refresh token and says what is about to happen; the launch that does it.
-pub fn announce(host: &str, want: &Selection, force: bool, settings: &Settings, ui: &Ui) -> Launch {
+pub fn announce(host: &str, want: &Selection, force: bool, settings: &Settings, ui: &Ui) -> Launch<job::Containers> {
     let places = if want.running.is_some() {
         "several".to_owned()
     } else {
@@ -89,7 +89,7 @@ pub fn announce(host: &str, want: &Selection, force: bool, settings: &Settings, 
     ui.step(&format!("Copying the login of {host} into its containers"));
     Launch {
         codex: settings.codex.clone(),
-        job: Job::Containers {
+        job: job::Containers {
             containers: want.clone(),
             force,
         },

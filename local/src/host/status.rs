@@ -1,7 +1,7 @@
 //! Where the login stands on one host, as its status shim reports it: for `status`, and as
 //! the preflight of a sign-in of several hosts.
 
-use codex_remote_login_remote::Launch;
+use codex_remote_login_remote::{Launch, OneJob};
 use codex_remote_login_shared::protocol::{HostEvent, LoginReport, StatusEvent};
 use codex_remote_login_shared::{Account, Untrusted, time};
 use ssh::Connection;
@@ -59,8 +59,8 @@ impl HostStatus {
 }
 
 /// Runs the status shim on an open connection (also the preflight of several hosts).
-pub async fn read(conn: &Connection, launch: &Launch, host: &str) -> Result<HostStatus, Error> {
-    let mut shim = Shim::<StatusEvent>::start(conn, launch)
+pub async fn read(conn: &Connection, launch: &Launch<impl OneJob<Event = StatusEvent>>, host: &str) -> Result<HostStatus, Error> {
+    let mut shim = Shim::start(conn, launch)
         .await
         .map_err(|source| Error::ssh(host.to_owned(), source))?;
     let mut status = HostStatus {

@@ -14,7 +14,7 @@ use std::marker::PhantomData;
 use russh::ChannelMsg;
 use russh::client::Msg;
 
-use codex_remote_login_remote::{Launch, ToShim};
+use codex_remote_login_remote::{Launch, OneJob, ToShim};
 use codex_remote_login_shared::protocol::{self, Events, HostEvent};
 use codex_remote_login_shared::{ProtocolError, Untrusted};
 
@@ -132,7 +132,7 @@ pub struct Shim<E> {
 
 impl<E: Events> Shim<E> {
     /// Opens a session channel and starts the shim: preflight and launch in one exec.
-    pub async fn start(conn: &Connection, launch: &Launch) -> Result<Self, russh::Error> {
+    pub async fn start<J: OneJob<Event = E>>(conn: &Connection, launch: &Launch<J>) -> Result<Self, russh::Error> {
         let channel = conn.handle.channel_open_session().await?;
         // SetEnv and SendEnv, as ssh sends them; the server's AcceptEnv decides what sticks.
         let config = &conn.config;
@@ -156,7 +156,7 @@ impl<E: Events> Shim<E> {
     }
 
     /// Starts the shim as a process on this machine (`containers --local`).
-    pub fn start_local(launch: &Launch) -> std::io::Result<Self> {
+    pub fn start_local<J: OneJob<Event = E>>(launch: &Launch<J>) -> std::io::Result<Self> {
         Self::spawn(launch.script())
     }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use tokio::task::JoinSet;
 
-use codex_remote_login_remote::{Job, Launch};
+use codex_remote_login_remote::{Launch, job};
 
 use crate::error::Error;
 use crate::host::status::{self, HostStatus};
@@ -110,7 +110,7 @@ async fn prepare(host_arg: &str, settings: &Settings, check_login: bool, line: &
     line.step("checking codex");
     let launch = Launch {
         codex: settings.codex.clone(),
-        job: Job::Preflight { check_login },
+        job: job::Preflight { check_login },
         inside: None,
     };
     let status = status::read(&conn, &launch, &host).await;

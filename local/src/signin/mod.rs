@@ -19,7 +19,7 @@ use strategy::Strategy;
 
 use std::sync::Arc;
 
-use codex_remote_login_remote::{CaBundle, ContainerRef, Job, Launch, LoginMethod, ToShim};
+use codex_remote_login_remote::{CaBundle, ContainerRef, Launch, LoginMethod, ToShim, job};
 use codex_remote_login_shared::Account;
 
 use crate::callback::ports::PortError;
@@ -215,7 +215,7 @@ pub async fn launch(
     };
     let launch = Launch {
         codex: plan.settings.codex.clone(),
-        job: Job::SignIn {
+        job: job::SignIn {
             method: login,
             ca,
             skip_logged_in: skip_in_shim,

@@ -4,7 +4,7 @@
 
 use std::convert::Infallible;
 
-use codex_remote_login_remote::{CodexAt, Job, Launch};
+use codex_remote_login_remote::{CodexAt, Launch, job};
 use codex_remote_login_shared::protocol::SurveyEvent;
 use tokio::sync::oneshot;
 
@@ -71,10 +71,10 @@ async fn holders(conn: &Connection, host: &str, codex: &CodexAt) -> Holders {
     let salt = format!("{:032x}", rand::random::<u128>());
     let launch = Launch {
         codex: codex.clone(),
-        job: Job::Survey { salt: salt.clone() },
+        job: job::Survey { salt: salt.clone() },
         inside: None,
     };
-    let mut shim = Shim::<SurveyEvent>::start(conn, &launch)
+    let mut shim = Shim::start(conn, &launch)
         .await
         .map_err(|source| Error::ssh(host.to_owned(), source))?;
     let mut places = Vec::new();
