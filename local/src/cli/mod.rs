@@ -9,15 +9,18 @@
 
 pub mod generate;
 pub mod mistyped;
+mod options;
+mod sign_in;
+
+pub use options::{CommonArgs, Generate};
+pub use sign_in::SignInArgs;
 
 use std::path::PathBuf;
-use std::time::Duration;
 
-use clap::{ArgAction, Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 use codex_remote_login_remote::{CodexAt, Engine, Running, Selection};
-use codex_remote_login_shared::protocol::RelayTool;
 
-use crate::settings::{Browser, CaCert, Machine, Method, Request, Settings, SignInSettings};
+use crate::settings::{Machine, Request, Settings};
 
 /// Sign the Codex CLI in on a remote machine over SSH, with the browser on this machine.
 ///
@@ -246,269 +249,6 @@ const SIGN_IN_HEADING: &str = "Sign-in options (the sign-in, and containers --lo
 const CONNECTION_HEADING: &str = "Connection options";
 const OUTPUT_HEADING: &str = "Output options";
 
-/// The sign-in's own options. Global, so that they may follow the subcommand they apply to
-/// (`containers HOST CTR --login-inside --timeout 100`), as people write them.
-#[derive(Debug, Clone, Args)]
-#[command(next_help_heading = SIGN_IN_HEADING)]
-pub struct SignInArgs {
-    /// Sign in with a one-time device code instead of the callback.
-    ///
-    /// The host's codex asks the issuer for a one-time code, shown here with its verification
-    /// page (opened in the browser). Needs device codes enabled for the workspace.
-    #[arg(long, conflicts_with_all = ["with_api_key", "with_access_token"], global = true)]
-    pub device_auth: bool,
-
-    /// Sign in with an API key: OPENAI_API_KEY, stdin, or a prompt.
-    ///
-    /// Instead of the browser: the key is taken from OPENAI_API_KEY, else from stdin when it
-    /// is not a terminal, else asked for with echo off. It reaches the host's codex on the SSH
-    /// channel's stdin, never in a command line.
-    #[arg(long, conflicts_with = "with_access_token", global = true)]
-    pub with_api_key: bool,
-
-    /// Sign in with an access token: CODEX_ACCESS_TOKEN, stdin, or a prompt.
-    ///
-    /// As --with-api-key: from CODEX_ACCESS_TOKEN, else stdin when it is not a terminal, else
-    /// asked for with echo off; it reaches the host's codex on the SSH channel's stdin.
-    #[arg(long, global = true, hide_short_help = true)]
-    pub with_access_token: bool,
-
-    /// A local PEM CA bundle for the host's codex to trust.
-    ///
-    /// For corporate TLS proxies: the bundle on this machine is sent over the connection, kept
-    /// private (0600) on the host for this sign-in only, and removed afterwards. For a bundle
-    /// already on the host: --remote-ca-cert.
-    #[arg(long, value_name = "FILE", conflicts_with = "remote_ca_cert", global = true)]
-    pub ca_cert: Option<PathBuf>,
-
-    /// A PEM CA bundle already on the host for its codex to trust.
-    ///
-    /// codex is given the path as CODEX_CA_CERTIFICATE.
-    #[arg(long, value_name = "PATH", global = true, hide_short_help = true)]
-    pub remote_ca_cert: Option<String>,
-
-    /// The browser is elsewhere: paste the address it lands on.
-    ///
-    /// For a browser on another device, or when no local port can be had: print the URL (and a
-    /// QR code on a large enough terminal), then paste the address the browser lands on after
-    /// the approval. Nothing is bound locally. Read from stdin when it is not a terminal.
-    #[arg(long, conflicts_with_all = ["device_auth", "with_api_key", "with_access_token"], global = true)]
-    pub paste: bool,
-
-    /// Then copy the login into this container on the host (repeatable).
-    ///
-    /// After signing a host in, its login is copied into the container as the `containers`
-    /// command does.
-    #[arg(long = "container", value_name = "CONTAINER")]
-    pub containers: Vec<String>,
-
-    /// Leave hosts already signed in alone (listed as skipped).
-    ///
-    /// A host is signed in already when its codex reports so.
-    #[arg(long, global = true)]
-    pub skip_logged_in: bool,
-
-    /// End a local `codex login` waiting on port 1455 instead of using 1457.
-    ///
-    /// It is ended as codex itself would end it, with GET /cancel. Without this option you
-    /// are asked on a terminal; with no terminal, or a no, this sign-in moves to port 1457.
-    #[arg(long, global = true, hide_short_help = true)]
-    pub cancel_local: bool,
-
-    /// Where TCP forwarding is forbidden, relay with this tool.
-    ///
-    /// Where the host forbids it, the callback is relayed with this tool instead of the first
-    /// one found on the host (nc, python3, perl, bash).
-    #[arg(long, value_name = "TOOL", value_parser = relay_tool(), global = true, hide_short_help = true)]
-    pub relay: Option<RelayTool>,
-
-    /// Print the sign-in URL instead of opening a browser.
-    #[arg(long, global = true)]
-    pub no_browser: bool,
-
-    /// Open the sign-in URL with PROGRAM, not the default browser.
-    ///
-    /// PROGRAM is given the URL as its one argument, with no shell between. The default is
-    /// the system's browser (under WSL: the Windows browser).
-    #[arg(long, value_name = "PROGRAM", global = true, conflicts_with = "no_browser")]
-    pub browser_command: Option<std::ffi::OsString>,
-
-    /// Give up on a host's sign-in after SECS seconds.
-    ///
-    /// The seconds count from when the host was reached (with several hosts: from when its
-    /// turn came). Connecting is bounded by the ssh option ConnectTimeout (default 30 s).
-    #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..), global = true)]
-    pub timeout: u64,
-
-    /// Also accept this issuer host in the authorize URL besides auth.openai.com (for test
-    /// issuers; the URL must still be https).
-    #[arg(long, value_name = "HOST", hide = true, global = true)]
-    pub issuer: Option<String>,
-}
-
-impl SignInArgs {
-    fn method(&self) -> Method {
-        match (self.device_auth, self.with_api_key, self.with_access_token) {
-            (true, _, _) => Method::Device,
-            (_, true, _) => Method::ApiKey,
-            (_, _, true) => Method::AccessToken,
-            _ => Method::Browser,
-        }
-    }
-
-    /// The sign-in's settings; clap has ruled out the combinations that conflict.
-    fn settings(self) -> SignInSettings {
-        let method = self.method();
-        let ca = match (self.ca_cert, self.remote_ca_cert) {
-            (Some(file), _) => Some(CaCert::Local(file)),
-            (None, Some(path)) => Some(CaCert::OnHost(path)),
-            (None, None) => None,
-        };
-        let browser = match (self.no_browser, self.browser_command) {
-            (true, _) => Browser::PrintOnly,
-            (false, Some(program)) => Browser::Command(program),
-            (false, None) => Browser::Default,
-        };
-        SignInSettings {
-            method,
-            paste: self.paste,
-            ca,
-            skip_logged_in: self.skip_logged_in,
-            cancel_local: self.cancel_local,
-            relay: self.relay,
-            browser,
-            timeout: Duration::from_secs(self.timeout),
-            issuer: self.issuer,
-            containers: self.containers,
-        }
-    }
-}
-
-/// Options every command takes.
-#[derive(Debug, Clone, Args)]
-pub struct CommonArgs {
-    #[command(flatten)]
-    pub ssh: SshArgs,
-
-    /// Path of codex on the host.
-    ///
-    /// Default: found on PATH, the login shell's PATH, or well-known install directories.
-    #[arg(long, value_name = "PATH", global = true, hide_short_help = true)]
-    pub codex: Option<String>,
-
-    /// CODEX_HOME on the host.
-    ///
-    /// Default: the host's $CODEX_HOME, else ~/.codex.
-    #[arg(long, value_name = "DIR", global = true, hide_short_help = true)]
-    pub codex_home: Option<String>,
-
-    /// Write JSON Lines events on stdout (their types: --help).
-    #[arg(help_heading = OUTPUT_HEADING, long, global = true, long_help = crate::ui::help::JSON_LONG_HELP)]
-    pub json: bool,
-
-    /// More detail on stderr; repeat for more (-vvv). RUST_LOG overrides.
-    #[arg(help_heading = OUTPUT_HEADING, short, long, action = ArgAction::Count, global = true)]
-    pub verbose: u8,
-
-    /// Only errors on stderr.
-    #[arg(help_heading = OUTPUT_HEADING, short, long, global = true, conflicts_with = "verbose")]
-    pub quiet: bool,
-
-    /// Colour `error:`, `hint:` and FAIL: auto, always or never.
-    ///
-    /// auto colours `error:`, `warning:`, `hint:` and FAIL on a terminal unless NO_COLOR is
-    /// set; always and never do as they say.
-    #[arg(help_heading = OUTPUT_HEADING, long, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto, hide_possible_values = true, global = true)]
-    pub color: ColorWhen,
-}
-
-/// `--color`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ColorWhen {
-    Auto,
-    Always,
-    Never,
-}
-
-impl ColorWhen {
-    /// Whether to colour a stream that `is_terminal` or not.
-    pub fn applies(self, is_terminal: bool) -> bool {
-        match self {
-            Self::Always => true,
-            Self::Never => false,
-            Self::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-        }
-    }
-}
-
-/// Connection options, spelled as OpenSSH spells them.
-#[derive(Debug, Clone, Default, Args)]
-#[command(next_help_heading = CONNECTION_HEADING)]
-pub struct SshArgs {
-    /// Read this ssh config file instead of ~/.ssh/config.
-    #[arg(short = 'F', value_name = "FILE", global = true)]
-    pub config: Option<PathBuf>,
-
-    /// Identity (private key) file; may be repeated.
-    #[arg(short = 'i', value_name = "FILE", global = true)]
-    pub identity: Vec<PathBuf>,
-
-    /// Port to connect to on the host.
-    #[arg(short = 'p', value_name = "PORT", global = true, value_parser = clap::value_parser!(u16).range(1..))]
-    pub port: Option<u16>,
-
-    /// User to log in as on the host.
-    #[arg(short = 'l', value_name = "USER", global = true)]
-    pub login: Option<String>,
-
-    /// Jump hosts to connect through, as ssh -J: [user@]host[:port][,...].
-    #[arg(short = 'J', value_name = "DESTINATION", global = true)]
-    pub jump: Option<String>,
-
-    /// An ssh option in config-file syntax (repeatable).
-    ///
-    /// For example -o StrictHostKeyChecking=accept-new.
-    #[arg(short = 'o', value_name = "KEY=VALUE", global = true)]
-    pub options: Vec<String>,
-
-    /// Accept and record the key of a host not yet in known_hosts.
-    ///
-    /// As StrictHostKeyChecking=accept-new: a changed key is still refused.
-    #[arg(long, global = true)]
-    pub accept_new: bool,
-}
-
-/// What `--generate` writes on stdout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Generate {
-    /// The man page (roff): `codex-remote-login --generate man > codex-remote-login.1`.
-    Man,
-    /// Bash completions: source the output from ~/.bashrc, or install it in
-    /// /usr/share/bash-completion/completions/codex-remote-login.
-    CompleteBash,
-    /// Zsh completions: save as `_codex-remote-login` in a directory on $fpath.
-    CompleteZsh,
-    /// Fish completions: save in ~/.config/fish/completions/codex-remote-login.fish.
-    CompleteFish,
-    /// PowerShell completions: dot-source the output from $PROFILE.
-    CompletePowershell,
-}
-
-impl SshArgs {
-    /// The SSH layer's own settings, which know no command line.
-    fn settings(self) -> ssh::Settings {
-        ssh::Settings {
-            config: self.config,
-            identity: self.identity,
-            port: self.port,
-            login: self.login,
-            jump: self.jump,
-            options: self.options,
-            accept_new: self.accept_new,
-        }
-    }
-}
-
 impl Cli {
     /// What this command line asks for, typed: the one conversion from clap's types, and all
     /// that the commands see of the command line.
@@ -607,19 +347,14 @@ fn wanted(names: Vec<String>, all_running: bool, label: Option<String>, engine: 
     }
 }
 
-/// `--relay`'s values: the relay tools the shim knows, named as it names them (and listed
-/// so in `--help` and the completions).
-fn relay_tool() -> impl clap::builder::TypedValueParser<Value = RelayTool> {
-    use clap::builder::TypedValueParser;
-    clap::builder::PossibleValuesParser::new(RelayTool::ALL.map(RelayTool::as_str))
-        .map(|name| RelayTool::parse(&name).expect("one of RelayTool::ALL"))
-}
-
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use clap::CommandFactory;
 
     use super::*;
+    use crate::settings::{Browser, CaCert, Method};
 
     #[test]
     fn connection_options_go_before_or_after_a_subcommand() {

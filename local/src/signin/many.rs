@@ -159,13 +159,7 @@ fn who(account: &codex_remote_login_shared::Account) -> String {
 
 /// The summary people read at the end: one row per host (or container, named in `heading`).
 pub(crate) fn table(heading: &str, results: &[(String, Result<Outcome, Error>)]) -> String {
-    let width = results
-        .iter()
-        .map(|(h, _)| h.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(heading.len());
-    let mut text = format!("\n{heading:<width$}  {:<16}  DETAIL", "OUTCOME");
+    let mut rows = vec![[heading, "OUTCOME", "DETAIL"].map(String::from)];
     for (host, result) in results {
         let (outcome, detail) = match result {
             Ok(Outcome::SignedIn(account)) => ("signed in", who(account).trim().to_owned()),
@@ -175,7 +169,7 @@ pub(crate) fn table(heading: &str, results: &[(String, Result<Outcome, Error>)])
             ),
             Err(e) => ("failed", e.to_string().lines().next().unwrap_or_default().to_owned()),
         };
-        text.push_str(&format!("\n{host:<width$}  {outcome:<16}  {detail}"));
+        rows.push([host.clone(), outcome.to_owned(), detail]);
     }
-    text
+    format!("\n{}", crate::ui::columns(&rows))
 }
