@@ -25,7 +25,7 @@ use settings::{Machine, Request};
 pub use cli::generate::write as generate;
 pub use cli::{Cli, Generate};
 pub use error::Error;
-pub use error::render::{report, usage_error_line};
+pub use error::render::{show as show_error, usage_error_line};
 pub use ui::exit::ExitStatus;
 pub use ui::{Colors, Ui, Verbosity};
 

@@ -52,7 +52,7 @@ fn main() -> ExitCode {
     match runtime.block_on(codex_remote_login::run(cli, ui.clone())) {
         Ok(status) => ExitCode::from(status.code()),
         Err(error) => {
-            codex_remote_login::report(&ui, &error);
+            codex_remote_login::show_error(&ui, &error);
             ExitCode::from(error.exit_status().code())
         }
     }

@@ -102,12 +102,12 @@ async fn collect(
         declined,
     } = read(&mut shim, &host, yes, ui).await?;
     ui.finish();
-    if let Some((name, _)) = &took {
+    if let Some(Took { name, .. }) = &took {
         for s in seen.iter_mut().filter(|s| s.name == *name) {
             s.result = Found::Taken;
         }
     }
-    if let Some((name, _)) = asked.as_ref().filter(|_| declined) {
+    if let Some(Asked { name, .. }) = asked.as_ref().filter(|_| declined) {
         for s in seen.iter_mut().filter(|s| s.name == *name) {
             s.result = Found::NotTaken;
         }
@@ -125,11 +125,11 @@ async fn collect(
             result: s.result.as_str(),
             engine: s.engine.as_ref().map(Untrusted::raw),
             last_refresh: s.refreshed.as_ref().map(Untrusted::raw),
-            backup: took.as_ref().filter(|(n, _)| *n == s.name).map(|(_, b)| b.raw()),
+            backup: took.as_ref().filter(|t| t.name == s.name).map(|t| t.backup.raw()),
             account: asked
                 .as_ref()
-                .filter(|(n, _)| *n == s.name)
-                .and_then(|(_, email)| email.as_ref().map(Untrusted::raw)),
+                .filter(|a| a.name == s.name)
+                .and_then(|a| a.email.as_ref().map(Untrusted::raw)),
             reason: s.why.as_ref().map(Untrusted::raw),
         });
     }
@@ -142,14 +142,14 @@ async fn collect(
             .map_or_else(|| "an account without an email".into(), Untrusted::shown)
     };
     match (&took, &asked) {
-        (Some((name, backup)), Some((_, email))) => ui.info(&format!(
+        (Some(Took { name, backup }), Some(Asked { email, .. })) => ui.info(&format!(
             "{host}'s auth.json is now the login of {} from {name}; the one it replaced is kept as {backup}",
             account(email)
         )),
-        (Some((name, backup)), None) => ui.info(&format!(
+        (Some(Took { name, backup }), None) => ui.info(&format!(
             "{host}'s auth.json is now the login from {name}; the one it replaced is kept as {backup}"
         )),
-        (None, Some((name, email))) if declined => {
+        (None, Some(Asked { name, email })) if declined => {
             if yes || terminal::available() {
                 ui.info(&format!(
                     "{host}'s auth.json is unchanged: the login in {name} was not taken"
@@ -173,13 +173,24 @@ async fn collect(
     ))
 }
 
+/// The container whose login was taken, and the backup of the host's it replaced.
+struct Took {
+    name: Untrusted,
+    backup: Untrusted,
+}
+
+/// The container the person was asked about, and its login's email.
+struct Asked {
+    name: Untrusted,
+    email: Option<Untrusted>,
+}
+
 /// What the shim said of the containers' logins, and what was answered.
 struct Read {
     seen: Vec<Seen>,
     /// The container whose login was taken, and the backup of the host's.
-    took: Option<(Untrusted, Untrusted)>,
-    /// The container asked about, and its login's email.
-    asked: Option<(Untrusted, Option<Untrusted>)>,
+    took: Option<Took>,
+    asked: Option<Asked>,
     declined: bool,
 }
 
@@ -230,10 +241,10 @@ async fn read(shim: &mut Shim<CollectEvent>, host: &str, yes: bool, ui: &Ui) -> 
                     });
                 }
                 read.declined = !take;
-                read.asked = Some((name, email));
+                read.asked = Some(Asked { name, email });
             }
             Output::Event(CollectEvent::NoLock { dir }) => crate::shim::warn_unlocked(ui, &host, &dir),
-            Output::Event(CollectEvent::Took { name, backup }) => read.took = Some((name, backup)),
+            Output::Event(CollectEvent::Took { name, backup }) => read.took = Some(Took { name, backup }),
             Output::Event(CollectEvent::Failed { why }) => {
                 return Err(ContainerError::CollectFailed { host, why: why.shown() }.into());
             }

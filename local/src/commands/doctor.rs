@@ -173,9 +173,7 @@ async fn read(conn: &Connection, settings: &Settings) -> Result<Facts, String> {
         inside: None,
     };
     let mut facts = Facts::default();
-    let mut shim = Shim::start(conn, &launch)
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut shim = Shim::start(conn, &launch).await.map_err(|e| e.to_string())?;
     loop {
         // Not `next_for`: a missing codex is one finding among others here.
         match shim.next().await.map_err(|e| e.to_string())? {
@@ -202,6 +200,13 @@ fn forwarding_check(forwarding: &Result<bool, String>) -> Check {
 }
 
 /// What the host's shim reported, sanitised for people as it arrives (checks are text).
+/// A CA bundle the host's environment names for codex: the variable, and the file it names.
+struct CaVar {
+    var: String,
+    readable: bool,
+    path: String,
+}
+
 #[derive(Default)]
 struct Facts {
     codex: Option<String>,
@@ -211,7 +216,7 @@ struct Facts {
     relays: Vec<codex_remote_login_remote::RelayTool>,
     /// The host's clock and ours when it arrived.
     clock: Option<(i64, i64)>,
-    ca: Vec<(String, bool, String)>,
+    ca: Vec<CaVar>,
     /// The host codex's `forced_login_method` and `forced_chatgpt_workspace_id`, when set,
     /// shown escaped.
     forced_method: Option<String>,
@@ -311,7 +316,7 @@ impl Facts {
                 "system roots (no CODEX_CA_CERTIFICATE or SSL_CERT_FILE set)",
                 None,
             )
-        } else if let Some((var, _, path)) = self.ca.iter().find(|(_, readable, _)| !readable) {
+        } else if let Some(CaVar { var, path, .. }) = self.ca.iter().find(|ca| !ca.readable) {
             check(
                 "CA bundle",
                 Verdict::Fail,
@@ -319,7 +324,7 @@ impl Facts {
                 Some("point it at a readable PEM bundle, or pass one with --ca-cert".into()),
             )
         } else {
-            let set: Vec<String> = self.ca.iter().map(|(var, _, path)| format!("{var}={path}")).collect();
+            let set: Vec<String> = self.ca.iter().map(|ca| format!("{}={}", ca.var, ca.path)).collect();
             check("CA bundle", Verdict::Pass, set.join(", "), None)
         }
     }
@@ -349,7 +354,11 @@ impl Facts {
                     i64::try_from(ours).unwrap_or(0),
                 ));
             }
-            DoctorEvent::Ca { var, readable, path } => self.ca.push((var.shown(), readable, path.shown())),
+            DoctorEvent::Ca { var, readable, path } => self.ca.push(CaVar {
+                var: var.shown(),
+                readable,
+                path: path.shown(),
+            }),
             DoctorEvent::Done => {}
         }
     }

@@ -53,7 +53,7 @@ pub async fn run(
         }
         // A success has said so already; a failure is reported now, before the next one.
         if let Err(e) = &result {
-            crate::error::render::report(&ui, e);
+            crate::error::render::show(&ui, e);
         }
         let interrupted = matches!(result, Err(Error::Interrupted { .. }));
         results.push((name.clone(), result));

@@ -103,7 +103,7 @@ pub async fn run(
                 }
             }
             Err(e) => {
-                crate::error::render::report(&ui, &e);
+                crate::error::render::show(&ui, &e);
                 if code == ExitStatus::Success {
                     code = e.exit_status();
                 }

@@ -38,7 +38,7 @@ pub async fn run(hosts: &[String], settings: &Settings, ui: Arc<Ui>) -> Result<E
         lines.push(match result {
             Ok(status) => Ok(status),
             Err(e) => {
-                crate::error::render::report(&ui, &e);
+                crate::error::render::show(&ui, &e);
                 first_error.get_or_insert(e.exit_status());
                 // The table keeps the host's row: the reason in short, the error above it.
                 let why = e.to_string().lines().next().unwrap_or_default().to_owned();

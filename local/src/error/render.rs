@@ -18,7 +18,7 @@ pub fn usage_error_line(message: String, hint: String) -> String {
 }
 
 /// Renders an error for people (stderr) and for `--json` (stdout).
-pub fn report(ui: &ui::Ui, error: &Error) {
+pub fn show(ui: &ui::Ui, error: &Error) {
     ui.finish();
     let mut text = format!("error: {error}");
     let mut source = std::error::Error::source(error);

@@ -59,7 +59,11 @@ impl HostStatus {
 }
 
 /// Runs the status shim on an open connection (also the preflight of several hosts).
-pub async fn read(conn: &Connection, launch: &Launch<impl OneJob<Event = StatusEvent>>, host: &str) -> Result<HostStatus, Error> {
+pub async fn read(
+    conn: &Connection,
+    launch: &Launch<impl OneJob<Event = StatusEvent>>,
+    host: &str,
+) -> Result<HostStatus, Error> {
     let mut shim = Shim::start(conn, launch)
         .await
         .map_err(|source| Error::ssh(host.to_owned(), source))?;

@@ -78,7 +78,7 @@ pub async fn sign_in_all(
             Err(e) => {
                 // The error in full once, here; the table at the end has its first line.
                 line.finish_with("failed");
-                crate::error::render::report(line, e);
+                crate::error::render::show(line, e);
                 if matches!(e, Error::Interrupted { .. }) {
                     stop = Some(Error::Interrupted {
                         host: host.clone(),
