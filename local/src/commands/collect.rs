@@ -188,7 +188,6 @@ struct Asked {
 /// What the shim said of the containers' logins, and what was answered.
 struct Read {
     seen: Vec<Seen>,
-    /// The container whose login was taken, and the backup of the host's.
     took: Option<Took>,
     asked: Option<Asked>,
     declined: bool,
