@@ -309,3 +309,47 @@ fn paths_and_circles_are_read() {
     assert_eq!(imports, ["ui", "signin::stop"]);
     assert_eq!(file_imports("signin", "use run::Run;", &all), ["signin::run"]);
 }
+
+/// Files of a few hundred lines: none of the workspace's Rust or shell sources is over 600.
+#[test]
+fn no_source_file_is_over_600_lines() {
+    fn walk(dir: &Path, out: &mut Vec<(String, usize)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs" || e == "sh") {
+                let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+                out.push((path.display().to_string(), lines));
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let mut sizes = Vec::new();
+    for dir in [
+        "local/src",
+        "local/tests",
+        "ssh/src",
+        "ssh/tests",
+        "remote/src",
+        "remote/tests",
+        "shared/src",
+        "tests/src",
+        "tests/tests",
+    ] {
+        walk(&root.join(dir), &mut sizes);
+    }
+    let long: Vec<String> = sizes
+        .iter()
+        .filter(|(_, lines)| *lines > 600)
+        .map(|(path, lines)| format!("{path}: {lines} lines"))
+        .collect();
+    assert!(
+        long.is_empty(),
+        "split these by what they hold:\n  {}",
+        long.join("\n  ")
+    );
+}

@@ -4,6 +4,7 @@
 mod browser;
 mod context;
 mod device_code;
+mod findings;
 mod interrupts;
 pub mod many;
 mod pasted;
@@ -256,7 +257,7 @@ pub async fn launch(
         }
     };
     if let Err(error) = &ended {
-        run.tell_kept(error);
+        run.found.tell_kept(&run.host, &ui, error);
     }
     match ended? {
         Ended::Skipped => {
@@ -268,6 +269,6 @@ pub async fn launch(
             });
             Ok(Outcome::Skipped(run.found.before.clone()))
         }
-        Ended::SignedIn => run.summary().map(Outcome::SignedIn),
+        Ended::SignedIn => run.found.summary(&run.host, &ui).map(Outcome::SignedIn),
     }
 }

@@ -1,16 +1,16 @@
 //! One host's sign-in once the shim runs: a small state machine driven by what the shim, the
 //! browser (or the person pasting) and the outside world send, until the shim's channel closes.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
 use codex_remote_login_remote::{ContainerRef, ToShim};
-use codex_remote_login_shared::protocol::{CodexSource, HostEvent, LoginReport, Previous, RelayTool, SignInEvent};
+use codex_remote_login_shared::Untrusted;
+use codex_remote_login_shared::protocol::{CodexSource, HostEvent, LoginReport, SignInEvent};
 use codex_remote_login_shared::redact;
-use codex_remote_login_shared::{Account, Untrusted};
 
 use super::context::Context;
+pub use super::findings::{Findings, Policy};
 use super::stop::Stop;
 use super::strategy::Strategy;
 use super::survey::Survey;
@@ -39,38 +39,6 @@ pub enum Phase {
     Skipped { done: bool },
     /// codex exited with `code`; `done` once the shim has confirmed the login.
     Exited { code: i32, done: bool },
-}
-
-/// What the host reported on the way.
-#[derive(Default)]
-pub struct Findings {
-    /// The login the host had before.
-    pub before: Option<Account>,
-    pub relays: Vec<RelayTool>,
-    pub logged_in: bool,
-    /// The new auth.json: its mode and path.
-    pub auth_file: Option<(Untrusted, Untrusted)>,
-    pub account: Option<Account>,
-    pub log: Option<CodexLog>,
-    pub last_lines: VecDeque<String>,
-    pub policy: Policy,
-    /// The new login was moved into place.
-    pub installed: bool,
-    /// The shim was told to move it into place (it may have, unconfirmed).
-    pub install_sent: bool,
-    /// What became of the login it replaced.
-    pub previous: Option<Previous>,
-    /// The credential store the host's codex config asks for, when it is `auto`.
-    pub store: Option<Untrusted>,
-    /// The other places that held the login the new one replaced (see [`Survey`]).
-    pub previous_holders: Vec<String>,
-}
-
-/// The host codex's `forced_login_method` and `forced_chatgpt_workspace_id`, when set.
-#[derive(Default)]
-pub struct Policy {
-    pub method: Option<Untrusted>,
-    pub workspace: Option<Untrusted>,
 }
 
 pub struct Run<'a> {
@@ -311,7 +279,7 @@ impl<'a> Run<'a> {
                 });
             }
             SignInEvent::Busy => return Err(Error::SignInBusy { host }),
-            // Said when the host had a login; [`Run::tell_kept`] says it whatever ended the run.
+            // Said when the host had a login; [`Findings::tell_kept`] says it whatever ended the run.
             SignInEvent::Kept => {}
             SignInEvent::Installed => self.found.installed = true,
             SignInEvent::Store(store) => self.found.store = Some(store),
@@ -478,112 +446,6 @@ impl<'a> Run<'a> {
                 .warn(&format!("{} did not confirm that codex login ended", self.host));
         }
     }
-
-    /// After a sign-in that did not finish: says that the host's own login, when it had one,
-    /// is still in place. codex signs in against a private home of its own, and the shim moves
-    /// the new login in only when this side says `install`, so this holds whatever ended the
-    /// run before that (a timeout, an interrupt, a lost connection, codex failing, a refusal).
-    pub fn tell_kept(&self, error: &Error) {
-        let Some(before) = &self.found.before else { return };
-        let unsure = self.found.install_sent && !matches!(error, Error::NotInstalled { .. });
-        if self.found.installed || unsure {
-            return;
-        }
-        let who = before.email.as_ref().map_or("an API key".to_owned(), Untrusted::shown);
-        self.ui.finish();
-        self.ui.info(&format!(
-            "{}'s own login ({who}) is still in place, untouched: this sign-in never changed it.",
-            self.host
-        ));
-        self.ui.event(&Event::Kept {
-            host: &self.host,
-            account: Some(before),
-        });
-    }
-
-    /// The sign-in's result as the host confirmed it: said, and returned.
-    pub fn summary(&self) -> Result<Account, Error> {
-        let host = &self.host;
-        let found = &self.found;
-        let (mode, path) = found.auth_file.clone().unwrap_or_default();
-        if !found.logged_in {
-            return Err(Error::NotSaved {
-                host: host.clone(),
-                problem: "`codex login status` says it is not logged in".into(),
-            });
-        }
-        if mode != "-rw-------" {
-            return Err(Error::NotSaved {
-                host: host.clone(),
-                problem: format!("{path} has mode {mode}, not -rw-------"),
-            });
-        }
-        let account = found.account.clone().unwrap_or_default();
-        let who = match (&account.email, &account.plan) {
-            (Some(email), Some(plan)) => format!(" as {email} ({plan})"),
-            (Some(email), None) => format!(" as {email}"),
-            _ => String::new(),
-        };
-        self.ui.finish();
-        self.ui.info(&format!(
-            "Signed in to Codex on {host}{who} using {}.\n  Credentials: {path} (on {host}; they never left it)",
-            account.auth_mode
-        ));
-        if let Some(store) = &found.store {
-            self.ui.info(&format!(
-                "  {host}'s codex config asks for cli_auth_credentials_store = \"{store}\": where an OS keyring service runs, a login kept there comes before this file."
-            ));
-        }
-        if let Some(workspace) = &found.policy.workspace {
-            self.ui.info(&format!(
-                "  Restricted to workspace {workspace} by {host}'s codex config (forced_chatgpt_workspace_id)."
-            ));
-        }
-        let replaced = found.before.as_ref().filter(|b| **b != account);
-        let old_who = found
-            .before
-            .as_ref()
-            .map(|old| old.email.as_ref().map_or("an API key".to_owned(), Untrusted::shown))
-            .unwrap_or_default();
-        let (previous, previous_backup) = match &found.previous {
-            None | Some(Previous::None) => (None, None),
-            Some(Previous::RevokeRequested) => {
-                self.ui.info(&format!(
-                    "  Replaced the previous login ({old_who}); its revocation was requested at the issuer, as codex requests it."
-                ));
-                (Some("revocation_requested"), None)
-            }
-            Some(Previous::Kept { backup }) if !found.previous_holders.is_empty() => {
-                self.ui.info(&format!(
-                    "  Replaced the previous login ({old_who}), not revoked: {} hold it too and keep working; it is kept at {backup}.",
-                    found.previous_holders.join(", ")
-                ));
-                (Some("kept"), Some(backup.raw()))
-            }
-            Some(Previous::Kept { backup }) => {
-                self.ui.info(&format!(
-                    "  Replaced the previous login ({old_who}), not revoked: it is kept at {backup}."
-                ));
-                (Some("kept"), Some(backup.raw()))
-            }
-            Some(Previous::SetAside { backup }) => {
-                self.ui.info(&format!(
-                    "  Set the previous login ({old_who}) aside at {backup}, not revoked: it may be a copy of the host's."
-                ));
-                (Some("set_aside"), Some(backup.raw()))
-            }
-        };
-        self.ui.event(&Event::Success {
-            host,
-            account: &account,
-            auth_file: path.raw(),
-            replaced,
-            previous,
-            previous_backup,
-            previous_also_in: &found.previous_holders,
-        });
-        Ok(account)
-    }
 }
 
 /// The sign-in's core driven in this process by a stand-in shim (a `/bin/sh` script speaking
@@ -629,7 +491,10 @@ mod tests {
         let mut interrupts = Interrupts::new().unwrap();
         let mut stop = Stop::new(&mut interrupts, sign_in.timeout);
         let ended = run.drive(&mut shim, &mut stop).await;
-        let _ = run.summary().map(|a| run.found.account = Some(a));
+        let _ = run
+            .found
+            .summary(&run.host, &run.ui)
+            .map(|a| run.found.account = Some(a));
         (ended, run.found, run.phase)
     }
 
