@@ -353,3 +353,48 @@ fn no_source_file_is_over_600_lines() {
         long.join("\n  ")
     );
 }
+
+/// ARCHITECTURE.md is the one map: its table of `local`'s layers is the table above, in
+/// order, and it names every source file of `ssh`, `remote` and `shared`.
+#[test]
+fn the_map_is_the_tree() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let map = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap();
+    let rows: Vec<(&str, Vec<String>)> = map
+        .lines()
+        .filter_map(|line| line.strip_prefix("| "))
+        .filter_map(|row| {
+            let mut cells = row.split(" | ");
+            let layer = cells.next()?;
+            let folders = cells.next()?;
+            let members = folders
+                .split(", ")
+                .map(|f| {
+                    f.trim_matches('`')
+                        .trim_end_matches('/')
+                        .trim_end_matches(".rs")
+                        .to_owned()
+                })
+                .collect();
+            (layer != "layer").then_some((layer, members))
+        })
+        .collect();
+    let table: Vec<(&str, Vec<String>)> = LAYERS
+        .iter()
+        .map(|(layer, members)| (*layer, members.iter().map(|m| (*m).to_owned()).collect()))
+        .collect();
+    assert_eq!(rows, table, "ARCHITECTURE.md's layers are not those of this file");
+    let mut unnamed = Vec::new();
+    for krate in ["ssh", "remote", "shared"] {
+        let mut all = BTreeMap::new();
+        files(&root.join(krate).join("src"), "", &mut all);
+        for module in all.keys() {
+            let file = module.rsplit("::").next().unwrap();
+            let named = [format!("`{file}.rs`"), format!("`{file}/`"), format!("`{module}.rs`")];
+            if !named.iter().any(|n| map.contains(n.as_str())) {
+                unnamed.push(format!("{krate}: {module}"));
+            }
+        }
+    }
+    assert!(unnamed.is_empty(), "ARCHITECTURE.md names no file for: {unnamed:?}");
+}
