@@ -1,7 +1,8 @@
 //! Writes every program the shim sends, as it is sent, into a folder: one file per job (the
 //! common part and the job's part, with its parameters), the relay, and a job run inside a
 //! container. Each is decoded from the exec request's command line itself, so what is
-//! checked (`.ci/run` runs shellcheck on them) is exactly what a host's shell runs.
+//! checked (`.ci/run` runs shellcheck on them) is exactly what a host's shell runs. And the
+//! programs the shim carries as text for containers' shells, each alone (`carried-*.sh`).
 //!
 //!     cargo run -p codex-remote-login-remote --example shim_programs -- DIR
 
@@ -106,6 +107,10 @@ fn main() {
         inside: Some(&container),
     };
     programs.push(("relay-inside".to_owned(), sent(&relay.command_line())));
+    // The programs containers' shells run, carried as text inside the others.
+    for (var, text) in codex_remote_login_remote::carried() {
+        programs.push((format!("carried-{var}"), text.to_owned()));
+    }
     for (name, program) in programs {
         std::fs::write(dir.join(format!("{name}.sh")), program).expect("write a program");
     }

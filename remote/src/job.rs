@@ -6,63 +6,85 @@ use codex_remote_login_shared::protocol::{
 
 use crate::engine::Engine;
 
-/// The shim's common part: finds codex and reports what the host holds.
-pub const COMMON: &str = include_str!("shim/common.sh");
-pub(crate) const LOGIN: &str = concat!(
-    include_str!("shim/safe.sh"),
-    include_str!("shim/fresh.sh"),
-    include_str!("shim/signin.sh"),
-    include_str!("shim/report.sh"),
-    include_str!("shim/login.sh")
-);
-pub(crate) const SECRET: &str = concat!(
-    include_str!("shim/safe.sh"),
-    include_str!("shim/fresh.sh"),
-    include_str!("shim/signin.sh"),
-    include_str!("shim/report.sh"),
-    include_str!("shim/secret.sh")
-);
-pub(crate) const STATUS: &str = concat!(include_str!("shim/report.sh"), include_str!("shim/status.sh"));
-pub(crate) const PUSH: &str = concat!(
-    include_str!("shim/report.sh"),
-    include_str!("shim/safe.sh"),
-    include_str!("shim/write.sh"),
-    include_str!("shim/push.sh")
-);
-pub(crate) const DOCTOR: &str = include_str!("shim/doctor.sh");
-pub(crate) const PREFLIGHT: &str = include_str!("shim/preflight.sh");
-pub(crate) const CONTAINERS: &str = concat!(
-    include_str!("shim/refreshed.sh"),
-    include_str!("shim/safe.sh"),
-    include_str!("engine.sh"),
-    include_str!("shim/engines.sh"),
-    include_str!("shim/containers.sh")
-);
-pub(crate) const COLLECT: &str = concat!(
-    include_str!("shim/refreshed.sh"),
-    include_str!("shim/safe.sh"),
-    include_str!("engine.sh"),
-    include_str!("shim/engines.sh"),
-    include_str!("shim/authjson.sh"),
-    include_str!("shim/write.sh"),
-    include_str!("shim/collect.sh")
-);
+use crate::pieces::{self, Piece, Piece::*};
 
-pub(crate) const LOGOUT: &str = concat!(
-    include_str!("shim/refreshed.sh"),
-    include_str!("shim/safe.sh"),
-    include_str!("engine.sh"),
-    include_str!("shim/engines.sh"),
-    include_str!("shim/survey.sh"),
-    include_str!("shim/logout.sh")
-);
-pub(crate) const SURVEY: &str = concat!(
-    include_str!("shim/refreshed.sh"),
-    include_str!("engine.sh"),
-    include_str!("shim/engines.sh"),
-    include_str!("shim/survey.sh"),
-    include_str!("shim/copies.sh")
-);
+/// The shim's common part: finds codex and reports what the host holds.
+pub(crate) const COMMON: &[Piece] = &[Run(pieces::COMMON)];
+pub(crate) const LOGIN: &[Piece] = &[
+    Carried(pieces::SAFE),
+    Run(pieces::FRESH),
+    Run(pieces::SIGNIN),
+    Run(pieces::REPORT),
+    Run(pieces::LOGIN),
+];
+pub(crate) const SECRET: &[Piece] = &[
+    Carried(pieces::SAFE),
+    Run(pieces::FRESH),
+    Run(pieces::SIGNIN),
+    Run(pieces::REPORT),
+    Run(pieces::SECRET),
+];
+pub(crate) const STATUS: &[Piece] = &[Run(pieces::REPORT), Run(pieces::STATUS)];
+pub(crate) const PUSH: &[Piece] = &[
+    Run(pieces::REPORT),
+    Carried(pieces::SAFE),
+    Run(pieces::WRITE),
+    Run(pieces::PUSH),
+];
+pub(crate) const DOCTOR: &[Piece] = &[Run(pieces::DOCTOR)];
+pub(crate) const PREFLIGHT: &[Piece] = &[Run(pieces::PREFLIGHT)];
+pub(crate) const CONTAINERS: &[Piece] = &[
+    Carried(pieces::REFRESHED),
+    Carried(pieces::SAFE),
+    Text(pieces::CTR_COPY),
+    Run(pieces::ENGINE),
+    Run(pieces::ENGINES),
+    Run(pieces::CONTAINERS),
+];
+pub(crate) const COLLECT: &[Piece] = &[
+    Carried(pieces::REFRESHED),
+    Carried(pieces::SAFE),
+    Run(pieces::ENGINE),
+    Run(pieces::ENGINES),
+    Run(pieces::AUTHJSON),
+    Run(pieces::WRITE),
+    Run(pieces::COLLECT),
+];
+pub(crate) const LOGOUT: &[Piece] = &[
+    Carried(pieces::REFRESHED),
+    Carried(pieces::SAFE),
+    Text(pieces::CTR_REMOVE),
+    Run(pieces::ENGINE),
+    Run(pieces::ENGINES),
+    Run(pieces::SURVEY),
+    Run(pieces::LOGOUT),
+];
+pub(crate) const SURVEY: &[Piece] = &[
+    Carried(pieces::REFRESHED),
+    Run(pieces::ENGINE),
+    Run(pieces::ENGINES),
+    Run(pieces::SURVEY),
+    Run(pieces::COPIES),
+];
+
+/// Every job's part, by name.
+pub(crate) const PARTS: [(&str, &[Piece]); 10] = [
+    ("login", LOGIN),
+    ("secret", SECRET),
+    ("status", STATUS),
+    ("push", PUSH),
+    ("doctor", DOCTOR),
+    ("preflight", PREFLIGHT),
+    ("containers", CONTAINERS),
+    ("collect", COLLECT),
+    ("logout", LOGOUT),
+    ("survey", SURVEY),
+];
+
+/// The common part, as sent.
+pub fn common() -> String {
+    pieces::assemble(COMMON)
+}
 
 /// A job: what one run of the shim does once the host's report is made, and the events its
 /// shim speaks then, fixed by its type. Each is a type of its own, so that starting a job
@@ -199,7 +221,12 @@ impl Job {
     }
 
     /// The job's part of the program, after the common one.
-    pub fn part(&self) -> &'static str {
+    pub fn part(&self) -> String {
+        pieces::assemble(self.pieces())
+    }
+
+    /// The files of the job's part, in their order.
+    pub(crate) fn pieces(&self) -> &'static [Piece] {
         match self {
             Self::SignIn(SignIn { method, .. }) => match method {
                 LoginMethod::Browser { .. } | LoginMethod::Device => LOGIN,

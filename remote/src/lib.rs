@@ -4,32 +4,36 @@
 //! The shim's stdout speaks [`codex_remote_login_shared::protocol`]; codex's own output (the
 //! authorize URL among it) arrives on the channel's stderr.
 //!
-//! Where to look: [`Launch`] says what one run does (a [`Job`]) and becomes the program.
-//! `src/shim/` holds its parts: `common.sh` first (the host's report, up to `ready`), then one
-//! file per job (`login.sh`, `secret.sh`, `status.sh`, `push.sh`, `doctor.sh`,
-//! `preflight.sh`, `containers.sh`, `collect.sh`, `logout.sh`), with `signin.sh` for what the
-//! sign-ins share, `report.sh` for what codex says of a login, `safe.sh` and `write.sh` for
-//! writing a login, `authjson.sh` for reading one, and `engines.sh` for reaching containers.
-//! `engine.sh` is every call to a container engine, [`Engine`] and [`ContainerRef`] its Rust
-//! side; `inside.sh` runs a program inside a container, `relay.sh` carries a connection to
-//! the host's loopback.
+//! Where to look: [`Launch`] says what one run does (a [`Job`]) and becomes the program: the
+//! common part (`src/shim/common.sh`: the host's report, up to `ready`), then the job's files,
+//! listed in `job.rs`. Each shell file says in its header what it is for, what it needs and
+//! what it provides (`pieces.rs` tells how files become a program). [`Engine`] and
+//! [`ContainerRef`] are the Rust side of `engine.sh`; [`Relay`] runs `relay.sh`.
 #![forbid(unsafe_code)]
 
 mod engine;
 pub mod job;
+mod pieces;
 mod to_shim;
 
 use base64::Engine as _;
 pub use codex_remote_login_shared::protocol::RelayTool;
 pub use engine::{ContainerRef, Engine};
 use job::PARAMETERS;
-pub use job::{COMMON, CaBundle, Job, LoginMethod, OneJob, Running, Selection};
+pub use job::{CaBundle, Job, LoginMethod, OneJob, Running, Selection, common};
 pub use to_shim::ToShim;
 
-/// The relay's source: one exec per browser connection where forwarding is forbidden.
-pub const RELAY: &str = include_str!("relay.sh");
+use pieces::Piece::{self, Run};
+
+/// The relay: one exec per browser connection where forwarding is forbidden.
+fn relay() -> String {
+    pieces::assemble(&[Run(pieces::RELAY)])
+}
+
 /// Runs a program (the shim, a relay) inside a container on the host.
-const INSIDE: &str = concat!(include_str!("engine.sh"), include_str!("inside.sh"));
+fn inside_program() -> String {
+    pieces::assemble(&[Run(pieces::ENGINE), Run(pieces::INSIDE)])
+}
 
 /// Where codex is on the host: `--codex` and `--codex-home`, when given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -70,8 +74,8 @@ impl<J: Clone + Into<Job>> Launch<J> {
             .iter()
             .filter(|name| !job.iter().any(|(set, _)| set == *name));
         vars.extend(unset.map(|name| (*name, None)));
-        let mut script = program(&vars, COMMON);
-        script.push_str(any.part());
+        let mut script = program(&vars, &common());
+        script.push_str(&any.part());
         match &self.inside {
             Some(container) => inside(container, &script),
             None => script,
@@ -82,6 +86,22 @@ impl<J: Clone + Into<Job>> Launch<J> {
     pub fn command_line(&self) -> String {
         command_line(&self.script())
     }
+}
+
+/// The programs the shim hands to the shells of containers, by the variable that carries
+/// each: inside the shim they are quoted text, so shellcheck reads them here, each alone.
+pub fn carried() -> Vec<(String, &'static str)> {
+    let mut carried: Vec<(String, &'static str)> = Vec::new();
+    for (_, part) in job::PARTS {
+        for piece in part {
+            if let Piece::Carried(file) | Piece::Text(file) = piece
+                && !carried.iter().any(|(var, _)| *var == file.var())
+            {
+                carried.push((file.var(), file.body()));
+            }
+        }
+    }
+    carried
 }
 
 /// One relay connection to `port` on the host's loopback (or, `inside` a container, on the
@@ -98,7 +118,7 @@ impl Relay<'_> {
         let port = self.port.to_string();
         let relay = program(
             &[("CRL_RELAY", Some(self.tool.as_str())), ("CRL_PORT", Some(&port))],
-            RELAY,
+            &relay(),
         );
         command_line(&match self.inside {
             Some(container) => inside(container, &relay),
@@ -117,7 +137,7 @@ fn inside(container: &ContainerRef, body: &str) -> String {
             ("CRL_ENGINE", container.engine.map(Engine::name)),
             ("CRL_INNER", Some(body)),
         ],
-        INSIDE,
+        &inside_program(),
     )
 }
 
@@ -153,7 +173,6 @@ pub fn sh_quote(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::job::{COLLECT, CONTAINERS, DOCTOR, LOGIN, LOGOUT, PREFLIGHT, PUSH, SECRET, STATUS};
     use std::process::Command;
 
     #[test]
@@ -218,41 +237,38 @@ mod tests {
         }
     }
 
-    /// The shim's and the relay's syntax under every POSIX shell the shim must run under.
+    /// The shim's and the relay's syntax under every POSIX shell the shim must run under:
+    /// every file alone, and every program as it is put together.
     #[test]
     fn programs_parse_under_posix_shells() {
+        let mut programs: Vec<(String, String)> = pieces::ALL
+            .iter()
+            .map(|file| (file.path.to_owned(), file.text.to_owned()))
+            .collect();
+        programs.push(("the common part".into(), common()));
+        for (name, part) in job::PARTS {
+            programs.push((format!("the {name} part"), pieces::assemble(part)));
+        }
+        programs.push(("the relay".into(), relay()));
+        programs.push(("the program into a container".into(), inside_program()));
         for shell in ["sh", "dash", "bash", "busybox"] {
-            for (name, program) in [
-                ("common", COMMON),
-                ("login", LOGIN),
-                ("secret", SECRET),
-                ("status", STATUS),
-                ("push", PUSH),
-                ("safe", SAFE),
-                ("authjson", AUTHJSON),
-                ("doctor", DOCTOR),
-                ("preflight", PREFLIGHT),
-                ("containers", CONTAINERS),
-                ("collect", COLLECT),
-                ("logout", LOGOUT),
-                ("relay", RELAY),
-                ("inside", INSIDE),
-            ] {
+            for (name, program) in &programs {
                 let mut cmd = Command::new(shell);
                 if shell == "busybox" {
                     cmd.arg("sh");
                 }
                 match cmd.arg("-n").arg("-c").arg(program).status() {
-                    Ok(status) => assert!(status.success(), "{shell} rejects the {name}"),
+                    Ok(status) => assert!(status.success(), "{shell} rejects {name}"),
                     Err(e) => panic!("{}", missing(shell, &e)),
                 }
             }
         }
     }
 
-    const REFRESHED: &str = include_str!("shim/refreshed.sh");
-    const SAFE: &str = include_str!("shim/safe.sh");
-    const AUTHJSON: &str = include_str!("shim/authjson.sh");
+    const COMMON: &str = pieces::COMMON.text;
+    const REFRESHED: &str = pieces::REFRESHED.text;
+    const SAFE: &str = pieces::SAFE.text;
+    const AUTHJSON: &str = pieces::AUTHJSON.text;
 
     /// Every POSIX shell on this machine, as a command to run a program with `-c`.
     fn shells() -> Vec<Command> {
@@ -338,7 +354,7 @@ mod tests {
     /// (JSON: escaped line ends and controls); nothing of one record reaches another.
     #[test]
     fn container_records_are_strict_under_posix_shells() {
-        let engines = include_str!("shim/engines.sh");
+        let engines = pieces::ENGINES.text;
         let start = engines.find("state_of() {").unwrap();
         let function = &engines[start..];
         let function = &function[..function.find("\n}\n").unwrap() + 3];

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use codex_remote_login_remote::{COMMON, Job, LoginMethod, OneJob, Selection, ToShim, job};
+use codex_remote_login_remote::{Job, LoginMethod, OneJob, Selection, ToShim, common, job};
 use codex_remote_login_shared::protocol::{Events, HostEvent, STAGES};
 
 /// The event kinds a program says: `say KIND`, the kinds handed to the helpers that say them
@@ -79,7 +79,7 @@ fn jobs() -> Vec<(Job, &'static str, &'static [&'static str])> {
 
 #[test]
 fn the_common_part_and_inside_say_only_the_hosts_report() {
-    for (name, text) in [("common.sh", COMMON.to_owned()), ("inside.sh", source("inside.sh"))] {
+    for (name, text) in [("common.sh", common()), ("inside.sh", source("inside.sh"))] {
         let said = said_in(&text);
         let stray: Vec<_> = said
             .iter()
@@ -90,14 +90,14 @@ fn the_common_part_and_inside_say_only_the_hosts_report() {
             "{name} says what is no part of the host's report: {stray:?}"
         );
     }
-    let said: BTreeSet<String> = said_in(COMMON)
+    let said: BTreeSet<String> = said_in(&common())
         .into_iter()
         .chain(said_in(&source("inside.sh")))
         .collect();
     let unsaid: Vec<_> = HostEvent::KINDS.iter().filter(|k| !said.contains(**k)).collect();
     assert!(unsaid.is_empty(), "part of the host's report, said nowhere: {unsaid:?}");
     assert!(
-        COMMON.trim_end().ends_with("say ready"),
+        common().trim_end().ends_with("say ready"),
         "the report must end with `ready`"
     );
     assert!(said_in(&source("relay.sh")).is_empty(), "the relay speaks no events");
@@ -106,7 +106,7 @@ fn the_common_part_and_inside_say_only_the_hosts_report() {
 #[test]
 fn each_job_says_only_its_own_events() {
     for (job, stage, kinds) in jobs() {
-        let said = said_in(job.part());
+        let said = said_in(&job.part());
         assert!(!said.is_empty(), "{job:?}'s part was not read");
         let stray: Vec<_> = said.iter().filter(|k| !kinds.contains(&k.as_str())).collect();
         assert!(stray.is_empty(), "{job:?} says what {stage} does not take: {stray:?}");
@@ -119,7 +119,7 @@ fn every_event_of_a_job_is_said_by_one_of_its_programs() {
         let said: BTreeSet<String> = jobs()
             .into_iter()
             .filter(|(_, of, _)| of == stage)
-            .flat_map(|(job, _, _)| said_in(job.part()))
+            .flat_map(|(job, _, _)| said_in(&job.part()))
             .collect();
         assert!(!said.is_empty(), "no job's events are {stage}");
         let unsaid: Vec<_> = kinds.iter().filter(|k| !said.contains(**k)).collect();

@@ -24,36 +24,13 @@ into() {
         by_archive "$c" "$e" "$user"
         return
     fi
-    # One exec does it all, inside the container as its user: where its codex looks, whether
-    # that place is the user's alone with nothing planted in it (safe.sh), under codex's lock
-    # where the container has a tool to take it, whether the copy there is fresher (refreshed
-    # at all when the host's never was, or later), and if not, the file written beside it
-    # under a fresh name and renamed into place, the old one kept (the three newest backups
-    # stay). Engine execs are what fanning out costs, and then the processes inside: the
-    # checks use the shell alone. A container without a shell (126, 127) goes by the archive
-    # copy. What it answers, and its complaints, are cut short: the container is not trusted.
+    # One exec does it all, inside the container as its user (ctr_copy.sh): engine execs are
+    # what fanning out costs, and then the processes inside, so the checks use the shell
+    # alone. A container without a shell (126, 127) goes by the archive copy. What it answers,
+    # and its complaints, are cut short: the container is not trusted.
     capped "$errs/$c.out" "$errs/$c" engine_exec -i "$user" "$c" sh -c "$refreshed_sh
-$safe_sh"'
-umask 077
-d=${CODEX_HOME:-$HOME/.codex}
-# Read what the host sends all the same when refusing: an exec that ends with its stdin unread
-# can fail on the engine side with a broken pipe.
-cannot() { echo "$1" >&2; }
-refuse() { cat >/dev/null; exit "$1"; }
-enter_login "$d"
-[ $? = 1 ] && refuse 8
-if [ -z "$3" ] && [ -f auth.json ]; then
-    refreshed auth.json
-    if [ "$at" != - ] && { [ "$1" = - ] || later "$at" "$1"; }; then
-        cat >/dev/null
-        printf "fresher %s\n" "$d"
-        exit 0
-    fi
-fi
-chmod 700 . || refuse 3
-replace_here "$2" || refuse 4
-set -- "${backup#auth.json.bak-}"
-printf "copied %s %s\n" "${1:--}" "$d"' sh "$host_at" "$stamp" "${CRL_FORCE:-}" <"$auth"
+$safe_sh
+$ctr_copy_sh" sh "$host_at" "$stamp" "${CRL_FORCE:-}" <"$auth"
     case $? in
     0) ;;
     126 | 127) by_archive "$c" "$e" "$user"; return ;;

@@ -99,17 +99,8 @@ for c in $CRL_CONTAINERS; do
         continue
     fi
     if [ -n "${CRL_LOCAL_ONLY:-}" ]; then
-        capped "$errs/$c.out" "$errs/$c" engine_exec "$user" "$c" sh -c "$safe_sh"'
-d=${CODEX_HOME:-$HOME/.codex}
-[ -e "$d/auth.json" ] || { echo none; exit 0; }
-cd -P "$d" || exit 3
-private_here && no_links auth.json auth.lock auth.json.lock || exit 8
-set -C
-exec 8>>auth.lock 9>>auth.json.lock
-take_lock
-[ $? = 1 ] && { echo "codex has held its lock on $PWD/auth.json for over 10 s" >&2; exit 9; }
-rm -f ./auth.json || exit 4
-echo removed' </dev/null
+        capped "$errs/$c.out" "$errs/$c" engine_exec "$user" "$c" sh -c "$safe_sh
+$ctr_remove_sh" </dev/null
         case $? in
         0) case $(head -n 1 "$errs/$c.out") in
             none) say lo-result "$c" none ;;

@@ -1,11 +1,11 @@
-# When a login was last refreshed, for `containers` and `collect`: defined as text in
-# $refreshed_sh because it also runs inside containers (prepended to the program each one's
-# shell runs), and evaluated here for the host.
+# When a login was last refreshed, for `containers` and `collect`: its text, carried as
+# $refreshed_sh, also runs inside containers (prepended to the program each one's shell
+# runs), and is evaluated here for the host.
 
 # `refreshed FILE` sets `at` to when the login in FILE was last refreshed, as the digits
 # YYYYMMDDhhmmss, or - when it does not say. Shell builtins only: it also runs inside
 # containers, which may have nothing but a shell, and each process there costs time.
-refreshed_sh='refreshed() {
+refreshed() {
     body=
     while IFS= read -r line || [ -n "$line" ]; do body="$body$line"; done 2>/dev/null <"$1"
     at=${body#*\"last_refresh\"}
@@ -22,5 +22,4 @@ refreshed_sh='refreshed() {
 later() {
     [ "${1%??????}" -gt "${2%??????}" ] ||
         { [ "${1%??????}" -eq "${2%??????}" ] && [ "1${1#????????}" -gt "1${2#????????}" ]; }
-}'
-eval "$refreshed_sh"
+}

@@ -1,14 +1,17 @@
 # Writing a login where others might have planted links, for `push`, `collect` (on the host)
-# and `containers` (inside each container): one text, $safe_sh, prepended to the program each
-# container's shell runs and evaluated here for the host. `enter_login` enters the login's
+# and `containers` (inside each container): its text, carried as $safe_sh, is prepended to the
+# program each container's shell runs, and evaluated here for the host. `enter_login` enters the login's
 # directory with `cd -P`, so every name below is relative to the very directory that was
 # checked, whatever happens to the path leading to it. Failures are said through `cannot WHY`,
 # which the caller defines (an event on the host, stderr in a container).
 
-safe_sh='# `private_here`: whether the current directory is a safe place for a login: owned by this
+# `private_here`: whether the current directory is a safe place for a login: owned by this
 # user, and writable by no one else (unless sticky). Says why not on stderr.
 private_here() {
-    set -f; set -- $(ls -ldn . 2>/dev/null); set +f
+    set -f
+    # shellcheck disable=SC2046 # the fields of ls, split on purpose
+    set -- $(ls -ldn . 2>/dev/null)
+    set +f
     if [ "${3:-}" != "$(id -u)" ]; then
         echo "$PWD belongs to user ${3:-?}, not to $(id -u)" >&2; return 1
     fi
@@ -100,6 +103,7 @@ replace_here() {
             { rm -f "./$t" ${backup:+"./$backup"}; cannot "cannot back up $PWD/auth.json"; return 1; }
     fi
     mv -f "$t" auth.json || { rm -f "./$t" ${backup:+"./$backup"}; cannot "cannot rename into $PWD/auth.json"; return 1; }
+    # shellcheck disable=SC2034 # read by the trap that removes $tmp, which is auth.json now
     tmp=
     [ -z "$backup" ] || prune_backups "$backup"
 }
@@ -112,5 +116,4 @@ prune_backups() {
         [ "$total" -gt 3 ] || break
         if [ "$f" != "$1" ] && [ -f "$f" ] && [ ! -h "$f" ]; then rm -f "./$f" && total=$((total - 1)); fi
     done
-}'
-eval "$safe_sh"
+}

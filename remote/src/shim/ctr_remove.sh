@@ -1,0 +1,14 @@
+# Run inside a running container, as its user, by `logout --local-only` (logout.sh): its
+# codex's auth.json removed without revoking anything, under codex's lock, through no link.
+# Says `none` (it held no login) or `removed` on stdout, why not on stderr.
+
+d=${CODEX_HOME:-$HOME/.codex}
+[ -e "$d/auth.json" ] || { echo none; exit 0; }
+cd -P "$d" || exit 3
+private_here && no_links auth.json auth.lock auth.json.lock || exit 8
+set -C
+exec 8>>auth.lock 9>>auth.json.lock
+take_lock
+[ $? = 1 ] && { echo "codex has held its lock on $PWD/auth.json for over 10 s" >&2; exit 9; }
+rm -f ./auth.json || exit 4
+echo removed
