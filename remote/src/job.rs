@@ -9,7 +9,7 @@ use crate::engine::Engine;
 use crate::pieces::{self, Piece, Piece::*};
 
 /// The shim's common part: finds codex and reports what the host holds.
-pub(crate) const COMMON: &[Piece] = &[Run(pieces::COMMON)];
+pub(crate) const COMMON: &[Piece] = &[Run(pieces::CODES), Run(pieces::COMMON)];
 pub(crate) const LOGIN: &[Piece] = &[
     Carried(pieces::SAFE),
     Run(pieces::FRESH),
@@ -34,6 +34,7 @@ pub(crate) const PUSH: &[Piece] = &[
 pub(crate) const DOCTOR: &[Piece] = &[Run(pieces::DOCTOR)];
 pub(crate) const PREFLIGHT: &[Piece] = &[Run(pieces::PREFLIGHT)];
 pub(crate) const CONTAINERS: &[Piece] = &[
+    Text(pieces::CODES),
     Carried(pieces::REFRESHED),
     Carried(pieces::SAFE),
     Text(pieces::CTR_COPY),
@@ -51,9 +52,11 @@ pub(crate) const COLLECT: &[Piece] = &[
     Run(pieces::COLLECT),
 ];
 pub(crate) const LOGOUT: &[Piece] = &[
+    Text(pieces::CODES),
     Carried(pieces::REFRESHED),
     Carried(pieces::SAFE),
     Text(pieces::CTR_REMOVE),
+    Text(pieces::CTR_LOGOUT),
     Run(pieces::ENGINE),
     Run(pieces::ENGINES),
     Run(pieces::SURVEY),

@@ -265,6 +265,7 @@ mod tests {
         }
     }
 
+    const CODES: &str = pieces::CODES.text;
     const COMMON: &str = pieces::COMMON.text;
     const REFRESHED: &str = pieces::REFRESHED.text;
     const SAFE: &str = pieces::SAFE.text;
@@ -466,6 +467,7 @@ mod tests {
         let dir = scratch("safe");
         let program = format!(
             "exec 2>&1
+{CODES}
 {SAFE}
 mkdir -m 700 own && (cd own && private_here && echo own-ok)
 mkdir -m 775 open && (cd open && private_here || echo open-refused)

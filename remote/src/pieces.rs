@@ -27,6 +27,7 @@ macro_rules! file {
     };
 }
 
+pub(crate) const CODES: File = file!("shim/codes.sh");
 pub(crate) const COMMON: File = file!("shim/common.sh");
 pub(crate) const SAFE: File = file!("shim/safe.sh");
 pub(crate) const REFRESHED: File = file!("shim/refreshed.sh");
@@ -39,6 +40,7 @@ pub(crate) const ENGINES: File = file!("shim/engines.sh");
 pub(crate) const SURVEY: File = file!("shim/survey.sh");
 pub(crate) const CTR_COPY: File = file!("shim/ctr_copy.sh");
 pub(crate) const CTR_REMOVE: File = file!("shim/ctr_remove.sh");
+pub(crate) const CTR_LOGOUT: File = file!("shim/ctr_logout.sh");
 pub(crate) const LOGIN: File = file!("shim/login.sh");
 pub(crate) const SECRET: File = file!("shim/secret.sh");
 pub(crate) const STATUS: File = file!("shim/status.sh");
@@ -55,9 +57,10 @@ pub(crate) const RELAY: File = file!("relay.sh");
 
 /// Every shell file, for the tests that read them all.
 #[cfg(test)]
-pub(crate) const ALL: [File; 25] = [
-    COMMON, SAFE, REFRESHED, FRESH, SIGNIN, REPORT, WRITE, AUTHJSON, ENGINES, SURVEY, CTR_COPY, CTR_REMOVE, LOGIN,
-    SECRET, STATUS, PUSH, DOCTOR, PREFLIGHT, CONTAINERS, COLLECT, LOGOUT, COPIES, ENGINE, INSIDE, RELAY,
+pub(crate) const ALL: [File; 27] = [
+    CODES, COMMON, SAFE, REFRESHED, FRESH, SIGNIN, REPORT, WRITE, AUTHJSON, ENGINES, SURVEY, CTR_COPY, CTR_REMOVE,
+    CTR_LOGOUT, LOGIN, SECRET, STATUS, PUSH, DOCTOR, PREFLIGHT, CONTAINERS, COLLECT, LOGOUT, COPIES, ENGINE, INSIDE,
+    RELAY,
 ];
 
 impl File {

@@ -73,7 +73,7 @@ fetch() {
             engine_exec "$user" "$c" sh -c 'cat "${CODEX_HOME:-$HOME/.codex}/auth.json" 2>/dev/null; true'
         case $? in
         0) return ;;
-        126 | 127) ;;
+        "$exit_not_runnable" | "$exit_not_found") ;;
         *) say ctr-failed "$c" "$e exec into it failed: $(why "$c")"; return ;;
         esac
     fi

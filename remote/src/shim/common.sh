@@ -114,7 +114,7 @@ elif [ -n "${CRL_CODEX:-}" ]; then
     else
         say bad-override "$CRL_CODEX"
         # `doctor` goes on to check the rest of the host.
-        [ "$CRL_MODE" = doctor ] || exit 126
+        [ "$CRL_MODE" = doctor ] || exit "$exit_not_runnable"
     fi
 elif codex=$(find_in "$PATH"); then
     say codex path "$codex"
@@ -127,7 +127,7 @@ elif codex=$(find_in "$known_dirs"); then
     say codex known-dir "$codex"
 else
     say not-found "PATH, the login shell's PATH (${SHELL:-/bin/sh} -l), $known_dirs"
-    [ "$CRL_MODE" = doctor ] || exit 127
+    [ "$CRL_MODE" = doctor ] || exit "$exit_not_found"
 fi
 
 # --ca-cert: a PEM bundle sent first on stdin (CRL_CA_SIZE bytes), private to this run and

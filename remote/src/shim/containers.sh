@@ -28,13 +28,14 @@ into() {
     # what fanning out costs, and then the processes inside, so the checks use the shell
     # alone. A container without a shell (126, 127) goes by the archive copy. What it answers,
     # and its complaints, are cut short: the container is not trusted.
-    capped "$errs/$c.out" "$errs/$c" engine_exec -i "$user" "$c" sh -c "$refreshed_sh
+    capped "$errs/$c.out" "$errs/$c" engine_exec -i "$user" "$c" sh -c "$codes_sh
+$refreshed_sh
 $safe_sh
 $ctr_copy_sh" sh "$host_at" "$stamp" "${CRL_FORCE:-}" <"$auth"
     case $? in
     0) ;;
-    126 | 127) by_archive "$c" "$e" "$user"; return ;;
-    8) say ctr-failed "$c" "refused to write as $user: $(why "$c")"; return ;;
+    "$exit_not_runnable" | "$exit_not_found") by_archive "$c" "$e" "$user"; return ;;
+    "$exit_declined") say ctr-failed "$c" "refused to write as $user: $(why "$c")"; return ;;
     *) say ctr-failed "$c" "writing its auth.json as $user failed: $(why "$c")"; return ;;
     esac
     result=$(head -n 1 "$errs/$c.out")

@@ -8,7 +8,6 @@
 # whether to write all the same (non-empty: --force). Says `fresher DIR` or `copied BACKUP
 # DIR` on stdout, why not on stderr.
 
-# shellcheck disable=SC2154 # refreshed sets at, replace_here backup (refreshed.sh, safe.sh)
 umask 077
 d=${CODEX_HOME:-$HOME/.codex}
 # Read what the host sends all the same when refusing: an exec that ends with its stdin unread
@@ -16,7 +15,7 @@ d=${CODEX_HOME:-$HOME/.codex}
 cannot() { echo "$1" >&2; }
 refuse() { cat >/dev/null; exit "$1"; }
 enter_login "$d"
-[ $? = 1 ] && refuse 8
+[ $? = 1 ] && refuse "$exit_declined"
 if [ -z "$3" ] && [ -f auth.json ]; then
     refreshed auth.json
     if [ "$at" != - ] && { [ "$1" = - ] || later "$at" "$1"; }; then
@@ -25,7 +24,7 @@ if [ -z "$3" ] && [ -f auth.json ]; then
         exit 0
     fi
 fi
-chmod 700 . || refuse 3
-replace_here "$2" || refuse 4
+chmod 700 . || refuse 1
+replace_here "$2" || refuse 1
 set -- "${backup#auth.json.bak-}"
 printf "copied %s %s\n" "${1:--}" "$d"

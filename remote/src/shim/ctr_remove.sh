@@ -4,11 +4,11 @@
 
 d=${CODEX_HOME:-$HOME/.codex}
 [ -e "$d/auth.json" ] || { echo none; exit 0; }
-cd -P "$d" || exit 3
-private_here && no_links auth.json auth.lock auth.json.lock || exit 8
+cd -P "$d" || exit 1
+private_here && no_links auth.json auth.lock auth.json.lock || exit "$exit_declined"
 set -C
 exec 8>>auth.lock 9>>auth.json.lock
 take_lock
-[ $? = 1 ] && { echo "codex has held its lock on $PWD/auth.json for over 10 s" >&2; exit 9; }
-rm -f ./auth.json || exit 4
+[ $? = 1 ] && { echo "codex has held its lock on $PWD/auth.json for over 10 s" >&2; exit "$exit_declined"; }
+rm -f ./auth.json || exit 1
 echo removed

@@ -73,7 +73,7 @@ install_login() {
         enter_login "$home"
         case $? in
         0) ;;
-        3) say nolock "$home" ;;
+        "$exit_unlocked") say nolock "$home" ;;
         *) exit 1 ;;
         esac
         replace_here "$(date +%Y%m%dT%H%M%S)" <"$fresh/auth.json" || exit 1

@@ -99,7 +99,8 @@ for c in $CRL_CONTAINERS; do
         continue
     fi
     if [ -n "${CRL_LOCAL_ONLY:-}" ]; then
-        capped "$errs/$c.out" "$errs/$c" engine_exec "$user" "$c" sh -c "$safe_sh
+        capped "$errs/$c.out" "$errs/$c" engine_exec "$user" "$c" sh -c "$codes_sh
+$safe_sh
 $ctr_remove_sh" </dev/null
         case $? in
         0) case $(head -n 1 "$errs/$c.out") in
@@ -107,14 +108,14 @@ $ctr_remove_sh" </dev/null
             removed) say lo-result "$c" removed ;;
             *) say lo-result "$c" failed "its shell answered something unexpected" ;;
             esac ;;
-        126 | 127) say lo-result "$c" failed "it has no shell to remove its auth.json with" ;;
+        "$exit_not_runnable" | "$exit_not_found") say lo-result "$c" failed "it has no shell to remove its auth.json with" ;;
         *) say lo-result "$c" failed "removing its auth.json as $user failed: $(why "$c")" ;;
         esac
     else
-        capped "$errs/$c.out" "$errs/$c" engine_exec "$user" "$c" sh -c \
-            'PATH=$PATH:$HOME/.local/bin:/usr/local/bin; command -v codex >/dev/null || exit 127; exec codex logout' </dev/null
+        capped "$errs/$c.out" "$errs/$c" engine_exec "$user" "$c" sh -c "$codes_sh
+$ctr_logout_sh" </dev/null
         rc=$?
-        if [ "$rc" -eq 127 ]; then
+        if [ "$rc" -eq "$exit_not_found" ]; then
             say lo-result "$c" failed "no codex in it to sign out with (--local-only removes its auth.json without revoking)"
         else
             logout_said "$(cat "$errs/$c.out" "$errs/$c" 2>/dev/null)" "$rc" "$c"

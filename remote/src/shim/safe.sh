@@ -28,7 +28,7 @@ no_links() {
 }
 # `take_lock`: holds the lock codex holds while it writes auth.json (flock(2) on auth.lock,
 # then on auth.json.lock, opened on fds 8 and 9), waiting up to 10 s. 1: still held by
-# another; 3: no flock, perl or python3 here to take it with (the caller goes on unlocked).
+# another; exit_unlocked: no flock, perl or python3 here to take it with.
 take_lock() {
     for fd in 8 9; do
         if command -v flock >/dev/null 2>&1; then
@@ -45,7 +45,7 @@ for _ in range(100):
         time.sleep(0.1)
 sys.exit(1)" || return 1
         else
-            return 3
+            return "$exit_unlocked"
         fi
     done
 }
@@ -63,8 +63,8 @@ backup_name() {
     printf "%s-%02d" "$1" "$n"
 }
 # `enter_login DIR`: makes DIR (private) where missing, enters it, checks it (private_here,
-# no_links), turns noclobber on and takes codex lock on fds 8 and 9. 0: ready; 3: ready, but
-# nothing here takes the lock; 1: refused or impossible (said; nothing held).
+# no_links), turns noclobber on and takes codex lock on fds 8 and 9. 0: ready; exit_unlocked:
+# ready, but nothing here takes the lock; 1: refused or impossible (said; nothing held).
 enter_login() {
     { [ -d "$1" ] || (umask 077 && mkdir -p "$1"); } 2>/dev/null || { cannot "cannot create $1"; return 1; }
     cd -P "$1" 2>/dev/null || { cannot "cannot enter $1"; return 1; }
@@ -75,7 +75,7 @@ enter_login() {
     take_lock
     case $? in
     0) ;;
-    3) return 3 ;;
+    "$exit_unlocked") return "$exit_unlocked" ;;
     *) leave_login; cannot "codex has held its lock on $PWD/auth.json for over 10 s (a refresh?): nothing was written; run again"; return 1 ;;
     esac
 }

@@ -21,7 +21,7 @@ refuse_keyring() {
     [ -f "$home/config.toml" ] && [ "$(store_setting)" = keyring ] || return 0
     say store-refused keyring
     say done
-    exit 3
+    exit "$exit_refused"
 }
 
 # `refuse_by_policy`: the login method asked for is one the host's codex forbids: said, and
@@ -29,7 +29,7 @@ refuse_keyring() {
 refuse_by_policy() {
     say policy-refused
     say done
-    exit 3
+    exit "$exit_refused"
 }
 
 # After a failed login: the tail of codex's own log, for the local side to show (redacted).

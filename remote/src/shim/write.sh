@@ -14,7 +14,7 @@ replace_auth() {
     enter_login "$home"
     case $? in
     0) ;;
-    3) say nolock "$home" ;;
+    "$exit_unlocked") say nolock "$home" ;;
     *) return 1 ;;
     esac
     if [ "$(cksum 2>/dev/null <auth.json || true)" != "$seen" ]; then
