@@ -157,20 +157,19 @@ auth_fields() {
 # `read_login FILE PREFIX`: sets PREFIX_mode, _key, _us, _shown, _future, _acct, _isub,
 # _iuser, _iacct, _email, _asub, _auser, _aacct; fails when FILE is not a login one can read.
 read_login() {
+    prefix=$2
     lines=$(auth_fields "$1") || return 1
     old_ifs=$IFS
     IFS='
 '
     set -f
     # shellcheck disable=SC2086 # one field per line
-    set -- "$2" $lines
+    set -- $lines
     IFS=$old_ifs
     set +f
-    [ $# -eq 14 ] || return 1
-    p=$1
-    shift
+    [ $# -eq 13 ] || return 1
     for n in mode key us shown future acct isub iuser iacct email asub auser aacct; do
-        eval "${p}_$n=\$1"
+        eval "${prefix}_$n=\$1"
         shift
     done
 }

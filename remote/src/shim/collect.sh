@@ -52,9 +52,10 @@ identity_of() {
 
 # `claim NAME CONTAINER_VALUE HOST_VALUE`, for identity_of (`-` is absent).
 claim() {
-    if [ "$2" = - ] && [ "$3" != - ]; then
-        missing=${missing:-$1}
-    elif [ "$2" != "$3" ]; then
+    claim_name=$1 theirs=$2 ours=$3
+    if [ "$theirs" = - ] && [ "$ours" != - ]; then
+        missing=${missing:-$claim_name}
+    elif [ "$theirs" != "$ours" ]; then
         identity=other
     fi
 }

@@ -49,7 +49,8 @@ for d in "$HOME"/.nvm/versions/node/*/bin; do [ -d "$d" ] && known_dirs="$known_
 
 # The decoded claims of the JWT in field $1 of auth.json $2 (empty if none).
 claims_of() {
-    payload=$(sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\"[^\".]*\\.\\([^\".]*\\)\\..*/\\1/p" "$2" | head -n 1)
+    field=$1 file=$2
+    payload=$(sed -n "s/.*\"$field\"[[:space:]]*:[[:space:]]*\"[^\".]*\\.\\([^\".]*\\)\\..*/\\1/p" "$file" | head -n 1)
     [ -n "$payload" ] || return 0
     pad=$(( (4 - ${#payload} % 4) % 4 ))
     while [ "$pad" -gt 0 ]; do payload="$payload="; pad=$((pad - 1)); done
@@ -67,8 +68,9 @@ json_str() {
 # Reports event $1 with the auth mode, email and plan of auth.json $2 ("-" where unknown),
 # read from the id_token's claims without printing any token.
 account_of() {
-    claims=$(claims_of id_token "$2")
-    mode=$(json_str auth_mode <"$2")
+    event=$1 file=$2
+    claims=$(claims_of id_token "$file")
+    mode=$(json_str auth_mode <"$file")
     if [ "$mode" = - ]; then if [ -n "$claims" ]; then mode=chatgpt; else mode=apikey; fi; fi
     email=$(json_str email <<EOF
 $claims
@@ -78,7 +80,7 @@ EOF
 $claims
 EOF
 )
-    say "$1" "$mode" "$email" "$plan"
+    say "$event" "$mode" "$email" "$plan"
 }
 
 say hello 2

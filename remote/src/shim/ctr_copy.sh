@@ -8,6 +8,7 @@
 # whether to write all the same (non-empty: --force). Says `fresher DIR` or `copied BACKUP
 # DIR` on stdout, why not on stderr.
 
+host_at=$1 stamp=$2 force=$3
 umask 077
 d=${CODEX_HOME:-$HOME/.codex}
 # Read what the host sends all the same when refusing: an exec that ends with its stdin unread
@@ -16,15 +17,15 @@ cannot() { echo "$1" >&2; }
 refuse() { cat >/dev/null; exit "$1"; }
 enter_login "$d"
 [ $? = 1 ] && refuse "$exit_declined"
-if [ -z "$3" ] && [ -f auth.json ]; then
+if [ -z "$force" ] && [ -f auth.json ]; then
     refreshed auth.json
-    if [ "$at" != - ] && { [ "$1" = - ] || later "$at" "$1"; }; then
+    if [ "$at" != - ] && { [ "$host_at" = - ] || later "$at" "$host_at"; }; then
         cat >/dev/null
         printf "fresher %s\n" "$d"
         exit 0
     fi
 fi
 chmod 700 . || refuse 1
-replace_here "$2" || refuse 1
-set -- "${backup#auth.json.bak-}"
-printf "copied %s %s\n" "${1:--}" "$d"
+replace_here "$stamp" || refuse 1
+kept=${backup#auth.json.bak-}
+printf "copied %s %s\n" "${kept:--}" "$d"

@@ -134,20 +134,21 @@ why() {
 # the user cannot be placed.
 # shellcheck disable=SC2034 # uid and gid are for containers.sh's archive; collect needs dir only
 place_of() {
-    name=${3%%:*}
-    entry=$(e=$2 engine_read "$1" /etc/passwd |
+    ctr=$1 ctr_engine=$2 ctr_user=$3
+    name=${ctr_user%%:*}
+    entry=$(e=$ctr_engine engine_read "$ctr" /etc/passwd |
         awk -F: -v u="$name" '$1 == u || $3 == u { print; exit }')
     if [ -n "$entry" ]; then
         uid=$(printf '%s\n' "$entry" | cut -d: -f3)
         gid=$(printf '%s\n' "$entry" | cut -d: -f4)
         home=$(printf '%s\n' "$entry" | cut -d: -f6)
     else
-        case $name in '' | *[!0-9]*) why="its user $3 is not in its /etc/passwd"; return 1 ;; esac
+        case $name in '' | *[!0-9]*) why="its user $ctr_user is not in its /etc/passwd"; return 1 ;; esac
         uid=$name gid=$name home=/
     fi
-    case $3 in *:*) gid=${3#*:} ;; esac
+    case $ctr_user in *:*) gid=${ctr_user#*:} ;; esac
     # The container's environment may hold keys: it stays in this pipe, never an argument.
-    found=$(e=$2 engine_env "$1" 2>/dev/null |
+    found=$(e=$ctr_engine engine_env "$ctr" 2>/dev/null |
         sed -n 's/^CODEX_HOME=/c /p; s/^HOME=/h /p')
     dir='' h=''
     while IFS= read -r kv; do

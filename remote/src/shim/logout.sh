@@ -25,19 +25,21 @@ fi
 
 # `hash_of PLACE`: the hash of the login at PLACE (- for the host), empty when none.
 hash_of() {
-    if [ "$1" = - ]; then printf '%s\n' "$host_hash"; return; fi
+    place=$1
+    if [ "$place" = - ]; then printf '%s\n' "$host_hash"; return; fi
     while read -r n h; do
-        [ "$n" = "$1" ] && [ "$h" != - ] && { printf '%s\n' "$h"; return; }
+        [ "$n" = "$place" ] && [ "$h" != - ] && { printf '%s\n' "$h"; return; }
     done <"$errs/.survey"
 }
 
 # `shared TARGET`: names every other place holding TARGET's login.
 shared() {
-    mine=$(hash_of "$1")
+    target=$1
+    mine=$(hash_of "$target")
     [ -n "$mine" ] || return 0
-    [ "$1" = - ] || [ "$mine" != "$host_hash" ] || say lo-shared "$1" -
+    [ "$target" = - ] || [ "$mine" != "$host_hash" ] || say lo-shared "$target" -
     while read -r n h; do
-        [ "$n" != "$1" ] && [ "$h" = "$mine" ] && say lo-shared "$1" "$n"
+        [ "$n" != "$target" ] && [ "$h" = "$mine" ] && say lo-shared "$target" "$n"
     done <"$errs/.survey"
 }
 
@@ -58,10 +60,11 @@ fi
 
 # `logout_said OUTPUT CODE PLACE`: codex logout's verdict from its words and exit status.
 logout_said() {
-    case $1 in
-    *"Successfully logged out"*) say lo-result "$3" signed-out ;;
-    *"Not logged in"*) say lo-result "$3" none ;;
-    *) say lo-result "$3" failed "codex logout exited $2: $(printf '%s\n' "$1" | tail -n 1 | cut -c 1-200)" ;;
+    said=$1 status=$2 place=$3
+    case $said in
+    *"Successfully logged out"*) say lo-result "$place" signed-out ;;
+    *"Not logged in"*) say lo-result "$place" none ;;
+    *) say lo-result "$place" failed "codex logout exited $status: $(printf '%s\n' "$said" | tail -n 1 | cut -c 1-200)" ;;
     esac
 }
 

@@ -12,10 +12,11 @@ private_here() {
     # shellcheck disable=SC2046 # the fields of ls, split on purpose
     set -- $(ls -ldn . 2>/dev/null)
     set +f
-    if [ "${3:-}" != "$(id -u)" ]; then
-        echo "$PWD belongs to user ${3:-?}, not to $(id -u)" >&2; return 1
+    perms=${1:-} owner=${3:-}
+    if [ "$owner" != "$(id -u)" ]; then
+        echo "$PWD belongs to user ${owner:-?}, not to $(id -u)" >&2; return 1
     fi
-    case $1 in
+    case $perms in
     ?????????[tT]*) ;;
     ?????w* | ????????w*) echo "$PWD is writable by other users (chmod go-w $PWD)" >&2; return 1 ;;
     esac
@@ -52,22 +53,23 @@ sys.exit(1)" || return 1
 # `backup_name STAMP`: STAMP-NN, NN one more than that of any backup made in that second, so
 # that backups (auth.json.bak-STAMP-NN-XXXXXX) sort in the order they were made.
 backup_name() {
-    n=0
-    for f in "auth.json.bak-$1-"*; do
-        x=${f#"auth.json.bak-$1-"}
+    when=$1 n=0
+    for f in "auth.json.bak-$when-"*; do
+        x=${f#"auth.json.bak-$when-"}
         x=${x%%-*}
         case $x in "" | *[!0-9]*) continue ;; esac
         x=${x#"${x%%[!0]*}"}
         [ "${x:-0}" -lt "$n" ] || n=$((${x:-0} + 1))
     done
-    printf "%s-%02d" "$1" "$n"
+    printf "%s-%02d" "$when" "$n"
 }
 # `enter_login DIR`: makes DIR (private) where missing, enters it, checks it (private_here,
 # no_links), turns noclobber on and takes codex lock on fds 8 and 9. 0: ready; exit_unlocked:
 # ready, but nothing here takes the lock; 1: refused or impossible (said; nothing held).
 enter_login() {
-    { [ -d "$1" ] || (umask 077 && mkdir -p "$1"); } 2>/dev/null || { cannot "cannot create $1"; return 1; }
-    cd -P "$1" 2>/dev/null || { cannot "cannot enter $1"; return 1; }
+    login_dir=$1
+    { [ -d "$login_dir" ] || (umask 077 && mkdir -p "$login_dir"); } 2>/dev/null || { cannot "cannot create $login_dir"; return 1; }
+    cd -P "$login_dir" 2>/dev/null || { cannot "cannot enter $login_dir"; return 1; }
     why=$({ private_here && no_links auth.json auth.lock auth.json.lock; } 2>&1) || { cannot "$why"; return 1; }
     umask 077
     set -C
@@ -89,17 +91,18 @@ leave_login() {
 # auth.json.bak-STAMP-NN-XXXXXX ($backup: that name, or empty) and the three newest stay. On
 # failure: said, status 1, nothing left behind.
 replace_here() {
+    when=$1 bytes=${2:-}
     t=$(mktemp .auth.json.crl-XXXXXX) || { cannot "cannot create a temporary file in $PWD"; return 1; }
     tmp=$PWD/$t
-    if [ -n "${2:-}" ]; then
-        head -c "$2" >>"$t"
-        [ "$(wc -c <"$t" | tr -d " ")" = "$2" ] || { rm -f "./$t"; cannot truncated; return 1; }
+    if [ -n "$bytes" ]; then
+        head -c "$bytes" >>"$t"
+        [ "$(wc -c <"$t" | tr -d " ")" = "$bytes" ] || { rm -f "./$t"; cannot truncated; return 1; }
     else
         cat >>"$t" || { rm -f "./$t"; cannot "cannot write in $PWD"; return 1; }
     fi
     backup=
     if [ -f auth.json ]; then
-        backup=$(mktemp "auth.json.bak-$(backup_name "$1")-XXXXXX") && cat auth.json >>"$backup" ||
+        backup=$(mktemp "auth.json.bak-$(backup_name "$when")-XXXXXX") && cat auth.json >>"$backup" ||
             { rm -f "./$t" ${backup:+"./$backup"}; cannot "cannot back up $PWD/auth.json"; return 1; }
     fi
     mv -f "$t" auth.json || { rm -f "./$t" ${backup:+"./$backup"}; cannot "cannot rename into $PWD/auth.json"; return 1; }
@@ -110,10 +113,10 @@ replace_here() {
 # `prune_backups KEEP`: the three newest backups stay (KEEP, just made, among them); older
 # ones go, since old tokens are secrets too.
 prune_backups() {
-    total=0
+    keep=$1 total=0
     for f in auth.json.bak-*; do [ -f "$f" ] && [ ! -h "$f" ] && total=$((total + 1)); done
     for f in auth.json.bak-*; do
         [ "$total" -gt 3 ] || break
-        if [ "$f" != "$1" ] && [ -f "$f" ] && [ ! -h "$f" ]; then rm -f "./$f" && total=$((total - 1)); fi
+        if [ "$f" != "$keep" ] && [ -f "$f" ] && [ ! -h "$f" ]; then rm -f "./$f" && total=$((total - 1)); fi
     done
 }

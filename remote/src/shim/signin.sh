@@ -53,8 +53,9 @@ drop_new_login() {
 # the new login is moved into place, confirmed as codex reads it, and the old one revoked or set
 # aside; on failure the host's own login is said to be still there, untouched.
 finish_sign_in() {
+    codex_status=$1
     keep_log
-    if [ "$1" -eq 0 ]; then
+    if [ "$codex_status" -eq 0 ]; then
         # The local side says `install` unless it is being stopped meanwhile (Ctrl-C, the
         # deadline, its end): a sign-in the user saw fail must leave the host as it was.
         say install-ask
@@ -80,5 +81,5 @@ finish_sign_in() {
         report_log
     fi
     say done
-    exit "$1"
+    exit "$codex_status"
 }
