@@ -1,6 +1,9 @@
 # Container engines: every call this tool makes to one is here. docker and podman take the
 # same commands; another engine (kubectl for pods, say) would be these functions for it.
 # The engine in use is $e.
+# needs: $CRL_ENGINE $e
+# provides: engine_all engine_env engine_exec engine_list engine_read engine_state
+# provides: engine_unpack engines podman_may_know
 
 # `engines`: the engines to try that are installed here: $CRL_ENGINE, else docker and podman,
 # podman only where it may know a container (see podman_may_know).

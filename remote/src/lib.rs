@@ -5,13 +5,14 @@
 //! authorize URL among it) arrives on the channel's stderr.
 //!
 //! Where to look: [`Launch`] says what one run does (a [`Job`]) and becomes the program: the
-//! common part (`src/shim/common.sh`: the host's report, up to `ready`), then the job's files,
-//! listed in `job.rs`. Each shell file says in its header what it is for, what it needs and
-//! what it provides (`pieces.rs` tells how files become a program). [`Engine`] and
-//! [`ContainerRef`] are the Rust side of `engine.sh`; [`Relay`] runs `relay.sh`.
+//! common part, then the job's files, as `job.rs` lists them and `pieces.rs` puts them
+//! together. Each shell file's header says what it is for, what it needs and what it
+//! provides; ARCHITECTURE.md is the map.
 #![forbid(unsafe_code)]
 
 mod engine;
+#[cfg(test)]
+mod headers;
 pub mod job;
 mod pieces;
 mod to_shim;
@@ -115,15 +116,20 @@ pub struct Relay<'a> {
 
 impl Relay<'_> {
     pub fn command_line(&self) -> String {
+        command_line(&self.program())
+    }
+
+    /// The relay with its parameters, as a POSIX sh program.
+    fn program(&self) -> String {
         let port = self.port.to_string();
         let relay = program(
             &[("CRL_RELAY", Some(self.tool.as_str())), ("CRL_PORT", Some(&port))],
             &relay(),
         );
-        command_line(&match self.inside {
+        match self.inside {
             Some(container) => inside(container, &relay),
             None => relay,
-        })
+        }
     }
 }
 

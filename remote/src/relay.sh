@@ -1,6 +1,7 @@
 # codex-remote-login relay: joins this exec channel's stdin/stdout to 127.0.0.1:$CRL_PORT on
 # the host, for hosts whose sshd forbids TCP forwarding. The local side prepends CRL_PORT and
 # CRL_RELAY (a tool the shim found: nc, python3, perl or bash).
+# needs: $CRL_PORT $CRL_RELAY
 case $CRL_RELAY in
 nc)
     exec nc 127.0.0.1 "$CRL_PORT"

@@ -11,6 +11,8 @@
 #   7-10 the id_token's sub, chatgpt_user_id, chatgpt_account_id and email
 #   11-13 the access token's sub, chatgpt_user_id and chatgpt_account_id
 # and fails when the file is not a JSON object, or a value holds a control character.
+# needs: $codex
+# provides: auth_fields fields_node fields_perl fields_py read_login $json_tool
 
 fields_py() {
     python3 -c '

@@ -10,6 +10,7 @@
 #     flock, perl or python3); the caller goes on unlocked.
 #   exit_declined: a program in a container left its login alone: the place is not the
 #     user's alone, holds a link, or codex held its lock.
+# provides: $exit_declined $exit_not_found $exit_not_runnable $exit_refused $exit_unlocked
 
 # shellcheck disable=SC2034 # read by the other files
 {

@@ -6,6 +6,11 @@
 # not in the future. The freshest left is named to the local side (`col-ask`), which answers
 # `take` or `abort` on stdin; taken, it replaces the host's file as write.sh does it. Nothing
 # travels in a command line, and nothing leaves the host.
+# needs: capped each_container engine_exec engine_of engine_read place_of read_login
+# needs: replace_auth say seconds_of store_setting valid_login why $CRL_CONTAINERS $auth
+# needs: $backup $cap $dir $errs $exit_not_found $exit_not_runnable $json_tool $running $user
+# needs: $why
+# provides: claim fetch identity_of $e
 
 # A host whose codex keeps its login in the OS keyring would never read the auth.json a
 # collect writes.

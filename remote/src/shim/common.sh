@@ -3,6 +3,9 @@
 # secret, status, push...). POSIX sh: runs under dash, busybox ash and bash. The local side
 # prepends CRL_* variables. stdout is the event stream and nothing else writes to it: codex's own output
 # goes to stderr.
+# needs: $CRL_CA_SIZE $CRL_LOCAL_ONLY $CRL_MODE $exit_not_found $exit_not_runnable
+# provides: account_of claims_of config_policy find_in json_str login_path say store_setting
+# provides: $auth $codex $errs $home $native $policy_method $store
 
 # Fields often hold text from elsewhere (a container's user, settings or complaints, a host's
 # files): no line end may reach the stream, where it could start an event line of its own, so
@@ -19,9 +22,9 @@ say() {
 # Prints the first executable `codex` in the colon-separated list $1.
 find_in() {
     old_ifs=$IFS; IFS=:; set -f
-    for dir in $1; do
-        if [ -n "$dir" ] && [ -f "$dir/codex" ] && [ -x "$dir/codex" ]; then
-            IFS=$old_ifs; set +f; printf '%s\n' "$dir/codex"; return 0
+    for path_dir in $1; do
+        if [ -n "$path_dir" ] && [ -f "$path_dir/codex" ] && [ -x "$path_dir/codex" ]; then
+            IFS=$old_ifs; set +f; printf '%s\n' "$path_dir/codex"; return 0
         fi
     done
     IFS=$old_ifs; set +f; return 1

@@ -5,6 +5,11 @@
 # the old one as that user, private, and renamed into place, the old one kept as a backup; a
 # copy refreshed more recently than the host's is left alone unless $CRL_FORCE. The token
 # travels on the exec's stdin, never in a command line.
+# needs: capped each_container engine_exec engine_of engine_read engine_unpack keep_theirs
+# needs: place_of refreshed say store_setting valid_login why $CRL_FORCE $at $auth $cap
+# needs: $codes_sh $ctr_copy_sh $dir $errs $exit_declined $exit_not_found $exit_not_runnable
+# needs: $gid $host_at $refreshed_sh $running $safe_sh $uid $why
+# provides: archive by_archive into $e
 
 # A host whose codex keeps its login in the OS keyring: an auth.json here, if any, is not the
 # login its codex uses, and copying it would spread a stale one.

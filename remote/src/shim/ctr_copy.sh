@@ -7,13 +7,14 @@
 # Arguments: when the host's login was refreshed (digits, or -), the backups' stamp, and
 # whether to write all the same (non-empty: --force). Says `fresher DIR` or `copied BACKUP
 # DIR` on stdout, why not on stderr.
+# needs: enter_login later refreshed replace_here $at $backup $exit_declined
+# provides: refuse
 
 host_at=$1 stamp=$2 force=$3
 umask 077
 d=${CODEX_HOME:-$HOME/.codex}
 # Read what the host sends all the same when refusing: an exec that ends with its stdin unread
 # can fail on the engine side with a broken pipe.
-cannot() { echo "$1" >&2; }
 refuse() { cat >/dev/null; exit "$1"; }
 enter_login "$d"
 [ $? = 1 ] && refuse "$exit_declined"

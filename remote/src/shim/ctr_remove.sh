@@ -1,6 +1,7 @@
 # Run inside a running container, as its user, by `logout --local-only` (logout.sh): its
 # codex's auth.json removed without revoking anything, under codex's lock, through no link.
 # Says `none` (it held no login) or `removed` on stdout, why not on stderr.
+# needs: no_links private_here take_lock $exit_declined
 
 d=${CODEX_HOME:-$HOME/.codex}
 [ -e "$d/auth.json" ] || { echo none; exit 0; }

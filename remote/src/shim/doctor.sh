@@ -1,4 +1,5 @@
 # Mode `doctor`: the host's side of the checks, read-only. The local side judges.
+# needs: say store_setting $codex
 
 [ -n "$codex" ] && say version "$("$codex" --version 2>/dev/null | head -n 1)"
 say store "$(store_setting)"

@@ -1,6 +1,11 @@
 # Containers on this host, for `containers`, `collect` and `logout`: the engine that knows
 # each one, its user and where that user's codex keeps its login, and the selection by
 # --all-running or --label.
+# needs: engine_env engine_list engine_read engine_state engines later refreshed say $CRL_FORCE
+# needs: $CRL_SELECT $at $auth
+# provides: capped each_container engine_of keep_theirs place_of seconds_of state_of
+# provides: valid_login why $CRL_CONTAINERS $cap $dir $e $errs $gid $host_at $running $uid
+# provides: $user $why
 
 # Whether file $1 is a login codex can use: a JSON object with tokens or an API key (checked
 # with python3 where it is, else by its shape).
@@ -141,10 +146,10 @@ place_of() {
     if [ -n "$entry" ]; then
         uid=$(printf '%s\n' "$entry" | cut -d: -f3)
         gid=$(printf '%s\n' "$entry" | cut -d: -f4)
-        home=$(printf '%s\n' "$entry" | cut -d: -f6)
+        pw_home=$(printf '%s\n' "$entry" | cut -d: -f6)
     else
         case $name in '' | *[!0-9]*) why="its user $ctr_user is not in its /etc/passwd"; return 1 ;; esac
-        uid=$name gid=$name home=/
+        uid=$name gid=$name pw_home=/
     fi
     case $ctr_user in *:*) gid=${ctr_user#*:} ;; esac
     # The container's environment may hold keys: it stays in this pipe, never an argument.
@@ -159,7 +164,7 @@ place_of() {
     done <<EOF
 $found
 EOF
-    [ -n "$dir" ] || dir=${h:-$home}/.codex
+    [ -n "$dir" ] || dir=${h:-$pw_home}/.codex
 }
 
 # --all-running / --label: the running containers every engine here knows, once each.

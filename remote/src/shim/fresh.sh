@@ -8,9 +8,9 @@
 # what gets replaced, never overwritten by an older one), and the old one is revoked as
 # codex itself would (on the host) or set aside (inside a container, whose login may be a
 # copy of the host's, which a revocation would kill).
-# Needs: say, safe.sh (enter_login, replace_here, leave_login), $home, $auth, $codex, $store.
-# Provides: one_sign_in, fresh_home, install_login, keep_log, revoke_old; sets work, fresh,
-# backup.
+# needs: enter_login leave_login replace_here say $CRL_SET_ASIDE $codex $exit_unlocked $home
+# needs: $native $store
+# provides: cannot fresh_home install_login keep_log one_sign_in revoke_old $fresh $work
 
 # `one_sign_in`: holds this tool's own lock on the host's login for the whole sign-in (fd 7,
 # on $home/.crl-sign-in.lock), so that two sign-ins racing on one host leave one login alive

@@ -2,6 +2,10 @@
 # device code), its life tied to this channel. In browser mode the browser's callback reaches
 # it through the tunnel; codex prints the device code on stdout, which goes to stderr here
 # like the rest of its output.
+# needs: finish_sign_in fresh_home one_sign_in refuse_by_policy refuse_keyring say
+# needs: skip_if_logged_in $CRL_HOLD_PORT $CRL_LOGIN_FLAG $codex $fresh $policy_method $store
+# needs: $work
+# provides: native_of $native
 
 refuse_keyring
 skip_if_logged_in

@@ -10,6 +10,11 @@
 # $CRL_LOCAL_ONLY its auth.json removed without revoking anything (under codex's lock, through
 # no link). Each gives `lo-result PLACE RESULT [DETAIL]`: signed-out, removed, none (it held
 # no login), failed.
+# needs: capped engine_exec engine_of no_links private_here salted say survey_containers
+# needs: take_lock why $CRL_CONTAINERS $CRL_LOCAL_ONLY $auth $codes_sh $codex $ctr_logout_sh
+# needs: $ctr_remove_sh $errs $exit_not_found $exit_not_runnable $home $host_hash $running
+# needs: $safe_sh $user $why
+# provides: hash_of logout_said shared
 
 if [ -n "$host_hash" ] && [ -z "${CRL_LOCAL_ONLY:-}" ]; then
     salt_hash=$(salted "$auth")
@@ -74,7 +79,7 @@ if [ -n "${CRL_LOCAL_ONLY:-}" ]; then
         say lo-result - none
     elif ! cd -P "$home" 2>/dev/null; then
         say lo-result - failed "cannot enter $home"
-    elif why=$({ private_here && no_links auth.json auth.lock auth.json.lock; } 2>&1); then
+    elif complaint=$({ private_here && no_links auth.json auth.lock auth.json.lock; } 2>&1); then
         set -C
         exec 8>>auth.lock 9>>auth.json.lock
         take_lock
@@ -86,7 +91,7 @@ if [ -n "${CRL_LOCAL_ONLY:-}" ]; then
         set +C
         cd / || :
     else
-        say lo-result - failed "$why"
+        say lo-result - failed "$complaint"
     fi
 else
     out=$("$codex" logout 2>&1 </dev/null)

@@ -1,6 +1,7 @@
 # Mode `push`: the local side has seen `before` and `refreshed`, and answers on stdin with
 # `push SIZE` and SIZE bytes of auth.json, or `abort`. The new file replaces the old one as
 # write.sh does it (private, renamed into place, under codex's lock, the old one kept).
+# needs: replace_auth report_login say store_setting $backup $store
 
 IFS=' ' read -r verb size || verb=abort
 if [ "$verb" != push ]; then

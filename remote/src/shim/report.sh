@@ -1,4 +1,6 @@
 # What codex says of the login once a job is done with it: sign-ins, status, push.
+# needs: account_of say $auth $codex $native
+# provides: report_login
 
 # What codex itself says of the login, and the file it is in. $1: a store to force (a sign-in
 # here forces the file store); none for `status`, which asks as the user's codex would.

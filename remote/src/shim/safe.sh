@@ -1,10 +1,16 @@
 # Writing a login where others might have planted links, for `push`, `collect` (on the host)
 # and `containers` (inside each container): its text, carried as $safe_sh, is prepended to the
-# program each container's shell runs, and evaluated here for the host. `enter_login` enters the login's
-# directory with `cd -P`, so every name below is relative to the very directory that was
-# checked, whatever happens to the path leading to it. Failures are said through `cannot WHY`,
-# which the caller defines (an event on the host, stderr in a container).
+# program each container's shell runs, and evaluated here for the host. `enter_login` enters
+# the login's directory with `cd -P`, so every name below is relative to the very directory
+# that was checked, whatever happens to the path leading to it. Failures are said through
+# `cannot WHY`.
+# needs: $exit_unlocked
+# provides: backup_name cannot enter_login leave_login no_links private_here prune_backups
+# provides: replace_here take_lock $backup
 
+# `cannot WHY`: on stderr, for a container's program; on the host, its callers make it an
+# event of their own (write.sh, fresh.sh).
+cannot() { echo "$1" >&2; }
 # `private_here`: whether the current directory is a safe place for a login: owned by this
 # user, and writable by no one else (unless sticky). Says why not on stderr.
 private_here() {
@@ -70,7 +76,7 @@ enter_login() {
     login_dir=$1
     { [ -d "$login_dir" ] || (umask 077 && mkdir -p "$login_dir"); } 2>/dev/null || { cannot "cannot create $login_dir"; return 1; }
     cd -P "$login_dir" 2>/dev/null || { cannot "cannot enter $login_dir"; return 1; }
-    why=$({ private_here && no_links auth.json auth.lock auth.json.lock; } 2>&1) || { cannot "$why"; return 1; }
+    complaint=$({ private_here && no_links auth.json auth.lock auth.json.lock; } 2>&1) || { cannot "$complaint"; return 1; }
     umask 077
     set -C
     exec 8>>auth.lock 9>>auth.json.lock || { set +C; cannot "cannot open the lock files in $PWD"; return 1; }

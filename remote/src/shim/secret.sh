@@ -3,6 +3,8 @@
 # in a shell variable that a `printf` could put there: where printf is no shell builtin, as in
 # posh or some busybox builds, it is /usr/bin/printf, its arguments readable in /proc), and
 # never in a file (bash before 5.1 keeps here-documents in temporary files).
+# needs: finish_sign_in fresh_home one_sign_in refuse_by_policy refuse_keyring say
+# needs: skip_if_logged_in $CRL_MODE $codex $fresh $policy_method $store
 
 refuse_keyring
 skip_if_logged_in

@@ -1,6 +1,10 @@
 # What the sign-ins (login.sh, secret.sh) share: the gates before codex starts (a host
 # already signed in left alone, a method the host's policy forbids refused), and the tail of
 # codex's log after a failure.
+# needs: install_login keep_log report_login revoke_old say store_setting $CRL_SKIP_LOGGED_IN
+# needs: $auth $codex $exit_refused $fresh $home $native $store
+# provides: drop_new_login finish_sign_in refuse_by_policy refuse_keyring report_log
+# provides: skip_if_logged_in
 
 # --skip-logged-in: a host codex already reports signed in is left alone. Asked with the store
 # the sign-in writes to, as the report after it asks.

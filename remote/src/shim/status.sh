@@ -1,5 +1,6 @@
 # Mode `status`: where the host's login stands, read-only. codex is asked with the user's own
 # credential store setting, not the file store a sign-in forces.
+# needs: claims_of report_login say store_setting $auth
 
 say store "$(store_setting)"
 report_login

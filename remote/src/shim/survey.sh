@@ -2,8 +2,9 @@
 # a sign-in makes before it revokes the login it replaced (copies.sh). Copies are compared here,
 # by a hash of their refresh token: no token and no plain hash leaves the host; this machine
 # gets a hash salted afresh for each run (`salted`), to find its own copy.
-# Needs: say, engines.sh (engines, engine_all, engine_of, place_of, engine_read, errs, cap),
-# $auth, $CRL_SALT. Provides: token_hash, salted, host_hash, survey_containers.
+# needs: engine_all engine_of engine_read engines place_of $CRL_SALT $auth $cap $dir $errs
+# needs: $user
+# provides: salted survey_containers token_hash $e $host_hash
 
 # `token_hash FILE`: a digest of the refresh token in auth.json FILE (empty when it holds none).
 # The token goes from sed to the digest on a pipe: never an argument, never a variable.

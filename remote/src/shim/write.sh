@@ -1,5 +1,7 @@
 # Replacing the host's auth.json (`push`, `collect`) so that nothing planted in CODEX_HOME is
 # written through, and no refresh by codex in between is overwritten.
+# needs: enter_login leave_login replace_here say $auth $exit_unlocked $home
+# provides: cannot replace_auth $backup
 
 # The auth.json this run judged, as `cksum` sees it (empty when there is none): what must
 # still be in place when it is replaced.
