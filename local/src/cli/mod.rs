@@ -49,7 +49,7 @@ pub struct Cli {
     /// More hosts, one per line, after those given.
     ///
     /// `#` comments and blank lines are ignored.
-    #[arg(long, value_name = "FILE", help_heading = SIGN_IN_HEADING)]
+    #[arg(long, value_name = "FILE", help_heading = sign_in::HEADING)]
     pub hosts_file: Option<PathBuf>,
 
     /// Write shell completions or the man page on stdout, and exit.
@@ -242,12 +242,6 @@ fn label(text: &str) -> Result<String, String> {
         _ => Err(format!("expected KEY=VALUE, as in --label app=web (got {text:?})")),
     }
 }
-
-/// The help headings: clap keeps a heading for every option declared after it, so each group
-/// names its own.
-const SIGN_IN_HEADING: &str = "Sign-in options (the sign-in, and containers --login-inside)";
-const CONNECTION_HEADING: &str = "Connection options";
-const OUTPUT_HEADING: &str = "Output options";
 
 impl Cli {
     /// What this command line asks for, typed: the one conversion from clap's types, and all

@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args};
 
-use super::{CONNECTION_HEADING, OUTPUT_HEADING};
+/// The help headings: clap keeps a heading for every option declared after it, so each group
+/// names its own.
+const CONNECTION_HEADING: &str = "Connection options";
+const OUTPUT_HEADING: &str = "Output options";
 
 /// Options every command takes.
 #[derive(Debug, Clone, Args)]

@@ -6,13 +6,16 @@ use std::time::Duration;
 use clap::Args;
 use codex_remote_login_shared::protocol::RelayTool;
 
-use super::SIGN_IN_HEADING;
 use crate::settings::{Browser, CaCert, Method, SignInSettings};
+
+/// The sign-in options' help heading. clap keeps a heading for every option declared after
+/// it, so each group names its own.
+pub const HEADING: &str = "Sign-in options (the sign-in, and containers --login-inside)";
 
 /// The sign-in's own options. Global, so that they may follow the subcommand they apply to
 /// (`containers HOST CTR --login-inside --timeout 100`), as people write them.
 #[derive(Debug, Clone, Args)]
-#[command(next_help_heading = SIGN_IN_HEADING)]
+#[command(next_help_heading = HEADING)]
 pub struct SignInArgs {
     /// Sign in with a one-time device code instead of the callback.
     ///
