@@ -8,7 +8,7 @@ use tokio::time::{Instant, timeout_at};
 
 use crate::Error;
 use crate::auth;
-use crate::config::HostConfig;
+use crate::host_config::HostConfig;
 use crate::host_key::{self, HostKeyCheck};
 use crate::known_hosts;
 use crate::prompter::Prompter;

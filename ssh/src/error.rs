@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 
-use crate::config::ConfigError;
 use crate::destination::DestinationError;
+use crate::names::NameError;
+use crate::system_files::SystemFileError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -74,6 +75,23 @@ impl Error {
             _ => false,
         }
     }
+}
+
+/// What is wrong with the configuration of a host, or with the names given for one.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("ssh could not read the configuration for `{host}`: {message}")]
+    Ssh { host: String, message: String },
+    #[error("`{value}` is not a valid value for {key}")]
+    BadValue { key: &'static str, value: String },
+    #[error("{}: {message}", file.display())]
+    File { file: PathBuf, message: String },
+    /// A host or user name OpenSSH refuses: a usage error, found before any config is read.
+    #[error(transparent)]
+    Name(#[from] NameError),
+    /// A system-wide file (Windows: `%PROGRAMDATA%\ssh`) that others could have written.
+    #[error(transparent)]
+    SystemFile(#[from] SystemFileError),
 }
 
 /// Why a host key was not accepted.

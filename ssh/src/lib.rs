@@ -6,8 +6,9 @@
 //! Where to look:
 //!
 //! - [`destination`], [`names`]: `[user@]host[:port]`, `ssh://…`, and OpenSSH's name rules.
-//! - [`config`]: the resolved options of one host, from `ssh -G` where an OpenSSH client exists,
-//!   else from [`config_file`] (our own evaluator, with [`pattern`] for `Host`/`Match`).
+//! - [`config`]: resolves the options of one host ([`host_config`]) from `ssh -G` where an
+//!   OpenSSH client exists, else from [`config_file`] (our own evaluator, with [`pattern`] for
+//!   `Host`/`Match`); [`places`]: where OpenSSH looks on this platform.
 //! - [`known_hosts`], [`host_key`]: OpenSSH's host-key rules, and the decision for one connection.
 //! - [`auth`], [`agent`]: user authentication in OpenSSH's order; the agent on each platform.
 //! - [`transport`], [`connection`]: TCP, jump hosts and ProxyCommand under one authenticated
@@ -20,19 +21,22 @@ pub mod auth;
 pub mod command_line;
 pub mod config;
 pub mod config_file;
+mod config_syntax;
 pub mod connection;
 pub mod destination;
 pub mod error;
+pub mod host_config;
 pub mod host_key;
 pub mod known_hosts;
 pub mod names;
 pub mod pattern;
+pub mod places;
 pub mod prompter;
 pub mod settings;
 pub mod system_files;
 pub mod transport;
 
 pub use connection::Connection;
-pub use error::{Error, HostKeyError};
+pub use error::{ConfigError, Error, HostKeyError};
 pub use prompter::{Nobody, Prompter, Question};
 pub use settings::Settings;

@@ -8,8 +8,10 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use crate::Connection;
 use crate::Error;
 use crate::Settings;
-use crate::config::{self, ConfigError, HostConfig};
+use crate::config;
 use crate::destination::Destination;
+use crate::error::ConfigError;
+use crate::host_config::HostConfig;
 use crate::prompter::Prompter;
 
 /// More hops than any real chain has: a config that loops.
@@ -140,53 +142,4 @@ async fn through_jump(
             source: Box::new(source),
         })?;
     Ok((Box::new(channel.into_stream()) as Box<dyn Stream>, hop))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn proxy_command_tokens() {
-        let text = "hostname real.example\nport 2222\nuser bob\n";
-        let config = config::parse_ssh_g("alias", text, std::path::Path::new("/home/me")).unwrap();
-        let expanded = config.expand_tokens("ssh -W %h:%p -l %r jump # %n 100%%").unwrap();
-        assert_eq!(expanded, "ssh -W real.example:2222 -l bob jump # alias 100%");
-        assert!(config.expand_tokens("nc %Z").is_err());
-        assert_eq!(
-            config.expand_for_shell("ssh -W %h:%p -l %r jump # %n").unwrap(),
-            "ssh -W real.example:2222 -l bob jump # alias"
-        );
-    }
-
-    /// Defence in depth: a name that reached the config's result unchecked (an OpenSSH client
-    /// older than 9.6 behind `ssh -G`, a HostName or User in the config) is refused before a
-    /// shell sees it; a legal but unusual one goes in as one quoted word.
-    #[test]
-    fn names_reach_a_proxy_command_checked_and_quoted() {
-        let home = std::path::Path::new("/home/me");
-        for (alias, text) in [
-            ("$(touch${IFS}/tmp/x)", "port 22\nuser bob\n"),
-            ("ok", "hostname `id`\nuser bob\n"),
-            ("ok", "hostname ok\nuser a;id\n"),
-        ] {
-            let config = config::parse_ssh_g(alias, text, home).unwrap();
-            let refused = config.expand_for_shell("nc %h %p # %r %n");
-            assert!(
-                matches!(refused, Err(ConfigError::Name(_))),
-                "{alias} {text}: {refused:?}"
-            );
-            // Tokens the command does not hold are not checked.
-            assert!(config.expand_for_shell("nc gateway %p").is_ok());
-        }
-        let config = config::parse_ssh_g("h", "hostname h\nuser CORP\\al ice\n", home).unwrap();
-        let command = config.expand_for_shell("nc %h %p -u %r").unwrap();
-        if cfg!(windows) {
-            // No shell on Windows: one word of the command line, split back as it was.
-            assert_eq!(command, "nc h 22 -u \"CORP\\al ice\"");
-            assert_eq!(crate::command_line::split(&command)[4], "CORP\\al ice");
-        } else {
-            assert_eq!(command, "nc h 22 -u 'CORP\\al ice'");
-        }
-    }
 }
