@@ -14,7 +14,7 @@ use russh::client::{AuthResult, Handle, KeyboardInteractiveAuthResponse};
 use russh::keys::agent::AgentIdentity;
 use russh::keys::{Certificate, HashAlg, PrivateKey, PrivateKeyWithHashAlg, PublicKey};
 
-use crate::Error;
+use crate::error::{Error, TransportError};
 use crate::host_config::HostConfig;
 use crate::host_key::HostKeyCheck;
 use crate::known_hosts::fingerprint;
@@ -113,7 +113,7 @@ struct Auth<'a> {
 
 impl Auth<'_> {
     fn ssh_err(&self, source: russh::Error) -> Error {
-        Error::session(self.config.alias.clone(), source)
+        Error::session(self.config.alias.clone(), TransportError::russh(source))
     }
 
     async fn public_keys(&mut self) -> Result<Outcome, Error> {

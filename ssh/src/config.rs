@@ -9,19 +9,23 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::Settings;
 use crate::config_file;
 use crate::destination::{Destination, DestinationError};
 use crate::host_config::{HostConfig, IdentityAgent, StrictHostKeyChecking};
 use crate::names::{self, NameError};
 use crate::places::expand_tilde;
+use crate::settings::Settings;
 
 // The paths the binary still imports these by, until its call sites move (issue #25).
 pub use crate::error::ConfigError;
 pub use crate::places::{home_dir, system_dir};
 
 /// Resolves the configuration for a host argument, warning about what weakens it.
-pub fn for_host(host_arg: &str, args: &Settings, ui: &dyn crate::Prompter) -> Result<HostConfig, crate::Error> {
+pub fn for_host(
+    host_arg: &str,
+    args: &Settings,
+    ui: &dyn crate::prompter::Prompter,
+) -> Result<HostConfig, crate::error::Error> {
     let dest = Destination::parse(host_arg)?;
     let config = resolve(&dest, args)?;
     check_system_known_hosts(&config)?;

@@ -9,13 +9,13 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::Settings;
 use crate::config_syntax::{split_line, unquote, words};
 use crate::destination::Destination;
 use crate::error::ConfigError;
 use crate::names;
 use crate::pattern::{glob, list_matches};
 use crate::places::{DEFAULT_IDENTITIES, expand_tilde, local_user, system_dir};
+use crate::settings::Settings;
 
 /// Keywords kept (lower case), in the order `ssh -G` prints them.
 const KEYWORDS: [&str; 21] = [

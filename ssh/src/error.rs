@@ -24,7 +24,7 @@ pub enum Error {
         host: String,
         hop: String,
         #[source]
-        source: Box<russh::Error>,
+        source: TransportError,
     },
     #[error("timed out connecting to {host}: no SSH connection within {secs} s (ConnectTimeout)")]
     ConnectTimeout { host: String, secs: u64 },
@@ -41,15 +41,43 @@ pub enum Error {
     Session {
         host: String,
         #[source]
-        source: Box<russh::Error>,
+        source: TransportError,
     },
 }
 
+/// The transport's own words for a failure of the session or of one of its channels: russh's
+/// error here. Opaque, so that callers depend on no transport; shown as the transport put it,
+/// causes included.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct TransportError(Box<dyn std::error::Error + Send + Sync>);
+
+impl TransportError {
+    pub(crate) fn russh(source: russh::Error) -> Self {
+        Self(Box::new(source))
+    }
+}
+
+/// For the binary's call sites that still hold russh's errors, until they move (issue #25).
+impl From<russh::Error> for TransportError {
+    fn from(source: russh::Error) -> Self {
+        Self::russh(source)
+    }
+}
+
+/// A pipe to a process that carries a command or a stream failed.
+impl From<std::io::Error> for TransportError {
+    fn from(source: std::io::Error) -> Self {
+        Self(Box::new(source))
+    }
+}
+
 impl Error {
-    pub fn session(host: impl Into<String>, source: russh::Error) -> Self {
+    /// The SSH session with `host` failed, as `source` tells.
+    pub fn session(host: impl Into<String>, source: impl Into<TransportError>) -> Self {
         Self::Session {
             host: host.into(),
-            source: Box::new(source),
+            source: source.into(),
         }
     }
 

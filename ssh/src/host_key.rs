@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use russh::keys::{Certificate, PublicKey, PublicKeyOrCertificate};
 
-use crate::HostKeyError;
+use crate::error::HostKeyError;
 use crate::host_config::{HostConfig, StrictHostKeyChecking};
 use crate::known_hosts::{self, CertVerdict, Verdict};
 use crate::prompter::Prompter;
