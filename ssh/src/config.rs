@@ -11,14 +11,11 @@ use std::time::Duration;
 
 use crate::config_file;
 use crate::destination::{Destination, DestinationError};
+use crate::error::ConfigError;
 use crate::host_config::{HostConfig, IdentityAgent, StrictHostKeyChecking};
 use crate::names::{self, NameError};
-use crate::places::expand_tilde;
+use crate::places::{expand_tilde, home_dir, system_dir};
 use crate::settings::Settings;
-
-// The paths the binary still imports these by, until its call sites move (issue #25).
-pub use crate::error::ConfigError;
-pub use crate::places::{home_dir, system_dir};
 
 /// Resolves the configuration for a host argument, warning about what weakens it.
 pub fn for_host(

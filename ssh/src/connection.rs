@@ -29,9 +29,7 @@ pub fn connect_limit(config: &HostConfig) -> Duration {
 
 /// One authenticated connection to a host, with what it runs through.
 pub struct Connection {
-    /// Public until the binary's call sites use [`Connection::exec`] and
-    /// [`Connection::forward`] (issue #25).
-    pub handle: Arc<Handle<HostKeyCheck>>,
+    handle: Arc<Handle<HostKeyCheck>>,
     pub config: Arc<HostConfig>,
     /// What this connection runs through, kept alive with it.
     via: Via,

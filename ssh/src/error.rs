@@ -58,13 +58,6 @@ impl TransportError {
     }
 }
 
-/// For the binary's call sites that still hold russh's errors, until they move (issue #25).
-impl From<russh::Error> for TransportError {
-    fn from(source: russh::Error) -> Self {
-        Self::russh(source)
-    }
-}
-
 /// A pipe to a process that carries a command or a stream failed.
 impl From<std::io::Error> for TransportError {
     fn from(source: std::io::Error) -> Self {
