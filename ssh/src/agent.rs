@@ -5,7 +5,7 @@
 
 use russh::keys::agent::client::{AgentClient, AgentStream};
 
-use crate::config::{HostConfig, IdentityAgent};
+use crate::host_config::{HostConfig, IdentityAgent};
 
 /// An agent connection, whatever it runs over.
 pub type Agent = AgentClient<Box<dyn AgentStream + Send + Unpin>>;

@@ -14,8 +14,8 @@ use russh::client::{AuthResult, Handle, KeyboardInteractiveAuthResponse};
 use russh::keys::agent::AgentIdentity;
 use russh::keys::{Certificate, HashAlg, PrivateKey, PrivateKeyWithHashAlg, PublicKey};
 
-use crate::Error;
-use crate::config::HostConfig;
+use crate::error::{Error, TransportError};
+use crate::host_config::HostConfig;
 use crate::host_key::HostKeyCheck;
 use crate::known_hosts::fingerprint;
 use crate::prompter::{Prompter, Question};
@@ -113,7 +113,7 @@ struct Auth<'a> {
 
 impl Auth<'_> {
     fn ssh_err(&self, source: russh::Error) -> Error {
-        Error::session(self.config.alias.clone(), source)
+        Error::session(self.config.alias.clone(), TransportError::russh(source))
     }
 
     async fn public_keys(&mut self) -> Result<Outcome, Error> {
@@ -411,9 +411,9 @@ fn comment_or_type(comment: &str, key: &PublicKey) -> String {
 /// Whether `file` is one of the key files ssh tries by default (`~/.ssh/id_*`), which it
 /// lists in `ssh -G` whether or not they exist.
 fn is_default_identity(file: &Path) -> bool {
-    file.parent() == Some(crate::config::home_dir().join(".ssh").as_path())
+    file.parent() == Some(crate::places::home_dir().join(".ssh").as_path())
         && file
             .file_name()
             .and_then(|n| n.to_str())
-            .is_some_and(|n| crate::config::DEFAULT_IDENTITIES.contains(&n))
+            .is_some_and(|n| crate::places::DEFAULT_IDENTITIES.contains(&n))
 }

@@ -9,11 +9,13 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::Settings;
-use crate::config::{ConfigError, expand_tilde, local_user, system_dir};
+use crate::config_syntax::{split_line, unquote, words};
 use crate::destination::Destination;
+use crate::error::ConfigError;
 use crate::names;
-use crate::pattern::glob;
+use crate::pattern::{glob, list_matches};
+use crate::places::{DEFAULT_IDENTITIES, expand_tilde, local_user, system_dir};
+use crate::settings::Settings;
 
 /// Keywords kept (lower case), in the order `ssh -G` prints them.
 const KEYWORDS: [&str; 21] = [
@@ -212,17 +214,7 @@ impl Evaluation<'_> {
 
     /// `Host` patterns, matched against the host as given on the command line.
     fn host_matches(&self, patterns: &str) -> bool {
-        let host = self.original_host.to_ascii_lowercase();
-        let mut matched = false;
-        for pattern in words(patterns) {
-            let pattern = pattern.to_ascii_lowercase();
-            match pattern.strip_prefix('!') {
-                Some(negated) if glob(negated, &host) => return false,
-                Some(_) => {}
-                None => matched |= glob(&pattern, &host),
-            }
-        }
-        matched
+        list_matches(words(patterns).iter().map(String::as_str), self.original_host)
     }
 
     fn match_matches(&self, criteria: &str, file: &Path) -> Result<bool, ConfigError> {
@@ -247,7 +239,7 @@ impl Evaluation<'_> {
                         "user" => self.settings.first("user").map_or_else(local_user, str::to_owned),
                         _ => local_user(),
                     };
-                    list_matches(list, &subject)
+                    list_matches(list.split(','), &subject)
                 }
                 other => {
                     return Err(ConfigError::File {
@@ -320,7 +312,7 @@ impl Evaluation<'_> {
         line("port", &port);
         let ids: Vec<&str> = s.all("identityfile").collect();
         if ids.is_empty() {
-            for id in super::config::DEFAULT_IDENTITIES {
+            for id in DEFAULT_IDENTITIES {
                 line("identityfile", &format!("~/.ssh/{id}"));
             }
         }
@@ -443,70 +435,6 @@ pub fn host_patterns(text: &str) -> impl Iterator<Item = String> + '_ {
         .flat_map(|(_, value)| words(&value))
 }
 
-/// `Keyword value`, `Keyword=value` or `Keyword = value`: the keyword in lower case.
-fn split_line(line: &str) -> Option<(String, String)> {
-    let line = line.trim();
-    let end = line.find(|c: char| c.is_whitespace() || c == '=')?;
-    let (key, rest) = line.split_at(end);
-    let rest = rest.trim_start();
-    let rest = rest.strip_prefix('=').unwrap_or(rest).trim();
-    (!key.is_empty() && !rest.is_empty()).then(|| (key.to_ascii_lowercase(), rest.to_owned()))
-}
-
-/// Whitespace-separated words, `"double quoted"` ones kept whole.
-fn words(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut quoted = false;
-    let mut any = false;
-    for c in text.chars() {
-        match c {
-            '"' => {
-                quoted = !quoted;
-                any = true;
-            }
-            c if c.is_whitespace() && !quoted => {
-                if any {
-                    out.push(std::mem::take(&mut current));
-                    any = false;
-                }
-            }
-            c => {
-                current.push(c);
-                any = true;
-            }
-        }
-    }
-    if any {
-        out.push(current);
-    }
-    out
-}
-
-fn unquote(value: &str) -> String {
-    let value = value.trim();
-    value
-        .strip_prefix('"')
-        .and_then(|v| v.strip_suffix('"'))
-        .unwrap_or(value)
-        .to_owned()
-}
-
-/// A comma-separated pattern list as in `Match host a,!b,*.c`.
-fn list_matches(list: &str, subject: &str) -> bool {
-    let subject = subject.to_ascii_lowercase();
-    let mut matched = false;
-    for pattern in list.split(',') {
-        let pattern = pattern.to_ascii_lowercase();
-        match pattern.strip_prefix('!') {
-            Some(negated) if glob(negated, &subject) => return false,
-            Some(_) => {}
-            None => matched |= glob(&pattern, &subject),
-        }
-    }
-    matched
-}
-
 fn bad(key: &'static str, value: &str) -> ConfigError {
     ConfigError::BadValue {
         key,
@@ -517,130 +445,6 @@ fn bad(key: &'static str, value: &str) -> ConfigError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    #[cfg(unix)]
-    use crate::config::{HostConfig, parse_ssh_g};
-
-    /// Configs that exercise what the evaluator claims, each resolved here and by the real
-    /// `ssh -G`, for several host arguments: the results must agree. Unix only: the Windows
-    /// build is tested under Wine, which has no Windows OpenSSH to compare with.
-    #[cfg(unix)]
-    #[test]
-    fn agrees_with_ssh_g() {
-        let dir = std::env::temp_dir().join(format!("crl-config-{}", std::process::id()));
-        std::fs::create_dir_all(dir.join("conf.d")).unwrap();
-        std::fs::write(
-            dir.join("conf.d/10-work.conf"),
-            "Host bastion.work\n  ProxyJump none\nHost *.work\n  User worker\n  ProxyJump bastion.work\n",
-        )
-        .unwrap();
-        std::fs::write(dir.join("conf.d/20-late.conf"), "Host *\n  ConnectTimeout 7\n").unwrap();
-        let config = format!(
-            r#"# first value wins, Include, negation, Match
-Include {dir}/conf.d/*.conf
-Host dev dev2
-    HostName %h.example.com
-    Port 2200
-    User = first
-    User second
-    IdentityFile ~/.ssh/dev_key
-    IdentityFile /keys/%r@%h
-    IdentitiesOnly yes
-    CertificateFile ~/.ssh/dev_key-cert.pub
-Host !dev2 dev*
-    StrictHostKeyChecking accept-new
-Match host dev2.example.com
-    UserKnownHostsFile ~/.ssh/known_dev /tmp/known_other
-    HostKeyAlias dev-two
-Match originalhost dev !user nobody
-    ServerAliveInterval 30
-    ServerAliveCountMax 5
-Host proxied
-    ProxyCommand ssh -W %h:%p gateway
-    SetEnv A=1 B="two words"
-    SendEnv LANG LC_* FOO BAR XY
-    SendEnv -LC_* -F?O
-    SendEnv LC_X
-Host proxied nohosts
-    SendEnv -X*
-    UserKnownHostsFile none
-    GlobalKnownHostsFile NONE
-    PreferredAuthentications keyboard-interactive,publickey
-    IdentityAgent none
-Host *
-    HashKnownHosts yes
-    BatchMode no
-    GlobalKnownHostsFile /etc/ssh/ssh_known_hosts
-"#,
-            dir = dir.display()
-        );
-        let file = dir.join("config");
-        std::fs::write(&file, config).unwrap();
-        let home = crate::config::home_dir();
-        let cases: [(&str, &[&str]); 9] = [
-            ("dev", &[]),
-            ("nohosts", &["-o", "SendEnv=A B", "-o", "SendEnv=-A"]),
-            ("dev", &["-o", "SendEnv=LC_*", "-o", "SendEnv=-*"]),
-            ("dev2", &[]),
-            ("dev3", &["-o", "StrictHostKeyChecking=yes", "-p", "2022"]),
-            ("me@host.work", &[]),
-            ("bastion.work", &[]),
-            ("proxied", &["-o", "User=cli"]),
-            ("other", &["-J", "jump:2222"]),
-        ];
-        for (host, extra) in cases {
-            let dest = Destination::parse(host).unwrap();
-            let mut args = Settings {
-                config: Some(file.clone()),
-                ..Settings::default()
-            };
-            let mut extra = extra.iter();
-            while let Some(flag) = extra.next() {
-                let value = extra.next().unwrap().to_string();
-                match *flag {
-                    "-o" => args.options.push(value),
-                    "-p" => args.port = Some(value.parse().unwrap()),
-                    "-J" => args.jump = Some(value),
-                    _ => unreachable!(),
-                }
-            }
-            let ours = parse_ssh_g(&dest.host, &evaluate(&dest, &args, &home).unwrap(), &home).unwrap();
-            let theirs = ssh_g(&dest, &args, &home);
-            assert_eq!(comparable(ours), comparable(theirs), "{host} {args:?}");
-        }
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[cfg(unix)]
-    fn ssh_g(dest: &Destination, args: &Settings, home: &Path) -> HostConfig {
-        let mut cmd = std::process::Command::new("ssh");
-        cmd.arg("-G").arg("-F").arg(args.config.as_ref().unwrap());
-        if let Some(user) = &dest.user {
-            cmd.arg("-l").arg(user);
-        }
-        if let Some(port) = args.port {
-            cmd.arg("-p").arg(port.to_string());
-        }
-        for o in &args.options {
-            cmd.arg("-o").arg(o);
-        }
-        if let Some(j) = &args.jump {
-            cmd.arg("-J").arg(j);
-        }
-        let out = cmd
-            .arg(&dest.host)
-            .output()
-            .expect("the OpenSSH client, to compare with");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        parse_ssh_g(&dest.host, &String::from_utf8_lossy(&out.stdout), home).unwrap()
-    }
-
-    /// Everything but what only one side fills in.
-    #[cfg(unix)]
-    fn comparable(mut c: HostConfig) -> HostConfig {
-        c.fallback_reason = None;
-        c.ignored.clear();
-        c
-    }
 
     #[test]
     fn match_exec_is_refused_not_guessed() {
@@ -697,12 +501,5 @@ Host *
         assert!(matches!(refused, Err(ConfigError::Name(_))), "{refused:?}");
         assert!(user_of("User %l\n", "dev").is_err());
         std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn line_syntax() {
-        assert_eq!(split_line("User=me"), Some(("user".into(), "me".into())));
-        assert_eq!(split_line("  Port = 22"), Some(("port".into(), "22".into())));
-        assert_eq!(words(r#"a "b c" d"#), ["a", "b c", "d"]);
     }
 }

@@ -1,4 +1,5 @@
-//! One authenticated SSH connection to a host; flows open their channels on it.
+//! One authenticated SSH connection to a host, reached directly, through a ProxyCommand or
+//! through jump hosts. Flows run commands ([`Exec`]) and open forwards ([`Forward`]) on it.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -6,13 +7,16 @@ use std::time::Duration;
 use russh::client::{self, Handle};
 use tokio::time::{Instant, timeout_at};
 
-use crate::Error;
 use crate::auth;
-use crate::config::HostConfig;
+use crate::error::{Error, TransportError};
+use crate::exec::{self, Exec, ExecError};
+use crate::forward::{Forward, ForwardError, Forwarder};
+use crate::host_config::HostConfig;
 use crate::host_key::{self, HostKeyCheck};
+use crate::jump;
 use crate::known_hosts;
 use crate::prompter::Prompter;
-use crate::transport::{self, Via};
+use crate::transport::{self, Stream};
 
 /// `ConnectTimeout` when the ssh config sets none. OpenSSH waits for the system's TCP timeout
 /// (minutes) and then for a banner forever; a tool that may be scripted must not hang.
@@ -23,11 +27,23 @@ pub fn connect_limit(config: &HostConfig) -> Duration {
     config.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT)
 }
 
+/// One authenticated connection to a host, with what it runs through.
 pub struct Connection {
-    pub handle: Arc<Handle<HostKeyCheck>>,
+    handle: Arc<Handle<HostKeyCheck>>,
     pub config: Arc<HostConfig>,
-    /// The jump host or ProxyCommand this connection runs through, kept alive with it.
+    /// What this connection runs through, kept alive with it.
     via: Via,
+}
+
+/// What a connection runs through, besides a plain TCP socket.
+enum Via {
+    Direct,
+    /// The jump host's connection, closed after this one.
+    Jump(Box<Connection>),
+    /// The ProxyCommand's process: only held, to end it when the connection is dropped.
+    Command {
+        _process: tokio::process::Child,
+    },
 }
 
 impl Connection {
@@ -46,15 +62,22 @@ impl Connection {
             host: host.clone(),
             secs: limit.as_secs(),
         };
-        let opened = transport::open(&config, ui.clone());
-        let (stream, via) = if config.proxy_jump.is_some() {
+        let (stream, via) = match &config.proxy_jump {
             // A jump host is bounded by its own ConnectTimeout and may ask for its own
-            // passphrase; the channel through it is bounded in `transport`.
-            opened.await?
-        } else {
-            timeout_at(Instant::now() + limit, opened)
-                .await
-                .map_err(|_| timed_out())??
+            // passphrase; the forward through it is bounded in `through`.
+            Some(jumps) => {
+                let (stream, hop) = Self::through(&config, jumps, ui.clone()).await?;
+                (stream, Via::Jump(Box::new(hop)))
+            }
+            None => {
+                let (stream, command) = timeout_at(Instant::now() + limit, transport::open(&config))
+                    .await
+                    .map_err(|_| timed_out())??;
+                (
+                    stream,
+                    command.map_or(Via::Direct, |process| Via::Command { _process: process }),
+                )
+            }
         };
         let deadline = Instant::now() + limit;
         let refusal = Arc::new(Mutex::new(None));
@@ -92,7 +115,7 @@ impl Connection {
                 if let Some(refusal) = refusal.lock().expect("not poisoned").take() {
                     return Err(refusal.into());
                 }
-                return Err(Error::session(host, source));
+                return Err(Error::session(host, TransportError::russh(source)));
             }
         };
         // The key exchange runs in the session's own task; the server's key arrives with its
@@ -109,7 +132,48 @@ impl Connection {
         })
     }
 
-    /// Ends the connection politely; bounded so a dead peer cannot hold the exit.
+    /// The stream to `config`'s host through the last of `jumps`, and that hop's connection
+    /// (itself reached through the hops before it).
+    async fn through(
+        config: &HostConfig,
+        jumps: &str,
+        ui: Arc<dyn Prompter>,
+    ) -> Result<(Box<dyn Stream>, Self), Error> {
+        let hop = jump::last_hop(config, jumps)?;
+        tracing::info!("reaching {} through {}", config.alias, hop.alias);
+        // Boxed: opening the hop may go through hops of its own.
+        let hop = Box::pin(Self::open(Arc::new(hop), ui)).await?;
+        let limit = connect_limit(config);
+        let stream = tokio::time::timeout(limit, hop.forward(&config.hostname, config.port))
+            .await
+            .map_err(|_| Error::ConnectTimeout {
+                host: config.alias.clone(),
+                secs: limit.as_secs(),
+            })?
+            .map_err(|source| Error::Jump {
+                host: config.alias.clone(),
+                hop: hop.config.alias.clone(),
+                source: source.into(),
+            })?;
+        Ok((Box::new(stream), hop))
+    }
+
+    /// Runs `command_line` on the host, as `ssh HOST COMMAND` would: with the environment the
+    /// config's `SetEnv` and `SendEnv` give it, and no terminal.
+    pub async fn exec(&self, command_line: &str) -> Result<Exec, ExecError> {
+        exec::start(&self.handle, &self.config, command_line).await
+    }
+
+    /// A stream to `host:port` as the host reaches it (see [`Forwarder::forward`]).
+    pub async fn forward(&self, host: &str, port: u16) -> Result<Forward, ForwardError> {
+        self.forwarder().forward(host, port).await
+    }
+
+    /// What opens forwards on this connection from tasks of their own.
+    pub fn forwarder(&self) -> Forwarder {
+        Forwarder::new(self.handle.clone())
+    }
+
     /// Ends the connection politely, then the hops it ran through; bounded so a dead peer
     /// cannot hold the exit.
     pub async fn close(&self) {

@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 
-use crate::config::ConfigError;
 use crate::destination::DestinationError;
+use crate::names::NameError;
+use crate::system_files::SystemFileError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -23,7 +24,7 @@ pub enum Error {
         host: String,
         hop: String,
         #[source]
-        source: Box<russh::Error>,
+        source: TransportError,
     },
     #[error("timed out connecting to {host}: no SSH connection within {secs} s (ConnectTimeout)")]
     ConnectTimeout { host: String, secs: u64 },
@@ -40,15 +41,36 @@ pub enum Error {
     Session {
         host: String,
         #[source]
-        source: Box<russh::Error>,
+        source: TransportError,
     },
 }
 
+/// The transport's own words for a failure of the session or of one of its channels: russh's
+/// error here. Opaque, so that callers depend on no transport; shown as the transport put it,
+/// causes included.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct TransportError(Box<dyn std::error::Error + Send + Sync>);
+
+impl TransportError {
+    pub(crate) fn russh(source: russh::Error) -> Self {
+        Self(Box::new(source))
+    }
+}
+
+/// A pipe to a process that carries a command or a stream failed.
+impl From<std::io::Error> for TransportError {
+    fn from(source: std::io::Error) -> Self {
+        Self(Box::new(source))
+    }
+}
+
 impl Error {
-    pub fn session(host: impl Into<String>, source: russh::Error) -> Self {
+    /// The SSH session with `host` failed, as `source` tells.
+    pub fn session(host: impl Into<String>, source: impl Into<TransportError>) -> Self {
         Self::Session {
             host: host.into(),
-            source: Box::new(source),
+            source: source.into(),
         }
     }
 
@@ -74,6 +96,23 @@ impl Error {
             _ => false,
         }
     }
+}
+
+/// What is wrong with the configuration of a host, or with the names given for one.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("ssh could not read the configuration for `{host}`: {message}")]
+    Ssh { host: String, message: String },
+    #[error("`{value}` is not a valid value for {key}")]
+    BadValue { key: &'static str, value: String },
+    #[error("{}: {message}", file.display())]
+    File { file: PathBuf, message: String },
+    /// A host or user name OpenSSH refuses: a usage error, found before any config is read.
+    #[error(transparent)]
+    Name(#[from] NameError),
+    /// A system-wide file (Windows: `%PROGRAMDATA%\ssh`) that others could have written.
+    #[error(transparent)]
+    SystemFile(#[from] SystemFileError),
 }
 
 /// Why a host key was not accepted.

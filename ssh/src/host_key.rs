@@ -7,8 +7,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use russh::keys::{Certificate, PublicKey, PublicKeyOrCertificate};
 
-use crate::HostKeyError;
-use crate::config::{HostConfig, StrictHostKeyChecking};
+use crate::error::HostKeyError;
+use crate::host_config::{HostConfig, StrictHostKeyChecking};
 use crate::known_hosts::{self, CertVerdict, Verdict};
 use crate::prompter::Prompter;
 

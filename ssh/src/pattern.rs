@@ -1,8 +1,24 @@
 //! OpenSSH's `*` and `?` wildcards, as in its `match_pattern`, for host patterns and
-//! `SendEnv` names.
+//! `SendEnv` names; and its pattern lists with `!` negation, as in `match_pattern_list`.
 
 pub fn glob(pattern: &str, text: &str) -> bool {
     matches(pattern.as_bytes(), text.as_bytes())
+}
+
+/// Whether `subject` matches a list of patterns (a `Host` line's words, `Match host a,!b,*.c`),
+/// without regard to case: some pattern matches it, and no negated one (`!pattern`) does.
+pub fn list_matches<'a>(patterns: impl IntoIterator<Item = &'a str>, subject: &str) -> bool {
+    let subject = subject.to_ascii_lowercase();
+    let mut matched = false;
+    for pattern in patterns {
+        let pattern = pattern.to_ascii_lowercase();
+        match pattern.strip_prefix('!') {
+            Some(negated) if glob(negated, &subject) => return false,
+            Some(_) => {}
+            None => matched |= glob(&pattern, &subject),
+        }
+    }
+    matched
 }
 
 fn matches(pattern: &[u8], text: &[u8]) -> bool {
@@ -17,7 +33,7 @@ fn matches(pattern: &[u8], text: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::glob;
+    use super::{glob, list_matches};
 
     #[test]
     fn wildcards() {
@@ -27,5 +43,14 @@ mod tests {
         assert!(!glob("h?st", "hst"));
         assert!(!glob("*.example.com", "example.com"));
         assert!(glob("*", ""));
+    }
+
+    /// A negated pattern decides, wherever it stands; case does not matter.
+    #[test]
+    fn lists() {
+        assert!(list_matches(["*.Example.com", "!bad.example.com"], "Dev.example.COM"));
+        assert!(!list_matches(["!bad.example.com", "*.example.com"], "bad.example.com"));
+        assert!(!list_matches(["!bad"], "good"), "a negation alone matches nothing");
+        assert!(!list_matches([], "x"));
     }
 }

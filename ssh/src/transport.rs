@@ -1,37 +1,19 @@
-//! The byte stream an SSH connection runs over: TCP; a `direct-tcpip` channel through the
-//! previous hop (`ProxyJump`, `-J`); or a `ProxyCommand`'s stdin and stdout.
-
-use std::sync::Arc;
+//! The byte stream an SSH connection runs over: TCP, or a `ProxyCommand`'s stdin and stdout.
+//! (Through a jump host, it is a forward over the previous hop's connection.)
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::Connection;
-use crate::Error;
-use crate::Settings;
-use crate::config::{self, ConfigError, HostConfig};
-use crate::destination::Destination;
-use crate::prompter::Prompter;
-
-/// More hops than any real chain has: a config that loops.
-const MAX_HOPS: u8 = 8;
+use crate::error::Error;
+use crate::host_config::HostConfig;
 
 /// Anything an SSH session can run over.
 pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
 
-/// What keeps a transport alive: dropped with the connection that runs over it.
-pub enum Via {
-    Direct,
-    Jump(Box<Connection>),
-    Command(tokio::process::Child),
-}
-
-pub async fn open(config: &HostConfig, ui: Arc<dyn Prompter>) -> Result<(Box<dyn Stream>, Via), Error> {
+/// The stream to `config`'s host, and the ProxyCommand's process where one carries it: that
+/// must live as long as the connection over it, and ends when dropped.
+pub async fn open(config: &HostConfig) -> Result<(Box<dyn Stream>, Option<tokio::process::Child>), Error> {
     let host = config.alias.clone();
-    if let Some(jumps) = &config.proxy_jump {
-        let (stream, hop) = through_jump(config, jumps, ui).await?;
-        return Ok((stream, Via::Jump(Box::new(hop))));
-    }
     if let Some(command) = &config.proxy_command {
         let command = config.expand_for_shell(command)?;
         tracing::debug!("ProxyCommand for {host}: {command}");
@@ -48,7 +30,7 @@ pub async fn open(config: &HostConfig, ui: Arc<dyn Prompter>) -> Result<(Box<dyn
         let (Some(stdout), Some(stdin)) = (child.stdout.take(), child.stdin.take()) else {
             unreachable!("both piped above");
         };
-        return Ok((Box::new(tokio::io::join(stdout, stdin)), Via::Command(child)));
+        return Ok((Box::new(tokio::io::join(stdout, stdin)), Some(child)));
     }
     let addr = format!("{}:{}", config.hostname, config.port);
     // Bounded by ConnectTimeout in Connection::open, with the banner and key exchange.
@@ -61,7 +43,7 @@ pub async fn open(config: &HostConfig, ui: Arc<dyn Prompter>) -> Result<(Box<dyn
         })?;
     // Small request/response turns: Nagle would only add latency.
     let _ = socket.set_nodelay(true);
-    Ok((Box::new(socket), Via::Direct))
+    Ok((Box::new(socket), None))
 }
 
 /// A ProxyCommand as OpenSSH on this platform runs it: through `/bin/sh` on Unix.
@@ -81,112 +63,4 @@ fn proxy_command(command: &str) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(program);
     cmd.args(args);
     cmd
-}
-
-/// `ProxyJump a,b` (or `-J a,b`): the target is reached through `b`, which is reached
-/// through `a` — as OpenSSH does, each hop resolved from the same config file, and the hop
-/// list overriding a hop's own ProxyJump.
-async fn through_jump(
-    config: &HostConfig,
-    jumps: &str,
-    ui: Arc<dyn Prompter>,
-) -> Result<(Box<dyn Stream>, Connection), Error> {
-    let (rest, last) = match jumps.rsplit_once(',') {
-        Some((rest, last)) => (Some(rest), last),
-        None => (None, jumps),
-    };
-    let dest = Destination::parse_jump(last.trim())?;
-    let args = Settings {
-        config: config.config_file.clone(),
-        ..Settings::default()
-    };
-    let mut hop = config::resolve(&dest, &args)?;
-    hop.jump_depth = config.jump_depth + 1;
-    if hop.jump_depth > MAX_HOPS {
-        return Err(Error::Config(ConfigError::BadValue {
-            key: "ProxyJump",
-            value: format!("{jumps} (more than {MAX_HOPS} hops: a loop?)"),
-        }));
-    }
-    if rest.is_some() {
-        hop.proxy_jump = rest.map(str::to_owned);
-        hop.proxy_command = None;
-    } else if hop
-        .proxy_jump
-        .as_deref()
-        .and_then(|j| j.rsplit(',').next())
-        .map(str::trim)
-        == Some(last.trim())
-    {
-        // `Host * / ProxyJump bastion` also matches the bastion: it is not its own hop.
-        hop.proxy_jump = None;
-    }
-    tracing::info!("reaching {} through {}", config.alias, hop.alias);
-    // Boxed: opening the hop may go through hops of its own.
-    let hop = Box::pin(Connection::open(Arc::new(hop), ui)).await?;
-    let limit = crate::connection::connect_limit(config);
-    let opening =
-        hop.handle
-            .channel_open_direct_tcpip(config.hostname.as_str(), u32::from(config.port), "127.0.0.1", 0);
-    let channel = tokio::time::timeout(limit, opening)
-        .await
-        .map_err(|_| Error::ConnectTimeout {
-            host: config.alias.clone(),
-            secs: limit.as_secs(),
-        })?
-        .map_err(|source| Error::Jump {
-            host: config.alias.clone(),
-            hop: hop.config.alias.clone(),
-            source: Box::new(source),
-        })?;
-    Ok((Box::new(channel.into_stream()) as Box<dyn Stream>, hop))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn proxy_command_tokens() {
-        let text = "hostname real.example\nport 2222\nuser bob\n";
-        let config = config::parse_ssh_g("alias", text, std::path::Path::new("/home/me")).unwrap();
-        let expanded = config.expand_tokens("ssh -W %h:%p -l %r jump # %n 100%%").unwrap();
-        assert_eq!(expanded, "ssh -W real.example:2222 -l bob jump # alias 100%");
-        assert!(config.expand_tokens("nc %Z").is_err());
-        assert_eq!(
-            config.expand_for_shell("ssh -W %h:%p -l %r jump # %n").unwrap(),
-            "ssh -W real.example:2222 -l bob jump # alias"
-        );
-    }
-
-    /// Defence in depth: a name that reached the config's result unchecked (an OpenSSH client
-    /// older than 9.6 behind `ssh -G`, a HostName or User in the config) is refused before a
-    /// shell sees it; a legal but unusual one goes in as one quoted word.
-    #[test]
-    fn names_reach_a_proxy_command_checked_and_quoted() {
-        let home = std::path::Path::new("/home/me");
-        for (alias, text) in [
-            ("$(touch${IFS}/tmp/x)", "port 22\nuser bob\n"),
-            ("ok", "hostname `id`\nuser bob\n"),
-            ("ok", "hostname ok\nuser a;id\n"),
-        ] {
-            let config = config::parse_ssh_g(alias, text, home).unwrap();
-            let refused = config.expand_for_shell("nc %h %p # %r %n");
-            assert!(
-                matches!(refused, Err(ConfigError::Name(_))),
-                "{alias} {text}: {refused:?}"
-            );
-            // Tokens the command does not hold are not checked.
-            assert!(config.expand_for_shell("nc gateway %p").is_ok());
-        }
-        let config = config::parse_ssh_g("h", "hostname h\nuser CORP\\al ice\n", home).unwrap();
-        let command = config.expand_for_shell("nc %h %p -u %r").unwrap();
-        if cfg!(windows) {
-            // No shell on Windows: one word of the command line, split back as it was.
-            assert_eq!(command, "nc h 22 -u \"CORP\\al ice\"");
-            assert_eq!(crate::command_line::split(&command)[4], "CORP\\al ice");
-        } else {
-            assert_eq!(command, "nc h 22 -u 'CORP\\al ice'");
-        }
-    }
 }

@@ -5,30 +5,28 @@
 //! as administratively prohibited; from then on each connection is an exec channel running a
 //! small relay on the host (nc, python3, perl or bash, as the shim found).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-
-use russh::client::{Handle, Msg};
-use russh::{ChannelOpenFailure, ChannelStream};
 
 use codex_remote_login_remote::{ContainerRef, Relay, RelayTool};
 
-use ssh::host_key::HostKeyCheck;
+use ssh::{ExecError, Forward, ForwardError, Forwarder};
 
 /// The SSH connection a tunnel opens its channels on.
-pub type Link = Arc<Handle<HostKeyCheck>>;
+pub type Link = Forwarder;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TunnelError {
     #[error("the host forbids TCP forwarding and has no relay tool (nc, python3, perl or bash)")]
     NoRelay,
     #[error(transparent)]
-    Ssh(#[from] russh::Error),
+    Forward(#[from] ForwardError),
+    #[error(transparent)]
+    Relay(#[from] ExecError),
 }
 
 /// Connections to one port on the host's 127.0.0.1.
 pub struct Tunnel {
-    handle: Link,
+    link: Link,
     port: u16,
     /// The relay to use where forwarding is refused (the host's best tool, or `--relay`).
     relay: Option<RelayTool>,
@@ -40,9 +38,9 @@ pub struct Tunnel {
 }
 
 impl Tunnel {
-    pub fn new(handle: Link, port: u16, relay: Option<RelayTool>, inside: Option<ContainerRef>) -> Self {
+    pub fn new(link: Link, port: u16, relay: Option<RelayTool>, inside: Option<ContainerRef>) -> Self {
         Self {
-            handle,
+            link,
             port,
             relay,
             forwarding_refused: AtomicBool::new(inside.is_some()),
@@ -51,15 +49,11 @@ impl Tunnel {
     }
 
     /// Opens one connection to the port.
-    pub async fn open(&self) -> Result<ChannelStream<Msg>, TunnelError> {
+    pub async fn open(&self) -> Result<Forward, TunnelError> {
         if !self.forwarding_refused.load(Ordering::Relaxed) {
-            match self
-                .handle
-                .channel_open_direct_tcpip("127.0.0.1", u32::from(self.port), "127.0.0.1", 0)
-                .await
-            {
-                Ok(channel) => return Ok(channel.into_stream()),
-                Err(russh::Error::ChannelOpenFailure(ChannelOpenFailure::AdministrativelyProhibited)) => {
+            match self.link.forward("127.0.0.1", self.port).await {
+                Ok(stream) => return Ok(stream),
+                Err(ForwardError::Prohibited(_)) => {
                     self.forwarding_refused.store(true, Ordering::Relaxed);
                     tracing::info!(
                         "the host forbids TCP forwarding; relaying through an exec channel with {}",
@@ -70,18 +64,11 @@ impl Tunnel {
             }
         }
         let tool = self.relay.ok_or(TunnelError::NoRelay)?;
-        let channel = self.handle.channel_open_session().await?;
-        channel
-            .exec(
-                true,
-                Relay {
-                    tool,
-                    port: self.port,
-                    inside: self.inside.as_ref(),
-                }
-                .command_line(),
-            )
-            .await?;
-        Ok(channel.into_stream())
+        let relay = Relay {
+            tool,
+            port: self.port,
+            inside: self.inside.as_ref(),
+        };
+        Ok(self.link.relay(&relay.command_line()).await?)
     }
 }

@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::settings::COMMANDS;
 use crate::ui::Ui;
 use ssh::destination::Destination;
-use ssh::{self, config, config_file};
+use ssh::{self, config, config_file, places};
 
 /// Checks what the sign-in's first word and the connection options say, before any of them
 /// is used.
@@ -62,8 +62,8 @@ async fn is_a_host(word: &str, ssh: &ssh::Settings) -> bool {
     let files = match &ssh.config {
         Some(file) => vec![file.clone()],
         None => vec![
-            config::home_dir().join(".ssh/config"),
-            config::system_dir().join("ssh_config"),
+            places::home_dir().join(".ssh/config"),
+            places::system_dir().join("ssh_config"),
         ],
     };
     if files

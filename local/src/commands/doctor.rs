@@ -4,8 +4,6 @@
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use russh::ChannelOpenFailure;
-
 use codex_remote_login_remote::{Launch, job};
 use codex_remote_login_shared::protocol::{DoctorEvent, HostEvent};
 
@@ -17,7 +15,7 @@ use crate::shim::{Output, Shim, ShimError};
 use crate::ui::Ui;
 use crate::ui::exit::ExitStatus;
 use crate::ui::json::{Check, Event, Verdict};
-use ssh::{self, Connection, HostKeyError, config};
+use ssh::{self, Connection, ForwardError, HostKeyError, config};
 
 /// Clock difference from which tokens may look expired or not yet valid on one side.
 const SKEW_WARN_SECS: i64 = 60;
@@ -400,18 +398,11 @@ fn policy_check(method: Option<&str>, workspace: Option<&str>) -> Check {
 /// Whether the server lets a `direct-tcpip` channel through: a port nothing listens on tells
 /// "forbidden" (administratively prohibited) from "allowed" (connect failed).
 async fn forwarding(conn: &Connection) -> Result<bool, String> {
-    match conn
-        .handle
-        .channel_open_direct_tcpip("127.0.0.1", 9, "127.0.0.1", 0)
-        .await
-    {
-        Ok(channel) => {
-            let _ = channel.close().await;
-            Ok(true)
-        }
-        Err(russh::Error::ChannelOpenFailure(ChannelOpenFailure::AdministrativelyProhibited)) => Ok(false),
-        Err(russh::Error::ChannelOpenFailure(_)) => Ok(true),
-        Err(e) => Err(e.to_string()),
+    match conn.forward("127.0.0.1", 9).await {
+        // Dropped at once: that closes it.
+        Ok(_) | Err(ForwardError::Refused(_)) => Ok(true),
+        Err(ForwardError::Prohibited(_)) => Ok(false),
+        Err(e @ ForwardError::Session(_)) => Err(e.to_string()),
     }
 }
 

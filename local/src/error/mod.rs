@@ -10,7 +10,7 @@ use crate::codex::failure::CodexFailure;
 use crate::error::containers::ContainerError;
 use crate::shim::ShimError;
 use crate::ui::exit::ExitStatus;
-use ssh::{self, HostKeyError, config::ConfigError, destination::DestinationError};
+use ssh::{self, ConfigError, ExecError, HostKeyError, destination::DestinationError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -176,7 +176,7 @@ impl From<ConfigError> for Error {
 
 impl Error {
     /// The SSH session with `host` failed after it was established.
-    pub fn ssh(host: impl Into<String>, source: russh::Error) -> Self {
+    pub fn ssh(host: impl Into<String>, source: ExecError) -> Self {
         Self::Ssh(ssh::Error::session(host, source))
     }
 

@@ -4,12 +4,12 @@
 
 use std::path::PathBuf;
 
-use ssh::config;
+use ssh::places;
 
 /// `$CODEX_HOME/auth.json`, else `~/.codex/auth.json`, on this machine.
 pub(crate) fn path() -> PathBuf {
     std::env::var_os("CODEX_HOME")
-        .map_or_else(|| config::home_dir().join(".codex"), PathBuf::from)
+        .map_or_else(|| places::home_dir().join(".codex"), PathBuf::from)
         .join("auth.json")
 }
 

@@ -11,15 +11,11 @@ pub mod windows_host;
 use std::collections::VecDeque;
 use std::marker::PhantomData;
 
-use russh::ChannelMsg;
-use russh::client::Msg;
-
 use codex_remote_login_remote::{Launch, OneJob, ToShim};
 use codex_remote_login_shared::protocol::{self, Events, HostEvent};
 use codex_remote_login_shared::{ProtocolError, Untrusted};
 
-use ssh::Connection;
-use ssh::pattern::glob;
+use ssh::{Connection, Exec, ExecError, Received};
 
 /// Longest line kept; the rest of a longer line is dropped.
 const MAX_LINE: usize = 16 * 1024;
@@ -94,7 +90,7 @@ enum Pending {
 
 /// Where the shim runs.
 enum Source {
-    Channel(russh::Channel<Msg>),
+    Host(Exec),
     Local(Box<Local>),
 }
 
@@ -131,28 +127,10 @@ pub struct Shim<E> {
 }
 
 impl<E: Events> Shim<E> {
-    /// Opens a session channel and starts the shim: preflight and launch in one exec.
-    pub async fn start<J: OneJob<Event = E>>(conn: &Connection, launch: &Launch<J>) -> Result<Self, russh::Error> {
-        let channel = conn.handle.channel_open_session().await?;
-        // SetEnv and SendEnv, as ssh sends them; the server's AcceptEnv decides what sticks.
-        let config = &conn.config;
-        for (name, value) in &config.set_env {
-            channel.set_env(false, name.as_str(), value.as_str()).await?;
-        }
-        let patterns: Vec<&str> = config
-            .send_env
-            .iter()
-            .map(String::as_str)
-            .filter(|p| !p.starts_with('-'))
-            .collect();
-        let sent: Vec<(String, String)> = std::env::vars()
-            .filter(|(name, _)| patterns.iter().any(|p| glob(p, name)))
-            .collect();
-        for (name, value) in sent {
-            channel.set_env(false, name, value).await?;
-        }
-        channel.exec(false, launch.command_line()).await?;
-        Ok(Self::over(Source::Channel(channel)))
+    /// Starts the shim on the host: preflight and launch in one exec.
+    pub async fn start<J: OneJob<Event = E>>(conn: &Connection, launch: &Launch<J>) -> Result<Self, ExecError> {
+        let exec = conn.exec(&launch.command_line()).await?;
+        Ok(Self::over(Source::Host(exec)))
     }
 
     /// Starts the shim as a process on this machine (`containers --local`).
@@ -261,14 +239,11 @@ impl<E: Events> Shim<E> {
     /// One read from wherever the shim runs.
     async fn chunk(&mut self) -> Chunk {
         match &mut self.source {
-            Source::Channel(channel) => loop {
-                return match channel.wait().await {
-                    Some(ChannelMsg::Data { data }) => Chunk::Stdout(data.to_vec()),
-                    Some(ChannelMsg::ExtendedData { data, .. }) => Chunk::Stderr(data.to_vec()),
-                    Some(ChannelMsg::Eof) => Chunk::Eof,
-                    Some(ChannelMsg::Close) | None => Chunk::Closed,
-                    Some(_) => continue,
-                };
+            Source::Host(exec) => match exec.read().await {
+                Received::Stdout(data) => Chunk::Stdout(data),
+                Received::Stderr(data) => Chunk::Stderr(data),
+                Received::Eof => Chunk::Eof,
+                Received::Closed { .. } => Chunk::Closed,
             },
             Source::Local(local) => {
                 use tokio::io::AsyncReadExt;
@@ -318,14 +293,15 @@ impl<E: Events> Shim<E> {
     }
 
     /// Writes `input` on the shim's stdin.
-    pub async fn send(&mut self, input: ToShim<'_>) -> Result<(), russh::Error> {
+    pub async fn send(&mut self, input: ToShim<'_>) -> Result<(), ExecError> {
         let data = input.encode();
         match &mut self.source {
-            Source::Channel(channel) => channel.data_bytes(data.into_bytes()).await,
+            Source::Host(exec) => exec.write(data.as_bytes()).await,
             Source::Local(local) => {
                 use tokio::io::AsyncWriteExt;
-                let stdin = local.stdin.as_mut().ok_or(russh::Error::SendError)?;
-                stdin.write_all(data.as_bytes()).await.map_err(russh::Error::IO)
+                let closed = || std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the shim's input is closed");
+                let stdin = local.stdin.as_mut().ok_or_else(closed)?;
+                Ok(stdin.write_all(data.as_bytes()).await?)
             }
         }
     }
@@ -335,8 +311,8 @@ impl<E: Events> Shim<E> {
     pub async fn cancel(&mut self) {
         let _ = self.send(ToShim::Cancel).await;
         match &mut self.source {
-            Source::Channel(channel) => {
-                let _ = channel.eof().await;
+            Source::Host(exec) => {
+                let _ = exec.eof().await;
             }
             Source::Local(local) => local.stdin = None,
         }
@@ -344,9 +320,7 @@ impl<E: Events> Shim<E> {
 
     pub async fn close(&mut self) {
         match &mut self.source {
-            Source::Channel(channel) => {
-                let _ = channel.close().await;
-            }
+            Source::Host(exec) => exec.close().await,
             Source::Local(local) => {
                 // The end of its input ends the shim, as a closed channel does on a host, and
                 // its clean-up (its temporary directories) runs; killed only if it lingers.

@@ -238,7 +238,7 @@ pub async fn launch(
     }
     .await
     .map_err(|source| Error::ssh(host.clone(), source))?;
-    let strategy = Strategy::new(method, paste, listeners, conn.handle.clone());
+    let strategy = Strategy::new(method, paste, listeners, conn.forwarder());
     let mut run = Run::new(sign_in, host.clone(), ui.clone(), plan.inside.clone(), strategy);
     // The places holding the host's login, surveyed alongside (on the host only: inside a
     // container the replaced login is set aside, never revoked).
