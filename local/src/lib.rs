@@ -1,9 +1,8 @@
 //! codex-remote-login: sign the Codex CLI in on remote machines over SSH, with the browser on
 //! the user's machine. `main` parses the command line and calls [`run`].
 //!
-//! One folder per part of the design, standing in layers (each imports only the layers below
-//! it): `codex`, `settings`; `ui`; `callback`, `shim`; `error`; `host`; `signin`; `commands`;
-//! `cli`. `ARCHITECTURE.md` is the map; `tests/layers.rs` holds the layers and checks them.
+//! One folder per part of the design, standing in layers, each importing only the layers
+//! below it: the repository's ARCHITECTURE.md is the map, and `tests/layers.rs` checks it.
 #![forbid(unsafe_code)]
 
 mod callback;

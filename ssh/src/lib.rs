@@ -1,23 +1,12 @@
 //! The SSH client of codex-remote-login, usable alone: name a host as OpenSSH would, resolve
 //! its configuration, verify its key, authenticate, and hand back one connection that flows
-//! run commands and open forwards on. It knows nothing of command lines or terminals: it takes plain
-//! [`Settings`] and asks its questions through a [`Prompter`].
+//! run commands and open forwards on. It knows nothing of command lines or terminals: it
+//! takes plain [`Settings`] and asks its questions through a [`Prompter`].
 //!
-//! Where to look:
-//!
-//! - [`destination`], [`names`]: `[user@]host[:port]`, `ssh://…`, and OpenSSH's name rules.
-//! - [`config`]: resolves the options of one host ([`host_config`]) from `ssh -G` where an
-//!   OpenSSH client exists, else from [`config_file`] (our own evaluator, with [`pattern`] for
-//!   `Host`/`Match`); [`places`]: where OpenSSH looks on this platform.
-//! - [`known_hosts`], [`host_key`]: OpenSSH's host-key rules, and the decision for one connection.
-//! - [`auth`], [`agent`]: user authentication in OpenSSH's order; the agent on each platform.
-//! - [`transport`], [`jump`], [`connection`]: TCP, ProxyCommand and jump hosts under one
-//!   authenticated [`Connection`].
-//! - [`exec`], [`forward`]: what flows do on a connection: run a command ([`Exec`]), open a
-//!   byte stream to a port or through a relay ([`Forward`]). Their types name no transport's
-//!   concepts, so that another transport (an OpenSSH process) could stand behind them.
-//! - [`error`]: what can go wrong while connecting; [`TransportError`], the transport's own
-//!   words when a session fails.
+//! Start at [`Connection::open`]; a connection runs commands ([`Exec`]) and opens byte
+//! streams ([`Forward`]), whose types name no transport's concepts, so that an OpenSSH
+//! process could stand behind them. The map of the modules is the repository's
+//! ARCHITECTURE.md.
 #![forbid(unsafe_code)]
 
 pub mod agent;
