@@ -20,6 +20,13 @@ pub const ALICE: &str = "crl-alice";
 /// The remote user without codex.
 pub const BOB: &str = "crl-bob";
 
+/// How long one step of a test may take (a run of the tool to its end, an event or a prompt
+/// awaited) before the test fails and shows what it has. Generous: a step that works takes
+/// seconds, and a wrong answer fails at once; only a hang waits this long. Below nextest's
+/// own limit for a whole test (`.config/nextest.toml`), so a hang fails with the tool's
+/// stderr rather than a bare timeout.
+pub const LIMIT: Duration = Duration::from_secs(60);
+
 pub struct Rig {
     pub dir: PathBuf,
     pub ns: String,

@@ -4,11 +4,7 @@
 //! issuer keeps the real rules (a refresh token works once, revoked tokens fail) and says
 //! which tokens are alive.
 
-use std::time::Duration;
-
-use codex_remote_login_tests::{ALICE, Rig};
-
-const LIMIT: Duration = Duration::from_secs(60);
+use codex_remote_login_tests::{ALICE, LIMIT, Rig};
 
 /// crl-alice signed in through the browser: her auth.json, alive at the issuer.
 fn signed_in(rig: &Rig) -> serde_json::Value {

@@ -4,11 +4,9 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
-use codex_remote_login_tests::{ALICE, Rig, Running, watch_argv};
+use codex_remote_login_tests::{ALICE, LIMIT, Rig, Running, watch_argv};
 
-const LIMIT: Duration = Duration::from_secs(60);
 const KEY: &str = "sk-rig-container-key-31f7";
 
 fn sign_host_in(rig: &Rig, host: &str, extra: &[&str]) {

@@ -3,9 +3,7 @@
 
 use std::time::Duration;
 
-use codex_remote_login_tests::{ALICE, BOB, Rig};
-
-const LIMIT: Duration = Duration::from_secs(60);
+use codex_remote_login_tests::{ALICE, BOB, LIMIT, Rig};
 
 #[test]
 fn unreachable_host() {

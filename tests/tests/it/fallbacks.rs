@@ -2,11 +2,8 @@
 //! ports taken on either side.
 
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
-use codex_remote_login_tests::{ALICE, Rig, Running, wait_until};
-
-const LIMIT: Duration = Duration::from_secs(60);
+use codex_remote_login_tests::{ALICE, LIMIT, Rig, Running, wait_until};
 
 /// A full browser sign-in through `args`; returns the run's stderr and `url` event. The
 /// caller checks that nothing was left behind, once its own holders are gone.

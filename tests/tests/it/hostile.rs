@@ -5,11 +5,8 @@
 //! its cookies; each ends cleanly.
 
 use std::process::Command;
-use std::time::Duration;
 
-use codex_remote_login_tests::{ALICE, Rig, wait_until};
-
-const LIMIT: Duration = Duration::from_secs(120);
+use codex_remote_login_tests::{ALICE, LIMIT, Rig, wait_until};
 
 /// A fake codex on the host, for `--codex`.
 fn fake(rig: &Rig, name: &str, script: &str) -> String {

@@ -5,11 +5,8 @@
 
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
-use codex_remote_login_tests::{ALICE, Rig};
-
-const LIMIT: Duration = Duration::from_secs(60);
+use codex_remote_login_tests::{ALICE, LIMIT, Rig};
 
 /// A container made for one test (named crl-t-*, from the rig's image), removed when dropped.
 pub struct Crafted(pub String);

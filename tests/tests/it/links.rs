@@ -5,11 +5,9 @@
 
 use std::time::Duration;
 
-use codex_remote_login_tests::{ALICE, Rig};
+use codex_remote_login_tests::{ALICE, LIMIT, Rig};
 
 use crate::identity::{Crafted, host_bytes, host_login, minted_at, refreshed_at};
-
-const LIMIT: Duration = Duration::from_secs(60);
 
 fn push(rig: &Rig, body: &str, extra: &[&str]) -> codex_remote_login_tests::Finished {
     let local = rig.dir.join("links-push.json");

@@ -2,11 +2,7 @@
 //! revokes the login at the (fake) issuer; `--local-only`, which revokes nothing; and the
 //! places sharing one login, named before anything is touched.
 
-use std::time::Duration;
-
-use codex_remote_login_tests::{ALICE, Finished, Rig};
-
-const LIMIT: Duration = Duration::from_secs(60);
+use codex_remote_login_tests::{ALICE, Finished, LIMIT, Rig};
 
 /// A ChatGPT login on the host, through the browser, as a user would make it: the login,
 /// alive at the issuer.

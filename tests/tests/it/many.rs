@@ -1,11 +1,7 @@
 //! Several hosts in one command. Two users on the rig's sshd, each with a `~/.codex` of its
 //! own, stand for two hosts; they share one loopback, so their launches must not overlap.
 
-use std::time::Duration;
-
-use codex_remote_login_tests::{ALICE, BOB, Rig};
-
-const LIMIT: Duration = Duration::from_secs(120);
+use codex_remote_login_tests::{ALICE, BOB, LIMIT, Rig};
 
 /// crl-bob has no codex on any PATH: both hosts are given its path.
 fn codex() -> String {

@@ -4,9 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use codex_remote_login_tests::{ALICE, Rig, watch_argv};
-
-const LIMIT: Duration = Duration::from_secs(60);
+use codex_remote_login_tests::{ALICE, LIMIT, Rig, watch_argv};
 
 /// The key is handed to the host's codex on a pipe: no process on either side ever has it in
 /// its command line, and nothing the tool prints contains it.

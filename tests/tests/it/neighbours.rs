@@ -5,9 +5,7 @@ use std::net::TcpStream;
 use std::process::Command;
 use std::time::Duration;
 
-use codex_remote_login_tests::{ALICE, Rig, Running, http_get};
-
-const LIMIT: Duration = Duration::from_secs(90);
+use codex_remote_login_tests::{ALICE, LIMIT, Rig, Running, http_get};
 
 /// A local page fetching `/success` or `/cancel` while the sign-in waits: answered here, so
 /// codex neither exits 0 (a false "Signed in" where the host had an older login) nor is

@@ -4,11 +4,7 @@
 //! same methods itself (checked by hand: "ChatGPT login is disabled. Use API key login
 //! instead.", "API key login is disabled. Use ChatGPT login instead.").
 
-use std::time::Duration;
-
-use codex_remote_login_tests::{ALICE, Rig};
-
-const LIMIT: Duration = Duration::from_secs(60);
+use codex_remote_login_tests::{ALICE, LIMIT, Rig};
 
 /// Writes alice's `~/.codex/config.toml` on the host.
 fn config(rig: &Rig, text: &str) {

@@ -2,11 +2,8 @@
 //! host-key question on a terminal.
 
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
-use codex_remote_login_tests::{ALICE, BOB, Rig};
-
-const LIMIT: Duration = Duration::from_secs(60);
+use codex_remote_login_tests::{ALICE, BOB, LIMIT, Rig};
 
 /// `--codex` naming nothing ends the run right after the shim reports: proof that the
 /// connection, authentication and the exec all worked, without a sign-in's cost.

@@ -4,11 +4,8 @@
 //! where podman cannot know the container, and the leak check must tell podman's own pause
 //! process from a real leftover by an exact rule.
 
-use std::time::Duration;
+use codex_remote_login_tests::{ALICE, LIMIT, Rig, podman_pause};
 
-use codex_remote_login_tests::{ALICE, Rig, podman_pause};
-
-const LIMIT: Duration = Duration::from_secs(60);
 const KEY: &str = "sk-rig-rootless-key-5a0e";
 /// A container of crl-alice's own, in her rootless store.
 const OWN: &str = "crl-t-rootless";

@@ -5,11 +5,9 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
-use codex_remote_login_tests::{ALICE, Finished, Rig, record_argv};
+use codex_remote_login_tests::{ALICE, Finished, LIMIT, Rig, record_argv};
 
-const LIMIT: Duration = Duration::from_secs(60);
 const API_KEY: &str = "sk-rig-secret-key-5e1c";
 const ACCESS_TOKEN: &str = "rig-secret-access-token-9b2d";
 

@@ -1,11 +1,7 @@
 //! Whole sign-ins: browser → fake authorize → local proxy → SSH → real codex → auth.json.
 
-use std::time::Duration;
-
 use codex_remote_login_shared::auth_json::id_claims;
-use codex_remote_login_tests::{ALICE, Rig, Running, http_get};
-
-const LIMIT: Duration = Duration::from_secs(60);
+use codex_remote_login_tests::{ALICE, LIMIT, Rig, Running, http_get};
 
 #[test]
 fn signs_in_through_the_browser_and_leaves_nothing_behind() {

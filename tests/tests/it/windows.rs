@@ -3,12 +3,7 @@
 //! `CRL_WINDOWS_BIN` at it. What Wine cannot show (Ctrl-Break delivery, ACLs) is listed in
 //! the README.
 
-use std::time::Duration;
-
-use codex_remote_login_tests::{ALICE, Rig, Running};
-
-/// Wine starts slower than a native process; the sign-in itself is the same.
-const LIMIT: Duration = Duration::from_secs(90);
+use codex_remote_login_tests::{ALICE, LIMIT, Rig, Running};
 
 /// The user's browser on a phone: the Windows build reads the pasted callback address from
 /// its stdin and delivers it to the host's codex over SSH.
