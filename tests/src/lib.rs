@@ -11,6 +11,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -37,6 +38,11 @@ pub struct Rig {
     pub browser: PathBuf,
     pub bin: PathBuf,
     password: String,
+    /// The running test's name (libtest names each test's thread after it), which names its
+    /// tools: see [`Rig::tool`].
+    test: String,
+    /// How many tools this test has made so far.
+    tools: AtomicUsize,
 }
 
 impl Rig {
@@ -61,6 +67,8 @@ impl Rig {
             browser: var("CRL_RIG_BROWSER").into(),
             bin: bin.into(),
             password: var("CRL_RIG_PASSWORD"),
+            test: thread::current().name().unwrap_or("a test").to_owned(),
+            tools: AtomicUsize::new(0),
         };
         rig.start_clean();
         rig
@@ -73,8 +81,7 @@ impl Rig {
     fn start_clean(&self) {
         let marker = self.dir.join("last-test");
         let previous = std::fs::read_to_string(&marker).unwrap_or_else(|_| "an earlier test".into());
-        let this = std::thread::current().name().unwrap_or("a test").to_owned();
-        let _ = std::fs::write(&marker, &this);
+        let _ = std::fs::write(&marker, &self.test);
         let left = self.leftovers();
         if !left.is_empty() {
             self.clear_leftovers();
@@ -225,52 +232,65 @@ impl Rig {
         self.dir.join("known_hosts")
     }
 
-    /// The tool, with the rig's ssh config and browser.
-    pub fn tool(&self, name: &str) -> Tool {
-        self.tool_run_by(name, &[self.bin.as_os_str()])
+    /// The tool, with the rig's ssh config and browser. Named after the test that runs it
+    /// (its browser's page lands in `browser-<test>.html` in the rig's directory), and each
+    /// further tool of the same test numbered (`browser-<test>-2.html`, ...): so no two runs
+    /// of a test share a page, and a page left behind names its test.
+    pub fn tool(&self) -> Tool {
+        self.tool_run_by(&[self.bin.as_os_str()])
     }
 
     /// The Windows build of the tool, run under Wine (`scripts/cross/wine`, in the prefix that
-    /// `scripts/windows` made), with the rig's ssh config and browser. Wine programs use this
-    /// machine's sockets and reach `/tmp/...` through Wine's `Z:` drive, so the rig serves it
-    /// as it serves the Linux build. Panics with the way out when `CRL_WINDOWS_BIN` is unset.
-    pub fn windows_tool(&self, name: &str) -> Tool {
+    /// `scripts/windows` made), with the rig's ssh config and browser, named as [`Rig::tool`]
+    /// names it. Wine programs use this machine's sockets and reach `/tmp/...` through Wine's
+    /// `Z:` drive, so the rig serves it as it serves the Linux build. Panics with the way out
+    /// when `CRL_WINDOWS_BIN` is unset.
+    pub fn windows_tool(&self) -> Tool {
         let exe = std::env::var_os("CRL_WINDOWS_BIN").expect(
             "CRL_WINDOWS_BIN: the Windows build to run under Wine (scripts/test sets it; by hand: \
              run scripts/windows build, then set it to $CRL_CACHE/cross-target/x86_64-pc-windows-gnu/debug/codex-remote-login.exe)",
         );
         let wine = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/cross/wine");
-        self.tool_run_by(name, &[wine.as_os_str(), &exe])
+        self.tool_run_by(&[wine.as_os_str(), &exe])
     }
 
     /// The tool as it runs under WSL, which it tells by the kernel's release naming
     /// Microsoft: started in a mount namespace of its own where a WSL2 release is bound over
-    /// `/proc/sys/kernel/osrelease`, and nothing else differs.
-    pub fn wsl_tool(&self, name: &str) -> Tool {
+    /// `/proc/sys/kernel/osrelease`, and nothing else differs. Named as [`Rig::tool`] names it.
+    pub fn wsl_tool(&self) -> Tool {
         let release = self.dir.join("wsl-osrelease");
         std::fs::write(&release, "5.15.153.1-microsoft-standard-WSL2\n").unwrap();
         let bind = "mount --bind \"$0\" /proc/sys/kernel/osrelease && exec \"$@\"";
-        self.tool_run_by(
-            name,
-            &[
-                "unshare".as_ref(),
-                "--mount".as_ref(),
-                "sh".as_ref(),
-                "-c".as_ref(),
-                bind.as_ref(),
-                release.as_os_str(),
-                self.bin.as_os_str(),
-            ],
-        )
+        self.tool_run_by(&[
+            "unshare".as_ref(),
+            "--mount".as_ref(),
+            "sh".as_ref(),
+            "-c".as_ref(),
+            bind.as_ref(),
+            release.as_os_str(),
+            self.bin.as_os_str(),
+        ])
     }
 
-    fn tool_run_by(&self, name: &str, program: &[&std::ffi::OsStr]) -> Tool {
+    /// The name of the test's next tool: the test's own (`module.function`), then numbered.
+    fn next_tool_name(&self) -> String {
+        let name = self.test.replace("::", ".");
+        match self.tools.fetch_add(1, Ordering::Relaxed) {
+            0 => name,
+            n => format!("{name}-{}", n + 1),
+        }
+    }
+
+    fn tool_run_by(&self, program: &[&std::ffi::OsStr]) -> Tool {
         let mut cmd = Command::new("/usr/bin/setsid");
         // setsid: no controlling terminal, exactly as in CI, whatever runs the tests.
         cmd.args(program).arg("-F").arg(self.ssh_config());
-        let browser_out = self.dir.join(format!("browser-{name}.html"));
-        let _ = std::fs::remove_file(&browser_out);
-        let _ = std::fs::remove_file(browser_out.with_extension("html.done"));
+        let browser_out = self.dir.join(format!("browser-{}.html", self.next_tool_name()));
+        // What an earlier run of this test left: a page, or its marks, that
+        // [`Running::browser_page`] would take for this run's.
+        for extension in ["html", "html.done", "html.started"] {
+            let _ = std::fs::remove_file(browser_out.with_extension(extension));
+        }
         cmd.env("BROWSER", &self.browser)
             .env("CRL_RIG_DIR", &self.dir)
             .env("CRL_ISSUER_PROXY", &self.issuer_proxy)

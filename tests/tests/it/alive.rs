@@ -8,7 +8,7 @@ use codex_remote_login_tests::{ALICE, LIMIT, Rig};
 
 /// crl-alice signed in through the browser: her auth.json, alive at the issuer.
 fn signed_in(rig: &Rig) -> serde_json::Value {
-    let run = rig.tool("alive-first").args(["rig", "--json"]).run(LIMIT);
+    let run = rig.tool().args(["rig", "--json"]).run(LIMIT);
     assert_eq!(run.code(), 0, "{}", run.stderr);
     let (_, login) = rig.auth_json(ALICE).expect("a login on the host");
     assert_eq!(rig.login_state(&login), "alive");
@@ -30,7 +30,7 @@ fn a_re_sign_in_that_does_not_finish_keeps_the_previous_login_alive() {
     let rig = Rig::get();
     let before = signed_in(&rig);
     for fault in ["timeout", "interrupt", "lost connection", "denied", "sigkill"] {
-        let mut tool = rig.tool("alive-fault");
+        let mut tool = rig.tool();
         if fault == "denied" {
             rig.issuer("/__control?authorize=deny");
         } else {
@@ -87,7 +87,7 @@ fn a_re_sign_in_that_does_not_finish_keeps_the_previous_login_alive() {
 fn a_finished_re_sign_in_requests_revocation_of_the_login_it_replaced() {
     let rig = Rig::get();
     let old = signed_in(&rig);
-    let run = rig.tool("alive-again").args(["rig", "--json"]).run(LIMIT);
+    let run = rig.tool().args(["rig", "--json"]).run(LIMIT);
     assert_eq!(run.code(), 0, "{}", run.stderr);
     let success = run.event("success").unwrap();
     assert_eq!(success["previous"], "revocation_requested", "{success}");
@@ -104,7 +104,7 @@ fn a_finished_re_sign_in_requests_revocation_of_the_login_it_replaced() {
 
     // An API key replacing a ChatGPT login: the same rule, the old login revoked.
     let key = rig
-        .tool("alive-key")
+        .tool()
         .env("OPENAI_API_KEY", "sk-rig-alive-key-0001")
         .args(["rig", "--with-api-key", "--json"])
         .run(LIMIT);
@@ -112,7 +112,7 @@ fn a_finished_re_sign_in_requests_revocation_of_the_login_it_replaced() {
     assert_eq!(key.event("success").unwrap()["previous"], "revocation_requested");
     assert_eq!(rig.login_state(&new), "revoked");
     // And a ChatGPT login replacing an API key: a key has nothing to revoke, and is kept.
-    let back = rig.tool("alive-back").args(["rig", "--json"]).run(LIMIT);
+    let back = rig.tool().args(["rig", "--json"]).run(LIMIT);
     assert_eq!(back.code(), 0, "{}", back.stderr);
     let success = back.event("success").unwrap();
     assert_eq!(success["previous"], "kept", "{success}");
@@ -130,7 +130,7 @@ fn a_keyring_host_is_refused_before_the_browser_opens() {
     let rig = Rig::get();
     let before = signed_in(&rig);
     rig.keyring_store(ALICE);
-    let run = rig.tool("alive-keyring").args(["rig", "--json"]).run(LIMIT);
+    let run = rig.tool().args(["rig", "--json"]).run(LIMIT);
     assert_eq!(run.code(), 1, "{}", run.stderr);
     assert!(
         run.stderr.contains("keeps its login in the OS keyring"),
@@ -153,10 +153,10 @@ fn a_keyring_host_is_refused_before_the_browser_opens() {
 fn login_inside_over_a_copy_leaves_the_hosts_login_alive() {
     let rig = Rig::get();
     let host = signed_in(&rig);
-    let copy = rig.tool("alive-copy").args(["containers", "rig", "crl-dev"]).run(LIMIT);
+    let copy = rig.tool().args(["containers", "rig", "crl-dev"]).run(LIMIT);
     assert_eq!(copy.code(), 0, "{}", copy.stderr);
     let run = rig
-        .tool("alive-inside")
+        .tool()
         .args(["containers", "rig", "crl-dev", "--login-inside", "--json"])
         .run(LIMIT);
     assert_eq!(run.code(), 0, "{}", run.stderr);
@@ -177,12 +177,9 @@ fn login_inside_over_a_copy_leaves_the_hosts_login_alive() {
 fn two_sign_ins_on_one_host_leave_one_login_and_report_the_other() {
     let rig = Rig::get();
     let before = signed_in(&rig);
-    let mut first = rig
-        .tool("alive-first-of-two")
-        .args(["rig", "--json", "--no-browser"])
-        .spawn();
+    let mut first = rig.tool().args(["rig", "--json", "--no-browser"]).spawn();
     let url = first.wait_event("url", LIMIT);
-    let second = rig.tool("alive-second-of-two").args(["rig", "--json"]).run(LIMIT);
+    let second = rig.tool().args(["rig", "--json"]).run(LIMIT);
     assert_eq!(second.code(), 1, "{}", second.stderr);
     assert!(
         second.stderr.contains("another sign-in is already under way on rig"),
@@ -211,12 +208,12 @@ fn two_sign_ins_on_one_host_leave_one_login_and_report_the_other() {
 fn a_re_sign_in_keeps_a_login_that_other_places_hold() {
     let rig = Rig::get();
     let old = signed_in(&rig);
-    let copy = rig.tool("alive-copy").args(["containers", "rig", "crl-dev"]).run(LIMIT);
+    let copy = rig.tool().args(["containers", "rig", "crl-dev"]).run(LIMIT);
     assert_eq!(copy.code(), 0, "{}", copy.stderr);
     let here = rig.this_machine_holds(&old);
 
     let run = rig
-        .tool("alive-again-shared")
+        .tool()
         .env("CODEX_HOME", here.to_str().unwrap())
         .args(["rig", "--json"])
         .run(LIMIT);
@@ -263,7 +260,7 @@ fn push_containers_and_collect_tell_a_keyring_host_the_truth() {
             "it would never read a collected auth.json; nothing was collected",
         ),
     ] {
-        let run = rig.tool("alive-keyring-copies").args(&args).run(LIMIT);
+        let run = rig.tool().args(&args).run(LIMIT);
         assert_eq!(run.code(), 1, "{args:?}: {}", run.stderr);
         assert!(
             run.stderr.contains("rig's codex keeps its login in the OS keyring") && run.stderr.contains(says),
@@ -292,7 +289,7 @@ fn a_refused_secret_keeps_the_previous_login_alive() {
     let rig = Rig::get();
     let before = signed_in(&rig);
     let run = rig
-        .tool("alive-token")
+        .tool()
         .stdin("not-a-token-codex-accepts\n")
         .args(["rig", "--with-access-token", "--json"])
         .run(LIMIT);

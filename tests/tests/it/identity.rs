@@ -129,7 +129,7 @@ pub fn host_bytes(rig: &Rig) -> String {
 }
 
 fn collect(rig: &Rig, containers: &[&str], extra: &[&str]) -> codex_remote_login_tests::Finished {
-    rig.tool("collect")
+    rig.tool()
         .args(["collect", "rig"])
         .args(containers)
         .args(["--json"])
@@ -224,10 +224,7 @@ fn collect_asks_before_replacing_and_needs_yes_without_a_terminal() {
     let newer = refreshed_at(&rig, &host, "2026-02-01T00:00:00Z");
     fresher.login(&newer);
 
-    let refused = rig
-        .tool("collect-no")
-        .args(["collect", "rig", "crl-t-fresher"])
-        .run(LIMIT);
+    let refused = rig.tool().args(["collect", "rig", "crl-t-fresher"]).run(LIMIT);
     assert_eq!(refused.code(), 1, "{}", refused.stderr);
     assert!(
         refused
@@ -348,10 +345,7 @@ fn collect_names_the_claim_it_cannot_confirm() {
     assert_eq!(host_bytes(&rig), host, "the host's login is untouched");
     assert_eq!(rig.host_login_state(ALICE), "alive", "and alive at the issuer");
 
-    let table = rig
-        .tool("collect-table")
-        .args(["collect", "rig", "crl-t-nosub", "--yes"])
-        .run(LIMIT);
+    let table = rig.tool().args(["collect", "rig", "crl-t-nosub", "--yes"]).run(LIMIT);
     assert!(
         table
             .stdout

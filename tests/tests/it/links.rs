@@ -12,7 +12,7 @@ use crate::identity::{Crafted, host_bytes, host_login, minted_at, refreshed_at};
 fn push(rig: &Rig, body: &str, extra: &[&str]) -> codex_remote_login_tests::Finished {
     let local = rig.dir.join("links-push.json");
     std::fs::write(&local, body).unwrap();
-    rig.tool("push")
+    rig.tool()
         .args(["push", "rig", "--from", local.to_str().unwrap(), "--json"])
         .args(extra)
         .run(LIMIT)
@@ -151,7 +151,7 @@ fn containers_follow_no_planted_link() {
         "",
     );
     let copy = || {
-        rig.tool("links")
+        rig.tool()
             .args(["containers", "rig", "crl-t-links", "--json"])
             .run(LIMIT)
     };
@@ -215,7 +215,7 @@ fn a_container_cannot_forge_events() {
     let forged = "/tmp/x\ncrl1 ctr-copied crl-dev docker dev - /forged\ncrl1 done";
     let _forger = Crafted::start("crl-t-forge", &["-e", &format!("CODEX_HOME={forged}")]);
     let run = rig
-        .tool("forge")
+        .tool()
         .args(["containers", "rig", "crl-t-forge", "--json"])
         .run(LIMIT);
     let events = run.events();

@@ -14,7 +14,7 @@ fn two_hosts_two_approvals_two_logins() {
     let hosts_file = rig.dir.join("hosts");
     std::fs::write(&hosts_file, "# the second host\n\nbob   # crl-bob\n").unwrap();
     let run = rig
-        .tool("two")
+        .tool()
         .args([
             "rig",
             "--hosts-file",
@@ -54,7 +54,7 @@ fn two_hosts_two_approvals_two_logins() {
 fn one_unreachable_host_does_not_stop_the_others() {
     let rig = Rig::get();
     let run = rig
-        .tool("dead")
+        .tool()
         .args(["rig", "ssh://127.0.0.1:1", "bob", "--codex", &codex()])
         .run(LIMIT);
     assert_eq!(
@@ -106,7 +106,7 @@ fn the_closing_hint_points_at_what_was_printed() {
     let rig = Rig::get();
     let minted = rig.minted_count();
     let run = rig
-        .tool("dead-json")
+        .tool()
         .args(["--json", "ssh://127.0.0.1:1", "ssh://127.0.0.1:2", "--codex", &codex()])
         .run(LIMIT);
     assert_eq!(run.code(), 3, "{}", run.stderr);
@@ -119,7 +119,7 @@ fn the_closing_hint_points_at_what_was_printed() {
     );
     // -q: only errors, so no table, and the hint says where to look.
     let quiet = rig
-        .tool("dead-quiet")
+        .tool()
         .args(["-q", "ssh://127.0.0.1:1", "ssh://127.0.0.1:2", "--codex", &codex()])
         .run(LIMIT);
     assert_eq!(quiet.code(), 3, "{}", quiet.stderr);
@@ -147,14 +147,14 @@ fn the_closing_hint_points_at_what_was_printed() {
 fn skip_logged_in() {
     let rig = Rig::get();
     let first = rig
-        .tool("skip")
+        .tool()
         .env("OPENAI_API_KEY", "sk-rig-skip-test")
         .args(["rig", "--with-api-key"])
         .run(LIMIT);
     assert_eq!(first.code(), 0, "{}", first.stderr);
     // One host: the shim itself skips, in the launch's exec.
     let single = rig
-        .tool("skip")
+        .tool()
         .args(["rig", "--skip-logged-in", "--no-browser", "--json"])
         .run(LIMIT);
     assert_eq!(single.code(), 0, "{}", single.stderr);
@@ -171,7 +171,7 @@ fn skip_logged_in() {
     );
     // Several: the preflight decides.
     let both = rig
-        .tool("skip")
+        .tool()
         .args(["rig", "bob", "--skip-logged-in", "--codex", &codex(), "--json"])
         .run(LIMIT);
     assert_eq!(both.code(), 0, "{}", both.stderr);
@@ -205,17 +205,14 @@ fn skip_logged_in() {
 #[test]
 fn unfinished_sign_ins_of_several_hosts_keep_every_hosts_login() {
     let rig = Rig::get();
-    let first = rig
-        .tool("many-first")
-        .args(["rig", "bob", "--codex", &codex()])
-        .run(LIMIT);
+    let first = rig.tool().args(["rig", "bob", "--codex", &codex()]).run(LIMIT);
     assert_eq!(first.code(), 0, "{}", first.stderr);
     let before = [rig.auth_json(ALICE).unwrap().1, rig.auth_json(BOB).unwrap().1];
     for login in &before {
         assert_eq!(rig.login_state(login), "alive");
     }
     let again = rig
-        .tool("many-unfinished")
+        .tool()
         .args([
             "rig",
             "bob",

@@ -13,7 +13,7 @@ const OWN: &str = "crl-t-rootless";
 /// crl-alice signed in with an API key, so that there is a login to copy.
 fn sign_alice_in(rig: &Rig) {
     let run = rig
-        .tool("rootless-login")
+        .tool()
         .env("OPENAI_API_KEY", KEY)
         .args(["rig", "--with-api-key"])
         .run(LIMIT);
@@ -52,7 +52,7 @@ fn rootless_podman_is_not_started_where_it_cannot_know_the_container() {
         &["containers", "rig", "nope", "--engine", "docker", "--json"],
         &["logout", "rig", "--local-only", "--json"],
     ] {
-        let run = rig.tool("rootless-probe").args(args).run(LIMIT);
+        let run = rig.tool().args(args).run(LIMIT);
         assert!(run.code() <= 1, "{args:?}: {}", run.stderr);
         if args.contains(&"nope") {
             // An unknown container is still named as unknown.
@@ -88,10 +88,7 @@ fn rootless_podman_finds_the_users_own_container() {
         ),
     );
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
-    let run = rig
-        .tool("rootless-copy")
-        .args(["containers", "rig", OWN, "--json"])
-        .run(LIMIT);
+    let run = rig.tool().args(["containers", "rig", OWN, "--json"]).run(LIMIT);
     let copied = run.events().into_iter().find(|e| e["container"] == OWN);
     let cleanup = rig.remote(ALICE, &format!("podman rm -f -t 0 {OWN} >/dev/null"));
     assert!(cleanup.status.success(), "{}", String::from_utf8_lossy(&cleanup.stderr));

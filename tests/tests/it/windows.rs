@@ -11,7 +11,7 @@ use codex_remote_login_tests::{ALICE, LIMIT, Rig, Running};
 fn windows_build_signs_in_with_a_pasted_callback() {
     let rig = Rig::get();
     let mut run = rig
-        .windows_tool("windows-paste")
+        .windows_tool()
         .open_stdin()
         .args(["rig", "--paste", "--json", "-vvv"])
         .spawn();
@@ -43,7 +43,7 @@ fn windows_build_signs_in_with_a_pasted_callback() {
 fn windows_build_signs_in_through_the_browser_command() {
     let rig = Rig::get();
     // The default way (the system's handler, then $BROWSER) must not be what opens it.
-    let tool = rig.windows_tool("windows-browser").env("BROWSER", "/bin/false");
+    let tool = rig.windows_tool().env("BROWSER", "/bin/false");
     let page = tool.browser_out.clone();
     let run = tool
         .args([
