@@ -642,6 +642,38 @@ impl Rig {
             None => "none".into(),
         }
     }
+
+    /// A sign-in that must succeed: `tool`, given its host and options, run to its end within
+    /// [`LIMIT`]; the test fails, with the command line and the tool's stderr, unless it exits
+    /// 0. What the sign-in left is the caller's to check ([`Rig::sign_alice_in`] checks a
+    /// browser sign-in's login).
+    pub fn sign_in(&self, tool: Tool) -> Finished {
+        let command = tool.command_line();
+        let run = tool.run(LIMIT);
+        assert_eq!(run.code(), 0, "{command}: {}", run.stderr);
+        run
+    }
+
+    /// crl-alice signed in through the browser ([`Rig::sign_in`] of `tool`, given its host
+    /// and options): the run, and the login it left on the host, which must be alive at the
+    /// issuer.
+    pub fn sign_alice_in(&self, tool: Tool) -> SignedIn {
+        let command = tool.command_line();
+        let run = self.sign_in(tool);
+        let (mode, login) = self
+            .auth_json(ALICE)
+            .unwrap_or_else(|| panic!("{command}: no login on the host"));
+        assert_eq!(self.login_state(&login), "alive", "{command}");
+        SignedIn { run, mode, login }
+    }
+}
+
+/// What [`Rig::sign_alice_in`] saw: the finished run, and the auth.json it left on the host
+/// with its `ls -ln` mode.
+pub struct SignedIn {
+    pub run: Finished,
+    pub mode: String,
+    pub login: serde_json::Value,
 }
 
 impl Drop for Rig {
@@ -893,6 +925,12 @@ impl Finished {
 }
 
 impl Tool {
+    /// The command line, for a message.
+    pub fn command_line(&self) -> String {
+        let args: Vec<_> = self.cmd.get_args().map(|a| a.to_string_lossy()).collect();
+        args.join(" ")
+    }
+
     pub fn args<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(mut self, args: I) -> Self {
         self.cmd.args(args);
         self

@@ -9,20 +9,10 @@ use codex_remote_login_tests::{ALICE, LIMIT, Rig, Running, watch_argv};
 
 const KEY: &str = "sk-rig-container-key-31f7";
 
-fn sign_host_in(rig: &Rig, host: &str, extra: &[&str]) {
-    let run = rig
-        .tool()
-        .env("OPENAI_API_KEY", KEY)
-        .args([host, "--with-api-key"])
-        .args(extra)
-        .run(LIMIT);
-    assert_eq!(run.code(), 0, "{}", run.stderr);
-}
-
 #[test]
 fn copies_into_running_containers_as_their_users() {
     let rig = Rig::get();
-    sign_host_in(&rig, "rig", &[]);
+    rig.sign_in(rig.tool().env("OPENAI_API_KEY", KEY).args(["rig", "--with-api-key"]));
     let host_file = rig.auth_json(ALICE).unwrap().1;
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = watch_argv(KEY.to_owned(), stop.clone());
@@ -113,7 +103,7 @@ fn copies_into_running_containers_as_their_users() {
 #[test]
 fn a_fresher_copy_in_a_container_is_kept_unless_forced() {
     let rig = Rig::get();
-    sign_host_in(&rig, "rig", &[]);
+    rig.sign_in(rig.tool().env("OPENAI_API_KEY", KEY).args(["rig", "--with-api-key"]));
     // A login of the container's own, alive at the issuer.
     let mut fresher = rig.minted_login();
     fresher["last_refresh"] = "2099-01-01T00:00:00Z".into();
@@ -181,7 +171,14 @@ fn the_podman_cli() {
     let home = rig.dir.join("root-codex");
     let codex = format!("{}/node_modules/.bin/codex", std::env::var("CRL_CODEX_PREFIX").unwrap());
     let at = ["--codex-home", home.to_str().unwrap()];
-    sign_host_in(&rig, "rig-root", &["--codex", &codex, at[0], at[1]]);
+    rig.sign_in(rig.tool().env("OPENAI_API_KEY", KEY).args([
+        "rig-root",
+        "--with-api-key",
+        "--codex",
+        &codex,
+        at[0],
+        at[1],
+    ]));
     let run = rig
         .tool()
         .args(["containers", "rig-root", "crl-dev", "--engine", "podman", "--json"])
@@ -206,12 +203,13 @@ fn the_podman_cli() {
 #[test]
 fn selectors_and_right_after_a_sign_in() {
     let rig = Rig::get();
-    let signed = rig
-        .tool()
-        .env("OPENAI_API_KEY", KEY)
-        .args(["rig", "--with-api-key", "--container", "crl-dev", "--json"])
-        .run(LIMIT);
-    assert_eq!(signed.code(), 0, "{}", signed.stderr);
+    let signed = rig.sign_in(rig.tool().env("OPENAI_API_KEY", KEY).args([
+        "rig",
+        "--with-api-key",
+        "--container",
+        "crl-dev",
+        "--json",
+    ]));
     assert_eq!(signed.event("success").unwrap()["auth_mode"], "apikey");
     assert_eq!(signed.event("container").unwrap()["result"], "copied");
     assert!(
@@ -647,7 +645,7 @@ impl Drop for Created {
 #[test]
 fn a_users_newline_or_space_shifts_no_other_container() {
     let rig = Rig::get();
-    sign_host_in(&rig, "rig", &[]);
+    rig.sign_in(rig.tool().env("OPENAI_API_KEY", KEY).args(["rig", "--with-api-key"]));
     let newline = Created::with_user("crl-t-user-nl", "evil\nroot");
     let space = Created::with_user("crl-t-user-sp", "dev root");
     let run = rig

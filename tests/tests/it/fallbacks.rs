@@ -5,18 +5,17 @@ use std::process::{Child, Command, Stdio};
 
 use codex_remote_login_tests::{ALICE, LIMIT, Rig, Running, wait_until};
 
-/// A full browser sign-in through `args`; returns the run's stderr and `url` event. The
-/// caller checks that nothing was left behind, once its own holders are gone.
+/// A full browser sign-in through `args` ([`Rig::sign_alice_in`]), which must also end on
+/// codex's success page with the login private to its user; returns the run's stderr and
+/// `url` event. The caller checks that nothing was left behind, once its own holders are
+/// gone.
 fn sign_in(rig: &Rig, args: &[&str]) -> (String, serde_json::Value) {
     let tool = rig.tool();
     let page = tool.browser_out.clone();
-    let run = tool.args(args).args(["--json"]).run(LIMIT);
-    assert_eq!(run.code(), 0, "{args:?}: {}", run.stderr);
+    let signed = rig.sign_alice_in(tool.args(args).args(["--json"]));
     assert!(Running::browser_page(&page).contains("Signed in to Codex"), "{args:?}");
-    let (mode, login) = rig.auth_json(ALICE).expect("auth.json on the host");
-    assert_eq!(mode, "-rw-------");
-    assert_eq!(rig.login_state(&login), "alive", "{args:?}");
-    (run.stderr.clone(), run.event("url").unwrap())
+    assert_eq!(signed.mode, "-rw-------");
+    (signed.run.stderr.clone(), signed.run.event("url").unwrap())
 }
 
 /// `AllowTcpForwarding no` and `DisableForwarding yes`: the callback rides an exec channel,

@@ -384,8 +384,7 @@ chown -R {ALICE}: $d"#
     // The issuer's claims: C1 controls (an OSC 52 in its 8-bit form) and a right-to-left
     // override, which JSON carries raw and codex accepts.
     rig.issuer("/__control?email=alice%C2%9D52%3Bc%3BY3Js%C2%9C%40rig.test%E2%80%AE&plan=plus%C2%9B2J");
-    let signin = rig.tool().args(["rig", "--json"]).run(LIMIT);
-    assert_eq!(signin.code(), 0, "{}", signin.stderr);
+    let signin = rig.sign_in(rig.tool().args(["rig", "--json"]));
     assert_no_raw_controls("sign-in stderr", &signin.stderr, false);
     assert_no_raw_controls("sign-in --json stdout", &signin.stdout, true);
     assert!(

@@ -4,16 +4,6 @@
 
 use codex_remote_login_tests::{ALICE, Finished, LIMIT, Rig};
 
-/// A ChatGPT login on the host, through the browser, as a user would make it: the login,
-/// alive at the issuer.
-fn sign_in(rig: &Rig) -> serde_json::Value {
-    let run = rig.tool().args(["rig"]).run(LIMIT);
-    assert_eq!(run.code(), 0, "{}", run.stderr);
-    let (_, login) = rig.auth_json(ALICE).expect("a login on the host");
-    assert_eq!(rig.login_state(&login), "alive");
-    login
-}
-
 /// How many revocations the issuer has been asked for since it started.
 fn revocations(rig: &Rig) -> usize {
     let log: Vec<String> = serde_json::from_str(&rig.issuer("/__log")).unwrap();
@@ -27,7 +17,7 @@ fn logout_events(run: &Finished) -> Vec<serde_json::Value> {
 #[test]
 fn logout_revokes_and_removes_a_signed_in_hosts_login() {
     let rig = Rig::get();
-    let login = sign_in(&rig);
+    let login = rig.sign_alice_in(rig.tool().args(["rig"])).login;
     let before = revocations(&rig);
     let run = rig.tool().args(["logout", "rig", "--json"]).run(LIMIT);
     assert_eq!(run.code(), 0, "{}", run.stderr);
@@ -68,7 +58,7 @@ fn logout_of_a_host_not_signed_in_says_so_and_succeeds() {
 
 /// The host signed in, and its login copied into crl-dev: one login in two places, alive.
 fn sign_in_with_a_copy_in_crl_dev(rig: &Rig) -> serde_json::Value {
-    let login = sign_in(rig);
+    let login = rig.sign_alice_in(rig.tool().args(["rig"])).login;
     let copied = rig.tool().args(["containers", "rig", "crl-dev"]).run(LIMIT);
     assert_eq!(copied.code(), 0, "{}", copied.stderr);
     let copy = rig

@@ -13,18 +13,14 @@ fn two_hosts_two_approvals_two_logins() {
     let rig = Rig::get();
     let hosts_file = rig.dir.join("hosts");
     std::fs::write(&hosts_file, "# the second host\n\nbob   # crl-bob\n").unwrap();
-    let run = rig
-        .tool()
-        .args([
-            "rig",
-            "--hosts-file",
-            hosts_file.to_str().unwrap(),
-            "--json",
-            "--codex",
-            &codex(),
-        ])
-        .run(LIMIT);
-    assert_eq!(run.code(), 0, "{}", run.stderr);
+    let run = rig.sign_in(rig.tool().args([
+        "rig",
+        "--hosts-file",
+        hosts_file.to_str().unwrap(),
+        "--json",
+        "--codex",
+        &codex(),
+    ]));
     let signed: Vec<String> = run
         .events()
         .iter()
@@ -146,18 +142,13 @@ fn the_closing_hint_points_at_what_was_printed() {
 #[test]
 fn skip_logged_in() {
     let rig = Rig::get();
-    let first = rig
-        .tool()
-        .env("OPENAI_API_KEY", "sk-rig-skip-test")
-        .args(["rig", "--with-api-key"])
-        .run(LIMIT);
-    assert_eq!(first.code(), 0, "{}", first.stderr);
+    rig.sign_in(
+        rig.tool()
+            .env("OPENAI_API_KEY", "sk-rig-skip-test")
+            .args(["rig", "--with-api-key"]),
+    );
     // One host: the shim itself skips, in the launch's exec.
-    let single = rig
-        .tool()
-        .args(["rig", "--skip-logged-in", "--no-browser", "--json"])
-        .run(LIMIT);
-    assert_eq!(single.code(), 0, "{}", single.stderr);
+    let single = rig.sign_in(rig.tool().args(["rig", "--skip-logged-in", "--no-browser", "--json"]));
     assert!(
         single.stderr.contains("rig is already signed in; skipped"),
         "{}",
@@ -170,11 +161,10 @@ fn skip_logged_in() {
         (&"rig".into(), &"apikey".into())
     );
     // Several: the preflight decides.
-    let both = rig
-        .tool()
-        .args(["rig", "bob", "--skip-logged-in", "--codex", &codex(), "--json"])
-        .run(LIMIT);
-    assert_eq!(both.code(), 0, "{}", both.stderr);
+    let both = rig.sign_in(
+        rig.tool()
+            .args(["rig", "bob", "--skip-logged-in", "--codex", &codex(), "--json"]),
+    );
     let skipped: Vec<_> = both.events().into_iter().filter(|e| e["type"] == "skipped").collect();
     assert_eq!(skipped.len(), 1, "only rig was signed in already: {}", both.stdout);
     assert_eq!(skipped[0]["host"], "rig");
@@ -205,8 +195,7 @@ fn skip_logged_in() {
 #[test]
 fn unfinished_sign_ins_of_several_hosts_keep_every_hosts_login() {
     let rig = Rig::get();
-    let first = rig.tool().args(["rig", "bob", "--codex", &codex()]).run(LIMIT);
-    assert_eq!(first.code(), 0, "{}", first.stderr);
+    rig.sign_in(rig.tool().args(["rig", "bob", "--codex", &codex()]));
     let before = [rig.auth_json(ALICE).unwrap().1, rig.auth_json(BOB).unwrap().1];
     for login in &before {
         assert_eq!(rig.login_state(login), "alive");

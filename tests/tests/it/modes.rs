@@ -109,10 +109,7 @@ fn status_tells_logged_in_from_not() {
     let row = before.stdout.lines().nth(1).unwrap();
     assert!(row.starts_with("rig   no"), "{}", before.stdout);
 
-    let signed = rig.tool().args(["rig"]).run(LIMIT);
-    assert_eq!(signed.code(), 0, "{}", signed.stderr);
-    let (_, login) = rig.auth_json(ALICE).unwrap();
-    assert_eq!(rig.login_state(&login), "alive");
+    let login = rig.sign_alice_in(rig.tool().args(["rig"])).login;
     // Connection options after the subcommand's name work as well as before it.
     let after = rig.tool().args(["status", "--json", "rig", "-p", "2222"]).run(LIMIT);
     assert_eq!(after.code(), 0, "{}", after.stderr);
@@ -215,8 +212,7 @@ fn device_code_sign_in() {
     let rig = Rig::get();
     let tool = rig.tool();
     let page = tool.browser_out.clone();
-    let run = tool.args(["rig", "--device-auth", "--json"]).run(LIMIT);
-    assert_eq!(run.code(), 0, "{}", run.stderr);
+    let run = rig.sign_in(tool.args(["rig", "--device-auth", "--json"]));
     let device = run.event("device_code").unwrap();
     assert_eq!(device["url"], "https://auth.openai.com/codex/device");
     let code = device["code"].as_str().unwrap();

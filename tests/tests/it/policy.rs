@@ -60,12 +60,11 @@ fn an_api_only_host_refuses_the_browser_before_anything_starts() {
     }
     assert_eq!(rig.minted_count(), minted, "nothing signed in");
     // What the hint says works.
-    let key = rig
-        .tool()
-        .env("OPENAI_API_KEY", "sk-rig-policy-key")
-        .args(["rig", "--with-api-key"])
-        .run(LIMIT);
-    assert_eq!(key.code(), 0, "{}", key.stderr);
+    rig.sign_in(
+        rig.tool()
+            .env("OPENAI_API_KEY", "sk-rig-policy-key")
+            .args(["rig", "--with-api-key"]),
+    );
     assert_eq!(rig.host_login_state(ALICE), "apikey");
     rig.assert_nothing_left(ALICE);
 }
@@ -167,8 +166,7 @@ fn a_workspace_restriction_is_named() {
     let rig = Rig::get();
     // The rig's issuer puts its logins in workspace acct-rig.
     config(&rig, "forced_chatgpt_workspace_id = \"acct-rig\"\n");
-    let run = rig.tool().args(["rig"]).run(LIMIT);
-    assert_eq!(run.code(), 0, "{}", run.stderr);
+    let run = rig.sign_in(rig.tool().args(["rig"]));
     assert!(
         run.stderr
             .contains("rig's codex accepts only workspace acct-rig (forced_chatgpt_workspace_id)"),

@@ -163,8 +163,7 @@ fn sign_in_through_a_bastion() {
     let rig = Rig::get();
     let tool = rig.tool();
     let page = tool.browser_out.clone();
-    let run = tool.args(["inner", "--json", "-v"]).run(LIMIT);
-    assert_eq!(run.code(), 0, "{}", run.stderr);
+    let run = rig.sign_in(tool.args(["inner", "--json", "-v"]));
     assert!(run.stderr.contains("reaching inner through rig"), "{}", run.stderr);
     assert!(codex_remote_login_tests::Running::browser_page(&page).contains("Signed in to Codex"));
     assert_eq!(run.event("success").unwrap()["email"], "alice@rig.test");

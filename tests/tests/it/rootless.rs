@@ -10,16 +10,6 @@ const KEY: &str = "sk-rig-rootless-key-5a0e";
 /// A container of crl-alice's own, in her rootless store.
 const OWN: &str = "crl-t-rootless";
 
-/// crl-alice signed in with an API key, so that there is a login to copy.
-fn sign_alice_in(rig: &Rig) {
-    let run = rig
-        .tool()
-        .env("OPENAI_API_KEY", KEY)
-        .args(["rig", "--with-api-key"])
-        .run(LIMIT);
-    assert_eq!(run.code(), 0, "{}", run.stderr);
-}
-
 /// Ends crl-alice's rootless podman and removes her store, as if she had never run podman.
 fn forget_rootless_podman(rig: &Rig) {
     let uid = rig.remote_root(&format!("id -u {ALICE}"));
@@ -42,7 +32,8 @@ fn alice_runs_anything(rig: &Rig) -> bool {
 fn rootless_podman_is_not_started_where_it_cannot_know_the_container() {
     let rig = Rig::get();
     forget_rootless_podman(&rig);
-    sign_alice_in(&rig);
+    // crl-alice signed in with an API key, so that there is a login to copy.
+    rig.sign_in(rig.tool().env("OPENAI_API_KEY", KEY).args(["rig", "--with-api-key"]));
     // Found by docker (through the engine's socket), unknown to every engine, every running
     // container, and docker named with --engine: none of these may start rootless podman for
     // a user who has no podman store of her own.
@@ -75,7 +66,8 @@ fn rootless_podman_is_not_started_where_it_cannot_know_the_container() {
 fn rootless_podman_finds_the_users_own_container() {
     let rig = Rig::get();
     forget_rootless_podman(&rig);
-    sign_alice_in(&rig);
+    // crl-alice signed in with an API key, so that there is a login to copy.
+    rig.sign_in(rig.tool().env("OPENAI_API_KEY", KEY).args(["rig", "--with-api-key"]));
     // crl-alice's own container, in her rootless store (this sandbox: runc, cgroupfs, no
     // network, lowered limits).
     let made = rig.remote(
