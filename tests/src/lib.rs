@@ -695,6 +695,33 @@ fn now_utc() -> String {
     String::from_utf8(now.stdout).unwrap().trim().to_owned()
 }
 
+/// A token shaped as OpenAI's: a JWT whose claims are `claims` (JSON, or any text a test
+/// wants a host to read: it is encoded as it is), signed by no one (nothing here checks the
+/// signature).
+pub fn jwt(claims: impl std::fmt::Display) -> String {
+    format!(
+        "{}.{}.c2ln",
+        b64url(br#"{"alg":"RS256","typ":"JWT"}"#),
+        b64url(claims.to_string().as_bytes())
+    )
+}
+
+/// Base64url without padding, as JWTs encode their parts.
+fn b64url(data: &[u8]) -> String {
+    const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(char::from(ABC[(n >> (18 - 6 * i) & 63) as usize]));
+        }
+    }
+    out
+}
+
 /// Containers a test made (named `crl-t-*`), running or not.
 fn test_containers() -> Vec<String> {
     let out = Command::new("podman")

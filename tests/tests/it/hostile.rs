@@ -6,7 +6,7 @@
 
 use std::process::Command;
 
-use codex_remote_login_tests::{ALICE, LIMIT, Rig, wait_until};
+use codex_remote_login_tests::{ALICE, LIMIT, Rig, jwt, wait_until};
 
 /// A fake codex on the host, for `--codex`.
 fn fake(rig: &Rig, name: &str, script: &str) -> String {
@@ -333,13 +333,14 @@ fn hostile_claims_are_shown_escaped() {
     let rig = Rig::get();
     let email = format!("mallory{CLIPBOARD}@rig.test");
     let plan = format!("plus{TITLE}");
-    // The claims go in through printf's octal escapes: raw ESC and BEL in the JSON, which the
-    // shim reads as text.
-    let claims = r#"{"email":"mallory\033]52;c;Y3JsLW93bmVk\007@rig.test","https://api.openai.com/auth":{"chatgpt_plan_type":"plus\033]0;owned\007","chatgpt_account_id":"acct-rig"}}"#;
+    // The claims written as text, not serialized (which would escape them): raw ESC and BEL
+    // in the JSON, which the shim reads as text.
+    let id = jwt(format!(
+        r#"{{"email":"{email}","https://api.openai.com/auth":{{"chatgpt_plan_type":"{plan}","chatgpt_account_id":"acct-rig"}}}}"#
+    ));
     let planted = rig.remote_root(&format!(
         r#"set -e
-b64() {{ base64 -w0 | tr '+/' '-_' | tr -d '='; }}
-id="$(printf '{{"alg":"none"}}' | b64).$(printf '{claims}' | b64).c2ln"
+id={id}
 d=/home/{ALICE}/.codex
 mkdir -p -m 700 $d
 printf '{{"auth_mode":"chatgpt","OPENAI_API_KEY":null,"tokens":{{"id_token":"%s","access_token":"a.e30.c","refresh_token":"rt-hostile","account_id":"acct-rig"}},"last_refresh":"2026-11-25T10:00:00Z"}}' "$id" >$d/auth.json
