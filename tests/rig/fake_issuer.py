@@ -35,9 +35,11 @@ Plain requests to the proxy itself steer and inspect it (tests run one at a time
 
 Usage: fake_issuer.py PORT CERT KEY STATE_DIR
 """
-import base64, hashlib, json, os, secrets, socket, socketserver, ssl, sys, threading, time
+import hashlib, json, os, secrets, socket, socketserver, ssl, sys, threading, time
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit, parse_qs, urlencode
+
+from tokens import b64url, jwt
 
 PORT, CERT, KEY, STATE_DIR = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 LOCK = threading.Lock()
@@ -63,18 +65,6 @@ GRANTS = {}  # grant id -> {"revoked": bool}
 
 TLS = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 TLS.load_cert_chain(CERT, KEY)
-
-
-def b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def jwt(claims):
-    header = b64url(json.dumps({"alg": "RS256", "typ": "JWT"}).encode())
-    # Non-ASCII claims as UTF-8, as a real issuer sends them (C1 controls and bidi overrides
-    # stay raw characters; C0 controls are escaped, as JSON requires).
-    body = json.dumps(claims, ensure_ascii=False).encode()
-    return f"{header}.{b64url(body)}.{b64url(b'rig-signature')}"
 
 
 def mint(client_id, grant=None):

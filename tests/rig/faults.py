@@ -35,7 +35,6 @@ missed ones landed.
     faults.py [N]        N landed trials per row (default 20)
     CRL_FAULTS_ONLY=push faults.py 2     only the rows of one scenario
 """
-import base64
 import functools
 import json
 import os
@@ -46,6 +45,8 @@ import sys
 import threading
 import time
 import urllib.request
+
+from tokens import jwt
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RIG = dict(l.split("=", 1) for l in open(os.environ.get("CRL_RIG", "/tmp/crl-rig/rig.env")).read().split())
@@ -126,14 +127,6 @@ def reset():
     ns("pkill", "-KILL", "-u", USER)
     clean_state()
     ns("rm", "-rf", HOME)
-
-
-def b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def jwt(claims):
-    return ".".join([b64url(b'{"alg":"RS256","typ":"JWT"}'), b64url(json.dumps(claims).encode()), b64url(b"faults")])
 
 
 def login(refresh, when):

@@ -11,6 +11,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -19,6 +20,13 @@ use std::time::{Duration, Instant};
 pub const ALICE: &str = "crl-alice";
 /// The remote user without codex.
 pub const BOB: &str = "crl-bob";
+
+/// How long one step of a test may take (a run of the tool to its end, an event or a prompt
+/// awaited) before the test fails and shows what it has. Generous: a step that works takes
+/// seconds, and a wrong answer fails at once; only a hang waits this long. Below nextest's
+/// own limit for a whole test (`.config/nextest.toml`), so a hang fails with the tool's
+/// stderr rather than a bare timeout.
+pub const LIMIT: Duration = Duration::from_secs(60);
 
 pub struct Rig {
     pub dir: PathBuf,
@@ -30,6 +38,11 @@ pub struct Rig {
     pub browser: PathBuf,
     pub bin: PathBuf,
     password: String,
+    /// The running test's name (libtest names each test's thread after it), which names its
+    /// tools: see [`Rig::tool`].
+    test: String,
+    /// How many tools this test has made so far.
+    tools: AtomicUsize,
 }
 
 impl Rig {
@@ -54,6 +67,8 @@ impl Rig {
             browser: var("CRL_RIG_BROWSER").into(),
             bin: bin.into(),
             password: var("CRL_RIG_PASSWORD"),
+            test: thread::current().name().unwrap_or("a test").to_owned(),
+            tools: AtomicUsize::new(0),
         };
         rig.start_clean();
         rig
@@ -66,8 +81,7 @@ impl Rig {
     fn start_clean(&self) {
         let marker = self.dir.join("last-test");
         let previous = std::fs::read_to_string(&marker).unwrap_or_else(|_| "an earlier test".into());
-        let this = std::thread::current().name().unwrap_or("a test").to_owned();
-        let _ = std::fs::write(&marker, &this);
+        let _ = std::fs::write(&marker, &self.test);
         let left = self.leftovers();
         if !left.is_empty() {
             self.clear_leftovers();
@@ -218,52 +232,65 @@ impl Rig {
         self.dir.join("known_hosts")
     }
 
-    /// The tool, with the rig's ssh config and browser.
-    pub fn tool(&self, name: &str) -> Tool {
-        self.tool_run_by(name, &[self.bin.as_os_str()])
+    /// The tool, with the rig's ssh config and browser. Named after the test that runs it
+    /// (its browser's page lands in `browser-<test>.html` in the rig's directory), and each
+    /// further tool of the same test numbered (`browser-<test>-2.html`, ...): so no two runs
+    /// of a test share a page, and a page left behind names its test.
+    pub fn tool(&self) -> Tool {
+        self.tool_run_by(&[self.bin.as_os_str()])
     }
 
     /// The Windows build of the tool, run under Wine (`scripts/cross/wine`, in the prefix that
-    /// `scripts/windows` made), with the rig's ssh config and browser. Wine programs use this
-    /// machine's sockets and reach `/tmp/...` through Wine's `Z:` drive, so the rig serves it
-    /// as it serves the Linux build. Panics with the way out when `CRL_WINDOWS_BIN` is unset.
-    pub fn windows_tool(&self, name: &str) -> Tool {
+    /// `scripts/windows` made), with the rig's ssh config and browser, named as [`Rig::tool`]
+    /// names it. Wine programs use this machine's sockets and reach `/tmp/...` through Wine's
+    /// `Z:` drive, so the rig serves it as it serves the Linux build. Panics with the way out
+    /// when `CRL_WINDOWS_BIN` is unset.
+    pub fn windows_tool(&self) -> Tool {
         let exe = std::env::var_os("CRL_WINDOWS_BIN").expect(
             "CRL_WINDOWS_BIN: the Windows build to run under Wine (scripts/test sets it; by hand: \
              run scripts/windows build, then set it to $CRL_CACHE/cross-target/x86_64-pc-windows-gnu/debug/codex-remote-login.exe)",
         );
         let wine = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/cross/wine");
-        self.tool_run_by(name, &[wine.as_os_str(), &exe])
+        self.tool_run_by(&[wine.as_os_str(), &exe])
     }
 
     /// The tool as it runs under WSL, which it tells by the kernel's release naming
     /// Microsoft: started in a mount namespace of its own where a WSL2 release is bound over
-    /// `/proc/sys/kernel/osrelease`, and nothing else differs.
-    pub fn wsl_tool(&self, name: &str) -> Tool {
+    /// `/proc/sys/kernel/osrelease`, and nothing else differs. Named as [`Rig::tool`] names it.
+    pub fn wsl_tool(&self) -> Tool {
         let release = self.dir.join("wsl-osrelease");
         std::fs::write(&release, "5.15.153.1-microsoft-standard-WSL2\n").unwrap();
         let bind = "mount --bind \"$0\" /proc/sys/kernel/osrelease && exec \"$@\"";
-        self.tool_run_by(
-            name,
-            &[
-                "unshare".as_ref(),
-                "--mount".as_ref(),
-                "sh".as_ref(),
-                "-c".as_ref(),
-                bind.as_ref(),
-                release.as_os_str(),
-                self.bin.as_os_str(),
-            ],
-        )
+        self.tool_run_by(&[
+            "unshare".as_ref(),
+            "--mount".as_ref(),
+            "sh".as_ref(),
+            "-c".as_ref(),
+            bind.as_ref(),
+            release.as_os_str(),
+            self.bin.as_os_str(),
+        ])
     }
 
-    fn tool_run_by(&self, name: &str, program: &[&std::ffi::OsStr]) -> Tool {
+    /// The name of the test's next tool: the test's own (`module.function`), then numbered.
+    fn next_tool_name(&self) -> String {
+        let name = self.test.replace("::", ".");
+        match self.tools.fetch_add(1, Ordering::Relaxed) {
+            0 => name,
+            n => format!("{name}-{}", n + 1),
+        }
+    }
+
+    fn tool_run_by(&self, program: &[&std::ffi::OsStr]) -> Tool {
         let mut cmd = Command::new("/usr/bin/setsid");
         // setsid: no controlling terminal, exactly as in CI, whatever runs the tests.
         cmd.args(program).arg("-F").arg(self.ssh_config());
-        let browser_out = self.dir.join(format!("browser-{name}.html"));
-        let _ = std::fs::remove_file(&browser_out);
-        let _ = std::fs::remove_file(browser_out.with_extension("html.done"));
+        let browser_out = self.dir.join(format!("browser-{}.html", self.next_tool_name()));
+        // What an earlier run of this test left: a page, or its marks, that
+        // [`Running::browser_page`] would take for this run's.
+        for extension in ["html", "html.done", "html.started"] {
+            let _ = std::fs::remove_file(browser_out.with_extension(extension));
+        }
         cmd.env("BROWSER", &self.browser)
             .env("CRL_RIG_DIR", &self.dir)
             .env("CRL_ISSUER_PROXY", &self.issuer_proxy)
@@ -615,6 +642,38 @@ impl Rig {
             None => "none".into(),
         }
     }
+
+    /// A sign-in that must succeed: `tool`, given its host and options, run to its end within
+    /// [`LIMIT`]; the test fails, with the command line and the tool's stderr, unless it exits
+    /// 0. What the sign-in left is the caller's to check ([`Rig::sign_alice_in`] checks a
+    /// browser sign-in's login).
+    pub fn sign_in(&self, tool: Tool) -> Finished {
+        let command = tool.command_line();
+        let run = tool.run(LIMIT);
+        assert_eq!(run.code(), 0, "{command}: {}", run.stderr);
+        run
+    }
+
+    /// crl-alice signed in through the browser ([`Rig::sign_in`] of `tool`, given its host
+    /// and options): the run, and the login it left on the host, which must be alive at the
+    /// issuer.
+    pub fn sign_alice_in(&self, tool: Tool) -> SignedIn {
+        let command = tool.command_line();
+        let run = self.sign_in(tool);
+        let (mode, login) = self
+            .auth_json(ALICE)
+            .unwrap_or_else(|| panic!("{command}: no login on the host"));
+        assert_eq!(self.login_state(&login), "alive", "{command}");
+        SignedIn { run, mode, login }
+    }
+}
+
+/// What [`Rig::sign_alice_in`] saw: the finished run, and the auth.json it left on the host
+/// with its `ls -ln` mode.
+pub struct SignedIn {
+    pub run: Finished,
+    pub mode: String,
+    pub login: serde_json::Value,
 }
 
 impl Drop for Rig {
@@ -634,6 +693,33 @@ fn now_utc() -> String {
         .output()
         .expect("date");
     String::from_utf8(now.stdout).unwrap().trim().to_owned()
+}
+
+/// A token shaped as OpenAI's: a JWT whose claims are `claims` (JSON, or any text a test
+/// wants a host to read: it is encoded as it is), signed by no one (nothing here checks the
+/// signature).
+pub fn jwt(claims: impl std::fmt::Display) -> String {
+    format!(
+        "{}.{}.c2ln",
+        b64url(br#"{"alg":"RS256","typ":"JWT"}"#),
+        b64url(claims.to_string().as_bytes())
+    )
+}
+
+/// Base64url without padding, as JWTs encode their parts.
+fn b64url(data: &[u8]) -> String {
+    const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(char::from(ABC[(n >> (18 - 6 * i) & 63) as usize]));
+        }
+    }
+    out
 }
 
 /// Containers a test made (named `crl-t-*`), running or not.
@@ -866,6 +952,12 @@ impl Finished {
 }
 
 impl Tool {
+    /// The command line, for a message.
+    pub fn command_line(&self) -> String {
+        let args: Vec<_> = self.cmd.get_args().map(|a| a.to_string_lossy()).collect();
+        args.join(" ")
+    }
+
     pub fn args<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(mut self, args: I) -> Self {
         self.cmd.args(args);
         self

@@ -4,20 +4,7 @@
 //! issuer keeps the real rules (a refresh token works once, revoked tokens fail) and says
 //! which tokens are alive.
 
-use std::time::Duration;
-
-use codex_remote_login_tests::{ALICE, Rig};
-
-const LIMIT: Duration = Duration::from_secs(60);
-
-/// crl-alice signed in through the browser: her auth.json, alive at the issuer.
-fn signed_in(rig: &Rig) -> serde_json::Value {
-    let run = rig.tool("alive-first").args(["rig", "--json"]).run(LIMIT);
-    assert_eq!(run.code(), 0, "{}", run.stderr);
-    let (_, login) = rig.auth_json(ALICE).expect("a login on the host");
-    assert_eq!(rig.login_state(&login), "alive");
-    login
-}
+use codex_remote_login_tests::{ALICE, LIMIT, Rig};
 
 /// The backups beside crl-alice's auth.json.
 fn backups(rig: &Rig) -> String {
@@ -32,9 +19,9 @@ fn backups(rig: &Rig) -> String {
 #[test]
 fn a_re_sign_in_that_does_not_finish_keeps_the_previous_login_alive() {
     let rig = Rig::get();
-    let before = signed_in(&rig);
+    let before = rig.sign_alice_in(rig.tool().args(["rig", "--json"])).login;
     for fault in ["timeout", "interrupt", "lost connection", "denied", "sigkill"] {
-        let mut tool = rig.tool("alive-fault");
+        let mut tool = rig.tool();
         if fault == "denied" {
             rig.issuer("/__control?authorize=deny");
         } else {
@@ -90,9 +77,8 @@ fn a_re_sign_in_that_does_not_finish_keeps_the_previous_login_alive() {
 #[test]
 fn a_finished_re_sign_in_requests_revocation_of_the_login_it_replaced() {
     let rig = Rig::get();
-    let old = signed_in(&rig);
-    let run = rig.tool("alive-again").args(["rig", "--json"]).run(LIMIT);
-    assert_eq!(run.code(), 0, "{}", run.stderr);
+    let old = rig.sign_alice_in(rig.tool().args(["rig", "--json"])).login;
+    let run = rig.sign_in(rig.tool().args(["rig", "--json"]));
     let success = run.event("success").unwrap();
     assert_eq!(success["previous"], "revocation_requested", "{success}");
     assert!(
@@ -107,17 +93,15 @@ fn a_finished_re_sign_in_requests_revocation_of_the_login_it_replaced() {
     assert_eq!(backups(&rig), "", "a revoked login is not kept");
 
     // An API key replacing a ChatGPT login: the same rule, the old login revoked.
-    let key = rig
-        .tool("alive-key")
-        .env("OPENAI_API_KEY", "sk-rig-alive-key-0001")
-        .args(["rig", "--with-api-key", "--json"])
-        .run(LIMIT);
-    assert_eq!(key.code(), 0, "{}", key.stderr);
+    let key = rig.sign_in(rig.tool().env("OPENAI_API_KEY", "sk-rig-alive-key-0001").args([
+        "rig",
+        "--with-api-key",
+        "--json",
+    ]));
     assert_eq!(key.event("success").unwrap()["previous"], "revocation_requested");
     assert_eq!(rig.login_state(&new), "revoked");
     // And a ChatGPT login replacing an API key: a key has nothing to revoke, and is kept.
-    let back = rig.tool("alive-back").args(["rig", "--json"]).run(LIMIT);
-    assert_eq!(back.code(), 0, "{}", back.stderr);
+    let back = rig.sign_in(rig.tool().args(["rig", "--json"]));
     let success = back.event("success").unwrap();
     assert_eq!(success["previous"], "kept", "{success}");
     let backup = success["previous_backup"].as_str().unwrap();
@@ -132,9 +116,9 @@ fn a_finished_re_sign_in_requests_revocation_of_the_login_it_replaced() {
 #[test]
 fn a_keyring_host_is_refused_before_the_browser_opens() {
     let rig = Rig::get();
-    let before = signed_in(&rig);
+    let before = rig.sign_alice_in(rig.tool().args(["rig", "--json"])).login;
     rig.keyring_store(ALICE);
-    let run = rig.tool("alive-keyring").args(["rig", "--json"]).run(LIMIT);
+    let run = rig.tool().args(["rig", "--json"]).run(LIMIT);
     assert_eq!(run.code(), 1, "{}", run.stderr);
     assert!(
         run.stderr.contains("keeps its login in the OS keyring"),
@@ -156,11 +140,11 @@ fn a_keyring_host_is_refused_before_the_browser_opens() {
 #[test]
 fn login_inside_over_a_copy_leaves_the_hosts_login_alive() {
     let rig = Rig::get();
-    let host = signed_in(&rig);
-    let copy = rig.tool("alive-copy").args(["containers", "rig", "crl-dev"]).run(LIMIT);
+    let host = rig.sign_alice_in(rig.tool().args(["rig", "--json"])).login;
+    let copy = rig.tool().args(["containers", "rig", "crl-dev"]).run(LIMIT);
     assert_eq!(copy.code(), 0, "{}", copy.stderr);
     let run = rig
-        .tool("alive-inside")
+        .tool()
         .args(["containers", "rig", "crl-dev", "--login-inside", "--json"])
         .run(LIMIT);
     assert_eq!(run.code(), 0, "{}", run.stderr);
@@ -180,13 +164,10 @@ fn login_inside_over_a_copy_leaves_the_hosts_login_alive() {
 #[test]
 fn two_sign_ins_on_one_host_leave_one_login_and_report_the_other() {
     let rig = Rig::get();
-    let before = signed_in(&rig);
-    let mut first = rig
-        .tool("alive-first-of-two")
-        .args(["rig", "--json", "--no-browser"])
-        .spawn();
+    let before = rig.sign_alice_in(rig.tool().args(["rig", "--json"])).login;
+    let mut first = rig.tool().args(["rig", "--json", "--no-browser"]).spawn();
     let url = first.wait_event("url", LIMIT);
-    let second = rig.tool("alive-second-of-two").args(["rig", "--json"]).run(LIMIT);
+    let second = rig.tool().args(["rig", "--json"]).run(LIMIT);
     assert_eq!(second.code(), 1, "{}", second.stderr);
     assert!(
         second.stderr.contains("another sign-in is already under way on rig"),
@@ -214,17 +195,16 @@ fn two_sign_ins_on_one_host_leave_one_login_and_report_the_other() {
 #[test]
 fn a_re_sign_in_keeps_a_login_that_other_places_hold() {
     let rig = Rig::get();
-    let old = signed_in(&rig);
-    let copy = rig.tool("alive-copy").args(["containers", "rig", "crl-dev"]).run(LIMIT);
+    let old = rig.sign_alice_in(rig.tool().args(["rig", "--json"])).login;
+    let copy = rig.tool().args(["containers", "rig", "crl-dev"]).run(LIMIT);
     assert_eq!(copy.code(), 0, "{}", copy.stderr);
     let here = rig.this_machine_holds(&old);
 
-    let run = rig
-        .tool("alive-again-shared")
-        .env("CODEX_HOME", here.to_str().unwrap())
-        .args(["rig", "--json"])
-        .run(LIMIT);
-    assert_eq!(run.code(), 0, "{}", run.stderr);
+    let run = rig.sign_in(
+        rig.tool()
+            .env("CODEX_HOME", here.to_str().unwrap())
+            .args(["rig", "--json"]),
+    );
     let success = run.event("success").unwrap();
     assert_eq!(success["previous"], "kept", "{success}");
     let also: Vec<&str> = success["previous_also_in"]
@@ -249,7 +229,7 @@ fn a_re_sign_in_keeps_a_login_that_other_places_hold() {
 #[test]
 fn push_containers_and_collect_tell_a_keyring_host_the_truth() {
     let rig = Rig::get();
-    let before = signed_in(&rig);
+    let before = rig.sign_alice_in(rig.tool().args(["rig", "--json"])).login;
     rig.keyring_store(ALICE);
     let pushed = rig.dir.join("keyring-push.json");
     std::fs::write(&pushed, rig.minted_login().to_string()).unwrap();
@@ -267,7 +247,7 @@ fn push_containers_and_collect_tell_a_keyring_host_the_truth() {
             "it would never read a collected auth.json; nothing was collected",
         ),
     ] {
-        let run = rig.tool("alive-keyring-copies").args(&args).run(LIMIT);
+        let run = rig.tool().args(&args).run(LIMIT);
         assert_eq!(run.code(), 1, "{args:?}: {}", run.stderr);
         assert!(
             run.stderr.contains("rig's codex keeps its login in the OS keyring") && run.stderr.contains(says),
@@ -294,9 +274,9 @@ fn push_containers_and_collect_tell_a_keyring_host_the_truth() {
 #[test]
 fn a_refused_secret_keeps_the_previous_login_alive() {
     let rig = Rig::get();
-    let before = signed_in(&rig);
+    let before = rig.sign_alice_in(rig.tool().args(["rig", "--json"])).login;
     let run = rig
-        .tool("alive-token")
+        .tool()
         .stdin("not-a-token-codex-accepts\n")
         .args(["rig", "--with-access-token", "--json"])
         .run(LIMIT);

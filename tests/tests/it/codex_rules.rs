@@ -12,12 +12,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus};
 use std::sync::mpsc::{self, Receiver};
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use codex_remote_login_tests::{ALICE, Rig, wait_until};
+use codex_remote_login_tests::{ALICE, LIMIT, Rig, wait_until};
 use serde_json::{Value, json};
-
-const LIMIT: Duration = Duration::from_secs(30);
 
 /// One installed codex: its native binary (npm's `codex` is a node wrapper around it).
 struct Codex {

@@ -4,32 +4,20 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
-use codex_remote_login_tests::{ALICE, Rig, Running, watch_argv};
+use codex_remote_login_tests::{ALICE, LIMIT, Rig, Running, watch_argv};
 
-const LIMIT: Duration = Duration::from_secs(60);
 const KEY: &str = "sk-rig-container-key-31f7";
-
-fn sign_host_in(rig: &Rig, host: &str, extra: &[&str]) {
-    let run = rig
-        .tool("host-login")
-        .env("OPENAI_API_KEY", KEY)
-        .args([host, "--with-api-key"])
-        .args(extra)
-        .run(LIMIT);
-    assert_eq!(run.code(), 0, "{}", run.stderr);
-}
 
 #[test]
 fn copies_into_running_containers_as_their_users() {
     let rig = Rig::get();
-    sign_host_in(&rig, "rig", &[]);
+    rig.sign_in(rig.tool().env("OPENAI_API_KEY", KEY).args(["rig", "--with-api-key"]));
     let host_file = rig.auth_json(ALICE).unwrap().1;
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = watch_argv(KEY.to_owned(), stop.clone());
     let run = rig
-        .tool("containers")
+        .tool()
         .args([
             "containers",
             "rig",
@@ -115,7 +103,7 @@ fn copies_into_running_containers_as_their_users() {
 #[test]
 fn a_fresher_copy_in_a_container_is_kept_unless_forced() {
     let rig = Rig::get();
-    sign_host_in(&rig, "rig", &[]);
+    rig.sign_in(rig.tool().env("OPENAI_API_KEY", KEY).args(["rig", "--with-api-key"]));
     // A login of the container's own, alive at the issuer.
     let mut fresher = rig.minted_login();
     fresher["last_refresh"] = "2099-01-01T00:00:00Z".into();
@@ -133,7 +121,7 @@ fn a_fresher_copy_in_a_container_is_kept_unless_forced() {
         .status()
         .unwrap();
     assert!(write.success());
-    let kept = rig.tool("fresher").args(["containers", "rig", "crl-dev"]).run(LIMIT);
+    let kept = rig.tool().args(["containers", "rig", "crl-dev"]).run(LIMIT);
     assert_eq!(kept.code(), 1, "{}", kept.stdout);
     assert!(
         kept.stdout.contains("kept") && kept.stdout.contains("--force replaces it"),
@@ -149,7 +137,7 @@ fn a_fresher_copy_in_a_container_is_kept_unless_forced() {
     assert_eq!(rig.login_state(&fresher), "alive", "the container's own login");
 
     let forced = rig
-        .tool("fresher")
+        .tool()
         .args(["containers", "rig", "crl-dev", "--force", "--json"])
         .run(LIMIT);
     assert_eq!(forced.code(), 0, "{}", forced.stderr);
@@ -183,9 +171,16 @@ fn the_podman_cli() {
     let home = rig.dir.join("root-codex");
     let codex = format!("{}/node_modules/.bin/codex", std::env::var("CRL_CODEX_PREFIX").unwrap());
     let at = ["--codex-home", home.to_str().unwrap()];
-    sign_host_in(&rig, "rig-root", &["--codex", &codex, at[0], at[1]]);
+    rig.sign_in(rig.tool().env("OPENAI_API_KEY", KEY).args([
+        "rig-root",
+        "--with-api-key",
+        "--codex",
+        &codex,
+        at[0],
+        at[1],
+    ]));
     let run = rig
-        .tool("podman")
+        .tool()
         .args(["containers", "rig-root", "crl-dev", "--engine", "podman", "--json"])
         .args(at)
         .run(LIMIT);
@@ -208,12 +203,13 @@ fn the_podman_cli() {
 #[test]
 fn selectors_and_right_after_a_sign_in() {
     let rig = Rig::get();
-    let signed = rig
-        .tool("with-container")
-        .env("OPENAI_API_KEY", KEY)
-        .args(["rig", "--with-api-key", "--container", "crl-dev", "--json"])
-        .run(LIMIT);
-    assert_eq!(signed.code(), 0, "{}", signed.stderr);
+    let signed = rig.sign_in(rig.tool().env("OPENAI_API_KEY", KEY).args([
+        "rig",
+        "--with-api-key",
+        "--container",
+        "crl-dev",
+        "--json",
+    ]));
     assert_eq!(signed.event("success").unwrap()["auth_mode"], "apikey");
     assert_eq!(signed.event("container").unwrap()["result"], "copied");
     assert!(
@@ -227,7 +223,7 @@ fn selectors_and_right_after_a_sign_in() {
     assert_eq!(rig.host_login_state(ALICE), "apikey");
 
     let labelled = rig
-        .tool("label")
+        .tool()
         .args(["containers", "rig", "--label", "crl.role=agent", "--json"])
         .run(LIMIT);
     assert_eq!(labelled.code(), 0, "{}", labelled.stderr);
@@ -241,7 +237,7 @@ fn selectors_and_right_after_a_sign_in() {
     assert_eq!(rig.login_state(&copy), "apikey");
 
     let all = rig
-        .tool("all")
+        .tool()
         .args(["containers", "rig", "--all-running", "--json"])
         .run(LIMIT);
     assert_eq!(all.code(), 0, "{}", all.stderr);
@@ -265,7 +261,7 @@ fn this_machines_login_into_its_own_containers() {
     let login = format!(r#"{{"auth_mode":"apikey","OPENAI_API_KEY":"{KEY}-local"}}"#);
     std::fs::write(home.join("auth.json"), &login).unwrap();
     let run = rig
-        .tool("local")
+        .tool()
         .args(["containers", "--local", "crl-root", "--json"])
         .env("CODEX_HOME", home.to_str().unwrap())
         .run(LIMIT);
@@ -284,7 +280,7 @@ fn this_machines_login_into_its_own_containers() {
 
     // No temporary directory to work in: said so, not taken for a missing login.
     let no_tmp = rig
-        .tool("local-no-tmp")
+        .tool()
         .args(["containers", "--local", "crl-root"])
         .env("CODEX_HOME", home.to_str().unwrap())
         .env("TMPDIR", "/nonexistent")
@@ -302,7 +298,7 @@ fn this_machines_login_into_its_own_containers() {
     let empty = rig.dir.join("local-codex-empty");
     std::fs::create_dir_all(&empty).unwrap();
     let none = rig
-        .tool("local-none")
+        .tool()
         .args(["containers", "--local", "crl-root"])
         .env("CODEX_HOME", empty.to_str().unwrap())
         .run(LIMIT);
@@ -328,7 +324,7 @@ fn login_of(account: &str, at: &str, rt: &str) -> String {
 fn collect_brings_back_the_freshest_login_of_the_same_account() {
     let rig = Rig::get();
     // Without a login of its own, the host has no account to compare with: refused.
-    let refused = rig.tool("collect").args(["collect", "rig", "crl-dev"]).run(LIMIT);
+    let refused = rig.tool().args(["collect", "rig", "crl-dev"]).run(LIMIT);
     assert_eq!(refused.code(), 1, "{}", refused.stderr);
     assert!(refused.stderr.contains("has no login of its own"), "{}", refused.stderr);
     assert!(rig.auth_json(ALICE).is_none());
@@ -386,7 +382,7 @@ fn collect_brings_back_the_freshest_login_of_the_same_account() {
     assert!(copied.success());
 
     let run = rig
-        .tool("collect")
+        .tool()
         .args([
             "collect",
             "rig",
@@ -442,10 +438,7 @@ fn collect_brings_back_the_freshest_login_of_the_same_account() {
     assert!(!kept.contains(".auth.json.crl-"), "nothing half-written left: {kept}");
 
     // Nothing fresher now: the host's file stays as it is.
-    let again = rig
-        .tool("collect")
-        .args(["collect", "rig", "crl-dev", "crl-noshell"])
-        .run(LIMIT);
+    let again = rig.tool().args(["collect", "rig", "crl-dev", "crl-noshell"]).run(LIMIT);
     assert_eq!(again.code(), 0, "{}", again.stderr);
     assert!(again.stderr.contains("unchanged"), "{}", again.stderr);
     assert_eq!(rig.auth_json(ALICE).unwrap().1, now);
@@ -458,7 +451,7 @@ fn collect_brings_back_the_freshest_login_of_the_same_account() {
 #[test]
 fn login_inside_signs_each_container_in_on_its_own() {
     let rig = Rig::get();
-    let tool = rig.tool("inside");
+    let tool = rig.tool();
     let page = tool.browser_out.clone();
     let run = tool
         .args(["containers", "rig", "crl-root", "crl-dev", "--login-inside", "--json"])
@@ -503,7 +496,7 @@ fn login_inside_signs_each_container_in_on_its_own() {
 
     // Run again after the failure: the one done is passed over.
     let again = rig
-        .tool("inside-again")
+        .tool()
         .args(["--skip-logged-in", "containers", "rig", "crl-dev", "--login-inside"])
         .run(LIMIT);
     assert_eq!(again.code(), 0, "{}", again.stderr);
@@ -521,7 +514,7 @@ fn login_inside_signs_each_container_in_on_its_own() {
 
     let minted = rig.minted_count();
     let missing = rig
-        .tool("inside-missing")
+        .tool()
         .args(["containers", "rig", "nope", "--login-inside"])
         .run(LIMIT);
     assert_eq!(missing.code(), 1, "{}", missing.stderr);
@@ -534,7 +527,7 @@ fn login_inside_signs_each_container_in_on_its_own() {
     // `--engine` is obeyed: this user's podman (rootless, an empty store of its own) does not
     // know crl-dev, which only docker's socket serves; no sign-in through docker starts.
     let other_engine = rig
-        .tool("inside-podman")
+        .tool()
         .args(["containers", "rig", "crl-dev", "--login-inside", "--engine", "podman"])
         .run(LIMIT);
     assert_eq!(other_engine.code(), 1, "{}", other_engine.stderr);
@@ -563,10 +556,7 @@ fn a_malformed_login_is_copied_nowhere() {
         r#"mkdir -p ~/.codex && printf '%s' '{"auth_mode":"chatgpt","tokens":{"id_tok' > ~/.codex/auth.json"#,
     );
     assert!(out.status.success());
-    let run = rig
-        .tool("malformed")
-        .args(["containers", "rig", "crl-dev", "crl-root"])
-        .run(LIMIT);
+    let run = rig.tool().args(["containers", "rig", "crl-dev", "crl-root"]).run(LIMIT);
     assert_eq!(run.code(), 1, "{}", run.stderr);
     assert!(
         run.stderr
@@ -593,7 +583,7 @@ fn docker_host_in_the_hosts_environment_is_respected() {
     let (login, _) = crate::identity::minted_at(&rig, "2026-01-01T00:00:00Z");
     crate::identity::host_login(&rig, &login);
     let copy = |docker_host: &str| {
-        rig.tool("docker-host")
+        rig.tool()
             .args(["-o", &format!("SetEnv=DOCKER_HOST={docker_host}")])
             .args(["containers", "rig", "crl-dev", "--engine", "docker", "--json"])
             .run(LIMIT)
@@ -655,11 +645,11 @@ impl Drop for Created {
 #[test]
 fn a_users_newline_or_space_shifts_no_other_container() {
     let rig = Rig::get();
-    sign_host_in(&rig, "rig", &[]);
+    rig.sign_in(rig.tool().env("OPENAI_API_KEY", KEY).args(["rig", "--with-api-key"]));
     let newline = Created::with_user("crl-t-user-nl", "evil\nroot");
     let space = Created::with_user("crl-t-user-sp", "dev root");
     let run = rig
-        .tool("ctr-users")
+        .tool()
         .args(["containers", "rig", newline.0, "crl-dev", space.0, "crl-root", "--json"])
         .run(LIMIT);
     assert_eq!(run.code(), 1, "two of four could not be done: {}", run.stderr);
@@ -702,7 +692,7 @@ fn a_users_newline_or_space_shifts_no_other_container() {
     }
 
     let collect = rig
-        .tool("ctr-users-collect")
+        .tool()
         .args(["collect", "rig", newline.0, space.0, "crl-dev", "--json"])
         .run(LIMIT);
     let events = collect.events();

@@ -3,14 +3,12 @@
 
 use std::time::Duration;
 
-use codex_remote_login_tests::{ALICE, BOB, Rig};
-
-const LIMIT: Duration = Duration::from_secs(60);
+use codex_remote_login_tests::{ALICE, BOB, LIMIT, Rig};
 
 #[test]
 fn unreachable_host() {
     let rig = Rig::get();
-    let run = rig.tool("unreachable").args(["-p", "2299", "rig"]).run(LIMIT);
+    let run = rig.tool().args(["-p", "2299", "rig"]).run(LIMIT);
     assert_eq!(run.code(), 3, "{}", run.stderr);
     assert!(
         run.stderr.contains("cannot connect to rig (198.51.100.2:2299)"),
@@ -32,7 +30,7 @@ fn a_host_that_never_speaks_ssh_times_out_on_every_command() {
     let port = silent.local_addr().unwrap().port().to_string();
     for command in [&[][..], &["status"], &["doctor"], &["containers", "--all-running"]] {
         let run = rig
-            .tool("silent")
+            .tool()
             .args(command.iter().copied())
             .args(["-o", "ConnectTimeout=1", "-p", &port, "127.0.0.1"])
             .run(Duration::from_secs(20));
@@ -68,7 +66,7 @@ fn a_host_that_never_speaks_ssh_times_out_on_every_command() {
 #[test]
 fn authentication_failure_names_the_keys_tried() {
     let rig = Rig::get();
-    let run = rig.tool("auth").args(["stranger"]).run(LIMIT);
+    let run = rig.tool().args(["stranger"]).run(LIMIT);
     assert_eq!(run.code(), 3, "{}", run.stderr);
     assert!(
         run.stderr.contains("crl-alice@stranger refused every authentication"),
@@ -88,10 +86,7 @@ fn authentication_failure_names_the_keys_tried() {
 #[test]
 fn a_missing_identity_file_is_warned_about_and_listed() {
     let rig = Rig::get();
-    let run = rig
-        .tool("missing-key")
-        .args(["-i", "/nonexistent/id_key", "stranger"])
-        .run(LIMIT);
+    let run = rig.tool().args(["-i", "/nonexistent/id_key", "stranger"]).run(LIMIT);
     assert_eq!(run.code(), 3, "{}", run.stderr);
     assert!(
         run.stderr.contains("identity file /nonexistent/id_key not accessible"),
@@ -115,7 +110,7 @@ fn changed_host_key_is_refused_loudly() {
         format!("# recorded earlier\n[{}]:2222 {impostor}\n", rig.host_ip),
     )
     .unwrap();
-    let run = rig.tool("changed").args(["rig", "--accept-new"]).run(LIMIT);
+    let run = rig.tool().args(["rig", "--accept-new"]).run(LIMIT);
     assert_eq!(run.code(), 3, "{}", run.stderr);
     assert!(
         run.stderr.contains("REMOTE HOST IDENTIFICATION HAS CHANGED"),
@@ -139,7 +134,7 @@ fn unknown_host_refused_without_terminal_then_accepted_new() {
     let rig = Rig::get();
     std::fs::write(rig.known_hosts(), "").unwrap();
     let ask = ["-o", "StrictHostKeyChecking=ask", "-o", "HashKnownHosts=yes"];
-    let run = rig.tool("unknown").args(ask).args(["rig"]).run(LIMIT);
+    let run = rig.tool().args(ask).args(["rig"]).run(LIMIT);
     assert_eq!(run.code(), 3, "{}", run.stderr);
     assert!(run.stderr.contains("can't be established"), "{}", run.stderr);
     assert!(run.stderr.contains("no terminal"), "{}", run.stderr);
@@ -147,7 +142,7 @@ fn unknown_host_refused_without_terminal_then_accepted_new() {
 
     // --accept-new: recorded, then the sign-in goes on (ended here by --timeout).
     let run = rig
-        .tool("accept-new")
+        .tool()
         .args(ask)
         .args(["rig", "--accept-new", "--no-browser", "--timeout", "5"])
         .run(LIMIT);
@@ -172,10 +167,7 @@ fn unknown_host_refused_without_terminal_then_accepted_new() {
         String::from_utf8_lossy(&ssh.stderr)
     );
     // And the tool reads the hashed line back (StrictHostKeyChecking yes: known, or refused).
-    let again = rig
-        .tool("hashed")
-        .args(["rig", "--codex", "/nonexistent/codex"])
-        .run(LIMIT);
+    let again = rig.tool().args(["rig", "--codex", "/nonexistent/codex"]).run(LIMIT);
     assert_eq!(again.code(), 5, "{}", again.stderr);
     rig.assert_nothing_left(ALICE);
 }
@@ -183,7 +175,7 @@ fn unknown_host_refused_without_terminal_then_accepted_new() {
 #[test]
 fn codex_missing_on_the_host() {
     let rig = Rig::get();
-    let run = rig.tool("missing").args(["bob"]).run(LIMIT);
+    let run = rig.tool().args(["bob"]).run(LIMIT);
     assert_eq!(run.code(), 5, "{}", run.stderr);
     assert!(run.stderr.contains("codex was not found on bob"), "{}", run.stderr);
     assert!(run.stderr.contains("npm install -g @openai/codex"), "{}", run.stderr);
@@ -196,7 +188,7 @@ fn denied_approval_ends_with_codex_error() {
     let rig = Rig::get();
     rig.issuer("/__control?authorize=deny");
     let minted = rig.minted_count();
-    let run = rig.tool("denied").args(["rig", "--json"]).run(LIMIT);
+    let run = rig.tool().args(["rig", "--json"]).run(LIMIT);
     assert_eq!(run.code(), 1, "{}", run.stderr);
     assert!(
         run.stderr.contains("codex login on rig failed (exit status 1)"),
@@ -224,7 +216,7 @@ fn both_local_ports_busy_starts_nothing_remote() {
     let rig = Rig::get();
     let first = std::net::TcpListener::bind("127.0.0.1:1455").expect("1455 free for the test");
     let second = std::net::TcpListener::bind("127.0.0.1:1457").expect("1457 free for the test");
-    let run = rig.tool("busy").args(["rig"]).run(LIMIT);
+    let run = rig.tool().args(["rig"]).run(LIMIT);
     drop((first, second));
     assert_eq!(run.code(), 4, "{}", run.stderr);
     let pid = std::process::id();
@@ -249,7 +241,7 @@ fn both_local_ports_busy_starts_nothing_remote() {
 fn connection_lost_while_waiting_kills_the_remote_codex() {
     let rig = Rig::get();
     let minted = rig.minted_count();
-    let mut run = rig.tool("lost").args(["rig", "--json", "--no-browser"]).spawn();
+    let mut run = rig.tool().args(["rig", "--json", "--no-browser"]).spawn();
     run.wait_event("url", LIMIT);
     assert!(
         rig.processes(ALICE).contains("codex"),
@@ -276,7 +268,7 @@ fn interrupt_and_terminate_cancel_the_remote_login() {
     for (signal, code) in [("INT", 130), ("TERM", 143)] {
         let rig = Rig::get();
         let minted = rig.minted_count();
-        let mut run = rig.tool("signal").args(["rig", "--json", "--no-browser"]).spawn();
+        let mut run = rig.tool().args(["rig", "--json", "--no-browser"]).spawn();
         run.wait_event("url", LIMIT);
         run.signal(signal);
         let done = run.finish(LIMIT);
@@ -321,7 +313,7 @@ fn hostile_urls_are_never_opened() {
             .arg(&fake)
             .status()
             .unwrap();
-        let tool = rig.tool("hostile");
+        let tool = rig.tool();
         let started = tool.browser_out.with_extension("html.started");
         let run = tool.args(["rig", "--codex", fake.to_str().unwrap()]).run(LIMIT);
         assert_eq!(run.code(), 1, "{url}: {}", run.stderr);
@@ -344,7 +336,7 @@ fn hostile_urls_are_never_opened() {
 fn sigkill_of_the_tool_still_ends_the_remote_codex() {
     let rig = Rig::get();
     let minted = rig.minted_count();
-    let mut run = rig.tool("sigkill").args(["rig", "--json", "--no-browser"]).spawn();
+    let mut run = rig.tool().args(["rig", "--json", "--no-browser"]).spawn();
     run.wait_event("url", LIMIT);
     run.signal("KILL");
     let done = run.finish(LIMIT);
@@ -360,7 +352,7 @@ fn sigkill_of_the_tool_still_ends_the_remote_codex() {
 fn a_host_key_algorithm_not_accepted_means_no_connection() {
     let rig = Rig::get();
     let run = rig
-        .tool("sha1")
+        .tool()
         .args(["-p", "2240", "-o", "StrictHostKeyChecking=accept-new", "rig"])
         .run(LIMIT);
     assert_eq!(run.code(), 3, "{}", run.stderr);
@@ -374,7 +366,7 @@ fn a_host_key_algorithm_not_accepted_means_no_connection() {
 #[test]
 fn the_callback_listener_is_loopback_only() {
     let rig = Rig::get();
-    let mut run = rig.tool("listener").args(["rig", "--no-browser", "--json"]).spawn();
+    let mut run = rig.tool().args(["rig", "--no-browser", "--json"]).spawn();
     run.wait_event("url", LIMIT);
     let listening = rig.callback_listeners(false);
     assert_eq!(listening.lines().count(), 1, "{listening}");

@@ -2,24 +2,20 @@
 //! ports taken on either side.
 
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
-use codex_remote_login_tests::{ALICE, Rig, Running, wait_until};
+use codex_remote_login_tests::{ALICE, LIMIT, Rig, Running, wait_until};
 
-const LIMIT: Duration = Duration::from_secs(60);
-
-/// A full browser sign-in through `args`; returns the run's stderr and `url` event. The
-/// caller checks that nothing was left behind, once its own holders are gone.
-fn sign_in(rig: &Rig, name: &str, args: &[&str]) -> (String, serde_json::Value) {
-    let tool = rig.tool(name);
+/// A full browser sign-in through `args` ([`Rig::sign_alice_in`]), which must also end on
+/// codex's success page with the login private to its user; returns the run's stderr and
+/// `url` event. The caller checks that nothing was left behind, once its own holders are
+/// gone.
+fn sign_in(rig: &Rig, args: &[&str]) -> (String, serde_json::Value) {
+    let tool = rig.tool();
     let page = tool.browser_out.clone();
-    let run = tool.args(args).args(["--json"]).run(LIMIT);
-    assert_eq!(run.code(), 0, "{args:?}: {}", run.stderr);
+    let signed = rig.sign_alice_in(tool.args(args).args(["--json"]));
     assert!(Running::browser_page(&page).contains("Signed in to Codex"), "{args:?}");
-    let (mode, login) = rig.auth_json(ALICE).expect("auth.json on the host");
-    assert_eq!(mode, "-rw-------");
-    assert_eq!(rig.login_state(&login), "alive", "{args:?}");
-    (run.stderr.clone(), run.event("url").unwrap())
+    assert_eq!(signed.mode, "-rw-------");
+    (signed.run.stderr.clone(), signed.run.event("url").unwrap())
 }
 
 /// `AllowTcpForwarding no` and `DisableForwarding yes`: the callback rides an exec channel,
@@ -28,14 +24,14 @@ fn sign_in(rig: &Rig, name: &str, args: &[&str]) -> (String, serde_json::Value) 
 fn forwarding_forbidden_relays_through_an_exec_channel() {
     let rig = Rig::get();
     for tool in ["nc", "python3", "perl", "bash"] {
-        let (stderr, _) = sign_in(&rig, "noforward", &["noforward", "-v", "--relay", tool]);
+        let (stderr, _) = sign_in(&rig, &["noforward", "-v", "--relay", tool]);
         assert!(
             stderr.contains(&format!("relaying through an exec channel with {tool}")),
             "{tool}: {stderr}"
         );
         rig.reset();
     }
-    let (stderr, _) = sign_in(&rig, "disabled", &["disabled", "-v"]);
+    let (stderr, _) = sign_in(&rig, &["disabled", "-v"]);
     assert!(stderr.contains("relaying through an exec channel with nc"), "{stderr}");
     rig.assert_nothing_left(ALICE);
 }
@@ -45,7 +41,7 @@ fn forwarding_forbidden_relays_through_an_exec_channel() {
 fn host_port_taken_follows_codex_to_1457() {
     let rig = Rig::get();
     let holder = HostHolder::start(&rig);
-    let (_, url) = sign_in(&rig, "host-1457", &["rig"]);
+    let (_, url) = sign_in(&rig, &["rig"]);
     assert_eq!(url["callback_port"], 1457);
     drop(holder);
     rig.assert_nothing_left(ALICE);
@@ -57,7 +53,7 @@ fn host_port_taken_follows_codex_to_1457() {
 fn local_port_taken_steers_the_host_to_1457() {
     let rig = Rig::get();
     let _holder = std::net::TcpListener::bind("127.0.0.1:1455").expect("1455 free for the test");
-    let (stderr, url) = sign_in(&rig, "steer", &["rig"]);
+    let (stderr, url) = sign_in(&rig, &["rig"]);
     assert_eq!(url["callback_port"], 1457);
     let pid = std::process::id();
     assert!(
@@ -89,7 +85,7 @@ fn cancel_local_ends_a_waiting_local_codex_login() {
     })
     .expect("the local codex login listens on 1455");
 
-    let (stderr, url) = sign_in(&rig, "cancel-local", &["rig", "--cancel-local"]);
+    let (stderr, url) = sign_in(&rig, &["rig", "--cancel-local"]);
     assert_eq!(url["callback_port"], 1455);
     assert!(stderr.contains("Cancelled the local `codex login`"), "{stderr}");
     let status = local.wait().unwrap();
@@ -131,7 +127,7 @@ impl Drop for HostHolder {
 fn ca_bundle_for_tls_intercepting_proxies() {
     let rig = Rig::get();
     let minted = rig.minted_count();
-    let without = rig.tool("noca").args(["noca"]).run(LIMIT);
+    let without = rig.tool().args(["noca"]).run(LIMIT);
     assert_eq!(without.code(), 1, "{}", without.stderr);
     assert_eq!(rig.minted_count(), minted, "nothing signed in");
     assert!(without.stderr.contains("--ca-cert FILE"), "{}", without.stderr);
@@ -139,7 +135,7 @@ fn ca_bundle_for_tls_intercepting_proxies() {
     rig.reset();
 
     let ca = rig.dir.join("ca.pem");
-    let (stderr, _) = sign_in(&rig, "ca-cert", &["noca", "-v", "--ca-cert", ca.to_str().unwrap()]);
+    let (stderr, _) = sign_in(&rig, &["noca", "-v", "--ca-cert", ca.to_str().unwrap()]);
     let stored = stderr
         .lines()
         .find_map(|l| l.split("the CA bundle is at ").nth(1))
@@ -149,11 +145,11 @@ fn ca_bundle_for_tls_intercepting_proxies() {
     rig.assert_nothing_left(ALICE);
     rig.reset();
 
-    sign_in(&rig, "remote-ca", &["noca", "--remote-ca-cert", ca.to_str().unwrap()]);
+    sign_in(&rig, &["noca", "--remote-ca-cert", ca.to_str().unwrap()]);
     rig.assert_nothing_left(ALICE);
 
     let missing = rig
-        .tool("remote-ca-missing")
+        .tool()
         .args(["noca", "--remote-ca-cert", "/nonexistent/ca.pem"])
         .run(LIMIT);
     assert_eq!(missing.code(), 1, "{}", missing.stderr);
@@ -164,10 +160,7 @@ fn ca_bundle_for_tls_intercepting_proxies() {
     );
 
     let key = rig.dir.join("issuer.key");
-    let refused = rig
-        .tool("ca-key")
-        .args(["noca", "--ca-cert", key.to_str().unwrap()])
-        .run(LIMIT);
+    let refused = rig.tool().args(["noca", "--ca-cert", key.to_str().unwrap()]).run(LIMIT);
     assert_eq!(refused.code(), 2, "{}", refused.stderr);
     assert!(
         !refused.stderr.contains("Connecting"),
@@ -184,7 +177,7 @@ fn forwarding_forbidden_without_a_relay_tool_says_so() {
     let rig = Rig::get();
     let codex = format!("{}/node_modules/.bin/codex", std::env::var("CRL_CODEX_PREFIX").unwrap());
     let minted = rig.minted_count();
-    let run = rig.tool("bare").args(["bare", "--codex", &codex]).run(LIMIT);
+    let run = rig.tool().args(["bare", "--codex", &codex]).run(LIMIT);
     assert_eq!(run.code(), 1, "{}", run.stderr);
     assert_eq!(rig.minted_count(), minted, "nothing signed in");
     assert!(

@@ -5,11 +5,8 @@
 //! its cookies; each ends cleanly.
 
 use std::process::Command;
-use std::time::Duration;
 
-use codex_remote_login_tests::{ALICE, Rig, wait_until};
-
-const LIMIT: Duration = Duration::from_secs(120);
+use codex_remote_login_tests::{ALICE, LIMIT, Rig, jwt, wait_until};
 
 /// A fake codex on the host, for `--codex`.
 fn fake(rig: &Rig, name: &str, script: &str) -> String {
@@ -55,7 +52,7 @@ fn a_flood_of_output_costs_time_not_memory() {
         &format!("head -c 268435456 /dev/zero | tr '\\0' x >&2; printf '\\n%s\\n' '{URL}' >&2; sleep 30"),
     );
     let mut run = rig
-        .tool("flood")
+        .tool()
         .args(["rig", "--no-browser", "--json", "--codex", &codex])
         .spawn();
     let url = run.wait_event("url", LIMIT);
@@ -80,10 +77,7 @@ fn a_flood_of_output_costs_time_not_memory() {
 fn silence_ends_at_the_timeout() {
     let rig = Rig::get();
     let codex = fake(&rig, "silent-codex", "sleep 300");
-    let run = rig
-        .tool("silent")
-        .args(["rig", "--timeout", "3", "--codex", &codex])
-        .run(LIMIT);
+    let run = rig.tool().args(["rig", "--timeout", "3", "--codex", &codex]).run(LIMIT);
     assert_eq!(run.code(), 124, "{}", run.stderr);
     assert!(run.stderr.contains("did not finish within 3 s"), "{}", run.stderr);
     rig.assert_nothing_left(ALICE);
@@ -104,7 +98,7 @@ fn output_split_at_odd_places_is_assembled() {
         .collect();
     let codex = fake(&rig, "split-codex", &format!("{script}printf '\\n' >&2\nsleep 30"));
     let mut run = rig
-        .tool("split")
+        .tool()
         .args(["rig", "--no-browser", "--json", "--codex", &codex])
         .spawn();
     assert_eq!(run.wait_event("url", LIMIT)["url"], URL);
@@ -177,14 +171,10 @@ fn a_hostile_url_reaches_no_opener_raw() {
         got
     };
 
-    let got = opened(
-        rig.tool("url-command"),
-        "--browser-command",
-        &["--browser-command", "my-browser"],
-    );
+    let got = opened(rig.tool(), "--browser-command", &["--browser-command", "my-browser"]);
     assert_eq!(got, format!("{rebuilt}\n"), "the --browser-command program");
 
-    let mut wsl = rig.wsl_tool("url-wsl");
+    let mut wsl = rig.wsl_tool();
     wsl.cmd.env_remove("BROWSER");
     let got = opened(wsl, "WSL", &[]);
     assert_eq!(got, format!("url.dll,FileProtocolHandler\n{rebuilt}\n"), "rundll32.exe");
@@ -192,11 +182,7 @@ fn a_hostile_url_reaches_no_opener_raw() {
         assert!(!seen.join(never).exists(), "{never} was started under WSL");
     }
 
-    let got = opened(
-        rig.wsl_tool("url-wsl-browser").env("BROWSER", "wslview"),
-        "$BROWSER",
-        &[],
-    );
+    let got = opened(rig.wsl_tool().env("BROWSER", "wslview"), "$BROWSER", &[]);
     assert_eq!(got, format!("{rebuilt}\n"), "wslview, as $BROWSER");
     let powershell = recorded("powershell.exe");
     assert_eq!(
@@ -223,7 +209,7 @@ fn terminal_escapes_are_neutralised() {
         "escape-codex",
         "printf 'Error: \\033]52;c;cm0gLXJmIH4=\\007\\033[2J\\033[1A\\rPassword: \\n' >&2; exit 1",
     );
-    let run = rig.tool("escape").args(["rig", "-vv", "--codex", &codex]).run(LIMIT);
+    let run = rig.tool().args(["rig", "-vv", "--codex", &codex]).run(LIMIT);
     assert_eq!(run.code(), 1, "{}", run.stderr);
     assert!(
         !run.stderr.contains('\u{1b}') && !run.stderr.contains('\u{7}'),
@@ -243,7 +229,7 @@ fn the_proxy_carries_no_headers_either_way() {
     let rig = Rig::get();
     let codex = standin(&rig, "record");
     let mut run = rig
-        .tool("headers")
+        .tool()
         .args(["rig", "--no-browser", "--json", "--codex", &codex])
         .spawn();
     let url = run.wait_event("url", LIMIT)["url"].as_str().unwrap().to_owned();
@@ -347,13 +333,14 @@ fn hostile_claims_are_shown_escaped() {
     let rig = Rig::get();
     let email = format!("mallory{CLIPBOARD}@rig.test");
     let plan = format!("plus{TITLE}");
-    // The claims go in through printf's octal escapes: raw ESC and BEL in the JSON, which the
-    // shim reads as text.
-    let claims = r#"{"email":"mallory\033]52;c;Y3JsLW93bmVk\007@rig.test","https://api.openai.com/auth":{"chatgpt_plan_type":"plus\033]0;owned\007","chatgpt_account_id":"acct-rig"}}"#;
+    // The claims written as text, not serialized (which would escape them): raw ESC and BEL
+    // in the JSON, which the shim reads as text.
+    let id = jwt(format!(
+        r#"{{"email":"{email}","https://api.openai.com/auth":{{"chatgpt_plan_type":"{plan}","chatgpt_account_id":"acct-rig"}}}}"#
+    ));
     let planted = rig.remote_root(&format!(
         r#"set -e
-b64() {{ base64 -w0 | tr '+/' '-_' | tr -d '='; }}
-id="$(printf '{{"alg":"none"}}' | b64).$(printf '{claims}' | b64).c2ln"
+id={id}
 d=/home/{ALICE}/.codex
 mkdir -p -m 700 $d
 printf '{{"auth_mode":"chatgpt","OPENAI_API_KEY":null,"tokens":{{"id_token":"%s","access_token":"a.e30.c","refresh_token":"rt-hostile","account_id":"acct-rig"}},"last_refresh":"2026-11-25T10:00:00Z"}}' "$id" >$d/auth.json
@@ -362,7 +349,7 @@ chown -R {ALICE}: $d"#
     ));
     assert!(planted.status.success(), "{}", String::from_utf8_lossy(&planted.stderr));
 
-    let status = rig.tool("hostile-status").args(["status", "rig"]).run(LIMIT);
+    let status = rig.tool().args(["status", "rig"]).run(LIMIT);
     assert_no_raw_controls("status stdout", &status.stdout, false);
     assert_no_raw_controls("status stderr", &status.stderr, false);
     assert!(
@@ -373,10 +360,7 @@ chown -R {ALICE}: $d"#
         "the table shows the claims escaped: {}",
         status.stdout
     );
-    let json = rig
-        .tool("hostile-status-json")
-        .args(["status", "rig", "--json"])
-        .run(LIMIT);
+    let json = rig.tool().args(["status", "rig", "--json"]).run(LIMIT);
     assert_no_raw_controls("status --json stdout", &json.stdout, true);
     assert_no_raw_controls("status --json stderr", &json.stderr, false);
     let event = json.event("status").expect("a status event");
@@ -389,10 +373,7 @@ chown -R {ALICE}: $d"#
         "escape-version-codex",
         "printf 'codex-cli 0.169.0\\033]0;owned\\007\\033[2J\\n'",
     );
-    let doctor = rig
-        .tool("hostile-doctor")
-        .args(["doctor", "rig", "--codex", &codex])
-        .run(LIMIT);
+    let doctor = rig.tool().args(["doctor", "rig", "--codex", &codex]).run(LIMIT);
     assert_no_raw_controls("doctor stdout", &doctor.stdout, false);
     assert_no_raw_controls("doctor stderr", &doctor.stderr, false);
     assert!(
@@ -404,8 +385,7 @@ chown -R {ALICE}: $d"#
     // The issuer's claims: C1 controls (an OSC 52 in its 8-bit form) and a right-to-left
     // override, which JSON carries raw and codex accepts.
     rig.issuer("/__control?email=alice%C2%9D52%3Bc%3BY3Js%C2%9C%40rig.test%E2%80%AE&plan=plus%C2%9B2J");
-    let signin = rig.tool("hostile-signin").args(["rig", "--json"]).run(LIMIT);
-    assert_eq!(signin.code(), 0, "{}", signin.stderr);
+    let signin = rig.sign_in(rig.tool().args(["rig", "--json"]));
     assert_no_raw_controls("sign-in stderr", &signin.stderr, false);
     assert_no_raw_controls("sign-in --json stdout", &signin.stdout, true);
     assert!(
@@ -488,10 +468,7 @@ fn a_containers_stderr_is_shown_escaped() {
     );
     assert!(login.status.success());
 
-    let run = rig
-        .tool("hostile-ctr")
-        .args(["containers", "rig", container.0])
-        .run(LIMIT);
+    let run = rig.tool().args(["containers", "rig", container.0]).run(LIMIT);
     assert_eq!(run.code(), 1, "{}", run.stderr);
     assert_no_raw_controls("containers stdout", &run.stdout, false);
     assert_no_raw_controls("containers stderr", &run.stderr, false);
@@ -500,10 +477,7 @@ fn a_containers_stderr_is_shown_escaped() {
         "the table shows the engine's words escaped: {}",
         run.stdout
     );
-    let json = rig
-        .tool("hostile-ctr-json")
-        .args(["containers", "rig", container.0, "--json"])
-        .run(LIMIT);
+    let json = rig.tool().args(["containers", "rig", container.0, "--json"]).run(LIMIT);
     assert_no_raw_controls("containers --json stdout", &json.stdout, true);
     let event = json.event("container").expect("a container event");
     assert_eq!(event["result"], "failed");
@@ -549,7 +523,7 @@ exit 1"#,
     );
     for verbosity in [None, Some("-v"), Some("-vv"), Some("-vvv")] {
         let run = rig
-            .tool("log-leak")
+            .tool()
             .env("OPENAI_API_KEY", "sk-rig-log-test-key")
             .args(["rig", "--with-api-key", "--codex", &codex])
             .args(verbosity)
@@ -587,7 +561,7 @@ fn codexs_temporary_login_is_removed_when_it_does_not_finish() {
         "[ \"$1 $2 $3\" = \"-c cli_auth_credentials_store=file login\" ] || exit 0\n\
          printf '{\"tokens\":{}}' >\"${CODEX_HOME:-$HOME/.codex}/.auth-Ab12Cd\"\nexit 1",
     );
-    let run = rig.tool("half-saved").args(["rig", "--codex", &codex]).run(LIMIT);
+    let run = rig.tool().args(["rig", "--codex", &codex]).run(LIMIT);
     assert_ne!(run.code(), 0, "{}", run.stderr);
     let left = rig.remote_root(&format!("ls -A {home}"));
     let left = String::from_utf8_lossy(&left.stdout);

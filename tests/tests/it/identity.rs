@@ -5,11 +5,8 @@
 
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
-use codex_remote_login_tests::{ALICE, Rig};
-
-const LIMIT: Duration = Duration::from_secs(60);
+use codex_remote_login_tests::{ALICE, LIMIT, Rig, jwt};
 
 /// A container made for one test (named crl-t-*, from the rig's image), removed when dropped.
 pub struct Crafted(pub String);
@@ -63,38 +60,13 @@ impl Drop for Crafted {
     }
 }
 
-fn b64url(data: &[u8]) -> String {
-    const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::new();
-    for chunk in data.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-        for i in 0..=chunk.len() {
-            out.push(char::from(ABC[(n >> (18 - 6 * i) & 63) as usize]));
-        }
-    }
-    out
-}
-
-/// A token shaped as OpenAI's: a JWT whose claims are `claims` (the signature is not checked
-/// by anyone here).
-fn jwt(claims: &serde_json::Value) -> String {
-    format!(
-        "{}.{}.c2ln",
-        b64url(br#"{"alg":"RS256","typ":"JWT"}"#),
-        b64url(claims.to_string().as_bytes())
-    )
-}
-
 /// A ChatGPT login as codex writes it: user `sub` of account `account`, refreshed at `at`,
 /// holding refresh token `rt`; `extra` is spliced into the top-level object.
 pub fn chatgpt_login(sub: &str, account: &str, at: &str, rt: &str, extra: &str) -> String {
     let auth = serde_json::json!({"chatgpt_user_id": sub, "chatgpt_account_id": account, "chatgpt_plan_type": "plus"});
     let id =
-        jwt(&serde_json::json!({"sub": sub, "email": format!("{sub}@rig.test"), "https://api.openai.com/auth": auth}));
-    let access = jwt(&serde_json::json!({"sub": sub, "https://api.openai.com/auth": auth}));
+        jwt(serde_json::json!({"sub": sub, "email": format!("{sub}@rig.test"), "https://api.openai.com/auth": auth}));
+    let access = jwt(serde_json::json!({"sub": sub, "https://api.openai.com/auth": auth}));
     format!(
         r#"{{"auth_mode":"chatgpt","OPENAI_API_KEY":null,"tokens":{{"id_token":"{id}","access_token":"{access}","refresh_token":"{rt}","account_id":"{account}"}},{extra}"last_refresh":"{at}"}}"#
     )
@@ -132,7 +104,7 @@ pub fn host_bytes(rig: &Rig) -> String {
 }
 
 fn collect(rig: &Rig, containers: &[&str], extra: &[&str]) -> codex_remote_login_tests::Finished {
-    rig.tool("collect")
+    rig.tool()
         .args(["collect", "rig"])
         .args(containers)
         .args(["--json"])
@@ -227,10 +199,7 @@ fn collect_asks_before_replacing_and_needs_yes_without_a_terminal() {
     let newer = refreshed_at(&rig, &host, "2026-02-01T00:00:00Z");
     fresher.login(&newer);
 
-    let refused = rig
-        .tool("collect-no")
-        .args(["collect", "rig", "crl-t-fresher"])
-        .run(LIMIT);
+    let refused = rig.tool().args(["collect", "rig", "crl-t-fresher"]).run(LIMIT);
     assert_eq!(refused.code(), 1, "{}", refused.stderr);
     assert!(
         refused
@@ -314,7 +283,7 @@ fn collect_names_the_claim_it_cannot_confirm() {
     host_login(&rig, &host);
     let auth = serde_json::json!({"chatgpt_user_id": "user-rig", "chatgpt_account_id": "acct-rig"});
     let mut nosub: serde_json::Value = serde_json::from_str(&host).unwrap();
-    nosub["tokens"]["access_token"] = jwt(&serde_json::json!({"https://api.openai.com/auth": auth})).into();
+    nosub["tokens"]["access_token"] = jwt(serde_json::json!({"https://api.openai.com/auth": auth})).into();
     nosub["tokens"]["refresh_token"] = "rt-nosub".into();
     nosub["last_refresh"] = "2026-06-01T00:00:00Z".into();
     let no_sub = Crafted::start("crl-t-nosub", &[]);
@@ -323,7 +292,7 @@ fn collect_names_the_claim_it_cannot_confirm() {
     noacct["tokens"]["access_token"] =
         serde_json::from_str::<serde_json::Value>(&host).unwrap()["tokens"]["access_token"].clone();
     noacct["tokens"]["id_token"] =
-        jwt(&serde_json::json!({"sub": "user-rig", "https://api.openai.com/auth": {"chatgpt_user_id": "user-rig"}}))
+        jwt(serde_json::json!({"sub": "user-rig", "https://api.openai.com/auth": {"chatgpt_user_id": "user-rig"}}))
             .into();
     let no_acct = Crafted::start("crl-t-noacct", &[]);
     no_acct.login(&noacct.to_string());
@@ -351,10 +320,7 @@ fn collect_names_the_claim_it_cannot_confirm() {
     assert_eq!(host_bytes(&rig), host, "the host's login is untouched");
     assert_eq!(rig.host_login_state(ALICE), "alive", "and alive at the issuer");
 
-    let table = rig
-        .tool("collect-table")
-        .args(["collect", "rig", "crl-t-nosub", "--yes"])
-        .run(LIMIT);
+    let table = rig.tool().args(["collect", "rig", "crl-t-nosub", "--yes"]).run(LIMIT);
     assert!(
         table
             .stdout

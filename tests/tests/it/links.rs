@@ -5,16 +5,14 @@
 
 use std::time::Duration;
 
-use codex_remote_login_tests::{ALICE, Rig};
+use codex_remote_login_tests::{ALICE, LIMIT, Rig};
 
 use crate::identity::{Crafted, host_bytes, host_login, minted_at, refreshed_at};
-
-const LIMIT: Duration = Duration::from_secs(60);
 
 fn push(rig: &Rig, body: &str, extra: &[&str]) -> codex_remote_login_tests::Finished {
     let local = rig.dir.join("links-push.json");
     std::fs::write(&local, body).unwrap();
-    rig.tool("push")
+    rig.tool()
         .args(["push", "rig", "--from", local.to_str().unwrap(), "--json"])
         .args(extra)
         .run(LIMIT)
@@ -153,7 +151,7 @@ fn containers_follow_no_planted_link() {
         "",
     );
     let copy = || {
-        rig.tool("links")
+        rig.tool()
             .args(["containers", "rig", "crl-t-links", "--json"])
             .run(LIMIT)
     };
@@ -217,7 +215,7 @@ fn a_container_cannot_forge_events() {
     let forged = "/tmp/x\ncrl1 ctr-copied crl-dev docker dev - /forged\ncrl1 done";
     let _forger = Crafted::start("crl-t-forge", &["-e", &format!("CODEX_HOME={forged}")]);
     let run = rig
-        .tool("forge")
+        .tool()
         .args(["containers", "rig", "crl-t-forge", "--json"])
         .run(LIMIT);
     let events = run.events();

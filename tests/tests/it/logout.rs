@@ -2,21 +2,7 @@
 //! revokes the login at the (fake) issuer; `--local-only`, which revokes nothing; and the
 //! places sharing one login, named before anything is touched.
 
-use std::time::Duration;
-
-use codex_remote_login_tests::{ALICE, Finished, Rig};
-
-const LIMIT: Duration = Duration::from_secs(60);
-
-/// A ChatGPT login on the host, through the browser, as a user would make it: the login,
-/// alive at the issuer.
-fn sign_in(rig: &Rig) -> serde_json::Value {
-    let run = rig.tool("logout-signin").args(["rig"]).run(LIMIT);
-    assert_eq!(run.code(), 0, "{}", run.stderr);
-    let (_, login) = rig.auth_json(ALICE).expect("a login on the host");
-    assert_eq!(rig.login_state(&login), "alive");
-    login
-}
+use codex_remote_login_tests::{ALICE, Finished, LIMIT, Rig};
 
 /// How many revocations the issuer has been asked for since it started.
 fn revocations(rig: &Rig) -> usize {
@@ -31,9 +17,9 @@ fn logout_events(run: &Finished) -> Vec<serde_json::Value> {
 #[test]
 fn logout_revokes_and_removes_a_signed_in_hosts_login() {
     let rig = Rig::get();
-    let login = sign_in(&rig);
+    let login = rig.sign_alice_in(rig.tool().args(["rig"])).login;
     let before = revocations(&rig);
-    let run = rig.tool("logout").args(["logout", "rig", "--json"]).run(LIMIT);
+    let run = rig.tool().args(["logout", "rig", "--json"]).run(LIMIT);
     assert_eq!(run.code(), 0, "{}", run.stderr);
     let events = logout_events(&run);
     assert_eq!(events.len(), 1, "{}", run.stdout);
@@ -57,7 +43,7 @@ fn logout_revokes_and_removes_a_signed_in_hosts_login() {
 fn logout_of_a_host_not_signed_in_says_so_and_succeeds() {
     let rig = Rig::get();
     let before = revocations(&rig);
-    let run = rig.tool("logout").args(["logout", "rig"]).run(LIMIT);
+    let run = rig.tool().args(["logout", "rig"]).run(LIMIT);
     assert_eq!(run.code(), 0, "{}", run.stderr);
     let table: Vec<&str> = run.stdout.lines().collect();
     assert!(table[0].starts_with("PLACE  RESULT"), "{}", run.stdout);
@@ -72,11 +58,8 @@ fn logout_of_a_host_not_signed_in_says_so_and_succeeds() {
 
 /// The host signed in, and its login copied into crl-dev: one login in two places, alive.
 fn sign_in_with_a_copy_in_crl_dev(rig: &Rig) -> serde_json::Value {
-    let login = sign_in(rig);
-    let copied = rig
-        .tool("logout-copy")
-        .args(["containers", "rig", "crl-dev"])
-        .run(LIMIT);
+    let login = rig.sign_alice_in(rig.tool().args(["rig"])).login;
+    let copied = rig.tool().args(["containers", "rig", "crl-dev"]).run(LIMIT);
     assert_eq!(copied.code(), 0, "{}", copied.stderr);
     let copy = rig
         .container_login("crl-dev", "/home/dev/.codex/auth.json")
@@ -95,10 +78,7 @@ fn local_only_removes_one_copy_and_names_the_others() {
     let host_file = rig.auth_json(ALICE).unwrap().1;
     let refresh = host_file["tokens"]["refresh_token"].as_str().unwrap().to_owned();
     let before = revocations(&rig);
-    let run = rig
-        .tool("logout")
-        .args(["logout", "rig", "--local-only", "--json"])
-        .run(LIMIT);
+    let run = rig.tool().args(["logout", "rig", "--local-only", "--json"]).run(LIMIT);
     assert_eq!(run.code(), 0, "{}", run.stderr);
     let events = logout_events(&run);
     assert_eq!(events.len(), 1, "{}", run.stdout);
@@ -129,10 +109,7 @@ fn logout_with_a_container_names_the_shared_copy_first() {
     let rig = Rig::get();
     let login = sign_in_with_a_copy_in_crl_dev(&rig);
     let before = revocations(&rig);
-    let run = rig
-        .tool("logout")
-        .args(["logout", "rig", "--container", "crl-dev"])
-        .run(LIMIT);
+    let run = rig.tool().args(["logout", "rig", "--container", "crl-dev"]).run(LIMIT);
     assert_eq!(run.code(), 0, "{}\n{}", run.stdout, run.stderr);
     assert!(
         run.stderr
@@ -174,7 +151,7 @@ fn logout_with_a_container_names_the_shared_copy_first() {
 fn a_stopped_container_is_a_failed_row() {
     let rig = Rig::get();
     let run = rig
-        .tool("logout")
+        .tool()
         .args(["logout", "rig", "--container", "crl-stopped", "--json"])
         .run(LIMIT);
     assert_eq!(run.code(), 1, "{}", run.stderr);
@@ -190,13 +167,10 @@ fn a_stopped_container_is_a_failed_row() {
 #[test]
 fn local_only_needs_no_codex() {
     let rig = Rig::get();
-    let local = rig
-        .tool("logout-bob")
-        .args(["logout", "bob", "--local-only", "--json"])
-        .run(LIMIT);
+    let local = rig.tool().args(["logout", "bob", "--local-only", "--json"]).run(LIMIT);
     assert_eq!(local.code(), 0, "{}", local.stderr);
     assert_eq!(logout_events(&local)[0]["result"], "not_signed_in");
-    let revoking = rig.tool("logout-bob").args(["logout", "bob"]).run(LIMIT);
+    let revoking = rig.tool().args(["logout", "bob"]).run(LIMIT);
     assert_eq!(revoking.code(), 5, "{}", revoking.stderr);
     assert!(
         revoking.stderr.contains("codex was not found on bob"),
@@ -226,7 +200,7 @@ fn logout_revokes_nothing_other_places_hold_without_yes() {
     let here = rig.this_machine_holds(&login);
 
     let refused = rig
-        .tool("logout-refused")
+        .tool()
         .env("CODEX_HOME", here.to_str().unwrap())
         .args(["logout", "rig", "--json"])
         .run(LIMIT);
@@ -243,7 +217,7 @@ fn logout_revokes_nothing_other_places_hold_without_yes() {
     assert_eq!(rig.auth_json(ALICE).unwrap().1, login, "the host's login is in place");
 
     let done = rig
-        .tool("logout-yes")
+        .tool()
         .env("CODEX_HOME", here.to_str().unwrap())
         .args(["logout", "rig", "--yes", "--json"])
         .run(LIMIT);

@@ -1,11 +1,7 @@
 //! Several hosts in one command. Two users on the rig's sshd, each with a `~/.codex` of its
 //! own, stand for two hosts; they share one loopback, so their launches must not overlap.
 
-use std::time::Duration;
-
-use codex_remote_login_tests::{ALICE, BOB, Rig};
-
-const LIMIT: Duration = Duration::from_secs(120);
+use codex_remote_login_tests::{ALICE, BOB, LIMIT, Rig};
 
 /// crl-bob has no codex on any PATH: both hosts are given its path.
 fn codex() -> String {
@@ -17,18 +13,14 @@ fn two_hosts_two_approvals_two_logins() {
     let rig = Rig::get();
     let hosts_file = rig.dir.join("hosts");
     std::fs::write(&hosts_file, "# the second host\n\nbob   # crl-bob\n").unwrap();
-    let run = rig
-        .tool("two")
-        .args([
-            "rig",
-            "--hosts-file",
-            hosts_file.to_str().unwrap(),
-            "--json",
-            "--codex",
-            &codex(),
-        ])
-        .run(LIMIT);
-    assert_eq!(run.code(), 0, "{}", run.stderr);
+    let run = rig.sign_in(rig.tool().args([
+        "rig",
+        "--hosts-file",
+        hosts_file.to_str().unwrap(),
+        "--json",
+        "--codex",
+        &codex(),
+    ]));
     let signed: Vec<String> = run
         .events()
         .iter()
@@ -58,7 +50,7 @@ fn two_hosts_two_approvals_two_logins() {
 fn one_unreachable_host_does_not_stop_the_others() {
     let rig = Rig::get();
     let run = rig
-        .tool("dead")
+        .tool()
         .args(["rig", "ssh://127.0.0.1:1", "bob", "--codex", &codex()])
         .run(LIMIT);
     assert_eq!(
@@ -110,7 +102,7 @@ fn the_closing_hint_points_at_what_was_printed() {
     let rig = Rig::get();
     let minted = rig.minted_count();
     let run = rig
-        .tool("dead-json")
+        .tool()
         .args(["--json", "ssh://127.0.0.1:1", "ssh://127.0.0.1:2", "--codex", &codex()])
         .run(LIMIT);
     assert_eq!(run.code(), 3, "{}", run.stderr);
@@ -123,7 +115,7 @@ fn the_closing_hint_points_at_what_was_printed() {
     );
     // -q: only errors, so no table, and the hint says where to look.
     let quiet = rig
-        .tool("dead-quiet")
+        .tool()
         .args(["-q", "ssh://127.0.0.1:1", "ssh://127.0.0.1:2", "--codex", &codex()])
         .run(LIMIT);
     assert_eq!(quiet.code(), 3, "{}", quiet.stderr);
@@ -150,18 +142,13 @@ fn the_closing_hint_points_at_what_was_printed() {
 #[test]
 fn skip_logged_in() {
     let rig = Rig::get();
-    let first = rig
-        .tool("skip")
-        .env("OPENAI_API_KEY", "sk-rig-skip-test")
-        .args(["rig", "--with-api-key"])
-        .run(LIMIT);
-    assert_eq!(first.code(), 0, "{}", first.stderr);
+    rig.sign_in(
+        rig.tool()
+            .env("OPENAI_API_KEY", "sk-rig-skip-test")
+            .args(["rig", "--with-api-key"]),
+    );
     // One host: the shim itself skips, in the launch's exec.
-    let single = rig
-        .tool("skip")
-        .args(["rig", "--skip-logged-in", "--no-browser", "--json"])
-        .run(LIMIT);
-    assert_eq!(single.code(), 0, "{}", single.stderr);
+    let single = rig.sign_in(rig.tool().args(["rig", "--skip-logged-in", "--no-browser", "--json"]));
     assert!(
         single.stderr.contains("rig is already signed in; skipped"),
         "{}",
@@ -174,11 +161,10 @@ fn skip_logged_in() {
         (&"rig".into(), &"apikey".into())
     );
     // Several: the preflight decides.
-    let both = rig
-        .tool("skip")
-        .args(["rig", "bob", "--skip-logged-in", "--codex", &codex(), "--json"])
-        .run(LIMIT);
-    assert_eq!(both.code(), 0, "{}", both.stderr);
+    let both = rig.sign_in(
+        rig.tool()
+            .args(["rig", "bob", "--skip-logged-in", "--codex", &codex(), "--json"]),
+    );
     let skipped: Vec<_> = both.events().into_iter().filter(|e| e["type"] == "skipped").collect();
     assert_eq!(skipped.len(), 1, "only rig was signed in already: {}", both.stdout);
     assert_eq!(skipped[0]["host"], "rig");
@@ -209,17 +195,13 @@ fn skip_logged_in() {
 #[test]
 fn unfinished_sign_ins_of_several_hosts_keep_every_hosts_login() {
     let rig = Rig::get();
-    let first = rig
-        .tool("many-first")
-        .args(["rig", "bob", "--codex", &codex()])
-        .run(LIMIT);
-    assert_eq!(first.code(), 0, "{}", first.stderr);
+    rig.sign_in(rig.tool().args(["rig", "bob", "--codex", &codex()]));
     let before = [rig.auth_json(ALICE).unwrap().1, rig.auth_json(BOB).unwrap().1];
     for login in &before {
         assert_eq!(rig.login_state(login), "alive");
     }
     let again = rig
-        .tool("many-unfinished")
+        .tool()
         .args([
             "rig",
             "bob",

@@ -4,9 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use codex_remote_login_tests::{ALICE, Rig, watch_argv};
-
-const LIMIT: Duration = Duration::from_secs(60);
+use codex_remote_login_tests::{ALICE, LIMIT, Rig, watch_argv};
 
 /// The key is handed to the host's codex on a pipe: no process on either side ever has it in
 /// its command line, and nothing the tool prints contains it.
@@ -17,7 +15,7 @@ fn api_key_travels_on_stdin_never_in_argv() {
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = watch_argv(key.to_owned(), stop.clone());
     let run = rig
-        .tool("api-key")
+        .tool()
         .env("OPENAI_API_KEY", key)
         .args(["rig", "--with-api-key", "--json", "-vvv"])
         .run(LIMIT);
@@ -74,7 +72,7 @@ fn access_token_from_stdin_reaches_codex() {
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = watch_argv(token.to_owned(), stop.clone());
     let run = rig
-        .tool("token")
+        .tool()
         .stdin(&format!("{token}\n"))
         .args(["rig", "--with-access-token"])
         .run(LIMIT);
@@ -95,7 +93,7 @@ fn access_token_from_stdin_reaches_codex() {
 #[test]
 fn missing_secret_is_a_usage_error() {
     let rig = Rig::get();
-    let run = rig.tool("no-key").stdin("").args(["rig", "--with-api-key"]).run(LIMIT);
+    let run = rig.tool().stdin("").args(["rig", "--with-api-key"]).run(LIMIT);
     assert_eq!(run.code(), 2, "{}", run.stderr);
     assert!(run.stderr.contains("no usable API key: it is empty"), "{}", run.stderr);
     assert!(run.stderr.contains("OPENAI_API_KEY"), "{}", run.stderr);
@@ -106,28 +104,19 @@ fn missing_secret_is_a_usage_error() {
 #[test]
 fn status_tells_logged_in_from_not() {
     let rig = Rig::get();
-    let before = rig.tool("status").args(["status", "rig"]).run(LIMIT);
+    let before = rig.tool().args(["status", "rig"]).run(LIMIT);
     assert_eq!(before.code(), 6, "{}", before.stderr);
     let row = before.stdout.lines().nth(1).unwrap();
     assert!(row.starts_with("rig   no"), "{}", before.stdout);
 
-    let signed = rig.tool("status-signin").args(["rig"]).run(LIMIT);
-    assert_eq!(signed.code(), 0, "{}", signed.stderr);
-    let (_, login) = rig.auth_json(ALICE).unwrap();
-    assert_eq!(rig.login_state(&login), "alive");
+    let login = rig.sign_alice_in(rig.tool().args(["rig"])).login;
     // Connection options after the subcommand's name work as well as before it.
-    let after = rig
-        .tool("status")
-        .args(["status", "--json", "rig", "-p", "2222"])
-        .run(LIMIT);
+    let after = rig.tool().args(["status", "--json", "rig", "-p", "2222"]).run(LIMIT);
     assert_eq!(after.code(), 0, "{}", after.stderr);
     let status = after.event("status").unwrap();
     // Several hosts at once, one of them not signed in: a line each, in the order given.
     let codex = format!("{}/node_modules/.bin/codex", std::env::var("CRL_CODEX_PREFIX").unwrap());
-    let both = rig
-        .tool("status")
-        .args(["status", "rig", "bob", "--codex", &codex])
-        .run(LIMIT);
+    let both = rig.tool().args(["status", "rig", "bob", "--codex", &codex]).run(LIMIT);
     assert_eq!(both.code(), 6, "{}", both.stderr);
     let rows: Vec<(&str, &str)> = both.stdout.lines().skip(1).map(|l| (&l[..6], &l[6..8])).collect();
     assert_eq!(rows, [("rig   ", "ch"), ("bob   ", "no")], "{}", both.stdout);
@@ -160,7 +149,7 @@ fn push_keeps_a_backup_and_refuses_an_older_copy() {
     };
     let rt_first = write("2026-11-25T10:00:00.5Z");
     let first = rig
-        .tool("push")
+        .tool()
         .args(["push", "rig", "--from", local.to_str().unwrap(), "--json"])
         .run(LIMIT);
     assert_eq!(first.code(), 0, "{}", first.stderr);
@@ -179,7 +168,7 @@ fn push_keeps_a_backup_and_refuses_an_older_copy() {
     // Older than the host's copy (which has a longer fraction: byte order would say newer).
     let rt_older = write("2026-11-25T10:00:00Z");
     let refused = rig
-        .tool("push")
+        .tool()
         .args(["push", "rig", "--from", local.to_str().unwrap()])
         .run(LIMIT);
     assert_eq!(refused.code(), 1, "{}", refused.stderr);
@@ -192,7 +181,7 @@ fn push_keeps_a_backup_and_refuses_an_older_copy() {
     assert_eq!(rig.host_login_state(ALICE), "alive");
 
     let forced = rig
-        .tool("push")
+        .tool()
         .args(["push", "rig", "--from", local.to_str().unwrap(), "--force", "--json"])
         .run(LIMIT);
     assert_eq!(forced.code(), 0, "{}", forced.stderr);
@@ -221,10 +210,9 @@ fn push_keeps_a_backup_and_refuses_an_older_copy() {
 #[test]
 fn device_code_sign_in() {
     let rig = Rig::get();
-    let tool = rig.tool("device");
+    let tool = rig.tool();
     let page = tool.browser_out.clone();
-    let run = tool.args(["rig", "--device-auth", "--json"]).run(LIMIT);
-    assert_eq!(run.code(), 0, "{}", run.stderr);
+    let run = rig.sign_in(tool.args(["rig", "--device-auth", "--json"]));
     let device = run.event("device_code").unwrap();
     assert_eq!(device["url"], "https://auth.openai.com/codex/device");
     let code = device["code"].as_str().unwrap();
@@ -248,7 +236,7 @@ fn device_codes_disabled_says_who_can_enable_them() {
     let rig = Rig::get();
     rig.issuer("/__control?device=disabled");
     let minted = rig.minted_count();
-    let run = rig.tool("device-off").args(["rig", "--device-auth"]).run(LIMIT);
+    let run = rig.tool().args(["rig", "--device-auth"]).run(LIMIT);
     rig.issuer("/__control?device=ok");
     assert_eq!(run.code(), 1, "{}", run.stderr);
     assert!(
@@ -267,7 +255,7 @@ fn device_codes_disabled_says_who_can_enable_them() {
 #[test]
 fn doctor_checks_in_order_with_fixes() {
     let rig = Rig::get();
-    let healthy = rig.tool("doctor").args(["doctor", "rig"]).run(LIMIT);
+    let healthy = rig.tool().args(["doctor", "rig"]).run(LIMIT);
     assert_eq!(healthy.code(), 0, "{}", healthy.stdout);
     let names: Vec<&str> = healthy
         .stdout
@@ -298,7 +286,7 @@ fn doctor_checks_in_order_with_fixes() {
         healthy.stdout
     );
 
-    let hardened = rig.tool("doctor").args(["doctor", "noforward", "--json"]).run(LIMIT);
+    let hardened = rig.tool().args(["doctor", "noforward", "--json"]).run(LIMIT);
     assert_eq!(hardened.code(), 0, "{}", hardened.stderr);
     let forwarding = hardened
         .events()
@@ -310,7 +298,7 @@ fn doctor_checks_in_order_with_fixes() {
         (Some("warn"), Some("forbidden by the server"))
     );
 
-    let no_codex = rig.tool("doctor").args(["doctor", "bob"]).run(LIMIT);
+    let no_codex = rig.tool().args(["doctor", "bob"]).run(LIMIT);
     assert_eq!(no_codex.code(), 1, "{}", no_codex.stdout);
     assert!(
         no_codex
@@ -325,7 +313,7 @@ fn doctor_checks_in_order_with_fixes() {
         no_codex.stdout
     );
 
-    let refused = rig.tool("doctor").args(["doctor", "stranger"]).run(LIMIT);
+    let refused = rig.tool().args(["doctor", "stranger"]).run(LIMIT);
     assert_eq!(refused.code(), 1, "{}", refused.stdout);
     assert!(refused.stdout.contains("FAIL  authentication"), "{}", refused.stdout);
     assert!(refused.stdout.contains("skip  codex on the host"), "{}", refused.stdout);

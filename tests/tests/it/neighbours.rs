@@ -5,9 +5,7 @@ use std::net::TcpStream;
 use std::process::Command;
 use std::time::Duration;
 
-use codex_remote_login_tests::{ALICE, Rig, Running, http_get};
-
-const LIMIT: Duration = Duration::from_secs(90);
+use codex_remote_login_tests::{ALICE, LIMIT, Rig, Running, http_get};
 
 /// A local page fetching `/success` or `/cancel` while the sign-in waits: answered here, so
 /// codex neither exits 0 (a false "Signed in" where the host had an older login) nor is
@@ -15,7 +13,7 @@ const LIMIT: Duration = Duration::from_secs(90);
 #[test]
 fn a_stray_success_or_cancel_does_not_end_the_sign_in() {
     let rig = Rig::get();
-    let mut run = rig.tool("stray").args(["rig", "--json", "--no-browser"]).spawn();
+    let mut run = rig.tool().args(["rig", "--json", "--no-browser"]).spawn();
     let url = run.wait_event("url", LIMIT)["url"].as_str().unwrap().to_owned();
     for path in ["/success", "/success?id_token=x&plan_type=plus", "/cancel"] {
         assert_eq!(http_get("127.0.0.1:1455", path).0, 404, "{path}");
@@ -51,7 +49,7 @@ fn a_stray_success_or_cancel_does_not_end_the_sign_in() {
 fn hundreds_of_idle_connections_do_not_starve_the_sign_in() {
     let rig = Rig::get();
     let mut run = rig
-        .tool("idle-flood")
+        .tool()
         .args(["rig", "--json", "--no-browser", "--timeout", "80"])
         .spawn();
     let url = run.wait_event("url", LIMIT)["url"].as_str().unwrap().to_owned();

@@ -3,14 +3,12 @@
 
 use std::time::Duration;
 
-use codex_remote_login_tests::{ALICE, Rig};
-
-const LIMIT: Duration = Duration::from_secs(60);
+use codex_remote_login_tests::{ALICE, LIMIT, Rig};
 
 /// Runs `rig --paste`, approves "elsewhere", pastes what `edit` makes of the address.
 fn paste(rig: &Rig, edit: impl Fn(&str) -> String) -> (codex_remote_login_tests::Finished, String) {
     let mut run = rig
-        .tool("paste")
+        .tool()
         .open_stdin()
         .args(["rig", "--paste", "--json", "-vvv"])
         .spawn();

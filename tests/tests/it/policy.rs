@@ -4,11 +4,7 @@
 //! same methods itself (checked by hand: "ChatGPT login is disabled. Use API key login
 //! instead.", "API key login is disabled. Use ChatGPT login instead.").
 
-use std::time::Duration;
-
-use codex_remote_login_tests::{ALICE, Rig};
-
-const LIMIT: Duration = Duration::from_secs(60);
+use codex_remote_login_tests::{ALICE, LIMIT, Rig};
 
 /// Writes alice's `~/.codex/config.toml` on the host.
 fn config(rig: &Rig, text: &str) {
@@ -34,7 +30,7 @@ fn an_api_only_host_refuses_the_browser_before_anything_starts() {
     config(&rig, "# the admin's\nforced_login_method = \"api\"\n");
     let before = authorizations(&rig);
     let minted = rig.minted_count();
-    let tool = rig.tool("policy-api");
+    let tool = rig.tool();
     let page = tool.browser_out.clone();
     let run = tool.args(["rig", "--json"]).run(LIMIT);
     assert_eq!(run.code(), 1, "{}", run.stderr);
@@ -58,18 +54,17 @@ fn an_api_only_host_refuses_the_browser_before_anything_starts() {
     assert!(!run.stderr.contains("ChatGPT login is disabled"), "{}", run.stderr);
     // The device code too, and --paste.
     for mode in ["--device-auth", "--paste"] {
-        let run = rig.tool("policy-api").args(["rig", mode]).run(LIMIT);
+        let run = rig.tool().args(["rig", mode]).run(LIMIT);
         assert_eq!(run.code(), 1, "{mode}: {}", run.stderr);
         assert!(run.stderr.contains("--with-api-key"), "{mode}: {}", run.stderr);
     }
     assert_eq!(rig.minted_count(), minted, "nothing signed in");
     // What the hint says works.
-    let key = rig
-        .tool("policy-api")
-        .env("OPENAI_API_KEY", "sk-rig-policy-key")
-        .args(["rig", "--with-api-key"])
-        .run(LIMIT);
-    assert_eq!(key.code(), 0, "{}", key.stderr);
+    rig.sign_in(
+        rig.tool()
+            .env("OPENAI_API_KEY", "sk-rig-policy-key")
+            .args(["rig", "--with-api-key"]),
+    );
     assert_eq!(rig.host_login_state(ALICE), "apikey");
     rig.assert_nothing_left(ALICE);
 }
@@ -82,7 +77,7 @@ fn with_several_hosts_the_preflight_refuses_before_the_turn() {
     config(&rig, "forced_login_method = \"api\"\n");
     let minted = rig.minted_count();
     let run = rig
-        .tool("policy-many")
+        .tool()
         .env("OPENAI_API_KEY", "sk-rig-policy-many")
         .args(["rig", "rig", "--json", "--device-auth"])
         .run(LIMIT);
@@ -105,7 +100,7 @@ fn a_chatgpt_only_host_refuses_an_api_key() {
     let rig = Rig::get();
     config(&rig, "forced_login_method = \"chatgpt\"\n");
     let run = rig
-        .tool("policy-chatgpt")
+        .tool()
         .env("OPENAI_API_KEY", "sk-rig-refused-key")
         .args(["rig", "--with-api-key"])
         .run(LIMIT);
@@ -127,20 +122,20 @@ fn status_and_doctor_report_the_policy() {
         &rig,
         "forced_login_method = \"chatgpt\"\nforced_chatgpt_workspace_id = [\"ws-1\", \"ws-2\"]\n[profiles.x]\nforced_login_method = \"api\"\n",
     );
-    let status = rig.tool("policy-status").args(["status", "rig", "--json"]).run(LIMIT);
+    let status = rig.tool().args(["status", "rig", "--json"]).run(LIMIT);
     let event = status.event("status").unwrap();
     assert_eq!(
         event["forced_login_method"], "chatgpt",
         "a table's key is not top-level"
     );
     assert_eq!(event["forced_chatgpt_workspace_id"], "ws-1,ws-2");
-    let table = rig.tool("policy-status").args(["status", "rig"]).run(LIMIT);
+    let table = rig.tool().args(["status", "rig"]).run(LIMIT);
     assert!(
         table.stdout.contains("chatgpt only, workspace ws-1,ws-2"),
         "{}",
         table.stdout
     );
-    let doctor = rig.tool("policy-doctor").args(["doctor", "rig"]).run(LIMIT);
+    let doctor = rig.tool().args(["doctor", "rig"]).run(LIMIT);
     let row = doctor
         .stdout
         .lines()
@@ -154,7 +149,7 @@ fn status_and_doctor_report_the_policy() {
     );
     // A value that is not plainly a string is not reported, and never evaluated.
     config(&rig, "forced_login_method = \"$(touch /tmp/crl-policy-owned)\"\n");
-    let odd = rig.tool("policy-status").args(["status", "rig", "--json"]).run(LIMIT);
+    let odd = rig.tool().args(["status", "rig", "--json"]).run(LIMIT);
     assert!(
         odd.event("status").unwrap().get("forced_login_method").is_none(),
         "{}",
@@ -171,8 +166,7 @@ fn a_workspace_restriction_is_named() {
     let rig = Rig::get();
     // The rig's issuer puts its logins in workspace acct-rig.
     config(&rig, "forced_chatgpt_workspace_id = \"acct-rig\"\n");
-    let run = rig.tool("policy-ws").args(["rig"]).run(LIMIT);
-    assert_eq!(run.code(), 0, "{}", run.stderr);
+    let run = rig.sign_in(rig.tool().args(["rig"]));
     assert!(
         run.stderr
             .contains("rig's codex accepts only workspace acct-rig (forced_chatgpt_workspace_id)"),

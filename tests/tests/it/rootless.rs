@@ -4,24 +4,11 @@
 //! where podman cannot know the container, and the leak check must tell podman's own pause
 //! process from a real leftover by an exact rule.
 
-use std::time::Duration;
+use codex_remote_login_tests::{ALICE, LIMIT, Rig, podman_pause};
 
-use codex_remote_login_tests::{ALICE, Rig, podman_pause};
-
-const LIMIT: Duration = Duration::from_secs(60);
 const KEY: &str = "sk-rig-rootless-key-5a0e";
 /// A container of crl-alice's own, in her rootless store.
 const OWN: &str = "crl-t-rootless";
-
-/// crl-alice signed in with an API key, so that there is a login to copy.
-fn sign_alice_in(rig: &Rig) {
-    let run = rig
-        .tool("rootless-login")
-        .env("OPENAI_API_KEY", KEY)
-        .args(["rig", "--with-api-key"])
-        .run(LIMIT);
-    assert_eq!(run.code(), 0, "{}", run.stderr);
-}
 
 /// Ends crl-alice's rootless podman and removes her store, as if she had never run podman.
 fn forget_rootless_podman(rig: &Rig) {
@@ -45,7 +32,8 @@ fn alice_runs_anything(rig: &Rig) -> bool {
 fn rootless_podman_is_not_started_where_it_cannot_know_the_container() {
     let rig = Rig::get();
     forget_rootless_podman(&rig);
-    sign_alice_in(&rig);
+    // crl-alice signed in with an API key, so that there is a login to copy.
+    rig.sign_in(rig.tool().env("OPENAI_API_KEY", KEY).args(["rig", "--with-api-key"]));
     // Found by docker (through the engine's socket), unknown to every engine, every running
     // container, and docker named with --engine: none of these may start rootless podman for
     // a user who has no podman store of her own.
@@ -55,7 +43,7 @@ fn rootless_podman_is_not_started_where_it_cannot_know_the_container() {
         &["containers", "rig", "nope", "--engine", "docker", "--json"],
         &["logout", "rig", "--local-only", "--json"],
     ] {
-        let run = rig.tool("rootless-probe").args(args).run(LIMIT);
+        let run = rig.tool().args(args).run(LIMIT);
         assert!(run.code() <= 1, "{args:?}: {}", run.stderr);
         if args.contains(&"nope") {
             // An unknown container is still named as unknown.
@@ -78,7 +66,8 @@ fn rootless_podman_is_not_started_where_it_cannot_know_the_container() {
 fn rootless_podman_finds_the_users_own_container() {
     let rig = Rig::get();
     forget_rootless_podman(&rig);
-    sign_alice_in(&rig);
+    // crl-alice signed in with an API key, so that there is a login to copy.
+    rig.sign_in(rig.tool().env("OPENAI_API_KEY", KEY).args(["rig", "--with-api-key"]));
     // crl-alice's own container, in her rootless store (this sandbox: runc, cgroupfs, no
     // network, lowered limits).
     let made = rig.remote(
@@ -91,10 +80,7 @@ fn rootless_podman_finds_the_users_own_container() {
         ),
     );
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
-    let run = rig
-        .tool("rootless-copy")
-        .args(["containers", "rig", OWN, "--json"])
-        .run(LIMIT);
+    let run = rig.tool().args(["containers", "rig", OWN, "--json"]).run(LIMIT);
     let copied = run.events().into_iter().find(|e| e["container"] == OWN);
     let cleanup = rig.remote(ALICE, &format!("podman rm -f -t 0 {OWN} >/dev/null"));
     assert!(cleanup.status.success(), "{}", String::from_utf8_lossy(&cleanup.stderr));

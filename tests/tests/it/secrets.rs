@@ -5,11 +5,9 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
-use codex_remote_login_tests::{ALICE, Finished, Rig, record_argv};
+use codex_remote_login_tests::{ALICE, Finished, LIMIT, Rig, record_argv};
 
-const LIMIT: Duration = Duration::from_secs(60);
 const API_KEY: &str = "sk-rig-secret-key-5e1c";
 const ACCESS_TOKEN: &str = "rig-secret-access-token-9b2d";
 
@@ -32,25 +30,15 @@ fn no_secret_in_any_output_or_command_line() {
 
     // Each sign-in's login at the issuer as it ends: (which, its state, the state it must be).
     let mut states: Vec<(&str, String, &str)> = Vec::new();
-    runs.push(rig.tool("s-browser").args(["rig"]).args(loud).run(LIMIT));
+    runs.push(rig.tool().args(["rig"]).args(loud).run(LIMIT));
     states.push(("the browser's", rig.host_login_state(ALICE), "alive"));
-    runs.push(rig.tool("s-status").args(["status", "rig"]).args(loud).run(LIMIT));
-    runs.push(rig.tool("s-doctor").args(["doctor", "rig"]).args(loud).run(LIMIT));
+    runs.push(rig.tool().args(["status", "rig"]).args(loud).run(LIMIT));
+    runs.push(rig.tool().args(["doctor", "rig"]).args(loud).run(LIMIT));
     rig.reset();
-    runs.push(
-        rig.tool("s-device")
-            .args(["rig", "--device-auth"])
-            .args(loud)
-            .run(LIMIT),
-    );
+    runs.push(rig.tool().args(["rig", "--device-auth"]).args(loud).run(LIMIT));
     states.push(("the device code's", rig.host_login_state(ALICE), "alive"));
     rig.reset();
-    let mut paste = rig
-        .tool("s-paste")
-        .open_stdin()
-        .args(["rig", "--paste"])
-        .args(loud)
-        .spawn();
+    let mut paste = rig.tool().open_stdin().args(["rig", "--paste"]).args(loud).spawn();
     let url = paste.wait_event("url", LIMIT);
     let callback = rig.approve_elsewhere(url["url"].as_str().unwrap());
     paste.type_line(&callback);
@@ -74,7 +62,7 @@ fn no_secret_in_any_output_or_command_line() {
     std::fs::write(&local, login.to_string()).unwrap();
     secrets.extend(["rig-push-access-7f3a".into(), "rig-push-refresh-8c4b".into()]);
     runs.push(
-        rig.tool("s-push")
+        rig.tool()
             .args(["push", "rig", "--from", local.to_str().unwrap()])
             .args(loud)
             .run(LIMIT),
@@ -82,19 +70,19 @@ fn no_secret_in_any_output_or_command_line() {
     // Containers: that login copied into three (by a shell, and by the archive copy into a
     // stopped one) and collected back, then one container signed in on its own.
     runs.push(
-        rig.tool("s-containers")
+        rig.tool()
             .args(["containers", "rig", "crl-dev", "crl-root", "crl-stopped", "--force"])
             .args(loud)
             .run(LIMIT),
     );
     runs.push(
-        rig.tool("s-collect")
+        rig.tool()
             .args(["collect", "rig", "crl-dev", "crl-root", "crl-stopped"])
             .args(loud)
             .run(LIMIT),
     );
     runs.push(
-        rig.tool("s-inside")
+        rig.tool()
             .args(["containers", "rig", "crl-dev", "--login-inside"])
             .args(loud)
             .run(LIMIT),
@@ -104,7 +92,7 @@ fn no_secret_in_any_output_or_command_line() {
     states.push(("crl-dev's own", inside, "alive"));
     rig.reset();
     runs.push(
-        rig.tool("s-key")
+        rig.tool()
             .env("OPENAI_API_KEY", API_KEY)
             .args(["rig", "--with-api-key"])
             .args(loud)
@@ -112,7 +100,7 @@ fn no_secret_in_any_output_or_command_line() {
     );
     states.push(("the API key's", rig.host_login_state(ALICE), "apikey"));
     runs.push(
-        rig.tool("s-token")
+        rig.tool()
             .stdin(&format!("{ACCESS_TOKEN}\n"))
             .args(["rig", "--with-access-token"])
             .args(loud)

@@ -1,16 +1,12 @@
 //! Whole sign-ins: browser → fake authorize → local proxy → SSH → real codex → auth.json.
 
-use std::time::Duration;
-
 use codex_remote_login_shared::auth_json::id_claims;
-use codex_remote_login_tests::{ALICE, Rig, Running, http_get};
-
-const LIMIT: Duration = Duration::from_secs(60);
+use codex_remote_login_tests::{ALICE, LIMIT, Rig, Running, http_get};
 
 #[test]
 fn signs_in_through_the_browser_and_leaves_nothing_behind() {
     let rig = Rig::get();
-    let tool = rig.tool("signin");
+    let tool = rig.tool();
     let page = tool.browser_out.clone();
     // -vvv: nothing secret even at the most verbose.
     let run = tool.args(["rig", "--json", "-vvv"]).run(LIMIT);
@@ -78,7 +74,7 @@ fn stale_callback_is_answered_locally_and_decorated_state_passes() {
     rig.issuer("/__control?decorate_state=1");
     let home = "/home/crl-alice/elsewhere";
     let mut run = rig
-        .tool("stale")
+        .tool()
         .args(["rig", "--json", "--no-browser", "--codex-home", home])
         .spawn();
     let url = run.wait_event("url", LIMIT);
@@ -112,7 +108,7 @@ fn a_localhost_redirect_signs_in() {
     let rig = Rig::get();
     let codex = super::hostile::standin(&rig, "localhost");
     let mut run = rig
-        .tool("localhost")
+        .tool()
         .args(["rig", "--json", "--no-browser", "--codex", &codex])
         .spawn();
     let url = run.wait_event("url", LIMIT);

@@ -3,12 +3,7 @@
 //! `CRL_WINDOWS_BIN` at it. What Wine cannot show (Ctrl-Break delivery, ACLs) is listed in
 //! the README.
 
-use std::time::Duration;
-
-use codex_remote_login_tests::{ALICE, Rig, Running};
-
-/// Wine starts slower than a native process; the sign-in itself is the same.
-const LIMIT: Duration = Duration::from_secs(90);
+use codex_remote_login_tests::{ALICE, LIMIT, Rig, Running};
 
 /// The user's browser on a phone: the Windows build reads the pasted callback address from
 /// its stdin and delivers it to the host's codex over SSH.
@@ -16,7 +11,7 @@ const LIMIT: Duration = Duration::from_secs(90);
 fn windows_build_signs_in_with_a_pasted_callback() {
     let rig = Rig::get();
     let mut run = rig
-        .windows_tool("windows-paste")
+        .windows_tool()
         .open_stdin()
         .args(["rig", "--paste", "--json", "-vvv"])
         .spawn();
@@ -48,7 +43,7 @@ fn windows_build_signs_in_with_a_pasted_callback() {
 fn windows_build_signs_in_through_the_browser_command() {
     let rig = Rig::get();
     // The default way (the system's handler, then $BROWSER) must not be what opens it.
-    let tool = rig.windows_tool("windows-browser").env("BROWSER", "/bin/false");
+    let tool = rig.windows_tool().env("BROWSER", "/bin/false");
     let page = tool.browser_out.clone();
     let run = tool
         .args([
