@@ -3,6 +3,7 @@
 
 mod alive;
 mod codex_rules;
+mod collect;
 mod containers;
 mod failures;
 mod fallbacks;
