@@ -196,7 +196,7 @@ mod windows {
 
     /// The SID of the user this process runs as, from its token.
     pub fn current_user() -> Result<String, String> {
-        use winsafe::{co, prelude::*};
+        use winsafe::co;
         let token = winsafe::HACCESSTOKEN::GetCurrentProcessToken();
         let info = token
             .GetTokenInformation(co::TOKEN_INFORMATION_CLASS::User)
