@@ -31,7 +31,8 @@ pub struct Findings {
     pub previous: Option<Previous>,
     /// The credential store the host's codex config asks for, when it is `auto`.
     pub store: Option<Untrusted>,
-    /// The other places that held the login the new one replaced (see [`Survey`]).
+    /// The other places that held the login the new one replaced (see
+    /// [`Survey`](super::survey::Survey)).
     pub previous_holders: Vec<String>,
 }
 
