@@ -23,32 +23,6 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("edge", &["cli"]),
 ];
 
-/// The `crate::` modules that `text` names, in `crate::a` and `crate::{a, b::c}` forms.
-fn imports(text: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut rest = text;
-    while let Some(at) = rest.find("crate::") {
-        rest = &rest[at + "crate::".len()..];
-        let names: Vec<&str> = match rest.strip_prefix('{') {
-            Some(group) => {
-                let group = &group[..group.find('}').unwrap_or(group.len())];
-                group.split(',').collect()
-            }
-            None => vec![rest],
-        };
-        for name in names {
-            let name = name.trim_start();
-            let end = name
-                .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
-                .unwrap_or(name.len());
-            if end > 0 {
-                found.push(name[..end].to_owned());
-            }
-        }
-    }
-    found
-}
-
 /// A file's code before its unit tests, which sit at its end and may reach anywhere.
 fn without_tests(text: &str) -> &str {
     let end = ["#[cfg(test)]", "#[cfg(all(test"]
@@ -59,31 +33,28 @@ fn without_tests(text: &str) -> &str {
     &text[..end]
 }
 
-/// Each top-level module's imports, from every file under `dir`.
-fn graph(dir: &Path, top: Option<&str>, out: &mut BTreeMap<String, Vec<String>>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
-        let module = top.map_or(stem.clone(), str::to_owned);
-        if path.is_dir() {
-            graph(&path, Some(&module), out);
-            continue;
-        }
-        if top.is_none() && (stem == "main" || stem == "lib") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path).unwrap();
-        let code = without_tests(&text);
-        let deps = out.entry(module.clone()).or_default();
-        deps.extend(imports(code).into_iter().filter(|d| *d != module));
+/// Each top-level module (a folder of `src/`, or a file at its root) with the other
+/// top-level modules its files import.
+fn graph(src: &Path) -> BTreeMap<String, Vec<String>> {
+    let mut all = BTreeMap::new();
+    files(src, "", &mut all);
+    let top = |module: &str| module.split("::").next().unwrap().to_owned();
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (module, code) in &all {
+        let own = top(module);
+        let deps: Vec<String> = file_imports(module, code, &all)
+            .iter()
+            .map(|m| top(m))
+            .filter(|d| *d != own)
+            .collect();
+        out.entry(own).or_default().extend(deps);
     }
+    out
 }
 
 #[test]
 fn each_module_imports_only_the_layers_below_it() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut modules = BTreeMap::new();
-    graph(&src, None, &mut modules);
+    let modules = graph(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
     let layer_of = |m: &str| LAYERS.iter().position(|(_, ms)| ms.contains(&m));
     let mut wrong = Vec::new();
     for (module, deps) in &modules {
@@ -92,10 +63,6 @@ fn each_module_imports_only_the_layers_below_it() {
             continue;
         };
         for dep in deps {
-            // Items of lib.rs are the facade.
-            if !modules.contains_key(dep) {
-                continue;
-            }
             match layer_of(dep) {
                 Some(theirs) if theirs < own => {}
                 _ => wrong.push(format!(
@@ -121,7 +88,8 @@ fn each_module_imports_only_the_layers_below_it() {
 #[test]
 fn both_import_forms_are_read() {
     let text = "use crate::{paste, ports::PortError};\nlet x = crate::ui::Ui::new();\n";
-    assert_eq!(imports(text), ["paste", "ports", "ui"]);
+    let tops: Vec<String> = paths_after(text, "crate").iter().map(|p| p[0].clone()).collect();
+    assert_eq!(tops, ["paste", "ports", "ui"]);
 }
 
 /// Every `.rs` file under `src` as its module path (`signin::run`; `signin` for
