@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""The stand-in for auth.openai.com: the only fake in the rig (nothing here reaches the internet).
+"""The stand-in for auth.openai.com, and beside it for chatgpt.com's backend (fake_backend.py):
+OpenAI's side is the only fake in the rig (nothing here reaches the internet).
 
-An HTTP proxy on one port. `CONNECT auth.openai.com:443` is answered and the connection is
-turned into TLS with a certificate from the rig's test CA; requests on it are served as the
-issuer: /oauth/authorize (302 back to the redirect_uri with code and state), /oauth/token
-(authorization_code with PKCE checked; token-exchange), /oauth/revoke, and the device-code
-flow: /api/accounts/deviceauth/usercode, /api/accounts/deviceauth/token (403 while pending),
+An HTTP proxy on one port. `CONNECT auth.openai.com:443` (or `chatgpt.com:443`) is answered
+and the connection is turned into TLS with a certificate from the rig's test CA; requests on it
+are served as the issuer (or the backend): /oauth/authorize (302 back to the redirect_uri
+with code and state), /oauth/token (authorization_code with PKCE checked; token-exchange;
+refresh_token), /oauth/revoke, and the device-code flow: /api/accounts/deviceauth/usercode, /api/accounts/deviceauth/token (403 while pending),
 and /codex/device, the page where a person would type the code: visiting it approves the
 newest pending code.
 
@@ -31,6 +32,10 @@ Plain requests to the proxy itself steer and inspect it (tests run one at a time
                                                           since the issuer started (JSON list)
   GET /__minted                                           every token and key minted since the
                                                           issuer started (JSON list)
+  GET /__refreshes                                        what each refresh came to: ok, reused
+                                                          (codex's "already used"), invalid
+  GET /__uses                                             each use of the backend (fake_backend.py):
+                                                          path, verdict, token
   GET /__log                                              paths requested (no query strings)
 
 Usage: fake_issuer.py PORT CERT KEY STATE_DIR
@@ -39,6 +44,7 @@ import hashlib, json, os, secrets, socket, socketserver, ssl, sys, threading, ti
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit, parse_qs, urlencode
 
+import fake_backend
 from tokens import b64url, jwt
 
 PORT, CERT, KEY, STATE_DIR = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
@@ -57,6 +63,9 @@ ISSUED_CODES = []
 MINTED = []
 DEVICE = {}  # device_auth_id -> {"user_code", "approved", "verifier"}
 LOG = []
+# What each refresh came to (ok, reused, invalid), and each use of the backend: (path, verdict).
+REFRESHES = []
+USES = []
 ISSUED = {}
 # Every refresh and access token minted: token -> {"kind", "grant", "state", "exp"}. A grant is
 # one login; it ends when one of its refresh tokens is revoked.
@@ -218,6 +227,7 @@ class Issuer(BaseHTTPRequestHandler):
             if state == "alive":
                 TOKENS[token]["state"] = "used"
                 grant = TOKENS[token]["grant"]
+            REFRESHES.append({"alive": "ok", "used": "reused"}.get(state, "invalid"))
         if state == "alive":
             return self.json(200, mint(client_id, grant))
         code = {"used": "refresh_token_reused", "revoked": "refresh_token_invalidated"}.get(state, "refresh_token_invalidated")
@@ -259,6 +269,29 @@ REFRESH_ERRORS = {
 }
 
 
+class Backend(Issuer):
+    """chatgpt.com's backend (fake_backend.py), on its own TLS connection."""
+
+    def do_GET(self):
+        self.serve("GET", b"")
+
+    def do_POST(self):
+        self.serve("POST", self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+
+    def serve(self, method, body):
+        path = urlsplit(self.path).path
+
+        def state(token):
+            with LOCK:
+                return state_of(token)
+
+        def record(path, verdict, token):
+            with LOCK:
+                USES.append({"path": path, "verdict": verdict, "token": token})
+
+        fake_backend.serve(self, method, path, self.headers, body, state, record)
+
+
 class Proxy(socketserver.StreamRequestHandler):
     def handle(self):
         line = self.rfile.readline(65537).decode("latin-1").strip()
@@ -273,7 +306,8 @@ class Proxy(socketserver.StreamRequestHandler):
             return
         method, target, _ = parts
         if method == "CONNECT":
-            if target != "auth.openai.com:443":
+            serve = {"auth.openai.com:443": Issuer, "chatgpt.com:443": Backend}.get(target)
+            if serve is None:
                 self.wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
                 return
             self.wfile.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
@@ -282,7 +316,7 @@ class Proxy(socketserver.StreamRequestHandler):
                 tls = TLS.wrap_socket(self.connection, server_side=True)
             except (ssl.SSLError, OSError):
                 return
-            Issuer(tls, self.client_address, self.server)
+            serve(tls, self.client_address, self.server)
             return
         url = urlsplit(target)
         if method == "POST" and url.path == "/__state":
@@ -309,6 +343,12 @@ class Proxy(socketserver.StreamRequestHandler):
         elif url.path == "/__minted":
             with LOCK:
                 body = json.dumps(MINTED).encode()
+        elif url.path == "/__refreshes":
+            with LOCK:
+                body = json.dumps(REFRESHES).encode()
+        elif url.path == "/__uses":
+            with LOCK:
+                body = json.dumps(USES).encode()
         elif url.path == "/__log":
             with LOCK:
                 body = json.dumps(LOG).encode()
