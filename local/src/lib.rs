@@ -18,7 +18,7 @@ mod ui;
 
 use std::sync::Arc;
 
-use commands::{collect, containers, doctor, login, login_inside, logout, push, status};
+use commands::{collect, containers, doctor, keeper, login, login_inside, logout, push, status};
 use settings::{Machine, Request};
 
 pub use cli::generate::write as generate;
@@ -48,13 +48,13 @@ pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<ExitStatus, Error> {
         Request::Containers {
             on: Machine::Host(host),
             want,
-            force,
-        } => containers::run(&host, &want, force, &settings, ui).await,
+            how,
+        } => containers::run(&host, &want, how, &settings, ui).await,
         Request::Containers {
             on: Machine::Local,
             want,
-            force,
-        } => containers::run_local(&want, force, &settings, ui).await,
+            how,
+        } => containers::run_local(&want, how, &settings, ui).await,
         Request::LoginInside {
             host,
             names,
@@ -68,6 +68,7 @@ pub async fn run(cli: cli::Cli, ui: Arc<ui::Ui>) -> Result<ExitStatus, Error> {
             local_only,
             yes,
         } => logout::run(&hosts, &want, local_only, yes, &settings, ui).await,
+        Request::Keeper { host, action } => keeper::run(&host, &action, &settings, ui).await,
         Request::Push { host, from, force } => push::run(&host, from.as_deref(), force, &settings, ui)
             .await
             .map(|()| ExitStatus::Success),

@@ -11,7 +11,7 @@ use codex_remote_login_shared::protocol::RelayTool;
 
 /// The subcommands' names, for telling a mistyped one from a host (the sign-in, the default
 /// command, has none). `cli`'s tests hold them to its definition.
-pub const COMMANDS: [&str; 6] = ["status", "doctor", "containers", "collect", "logout", "push"];
+pub const COMMANDS: [&str; 7] = ["status", "doctor", "containers", "keeper", "collect", "logout", "push"];
 
 /// What every command takes: how to reach hosts, and where codex is on them.
 #[derive(Debug, Clone)]
@@ -19,6 +19,18 @@ pub struct Settings {
     pub ssh: ssh::Settings,
     /// `--codex PATH` and `--codex-home DIR`, as the shim takes them.
     pub codex: CodexAt,
+}
+
+/// How `containers` copies a login.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Copying {
+    /// Replace a container's login even where it is fresher.
+    pub force: bool,
+    /// The whole login, refresh token included (`--share-refresh-token`), not an access-only
+    /// copy.
+    pub share_refresh: bool,
+    /// Take a fresher login back from a container before converting it, without asking.
+    pub yes: bool,
 }
 
 /// One command, with what it was asked to act on.
@@ -40,8 +52,7 @@ pub enum Request {
     Containers {
         on: Machine,
         want: Selection,
-        /// Replace a container's login even where it is fresher.
-        force: bool,
+        how: Copying,
     },
     /// `containers --login-inside`: sign each container in on its own.
     LoginInside {
@@ -71,6 +82,23 @@ pub enum Request {
         from: Option<PathBuf>,
         force: bool,
     },
+    /// Start or stop the keeper of a host's container copies.
+    Keeper {
+        host: String,
+        action: KeeperAction,
+    },
+}
+
+/// What `keeper` does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeeperAction {
+    /// Copy the login into these containers, then keep the copies fresh; `yes`: take a
+    /// fresher login back from a container without asking.
+    Start {
+        want: Selection,
+        yes: bool,
+    },
+    Stop,
 }
 
 impl Request {

@@ -167,7 +167,7 @@ fn long_help_has_the_readme_exit_codes_and_json_events() {
 }
 
 /// The commands, each with its own `-h`.
-const COMMANDS: [&str; 6] = ["status", "doctor", "containers", "collect", "logout", "push"];
+const COMMANDS: [&str; 7] = ["status", "doctor", "containers", "keeper", "collect", "logout", "push"];
 
 /// Two 24-line screens: as much as `-h` may take, the tool's or a command's.
 const SHORT_HELP_LINES: usize = 48;

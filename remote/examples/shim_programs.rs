@@ -59,6 +59,8 @@ fn main() {
             job::Containers {
                 containers: selection.clone(),
                 force: true,
+                share_refresh: false,
+                keep: false,
             }
             .into(),
         ),

@@ -30,12 +30,13 @@ podman_may_know() {
     grep -qs '^[[:space:]]*rootless_storage_path' /etc/containers/storage.conf /usr/share/containers/storage.conf
 }
 
-# `engine_state CTR...`: a line `RUNNING "USER"` per container, in the order asked: true or
-# false, and its configured user as a JSON string ("" for the image's). JSON escapes every
-# line end and control character, so each container's record is one line whatever its user
-# holds (engines.sh checks it); fails when the engine does not know one of them.
+# `engine_state CTR...`: a line `ID RUNNING "USER"` per container, in the order asked: its
+# id, true or false, and its configured user as a JSON string ("" for the image's). JSON
+# escapes every line end and control character, so each container's record is one line
+# whatever its user holds (engines.sh checks it); fails when the engine does not know one of
+# them.
 engine_state() {
-    "$e" inspect --type container --format '{{.State.Running}} {{json .Config.User}}' "$@"
+    "$e" inspect --type container --format '{{.Id}} {{.State.Running}} {{json .Config.User}}' "$@"
 }
 
 # `engine_env CTR`: its configured environment, a NAME=value a line. It may hold keys: keep

@@ -1,7 +1,8 @@
 //! What one run of the shim does: the [`Job`], its parameters, and its part of the program.
 
 use codex_remote_login_shared::protocol::{
-    CollectEvent, ContainersEvent, DoctorEvent, Events, LogoutEvent, PushEvent, SignInEvent, StatusEvent, SurveyEvent,
+    CollectEvent, ContainersEvent, DoctorEvent, Events, KeeperEvent, LogoutEvent, PushEvent, SignInEvent, StatusEvent,
+    SurveyEvent,
 };
 
 use crate::engine::Engine;
@@ -9,7 +10,7 @@ use crate::engine::Engine;
 use crate::pieces::{self, Piece, Piece::*};
 
 /// The shim's common part: finds codex and reports what the host holds.
-pub(crate) const COMMON: &[Piece] = &[Run(pieces::CODES), Run(pieces::COMMON)];
+pub(crate) const COMMON: &[Piece] = &[Run(pieces::CODES), Run(pieces::CLAIMS), Run(pieces::COMMON)];
 pub(crate) const LOGIN: &[Piece] = &[
     Carried(pieces::SAFE),
     Run(pieces::FRESH),
@@ -24,14 +25,31 @@ pub(crate) const SECRET: &[Piece] = &[
     Run(pieces::REPORT),
     Run(pieces::SECRET),
 ];
-pub(crate) const STATUS: &[Piece] = &[Run(pieces::REPORT), Run(pieces::STATUS)];
+pub(crate) const STATUS: &[Piece] = &[
+    Carried(pieces::REFRESHED),
+    Run(pieces::KEPT),
+    Run(pieces::REPORT),
+    Run(pieces::ENGINE),
+    Run(pieces::ENGINES),
+    Run(pieces::SURVEY),
+    Run(pieces::HELD),
+    Run(pieces::STATUS),
+];
 pub(crate) const PUSH: &[Piece] = &[
     Run(pieces::REPORT),
     Carried(pieces::SAFE),
     Run(pieces::WRITE),
     Run(pieces::PUSH),
 ];
-pub(crate) const DOCTOR: &[Piece] = &[Run(pieces::DOCTOR)];
+pub(crate) const DOCTOR: &[Piece] = &[
+    Carried(pieces::REFRESHED),
+    Run(pieces::KEPT),
+    Run(pieces::ENGINE),
+    Run(pieces::ENGINES),
+    Run(pieces::SURVEY),
+    Run(pieces::HELD),
+    Run(pieces::DOCTOR),
+];
 pub(crate) const PREFLIGHT: &[Piece] = &[Run(pieces::PREFLIGHT)];
 pub(crate) const CONTAINERS: &[Piece] = &[
     Text(pieces::CODES),
@@ -40,7 +58,18 @@ pub(crate) const CONTAINERS: &[Piece] = &[
     Text(pieces::CTR_COPY),
     Run(pieces::ENGINE),
     Run(pieces::ENGINES),
+    Run(pieces::AUTHJSON),
+    Run(pieces::ACCESS),
+    Run(pieces::KEPT),
     Run(pieces::CONTAINERS),
+];
+pub(crate) const KEEPER: &[Piece] = &[
+    Carried(pieces::SAFE),
+    Run(pieces::AUTHJSON),
+    Carried(pieces::KEPT),
+    Text(pieces::CLAIMS),
+    Text(pieces::KEEPER_LOOP),
+    Run(pieces::KEEPER),
 ];
 pub(crate) const COLLECT: &[Piece] = &[
     Carried(pieces::REFRESHED),
@@ -71,7 +100,7 @@ pub(crate) const SURVEY: &[Piece] = &[
 ];
 
 /// Every job's part, by name.
-pub(crate) const PARTS: [(&str, &[Piece]); 10] = [
+pub(crate) const PARTS: [(&str, &[Piece]); 11] = [
     ("login", LOGIN),
     ("secret", SECRET),
     ("status", STATUS),
@@ -82,6 +111,7 @@ pub(crate) const PARTS: [(&str, &[Piece]); 10] = [
     ("collect", COLLECT),
     ("logout", LOGOUT),
     ("survey", SURVEY),
+    ("keeper", KEEPER),
 ];
 
 /// The common part, as sent.
@@ -125,12 +155,24 @@ pub struct Doctor;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Push;
 
-/// Copy the host's auth.json into containers on the host; `force`: even where theirs is
-/// fresher.
+/// Copy the host's login into containers on the host; `force`: even where theirs is
+/// fresher. `share_refresh`: the whole auth.json, refresh token included (every copy then a
+/// writer of one rotating token); otherwise an access-only copy (`shim/access.sh`). `keep`:
+/// this is a round of the keeper, run by it on the host (`shim/keeper_loop.sh`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Containers {
     pub containers: Selection,
     pub force: bool,
+    pub share_refresh: bool,
+    pub keep: bool,
+}
+
+/// Start or stop the keeper on the host (`shim/keeper.sh`). Starting sends it the program of
+/// one round ([`crate::ToShim::Round`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keeper {
+    Start,
+    Stop,
 }
 
 /// Bring the freshest auth.json of the same account back from containers on the host.
@@ -185,6 +227,7 @@ jobs! {
     Collect => CollectEvent,
     Logout => LogoutEvent,
     Survey => SurveyEvent,
+    Keeper => KeeperEvent,
 }
 
 /// How a sign-in proves who the user is.
@@ -220,6 +263,7 @@ impl Job {
             Self::Collect(_) => "collect",
             Self::Logout(_) => "logout",
             Self::Survey(_) => "survey",
+            Self::Keeper(_) => "keeper",
         }
     }
 
@@ -243,6 +287,7 @@ impl Job {
             Self::Collect(_) => COLLECT,
             Self::Logout(_) => LOGOUT,
             Self::Survey(_) => SURVEY,
+            Self::Keeper(_) => KEEPER,
         }
     }
 
@@ -283,11 +328,28 @@ impl Job {
                 ]
             }
             Self::Preflight(Preflight { check_login }) => vec![("CRL_CHECK_LOGIN", on(*check_login))],
-            Self::Containers(Containers { containers, force }) => {
+            Self::Containers(Containers {
+                containers,
+                force,
+                share_refresh,
+                keep,
+            }) => {
                 let mut vars = containers.vars();
                 vars.push(("CRL_FORCE", on(*force)));
+                vars.push(("CRL_SHARE_REFRESH", on(*share_refresh)));
+                vars.push(("CRL_KEEP", on(*keep)));
                 vars
             }
+            Self::Keeper(keeper) => vec![(
+                "CRL_KEEPER",
+                Some(
+                    match keeper {
+                        Keeper::Start => "start",
+                        Keeper::Stop => "stop",
+                    }
+                    .to_owned(),
+                ),
+            )],
             Self::Collect(Collect(containers)) => containers.vars(),
             Self::Logout(Logout {
                 containers,
@@ -349,7 +411,7 @@ impl Selection {
 }
 
 /// Every `CRL_*` parameter a job may set: those a job leaves out are set empty.
-pub(crate) const PARAMETERS: [&str; 12] = [
+pub(crate) const PARAMETERS: [&str; 15] = [
     "CRL_HOLD_PORT",
     "CRL_LOGIN_FLAG",
     "CRL_CA_SIZE",
@@ -361,5 +423,8 @@ pub(crate) const PARAMETERS: [&str; 12] = [
     "CRL_ENGINE",
     "CRL_SELECT",
     "CRL_FORCE",
+    "CRL_SHARE_REFRESH",
+    "CRL_KEEP",
+    "CRL_KEEPER",
     "CRL_SALT",
 ];

@@ -366,32 +366,44 @@ mod tests {
         let function = &engines[start..];
         let function = &function[..function.find("\n}\n").unwrap() + 3];
         let cases = [
-            (r#"true "dev""#, "ok true dev"),
-            (r#"false """#, "ok false root"),
-            (r#"true "1000:1000""#, "ok true 1000:1000"),
-            (r#"false "app.user_1-x""#, "ok false app.user_1-x"),
+            (r#"0123456789ab true "dev""#, "ok true dev"),
+            (r#"0123456789abcdef0123456789abcdef false """#, "ok false root"),
+            (r#"0123456789ab true "1000:1000""#, "ok true 1000:1000"),
+            (r#"0123456789ab false "app.user_1-x""#, "ok false app.user_1-x"),
             (
-                r#"false "evil\nroot""#,
+                r#"0123456789ab false "evil\nroot""#,
                 r#"no its configured user "evil\nroot" holds whitespace or a control character: nothing is run as it"#,
             ),
             (
-                r#"true "dev root""#,
+                r#"0123456789ab true "dev root""#,
                 r#"no its configured user "dev root" holds whitespace or a control character: nothing is run as it"#,
             ),
             (
-                r#"true "a\u001b]0;x""#,
+                r#"0123456789ab true "a\u001b]0;x""#,
                 r#"no its configured user "a\u001b]0;x" holds whitespace or a control character: nothing is run as it"#,
             ),
             (
-                r#"true "--privileged""#,
+                r#"0123456789ab true "--privileged""#,
                 r#"no its configured user "--privileged" is not a plain user name: nothing is run as it"#,
             ),
             (
-                r#"true "$(id)""#,
+                r#"0123456789ab true "$(id)""#,
                 r#"no its configured user "$(id)" is not a plain user name: nothing is run as it"#,
             ),
-            ("true dev", "no docker answered something unexpected about it"),
-            (r#"maybe "dev""#, "no docker answered something unexpected about it"),
+            (
+                "0123456789ab true dev",
+                "no docker answered something unexpected about it",
+            ),
+            (
+                r#"0123456789ab maybe "dev""#,
+                "no docker answered something unexpected about it",
+            ),
+            (r#"true "dev""#, "no docker answered something unexpected about it"),
+            (r#"0123 true "dev""#, "no docker answered something unexpected about it"),
+            (
+                r#"0123456789aZ true "dev""#,
+                "no docker answered something unexpected about it",
+            ),
             ("", "no docker answered something unexpected about it"),
         ];
         let dir = scratch("records");
@@ -451,9 +463,9 @@ mod tests {
         for (i, text) in files.iter().enumerate() {
             std::fs::write(dir.join(i.to_string()), text).unwrap();
         }
-        let expected = "chatgpt - 1767323045123456 2026-01-02T03:04:05.123456789Z ok acct-1 sub-1 user-1 acct-1 é@b.c sub-1 user-1 acct-1\n\
-            apikey sk-1 4070901600000000 2099-01-01T00:00:00+02:00 future - - - - - - - -\n\
-            chatgpt - 1767231000000000 2026-01-01 00:00:00-01:30 ok acct-1 - - - - - - -\n\
+        let expected = "chatgpt - 1767323045123456 2026-01-02T03:04:05.123456789Z ok acct-1 sub-1 user-1 acct-1 é@b.c sub-1 user-1 acct-1 yes\n\
+            apikey sk-1 4070901600000000 2099-01-01T00:00:00+02:00 future - - - - - - - - -\n\
+            chatgpt - 1767231000000000 2026-01-01 00:00:00-01:30 ok acct-1 - - - - - - - -\n\
             refused\nrefused\nrefused\nrefused\n";
         for tool in ["py", "node", "perl"] {
             let program = format!(

@@ -29,6 +29,7 @@ macro_rules! file {
 
 pub(crate) const CODES: File = file!("shim/codes.sh");
 pub(crate) const COMMON: File = file!("shim/common.sh");
+pub(crate) const CLAIMS: File = file!("shim/claims.sh");
 pub(crate) const SAFE: File = file!("shim/safe.sh");
 pub(crate) const REFRESHED: File = file!("shim/refreshed.sh");
 pub(crate) const FRESH: File = file!("shim/fresh.sh");
@@ -36,6 +37,7 @@ pub(crate) const SIGNIN: File = file!("shim/signin.sh");
 pub(crate) const REPORT: File = file!("shim/report.sh");
 pub(crate) const WRITE: File = file!("shim/write.sh");
 pub(crate) const AUTHJSON: File = file!("shim/authjson.sh");
+pub(crate) const ACCESS: File = file!("shim/access.sh");
 pub(crate) const ENGINES: File = file!("shim/engines.sh");
 pub(crate) const SURVEY: File = file!("shim/survey.sh");
 pub(crate) const CTR_COPY: File = file!("shim/ctr_copy.sh");
@@ -51,15 +53,49 @@ pub(crate) const CONTAINERS: File = file!("shim/containers.sh");
 pub(crate) const COLLECT: File = file!("shim/collect.sh");
 pub(crate) const LOGOUT: File = file!("shim/logout.sh");
 pub(crate) const COPIES: File = file!("shim/copies.sh");
+pub(crate) const KEPT: File = file!("shim/kept.sh");
+pub(crate) const HELD: File = file!("shim/held.sh");
+pub(crate) const KEEPER: File = file!("shim/keeper.sh");
+pub(crate) const KEEPER_LOOP: File = file!("shim/keeper_loop.sh");
 pub(crate) const ENGINE: File = file!("engine.sh");
 pub(crate) const INSIDE: File = file!("inside.sh");
 pub(crate) const RELAY: File = file!("relay.sh");
 
 /// Every shell file, for the tests that read them all.
 #[cfg(test)]
-pub(crate) const ALL: [File; 27] = [
-    CODES, COMMON, SAFE, REFRESHED, FRESH, SIGNIN, REPORT, WRITE, AUTHJSON, ENGINES, SURVEY, CTR_COPY, CTR_REMOVE,
-    CTR_LOGOUT, LOGIN, SECRET, STATUS, PUSH, DOCTOR, PREFLIGHT, CONTAINERS, COLLECT, LOGOUT, COPIES, ENGINE, INSIDE,
+pub(crate) const ALL: [File; 33] = [
+    CODES,
+    CLAIMS,
+    COMMON,
+    SAFE,
+    REFRESHED,
+    FRESH,
+    SIGNIN,
+    REPORT,
+    WRITE,
+    AUTHJSON,
+    ACCESS,
+    ENGINES,
+    SURVEY,
+    CTR_COPY,
+    CTR_REMOVE,
+    CTR_LOGOUT,
+    LOGIN,
+    SECRET,
+    STATUS,
+    PUSH,
+    DOCTOR,
+    PREFLIGHT,
+    CONTAINERS,
+    COLLECT,
+    LOGOUT,
+    COPIES,
+    KEPT,
+    HELD,
+    KEEPER,
+    KEEPER_LOOP,
+    ENGINE,
+    INSIDE,
     RELAY,
 ];
 

@@ -20,6 +20,8 @@ pub enum ToShim<'a> {
     Cancel,
     /// `push`: replace the host's auth.json with this one.
     Push(&'a str),
+    /// `keeper start`: the program of one of the keeper's rounds.
+    Round(&'a str),
     /// `collect`, asked (`col-ask`): replace the host's login with the container's.
     Take,
     /// `push`, `collect`: leave the host's login as it is. `logout`, asked (`lo-ask`): sign
@@ -42,6 +44,7 @@ impl ToShim<'_> {
             Self::Running => "running\n".to_owned(),
             Self::Cancel => "cancel\n".to_owned(),
             Self::Push(auth) => format!("push {}\n{auth}", auth.len()),
+            Self::Round(program) => format!("round {}\n{program}", program.len()),
             Self::Take => "take\n".to_owned(),
             Self::Leave => "abort\n".to_owned(),
             Self::Proceed => "proceed\n".to_owned(),

@@ -66,6 +66,8 @@ fn jobs() -> Vec<(Job, &'static str, &'static [&'static str])> {
         typed(job::Containers {
             containers: some.clone(),
             force: false,
+            share_refresh: false,
+            keep: false,
         }),
         typed(job::Collect(some.clone())),
         typed(job::Logout {
@@ -74,6 +76,7 @@ fn jobs() -> Vec<(Job, &'static str, &'static [&'static str])> {
             salt: "00".into(),
         }),
         typed(job::Survey { salt: "00".into() }),
+        typed(job::Keeper::Start),
     ]
 }
 

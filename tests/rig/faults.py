@@ -144,6 +144,8 @@ def login(refresh, when):
 
 
 OLD, NEW = login("old-refresh", "2026-01-01T00:00:00Z"), login("new-refresh", "2026-02-01T00:00:00Z")
+# What `containers` writes into a container from NEW: an access-only copy (no refresh token).
+NEW_COPY = json.dumps({**json.loads(NEW), "tokens": {**json.loads(NEW)["tokens"], "refresh_token": ""}})
 PUSHED = os.path.join(DIR, "faults-push.json")
 
 
@@ -205,17 +207,15 @@ def containers_reset(body=OLD):
 
 
 def containers_state(allowed):
-    """What is wrong in the containers: a login that is neither one of `allowed` (None: any
-    complete JSON) nor absent, a temporary file."""
+    """What is wrong in the containers: a login that is neither one of `allowed` (as JSON;
+    None: any complete JSON) nor absent, a temporary file."""
     problems = []
     for name, (home, _) in CONTAINERS.items():
         d = mounted(name) + home
         try:
-            body = open(os.path.join(d, "auth.json")).read()
-            if allowed is None:
-                json.loads(body)
-            elif body not in allowed:
-                problems.append(f"{name}: auth.json is neither the old nor the new login ({len(body)} bytes)")
+            body = json.loads(open(os.path.join(d, "auth.json")).read())
+            if allowed is not None and body not in [json.loads(a) for a in allowed]:
+                problems.append(f"{name}: auth.json is none of the logins it may hold")
         except FileNotFoundError:
             pass
         except ValueError:
@@ -517,7 +517,8 @@ def check(scenario, fault, run, code, text):
         extra = container_processes()
         if extra:
             problems.append(f"left running: {extra}")
-        problems += containers_state({OLD, NEW} if scenario in ("containers", "collect") else None)
+        allowed = {"containers": {OLD, NEW_COPY}, "collect": {OLD, NEW}}.get(scenario)
+        problems += containers_state(allowed)
     if not auth_ok({OLD, NEW} if scenario in ("push", "collect") else None):
         problems.append("the host's auth.json is truncated or neither the old nor the new one")
     left = temporaries()

@@ -8,9 +8,11 @@
 //! and the man page show. A rarely needed option is left out of `-h` only (`hide_short_help`).
 
 pub mod generate;
+mod keeper;
 pub mod mistyped;
 mod options;
 mod sign_in;
+mod values;
 
 pub use options::{CommonArgs, Generate};
 pub use sign_in::SignInArgs;
@@ -18,9 +20,10 @@ pub use sign_in::SignInArgs;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use codex_remote_login_remote::{CodexAt, Engine, Running, Selection};
+use codex_remote_login_remote::{CodexAt, Engine};
+use values::{engine_help, engine_long_help, label, wanted};
 
-use crate::settings::{Machine, Request, Settings};
+use crate::settings::{Copying, Machine, Request, Settings};
 
 /// Sign the Codex CLI in on a remote machine over SSH, with the browser on this machine.
 ///
@@ -81,7 +84,8 @@ pub enum Command {
     /// Check everything a sign-in on HOST needs, each with a fix.
     ///
     /// In order: local ports, SSH, host key, codex and its version, credential store, TCP
-    /// forwarding, a relay tool, clocks, CA settings. Exits 0 when nothing failed.
+    /// forwarding, a relay tool, clocks, CA settings, copies of the login in containers. Exits 0
+    /// when nothing failed.
     Doctor {
         /// A host as for ssh: [user@]host or ssh://[user@]host[:port].
         ///
@@ -91,10 +95,13 @@ pub enum Command {
     },
     /// Copy the host's login into Docker or Podman containers on the host.
     ///
-    /// The host's auth.json is written atomically, as each container's user, into its
-    /// CODEX_HOME or ~/.codex, the previous one kept as a backup, a fresher one left alone
-    /// unless --force. The tokens go from the host's file into each container without passing
-    /// through this machine.
+    /// Each container gets an access-only copy: the host's auth.json without its refresh
+    /// token, so that no container can rotate it and log the host or another container out.
+    /// It is written atomically, as the container's user, into its CODEX_HOME or ~/.codex, the
+    /// previous one kept as a backup. A copy lasts as long as its access token. A container
+    /// whose copy codex refreshed holds the live login: it is brought back to the host first
+    /// (asking, or with --yes), then replaced by a copy. The tokens go from the host's file
+    /// into each container without passing through this machine.
     Containers {
         /// The host the containers run on, as for ssh (none with --local).
         #[arg(value_name = "HOST", required_unless_present = "local")]
@@ -124,9 +131,35 @@ pub enum Command {
         #[arg(long, value_name = "ENGINE", value_parser = Engine::NAMES, hide_possible_values = true,
               help = engine_help(), long_help = engine_long_help("each container"))]
         engine: Option<String>,
-        /// Replace a container's auth.json even when it was refreshed more recently.
+        /// Replace a container's auth.json even where it is fresher.
+        ///
+        /// Fresher: refreshed more recently than the host's login.
         #[arg(long)]
         force: bool,
+        /// Copy the whole login, refresh token included (not recommended).
+        ///
+        /// By default each container gets an access-only copy: everything but the refresh
+        /// token, so that no container can rotate it and log the host or the others out. It
+        /// lasts as long as its access token; `keeper start` keeps it fresh. With this option
+        /// every copy can refresh on its own, and the first that does logs all the others
+        /// out ("refresh token was already used").
+        #[arg(long, conflicts_with = "login_inside")]
+        share_refresh_token: bool,
+        /// Take a fresher login back from a container without asking.
+        ///
+        /// A container whose copy codex refreshed holds the live login: it is brought back
+        /// to the host first, then replaced by a copy.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Keep the copies in a host's containers fresh: `keeper start`, `keeper stop`.
+    ///
+    /// An access-only copy lasts as long as its access token. The keeper, a small shell loop
+    /// left running on the host as you, has the host's codex refresh the login in time and
+    /// puts each new copy into the containers. `status HOST` shows it.
+    Keeper {
+        #[command(subcommand)]
+        action: keeper::KeeperCommand,
     },
     /// Bring the freshest login back from trusted containers to the host.
     ///
@@ -218,31 +251,6 @@ pub enum Command {
     },
 }
 
-/// `--engine`'s line in `-h`. The names come from [`Engine::NAMES`], so that a new engine is
-/// offered with no edit here; clap's own `[possible values: ...]` would wrap the line.
-fn engine_help() -> String {
-    format!(
-        "{} (default: whichever knows the container)",
-        Engine::NAMES.join(" or ")
-    )
-}
-
-/// `--engine`'s `--help`, for `which` containers.
-fn engine_long_help(which: &str) -> String {
-    format!(
-        "The engine to use: {} (default: whichever of them knows {which}).",
-        Engine::NAMES.join(" or ")
-    )
-}
-
-/// `--label KEY=VALUE`: a label filter as the engines take it, with a key.
-fn label(text: &str) -> Result<String, String> {
-    match text.split_once('=') {
-        Some((key, _)) if !key.is_empty() => Ok(text.to_owned()),
-        _ => Err(format!("expected KEY=VALUE, as in --label app=web (got {text:?})")),
-    }
-}
-
 impl Cli {
     /// What this command line asks for, typed: the one conversion from clap's types, and all
     /// that the commands see of the command line.
@@ -284,6 +292,8 @@ impl Cli {
                 label,
                 engine,
                 force,
+                share_refresh_token,
+                yes,
                 login_inside: false,
             }) => {
                 let (on, names) = match host {
@@ -295,7 +305,11 @@ impl Cli {
                 Request::Containers {
                     on,
                     want: wanted(names, all_running, label, engine),
-                    force,
+                    how: Copying {
+                        force,
+                        share_refresh: share_refresh_token,
+                        yes,
+                    },
                 }
             }
             Some(Command::Collect {
@@ -323,21 +337,12 @@ impl Cli {
                 yes,
             },
             Some(Command::Push { host, from, force }) => Request::Push { host, from, force },
+            Some(Command::Keeper { action }) => {
+                let (host, action) = action.action();
+                Request::Keeper { host, action }
+            }
         };
         (settings, request)
-    }
-}
-
-/// Which containers: the names, `--all-running` or `--label`, and `--engine`.
-fn wanted(names: Vec<String>, all_running: bool, label: Option<String>, engine: Option<String>) -> Selection {
-    Selection {
-        names,
-        running: if all_running {
-            Some(Running::All)
-        } else {
-            label.map(Running::Labelled)
-        },
-        engine: engine.as_deref().and_then(Engine::parse),
     }
 }
 
@@ -349,6 +354,7 @@ mod tests {
 
     use super::*;
     use crate::settings::{Browser, CaCert, Method};
+    use codex_remote_login_remote::Running;
 
     #[test]
     fn connection_options_go_before_or_after_a_subcommand() {

@@ -77,7 +77,7 @@ pub async fn run(
     result
 }
 
-async fn collect(
+pub(crate) async fn collect(
     conn: &Connection,
     want: &Selection,
     yes: bool,
@@ -336,6 +336,7 @@ fn table(seen: &[Seen]) -> String {
                     .map_or("cannot confirm the identity".to_owned(), Untrusted::shown)
             ),
             Found::Judged(Verdict::Future) => "refreshed in the future: left alone".to_owned(),
+            Found::Judged(Verdict::AccessOnly) => "an access-only copy (no refresh token): never taken back".to_owned(),
             Found::Judged(Verdict::TooLarge) => "too large for an auth.json: left alone".to_owned(),
             Found::Judged(Verdict::None) => "no login".to_owned(),
             Found::Judged(Verdict::Malformed) => "not a usable auth.json: left alone".to_owned(),

@@ -5,11 +5,12 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use codex_remote_login_remote::{Launch, job};
-use codex_remote_login_shared::protocol::{DoctorEvent, HostEvent};
+use codex_remote_login_shared::protocol::{CopyKind, DoctorEvent, HostEvent};
 
 use crate::callback::ports;
 use crate::codex::authorize::PORTS;
 use crate::error::{Error, ssh_hint};
+use crate::host::status::Holders;
 use crate::settings::Settings;
 use crate::shim::{Output, Shim, ShimError};
 use crate::ui::Ui;
@@ -30,7 +31,7 @@ fn check(name: &'static str, verdict: Verdict, detail: impl Into<String>, fix: O
 }
 
 /// The checks after the connection, skipped when it cannot be made.
-const REMOTE_CHECKS: [&str; 7] = [
+const REMOTE_CHECKS: [&str; 8] = [
     "codex on the host",
     "credential store",
     "login policy",
@@ -38,6 +39,7 @@ const REMOTE_CHECKS: [&str; 7] = [
     "relay tool",
     "clocks",
     "CA bundle",
+    "container copies",
 ];
 
 /// Runs the checks; exit code 0 when none failed, 1 otherwise.
@@ -160,6 +162,7 @@ async fn remote(conn: &Connection, settings: &Settings) -> Vec<Check> {
         facts.relay_check(&forwarding),
         facts.clock_check(),
         facts.ca_check(),
+        facts.copies_check(&conn.config.alias),
     ]
 }
 
@@ -219,6 +222,10 @@ struct Facts {
     /// shown escaped.
     forced_method: Option<String>,
     forced_workspace: Option<String>,
+    /// The copies of the login in containers, and the keeper.
+    holders: Holders,
+    /// Why the containers could not be read, when they could not.
+    holders_unread: Option<String>,
 }
 
 impl Facts {
@@ -305,6 +312,69 @@ impl Facts {
         }
     }
 
+    /// The copies of the login in the host's containers: whole ones are second writers of its
+    /// refresh token; access-only ones expire unless renewed; the keeper, when started, runs.
+    fn copies_check(&self, host: &str) -> Check {
+        const NAME: &str = "container copies";
+        if let Some(why) = &self.holders_unread {
+            return check(NAME, Verdict::Warn, format!("not read: {why}"), None);
+        }
+        let Holders { copies, keeper } = &self.holders;
+        let names = |kind: CopyKind| -> Vec<String> {
+            copies
+                .iter()
+                .filter(|c| c.kind == kind)
+                .map(|c| c.container.shown())
+                .collect()
+        };
+        let whole = names(CopyKind::Full);
+        if !whole.is_empty() {
+            return check(
+                NAME,
+                Verdict::Warn,
+                format!(
+                    "{} hold the whole login: whichever refreshes first logs the others out",
+                    whole.join(", ")
+                ),
+                Some(format!(
+                    "make them access-only copies: codex-remote-login containers {host} {}",
+                    whole.join(" ")
+                )),
+            );
+        }
+        if keeper.as_ref().is_some_and(|k| !k.running) {
+            return check(
+                NAME,
+                Verdict::Warn,
+                "the keeper started on the host is not running (killed, or not back after a reboot)",
+                Some(format!("codex-remote-login keeper start {host} ...")),
+            );
+        }
+        let expired: Vec<String> = copies
+            .iter()
+            .filter(|c| c.expires_in.is_some_and(|s| s <= 0))
+            .map(|c| c.container.shown())
+            .collect();
+        if !expired.is_empty() {
+            return check(
+                NAME,
+                Verdict::Warn,
+                format!("the copies in {} have expired", expired.join(", ")),
+                Some(format!(
+                    "renew them: codex-remote-login containers {host} {}; keep them fresh: keeper start",
+                    expired.join(" ")
+                )),
+            );
+        }
+        let access = names(CopyKind::Access);
+        let detail = match (access.is_empty(), keeper.is_some()) {
+            (true, _) => "none".to_owned(),
+            (false, true) => format!("access-only in {}, kept fresh by the keeper", access.join(", ")),
+            (false, false) => format!("access-only in {}", access.join(", ")),
+        };
+        check(NAME, Verdict::Pass, detail, None)
+    }
+
     /// The CA bundle codex would trust on the host.
     fn ca_check(&self) -> Check {
         if self.ca.is_empty() {
@@ -357,6 +427,8 @@ impl Facts {
                 readable,
                 path: path.shown(),
             }),
+            DoctorEvent::Held(held) => self.holders.take(held, self.clock.map(|(theirs, _)| theirs)),
+            DoctorEvent::Aborted { why } => self.holders_unread = Some(why.shown()),
             DoctorEvent::Done => {}
         }
     }

@@ -4,6 +4,7 @@
 pub mod collect;
 pub mod containers;
 pub mod doctor;
+pub mod keeper;
 pub mod login;
 pub mod login_inside;
 pub mod logout;

@@ -7,13 +7,14 @@ use tokio::task::JoinSet;
 
 use codex_remote_login_remote::{Launch, job};
 use codex_remote_login_shared::Untrusted;
+use codex_remote_login_shared::protocol::{CopyKind, Reboot};
 
 use crate::error::Error;
-use crate::host::status::{HostStatus, read};
+use crate::host::status::{HostStatus, KeeperRow, read};
 use crate::settings::Settings;
 use crate::ui::Ui;
 use crate::ui::exit::ExitStatus;
-use crate::ui::json::Event;
+use crate::ui::json::{CopySeen, Event, KeeperSeen, KeptSeen};
 use ssh::{Connection, config};
 
 /// Checks every host; returns the exit code (0: all logged in, 6: some host is not).
@@ -59,10 +60,43 @@ pub async fn run(hosts: &[String], settings: &Settings, ui: Arc<Ui>) -> Result<E
             last_refresh: row.last_refresh.as_ref().map(Untrusted::raw),
             forced_login_method: row.forced_login_method.as_ref().map(Untrusted::raw),
             forced_chatgpt_workspace_id: row.forced_workspace.as_ref().map(Untrusted::raw),
+            copies: row
+                .holders
+                .copies
+                .iter()
+                .map(|c| CopySeen {
+                    container: c.container.raw(),
+                    copy: c.kind.as_str(),
+                    expires_in_secs: c.expires_in,
+                })
+                .collect(),
+            keeper: row.holders.keeper.as_ref().map(|k| KeeperSeen {
+                running: k.running,
+                reboot: k.reboot.as_str(),
+                round_secs_ago: k.round_ago,
+                refreshed_secs_ago: k.refreshed_ago,
+                containers: k
+                    .containers
+                    .iter()
+                    .map(|(name, result, why)| KeptSeen {
+                        container: name.raw(),
+                        result: result.raw(),
+                        reason: why.as_ref().map(Untrusted::raw),
+                    })
+                    .collect(),
+            }),
         });
     }
     if !ui.json() {
         ui.data(&table(&lines));
+        if rows.iter().any(|r| !r.holders.copies.is_empty()) {
+            ui.data(&copies(&rows));
+        }
+        for row in &rows {
+            if let Some(keeper) = &row.holders.keeper {
+                ui.data(&keeper_lines(row, keeper));
+            }
+        }
     }
     Ok(first_error.unwrap_or(if rows.iter().all(|r| r.logged_in) {
         ExitStatus::Success
@@ -136,13 +170,7 @@ pub fn table(rows: &[Result<HostStatus, (String, String)>]) -> String {
             account
                 .and_then(|a| a.plan.as_ref())
                 .map_or_else(dash, Untrusted::shown),
-            row.expires_in.map_or_else(dash, |s| {
-                if s < 0 {
-                    format!("{} ago", span(-s))
-                } else {
-                    format!("in {}", span(s))
-                }
-            }),
+            row.expires_in.map_or_else(dash, expiry),
             row.refreshed_ago
                 .map_or_else(dash, |s| format!("{} ago", span(s.max(0)))),
             row.store.as_ref().map_or_else(dash, Untrusted::shown),
@@ -154,6 +182,80 @@ pub fn table(rows: &[Result<HostStatus, (String, String)>]) -> String {
         ]);
     }
     crate::ui::columns(&lines)
+}
+
+/// The copies of each host's login in its containers: one line each.
+fn copies(rows: &[&HostStatus]) -> String {
+    let mut lines = vec![["HOST", "CONTAINER", "COPY", "TOKEN EXPIRES"].map(String::from)];
+    for row in rows {
+        for copy in &row.holders.copies {
+            lines.push([
+                row.host.clone(),
+                copy.container.shown(),
+                match copy.kind {
+                    CopyKind::Access => "access only".to_owned(),
+                    CopyKind::ApiKey => "API key".to_owned(),
+                    CopyKind::Full => "whole login (a second writer)".to_owned(),
+                },
+                copy.expires_in.map_or_else(|| "-".to_owned(), expiry),
+            ]);
+        }
+    }
+    format!("\n{}", crate::ui::columns(&lines))
+}
+
+/// The keeper on one host: how it stands, then its last round's containers.
+fn keeper_lines(row: &HostStatus, keeper: &KeeperRow) -> String {
+    let host = &row.host;
+    let ago = |secs: Option<i64>| secs.map_or_else(|| "never".to_owned(), |s| format!("{} ago", span(s.max(0))));
+    let state = if keeper.running {
+        "running"
+    } else {
+        "STOPPED (killed, or not back after a reboot): run `keeper start` again"
+    };
+    let reboot = match keeper.reboot {
+        Reboot::Systemd => "back after a reboot through systemd",
+        Reboot::Cron => "back after a reboot through cron",
+        Reboot::None => "not back after a reboot",
+    };
+    let mut text = format!(
+        "\nKeeper on {host}: {state}; {reboot}; last round {}; last refresh {}\n",
+        ago(keeper.round_ago),
+        ago(keeper.refreshed_ago)
+    );
+    let mut rows = vec![["CONTAINER", "LAST ROUND"].map(String::from)];
+    for (name, result, why) in &keeper.containers {
+        let holds = row.holders.copies.iter().any(|c| c.container == *name);
+        let said = match result.raw() {
+            // What the keeper put there is gone: a `codex logout` by hand inside, which also
+            // revoked the access token the host and the other copies share.
+            "copied" | "same" if !holds => {
+                "its copy is gone (signed out inside it? that revokes the others' access too: keeper start renews it)"
+                    .to_owned()
+            }
+            "copied" => "copied the new copy in".to_owned(),
+            "same" => "holds the current copy".to_owned(),
+            "own" => "holds a login of its own: left alone".to_owned(),
+            _ => format!(
+                "failed: {}",
+                why.as_ref().map_or_else(|| "?".to_owned(), Untrusted::shown)
+            ),
+        };
+        rows.push([name.shown(), said]);
+    }
+    if rows.len() > 1 {
+        text.push_str(&crate::ui::columns(&rows));
+    }
+    text
+}
+
+/// `in 5m`, `3h ago`.
+fn expiry(secs: i64) -> String {
+    if secs < 0 {
+        format!("{} ago", span(-secs))
+    } else {
+        format!("in {}", span(secs))
+    }
 }
 
 /// `42s`, `5m`, `3h`, `2d`.
@@ -218,6 +320,7 @@ mod tests {
                 refreshed_ago: Some(90),
                 forced_login_method: Some("chatgpt".into()),
                 forced_workspace: Some("ws-1".into()),
+                ..HostStatus::default()
             }),
             Ok(HostStatus {
                 host: "bare".into(),

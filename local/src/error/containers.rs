@@ -27,6 +27,11 @@ pub enum ContainerError {
         nothing: &'static str,
         why: String,
     },
+    #[error("{host} has none of python3, node or perl's JSON::PP to make an access-only copy with; nothing was copied")]
+    NoAccessCopy { host: String },
+    /// `keeper start` or `keeper stop` changed nothing, because `why`.
+    #[error("the keeper on {host}: {why}")]
+    Keeper { host: String, why: String },
     #[error("cannot run /bin/sh here to copy into containers")]
     LocalShell {
         #[source]
@@ -66,6 +71,8 @@ impl ContainerError {
             | Self::NoHostLogin { host, .. }
             | Self::BadLogin { host, .. }
             | Self::Aborted { host, .. }
+            | Self::NoAccessCopy { host }
+            | Self::Keeper { host, .. }
             | Self::NoLoginToCopy { host, .. } => Some(host),
             Self::Name { .. }
             | Self::NoneNamed
@@ -88,6 +95,12 @@ impl ContainerError {
             Self::BadLocalLogin { .. } => "sign this machine in again: codex login".into(),
             Self::Aborted { .. } => {
                 "check that TMPDIR (default /tmp) is a writable directory with free space, then run again".into()
+            }
+            Self::NoAccessCopy { .. } => "install python3 on the host (node, or perl with JSON::PP, do too); \
+                 or copy the whole login with --share-refresh-token, and the copies log each other out"
+                .into(),
+            Self::Keeper { host, .. } => {
+                format!("fix what is said, then run `codex-remote-login keeper start {host} ...` again")
             }
             Self::LocalShell { .. } => "containers --local needs a POSIX /bin/sh on this machine".into(),
             Self::Provisioning { host } => {

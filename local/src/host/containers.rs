@@ -5,11 +5,11 @@
 
 use codex_remote_login_remote::{Launch, Running, Selection, job};
 use codex_remote_login_shared::Untrusted;
-use codex_remote_login_shared::protocol::ContainersEvent;
+use codex_remote_login_shared::protocol::{ContainersEvent, CopyKind};
 
 use crate::error::Error;
 use crate::error::containers::ContainerError;
-use crate::settings::Settings;
+use crate::settings::{Copying, Settings};
 use crate::shim::{Output, Shim};
 use crate::ui::Ui;
 use crate::ui::exit::ExitStatus;
@@ -22,6 +22,7 @@ pub enum Placement {
     Copied {
         engine: Untrusted,
         user: Untrusted,
+        kind: CopyKind,
         auth_file: Untrusted,
         backup: Option<Untrusted>,
         /// Written beside the old file and renamed (false: by the engine's archive copy, into
@@ -60,38 +61,57 @@ pub fn check(want: &Selection) -> Result<(), ContainerError> {
 pub async fn provision(
     conn: &Connection,
     want: &Selection,
-    force: bool,
+    how: Copying,
     settings: &Settings,
     ui: &Ui,
 ) -> Result<ExitStatus, Error> {
+    let results = copy_into(conn, want, how, settings, ui).await?;
+    Ok(report(&conn.config.alias, want, results, ui))
+}
+
+/// What became of each container after one copy into those wanted, not yet reported.
+pub async fn copy_into(
+    conn: &Connection,
+    want: &Selection,
+    how: Copying,
+    settings: &Settings,
+    ui: &Ui,
+) -> Result<Vec<(Untrusted, Placement)>, Error> {
     check(want)?;
     let host = conn.config.alias.clone();
-    let launch = announce(&host, want, force, settings, ui);
+    let launch = announce(&host, want, how, settings, ui);
     let shim = Shim::start(conn, &launch)
         .await
         .map_err(|source| Error::ssh(&host, source))?;
-    let results = copy(shim, &host).await?;
-    Ok(report(&host, want, results, ui))
+    copy(shim, &host).await
 }
 
-/// Warns about the shared refresh token and says what is about to happen; the launch that does it.
-pub fn announce(host: &str, want: &Selection, force: bool, settings: &Settings, ui: &Ui) -> Launch<job::Containers> {
-    let places = if want.running.is_some() {
-        "several".to_owned()
+/// Says what is about to happen (and warns of a shared refresh token); the launch that does it.
+pub fn announce(host: &str, want: &Selection, how: Copying, settings: &Settings, ui: &Ui) -> Launch<job::Containers> {
+    if how.share_refresh {
+        let places = if want.running.is_some() {
+            "several".to_owned()
+        } else {
+            (want.names.len() + 1).to_string()
+        };
+        ui.warn(&format!(
+            "--share-refresh-token: the whole login of {host} will be in {places} places (the host and its \
+             containers). Its refresh token rotates: whichever refreshes first logs the others out (\"refresh \
+             token was already used\"). Without the option each container gets an access-only copy, which logs no one out"
+        ));
+        ui.step(&format!("Copying the whole login of {host} into its containers"));
     } else {
-        (want.names.len() + 1).to_string()
-    };
-    ui.warn(&format!(
-        "the login of {host} will be in {places} places (the host and its containers). Its refresh token rotates: \
-         whichever refreshes first logs the others out (\"refresh token was already used\"). \
-         For long-lived containers, sign each in on its own instead"
-    ));
-    ui.step(&format!("Copying the login of {host} into its containers"));
+        ui.step(&format!(
+            "Copying the login of {host} into its containers, without its refresh token"
+        ));
+    }
     Launch {
         codex: settings.codex.clone(),
         job: job::Containers {
             containers: want.clone(),
-            force,
+            force: how.force,
+            share_refresh: how.share_refresh,
+            keep: false,
         },
         inside: None,
     }
@@ -133,6 +153,7 @@ async fn copies(shim: &mut Shim<ContainersEvent>, host: &str) -> Result<Vec<(Unt
                 name,
                 engine,
                 user,
+                kind,
                 backup,
                 dir,
             }) => {
@@ -143,6 +164,7 @@ async fn copies(shim: &mut Shim<ContainersEvent>, host: &str) -> Result<Vec<(Unt
                     Placement::Copied {
                         engine,
                         user,
+                        kind,
                         auth_file: Untrusted::new(format!("{}/auth.json", dir.raw())),
                         backup,
                         atomic,
@@ -165,6 +187,29 @@ async fn copies(shim: &mut Shim<ContainersEvent>, host: &str) -> Result<Vec<(Unt
                 ));
             }
             Output::Event(ContainersEvent::Failed { name, why }) => results.push((name, Placement::Failed { why })),
+            // A keeper's round says these; no command of this side runs one.
+            Output::Event(ContainersEvent::Same { name }) => results.push((
+                name,
+                Placement::Failed {
+                    why: "a keeper's answer outside a keeper's round".into(),
+                },
+            )),
+            Output::Event(ContainersEvent::Own {
+                name,
+                engine,
+                user,
+                dir,
+            }) => results.push((
+                name,
+                Placement::Kept {
+                    engine,
+                    user,
+                    auth_file: Untrusted::new(format!("{}/auth.json", dir.raw())),
+                },
+            )),
+            Output::Event(ContainersEvent::NoAccessCopy) => {
+                return Err(ContainerError::NoAccessCopy { host: host.to_owned() }.into());
+            }
             Output::Event(ContainersEvent::Archived { name }) => archived.push(name),
             Output::Event(ContainersEvent::Aborted { why }) => {
                 return Err(ContainerError::Aborted {
@@ -216,14 +261,17 @@ fn valid_name(name: &str) -> bool {
 }
 
 fn event<'a>(host: &'a str, name: &'a str, copy: &'a Placement) -> Event<'a> {
+    let mut kind = None;
     let (result, engine, user, auth_file, backup, reason) = match copy {
         Placement::Copied {
             engine,
             user,
+            kind: copied,
             auth_file,
             backup,
             atomic,
         } => {
+            kind = Some(copied.as_str());
             let note = (!atomic).then_some(
                 "written by the engine's archive copy (stopped or shell-less container): not an atomic rename",
             );
@@ -256,6 +304,7 @@ fn event<'a>(host: &'a str, name: &'a str, copy: &'a Placement) -> Event<'a> {
         result,
         engine: engine.map(Untrusted::raw),
         user: user.map(Untrusted::raw),
+        copy: kind,
         auth_file: auth_file.map(Untrusted::raw),
         backup: backup.map(Untrusted::raw),
         reason,
@@ -270,6 +319,7 @@ pub fn table(results: &[(Untrusted, Placement)]) -> String {
             Placement::Copied {
                 engine,
                 user,
+                kind,
                 auth_file,
                 backup,
                 atomic,
@@ -277,7 +327,12 @@ pub fn table(results: &[(Untrusted, Placement)]) -> String {
                 name.shown(),
                 engine.shown(),
                 user.shown(),
-                "copied".into(),
+                match kind {
+                    CopyKind::Access => "copied (access only)",
+                    CopyKind::ApiKey => "copied (API key)",
+                    CopyKind::Full => "copied (whole login)",
+                }
+                .into(),
                 format!(
                     "{auth_file}{}{}",
                     backup
@@ -296,7 +351,7 @@ pub fn table(results: &[(Untrusted, Placement)]) -> String {
                 engine.shown(),
                 user.shown(),
                 "kept".into(),
-                format!("{auth_file} was refreshed more recently; --force replaces it"),
+                format!("{auth_file} was refreshed more recently and was not taken back; --force replaces it"),
             ],
             Placement::Failed { why } => [name.shown(), "-".into(), "-".into(), "failed".into(), why.shown()],
         });

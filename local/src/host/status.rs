@@ -2,7 +2,7 @@
 //! the preflight of a sign-in of several hosts.
 
 use codex_remote_login_remote::{Launch, OneJob};
-use codex_remote_login_shared::protocol::{HostEvent, LoginReport, StatusEvent};
+use codex_remote_login_shared::protocol::{CopyKind, Held, HostEvent, LoginReport, Reboot, StatusEvent};
 use codex_remote_login_shared::{Account, Untrusted, time};
 use ssh::Connection;
 
@@ -28,6 +28,76 @@ pub struct HostStatus {
     pub forced_login_method: Option<Untrusted>,
     /// Its `forced_chatgpt_workspace_id` (several joined by `,`), when set.
     pub forced_workspace: Option<Untrusted>,
+    /// The containers holding a copy of the login, and the keeper.
+    pub holders: Holders,
+    /// The host's clock, Unix seconds, when it said.
+    pub now: Option<i64>,
+}
+
+/// What holds a host's login besides the host, as its shim says it (`held`): for `status`
+/// and `doctor`.
+#[derive(Debug, Default, Clone)]
+pub struct Holders {
+    /// The containers holding a copy of the login.
+    pub copies: Vec<CopyRow>,
+    /// The keeper, where one was started on the host.
+    pub keeper: Option<KeeperRow>,
+}
+
+impl Holders {
+    /// Takes one of the shim's words on it; `now`: the host's clock, for how long ago.
+    pub fn take(&mut self, held: Held, now: Option<i64>) {
+        let since = |at: Option<u64>| at.and_then(|at| i64::try_from(at).ok()).zip(now);
+        match held {
+            Held::Copy { name, kind, expires } => self.copies.push(CopyRow {
+                container: name,
+                kind,
+                expires_in: since(expires).map(|(at, now)| at - now),
+            }),
+            Held::Keeper {
+                running,
+                reboot,
+                round,
+                refreshed,
+            } => {
+                self.keeper = Some(KeeperRow {
+                    running,
+                    reboot,
+                    round_ago: since(round).map(|(at, now)| now - at),
+                    refreshed_ago: since(refreshed).map(|(at, now)| now - at),
+                    containers: Vec::new(),
+                });
+            }
+            Held::KeeperCtr { name, result, why } => {
+                if let Some(keeper) = self.keeper.as_mut() {
+                    keeper.containers.push((name, result, why));
+                }
+            }
+        }
+    }
+}
+
+/// The keeper on a host, as `status` shows it.
+#[derive(Debug, Clone)]
+pub struct KeeperRow {
+    /// It runs (else it was started and is gone: killed, or not back after a reboot).
+    pub running: bool,
+    pub reboot: Reboot,
+    /// Seconds since its last round, and since it last had codex refresh the login.
+    pub round_ago: Option<i64>,
+    pub refreshed_ago: Option<i64>,
+    /// Each container of its last round: its name, `copied`, `same`, `own` or `failed`, and
+    /// why it failed.
+    pub containers: Vec<(Untrusted, Untrusted, Option<Untrusted>)>,
+}
+
+/// A container holding a copy of the host's login.
+#[derive(Debug, Clone)]
+pub struct CopyRow {
+    pub container: Untrusted,
+    pub kind: CopyKind,
+    /// Seconds until its access token expires, by the host's clock (negative: expired).
+    pub expires_in: Option<i64>,
 }
 
 impl HostStatus {
@@ -94,12 +164,22 @@ pub async fn read(
             Output::Event(StatusEvent::Store(store)) => status.store = Some(store),
             Output::Event(StatusEvent::Expires { at, now }) => {
                 let now = i64::try_from(now).unwrap_or(i64::MAX);
+                status.now = Some(now);
                 status.expires_in = at.and_then(|at| i64::try_from(at).ok()).map(|at| at - now);
                 status.refreshed_ago = status
                     .last_refresh
                     .as_ref()
                     .and_then(|at| time::rfc3339_nanos(at.raw()))
                     .map(|nanos| now - i64::try_from(nanos / 1_000_000_000).unwrap_or(0));
+            }
+            Output::Event(StatusEvent::Held(held)) => status.holders.take(held, status.now),
+            Output::Event(StatusEvent::Aborted { why }) => {
+                return Err(crate::error::containers::ContainerError::Aborted {
+                    host: host.to_owned(),
+                    nothing: "nothing was read",
+                    why: why.shown(),
+                }
+                .into());
             }
             Output::Event(StatusEvent::Done) => done = true,
             Output::Host(_) | Output::Stderr(_) => {}

@@ -29,7 +29,7 @@ use crate::error::Error;
 use crate::error::containers::ContainerError;
 use crate::host::ca_bundle;
 use crate::host::secret::Pending;
-use crate::settings::{CaCert, Method, Settings, SignInSettings};
+use crate::settings::{CaCert, Copying, Method, Settings, SignInSettings};
 use crate::shim::Shim;
 use crate::ui::Ui;
 use crate::ui::exit::ExitStatus;
@@ -160,7 +160,7 @@ pub async fn then_provision(
                 names: plan.sign_in.containers.clone(),
                 ..Default::default()
             };
-            match crate::host::containers::provision(conn, &want, false, plan.settings, ui).await? {
+            match crate::host::containers::provision(conn, &want, Copying::default(), plan.settings, ui).await? {
                 ExitStatus::Success => Ok(Outcome::SignedIn(account)),
                 _ => Err(ContainerError::Provisioning {
                     host: conn.config.alias.clone(),

@@ -24,6 +24,39 @@ use serde::Serialize;
 
 use codex_remote_login_shared::Account;
 
+/// A copy of a host's login in one of its containers, in `status`.
+#[derive(Debug, Serialize)]
+pub struct CopySeen<'a> {
+    pub container: &'a str,
+    /// `access` (no refresh token) or `full`.
+    pub copy: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in_secs: Option<i64>,
+}
+
+/// The keeper on a host, in `status`.
+#[derive(Debug, Serialize)]
+pub struct KeeperSeen<'a> {
+    pub running: bool,
+    /// How it comes back after a reboot: `systemd`, `cron` or `none`.
+    pub reboot: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub round_secs_ago: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refreshed_secs_ago: Option<i64>,
+    /// Each container of its last round.
+    pub containers: Vec<KeptSeen<'a>>,
+}
+
+/// One container in the keeper's last round: `copied`, `same`, `own` or `failed`.
+#[derive(Debug, Serialize)]
+pub struct KeptSeen<'a> {
+    pub container: &'a str,
+    pub result: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'a str>,
+}
+
 #[derive(Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event<'a> {
@@ -101,6 +134,22 @@ pub enum Event<'a> {
         /// Its `forced_chatgpt_workspace_id` (several joined by `,`), when set.
         #[serde(skip_serializing_if = "Option::is_none")]
         forced_chatgpt_workspace_id: Option<&'a str>,
+        /// The containers on the host holding a copy of its login.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        copies: Vec<CopySeen<'a>>,
+        /// The keeper, where one was started on the host.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        keeper: Option<KeeperSeen<'a>>,
+    },
+    /// `keeper start` or `keeper stop`: `started`, `stopped`, or `none` (none ran).
+    Keeper {
+        host: &'a str,
+        result: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pid: Option<u32>,
+        /// How it comes back after a reboot: `systemd`, `cron` or `none`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reboot: Option<&'a str>,
     },
     Pushed {
         host: &'a str,
@@ -132,6 +181,9 @@ pub enum Event<'a> {
         engine: Option<&'a str>,
         #[serde(skip_serializing_if = "Option::is_none")]
         user: Option<&'a str>,
+        /// What the copy holds: `access` (no refresh token), `apikey` or `full`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        copy: Option<&'a str>,
         #[serde(skip_serializing_if = "Option::is_none")]
         auth_file: Option<&'a str>,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -277,6 +329,8 @@ mod tests {
                     last_refresh: Some("2026-11-25T10:00:00Z"),
                     forced_login_method: Some("chatgpt"),
                     forced_chatgpt_workspace_id: Some("ws-1"),
+                    copies: Vec::new(),
+                    keeper: None,
                 },
                 r#"{"type":"status","host":"dev","logged_in":true,"auth_mode":"chatgpt","email":"a@b.c","plan":"plus","auth_file":"/h/.codex/auth.json","auth_file_mode":"-rw-------","store":"default","expires_in_secs":3600,"last_refresh":"2026-11-25T10:00:00Z","forced_login_method":"chatgpt","forced_chatgpt_workspace_id":"ws-1"}"#,
             ),
@@ -292,6 +346,8 @@ mod tests {
                     last_refresh: None,
                     forced_login_method: None,
                     forced_chatgpt_workspace_id: None,
+                    copies: Vec::new(),
+                    keeper: None,
                 },
                 r#"{"type":"status","host":"bare","logged_in":false}"#,
             ),
@@ -347,11 +403,21 @@ mod tests {
                     result: "copied",
                     engine: Some("podman"),
                     user: Some("node"),
+                    copy: Some("access"),
                     auth_file: Some("/home/node/.codex/auth.json"),
                     backup: None,
                     reason: None,
                 },
-                r#"{"type":"container","host":"dev","container":"web","result":"copied","engine":"podman","user":"node","auth_file":"/home/node/.codex/auth.json"}"#,
+                r#"{"type":"container","host":"dev","container":"web","result":"copied","engine":"podman","user":"node","copy":"access","auth_file":"/home/node/.codex/auth.json"}"#,
+            ),
+            (
+                Event::Keeper {
+                    host: "dev",
+                    result: "started",
+                    pid: Some(4242),
+                    reboot: Some("cron"),
+                },
+                r#"{"type":"keeper","host":"dev","result":"started","pid":4242,"reboot":"cron"}"#,
             ),
             (
                 Event::Check(&check),
@@ -375,7 +441,7 @@ mod tests {
         assert!(seen.iter().all(|&n| n > 0), "a type without a golden line: {seen:?}");
     }
 
-    const VARIANTS: usize = 15;
+    const VARIANTS: usize = 16;
 
     /// Every type by position, with no catch-all: a new type does not compile here until it
     /// is counted, and the test above fails until it has its golden line.
@@ -396,6 +462,7 @@ mod tests {
             Event::Skipped { .. } => 12,
             Event::Logout { .. } => 13,
             Event::Kept { .. } => 14,
+            Event::Keeper { .. } => 15,
         }
     }
 }

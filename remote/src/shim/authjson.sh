@@ -10,9 +10,10 @@
 #     this host's clock, else `ok`            6 tokens.account_id
 #   7-10 the id_token's sub, chatgpt_user_id, chatgpt_account_id and email
 #   11-13 the access token's sub, chatgpt_user_id and chatgpt_account_id
+#   14 `yes` when it holds a refresh token (a non-empty tokens.refresh_token), else `-`
 # and fails when the file is not a JSON object, or a value holds a control character.
 # needs: $codex
-# provides: auth_fields fields_node fields_perl fields_py read_login $json_tool
+# provides: auth_fields fields_node fields_perl fields_py read_login $json_tool $node
 
 fields_py() {
     python3 -c '
@@ -57,7 +58,8 @@ at = micros(shown)
 future = "future" if at is not None and at > (time.time() + 300) * 1000000 else "ok"
 out = [s(mode), s(key), "-" if at is None else str(at), shown, future, s(t.get("account_id")),
        s(i.get("sub")), s(ia.get("chatgpt_user_id")), s(ia.get("chatgpt_account_id")), s(i.get("email")),
-       s(a.get("sub")), s(aa.get("chatgpt_user_id")), s(aa.get("chatgpt_account_id"))]
+       s(a.get("sub")), s(aa.get("chatgpt_user_id")), s(aa.get("chatgpt_account_id")),
+       "yes" if isinstance(t.get("refresh_token"), str) and t.get("refresh_token") else "-"]
 if any(re.search(r"[\x00-\x1f\x7f]", v) for v in out):
     sys.exit(1)
 sys.stdout.buffer.write(("\n".join(out) + "\n").encode("utf-8", "replace"))
@@ -104,7 +106,8 @@ const at = micros(shown);
 const future = at !== null && at > (Date.now() / 1000 + 300) * 1000000 ? "future" : "ok";
 const out = [s(mode), s(key), at === null ? "-" : String(at), shown, future, s(t.account_id),
     s(i.sub), s(ia.chatgpt_user_id), s(ia.chatgpt_account_id), s(i.email),
-    s(a.sub), s(aa.chatgpt_user_id), s(aa.chatgpt_account_id)];
+    s(a.sub), s(aa.chatgpt_user_id), s(aa.chatgpt_account_id),
+    typeof t.refresh_token === "string" && t.refresh_token !== "" ? "yes" : "-"];
 if (out.some((v) => /[\x00-\x1f\x7f]/.test(v))) process.exit(1);
 process.stdout.write(out.join("\n") + "\n");
 ' "$1" 2>/dev/null
@@ -144,7 +147,8 @@ my $at = micros($shown);
 my $future = (defined $at && $at > (time() + 300) * 1000000) ? "future" : "ok";
 my @out = (sv($mode), sv($key), defined $at ? $at : "-", $shown, $future, sv($t->{account_id}),
     sv($i->{sub}), sv($ia->{chatgpt_user_id}), sv($ia->{chatgpt_account_id}), sv($i->{email}),
-    sv($a->{sub}), sv($aa->{chatgpt_user_id}), sv($aa->{chatgpt_account_id}));
+    sv($a->{sub}), sv($aa->{chatgpt_user_id}), sv($aa->{chatgpt_account_id}),
+    (defined $t->{refresh_token} && !ref $t->{refresh_token} && $t->{refresh_token} ne "") ? "yes" : "-");
 exit 1 if grep { /[\x00-\x1f\x7f]/ } @out;
 binmode STDOUT, ":utf8";
 print join("\n", @out), "\n";
@@ -157,7 +161,7 @@ auth_fields() {
 }
 
 # `read_login FILE PREFIX`: sets PREFIX_mode, _key, _us, _shown, _future, _acct, _isub,
-# _iuser, _iacct, _email, _asub, _auser, _aacct; fails when FILE is not a login one can read.
+# _iuser, _iacct, _email, _asub, _auser, _aacct, _refresh; fails when FILE is not a login one can read.
 read_login() {
     prefix=$2
     lines=$(auth_fields "$1") || return 1
@@ -169,8 +173,8 @@ read_login() {
     set -- $lines
     IFS=$old_ifs
     set +f
-    [ $# -eq 13 ] || return 1
-    for n in mode key us shown future acct isub iuser iacct email asub auser aacct; do
+    [ $# -eq 14 ] || return 1
+    for n in mode key us shown future acct isub iuser iacct email asub auser aacct refresh; do
         eval "${prefix}_$n=\$1"
         shift
     done

@@ -2,8 +2,9 @@
 # to this host. Each container's auth.json is read (through a shell where it runs one, else the
 # engine's archive copy, either cut at $cap bytes) and parsed as JSON (authjson.sh). It is
 # passed over unless it is the same user and account as the host's login, in its id_token and
-# its access token alike (an API key: the very same key), refreshed later than the host's and
-# not in the future. The freshest left is named to the local side (`col-ask`), which answers
+# its access token alike (an API key: the very same key), holding a refresh token (an
+# access-only copy would leave the host unable to refresh), refreshed later than the host's
+# and not in the future. The freshest left is named to the local side (`col-ask`), which answers
 # `take` or `abort` on stdin; taken, it replaces the host's file as write.sh does it. Nothing
 # travels in a command line, and nothing leaves the host.
 # needs: capped each_container engine_exec engine_of engine_read place_of read_login
@@ -115,6 +116,8 @@ for c in $CRL_CONTAINERS; do
         say col-seen "$c" "$e" other-account "$shown"
     elif [ "$identity" = unconfirmed ]; then
         say col-seen "$c" "$e" unconfirmed "$shown" "$missing"
+    elif [ "$c_mode" != apikey ] && [ "$c_refresh" = - ]; then
+        say col-seen "$c" "$e" access-only "$shown"
     elif [ "$c_future" = future ]; then
         say col-seen "$c" "$e" future "$shown"
     elif [ "$c_us" = - ] || { [ "$best_us" != - ] && [ "$c_us" -le "$best_us" ]; }; then

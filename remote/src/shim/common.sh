@@ -3,8 +3,8 @@
 # secret, status, push...). POSIX sh: runs under dash, busybox ash and bash. The local side
 # prepends CRL_* variables. stdout is the event stream and nothing else writes to it: codex's own output
 # goes to stderr.
-# needs: $CRL_CA_SIZE $CRL_LOCAL_ONLY $CRL_MODE $exit_not_found $exit_not_runnable
-# provides: account_of claims_of config_policy find_in json_str login_path say store_setting
+# needs: claims_of $CRL_CA_SIZE $CRL_LOCAL_ONLY $CRL_MODE $exit_not_found $exit_not_runnable
+# provides: account_of config_policy find_in json_str login_path say store_setting
 # provides: $auth $codex $errs $home $native $policy_method $store
 
 # Fields often hold text from elsewhere (a container's user, settings or complaints, a host's
@@ -49,18 +49,6 @@ for d in "$HOME"/.nvm/versions/node/*/bin; do [ -d "$d" ] && known_dirs="$known_
 # reaches a command on its stdin, by a here-document or a redirection: never as an argument.
 # A shell without a printf builtin (posh, some busybox builds) runs /usr/bin/printf, and the
 # arguments of an external command are in its argv, which any local user can read in /proc.
-
-# The decoded claims of the JWT in field $1 of auth.json $2 (empty if none).
-claims_of() {
-    field=$1 file=$2
-    payload=$(sed -n "s/.*\"$field\"[[:space:]]*:[[:space:]]*\"[^\".]*\\.\\([^\".]*\\)\\..*/\\1/p" "$file" | head -n 1)
-    [ -n "$payload" ] || return 0
-    pad=$(( (4 - ${#payload} % 4) % 4 ))
-    while [ "$pad" -gt 0 ]; do payload="$payload="; pad=$((pad - 1)); done
-    tr '_-' '/+' <<EOF | { base64 -d 2>/dev/null || base64 -D 2>/dev/null; }
-$payload
-EOF
-}
 
 # The string value of key $1 in the JSON text on stdin, "-" if absent.
 json_str() {

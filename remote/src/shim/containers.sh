@@ -1,15 +1,20 @@
-# Mode `containers`: the host's auth.json copied into containers on this host, all at once.
-# For each container in $CRL_CONTAINERS: the engine that knows it (docker or podman, or
+# Mode `containers`: the host's login copied into containers on this host, all at once: an
+# access-only copy (access.sh), which no container can rotate, or with $CRL_SHARE_REFRESH the
+# whole auth.json, refresh token included. For each container in $CRL_CONTAINERS: the engine that knows it (docker or podman, or
 # $CRL_ENGINE), the user it runs as, and where that user's codex keeps its login (asked of
 # the container itself: its CODEX_HOME, else its HOME's .codex). The file is written beside
 # the old one as that user, private, and renamed into place, the old one kept as a backup; a
 # copy refreshed more recently than the host's is left alone unless $CRL_FORCE. The token
-# travels on the exec's stdin, never in a command line.
-# needs: capped each_container engine_exec engine_of engine_read engine_unpack keep_theirs
-# needs: place_of refreshed say store_setting valid_login why $CRL_FORCE $at $auth $cap
-# needs: $codes_sh $ctr_copy_sh $dir $errs $exit_declined $exit_not_found $exit_not_runnable
-# needs: $gid $host_at $refreshed_sh $running $safe_sh $uid $why
-# provides: archive by_archive into $e
+# travels on the exec's stdin, never in a command line. With $CRL_KEEP this is a round of the
+# keeper (keeper_loop.sh): a container already holding this copy is left be (`ctr-same`), and
+# one holding a login with a refresh token (its own, or a whole copy) is never written over
+# (`ctr-own`).
+# needs: access_only capped each_container engine_exec engine_of engine_read engine_unpack
+# needs: keep_theirs place_of refreshed say store_setting valid_login why $CRL_FORCE $CRL_KEEP
+# needs: $CRL_SHARE_REFRESH $at $auth $cap $codes_sh $ctr_copy_sh $dir $errs $exit_declined
+# needs: $exit_not_found $exit_not_runnable $gid $host_at $id $json_tool $kdir $refreshed_sh
+# needs: $running $safe_sh $uid $why
+# provides: archive by_archive into kept_in $e
 
 # A host whose codex keeps its login in the OS keyring: an auth.json here, if any, is not the
 # login its codex uses, and copying it would spread a stale one.
@@ -18,6 +23,25 @@
 [ -f "$auth" ] || { say ctr-nologin "$auth"; say done; exit 1; }
 valid_login "$auth" || { say ctr-badlogin "$auth"; say done; exit 1; }
 
+# What goes in: $copy, a login of $kind `access` (access-only), `apikey` or `full`.
+if [ -n "${CRL_SHARE_REFRESH:-}" ]; then
+    copy=$auth kind=full
+    grep -q '"tokens"[[:space:]]*:[[:space:]]*{' "$auth" || kind=apikey
+else
+    copy=$errs/.copy
+    kind=$(access_only "$auth" "$copy") || {
+        if [ -z "$json_tool" ]; then
+            say ctr-noaccess
+        else
+            say ctr-badlogin "$auth"
+        fi
+        say done
+        exit 1
+    }
+fi
+# What tells this copy from the last round's, for the keeper ($CRL_KEEP).
+copy_sum=$(cksum <"$copy" | cut -d ' ' -f 1)
+
 into() {
     c=$1
     case ${2:-} in
@@ -25,6 +49,13 @@ into() {
     bad) say ctr-failed "$c" "$why"; return ;;
     *) engine_of "$c" || { say ctr-failed "$c" "$why"; return; } ;;
     esac
+    # A round of the keeper: nothing to do where this very copy went into this very container
+    # (the same id) on an earlier round.
+    if [ -n "${CRL_KEEP:-}" ] && grep -qxF "$c $id $copy_sum" "$kdir/written" 2>/dev/null; then
+        kept_in "$c"
+        say ctr-same "$c"
+        return
+    fi
     if [ "$running" != true ]; then
         by_archive "$c" "$e" "$user"
         return
@@ -36,7 +67,7 @@ into() {
     capped "$errs/$c.out" "$errs/$c" engine_exec -i "$user" "$c" sh -c "$codes_sh
 $refreshed_sh
 $safe_sh
-$ctr_copy_sh" sh "$host_at" "$stamp" "${CRL_FORCE:-}" <"$auth"
+$ctr_copy_sh" sh "$host_at" "$stamp" "${CRL_FORCE:-}" "${CRL_KEEP:-}" <"$copy"
     case $? in
     0) ;;
     "$exit_not_runnable" | "$exit_not_found") by_archive "$c" "$e" "$user"; return ;;
@@ -46,9 +77,11 @@ $ctr_copy_sh" sh "$host_at" "$stamp" "${CRL_FORCE:-}" <"$auth"
     result=$(head -n 1 "$errs/$c.out")
     case $result in
     "fresher "*) say ctr-fresher "$c" "$e" "$user" "${result#fresher }" ;;
+    "own "*) say ctr-own "$c" "$e" "$user" "${result#own }" ;;
     "copied "*)
         result=${result#copied }
-        say ctr-copied "$c" "$e" "$user" "${result%% *}" "${result#* }"
+        kept_in "$c"
+        say ctr-copied "$c" "$e" "$user" "$kind" "${result%% *}" "${result#* }"
         ;;
     *) say ctr-failed "$c" "its shell answered something unexpected" ;;
     esac
@@ -72,9 +105,13 @@ by_archive() {
         say ctr-fresher "$c" "$e" "$user" "$dir"
         return
     fi
+    if [ -n "${CRL_KEEP:-}" ] && grep -q '"refresh_token"[[:space:]]*:[[:space:]]*"[^"]' "$old"; then
+        say ctr-own "$c" "$e" "$user" "$dir"
+        return
+    fi
     kept=$stamp
     [ -s "$old" ] || kept=-
-    archive "$dir" "$uid" "$gid" "$kept" "$old" <"$auth" >"$errs/$c.tar" 2>"$errs/$c" || {
+    archive "$dir" "$uid" "$gid" "$kept" "$old" <"$copy" >"$errs/$c.tar" 2>"$errs/$c" || {
         say ctr-failed "$c" "this host has neither python3 nor perl to build the archive with"
         return
     }
@@ -82,8 +119,9 @@ by_archive() {
         say ctr-failed "$c" "$e cp into it failed: $(why "$c")"
         return
     }
+    kept_in "$c"
     say ctr-archived "$c"
-    say ctr-copied "$c" "$e" "$user" "$kept" "$dir"
+    say ctr-copied "$c" "$e" "$user" "$kind" "$kept" "$dir"
 }
 
 # A tar stream on stdout: directory $1's last part (0700) holding auth.json (stdin, 0600) and,
@@ -124,6 +162,13 @@ binmode STDOUT; print $tar->write;
     else
         return 1
     fi
+}
+
+# `kept_in CONTAINER`: on a round of the keeper, that CONTAINER (as it is now, by its id)
+# holds this copy: for the next round, which then leaves it be. One short line appended by
+# each, all at once: appends of a line do not mix.
+kept_in() {
+    [ -z "${CRL_KEEP:-}" ] || printf '%s %s %s\n' "$1" "$id" "$copy_sum" >>"$kdir/written.new"
 }
 
 # The backups' name, the same in every container. All containers at once: each line of

@@ -1,5 +1,6 @@
-# Mode `doctor`: the host's side of the checks, read-only. The local side judges.
-# needs: say store_setting $codex
+# Mode `doctor`: the host's side of the checks, read-only, and what holds the login besides
+# the host (held.sh). The local side judges.
+# needs: held say store_setting $codex
 
 [ -n "$codex" ] && say version "$("$codex" --version 2>/dev/null | head -n 1)"
 say store "$(store_setting)"
@@ -9,4 +10,5 @@ for var in CODEX_CA_CERTIFICATE SSL_CERT_FILE; do
     if [ -r "$value" ]; then say ca "$var" ok "$value"; else say ca "$var" missing "$value"; fi
 done
 say clock "$(date +%s)"
+held
 say done

@@ -4,7 +4,7 @@
 # needs: engine_env engine_list engine_read engine_state engines later refreshed say $CRL_FORCE
 # needs: $CRL_SELECT $at $auth
 # provides: capped each_container engine_of keep_theirs place_of seconds_of state_of
-# provides: valid_login why $CRL_CONTAINERS $cap $dir $e $errs $gid $host_at $running $uid
+# provides: valid_login why $CRL_CONTAINERS $cap $dir $e $errs $gid $host_at $id $running $uid
 # provides: $user $why
 
 # Whether file $1 is a login codex can use: a JSON object with tokens or an API key (checked
@@ -26,15 +26,22 @@ sys.exit(0 if isinstance(d, dict) and (isinstance(d.get("tokens"), dict) or d.ge
     fi
 }
 
-# `state_of RECORD`: sets running and user from one record of engine_state, and fails, with
-# `why` set, unless it is exactly `true|false "USER"` and USER a plain name: letters, digits,
-# `.`, `_`, `-` and `:` (before a group), not starting with `-`. Anything else is not a
-# user this tool runs anything as: whitespace or a control character (JSON shows them
-# escaped, with a backslash) could shift the fields of an event, or of the next record.
+# `state_of RECORD`: sets id, running and user from one record of engine_state, and fails,
+# with `why` set, unless it is exactly `ID true|false "USER"`, ID 12 to 64 hex digits and USER
+# a plain name: letters, digits, `.`, `_`, `-` and `:` (before a group), not starting with
+# `-`. Anything else is not a user this tool runs anything as: whitespace or a control
+# character (JSON shows them escaped, with a backslash) could shift the fields of an event,
+# or of the next record.
 state_of() {
-    running=${1%% *}
-    user=${1#"$running" }
+    id=${1%% *}
+    rest=${1#"$id" }
+    running=${rest%% *}
+    user=${rest#"$running" }
     shown=$user
+    case $id in
+    *[!0-9a-f]* | "$1") why="$e answered something unexpected about it"; return 1 ;;
+    esac
+    [ ${#id} -ge 12 ] && [ ${#id} -le 64 ] || { why="$e answered something unexpected about it"; return 1; }
     case $running in
     true | false) ;;
     *) why="$e answered something unexpected about it"; return 1 ;;

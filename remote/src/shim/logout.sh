@@ -8,11 +8,14 @@
 # needs --yes, where other places hold the login. Then each target is signed out: `codex
 # logout` (as the user's own codex would, with their credential store setting), or with
 # $CRL_LOCAL_ONLY its auth.json removed without revoking anything (under codex's lock, through
-# no link). Each gives `lo-result PLACE RESULT [DETAIL]`: signed-out, removed, none (it held
-# no login), failed.
+# no link). A container holding an access-only copy has no login of its own to revoke, and
+# revoking its access token would sign out the host and the other copies, which share it: its
+# auth.json is removed instead, as with $CRL_LOCAL_ONLY. Each gives `lo-result PLACE RESULT
+# [DETAIL]`: signed-out, removed, none (it held no login), failed.
 # needs: capped engine_exec engine_of no_links private_here salted say survey_containers
 # needs: take_lock why $CRL_CONTAINERS $CRL_LOCAL_ONLY $auth $codes_sh $codex $ctr_logout_sh
-# needs: $ctr_remove_sh $errs $exit_not_found $exit_not_runnable $home $host_hash $running
+# needs: $ctr_remove_sh $errs $exit_not_found $exit_not_runnable $home $host_access $host_hash
+# needs: $running
 # needs: $safe_sh $user $why
 # provides: hash_of logout_said shared
 
@@ -32,19 +35,24 @@ fi
 hash_of() {
     place=$1
     if [ "$place" = - ]; then printf '%s\n' "$host_hash"; return; fi
-    while read -r n h; do
+    while read -r n h _; do
         [ "$n" = "$place" ] && [ "$h" != - ] && { printf '%s\n' "$h"; return; }
     done <"$errs/.survey"
 }
 
-# `shared TARGET`: names every other place holding TARGET's login.
+# `shared TARGET`: names every other place holding TARGET's login: for the host, the
+# access-only copies of its account too, which its revocation ends. An access-only copy has
+# nothing to revoke, so it shares nothing.
 shared() {
     target=$1
     mine=$(hash_of "$target")
-    [ -n "$mine" ] || return 0
+    case $mine in "" | a*) return 0 ;; esac
     [ "$target" = - ] || [ "$mine" != "$host_hash" ] || say lo-shared "$target" -
-    while read -r n h; do
-        [ "$n" != "$target" ] && [ "$h" = "$mine" ] && say lo-shared "$target" "$n"
+    while read -r n h _; do
+        [ "$n" != "$target" ] || continue
+        if [ "$h" = "$mine" ] || { [ "$target" = - ] && [ -n "$host_access" ] && [ "$h" = "$host_access" ]; }; then
+            say lo-shared "$target" "$n"
+        fi
     done <"$errs/.survey"
 }
 
@@ -106,14 +114,16 @@ for c in $CRL_CONTAINERS; do
         say lo-result "$c" failed "it is not running: start it first"
         continue
     fi
-    if [ -n "${CRL_LOCAL_ONLY:-}" ]; then
+    access=
+    case $(hash_of "$c") in a*) access=" (an access-only copy: nothing of its own to revoke)" ;; esac
+    if [ -n "${CRL_LOCAL_ONLY:-}" ] || [ -n "$access" ]; then
         capped "$errs/$c.out" "$errs/$c" engine_exec "$user" "$c" sh -c "$codes_sh
 $safe_sh
 $ctr_remove_sh" </dev/null
         case $? in
         0) case $(head -n 1 "$errs/$c.out") in
             none) say lo-result "$c" none ;;
-            removed) say lo-result "$c" removed ;;
+            removed) say lo-result "$c" removed ${access:+"${access# }"} ;;
             *) say lo-result "$c" failed "its shell answered something unexpected" ;;
             esac ;;
         "$exit_not_runnable" | "$exit_not_found") say lo-result "$c" failed "it has no shell to remove its auth.json with" ;;

@@ -1,7 +1,7 @@
 # When a login was last refreshed, for `containers` and `collect`: its text, carried as
 # $refreshed_sh, also runs inside containers (prepended to the program each one's shell
 # runs), and is evaluated here for the host.
-# provides: later refreshed $at
+# provides: later refreshed $at $body
 
 # `refreshed FILE` sets `at` to when the login in FILE was last refreshed, as the digits
 # YYYYMMDDhhmmss, or - when it does not say. Shell builtins only: it also runs inside

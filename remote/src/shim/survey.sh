@@ -1,21 +1,40 @@
-# Which places on this host hold the same login as the host, for `logout` and for the survey
-# a sign-in makes before it revokes the login it replaced (copies.sh). Copies are compared here,
-# by a hash of their refresh token: no token and no plain hash leaves the host; this machine
-# gets a hash salted afresh for each run (`salted`), to find its own copy.
-# needs: engine_all engine_of engine_read engines place_of $CRL_SALT $auth $cap $dir $errs
-# needs: $user
-# provides: salted survey_containers token_hash $e $host_hash
+# Which places on this host hold the same login as the host, for `logout`, `status` and for
+# the survey a sign-in makes before it revokes the login it replaced (copies.sh). Copies are
+# compared here, by a hash of their refresh token: no token and no plain hash leaves the host;
+# this machine gets a hash salted afresh for each run (`salted`), to find its own copy. An
+# access-only copy (an empty refresh token, as `containers` makes them) has no login of its
+# own: its access token lives and dies with the login of its account it came from, so it goes
+# by a hash of that account, marked `a`.
+# needs: claims_of engine_all engine_of engine_read engines place_of $CRL_SALT $auth $cap $dir
+# needs: $errs $user
+# provides: account_hash digest salted survey_containers token_hash $e $host_access $host_hash
 
-# `token_hash FILE`: a digest of the refresh token in auth.json FILE (empty when it holds none).
-# The token goes from sed to the digest on a pipe: never an argument, never a variable.
+# `digest`: stdin's SHA-256 (or cksum where there is none), in hex.
+digest() { { sha256sum 2>/dev/null || cksum; } | cut -d ' ' -f 1; }
+
+# `token_hash FILE`: a digest of the refresh token in auth.json FILE; for an access-only copy,
+# its account_hash; empty when it holds neither. The token goes from sed to the digest on a
+# pipe: never an argument, never a variable.
 token_hash() {
-    grep -q '"refresh_token"[[:space:]]*:[[:space:]]*"[^"]' "$1" 2>/dev/null || return 0
-    sed -n 's/.*"refresh_token"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$1" | head -n 1 |
-        { sha256sum 2>/dev/null || cksum; } | cut -d ' ' -f 1
+    if grep -q '"refresh_token"[[:space:]]*:[[:space:]]*"[^"]' "$1" 2>/dev/null; then
+        sed -n 's/.*"refresh_token"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$1" | head -n 1 | digest
+    elif grep -q '"refresh_token"[[:space:]]*:[[:space:]]*""' "$1" 2>/dev/null; then
+        account_hash "$1"
+    fi
 }
 
-host_hash=
-[ -f "$auth" ] && host_hash=$(token_hash "$auth")
+# `account_hash FILE`: `a` and a digest of tokens.account_id in auth.json FILE (empty when it
+# names none).
+account_hash() {
+    grep -q '"account_id"[[:space:]]*:[[:space:]]*"[^"]' "$1" 2>/dev/null || return 0
+    printf 'a%s\n' "$(sed -n 's/.*"account_id"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$1" | head -n 1 | digest)"
+}
+
+host_hash='' host_access=''
+if [ -f "$auth" ]; then
+    host_hash=$(token_hash "$auth")
+    host_access=$(account_hash "$auth")
+fi
 
 # `salted FILE`: a SHA-256 of $CRL_SALT (fresh for each run) followed by the refresh token in
 # auth.json FILE, for this machine to compare its own login with; empty when there is no token
@@ -29,8 +48,8 @@ salted() {
 }
 
 # `survey_containers`: every container the engines here know, running or not, with the hash of
-# its login, one line each in $errs/.survey: `NAME HASH` (HASH - when it holds none that could
-# be read). Read by the engine's archive copy, which starts nothing in the container; all
+# its login and when its access token expires, one line each in $errs/.survey: `NAME HASH
+# EXPIRES` (HASH - when it holds none that could be read; EXPIRES Unix seconds, or -). Read by the engine's archive copy, which starts nothing in the container; all
 # containers at once, since engine calls are what many containers cost.
 survey_containers() {
     for e in $(engines); do
@@ -43,8 +62,9 @@ survey_containers() {
             place_of "$c" "$e" "$user" >/dev/null 2>&1 || exit 0
             engine_read "$c" "$dir/auth.json" | head -c "$cap" >"$errs/$c.auth"
             h=$(token_hash "$errs/$c.auth")
+            x=$(claims_of access_token "$errs/$c.auth" | sed -n 's/.*"exp"[[:space:]]*:[[:space:]]*\([0-9]*\).*/\1/p' | head -n 1)
             rm -f "$errs/$c.auth"
-            echo "$c ${h:--}" >"$errs/$c.survey"
+            echo "$c ${h:--} ${x:--}" >"$errs/$c.survey"
         ) </dev/null &
     done <"$errs/.all"
     wait

@@ -4,15 +4,45 @@
 use super::frame::{Events, Fields, ProtocolError};
 use crate::untrusted::Untrusted;
 
+/// What a copy of the host's login holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyKind {
+    /// Everything but the refresh token: it cannot rotate the host's login, and lives as
+    /// long as its access token.
+    Access,
+    /// An API key: nothing in it rotates.
+    ApiKey,
+    /// The whole login, refresh token included: one more writer of a rotating token.
+    Full,
+}
+
+impl CopyKind {
+    /// The shim's word, which is also its name in `--json` output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Access => "access",
+            Self::ApiKey => "apikey",
+            Self::Full => "full",
+        }
+    }
+
+    pub(super) fn parse(word: &str) -> Option<Self> {
+        [Self::Access, Self::ApiKey, Self::Full]
+            .into_iter()
+            .find(|k| k.as_str() == word)
+    }
+}
+
 /// `containers`: the host's auth.json copied into containers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContainersEvent {
-    /// The host's auth.json is in container `name` (run by `engine`, as `user`), in `dir`;
-    /// the one it replaced kept as `auth.json.bak-STAMP` there.
+    /// The host's login is in container `name` (run by `engine`, as `user`), in `dir`, as a
+    /// copy of `kind`; the one it replaced kept as `auth.json.bak-STAMP` there.
     Copied {
         name: Untrusted,
         engine: Untrusted,
         user: Untrusted,
+        kind: CopyKind,
         backup: Option<Untrusted>,
         dir: Untrusted,
     },
@@ -20,6 +50,18 @@ pub enum ContainersEvent {
     /// stopped or has no shell), not an atomic rename.
     Archived {
         name: Untrusted,
+    },
+    /// A round of the keeper: `name`, as it is now, got this very copy on an earlier round.
+    Same {
+        name: Untrusted,
+    },
+    /// A round of the keeper: `name` holds a login with a refresh token (its own, or a whole
+    /// copy), which the keeper never writes over.
+    Own {
+        name: Untrusted,
+        engine: Untrusted,
+        user: Untrusted,
+        dir: Untrusted,
     },
     /// The container's copy was refreshed more recently than the host's: kept.
     Fresher {
@@ -41,6 +83,9 @@ pub enum ContainersEvent {
     BadLogin {
         path: Untrusted,
     },
+    /// The host has nothing to read JSON with (python3, node, perl's JSON::PP), so no
+    /// access-only copy can be made: nothing was copied (never a whole copy instead).
+    NoAccessCopy,
     /// The host's codex keeps its login in the OS keyring (its config.toml says so): nothing
     /// was done.
     Keyring,
@@ -57,20 +102,25 @@ impl Events for ContainersEvent {
         "ctr-copied",
         "ctr-archived",
         "ctr-fresher",
+        "ctr-same",
+        "ctr-own",
         "ctr-failed",
         "ctr-nologin",
         "ctr-badlogin",
         "ctr-keyring",
+        "ctr-noaccess",
         "ctr-aborted",
         "done",
     ];
 
     fn from_fields(kind: &str, mut f: Fields<'_>) -> Result<Self, ProtocolError> {
         Ok(match kind {
+            "ctr-noaccess" => f.none().map(|()| Self::NoAccessCopy)?,
             "ctr-copied" => Self::Copied {
                 name: f.field()?.into(),
                 engine: f.field()?.into(),
                 user: f.field()?.into(),
+                kind: CopyKind::parse(f.field()?).ok_or_else(|| f.malformed())?,
                 backup: f.opt()?,
                 dir: f.last()?,
             },
@@ -81,171 +131,14 @@ impl Events for ContainersEvent {
                 user: f.field()?.into(),
                 dir: f.last()?,
             },
+            "ctr-same" => Self::Same { name: f.last()? },
+            "ctr-own" => Self::Own {
+                name: f.field()?.into(),
+                engine: f.field()?.into(),
+                user: f.field()?.into(),
+                dir: f.last()?,
+            },
             "ctr-failed" => Self::Failed {
-                name: f.field()?.into(),
-                why: f.last()?,
-            },
-            "ctr-nologin" => Self::NoLogin { path: f.last()? },
-            "ctr-badlogin" => Self::BadLogin { path: f.last()? },
-            "ctr-keyring" => f.none().map(|()| Self::Keyring)?,
-            "ctr-aborted" => Self::Aborted { why: f.last()? },
-            "done" => f.none().map(|()| Self::Done)?,
-            _ => return Err(ProtocolError::Unknown { kind: kind.into() }),
-        })
-    }
-}
-
-/// What `collect` made of one container's login, as [`CollectEvent::Seen`] says it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    /// It holds no login.
-    None,
-    /// Another user or account, or another API key.
-    OtherAccount,
-    /// It lacks a claim the host's login has: the identity cannot be confirmed.
-    Unconfirmed,
-    /// No fresher than the host's, or than a fresher one.
-    Older,
-    Fresher,
-    /// Its last_refresh is ahead of the host's clock.
-    Future,
-    /// Not a login codex can use.
-    Malformed,
-    TooLarge,
-}
-
-impl Verdict {
-    const WORDS: [(&str, Self); 8] = [
-        ("none", Self::None),
-        ("other-account", Self::OtherAccount),
-        ("unconfirmed", Self::Unconfirmed),
-        ("older", Self::Older),
-        ("fresher", Self::Fresher),
-        ("future", Self::Future),
-        ("malformed", Self::Malformed),
-        ("too-large", Self::TooLarge),
-    ];
-
-    fn parse(word: &str) -> Option<Self> {
-        Self::WORDS.iter().find(|(w, _)| *w == word).map(|(_, v)| *v)
-    }
-
-    /// Its name in `--json` output: the shim's word, `_` for `-`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::OtherAccount => "other_account",
-            Self::Unconfirmed => "unconfirmed",
-            Self::Older => "older",
-            Self::Fresher => "fresher",
-            Self::Future => "future",
-            Self::Malformed => "malformed",
-            Self::TooLarge => "too_large",
-        }
-    }
-}
-
-/// `collect`: the freshest login of the host's own identity brought back from containers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CollectEvent {
-    /// Container `name`'s login, refreshed at `refreshed`: `none` (it has none),
-    /// `other-account` (another user or account, or another API key), `unconfirmed` (it lacks
-    /// a claim the host's login has, which `missing` names, e.g. `access_token.sub`: the
-    /// identity cannot be confirmed), `older` (no fresher than the host's or a fresher one),
-    /// `fresher`, `future` (its last_refresh is ahead of the host's clock), `malformed` (not
-    /// a login codex can use), `too-large`.
-    Seen {
-        name: Untrusted,
-        engine: Untrusted,
-        verdict: Verdict,
-        refreshed: Option<Untrusted>,
-        missing: Option<Untrusted>,
-    },
-    /// `name` holds the freshest login of the host's own identity (its email, from the
-    /// id_token, when it names one). The shim waits for `take` or `abort` on stdin.
-    Ask {
-        name: Untrusted,
-        email: Option<Untrusted>,
-    },
-    /// The host's auth.json is now `name`'s; the old one kept at `backup`.
-    Took {
-        name: Untrusted,
-        backup: Untrusted,
-    },
-    /// No flock, perl or python3 on the host to take codex's lock with: the auth.json in `dir`
-    /// was replaced without it.
-    NoLock {
-        dir: Untrusted,
-    },
-    /// The host's auth.json could not be replaced (and is unchanged), or could not be
-    /// compared with.
-    Failed {
-        why: Untrusted,
-    },
-    /// Container `name` could not be read, because `why`.
-    CtrFailed {
-        name: Untrusted,
-        why: Untrusted,
-    },
-    /// The host has no auth.json to compare with.
-    NoLogin {
-        path: Untrusted,
-    },
-    /// The host's auth.json is not a login codex can use.
-    BadLogin {
-        path: Untrusted,
-    },
-    /// The host's codex keeps its login in the OS keyring (its config.toml says so): nothing
-    /// was done.
-    Keyring,
-    /// The work could not start on the host, because `why`.
-    Aborted {
-        why: Untrusted,
-    },
-    Done,
-}
-
-impl Events for CollectEvent {
-    const STAGE: &'static str = "a collect";
-    const KINDS: &'static [&'static str] = &[
-        "col-seen",
-        "col-ask",
-        "col-took",
-        "nolock",
-        "col-failed",
-        "ctr-failed",
-        "ctr-nologin",
-        "ctr-badlogin",
-        "ctr-keyring",
-        "ctr-aborted",
-        "done",
-    ];
-
-    fn from_fields(kind: &str, mut f: Fields<'_>) -> Result<Self, ProtocolError> {
-        Ok(match kind {
-            "col-seen" => {
-                let (name, engine) = (f.field()?.into(), f.field()?.into());
-                let verdict = Verdict::parse(f.field()?).ok_or_else(|| f.malformed())?;
-                let refreshed = f.opt()?;
-                Self::Seen {
-                    name,
-                    engine,
-                    verdict,
-                    refreshed,
-                    missing: f.rest_opt(),
-                }
-            }
-            "col-ask" => Self::Ask {
-                name: f.field()?.into(),
-                email: f.rest_opt(),
-            },
-            "col-took" => Self::Took {
-                name: f.field()?.into(),
-                backup: f.last()?,
-            },
-            "nolock" => Self::NoLock { dir: f.last()? },
-            "col-failed" => Self::Failed { why: f.last()? },
-            "ctr-failed" => Self::CtrFailed {
                 name: f.field()?.into(),
                 why: f.last()?,
             },
@@ -367,11 +260,12 @@ mod tests {
     fn containers_events_parse() {
         let ctr = parse_as::<ContainersEvent>;
         assert_eq!(
-            ctr("crl1 ctr-copied web docker dev 20261125T1-7 /home/d ev/.codex"),
+            ctr("crl1 ctr-copied web docker dev access 20261125T1-7 /home/d ev/.codex"),
             ContainersEvent::Copied {
                 name: "web".into(),
                 engine: "docker".into(),
                 user: "dev".into(),
+                kind: CopyKind::Access,
                 backup: Some("20261125T1-7".into()),
                 dir: "/home/d ev/.codex".into()
             }
@@ -392,6 +286,16 @@ mod tests {
                 why: "it is stopped".into()
             }
         );
+        assert_eq!(ctr("crl1 ctr-same web"), ContainersEvent::Same { name: "web".into() });
+        assert_eq!(
+            ctr("crl1 ctr-own web docker dev /home/dev/.codex"),
+            ContainersEvent::Own {
+                name: "web".into(),
+                engine: "docker".into(),
+                user: "dev".into(),
+                dir: "/home/dev/.codex".into()
+            }
+        );
         assert_eq!(
             ctr("crl1 ctr-archived web"),
             ContainersEvent::Archived { name: "web".into() }
@@ -400,58 +304,6 @@ mod tests {
             ctr("crl1 ctr-aborted cannot make a temporary directory in /x"),
             ContainersEvent::Aborted {
                 why: "cannot make a temporary directory in /x".into()
-            }
-        );
-    }
-
-    #[test]
-    fn collect_events_parse() {
-        let col = parse_as::<CollectEvent>;
-        assert_eq!(
-            col("crl1 col-seen web docker other-account 2026-01-02T03:04:05"),
-            CollectEvent::Seen {
-                name: "web".into(),
-                engine: "docker".into(),
-                verdict: Verdict::OtherAccount,
-                refreshed: Some("2026-01-02T03:04:05".into()),
-                missing: None,
-            }
-        );
-        assert_eq!(
-            col("crl1 col-seen web docker unconfirmed - access_token.sub"),
-            CollectEvent::Seen {
-                name: "web".into(),
-                engine: "docker".into(),
-                verdict: Verdict::Unconfirmed,
-                refreshed: None,
-                missing: Some("access_token.sub".into()),
-            }
-        );
-        assert_eq!(
-            col("crl1 col-took web /home/a b/.codex/auth.json.bak-1"),
-            CollectEvent::Took {
-                name: "web".into(),
-                backup: "/home/a b/.codex/auth.json.bak-1".into(),
-            }
-        );
-        assert_eq!(
-            col("crl1 col-ask web a@b.c"),
-            CollectEvent::Ask {
-                name: "web".into(),
-                email: Some("a@b.c".into()),
-            }
-        );
-        assert_eq!(
-            col("crl1 col-ask web -"),
-            CollectEvent::Ask {
-                name: "web".into(),
-                email: None,
-            }
-        );
-        assert_eq!(
-            col("crl1 nolock /h/.codex"),
-            CollectEvent::NoLock {
-                dir: "/h/.codex".into()
             }
         );
     }

@@ -2,6 +2,7 @@
 //! several hosts), the doctor's checks, a push.
 
 use super::frame::{Events, Fields, ProtocolError};
+use super::held::Held;
 use super::report::LoginReport;
 use crate::redact;
 use crate::untrusted::Untrusted;
@@ -143,12 +144,29 @@ pub enum StatusEvent {
         at: Option<u64>,
         now: u64,
     },
+    /// A copy in a container, or the keeper ([`Held`]).
+    Held(Held),
+    /// The containers could not be read, because `why`.
+    Aborted {
+        why: Untrusted,
+    },
     Done,
 }
 
 impl Events for StatusEvent {
     const STAGE: &'static str = "a status";
-    const KINDS: &'static [&'static str] = &["store", "status", "authfile", "account", "expires", "done"];
+    const KINDS: &'static [&'static str] = &[
+        "store",
+        "status",
+        "authfile",
+        "account",
+        "expires",
+        "copy",
+        "keeper",
+        "keeper-ctr",
+        "ctr-aborted",
+        "done",
+    ];
 
     fn from_fields(kind: &str, mut f: Fields<'_>) -> Result<Self, ProtocolError> {
         Ok(match kind {
@@ -164,8 +182,10 @@ impl Events for StatusEvent {
                 f.none()?;
                 Self::Expires { at, now }
             }
+            "ctr-aborted" => Self::Aborted { why: f.last()? },
             "done" => f.none().map(|()| Self::Done)?,
             kind if LoginReport::KINDS.contains(&kind) => Self::Report(LoginReport::from_fields(kind, f)?),
+            kind if Held::KINDS.contains(&kind) => Self::Held(Held::from_fields(kind, f)?),
             _ => return Err(ProtocolError::Unknown { kind: kind.into() }),
         })
     }
@@ -186,12 +206,28 @@ pub enum DoctorEvent {
     },
     /// The host's clock, Unix seconds.
     Clock(u64),
+    /// A copy in a container, or the keeper ([`Held`]).
+    Held(Held),
+    /// The containers could not be read, because `why`.
+    Aborted {
+        why: Untrusted,
+    },
     Done,
 }
 
 impl Events for DoctorEvent {
     const STAGE: &'static str = "the doctor's checks";
-    const KINDS: &'static [&'static str] = &["version", "store", "ca", "clock", "done"];
+    const KINDS: &'static [&'static str] = &[
+        "version",
+        "store",
+        "ca",
+        "clock",
+        "copy",
+        "keeper",
+        "keeper-ctr",
+        "ctr-aborted",
+        "done",
+    ];
 
     fn from_fields(kind: &str, mut f: Fields<'_>) -> Result<Self, ProtocolError> {
         Ok(match kind {
@@ -215,7 +251,9 @@ impl Events for DoctorEvent {
                 f.none()?;
                 Self::Clock(now)
             }
+            "ctr-aborted" => Self::Aborted { why: f.last()? },
             "done" => f.none().map(|()| Self::Done)?,
+            kind if Held::KINDS.contains(&kind) => Self::Held(Held::from_fields(kind, f)?),
             _ => return Err(ProtocolError::Unknown { kind: kind.into() }),
         })
     }

@@ -13,16 +13,22 @@
 //! not an event: a host cannot slip a late `before` into a sign-in, nor a `col-took` into a
 //! push.
 
+mod collect;
 mod containers;
 mod frame;
+mod held;
 mod host;
 mod jobs;
+mod keeper;
 mod report;
 
-pub use containers::{CollectEvent, ContainersEvent, LogoutEvent, LogoutResult, SurveyEvent, Verdict};
+pub use collect::{CollectEvent, Verdict};
+pub use containers::{ContainersEvent, CopyKind, LogoutEvent, LogoutResult, SurveyEvent};
 pub use frame::{Events, Fields, PREFIX, PROTOCOL_VERSION, ProtocolError};
+pub use held::Held;
 pub use host::{Account, CodexSource, HostEvent, RelayTool};
 pub use jobs::{DoctorEvent, Previous, PushEvent, SignInEvent, StatusEvent};
+pub use keeper::{KeeperEvent, Reboot};
 pub use report::LoginReport;
 
 /// Parses one line of the shim's stdout as an event of stage `E`; `Ok(None)` for lines that
@@ -57,6 +63,7 @@ pub const STAGES: &[(&str, &[&str])] = &[
     (CollectEvent::STAGE, CollectEvent::KINDS),
     (LogoutEvent::STAGE, LogoutEvent::KINDS),
     (SurveyEvent::STAGE, SurveyEvent::KINDS),
+    (KeeperEvent::STAGE, KeeperEvent::KINDS),
 ];
 
 /// Whether any stage has events of `kind`.

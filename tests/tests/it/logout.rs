@@ -56,10 +56,14 @@ fn logout_of_a_host_not_signed_in_says_so_and_succeeds() {
     rig.assert_nothing_left(ALICE);
 }
 
-/// The host signed in, and its login copied into crl-dev: one login in two places, alive.
+/// The host signed in, and its whole login copied into crl-dev (as `--share-refresh-token`
+/// copies it, and as copies made before access-only ones are): one login in two places, alive.
 fn sign_in_with_a_copy_in_crl_dev(rig: &Rig) -> serde_json::Value {
     let login = rig.sign_alice_in(rig.tool().args(["rig"])).login;
-    let copied = rig.tool().args(["containers", "rig", "crl-dev"]).run(LIMIT);
+    let copied = rig
+        .tool()
+        .args(["containers", "rig", "crl-dev", "--share-refresh-token"])
+        .run(LIMIT);
     assert_eq!(copied.code(), 0, "{}", copied.stderr);
     let copy = rig
         .container_login("crl-dev", "/home/dev/.codex/auth.json")

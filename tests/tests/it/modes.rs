@@ -276,6 +276,7 @@ fn doctor_checks_in_order_with_fixes() {
         "relay tool",
         "clocks",
         "CA bundle",
+        "container copies",
     ];
     assert_eq!(names, order);
     assert!(healthy.stdout.ends_with("No problems found.\n"), "{}", healthy.stdout);
