@@ -257,6 +257,11 @@ def main():
         "codex": subprocess.run([os.path.join(RIG["CRL_CODEX_PREFIX"], "node_modules", ".bin", "codex"), "--version"], capture_output=True, text=True).stdout.strip(),
         "openssh": subprocess.run(["ssh", "-V"], capture_output=True, text=True).stderr.strip(),
     }
+    # The keeper's figures come from scripts/keeper-bench, run apart (it takes ten minutes).
+    try:
+        results["keeper"] = json.load(open(os.path.join(ROOT, "benchmarks.json")))["keeper"]
+    except (OSError, ValueError, KeyError):
+        pass
     with open(os.path.join(ROOT, "benchmarks.json"), "w") as f:
         json.dump(results, f, indent=2)
         f.write("\n")
@@ -306,6 +311,29 @@ def write_markdown(results):
         f"{e['20'] * 1000:.0f} ms, so on this machine 20 containers cannot take less than {(e['20'] - e['1']) * 1000:.0f} ms",
         "more than one, whatever the RTT.",
     ]
+    if "keeper" in results:
+        k = results["keeper"]
+        rr = k["refresh_round_ms"]
+        med = lambda rows, i: statistics.median(r[i] for r in rows) if rows else float("nan")
+        lines += [
+            "",
+            f"The keeper at scale (`scripts/keeper-bench`): the host and {k['containers']} containers, access tokens that live "
+            f"{k['token_life_s']} s, the real codex in every container",
+            f"running a model turn every {k['pace_s']} s with its access-only copy for {k['lifetimes']} lifetimes, the keeper on the host "
+            "keeping the copies fresh; the issuer spends a refresh token on use.",
+            "",
+            "| runs in containers: ok / failed | containers logged out | refreshes: ok / reused / invalid | host's login | approvals | keeper CPU per round | issuer requests per refresh | a refreshing round, 20 containers: refresh + copies at 0 / 200 ms RTT to the issuer |",
+            "|---|---|---|---|---|---|---|---|",
+            f"| {k['runs_ok']} / {k['runs_failed']} | {k['containers_logged_out']} | {k['refreshes']['ok']} / {k['refreshes']['reused']} / "
+            f"{k['refreshes']['invalid']} | {k['host_login']} | {k['approvals']} | {k['keeper_cpu_ms_per_round']:.0f} ms | "
+            f"{k['issuer_requests_per_refresh']:.0f} | {med(rr['0'], 0):.0f} + {med(rr['0'], 1):.0f} / {med(rr['200'], 0):.0f} + "
+            f"{med(rr['200'], 1):.0f} ms |",
+            "",
+            "\"reused\" is codex's \"refresh token was already used\"; \"invalid\" counts the containers' codex trying, as it",
+            "does within 5 minutes of a token's end, to refresh with the empty refresh token of its copy: refused, and it",
+            "goes on with the access token it has. The keeper's CPU is its own process tree's (shell, docker CLI, codex",
+            "app-server); the engine's server side is not in it. A round with nothing to do asks each engine once.",
+        ]
     lines += [
         "",
         f"Release binary: {results['binary_bytes'] / 1e6:.1f} MB. `--version`: {results['version_startup_s'] * 1000:.1f} ms (median of 30, including process start).",
