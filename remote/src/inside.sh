@@ -5,7 +5,8 @@
 # needs: engine_exec engine_state engines $CRL_ENGINE $CRL_INNER $CRL_INSIDE
 # provides: $e
 for e in $(engines); do
-    if [ "$(engine_state "$CRL_INSIDE" 2>/dev/null | cut -d ' ' -f 1)" = true ]; then
+    # `ID RUNNING "USER"`: the second field.
+    if [ "$(engine_state "$CRL_INSIDE" 2>/dev/null | cut -d ' ' -f 2)" = true ]; then
         engine_exec -i "" "$CRL_INSIDE" sh -c "$CRL_INNER"
         exit
     fi

@@ -222,7 +222,14 @@ fn the_keeper_fills_recreated_containers_and_trusts_none() {
         .status()
         .unwrap();
     assert!(planted.success());
-    let theirs = rig.minted_login();
+    // A login of its own, fresher than the host's: the first copy (which replaces an older
+    // one, backed up) leaves it too.
+    let mut theirs = rig.minted_login();
+    let later = Command::new("date")
+        .args(["-u", "-d", "+2 min", "+%Y-%m-%dT%H:%M:%SZ"])
+        .output()
+        .unwrap();
+    theirs["last_refresh"] = String::from_utf8(later.stdout).unwrap().trim().into();
     let write = Command::new("podman")
         .args(["exec", "-u", "dev", own.0, "sh", "-c"])
         .arg(format!(

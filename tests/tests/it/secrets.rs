@@ -81,6 +81,18 @@ fn no_secret_in_any_output_or_command_line() {
             .args(loud)
             .run(LIMIT),
     );
+    // The keeper: started (its first round has codex refresh the login, and copies), shown,
+    // stopped.
+    runs.push(
+        rig.tool()
+            .args(["keeper", "start", "rig", "crl-dev", "--yes"])
+            .args(loud)
+            .run(LIMIT),
+    );
+    runs.push(rig.tool().args(["status", "rig"]).args(loud).run(LIMIT));
+    let keeper_files =
+        rig.remote_root("cd /home/crl-alice/.codex-remote-login/keeper && cat log last round.out env written");
+    runs.push(rig.tool().args(["keeper", "stop", "rig"]).args(loud).run(LIMIT));
     runs.push(
         rig.tool()
             .args(["containers", "rig", "crl-dev", "--login-inside"])
@@ -149,6 +161,14 @@ fn no_secret_in_any_output_or_command_line() {
         for secret in &secrets {
             assert!(!line.contains(secret.as_str()), "a secret in a command line: {line}");
         }
+    }
+    let keeper_text = String::from_utf8_lossy(&keeper_files.stdout);
+    assert!(
+        keeper_text.contains(" round: "),
+        "the keeper's files were read: {keeper_text}"
+    );
+    for secret in &secrets {
+        assert!(!keeper_text.contains(secret.as_str()), "a secret in the keeper's files");
     }
     rig.assert_nothing_left(ALICE);
 }
