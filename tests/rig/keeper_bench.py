@@ -94,7 +94,7 @@ def last():
 
 
 def rounds():
-    return int(alice(f"grep -c ' round: ' {KEEP}/log").stdout.strip() or 0)
+    return int(alice(f"grep -c ' round: ' {KEEP}/log", check=False).stdout.strip() or 0)
 
 
 def refreshing_rounds(since):

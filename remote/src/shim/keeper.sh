@@ -16,8 +16,8 @@
 unit=codex-remote-login-keeper.service
 reboot_line="@reboot cd \"\$HOME\" && /bin/sh .codex-remote-login/keeper/loop.sh >/dev/null 2>&1 # codex-remote-login keeper"
 
-# `stop_keeper`: the running keeper stopped (waited for, 5 s at most), and its way back after
-# a reboot removed. Fails when it would not stop.
+# `stop_keeper`: the running keeper stopped (waited for: a round under way ends first, a
+# minute at most), and its way back after a reboot removed. Fails when it would not stop.
 stop_keeper() {
     if command -v systemctl >/dev/null 2>&1 && [ -f "$HOME/.config/systemd/user/$unit" ]; then
         systemctl --user disable --now "$unit" >/dev/null 2>&1
@@ -30,7 +30,6 @@ stop_keeper() {
     pid=$(keeper_pid) || return 0
     kill "$pid" 2>/dev/null
     n=0
-    # A round under way ends first: a minute at most.
     while alive "$pid"; do
         [ $n -lt 600 ] || return 1
         sleep 0.1
@@ -44,8 +43,8 @@ write_env() {
         printf 'codex=%s\nauth=%s\n' "$codex" "$auth"
         # codex's own directory first: npm's codex is a node script, and where nvm put it,
         # node is beside it, on no PATH but the login shell's.
-        PATH=${codex%/*}:$PATH
-        for name in PATH CODEX_HOME HTTPS_PROXY https_proxy HTTP_PROXY http_proxy ALL_PROXY all_proxy NO_PROXY \
+        printf 'PATH=%s\n' "${codex%/*}:$PATH"
+        for name in CODEX_HOME HTTPS_PROXY https_proxy HTTP_PROXY http_proxy ALL_PROXY all_proxy NO_PROXY \
             no_proxy CODEX_CA_CERTIFICATE SSL_CERT_FILE DOCKER_HOST DOCKER_CONTEXT DOCKER_CONFIG CONTAINER_HOST \
             XDG_RUNTIME_DIR TMPDIR; do
             value=$(printenv "$name") || continue
@@ -93,7 +92,7 @@ printf '%s\n' "$kept_sh
 $claims_sh
 $keeper_loop_sh" >loop.sh.new && mv -f loop.sh.new loop.sh
 write_env
-rm -f written last
+rm -f written last pid
 mkdir -p tmp
 
 # Started detached from this session (its own session where setsid exists; deaf to the

@@ -2,14 +2,16 @@
 # stop`: it keeps the access-only copies in the containers fresh, so that they never expire,
 # while the host's login stays the one writer of its refresh token. Each round:
 # - when the host's access token has lived half its life (and on the first round), the real
-#   codex refreshes the login:
-#   `codex app-server`, asked `account/read` with `refreshToken`, refreshes as codex always
-#   does, under its own lock, and writes auth.json itself; nothing here sends a token
-#   anywhere or writes the host's login;
+#   codex refreshes the login: `codex app-server`, asked `account/read` with `refreshToken`,
+#   refreshes as codex always does, under its own lock, and writes auth.json itself; nothing
+#   here sends a token anywhere or writes the host's login;
 # - then one `containers` round (round.sh, with $CRL_KEEP) puts the current copy into each
 #   container that does not hold it yet: a new or recreated one, or all after a refresh.
-# Rounds come every quarter of the token's life, from 5 s to 60 s apart. What a round did is
-# in $kdir/last (for `status`), a line a round in $kdir/log; neither holds a token.
+# Rounds come every quarter of the token's life, from 5 s to 60 s apart. A codex session on
+# the host refreshes by itself only within 5 minutes of its token's end (codex 0.169, which
+# holds no lock while its request is out): refreshing at half-life keeps the keeper out of
+# that window for any token that lives over 10 minutes. What a round did is in $kdir/last
+# (for `status`), a line a round in $kdir/log; neither holds a token.
 # needs: alive claims_of $kdir
 # provides: codex_refresh ms note round_of token_times
 
@@ -65,7 +67,7 @@ codex_refresh() {
     printf '%s\n' '{"id":1,"method":"initialize","params":{"clientInfo":{"name":"codex-remote-login-keeper","version":"1"}}}' \
         '{"method":"initialized"}' '{"id":2,"method":"account/read","params":{"refreshToken":true}}' >&6
     n=0
-    until grep -q '"id":2' tmp/rpc.out 2>/dev/null || [ $n -ge 600 ] || ! kill -0 "$server" 2>/dev/null; do
+    until grep -q '"id":[[:space:]]*2[,}]' tmp/rpc.out 2>/dev/null || [ $n -ge 600 ] || ! kill -0 "$server" 2>/dev/null; do
         sleep 0.1
         n=$((n + 1))
     done
