@@ -331,8 +331,11 @@ def write_markdown(results):
             "",
             "\"reused\" is codex's \"refresh token was already used\"; \"invalid\" counts the containers' codex trying, as it",
             "does within 5 minutes of a token's end, to refresh with the empty refresh token of its copy: refused, and it",
-            "goes on with the access token it has. The keeper's CPU is its own process tree's (shell, docker CLI, codex",
-            "app-server); the engine's server side is not in it. A round with nothing to do asks each engine once.",
+            "goes on with the access token it has. With tokens this short every token is inside codex's own 5-minute",
+            "refresh window, so one app-server call refreshes several times (4 token requests per keeper refresh here;",
+            "with tokens that live an hour it is 1, checked against the same issuer). The keeper's CPU is its own process",
+            "tree's (shell, docker CLI, codex app-server), averaged over all rounds, half of which refreshed and rewrote",
+            "20 copies; the engine's server side is not in it. A round with nothing to do asks each engine once and writes nothing.",
         ]
     lines += [
         "",
