@@ -157,7 +157,8 @@ impl Rig {
         self.container_process_ids().into_iter().map(|(what, _)| what).collect()
     }
     /// The shim's private temporary directories left in /tmp (the hosts share this
-    /// machine's filesystem): a CA bundle, the containers' scratch, the login's notes.
+    /// machine's filesystem): a CA bundle, the containers' scratch, the login's notes; and
+    /// this machine's: the private directory of an OpenSSH master the tool started.
     pub fn shim_temporaries(&self) -> String {
         let mut left: Vec<String> = std::fs::read_dir("/tmp")
             .into_iter()
@@ -165,7 +166,7 @@ impl Rig {
             .flatten()
             .map(|entry| entry.file_name().to_string_lossy().into_owned())
             .filter(|name| {
-                ["crl-ca.", "crl-errs.", "crl-login."]
+                ["crl-ca.", "crl-errs.", "crl-login.", "crl-ssh."]
                     .iter()
                     .any(|p| name.starts_with(p))
             })

@@ -14,6 +14,7 @@ mod logout;
 mod many;
 mod modes;
 mod neighbours;
+mod openssh;
 mod paste;
 mod policy;
 mod reach;
