@@ -87,10 +87,10 @@ impl Rig {
     ///
     /// Lines of `uid pid args` (args cut short: the shim's command line is long). For root
     /// (`rig-root`), what a test ran as root there, not the rig's own daemons (the sshds and
-    /// their sessions' monitors, the fake issuer).
+    /// their sessions' monitors, the fake issuer, the Kerberos KDC).
     pub fn processes(&self, user: &str) -> String {
         let daemons = if user == "root" {
-            " && $3 !~ /sshd/ && $0 !~ /fake_issuer/"
+            " && $3 !~ /sshd/ && $0 !~ /fake_issuer/ && $3 !~ /krb5kdc/"
         } else {
             ""
         };

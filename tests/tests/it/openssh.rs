@@ -1,7 +1,9 @@
 //! The user's own OpenSSH as the transport (`--ssh openssh`, or chosen by `auto`): the same
 //! sign-ins, commands and cleanup as the built-in client, one authentication per run, and no
-//! `ssh` process or private directory left behind, even when the tool is killed.
+//! `ssh` process or private directory left behind, even when the tool is killed. Kerberos
+//! (krb5-kdc) and a PKCS#11 token (SoftHSM2) reach hosts the built-in client cannot.
 
+use std::io::Write;
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -276,6 +278,93 @@ fn doctor_relay_and_logout_over_openssh() {
         .run(LIMIT);
     assert_eq!(out.code(), 0, "{}", out.stderr);
     assert!(rig.auth_json(ALICE).is_none(), "signed out");
+    rig.assert_nothing_left(ALICE);
+    assert_no_openssh_left();
+}
+
+/// Kerberos: a ticket from the rig's realm (`kinit`) and GSSAPIAuthentication in the config:
+/// auto goes through OpenSSH, and the sshd, which takes nothing but GSSAPI, lets the sign-in
+/// in.
+#[test]
+fn kerberos_signs_in_through_openssh() {
+    let rig = Rig::get();
+    let krb = rig.dir.join("krb5");
+    let config = krb.join("krb5.conf");
+    let cache = format!("FILE:{}", krb.join("cc-test").display());
+    let mut kinit = Command::new("kinit")
+        .arg("crl-alice")
+        .env("KRB5_CONFIG", &config)
+        .env("KRB5CCNAME", &cache)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    writeln!(kinit.stdin.take().unwrap(), "{}", rig.password()).unwrap();
+    assert!(kinit.wait().unwrap().success(), "kinit");
+    let run = rig
+        .tool()
+        .env("KRB5_CONFIG", config.to_str().unwrap())
+        .env("KRB5CCNAME", &cache)
+        .args(["kerberos", "--json", "-v"])
+        .run(LIMIT);
+    let _ = std::fs::remove_file(krb.join("cc-test"));
+    assert_eq!(run.code(), 0, "stderr:\n{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("kerberos: OpenSSH's ssh (its ssh config has GSSAPIAuthentication yes)"),
+        "{}",
+        run.stderr
+    );
+    let log = std::fs::read_to_string(rig.dir.join("sshd-kerberos.log")).unwrap();
+    assert!(log.contains("Accepted gssapi-with-mic for crl-alice"), "{log}");
+    assert!(rig.auth_json(ALICE).is_some(), "signed in");
+    rig.assert_nothing_left(ALICE);
+    assert_no_openssh_left();
+}
+
+/// A key in SoftHSM2 through PKCS11Provider: auto goes through OpenSSH, the token's PIN is
+/// asked through the tool on its terminal, naming the host, and the sign-in completes.
+#[test]
+fn a_pkcs11_key_signs_in_with_its_pin_asked_through_the_tool() {
+    let rig = Rig::get();
+    let page = rig.dir.join("browser-openssh-hsm.html");
+    for extension in ["html", "html.done", "html.started"] {
+        let _ = std::fs::remove_file(page.with_extension(extension));
+    }
+    // The rig's browser in a session of its own: the terminal's end must not cut it short.
+    let browser = rig.dir.join("browser-detached");
+    std::fs::write(
+        &browser,
+        format!("#!/bin/sh\nexec setsid -f {} \"$1\"\n", rig.browser.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&browser, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let env = format!(
+        "env -u SSH_AUTH_SOCK SOFTHSM2_CONF={} CRL_RIG_DIR={} CRL_ISSUER_PROXY={} CRL_BROWSER_OUT={}",
+        rig.dir.join("softhsm/softhsm2.conf").display(),
+        rig.dir.display(),
+        rig.issuer_proxy,
+        page.display()
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = watch_argv(rig.password(), stop.clone());
+    let command = format!("hsm -v --browser-command {}", browser.display());
+    let mut pty = Pty::spawn(&format!("{env} {}", rig.command(&command)));
+    pty.expect("(hsm) Enter PIN for 'crl': ", LIMIT);
+    pty.send(&format!("{}\n", rig.password()));
+    let (code, screen) = pty.finish(LIMIT);
+    stop.store(true, Ordering::Relaxed);
+    assert!(watcher.join().unwrap().is_empty(), "the PIN was in a command line");
+    assert_eq!(code, 0, "{screen}");
+    assert!(
+        screen.contains("hsm: OpenSSH's ssh (its ssh config has PKCS11Provider"),
+        "{screen}"
+    );
+    assert!(!screen.contains(&rig.password()), "{screen}");
+    assert!(Running::browser_page(&page).contains("Signed in to Codex"));
+    std::fs::remove_file(&browser).unwrap();
+    let (_, login) = rig.auth_json(ALICE).expect("signed in");
+    assert_eq!(rig.login_state(&login), "alive");
     rig.assert_nothing_left(ALICE);
     assert_no_openssh_left();
 }
