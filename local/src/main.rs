@@ -11,6 +11,11 @@ use codex_remote_login::{Cli, Colors, Generate, Ui, Verbosity};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
+    // Started by ssh as its askpass helper: carry one question to the tool, nothing else.
+    #[cfg(unix)]
+    if let Some(code) = ssh::askpass::helper() {
+        return code;
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),

@@ -59,22 +59,16 @@ fn check_system_known_hosts(config: &HostConfig) -> Result<(), ConfigError> {
 }
 
 /// Options this tool does not act on, with the values (`|`-separated) that change nothing:
-/// anything else is reported. Forwardings, agent forwarding and connection sharing belong to
-/// interactive sessions, not to a sign-in.
-const NOTABLE: [(&str, &str); 14] = [
+/// anything else is reported. Forwardings and agent forwarding belong to interactive
+/// sessions, not to a sign-in. (What only OpenSSH acts on is not here: it chooses OpenSSH,
+/// see [`needs_openssh`], and `-v` says so.)
+const NOTABLE: [(&str, &str); 7] = [
     ("forwardagent", "no"),
     ("forwardx11", "no"),
     ("localforward", ""),
     ("remoteforward", ""),
     ("dynamicforward", ""),
-    ("controlmaster", "false|no"),
-    ("controlpath", "none"),
-    ("canonicalizehostname", "false|no"),
-    ("addressfamily", "any"),
-    ("bindaddress", ""),
     ("verifyhostkeydns", "false|no"),
-    ("hostbasedauthentication", "no"),
-    ("gssapiauthentication", "no"),
     ("localcommand", ""),
 ];
 
@@ -147,9 +141,18 @@ pub fn resolve(dest: &Destination, args: &Settings) -> Result<HostConfig, Config
     if let Some(jump) = &args.jump {
         cmd.arg("-J").arg(jump);
     }
+    // The same words, without -G, are what an OpenSSH transport runs `ssh` with.
+    let ssh_args: Vec<std::ffi::OsString> = cmd.get_args().skip(1).map(ToOwned::to_owned).collect();
     cmd.arg("--").arg(&dest.host);
     let mut config = match cmd.output() {
-        Ok(out) if out.status.success() => parse_ssh_g(&dest.host, &String::from_utf8_lossy(&out.stdout), &home)?,
+        Ok(out) if out.status.success() => {
+            let mut config = parse_ssh_g(&dest.host, &String::from_utf8_lossy(&out.stdout), &home)?;
+            config.openssh = Some(crate::host_config::OpenSshArgs {
+                args: ssh_args,
+                destination: dest.host.clone(),
+            });
+            config
+        }
         Ok(out) => {
             let message = String::from_utf8_lossy(&out.stderr).trim().to_owned();
             return Err(ConfigError::Ssh {
@@ -174,7 +177,14 @@ pub fn resolve(dest: &Destination, args: &Settings) -> Result<HostConfig, Config
     config.missing_identities = args.identity.iter().filter(|f| !f.exists()).cloned().collect();
     if args.accept_new && config.strict != StrictHostKeyChecking::No {
         config.strict = StrictHostKeyChecking::AcceptNew;
+        if let Some(openssh) = &mut config.openssh {
+            // After the user's own -o, so that their `StrictHostKeyChecking=no` still wins,
+            // as it does for the built-in client.
+            openssh.args.push("-o".into());
+            openssh.args.push("StrictHostKeyChecking=accept-new".into());
+        }
     }
+    config.transport = args.transport;
     Ok(config)
 }
 
@@ -232,7 +242,15 @@ pub fn parse_ssh_g(alias: &str, text: &str, home: &Path) -> Result<HostConfig, C
             "sendenv" => config.send_env.push(value.to_owned()),
             "preferredauthentications" => config.preferred_auth = value.split(',').map(str::to_owned).collect(),
             "certificatefile" => certificate_files.push(value.to_owned()),
+            "controlpath" if value != "none" => config.control_path = Some(PathBuf::from(value)),
+            "kexalgorithms" => config.algorithms.kex = Some(list(value)),
+            "ciphers" => config.algorithms.ciphers = Some(list(value)),
+            "macs" => config.algorithms.macs = Some(list(value)),
+            "hostkeyalgorithms" => config.algorithms.host_key = Some(list(value)),
             _ => {}
+        }
+        if let Some(need) = needs_openssh(&key, value) {
+            config.needs_openssh.push(need);
         }
     }
     let paths = |raw: Vec<String>| -> Result<Vec<PathBuf>, ConfigError> {
@@ -255,6 +273,28 @@ fn known_hosts_files(key: &'static str, value: &str, home: &Path) -> Result<Vec<
         Some(0) if words.len() == 1 => Ok(Vec::new()),
         Some(_) => Err(bad(key, value)),
     }
+}
+
+/// A keyword whose value only OpenSSH acts on, as `KEYWORD value` for `-v`: what makes
+/// `--ssh auto` choose OpenSSH. (`ssh -G` prints most keywords with their defaults.)
+fn needs_openssh(key: &str, value: &str) -> Option<String> {
+    let name = match key {
+        "gssapiauthentication" if yes(value) => "GSSAPIAuthentication",
+        "pkcs11provider" if value != "none" => "PKCS11Provider",
+        "securitykeyprovider" if value != "internal" => "SecurityKeyProvider",
+        "canonicalizehostname" if !matches!(value, "false" | "no") => "CanonicalizeHostname",
+        "addressfamily" if value != "any" => "AddressFamily",
+        "bindaddress" => "BindAddress",
+        "bindinterface" => "BindInterface",
+        "hostbasedauthentication" if yes(value) => "HostbasedAuthentication",
+        _ => return None,
+    };
+    Some(format!("{name} {value}"))
+}
+
+/// An algorithm list as `ssh -G` prints it: comma-separated, `+`/`-`/`^` already applied.
+fn list(value: &str) -> Vec<String> {
+    value.split(',').filter(|a| !a.is_empty()).map(str::to_owned).collect()
 }
 
 fn bad(key: &'static str, value: &str) -> ConfigError {
@@ -305,14 +345,7 @@ connecttimeout none\nproxyjump none\nidentityagent none\n";
         let text =
             "forwardagent yes\ncontrolmaster auto\nforwardx11 no\ncontrolpath none\nlocalforward 8080 [127.0.0.1]:80\n";
         let c = parse_ssh_g("h", text, Path::new("/")).unwrap();
-        assert_eq!(
-            c.ignored,
-            [
-                "forwardagent yes",
-                "controlmaster auto",
-                "localforward 8080 [127.0.0.1]:80"
-            ]
-        );
+        assert_eq!(c.ignored, ["forwardagent yes", "localforward 8080 [127.0.0.1]:80"]);
     }
 
     #[test]

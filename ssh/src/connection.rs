@@ -1,5 +1,7 @@
 //! One authenticated SSH connection to a host, reached directly, through a ProxyCommand or
-//! through jump hosts. Flows run commands ([`Exec`]) and open forwards ([`Forward`]) on it.
+//! through jump hosts, by the built-in client or by the user's OpenSSH (see
+//! [`crate::choice`]). Flows run commands ([`Exec`]) and open forwards ([`Forward`]) on it,
+//! whichever client carries it.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -8,6 +10,7 @@ use russh::client::{self, Handle};
 use tokio::time::{Instant, timeout_at};
 
 use crate::auth;
+use crate::choice::Choice;
 use crate::error::{Error, TransportError};
 use crate::exec::{self, Exec, ExecError};
 use crate::forward::{Forward, ForwardError, Forwarder};
@@ -18,9 +21,7 @@ use crate::known_hosts;
 use crate::prompter::Prompter;
 use crate::transport::{self, Stream};
 
-/// `ConnectTimeout` when the ssh config sets none. OpenSSH waits for the system's TCP timeout
-/// (minutes) and then for a banner forever; a tool that may be scripted must not hang.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+pub use crate::host_config::DEFAULT_CONNECT_TIMEOUT;
 
 /// The bound on establishing a connection to `config`'s host.
 pub fn connect_limit(config: &HostConfig) -> Duration {
@@ -29,10 +30,35 @@ pub fn connect_limit(config: &HostConfig) -> Duration {
 
 /// One authenticated connection to a host, with what it runs through.
 pub struct Connection {
-    handle: Arc<Handle<HostKeyCheck>>,
+    client: Client,
     pub config: Arc<HostConfig>,
-    /// What this connection runs through, kept alive with it.
-    via: Via,
+}
+
+/// The client that carries a connection.
+enum Client {
+    Builtin {
+        handle: Arc<Handle<HostKeyCheck>>,
+        /// What this connection runs through, kept alive with it.
+        via: Via,
+    },
+    #[cfg(unix)]
+    OpenSsh(Arc<crate::openssh::OpenSsh>),
+}
+
+/// Why the built-in client did not connect.
+struct BuiltinFailure {
+    error: Error,
+    /// No algorithm in common with the server (but for host keys): OpenSSH may have one.
+    before_host_key: bool,
+}
+
+impl From<Error> for BuiltinFailure {
+    fn from(error: Error) -> Self {
+        Self {
+            error,
+            before_host_key: false,
+        }
+    }
 }
 
 /// What a connection runs through, besides a plain TCP socket.
@@ -55,7 +81,64 @@ impl Connection {
     /// the server's banner and the key exchange up to the server's host key. It never runs
     /// while a person is asked something (the host-key question, a passphrase, a second
     /// factor): authentication is bounded by the server's own `LoginGraceTime`, as with ssh.
+    /// Through OpenSSH, OpenSSH bounds it (its `ConnectTimeout`, 30 s where the config sets
+    /// none).
     pub async fn open(config: Arc<HostConfig>, ui: Arc<dyn Prompter>) -> Result<Self, Error> {
+        match crate::choice::choose(&config).await? {
+            Choice::Builtin => match Self::builtin(config.clone(), ui.clone()).await {
+                Ok(conn) => Ok(conn),
+                Err(failure) if failure.before_host_key && crate::choice::may_fall_back(&config) => {
+                    let why = std::error::Error::source(&failure.error)
+                        .map_or(failure.error.to_string(), ToString::to_string);
+                    tracing::info!(
+                        "{}: the built-in SSH client could not set the connection up ({why}); trying OpenSSH's ssh",
+                        config.alias,
+                    );
+                    Self::openssh(config, ui, None).await
+                }
+                Err(failure) => Err(failure.error),
+            },
+            Choice::OpenSsh { ride } => Self::openssh(config, ui, ride).await,
+        }
+    }
+
+    /// Through OpenSSH: riding the user's master at `ride`, or with one of the tool's own.
+    #[cfg(unix)]
+    async fn openssh(
+        config: Arc<HostConfig>,
+        ui: Arc<dyn Prompter>,
+        ride: Option<std::path::PathBuf>,
+    ) -> Result<Self, Error> {
+        let Some(args) = &config.openssh else {
+            return Err(Error::OpenSsh {
+                host: config.alias.clone(),
+                message: "no OpenSSH client here".into(),
+            });
+        };
+        let openssh = match ride {
+            Some(path) => crate::openssh::OpenSsh::ride(&config, args, &path),
+            None => crate::openssh::OpenSsh::start(&config, args, ui).await?,
+        };
+        Ok(Self {
+            client: Client::OpenSsh(Arc::new(openssh)),
+            config,
+        })
+    }
+
+    #[cfg(not(unix))]
+    async fn openssh(
+        config: Arc<HostConfig>,
+        _: Arc<dyn Prompter>,
+        _: Option<std::path::PathBuf>,
+    ) -> Result<Self, Error> {
+        Err(Error::OpenSsh {
+            host: config.alias.clone(),
+            message: "OpenSSH on Windows cannot share one connection (no ControlMaster)".into(),
+        })
+    }
+
+    /// Through the built-in client.
+    async fn builtin(config: Arc<HostConfig>, ui: Arc<dyn Prompter>) -> Result<Self, BuiltinFailure> {
         let host = config.alias.clone();
         let limit = connect_limit(&config);
         let timed_out = || Error::ConnectTimeout {
@@ -88,16 +171,9 @@ impl Connection {
             refusal: refusal.clone(),
             key_seen: Mutex::new(Some(key_seen)),
         };
-        // Host certificates are asked for only where an authority is trusted for this host.
-        // SHA-1 `ssh-rsa` host keys are refused, as OpenSSH has refused them since 8.8.
-        let mut preferred = russh::Preferred::default();
-        let key: Vec<_> = preferred
-            .key
-            .iter()
-            .filter(|a| !matches!(a, russh::keys::Algorithm::Rsa { hash: None }))
-            .cloned()
-            .collect();
-        preferred.key = key.into();
+        // The config's algorithms where russh has them. Host certificates are asked for only
+        // where an authority is trusted for this host.
+        let mut preferred = crate::algorithms::preferred(&config);
         if known_hosts::has_authority(&host_key::files(&config), &config.known_hosts_name()) {
             preferred.host_key_certificates = preferred.key.clone();
         }
@@ -113,22 +189,33 @@ impl Connection {
             Ok(handle) => handle,
             Err(source) => {
                 if let Some(refusal) = refusal.lock().expect("not poisoned").take() {
-                    return Err(refusal.into());
+                    return Err(Error::from(refusal).into());
                 }
-                return Err(Error::session(host, TransportError::russh(source)));
+                // No key exchange, cipher or MAC in common: OpenSSH may have one. (Host key
+                // algorithms are the same policy in both, and the config's in both.)
+                let before_host_key = matches!(
+                    &source,
+                    russh::Error::NoCommonAlgo { kind, .. } if !matches!(kind, russh::AlgorithmKind::Key)
+                );
+                return Err(BuiltinFailure {
+                    error: Error::session(host, TransportError::russh(source)),
+                    before_host_key,
+                });
             }
         };
         // The key exchange runs in the session's own task; the server's key arrives with its
         // answer. A server that never gets that far (a dead or tarpitting port) ends here.
         // Dropping the handle on a timeout ends that task and the connection with it.
         if timeout_at(deadline, key_arrived).await.is_err() {
-            return Err(timed_out());
+            return Err(timed_out().into());
         }
         auth::authenticate(&mut handle, &config, ui.as_ref()).await?;
         Ok(Self {
-            handle: Arc::new(handle),
+            client: Client::Builtin {
+                handle: Arc::new(handle),
+                via,
+            },
             config,
-            via,
         })
     }
 
@@ -161,7 +248,11 @@ impl Connection {
     /// Runs `command_line` on the host, as `ssh HOST COMMAND` would: with the environment the
     /// config's `SetEnv` and `SendEnv` give it, and no terminal.
     pub async fn exec(&self, command_line: &str) -> Result<Exec, ExecError> {
-        exec::start(&self.handle, &self.config, command_line).await
+        match &self.client {
+            Client::Builtin { handle, .. } => exec::start(handle, &self.config, command_line).await,
+            #[cfg(unix)]
+            Client::OpenSsh(openssh) => Ok(Exec::process(openssh.exec(command_line)?)),
+        }
     }
 
     /// A stream to `host:port` as the host reaches it (see [`Forwarder::forward`]).
@@ -171,16 +262,27 @@ impl Connection {
 
     /// What opens forwards on this connection from tasks of their own.
     pub fn forwarder(&self) -> Forwarder {
-        Forwarder::new(self.handle.clone())
+        match &self.client {
+            Client::Builtin { handle, .. } => Forwarder::new(handle.clone()),
+            #[cfg(unix)]
+            Client::OpenSsh(openssh) => Forwarder::openssh(openssh.clone()),
+        }
     }
 
     /// Ends the connection politely, then the hops it ran through; bounded so a dead peer
-    /// cannot hold the exit.
+    /// cannot hold the exit. Through OpenSSH: ends the tool's own master (the user's is
+    /// theirs).
     pub async fn close(&self) {
-        let bye = self.handle.disconnect(russh::Disconnect::ByApplication, "", "en");
-        let _ = tokio::time::timeout(Duration::from_millis(500), bye).await;
-        if let Via::Jump(hop) = &self.via {
-            Box::pin(hop.close()).await;
+        match &self.client {
+            Client::Builtin { handle, via } => {
+                let bye = handle.disconnect(russh::Disconnect::ByApplication, "", "en");
+                let _ = tokio::time::timeout(Duration::from_millis(500), bye).await;
+                if let Via::Jump(hop) = via {
+                    Box::pin(hop.close()).await;
+                }
+            }
+            #[cfg(unix)]
+            Client::OpenSsh(openssh) => openssh.close().await,
         }
     }
 }

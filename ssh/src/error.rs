@@ -36,6 +36,9 @@ pub enum Error {
         user: String,
         tried: Vec<String>,
     },
+    /// The user's OpenSSH could not connect or log in; its own last words.
+    #[error("ssh could not connect to {host}: {message}")]
+    OpenSsh { host: String, message: String },
     /// The SSH session itself failed (at any time, not only while connecting).
     #[error("SSH failure with {host}")]
     Session {
@@ -82,6 +85,7 @@ impl Error {
             | Self::Jump { host, .. }
             | Self::ConnectTimeout { host, .. }
             | Self::Auth { host, .. }
+            | Self::OpenSsh { host, .. }
             | Self::Session { host, .. } => Some(host),
             Self::HostKey(e) => Some(e.host()),
         }

@@ -1,7 +1,8 @@
 //! A command run on the host as `ssh host command` runs it: the host config's environment
 //! offered first (`SetEnv`, `SendEnv`), then its output read as it comes, stdout apart from
 //! stderr, and its input written. Nothing here is particular to one transport: the same
-//! [`Exec`] could stand for an `ssh` process's stdin, stdout, stderr and exit status.
+//! [`Exec`] stands for a session channel of the built-in client, or for an `ssh` process's
+//! stdin, stdout, stderr and exit status.
 
 use russh::ChannelMsg;
 use russh::client::{Handle, Msg};
@@ -13,9 +14,17 @@ use crate::pattern::glob;
 
 /// A command running on the host.
 pub struct Exec {
-    channel: russh::Channel<Msg>,
-    /// Its exit status, once the server has told it: the server sends it before the close.
-    exit_status: Option<u32>,
+    inner: Inner,
+}
+
+enum Inner {
+    Channel {
+        channel: russh::Channel<Msg>,
+        /// Its exit status, once the server has told it: the server sends it before the close.
+        exit_status: Option<u32>,
+    },
+    #[cfg(unix)]
+    Process(Box<crate::process::ProcessExec>),
 }
 
 /// What one read of a command's output brought.
@@ -71,8 +80,10 @@ pub(crate) async fn start(
     }
     channel.exec(false, command_line).await.map_err(ExecError::russh)?;
     Ok(Exec {
-        channel,
-        exit_status: None,
+        inner: Inner::Channel {
+            channel,
+            exit_status: None,
+        },
     })
 }
 
@@ -97,20 +108,41 @@ fn environment(
 }
 
 impl Exec {
+    /// A command run by an `ssh` process.
+    #[cfg(unix)]
+    pub(crate) fn process(process: crate::process::ProcessExec) -> Self {
+        Self {
+            inner: Inner::Process(Box::new(process)),
+        }
+    }
+
     /// The next piece of output; after [`Received::Closed`], `Closed` again.
     pub async fn read(&mut self) -> Received {
+        let (channel, exit_status) = match &mut self.inner {
+            Inner::Channel { channel, exit_status } => (channel, exit_status),
+            #[cfg(unix)]
+            Inner::Process(process) => {
+                use crate::process::Received as Piece;
+                return match process.read().await {
+                    Piece::Stdout(data) => Received::Stdout(data),
+                    Piece::Stderr(data) => Received::Stderr(data),
+                    Piece::Eof => Received::Eof,
+                    Piece::Closed { exit_status } => Received::Closed { exit_status },
+                };
+            }
+        };
         loop {
-            return match self.channel.wait().await {
+            return match channel.wait().await {
                 Some(ChannelMsg::Data { data }) => Received::Stdout(data.to_vec()),
                 // The one extended data type there is: stderr.
                 Some(ChannelMsg::ExtendedData { data, .. }) => Received::Stderr(data.to_vec()),
                 Some(ChannelMsg::Eof) => Received::Eof,
-                Some(ChannelMsg::ExitStatus { exit_status }) => {
-                    self.exit_status = Some(exit_status);
+                Some(ChannelMsg::ExitStatus { exit_status: status }) => {
+                    *exit_status = Some(status);
                     continue;
                 }
                 Some(ChannelMsg::Close) | None => Received::Closed {
-                    exit_status: self.exit_status,
+                    exit_status: *exit_status,
                 },
                 Some(_) => continue,
             };
@@ -119,18 +151,35 @@ impl Exec {
 
     /// Writes `data` on the command's stdin.
     pub async fn write(&mut self, data: &[u8]) -> Result<(), ExecError> {
-        self.channel.data_bytes(data.to_vec()).await.map_err(ExecError::russh)
+        match &mut self.inner {
+            Inner::Channel { channel, .. } => channel.data_bytes(data.to_vec()).await.map_err(ExecError::russh),
+            #[cfg(unix)]
+            Inner::Process(process) => Ok(process.write(data).await?),
+        }
     }
 
     /// Ends the command's stdin.
     pub async fn eof(&mut self) -> Result<(), ExecError> {
-        self.channel.eof().await.map_err(ExecError::russh)
+        match &mut self.inner {
+            Inner::Channel { channel, .. } => channel.eof().await.map_err(ExecError::russh),
+            #[cfg(unix)]
+            Inner::Process(process) => {
+                process.eof();
+                Ok(())
+            }
+        }
     }
 
     /// Closes the command's channel; the server ends the command. A failure here means the
     /// session is gone already, so there is nothing left to close.
     pub async fn close(&mut self) {
-        let _ = self.channel.close().await;
+        match &mut self.inner {
+            Inner::Channel { channel, .. } => {
+                let _ = channel.close().await;
+            }
+            #[cfg(unix)]
+            Inner::Process(process) => process.close().await,
+        }
     }
 }
 

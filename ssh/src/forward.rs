@@ -1,7 +1,7 @@
 //! Byte streams to places on the host's side: a port the host reaches (`direct-tcpip`, the
 //! mechanism of `ssh -L` and `ssh -W`), or, where the host forbids forwarding, a relay
-//! command's stdin and stdout. A [`Forward`] is only a stream, so an `ssh -W` process's pipes
-//! could carry one as well.
+//! command's stdin and stdout. A [`Forward`] is only a stream: a channel of the built-in
+//! client, or the pipes of an `ssh -W` (or relay) process riding OpenSSH's master.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -17,7 +17,29 @@ use crate::host_key::HostKeyCheck;
 
 /// A byte stream to a place on the host's side. Dropping it closes it.
 pub struct Forward {
-    stream: russh::ChannelStream<Msg>,
+    stream: Stream,
+}
+
+enum Stream {
+    Channel(russh::ChannelStream<Msg>),
+    #[cfg(unix)]
+    Process(crate::process::ProcessStream),
+}
+
+impl Forward {
+    fn channel(stream: russh::ChannelStream<Msg>) -> Self {
+        Self {
+            stream: Stream::Channel(stream),
+        }
+    }
+
+    /// A stream carried by an `ssh` process's stdin and stdout.
+    #[cfg(unix)]
+    pub(crate) fn process(stream: crate::process::ProcessStream) -> Self {
+        Self {
+            stream: Stream::Process(stream),
+        }
+    }
 }
 
 /// Why a forward was not opened.
@@ -61,60 +83,110 @@ impl From<ForwardError> for TransportError {
 /// of use until the connection closes.
 #[derive(Clone)]
 pub struct Forwarder {
-    handle: Arc<Handle<HostKeyCheck>>,
+    link: Link,
+}
+
+#[derive(Clone)]
+enum Link {
+    Channel(Arc<Handle<HostKeyCheck>>),
+    #[cfg(unix)]
+    OpenSsh(Arc<crate::openssh::OpenSsh>),
 }
 
 impl Forwarder {
     pub(crate) fn new(handle: Arc<Handle<HostKeyCheck>>) -> Self {
-        Self { handle }
+        Self {
+            link: Link::Channel(handle),
+        }
+    }
+
+    #[cfg(unix)]
+    pub(crate) fn openssh(openssh: Arc<crate::openssh::OpenSsh>) -> Self {
+        Self {
+            link: Link::OpenSsh(openssh),
+        }
     }
 
     /// A stream to `host:port` as the host reaches it: `127.0.0.1` is the host's own loopback.
     pub async fn forward(&self, host: &str, port: u16) -> Result<Forward, ForwardError> {
-        let channel = self
-            .handle
+        let handle = match &self.link {
+            Link::Channel(handle) => handle,
+            #[cfg(unix)]
+            Link::OpenSsh(openssh) => {
+                use crate::openssh::Refusal;
+                return match openssh.forward(host, port).await {
+                    Ok(stream) => Ok(Forward::process(stream)),
+                    Err((Refusal::Prohibited, e)) => Err(ForwardError::Prohibited(e)),
+                    Err((Refusal::Refused, e)) => Err(ForwardError::Refused(e)),
+                    Err((Refusal::Session, e)) => Err(ForwardError::Session(e)),
+                };
+            }
+        };
+        let channel = handle
             .channel_open_direct_tcpip(host, u32::from(port), "127.0.0.1", 0)
             .await
             .map_err(ForwardError::russh)?;
-        Ok(Forward {
-            stream: channel.into_stream(),
-        })
+        Ok(Forward::channel(channel.into_stream()))
     }
 
     /// A stream through `command_line` run on the host, its stdin and stdout carrying the
     /// bytes (stderr is dropped): a relay tool such as `nc 127.0.0.1 PORT`, where forwarding
     /// is forbidden. No environment is offered: a relay needs none.
     pub async fn relay(&self, command_line: &str) -> Result<Forward, ExecError> {
-        let channel = self.handle.channel_open_session().await.map_err(ExecError::russh)?;
+        let handle = match &self.link {
+            Link::Channel(handle) => handle,
+            #[cfg(unix)]
+            Link::OpenSsh(openssh) => return Ok(Forward::process(openssh.relay(command_line)?)),
+        };
+        let channel = handle.channel_open_session().await.map_err(ExecError::russh)?;
         channel.exec(true, command_line).await.map_err(ExecError::russh)?;
-        Ok(Forward {
-            stream: channel.into_stream(),
-        })
+        Ok(Forward::channel(channel.into_stream()))
     }
 
     /// Whether the connection has ended: a forward that failed may have failed with it.
     pub fn is_closed(&self) -> bool {
-        self.handle.is_closed()
+        match &self.link {
+            Link::Channel(handle) => handle.is_closed(),
+            #[cfg(unix)]
+            Link::OpenSsh(openssh) => openssh.is_closed(),
+        }
     }
+}
+
+/// The stream behind a forward, whichever it is.
+macro_rules! stream {
+    ($self:ident, $s:ident => $e:expr) => {
+        match &mut $self.get_mut().stream {
+            Stream::Channel($s) => {
+                let $s = Pin::new($s);
+                $e
+            }
+            #[cfg(unix)]
+            Stream::Process($s) => {
+                let $s = Pin::new($s);
+                $e
+            }
+        }
+    };
 }
 
 impl AsyncRead for Forward {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
+        stream!(self, s => s.poll_read(cx, buf))
     }
 }
 
 impl AsyncWrite for Forward {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+        stream!(self, s => s.poll_write(cx, buf))
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
+        stream!(self, s => s.poll_flush(cx))
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
+        stream!(self, s => s.poll_shutdown(cx))
     }
 }
 

@@ -8,6 +8,11 @@ use crate::command_line;
 use crate::error::ConfigError;
 use crate::names::{self, NameError};
 use crate::places::{home_dir, local_user};
+use crate::settings::Transport;
+
+/// `ConnectTimeout` when the ssh config sets none. OpenSSH waits for the system's TCP timeout
+/// (minutes) and then for a banner forever; a tool that may be scripted must not hang.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// OpenSSH's `StrictHostKeyChecking`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +96,33 @@ pub struct HostConfig {
     /// Options set away from their defaults that this tool does not act on
     /// (`forwardagent yes`, ...), reported once at -v.
     pub ignored: Vec<String>,
+    /// Which client the user asked for (`--ssh`).
+    pub transport: Transport,
+    /// How to run the user's `ssh` for this host: set where `ssh -G` resolved the config.
+    pub openssh: Option<OpenSshArgs>,
+    /// Keywords, with their values, that only OpenSSH acts on (`GSSAPIAuthentication yes`).
+    pub needs_openssh: Vec<String>,
+    /// `ControlPath`, tokens expanded (by `ssh -G`): where a master of the user's may listen.
+    pub control_path: Option<PathBuf>,
+    /// `KexAlgorithms`, `Ciphers`, `MACs`, `HostKeyAlgorithms`, where the config gave them.
+    pub algorithms: Algorithms,
+}
+
+/// The command line that reproduces the user's for `ssh`: `-F -l -p -i -o -J` as given, then
+/// the host as given (OpenSSH resolves the rest itself, exactly as `ssh -G` did).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenSshArgs {
+    pub args: Vec<std::ffi::OsString>,
+    pub destination: String,
+}
+
+/// Algorithm lists from the config, in its order; `None` where it said nothing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Algorithms {
+    pub kex: Option<Vec<String>>,
+    pub ciphers: Option<Vec<String>>,
+    pub macs: Option<Vec<String>>,
+    pub host_key: Option<Vec<String>>,
 }
 
 impl HostConfig {
@@ -124,6 +156,11 @@ impl HostConfig {
             certificate_files: Vec::new(),
             fallback_reason: None,
             ignored: Vec::new(),
+            transport: Transport::Auto,
+            openssh: None,
+            needs_openssh: Vec::new(),
+            control_path: None,
+            algorithms: Algorithms::default(),
         }
     }
 

@@ -26,6 +26,9 @@ pub fn last_hop(config: &HostConfig, jumps: &str) -> Result<HostConfig, Error> {
     };
     let mut hop = config::resolve(&dest, &args)?;
     hop.jump_depth = config.jump_depth + 1;
+    // The built-in client reaches the hops of a built-in connection; where OpenSSH carries
+    // one, it reaches the hops itself.
+    hop.transport = crate::settings::Transport::Builtin;
     if hop.jump_depth > MAX_HOPS {
         return Err(Error::Config(ConfigError::BadValue {
             key: "ProxyJump",

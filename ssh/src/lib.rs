@@ -4,13 +4,17 @@
 //! takes plain [`Settings`] and asks its questions through a [`Prompter`].
 //!
 //! Start at [`Connection::open`]; a connection runs commands ([`Exec`]) and opens byte
-//! streams ([`Forward`]), whose types name no transport's concepts, so that an OpenSSH
-//! process could stand behind them. The map of the modules is the repository's
+//! streams ([`Forward`]), whose types name no transport's concepts: the built-in client
+//! (russh) or the user's own OpenSSH stands behind them ([`settings::Transport`]). The map of the modules is the repository's
 //! ARCHITECTURE.md.
 #![forbid(unsafe_code)]
 
 pub mod agent;
+mod algorithms;
+#[cfg(unix)]
+pub mod askpass;
 pub mod auth;
+mod choice;
 pub mod command_line;
 pub mod config;
 pub mod config_file;
@@ -25,8 +29,12 @@ pub mod host_key;
 pub mod jump;
 pub mod known_hosts;
 pub mod names;
+#[cfg(unix)]
+mod openssh;
 pub mod pattern;
 pub mod places;
+#[cfg(unix)]
+mod process;
 pub mod prompter;
 pub mod settings;
 pub mod system_files;
@@ -37,4 +45,4 @@ pub use error::{ConfigError, Error, HostKeyError, TransportError};
 pub use exec::{Exec, ExecError, Received};
 pub use forward::{Forward, ForwardError, Forwarder};
 pub use prompter::{Nobody, Prompter, Question};
-pub use settings::Settings;
+pub use settings::{Settings, Transport};

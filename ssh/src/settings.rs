@@ -1,5 +1,5 @@
-//! What the user said about connecting, beyond the host argument: OpenSSH's `-F -i -p -l -J -o`
-//! and `--accept-new`. The command line fills it; nothing here knows how.
+//! What the user said about connecting, beyond the host argument: OpenSSH's `-F -i -p -l -J -o`,
+//! `--accept-new` and which SSH client to use. The command line fills it; nothing here knows how.
 
 use std::path::PathBuf;
 
@@ -19,4 +19,20 @@ pub struct Settings {
     pub options: Vec<String>,
     /// Record unknown host keys (StrictHostKeyChecking=accept-new unless it is off).
     pub accept_new: bool,
+    /// Which SSH client carries the connection.
+    pub transport: Transport,
+}
+
+/// Which SSH client carries a connection: the built-in one (russh), or the user's own OpenSSH
+/// (`ssh`) running as a process behind the same [`crate::Exec`] and [`crate::Forward`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Transport {
+    /// The built-in client, unless the host's configuration needs OpenSSH or a live
+    /// ControlMaster of the user's is there to ride.
+    #[default]
+    Auto,
+    /// The user's OpenSSH.
+    OpenSsh,
+    /// The built-in client, whatever the configuration says.
+    Builtin,
 }

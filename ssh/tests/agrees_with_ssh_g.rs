@@ -125,5 +125,8 @@ fn ssh_g(dest: &Destination, args: &Settings, home: &Path) -> HostConfig {
 fn comparable(mut c: HostConfig) -> HostConfig {
     c.fallback_reason = None;
     c.ignored.clear();
+    // `ssh -G` prints every algorithm list with OpenSSH's defaults; the evaluator leaves them
+    // to the built-in client's own (docs/ssh-config.md says so).
+    c.algorithms = Default::default();
     c
 }

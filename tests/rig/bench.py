@@ -197,6 +197,20 @@ class Fan:
         return time.monotonic() - start
 
 
+USER_MASTER = os.path.join(DIR, "bench-master")
+
+
+class UserMaster:
+    """A ControlMaster of the user's for the bench host, open while in use."""
+
+    def __enter__(self):
+        subprocess.run(["ssh", "-F", CONFIG, "-o", "ControlMaster=yes", "-o", f"ControlPath={USER_MASTER}",
+                        "-o", "ControlPersist=yes", "-N", "bench"], check=True)
+
+    def __exit__(self, *_):
+        subprocess.run(["ssh", "-F", CONFIG, "-o", f"ControlPath={USER_MASTER}", "-O", "exit", "bench"], capture_output=True)
+
+
 def timed(argv):
     start = time.monotonic()
     subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -219,6 +233,14 @@ def main():
             manual_url = [time_to_url(manual(), proxy) for _ in range(runs)]
             r["time_to_url_s"] = {"ours": median([t for t, _ in ours_url]), "manual": median([t for t, _ in manual_url])}
             r["turns_to_url"] = {"ours": median([n for _, n in ours_url]), "manual": median([n for _, n in manual_url])}
+            # The user's own OpenSSH as the transport: with a master of the tool's own, and
+            # riding a live master of the user's (ControlMaster), which needs no new handshake.
+            openssh_url = [time_to_url(ours("--ssh", "openssh"), proxy) for _ in range(runs)]
+            with UserMaster():
+                riding_url = [time_to_url(ours("-o", f"ControlPath={USER_MASTER}"), proxy) for _ in range(runs)]
+            for name, samples in (("openssh", openssh_url), ("riding_master", riding_url)):
+                r["time_to_url_s"][name] = median([t for t, _ in samples])
+                r["turns_to_url"][name] = median([n for _, n in samples])
             ours_done = [callback_to_done(ours()) for _ in range(runs)]
             manual_done = [callback_to_done(manual("-L", "1455:127.0.0.1:1455")) for _ in range(runs)]
             r["callback_to_done_s"] = {"ours": median([t for t, _ in ours_done]), "manual": median([t for t, _ in manual_done])}
@@ -289,6 +311,21 @@ def write_markdown(results):
             f"| {n['ours']:.0f} / {n['manual']:.0f} | {c['ours'] * 1000:.0f} / {c['manual'] * 1000:.0f} ms "
             f"| {p['1_host'] * 1000:.0f} / {p['10_hosts'] * 1000:.0f} ms ({p['10_hosts'] / p['1_host']:.2f}×) "
             f"| {st['1_host'] * 1000:.0f} / {st['10_hosts'] * 1000:.0f} ms ({st['10_hosts'] / st['1_host']:.2f}×) | {r['peak_rss_kib'] / 1024:.1f} MiB |"
+        )
+    lines += [
+        "",
+        "Through the user's own OpenSSH (`--ssh openssh`): with a master of the tool's own, and riding a live",
+        "ControlMaster of the user's (the sign-in then needs no handshake and no authentication of its own).",
+        "",
+        "| RTT | time to URL: built-in / OpenSSH / riding a master / manual | round trips: the same | riding vs manual |",
+        "|---|---|---|---|",
+    ]
+    for rtt, r in results["rtt"].items():
+        t, n = r["time_to_url_s"], r["turns_to_url"]
+        lines.append(
+            f"| {rtt} ms | {t['ours'] * 1000:.0f} / {t['openssh'] * 1000:.0f} / {t['riding_master'] * 1000:.0f} / {t['manual'] * 1000:.0f} ms "
+            f"| {n['ours']:.0f} / {n['openssh']:.0f} / {n['riding_master']:.0f} / {n['manual']:.0f} "
+            f"| {t['riding_master'] / t['manual']:.2f} |"
         )
     lines += [
         "",

@@ -87,10 +87,10 @@ impl Rig {
     ///
     /// Lines of `uid pid args` (args cut short: the shim's command line is long). For root
     /// (`rig-root`), what a test ran as root there, not the rig's own daemons (the sshds and
-    /// their sessions' monitors, the fake issuer).
+    /// their sessions' monitors, the fake issuer, the Kerberos KDC).
     pub fn processes(&self, user: &str) -> String {
         let daemons = if user == "root" {
-            " && $3 !~ /sshd/ && $0 !~ /fake_issuer/"
+            " && $3 !~ /sshd/ && $0 !~ /fake_issuer/ && $3 !~ /krb5kdc/"
         } else {
             ""
         };
@@ -157,7 +157,8 @@ impl Rig {
         self.container_process_ids().into_iter().map(|(what, _)| what).collect()
     }
     /// The shim's private temporary directories left in /tmp (the hosts share this
-    /// machine's filesystem): a CA bundle, the containers' scratch, the login's notes.
+    /// machine's filesystem): a CA bundle, the containers' scratch, the login's notes; and
+    /// this machine's: the private directory of an OpenSSH master the tool started.
     pub fn shim_temporaries(&self) -> String {
         let mut left: Vec<String> = std::fs::read_dir("/tmp")
             .into_iter()
@@ -165,7 +166,7 @@ impl Rig {
             .flatten()
             .map(|entry| entry.file_name().to_string_lossy().into_owned())
             .filter(|name| {
-                ["crl-ca.", "crl-errs.", "crl-login."]
+                ["crl-ca.", "crl-errs.", "crl-login.", "crl-ssh."]
                     .iter()
                     .any(|p| name.starts_with(p))
             })

@@ -102,6 +102,32 @@ pub struct SshArgs {
     /// As StrictHostKeyChecking=accept-new: a changed key is still refused.
     #[arg(long, global = true)]
     pub accept_new: bool,
+
+    /// Which SSH client connects: auto, openssh (your own ssh) or builtin.
+    ///
+    /// auto (the default): the built-in client, unless the host's ssh config needs something only OpenSSH
+    /// does (GSSAPIAuthentication, PKCS11Provider, algorithms the built-in client lacks, ...)
+    /// or a ControlMaster of yours is live for the host; -v says which, and why.
+    #[arg(
+        long = "ssh",
+        value_name = "CLIENT",
+        global = true,
+        default_value = "auto",
+        hide_short_help = true
+    )]
+    pub ssh: SshClient,
+}
+
+/// `--ssh`: which SSH client connects.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum SshClient {
+    /// The built-in client, unless the host needs OpenSSH or a master of yours is live.
+    #[default]
+    Auto,
+    /// Your own OpenSSH (`ssh`), with one master connection per sign-in.
+    Openssh,
+    /// The built-in client, whatever the config says.
+    Builtin,
 }
 
 /// What `--generate` writes on stdout.
@@ -131,6 +157,11 @@ impl SshArgs {
             jump: self.jump,
             options: self.options,
             accept_new: self.accept_new,
+            transport: match self.ssh {
+                SshClient::Auto => ssh::Transport::Auto,
+                SshClient::Openssh => ssh::Transport::OpenSsh,
+                SshClient::Builtin => ssh::Transport::Builtin,
+            },
         }
     }
 }

@@ -319,6 +319,9 @@ pub fn ssh_hint(error: &ssh::Error) -> Option<String> {
                 "tried: {}. Check that `ssh HOST` logs in, that your agent holds the key (`ssh-add -l`), or pass the key with -i",
                 if tried.is_empty() { "nothing (no agent keys and no key files)".to_owned() } else { tried.join(", ") }
             ),
+        Error::OpenSsh { .. } => {
+            "check that `ssh HOST` connects with the same options, or use the built-in client with --ssh builtin".into()
+        }
         Error::Session { .. } => "run again; nothing was left running on the host".into(),
     })
 }

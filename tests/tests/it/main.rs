@@ -16,6 +16,7 @@ mod logout;
 mod many;
 mod modes;
 mod neighbours;
+mod openssh;
 mod paste;
 mod policy;
 mod reach;
