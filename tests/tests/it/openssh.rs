@@ -168,6 +168,59 @@ fn a_secret_and_containers_over_openssh_keep_the_key_out_of_argv() {
     assert_no_openssh_left();
 }
 
+/// `push` and the keeper over OpenSSH: the pushed login reaches the host with its tokens in no
+/// command line; the keeper starts, shows in `status` and stops, all through the user's ssh.
+#[test]
+fn push_and_the_keeper_over_openssh() {
+    let rig = Rig::get();
+    let login = rig.minted_login();
+    let refresh = login["tokens"]["refresh_token"].as_str().unwrap().to_owned();
+    let file = rig.dir.join("openssh-push.json");
+    std::fs::write(&file, login.to_string()).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = watch_argv(refresh.clone(), stop.clone());
+    let pushed = rig
+        .tool()
+        .args(["push", "rig", "--from", file.to_str().unwrap(), "--ssh", "openssh"])
+        .run(LIMIT);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(pushed.code(), 0, "stderr:\n{}", pushed.stderr);
+    assert_eq!(rig.auth_json(ALICE).unwrap().1, login, "the pushed login is the host's");
+    let started = rig
+        .tool()
+        .args(["keeper", "start", "rig", "crl-dev", "--ssh", "openssh", "--json"])
+        .run(LIMIT);
+    assert_eq!(started.code(), 0, "stderr:\n{}", started.stderr);
+    assert_eq!(started.event("keeper").unwrap()["result"], "started");
+    let status = rig
+        .tool()
+        .args(["status", "rig", "--ssh", "openssh", "--json"])
+        .run(LIMIT);
+    assert_eq!(
+        status.event("status").unwrap()["keeper"]["running"],
+        true,
+        "{}",
+        status.stdout
+    );
+    let stopped = rig
+        .tool()
+        .args(["keeper", "stop", "rig", "--ssh", "openssh", "--json"])
+        .run(LIMIT);
+    stop.store(true, Ordering::Relaxed);
+    assert!(
+        watcher.join().unwrap().is_empty(),
+        "the refresh token was in a command line"
+    );
+    assert_eq!(
+        stopped.event("keeper").unwrap()["result"],
+        "stopped",
+        "{}",
+        stopped.stderr
+    );
+    rig.assert_nothing_left(ALICE);
+    assert_no_openssh_left();
+}
+
 /// The tool killed (SIGKILL, no chance to clean up) while the browser is awaited: its master,
 /// the clients riding it and the private directory end all the same, and so does codex.
 #[test]
