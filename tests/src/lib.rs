@@ -12,7 +12,7 @@ mod probes;
 mod tool;
 
 pub use leftovers::podman_pause;
-pub use logins::{SignedIn, jwt};
+pub use logins::{SignedIn, jwt, utc_in};
 pub use probes::{Pty, http_get, http_post, record_argv, wait_until, watch_argv};
 pub use tool::{Finished, Running, Tool};
 

@@ -150,6 +150,11 @@ impl Rig {
         fresh["last_refresh"] = now_utc().into();
         fresh
     }
+    /// What each refresh at the issuer came to, in order: `ok`, `reused` (codex's "refresh
+    /// token was already used"), `invalid`.
+    pub fn refreshes(&self) -> Vec<String> {
+        serde_json::from_str(&self.issuer("/__refreshes")).expect("the issuer's /__refreshes is JSON")
+    }
     /// How many tokens and keys the issuer has minted since it started: unchanged across a
     /// run means the run signed nothing in.
     pub fn minted_count(&self) -> usize {
@@ -206,11 +211,17 @@ pub struct SignedIn {
 
 /// Now, as codex dates a login's `last_refresh`.
 pub(crate) fn now_utc() -> String {
-    let now = Command::new("date")
-        .args(["-u", "+%Y-%m-%dT%H:%M:%SZ"])
+    utc_in(0)
+}
+
+/// `secs` seconds from now, as codex dates a login's `last_refresh`: a login refreshed later
+/// than one made within the same second, yet not in the future by codex's measure.
+pub fn utc_in(secs: u32) -> String {
+    let then = Command::new("date")
+        .args(["-u", "-d", &format!("+{secs} sec"), "+%Y-%m-%dT%H:%M:%SZ"])
         .output()
         .expect("date");
-    String::from_utf8(now.stdout).unwrap().trim().to_owned()
+    String::from_utf8(then.stdout).unwrap().trim().to_owned()
 }
 
 /// A token shaped as OpenAI's: a JWT whose claims are `claims` (JSON, or any text a test

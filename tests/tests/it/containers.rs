@@ -470,10 +470,10 @@ fn docker_host_in_the_hosts_environment_is_respected() {
 
 /// A container made for one test with a configured user, created and never started (an
 /// engine's `inspect` reads it all the same), removed however the test ends.
-struct Created(&'static str);
+pub(crate) struct Created(pub(crate) &'static str);
 
 impl Created {
-    fn with_user(name: &'static str, user: &str) -> Self {
+    pub(crate) fn with_user(name: &'static str, user: &str) -> Self {
         let _ = std::process::Command::new("podman")
             .args(["rm", "-f", "-t", "0", name])
             .output();

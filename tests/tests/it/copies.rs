@@ -6,12 +6,12 @@
 
 use std::process::Command;
 
-use codex_remote_login_tests::{ALICE, LIMIT, Rig};
+use codex_remote_login_tests::{ALICE, LIMIT, Rig, utc_in};
 
 const CTR_AUTH: &str = "/home/dev/.codex/auth.json";
 
 /// The real codex in crl-dev runs one model turn (`codex exec`) with the login it holds.
-fn codex_exec_in_crl_dev() -> (bool, String) {
+pub(crate) fn codex_exec_in_crl_dev() -> (bool, String) {
     let out = Command::new("podman")
         .args(["exec", "-u", "dev", "-w", "/home/dev", "crl-dev"])
         .args(["codex", "exec", "--skip-git-repo-check", "say hello"])
@@ -19,11 +19,6 @@ fn codex_exec_in_crl_dev() -> (bool, String) {
         .expect("podman");
     let said = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     (out.status.success(), said)
-}
-
-/// What each refresh at the issuer came to, in order: ok, reused, invalid.
-fn refreshes(rig: &Rig) -> Vec<String> {
-    serde_json::from_str(&rig.issuer("/__refreshes")).expect("the issuer's /__refreshes is JSON")
 }
 
 #[test]
@@ -47,10 +42,10 @@ fn an_access_only_copy_works_and_cannot_rotate_the_hosts_login() {
     expected["tokens"]["refresh_token"] = "".into();
     assert_eq!(copy, expected, "the host's login, but for its refresh token");
 
-    let before = refreshes(&rig).len();
+    let before = rig.refreshes().len();
     let (ok, said) = codex_exec_in_crl_dev();
     assert!(ok && said.contains("rig says hello"), "codex in the container: {said}");
-    let tried = &refreshes(&rig)[before..];
+    let tried = &rig.refreshes()[before..];
     assert!(
         !tried.is_empty(),
         "codex tried to refresh a token this close to its end"
@@ -152,11 +147,7 @@ fn a_whole_copy_refreshed_in_a_container_is_collected_then_converted() {
     // refresh token is now used up.
     let mut live = rig.refreshed(&rig.container_login("crl-dev", CTR_AUTH).unwrap());
     // Later than the host's by more than the second both may share, not in the future.
-    let later = Command::new("date")
-        .args(["-u", "-d", "+2 min", "+%Y-%m-%dT%H:%M:%SZ"])
-        .output()
-        .unwrap();
-    live["last_refresh"] = String::from_utf8(later.stdout).unwrap().trim().into();
+    live["last_refresh"] = utc_in(120).into();
     let write = Command::new("podman")
         .args([
             "exec",

@@ -7,15 +7,10 @@
 use std::process::Command;
 use std::time::Duration;
 
-use codex_remote_login_tests::{ALICE, LIMIT, Rig, wait_until};
+use codex_remote_login_tests::{ALICE, LIMIT, Rig, utc_in, wait_until};
 
 const CTR_AUTH: &str = "/home/dev/.codex/auth.json";
 const KEEP_DIR: &str = "/home/crl-alice/.codex-remote-login";
-
-/// What each refresh at the issuer came to, in order: ok, reused, invalid.
-fn refreshes(rig: &Rig) -> Vec<String> {
-    serde_json::from_str(&rig.issuer("/__refreshes")).expect("the issuer's /__refreshes is JSON")
-}
 
 /// What the keeper keeps of its rounds (its log, its last round's answers, what it wrote
 /// where), for a failure's message: none of it holds a token.
@@ -80,38 +75,6 @@ impl Labelled {
     }
 }
 
-/// A container created (never started) with a configured user of a test's choosing, removed
-/// however the test ends.
-struct Evil(&'static str);
-
-impl Evil {
-    fn create(name: &'static str, user: &str) -> Self {
-        let _ = Command::new("podman").args(["rm", "-f", "-t", "0", name]).output();
-        let ok = Command::new("podman")
-            .args([
-                "create",
-                "-q",
-                "--name",
-                name,
-                "--user",
-                user,
-                "crl-test:latest",
-                "sleep",
-                "600",
-            ])
-            .status()
-            .unwrap();
-        assert!(ok.success(), "podman create {name}");
-        Self(name)
-    }
-}
-
-impl Drop for Evil {
-    fn drop(&mut self) {
-        let _ = Command::new("podman").args(["rm", "-f", "-t", "0", self.0]).output();
-    }
-}
-
 impl Drop for Labelled {
     fn drop(&mut self) {
         let _ = Command::new("podman").args(["rm", "-f", "-t", "0", self.0]).output();
@@ -124,7 +87,7 @@ fn the_keeper_refreshes_through_codex_and_keeps_copies_alive() {
     let _stopped = Stopped(&rig);
     rig.issuer("/__control?access_ttl=20");
     let first = rig.sign_alice_in(rig.tool().args(["rig"])).login;
-    let before = refreshes(&rig).len();
+    let before = rig.refreshes().len();
     let run = rig
         .tool()
         .args(["keeper", "start", "rig", "crl-dev", "--json"])
@@ -172,14 +135,9 @@ fn the_keeper_refreshes_through_codex_and_keeps_copies_alive() {
             .ok_or(())
     })
     .expect("the first access token ended");
-    let exec = Command::new("podman")
-        .args(["exec", "-u", "dev", "-w", "/home/dev", "crl-dev"])
-        .args(["codex", "exec", "--skip-git-repo-check", "say hello"])
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&exec.stdout).into_owned() + &String::from_utf8_lossy(&exec.stderr);
-    assert!(exec.status.success() && said.contains("rig says hello"), "{said}");
-    let seen = &refreshes(&rig)[before..];
+    let (ok, said) = crate::copies::codex_exec_in_crl_dev();
+    assert!(ok && said.contains("rig says hello"), "{said}");
+    let seen = &rig.refreshes()[before..];
     assert!(seen.iter().any(|r| r == "ok"), "{seen:?}");
     assert!(
         !seen.iter().any(|r| r == "reused"),
@@ -225,11 +183,7 @@ fn the_keeper_fills_recreated_containers_and_trusts_none() {
     // A login of its own, fresher than the host's: the first copy (which replaces an older
     // one, backed up) leaves it too.
     let mut theirs = rig.minted_login();
-    let later = Command::new("date")
-        .args(["-u", "-d", "+2 min", "+%Y-%m-%dT%H:%M:%SZ"])
-        .output()
-        .unwrap();
-    theirs["last_refresh"] = String::from_utf8(later.stdout).unwrap().trim().into();
+    theirs["last_refresh"] = utc_in(120).into();
     let write = Command::new("podman")
         .args(["exec", "-u", "dev", own.0, "sh", "-c"])
         .arg(format!(
@@ -240,7 +194,7 @@ fn the_keeper_fills_recreated_containers_and_trusts_none() {
     assert!(write.success());
 
     // Named, and stopped: its configured user is a command, which nothing may run.
-    let evil = Evil::create("crl-t-keep-evil", "$(touch /tmp/crl-keeper-pwned)");
+    let evil = crate::containers::Created::with_user("crl-t-keep-evil", "$(touch /tmp/crl-keeper-pwned)");
     let run = rig
         .tool()
         .args(["keeper", "start", "rig", evil.0, "--label", "crl.keep=1", "--json"])
