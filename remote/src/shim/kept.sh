@@ -11,9 +11,19 @@ keeper_pid() {
     alive "$pid" && printf '%s\n' "$pid"
 }
 
-# `alive PID`: whether process PID runs (and is not a zombie).
+# `alive PID`: whether process PID runs (and is not a zombie). Its state comes from /proc
+# where there is one, else from ps; a process gone between the two looks (rightly) dead.
 alive() {
     kill -0 "$1" 2>/dev/null || return 1
-    case $(ps -o stat= -p "$1" 2>/dev/null) in Z*) return 1 ;; esac
+    if [ -d /proc/self ]; then
+        proc_state=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+        proc_state=${proc_state##*) }
+    elif command -v ps >/dev/null 2>&1; then
+        proc_state=$(ps -o stat= -p "$1" 2>/dev/null)
+        proc_state=${proc_state# }
+    else
+        return 0
+    fi
+    case $proc_state in '' | Z* | X*) return 1 ;; esac
 }
 

@@ -265,8 +265,12 @@ fn the_keeper_fills_recreated_containers_and_trusts_none() {
     // runs at boot.
     let killed = rig.remote(ALICE, &format!("kill -9 \"$(cat {KEEP_DIR}/keeper/pid)\""));
     assert!(killed.status.success());
-    let table = rig.tool().args(["status", "rig"]).run(LIMIT);
-    assert!(table.stdout.contains("STOPPED"), "{}", table.stdout);
+    // (SIGKILL is sent, not waited for: the process may take a moment to be gone.)
+    wait_until(Duration::from_secs(10), || {
+        let table = rig.tool().args(["status", "rig"]).run(LIMIT);
+        table.stdout.contains("STOPPED").then_some(()).ok_or(table.stdout)
+    })
+    .expect("status says the killed keeper STOPPED");
     let line = crontab(&rig)
         .lines()
         .find(|l| l.contains("codex-remote-login keeper"))
