@@ -1,6 +1,10 @@
 //! `KexAlgorithms`, `Ciphers`, `MACs` and `HostKeyAlgorithms` for the built-in client: the
 //! config's lists, in its order, kept to what russh implements. A list with nothing russh
 //! implements is a reason to let OpenSSH carry the connection instead.
+//!
+//! `ssh -G` prints each list with its `+`, `-` and `^` already applied to OpenSSH's defaults.
+//! Without it, this crate's evaluator passes a list on as written, and a modifier is applied
+//! here to what the built-in client offers by default, as OpenSSH applies it to its own.
 
 use std::borrow::Cow;
 use std::str::FromStr;
@@ -9,6 +13,7 @@ use russh::keys::Algorithm;
 use russh::{Preferred, cipher, kex, mac};
 
 use crate::host_config::HostConfig;
+use crate::pattern::glob;
 
 /// The key exchange's pseudo-algorithms (extension negotiation, strict kex): always offered.
 const KEX_EXTENSIONS: [kex::Name; 2] = [
@@ -21,68 +26,125 @@ const KEX_EXTENSIONS: [kex::Name; 2] = [
 /// config's HostKeyAlgorithms asks for them).
 pub fn preferred(config: &HostConfig) -> Preferred {
     let mut preferred = Preferred::default();
-    let lists = &config.algorithms;
-    if let Some(kex) = kept(lists.kex.as_deref(), |a| kex::Name::try_from(a).ok())
+    let [kex, ciphers, macs, keys] = lists(config);
+    if let Some(kex) = kept(kex.as_deref(), |a| kex::Name::try_from(a).ok())
         && !kex.is_empty()
     {
         preferred.kex = Cow::Owned(kex.into_iter().chain(KEX_EXTENSIONS).collect());
     }
-    if let Some(ciphers) = kept(lists.ciphers.as_deref(), |a| cipher::Name::try_from(a).ok())
+    if let Some(ciphers) = kept(ciphers.as_deref(), |a| cipher::Name::try_from(a).ok())
         && !ciphers.is_empty()
     {
         preferred.cipher = Cow::Owned(ciphers);
     }
-    if let Some(macs) = kept(lists.macs.as_deref(), |a| mac::Name::try_from(a).ok())
+    if let Some(macs) = kept(macs.as_deref(), |a| mac::Name::try_from(a).ok())
         && !macs.is_empty()
     {
         preferred.mac = Cow::Owned(macs);
     }
-    let key = match kept(lists.host_key.as_deref(), host_key) {
+    let key = match kept(keys.as_deref(), host_key) {
         Some(keys) if !keys.is_empty() => keys,
-        _ => preferred
-            .key
-            .iter()
-            .filter(|a| !matches!(a, Algorithm::Rsa { hash: None }))
-            .cloned()
-            .collect(),
+        _ => default_host_keys(),
     };
     preferred.key = Cow::Owned(key);
     preferred
 }
 
+/// russh's host-key algorithms without SHA-1 `ssh-rsa`.
+fn default_host_keys() -> Vec<Algorithm> {
+    Preferred::default()
+        .key
+        .iter()
+        .filter(|a| !matches!(a, Algorithm::Rsa { hash: None }))
+        .cloned()
+        .collect()
+}
+
+/// The config's four lists (kex, ciphers, MACs, host keys), each with its modifier applied.
+fn lists(config: &HostConfig) -> [Option<Vec<String>>; 4] {
+    fn names<T: AsRef<str>>(list: &[T]) -> Vec<String> {
+        list.iter().map(|n| n.as_ref().to_owned()).collect()
+    }
+    let defaults = Preferred::default();
+    let lists = &config.algorithms;
+    let kex: Vec<String> = names(&defaults.kex)
+        .into_iter()
+        .filter(|k| !k.starts_with("ext-info-") && !k.starts_with("kex-strict-"))
+        .collect();
+    let (ciphers, macs) = (names(&defaults.cipher), names(&defaults.mac));
+    let keys = default_host_keys().iter().map(ToString::to_string).collect();
+    [
+        lists.kex.as_deref().map(|l| applied(l, kex)),
+        lists.ciphers.as_deref().map(|l| applied(l, ciphers)),
+        lists.macs.as_deref().map(|l| applied(l, macs)),
+        lists.host_key.as_deref().map(|l| applied(l, keys)),
+    ]
+}
+
+/// `list` applied to `defaults` as OpenSSH applies a list to its own: `+` appends what is not
+/// there yet, `-` removes what its patterns match, `^` puts first; a plain list replaces them.
+fn applied(list: &[String], defaults: Vec<String>) -> Vec<String> {
+    let Some(first) = list.first() else {
+        return Vec::new();
+    };
+    let Some(modifier @ ('+' | '-' | '^')) = first.chars().next() else {
+        return list.to_vec();
+    };
+    let named: Vec<String> = std::iter::once(&first[1..])
+        .chain(list[1..].iter().map(String::as_str))
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned)
+        .collect();
+    match modifier {
+        '+' => {
+            let added = named.into_iter().filter(|n| !defaults.contains(n));
+            defaults.iter().cloned().chain(added).collect()
+        }
+        '-' => defaults
+            .into_iter()
+            .filter(|d| !named.iter().any(|p| glob(p, d)))
+            .collect(),
+        _ => {
+            let rest = defaults.into_iter().filter(|d| !named.contains(d));
+            named.iter().cloned().chain(rest).collect()
+        }
+    }
+}
+
 /// The lists of the config that hold nothing the built-in client implements, as
 /// `KEYWORD value` for `-v`: the built-in client could not connect with them.
 pub fn lacking(config: &HostConfig) -> Vec<String> {
-    let lists = &config.algorithms;
+    let [kex, ciphers, macs, keys] = lists(config);
+    let written = &config.algorithms;
     let mut lacking = Vec::new();
-    let mut check = |name: &str, list: Option<&[String]>, none: bool| {
-        if let Some(list) = list
+    // Named as the config wrote it; judged by what it comes to.
+    let mut check = |name: &str, written: &Option<Vec<String>>, none: bool| {
+        if let Some(list) = written
             && none
         {
             lacking.push(format!("{name} {}", list.join(",")));
         }
     };
-    let kex = lists.kex.as_deref();
+    let none = |list: Option<Vec<String>>, known: &dyn Fn(&str) -> bool| {
+        list.is_some_and(|l| !l.iter().any(|a| a != "none" && a != "clear" && known(a)))
+    };
     check(
         "KexAlgorithms",
-        kex,
-        is_empty(kept(kex, |a| kex::Name::try_from(a).ok())),
+        &written.kex,
+        none(kex, &|a| kex::Name::try_from(a).is_ok()),
     );
-    let ciphers = lists.ciphers.as_deref();
     check(
         "Ciphers",
-        ciphers,
-        is_empty(kept(ciphers, |a| cipher::Name::try_from(a).ok())),
+        &written.ciphers,
+        none(ciphers, &|a| cipher::Name::try_from(a).is_ok()),
     );
-    let macs = lists.macs.as_deref();
-    check("MACs", macs, is_empty(kept(macs, |a| mac::Name::try_from(a).ok())));
-    let keys = lists.host_key.as_deref();
-    check("HostKeyAlgorithms", keys, is_empty(kept(keys, host_key)));
+    check("MACs", &written.macs, none(macs, &|a| mac::Name::try_from(a).is_ok()));
+    check(
+        "HostKeyAlgorithms",
+        &written.host_key,
+        none(keys, &|a| host_key(a).is_some()),
+    );
     lacking
-}
-
-fn is_empty<T>(list: Option<Vec<T>>) -> bool {
-    list.is_some_and(|l| l.is_empty())
 }
 
 /// The names of `list` that `known` maps to an implementation, in order; none and the null
@@ -152,6 +214,36 @@ mod tests {
         assert_eq!(p.kex, Preferred::default().kex);
         assert!(!p.key.contains(&Algorithm::Rsa { hash: None }));
         assert!(p.key.contains(&Algorithm::Ed25519));
+    }
+
+    /// Without `ssh -G`, a list comes as written: `+` appends to the built-in client's
+    /// defaults, `-` removes (patterns too), `^` puts first; a plain list replaces them.
+    #[test]
+    fn modifiers_apply_to_the_builtin_clients_defaults() {
+        let defaults = Preferred::default();
+        let p = preferred(&config(
+            "kexalgorithms +diffie-hellman-group1-sha1\nciphers -aes*-ctr,aes*gcm*\n",
+        ));
+        let mut kex: Vec<&str> = names(&defaults.kex)
+            .into_iter()
+            .filter(|k| !k.starts_with("ext-info-") && !k.starts_with("kex-strict-"))
+            .collect();
+        kex.extend([
+            "diffie-hellman-group1-sha1",
+            "ext-info-c",
+            "kex-strict-c-v00@openssh.com",
+        ]);
+        assert_eq!(names(&p.kex), kex);
+        assert_eq!(names(&p.cipher), ["chacha20-poly1305@openssh.com"]);
+        let p = preferred(&config("macs ^hmac-sha1\nhostkeyalgorithms ^ssh-rsa\n"));
+        assert_eq!(names(&p.mac)[0], "hmac-sha1");
+        assert_eq!(
+            p.mac.len(),
+            defaults.mac.len() + usize::from(!defaults.mac.iter().any(|m| m.as_ref() == "hmac-sha1"))
+        );
+        assert_eq!(p.key[0], Algorithm::Rsa { hash: None });
+        let c = config("kexalgorithms -*\n");
+        assert_eq!(lacking(&c), ["KexAlgorithms -*"]);
     }
 
     /// A list with nothing russh implements is named, and changes nothing offered.

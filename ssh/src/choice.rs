@@ -60,6 +60,7 @@ async fn decide(config: &HostConfig) -> Result<(Choice, String), Error> {
     }
     let mut needs = config.needs_openssh.clone();
     needs.extend(algorithms::lacking(config));
+    needs.extend(rsa_certificate(config));
     if needs.is_empty() {
         Ok((Choice::Builtin, "nothing in its ssh config needs OpenSSH".into()))
     } else {
@@ -80,6 +81,20 @@ fn openssh_unavailable(config: &HostConfig) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// An RSA user certificate among those the config offers (`KEY-cert.pub` beside an identity
+/// file, or a `CertificateFile`): russh cannot sign with one, so only OpenSSH can use it.
+fn rsa_certificate(config: &HostConfig) -> Option<String> {
+    let beside = config.identity_files.iter().map(|key| {
+        let mut path = key.as_os_str().to_owned();
+        path.push("-cert.pub");
+        PathBuf::from(path)
+    });
+    beside
+        .chain(config.certificate_files.iter().cloned())
+        .find(|path| russh::keys::load_openssh_certificate(path).is_ok_and(|c| c.algorithm().is_rsa()))
+        .map(|path| format!("an RSA user certificate ({})", path.display()))
 }
 
 /// Whether a failure of the built-in client to set a connection up, before any host key was

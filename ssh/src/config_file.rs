@@ -18,7 +18,7 @@ use crate::places::{DEFAULT_IDENTITIES, expand_tilde, local_user, system_dir};
 use crate::settings::Settings;
 
 /// Keywords kept (lower case), in the order `ssh -G` prints them.
-const KEYWORDS: [&str; 21] = [
+const KEYWORDS: [&str; 25] = [
     "hostname",
     "user",
     "port",
@@ -40,6 +40,10 @@ const KEYWORDS: [&str; 21] = [
     "setenv",
     "sendenv",
     "preferredauthentications",
+    "kexalgorithms",
+    "ciphers",
+    "macs",
+    "hostkeyalgorithms",
 ];
 
 /// Keywords that take every value given, not just the first.
@@ -359,6 +363,12 @@ impl Evaluation<'_> {
             "proxyjump",
             "proxycommand",
             "preferredauthentications",
+            // As written: `+`, `-` and `^` are applied to the built-in client's own
+            // defaults (algorithms.rs), there being no OpenSSH's to apply them to.
+            "kexalgorithms",
+            "ciphers",
+            "macs",
+            "hostkeyalgorithms",
         ] {
             if let Some(value) = s.first(key) {
                 line(key, value);
@@ -500,6 +510,35 @@ mod tests {
         let refused = user_of("HostKeyAlias a(b\nUser x%k\n", "dev");
         assert!(matches!(refused, Err(ConfigError::Name(_))), "{refused:?}");
         assert!(user_of("User %l\n", "dev").is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The algorithm lists reach the built-in client as written, first value winning: a
+    /// legacy key exchange added with `+` is offered after the defaults.
+    #[test]
+    fn algorithm_lists_pass_as_written() {
+        let dir = std::env::temp_dir().join(format!("crl-config-algs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("config");
+        std::fs::write(
+            &file,
+            "Host old\n  KexAlgorithms +diffie-hellman-group14-sha1\n  Ciphers aes128-cbc\nHost *\n  KexAlgorithms curve25519-sha256\n",
+        )
+        .unwrap();
+        let args = Settings {
+            config: Some(file),
+            ..Settings::default()
+        };
+        let text = evaluate(&Destination::parse("old").unwrap(), &args, Path::new("/home/me")).unwrap();
+        let config = crate::config::parse_ssh_g("old", &text, Path::new("/home/me")).unwrap();
+        let offered = crate::algorithms::preferred(&config);
+        let kex: Vec<&str> = offered.kex.iter().map(AsRef::as_ref).collect();
+        assert!(
+            kex.contains(&"curve25519-sha256") && kex.contains(&"diffie-hellman-group14-sha1"),
+            "{kex:?}"
+        );
+        let ciphers: Vec<&str> = offered.cipher.iter().map(AsRef::as_ref).collect();
+        assert_eq!(ciphers, ["aes128-cbc"]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

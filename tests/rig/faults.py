@@ -34,6 +34,9 @@ missed ones landed.
 
     faults.py [N]        N landed trials per row (default 20)
     CRL_FAULTS_ONLY=push faults.py 2     only the rows of one scenario
+    CRL_FAULTS_SSH=openssh faults.py     every run over the user's OpenSSH (`--ssh openssh`):
+                         then no `ssh` of the tool's (its master, the clients riding it, the
+                         watchman) and no private directory of it may be left on this side
 """
 import functools
 import json
@@ -53,6 +56,7 @@ RIG = dict(l.split("=", 1) for l in open(os.environ.get("CRL_RIG", "/tmp/crl-rig
 DIR, NS = RIG["CRL_RIG_DIR"], RIG["CRL_RIG_NS"]
 TOOL = os.environ.get("CRL_BIN", os.path.join(ROOT, "target", "debug", "codex-remote-login"))
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+SSH = os.environ.get("CRL_FAULTS_SSH", "builtin")
 # Attempts per row before giving up on landing N: enough for windows a few tens of ms wide.
 ATTEMPTS = int(os.environ.get("CRL_FAULTS_ATTEMPTS", str(max(4 * N, N + 10))))
 USER = "crl-alice"
@@ -82,15 +86,24 @@ def listeners():
     return local + remote
 
 
+def openssh_leftovers():
+    """What the OpenSSH transport left on this side: processes of a master the tool started
+    (its `ssh`, the clients riding it, the watchman: each names the private directory) and
+    those directories."""
+    procs = subprocess.run(["pgrep", "-a", "-f", r"crl-ssh\."], capture_output=True, text=True).stdout.split("\n")
+    left = [p[:100] for p in procs if p.strip()]
+    return left + [f"/tmp/{f}" for f in os.listdir("/tmp") if f.startswith("crl-ssh.")]
+
+
 def clean_state(deadline=10):
     """Whether the rig returns to clean within `deadline` seconds, and what was left."""
     end = time.monotonic() + deadline
     while True:
-        left = user_processes(), listeners()
-        if not left[0] and not left[1]:
+        left = user_processes(), listeners(), openssh_leftovers()
+        if not any(left):
             return True, ""
         if time.monotonic() > end:
-            return False, f"processes {left[0]} listeners {left[1]!r}"
+            return False, f"processes {left[0]} listeners {left[1]!r} here {left[2]}"
         time.sleep(0.05)
 
 
@@ -262,7 +275,7 @@ class Run:
     def __init__(self, *args, stdin=False):
         env = dict(os.environ, BROWSER="/bin/true")
         self.proc = subprocess.Popen(
-            ["setsid", TOOL, "-F", os.path.join(DIR, "ssh_config"), "--json", *args],
+            ["setsid", TOOL, "-F", os.path.join(DIR, "ssh_config"), "--ssh", SSH, "--json", *args],
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
         )
         self.cond = threading.Condition()
@@ -598,6 +611,7 @@ def plan():
 def main():
     only = os.environ.get("CRL_FAULTS_ONLY")
     results = []
+    print(f"transport: --ssh {SSH}\n", flush=True)
     print(f"{'scenario':<13} {'stage':<26} {'fault':<15} landed  passed  prev alive  missed (where they landed)", flush=True)
     for scenario, stage, fault in plan():
         if only and only != scenario:

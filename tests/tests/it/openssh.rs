@@ -138,6 +138,33 @@ fn the_builtin_client_honours_the_configs_algorithms() {
     rig.assert_nothing_left(ALICE);
 }
 
+/// A key nobody authorized, with an RSA certificate from a CA the sshd trusts: russh cannot
+/// sign with it, so auto goes through OpenSSH, which gets in; forced to the built-in client,
+/// the certificate is skipped and the key alone is refused.
+#[test]
+fn an_rsa_user_certificate_goes_through_openssh() {
+    let rig = Rig::get();
+    let run = rig
+        .tool()
+        .args(["certified-rsa", "-v", "--codex", "/nonexistent/codex"])
+        .run(LIMIT);
+    assert!(
+        run.stderr
+            .contains("certified-rsa: OpenSSH's ssh (its ssh config has an RSA user certificate ("),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.code(), 5, "reached, codex not there: {}", run.stderr);
+    let builtin = rig
+        .tool()
+        .args(["certified-rsa", "--ssh", "builtin", "--codex", "/nonexistent/codex"])
+        .run(LIMIT);
+    assert_eq!(builtin.code(), 3, "{}", builtin.stderr);
+    assert!(builtin.stderr.contains("id_certified_rsa"), "{}", builtin.stderr);
+    rig.assert_nothing_left(ALICE);
+    assert_no_openssh_left();
+}
+
 /// A secret sign-in and a copy into a container over OpenSSH: the key never in any command
 /// line (ssh's included), and the copy lands.
 #[test]
@@ -293,6 +320,59 @@ fn openssh_asks_through_the_tool_naming_the_host() {
         .run(LIMIT);
     assert_eq!(run.code(), 3, "{}", run.stderr);
     assert!(run.stderr.contains("Permission denied"), "{}", run.stderr);
+    rig.assert_nothing_left(ALICE);
+    assert_no_openssh_left();
+}
+
+/// Askpass helpers waiting for an answer: this tool's program, run by `ssh` with a question
+/// (its environment names the tool's socket).
+fn askpass_waiting() -> usize {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+            let environ = std::fs::read(e.path().join("environ")).unwrap_or_default();
+            let program = cmdline.split(|b| *b == 0).next().unwrap_or_default();
+            program.ends_with(b"/codex-remote-login")
+                && environ
+                    .split(|b| *b == 0)
+                    .any(|v| v.starts_with(b"CODEX_REMOTE_LOGIN_ASKPASS="))
+        })
+        .count()
+}
+
+/// Several hosts over OpenSSH: both hosts' ssh ask at once (an encrypted key's passphrase, a
+/// second factor), yet their questions come one at a time, each naming its host.
+#[test]
+fn several_hosts_ask_one_at_a_time_over_openssh() {
+    let rig = Rig::get();
+    let mut pty = Pty::spawn(&rig.command("encrypted twofactor --ssh openssh --codex /nonexistent/codex"));
+    let passphrase = format!(
+        "(encrypted) Enter passphrase for key '{}': ",
+        rig.dir.join("id_encrypted").display()
+    );
+    let second_factor = "(twofactor) (crl-alice@";
+    wait_until(LIMIT, || {
+        let waiting = askpass_waiting();
+        (waiting == 2).then_some(()).ok_or(waiting)
+    })
+    .expect("both hosts' ssh asked");
+    let screen = pty.screen();
+    let key_first = screen.contains(&passphrase);
+    assert_ne!(
+        key_first,
+        screen.contains(second_factor),
+        "one question on the screen: {screen}"
+    );
+    pty.send(&format!("{}\n", rig.password()));
+    pty.expect(if key_first { second_factor } else { &passphrase }, LIMIT);
+    pty.send(&format!("{}\n", rig.password()));
+    let (code, screen) = pty.finish(LIMIT);
+    assert_eq!(code, 5, "both reached, codex not there: {screen}");
+    assert!(!screen.contains(&rig.password()), "an answer was echoed: {screen}");
     rig.assert_nothing_left(ALICE);
     assert_no_openssh_left();
 }
