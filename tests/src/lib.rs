@@ -174,7 +174,10 @@ impl Rig {
             "CRL_WINDOWS_BIN: the Windows build to run under Wine (scripts/test sets it; by hand: \
              run scripts/windows build, then set it to $CRL_CACHE/cross-target/x86_64-pc-windows-gnu/debug/codex-remote-login.exe)",
         );
-        let wine = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/cross/wine");
+        // The checkout the test runs from (cargo and nextest say so at run time): a harness
+        // built from another checkout into a shared target directory is reused unchanged.
+        let package = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+        let wine = Path::new(&package).join("../scripts/cross/wine");
         self.tool_run_by(&[wine.as_os_str(), &exe])
     }
     /// The tool as it runs under WSL, which it tells by the kernel's release naming

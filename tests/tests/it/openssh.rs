@@ -266,14 +266,17 @@ fn a_killed_tool_leaves_no_ssh_behind() {
 }
 
 /// OpenSSH's questions come through the tool on its terminal, naming the host: an encrypted
-/// key's passphrase (never in a command line), and an unknown host key, recorded once
-/// accepted. Without a terminal nothing is asked and ssh's own refusal is shown.
+/// key's passphrase (never in a command line, and answered after both `ConnectTimeout` and
+/// `--timeout` would have passed), and an unknown host key, recorded once accepted. Without
+/// a terminal nothing is asked and ssh's own refusal is shown.
 #[test]
 fn openssh_asks_through_the_tool_naming_the_host() {
     let rig = Rig::get();
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = watch_argv(rig.password(), stop.clone());
-    let mut pty = Pty::spawn(&rig.command("encrypted --ssh openssh --codex /nonexistent/codex"));
+    // Short timeouts, and an answer slower than both: a question is never timed.
+    let mut pty =
+        Pty::spawn(&rig.command("encrypted --ssh openssh -o ConnectTimeout=1 --timeout 1 --codex /nonexistent/codex"));
     pty.expect(
         &format!(
             "(encrypted) Enter passphrase for key '{}': ",
@@ -281,6 +284,7 @@ fn openssh_asks_through_the_tool_naming_the_host() {
         ),
         LIMIT,
     );
+    std::thread::sleep(Duration::from_millis(2500));
     pty.send(&format!("{}\n", rig.password()));
     let (code, screen) = pty.finish(LIMIT);
     stop.store(true, Ordering::Relaxed);

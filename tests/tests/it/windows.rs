@@ -64,3 +64,33 @@ fn windows_build_signs_in_through_the_browser_command() {
     assert_eq!(rig.login_state(&login), "alive");
     rig.assert_nothing_left(ALICE);
 }
+
+/// Windows' OpenSSH has no ControlMaster, so the Windows build never takes it: `--ssh auto`
+/// stays with the built-in client and says why at `-v`; `--ssh openssh` is refused, naming
+/// the way that works.
+#[test]
+fn windows_build_keeps_to_the_builtin_client() {
+    let rig = Rig::get();
+    let run = rig
+        .windows_tool()
+        .args(["rig", "-v", "--codex", "/nonexistent/codex"])
+        .run(LIMIT);
+    assert!(
+        run.stderr.contains(
+            "rig: the built-in SSH client (OpenSSH on Windows cannot share one connection (no ControlMaster))"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.code(), 5, "reached, codex not there: {}", run.stderr);
+    let run = rig.windows_tool().args(["rig", "--ssh", "openssh"]).run(LIMIT);
+    assert_eq!(run.code(), 3, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("--ssh openssh: OpenSSH on Windows cannot share one connection")
+            && run.stderr.contains("--ssh builtin"),
+        "{}",
+        run.stderr
+    );
+    rig.assert_nothing_left(ALICE);
+}
