@@ -23,7 +23,8 @@ pub(crate) enum Choice {
 /// Chooses, and says so at `-v`.
 pub(crate) async fn choose(config: &HostConfig) -> Result<Choice, Error> {
     let host = &config.alias;
-    let (choice, why) = decide(config).await?;
+    let ticket = config.gssapi && config.transport == Transport::Auto && kerberos_ticket().await;
+    let (choice, why) = decide(config, ticket).await?;
     match &choice {
         Choice::Builtin => tracing::info!("{host}: the built-in SSH client ({why})"),
         Choice::OpenSsh { .. } => tracing::info!("{host}: OpenSSH's ssh ({why})"),
@@ -31,7 +32,8 @@ pub(crate) async fn choose(config: &HostConfig) -> Result<Choice, Error> {
     Ok(choice)
 }
 
-async fn decide(config: &HostConfig) -> Result<(Choice, String), Error> {
+/// `ticket`: whether a Kerberos ticket is at hand, for `GSSAPIAuthentication yes`.
+async fn decide(config: &HostConfig, ticket: bool) -> Result<(Choice, String), Error> {
     let unavailable = openssh_unavailable(config);
     match config.transport {
         Transport::Builtin => return Ok((Choice::Builtin, "--ssh builtin".into())),
@@ -61,8 +63,16 @@ async fn decide(config: &HostConfig) -> Result<(Choice, String), Error> {
     let mut needs = config.needs_openssh.clone();
     needs.extend(algorithms::lacking(config));
     needs.extend(rsa_certificate(config));
+    if config.gssapi && ticket {
+        needs.push("GSSAPIAuthentication yes (and a Kerberos ticket)".into());
+    }
     if needs.is_empty() {
-        Ok((Choice::Builtin, "nothing in its ssh config needs OpenSSH".into()))
+        let why = if config.gssapi {
+            "nothing in its ssh config needs OpenSSH: GSSAPIAuthentication yes, but no Kerberos ticket (klist -s)"
+        } else {
+            "nothing in its ssh config needs OpenSSH"
+        };
+        Ok((Choice::Builtin, why.into()))
     } else {
         Ok((
             Choice::OpenSsh { ride: None },
@@ -80,6 +90,24 @@ fn openssh_unavailable(config: &HostConfig) -> Option<&'static str> {
         Some("no OpenSSH client here")
     } else {
         None
+    }
+}
+
+/// Whether the user holds a Kerberos ticket (`klist -s`; where there is no klist, whether
+/// KRB5CCNAME names a credential cache). Without one GSSAPI cannot log in, so the built-in
+/// client loses nothing.
+async fn kerberos_ticket() -> bool {
+    let status = tokio::process::Command::new("klist")
+        .arg("-s")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .status()
+        .await;
+    match status {
+        Ok(status) => status.success(),
+        Err(_) => std::env::var_os("KRB5CCNAME").is_some(),
     }
 }
 
@@ -137,7 +165,7 @@ mod tests {
     }
 
     async fn chosen(text: &str, transport: Transport) -> Result<(Choice, String), Error> {
-        decide(&config(text, transport)).await
+        decide(&config(text, transport), true).await
     }
 
     /// (Not on Windows, where OpenSSH is never chosen.)
@@ -151,7 +179,19 @@ mod tests {
             (choice, why.as_str()),
             (
                 Choice::OpenSsh { ride: None },
-                "its ssh config has GSSAPIAuthentication yes"
+                "its ssh config has GSSAPIAuthentication yes (and a Kerberos ticket)"
+            )
+        );
+        // Debian's own ssh_config says `GSSAPIAuthentication yes` for every host: without a
+        // ticket that is no reason to leave the built-in client.
+        let without = decide(&config("gssapiauthentication yes\n", Transport::Auto), false).await;
+        assert_eq!(without.unwrap().0, Choice::Builtin);
+        let (choice, why) = chosen("verifyhostkeydns ask\n", Transport::Auto).await.unwrap();
+        assert_eq!(
+            (choice, why.as_str()),
+            (
+                Choice::OpenSsh { ride: None },
+                "its ssh config has VerifyHostKeyDNS ask"
             )
         );
         let (choice, why) = chosen(
@@ -182,8 +222,8 @@ mod tests {
     async fn without_an_openssh_client_auto_is_builtin_and_openssh_an_error() {
         let mut c = config("gssapiauthentication yes\n", Transport::Auto);
         c.openssh = None;
-        assert_eq!(decide(&c).await.unwrap().0, Choice::Builtin);
+        assert_eq!(decide(&c, true).await.unwrap().0, Choice::Builtin);
         c.transport = Transport::OpenSsh;
-        assert!(matches!(decide(&c).await, Err(Error::OpenSsh { .. })));
+        assert!(matches!(decide(&c, true).await, Err(Error::OpenSsh { .. })));
     }
 }

@@ -62,13 +62,12 @@ fn check_system_known_hosts(config: &HostConfig) -> Result<(), ConfigError> {
 /// anything else is reported. Forwardings and agent forwarding belong to interactive
 /// sessions, not to a sign-in. (What only OpenSSH acts on is not here: it chooses OpenSSH,
 /// see [`needs_openssh`], and `-v` says so.)
-const NOTABLE: [(&str, &str); 7] = [
+const NOTABLE: [(&str, &str); 6] = [
     ("forwardagent", "no"),
     ("forwardx11", "no"),
     ("localforward", ""),
     ("remoteforward", ""),
     ("dynamicforward", ""),
-    ("verifyhostkeydns", "false|no"),
     ("localcommand", ""),
 ];
 
@@ -243,6 +242,7 @@ pub fn parse_ssh_g(alias: &str, text: &str, home: &Path) -> Result<HostConfig, C
             "preferredauthentications" => config.preferred_auth = value.split(',').map(str::to_owned).collect(),
             "certificatefile" => certificate_files.push(value.to_owned()),
             "controlpath" if value != "none" => config.control_path = Some(PathBuf::from(value)),
+            "gssapiauthentication" => config.gssapi = yes(value),
             "kexalgorithms" => config.algorithms.kex = Some(list(value)),
             "ciphers" => config.algorithms.ciphers = Some(list(value)),
             "macs" => config.algorithms.macs = Some(list(value)),
@@ -279,7 +279,6 @@ fn known_hosts_files(key: &'static str, value: &str, home: &Path) -> Result<Vec<
 /// `--ssh auto` choose OpenSSH. (`ssh -G` prints most keywords with their defaults.)
 fn needs_openssh(key: &str, value: &str) -> Option<String> {
     let name = match key {
-        "gssapiauthentication" if yes(value) => "GSSAPIAuthentication",
         "pkcs11provider" if value != "none" => "PKCS11Provider",
         "securitykeyprovider" if value != "internal" => "SecurityKeyProvider",
         "canonicalizehostname" if !matches!(value, "false" | "no") => "CanonicalizeHostname",
@@ -287,6 +286,7 @@ fn needs_openssh(key: &str, value: &str) -> Option<String> {
         "bindaddress" => "BindAddress",
         "bindinterface" => "BindInterface",
         "hostbasedauthentication" if yes(value) => "HostbasedAuthentication",
+        "verifyhostkeydns" if yes(value) || value == "ask" => "VerifyHostKeyDNS",
         _ => return None,
     };
     Some(format!("{name} {value}"))

@@ -100,8 +100,11 @@ pub struct HostConfig {
     pub transport: Transport,
     /// How to run the user's `ssh` for this host: set where `ssh -G` resolved the config.
     pub openssh: Option<OpenSshArgs>,
-    /// Keywords, with their values, that only OpenSSH acts on (`GSSAPIAuthentication yes`).
+    /// Keywords, with their values, that only OpenSSH acts on (`PKCS11Provider ...`).
     pub needs_openssh: Vec<String>,
+    /// `GSSAPIAuthentication yes`: only OpenSSH does it, and only with a Kerberos ticket at
+    /// hand is it worth choosing OpenSSH for (Debian's own ssh_config sets it for every host).
+    pub gssapi: bool,
     /// `ControlPath`, tokens expanded (by `ssh -G`): where a master of the user's may listen.
     pub control_path: Option<PathBuf>,
     /// `KexAlgorithms`, `Ciphers`, `MACs`, `HostKeyAlgorithms`, where the config gave them.
@@ -159,6 +162,7 @@ impl HostConfig {
             transport: Transport::Auto,
             openssh: None,
             needs_openssh: Vec::new(),
+            gssapi: false,
             control_path: None,
             algorithms: Algorithms::default(),
         }

@@ -421,13 +421,29 @@ fn doctor_relay_and_logout_over_openssh() {
 
 /// Kerberos: a ticket from the rig's realm (`kinit`) and GSSAPIAuthentication in the config:
 /// auto goes through OpenSSH, and the sshd, which takes nothing but GSSAPI, lets the sign-in
-/// in.
+/// in. Without a ticket, auto keeps the built-in client.
 #[test]
 fn kerberos_signs_in_through_openssh() {
     let rig = Rig::get();
     let krb = rig.dir.join("krb5");
     let config = krb.join("krb5.conf");
     let cache = format!("FILE:{}", krb.join("cc-test").display());
+    // No ticket yet: GSSAPIAuthentication alone (Debian's ssh_config sets it for every host)
+    // keeps the built-in client, which this GSSAPI-only sshd then refuses.
+    let _ = std::fs::remove_file(krb.join("cc-test"));
+    let run = rig
+        .tool()
+        .env("KRB5_CONFIG", config.to_str().unwrap())
+        .env("KRB5CCNAME", &cache)
+        .args(["kerberos", "-v", "--codex", "/nonexistent/codex"])
+        .run(LIMIT);
+    assert!(
+        run.stderr
+            .contains("kerberos: the built-in SSH client (nothing in its ssh config needs OpenSSH: GSSAPIAuthentication yes, but no Kerberos ticket (klist -s))"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.code(), 3, "{}", run.stderr);
     let mut kinit = Command::new("kinit")
         .arg("crl-alice")
         .env("KRB5_CONFIG", &config)
@@ -448,7 +464,7 @@ fn kerberos_signs_in_through_openssh() {
     assert_eq!(run.code(), 0, "stderr:\n{}", run.stderr);
     assert!(
         run.stderr
-            .contains("kerberos: OpenSSH's ssh (its ssh config has GSSAPIAuthentication yes)"),
+            .contains("kerberos: OpenSSH's ssh (its ssh config has GSSAPIAuthentication yes (and a Kerberos ticket))"),
         "{}",
         run.stderr
     );
