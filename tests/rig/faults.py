@@ -409,7 +409,10 @@ STAGES = {
 RACED = {"during the callback", "delivering the pasted URL", "copying", "pushing", "collecting", "confirming"}
 # Stages of commands that leave SIGINT/SIGTERM to their default action: a quiet end is fine
 # there, nothing having been started that outlives the tool.
-QUIET = {"connecting", "connecting and checking", "copying", "pushing", "collecting"}
+QUIET = {"connecting", "connecting and checking", "copying", "pushing", "collecting",
+         # and once their work is done, while they close the connection (longer over OpenSSH,
+         # whose master is asked to exit)
+         "after the copies", "after the push", "after the collect"}
 
 
 def landing(run, scenario):

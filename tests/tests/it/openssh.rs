@@ -165,6 +165,34 @@ fn an_rsa_user_certificate_goes_through_openssh() {
     assert_no_openssh_left();
 }
 
+/// Keywords only OpenSSH acts on choose it, and `-v` names them: here `AddressFamily` and
+/// `CanonicalizeHostname`, which the host is reached with.
+#[test]
+fn keywords_only_openssh_acts_on_choose_it() {
+    let rig = Rig::get();
+    let run = rig
+        .tool()
+        .args([
+            "rig",
+            "-v",
+            "-o",
+            "AddressFamily=inet",
+            "-o",
+            "CanonicalizeHostname=yes",
+        ])
+        .args(["--codex", "/nonexistent/codex"])
+        .run(LIMIT);
+    assert!(
+        run.stderr
+            .contains("rig: OpenSSH's ssh (its ssh config has AddressFamily inet, CanonicalizeHostname true)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.code(), 5, "reached, codex not there: {}", run.stderr);
+    rig.assert_nothing_left(ALICE);
+    assert_no_openssh_left();
+}
+
 /// A secret sign-in and a copy into a container over OpenSSH: the key never in any command
 /// line (ssh's included), and the copy lands.
 #[test]
