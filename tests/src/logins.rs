@@ -155,6 +155,38 @@ impl Rig {
     pub fn refreshes(&self) -> Vec<String> {
         serde_json::from_str(&self.issuer("/__refreshes")).expect("the issuer's /__refreshes is JSON")
     }
+    /// What a test that compares the host's login with a container's copy shows when they
+    /// unexpectedly differ: each file's `account_id` and `refresh_token` lines as the shim's
+    /// survey reads them (line ends included), whether the host's refresh token is still the
+    /// one `signed_in` holds, and the issuer's refreshes so far.
+    pub fn copy_diagnosis(&self, user: &str, container: &str, path: &str, signed_in: &serde_json::Value) -> String {
+        let lines = |raw: &str| -> Vec<String> {
+            raw.split_inclusive('\n')
+                .filter(|l| l.contains("\"account_id\"") || l.contains("\"refresh_token\""))
+                .map(|l| {
+                    let shown: String = l.trim_end_matches('\n').chars().take(60).collect();
+                    let end = if l.ends_with('\n') { "line end" } else { "no line end" };
+                    format!("{shown:?} ({end})")
+                })
+                .collect()
+        };
+        let host = self.remote_root(&format!("cat /home/{user}/.codex/auth.json"));
+        let host = String::from_utf8_lossy(&host.stdout).into_owned();
+        let copy = self
+            .in_container(container, path)
+            .map(|(_, body)| body)
+            .unwrap_or_default();
+        let now: Option<serde_json::Value> = serde_json::from_str(&host).ok();
+        let same = now
+            .as_ref()
+            .map(|n| n["tokens"]["refresh_token"] == signed_in["tokens"]["refresh_token"]);
+        format!(
+            "host {:?}; {container} {:?}; host's refresh token as signed in: {same:?}; refreshes at the issuer: {:?}",
+            lines(&host),
+            lines(&copy),
+            self.refreshes()
+        )
+    }
     /// How many tokens and keys the issuer has minted since it started: unchanged across a
     /// run means the run signed nothing in.
     pub fn minted_count(&self) -> usize {

@@ -14,10 +14,11 @@ digest() { { sha256sum 2>/dev/null || cksum; } | cut -d ' ' -f 1; }
 
 # `token_hash FILE`: a digest of the refresh token in auth.json FILE; for an access-only copy,
 # its account_hash; empty when it holds neither. The token goes from sed to the digest on a
-# pipe: never an argument, never a variable.
+# pipe: never an argument, never a variable. The line end goes: sed keeps the file's own, and
+# a file written without a final newline must hash as one written with it.
 token_hash() {
     if grep -q '"refresh_token"[[:space:]]*:[[:space:]]*"[^"]' "$1" 2>/dev/null; then
-        sed -n 's/.*"refresh_token"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$1" | head -n 1 | digest
+        sed -n 's/.*"refresh_token"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$1" | head -n 1 | tr -d '\n' | digest
     elif grep -q '"refresh_token"[[:space:]]*:[[:space:]]*""' "$1" 2>/dev/null; then
         account_hash "$1"
     fi
@@ -27,7 +28,7 @@ token_hash() {
 # names none).
 account_hash() {
     grep -q '"account_id"[[:space:]]*:[[:space:]]*"[^"]' "$1" 2>/dev/null || return 0
-    printf 'a%s\n' "$(sed -n 's/.*"account_id"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$1" | head -n 1 | digest)"
+    printf 'a%s\n' "$(sed -n 's/.*"account_id"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$1" | head -n 1 | tr -d '\n' | digest)"
 }
 
 host_hash='' host_access=''

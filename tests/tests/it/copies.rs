@@ -107,6 +107,7 @@ fn logout_removes_an_access_only_copy_without_revoking_it() {
         log.iter().filter(|l| l.starts_with("POST /oauth/revoke")).count()
     };
     let before = revokes();
+    let diagnosis = rig.copy_diagnosis(ALICE, "crl-dev", CTR_AUTH, &host);
     let run = rig
         .tool()
         .args(["logout", "rig", "--container", "crl-dev", "--json"])
@@ -121,7 +122,11 @@ fn logout_removes_an_access_only_copy_without_revoking_it() {
             .clone()
     };
     assert_eq!(of(None)["result"], "signed_out", "{results:?}");
-    assert_eq!(of(None)["shared"], serde_json::json!(["rig/crl-dev"]), "{results:?}");
+    assert_eq!(
+        of(None)["shared"],
+        serde_json::json!(["rig/crl-dev"]),
+        "{results:?}\nbefore the logout: {diagnosis}"
+    );
     assert_eq!(of(Some("crl-dev"))["result"], "removed", "{results:?}");
     assert_eq!(revokes(), before + 1, "the host's login alone is revoked");
     assert_eq!(rig.login_state(&host), "revoked");

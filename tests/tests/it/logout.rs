@@ -113,12 +113,13 @@ fn logout_with_a_container_names_the_shared_copy_first() {
     let rig = Rig::get();
     let login = sign_in_with_a_copy_in_crl_dev(&rig);
     let before = revocations(&rig);
+    let diagnosis = rig.copy_diagnosis(ALICE, "crl-dev", "/home/dev/.codex/auth.json", &login);
     let run = rig.tool().args(["logout", "rig", "--container", "crl-dev"]).run(LIMIT);
     assert_eq!(run.code(), 0, "{}\n{}", run.stdout, run.stderr);
     assert!(
         run.stderr
             .contains("the login on rig is also in rig/crl-dev: codex logout revokes it at the issuer"),
-        "{}",
+        "{}\nbefore the logout: {diagnosis}",
         run.stderr
     );
     assert!(
