@@ -23,6 +23,9 @@ Plain requests to the proxy itself steer and inspect it (tests run one at a time
                  &email=TEXT&plan=TEXT   the id_token's email and plan claims (any text, control
                                          characters included: a hostile issuer or account)
                  &access_ttl=SECS        the lifetime of access tokens minted from now on
+                 &refresh_hash=any|HEX   refresh tokens whose SHA-256 (hex) starts with HEX, as
+                                         one in 16 start with any one digit: for what a hash
+                                         of a token must never be mistaken for
   GET /__mint                            a login minted as if signed in (a new grant; JSON
                                          tokens), to put on a host without a browser
   POST /__state  {"tokens": [...]}       each token's state: alive, used (a rotated refresh
@@ -56,6 +59,7 @@ CONTROL = {
     "email": "alice@rig.test",
     "plan": "plus",
     "access_ttl": "3600",
+    "refresh_hash": "any",
 }
 CODES = {}
 # Every authorization code ever handed out, for tests that search for them where they must not be.
@@ -76,6 +80,15 @@ TLS = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 TLS.load_cert_chain(CERT, KEY)
 
 
+def refresh_token():
+    """A new refresh token; its hash starts as `refresh_hash` says."""
+    prefix = CONTROL["refresh_hash"]
+    while True:
+        token = "rt-rig-" + secrets.token_hex(16)
+        if prefix == "any" or hashlib.sha256(token.encode()).hexdigest().startswith(prefix):
+            return token
+
+
 def mint(client_id, grant=None):
     """Tokens for a new login (a new grant), or for a refresh within `grant`."""
     now = int(time.time())
@@ -87,7 +100,7 @@ def mint(client_id, grant=None):
                          "https://api.openai.com/auth": auth}),
         "access_token": jwt({**common, "exp": now + ttl, "https://api.openai.com/auth": auth,
                              "jti": secrets.token_hex(8)}),
-        "refresh_token": "rt-rig-" + secrets.token_hex(16),
+        "refresh_token": refresh_token(),
     }
     with LOCK:
         if grant is None:

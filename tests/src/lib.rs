@@ -127,7 +127,7 @@ impl Rig {
             self.remote_root(&format!("rm -rf /home/{user}/.codex"));
         }
         self.issuer(
-            "/__control?authorize=ok&decorate_state=0&device=ok&email=alice%40rig.test&plan=plus&access_ttl=3600",
+            "/__control?authorize=ok&decorate_state=0&device=ok&email=alice%40rig.test&plan=plus&access_ttl=3600&refresh_hash=any",
         );
         let host_key = std::fs::read_to_string(self.dir.join("ssh_host_ed25519_key.pub")).unwrap();
         let key: Vec<&str> = host_key.split_whitespace().take(2).collect();

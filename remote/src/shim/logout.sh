@@ -46,7 +46,7 @@ hash_of() {
 shared() {
     target=$1
     mine=$(hash_of "$target")
-    case $mine in "" | a*) return 0 ;; esac
+    case $mine in "" | acct-*) return 0 ;; esac
     [ "$target" = - ] || [ "$mine" != "$host_hash" ] || say lo-shared "$target" -
     while read -r n h _; do
         [ "$n" != "$target" ] || continue
@@ -115,7 +115,7 @@ for c in $CRL_CONTAINERS; do
         continue
     fi
     access=
-    case $(hash_of "$c") in a*) access=" (an access-only copy: nothing of its own to revoke)" ;; esac
+    case $(hash_of "$c") in acct-*) access=" (an access-only copy: nothing of its own to revoke)" ;; esac
     if [ -n "${CRL_LOCAL_ONLY:-}" ] || [ -n "$access" ]; then
         capped "$errs/$c.out" "$errs/$c" engine_exec "$user" "$c" sh -c "$codes_sh
 $safe_sh

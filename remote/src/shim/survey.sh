@@ -4,7 +4,7 @@
 # this machine gets a hash salted afresh for each run (`salted`), to find its own copy. An
 # access-only copy (an empty refresh token, as `containers` makes them) has no login of its
 # own: its access token lives and dies with the login of its account it came from, so it goes
-# by a hash of that account, marked `a`.
+# by a hash of that account, marked `acct-`.
 # needs: claims_of engine_all engine_of engine_read engines place_of $CRL_SALT $auth $cap $dir
 # needs: $errs $user
 # provides: account_hash digest salted survey_containers token_hash $e $host_access $host_hash
@@ -24,11 +24,12 @@ token_hash() {
     fi
 }
 
-# `account_hash FILE`: `a` and a digest of tokens.account_id in auth.json FILE (empty when it
-# names none).
+# `account_hash FILE`: `acct-` and a digest of tokens.account_id in auth.json FILE (empty when
+# it names none). The mark holds a character no digest has (sha256sum's are hex, cksum's
+# decimal): a token's hash never passes for one.
 account_hash() {
     grep -q '"account_id"[[:space:]]*:[[:space:]]*"[^"]' "$1" 2>/dev/null || return 0
-    printf 'a%s\n' "$(sed -n 's/.*"account_id"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$1" | head -n 1 | tr -d '\n' | digest)"
+    printf 'acct-%s\n' "$(sed -n 's/.*"account_id"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$1" | head -n 1 | tr -d '\n' | digest)"
 }
 
 host_hash='' host_access=''

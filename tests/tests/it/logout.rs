@@ -111,6 +111,9 @@ fn local_only_removes_one_copy_and_names_the_others() {
 #[test]
 fn logout_with_a_container_names_the_shared_copy_first() {
     let rig = Rig::get();
+    // A refresh token whose hash starts with `a`, as one in 16 do: such a hash once passed
+    // for the mark of an access-only copy, and the host's login then shared nothing.
+    rig.issuer("/__control?refresh_hash=a");
     let login = sign_in_with_a_copy_in_crl_dev(&rig);
     let before = revocations(&rig);
     let diagnosis = rig.copy_diagnosis(ALICE, "crl-dev", "/home/dev/.codex/auth.json", &login);
@@ -203,6 +206,7 @@ fn logout_revokes_nothing_other_places_hold_without_yes() {
     let (_, login) = rig.auth_json(ALICE).unwrap();
     // This machine holds the same login too (as `push` or a hand copy would leave it).
     let here = rig.this_machine_holds(&login);
+    let diagnosis = rig.copy_diagnosis(ALICE, "crl-dev", "/home/dev/.codex/auth.json", &login);
 
     let refused = rig
         .tool()
@@ -214,7 +218,7 @@ fn logout_revokes_nothing_other_places_hold_without_yes() {
         refused
             .stderr
             .contains("nothing was signed out on rig: the same login is also in rig/crl-dev, this machine ("),
-        "{}",
+        "{}\nbefore the logout: {diagnosis}",
         refused.stderr
     );
     assert!(refused.stderr.contains("pass --yes"), "{}", refused.stderr);
