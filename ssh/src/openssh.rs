@@ -192,7 +192,7 @@ impl OpenSsh {
         })
     }
 
-    /// A client process of the master, running `what` (`-T -- DEST COMMAND`, `-W ...`).
+    /// A client process of the master; its arguments (`-T -- DEST COMMAND`, `-W ...`) follow.
     fn client(&self) -> Command {
         let mut cmd = Command::new("ssh");
         cmd.args(&self.client_args).kill_on_drop(true);
@@ -200,19 +200,22 @@ impl OpenSsh {
     }
 
     /// Runs `command_line` on the host, as `ssh HOST COMMAND` does (SetEnv and SendEnv
-    /// applied by ssh itself).
-    pub(crate) fn exec(&self, command_line: &str) -> std::io::Result<ProcessExec> {
-        let child = self
-            .client()
+    /// applied by ssh itself): stdin and stdout piped, stderr to `stderr`.
+    fn run(&self, command_line: &str, stderr: Stdio) -> std::io::Result<Child> {
+        self.client()
             .arg("-T")
             .arg("--")
             .arg(&self.destination)
             .arg(command_line)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()?;
-        Ok(ProcessExec::new(child))
+            .stderr(stderr)
+            .spawn()
+    }
+
+    /// A command on the host, its output read as it comes.
+    pub(crate) fn exec(&self, command_line: &str) -> std::io::Result<ProcessExec> {
+        Ok(ProcessExec::new(self.run(command_line, Stdio::piped())?))
     }
 
     /// `ssh -W host:port` over the master: the stream once the server has opened the channel.
@@ -274,17 +277,7 @@ impl OpenSsh {
 
     /// A stream through `command_line` run on the host (stdin and stdout; stderr dropped).
     pub(crate) fn relay(&self, command_line: &str) -> std::io::Result<ProcessStream> {
-        let child = self
-            .client()
-            .arg("-T")
-            .arg("--")
-            .arg(&self.destination)
-            .arg(command_line)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()?;
-        ProcessStream::new(child).ok_or_else(|| std::io::Error::other("no pipes"))
+        ProcessStream::new(self.run(command_line, Stdio::null())?).ok_or_else(|| std::io::Error::other("no pipes"))
     }
 
     /// Whether the master is gone (its socket no longer answers).

@@ -39,6 +39,21 @@ impl Finished {
     pub fn event(&self, kind: &str) -> Option<serde_json::Value> {
         self.events().into_iter().find(|e| e["type"] == kind)
     }
+
+    /// The types of the `--json` events, in order.
+    pub fn kinds(&self) -> Vec<String> {
+        self.events()
+            .iter()
+            .map(|e| e["type"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// `doctor`'s check called `name`, as its `--json` event.
+    pub fn check(&self, name: &str) -> Option<serde_json::Value> {
+        self.events()
+            .into_iter()
+            .find(|e| e["type"] == "check" && e["name"] == name)
+    }
 }
 
 impl Tool {

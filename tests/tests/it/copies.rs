@@ -66,9 +66,7 @@ fn an_access_only_copy_works_and_cannot_rotate_the_hosts_login() {
     assert!(table.stdout.contains("access only"), "{}", table.stdout);
     let doctor = rig.tool().args(["doctor", "rig", "--json"]).run(LIMIT);
     let check = doctor
-        .events()
-        .into_iter()
-        .find(|e| e["type"] == "check" && e["name"] == "container copies")
+        .check("container copies")
         .unwrap_or_else(|| panic!("{}", doctor.stdout));
     assert_eq!(check["verdict"], "pass", "{check}");
     assert!(

@@ -289,11 +289,7 @@ fn doctor_checks_in_order_with_fixes() {
 
     let hardened = rig.tool().args(["doctor", "noforward", "--json"]).run(LIMIT);
     assert_eq!(hardened.code(), 0, "{}", hardened.stderr);
-    let forwarding = hardened
-        .events()
-        .into_iter()
-        .find(|e| e["name"] == "TCP forwarding")
-        .unwrap();
+    let forwarding = hardened.check("TCP forwarding").unwrap();
     assert_eq!(
         (forwarding["verdict"].as_str(), forwarding["detail"].as_str()),
         (Some("warn"), Some("forbidden by the server"))

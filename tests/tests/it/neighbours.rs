@@ -30,11 +30,7 @@ fn a_stray_success_or_cancel_does_not_end_the_sign_in() {
     let page = run.browser_out.clone();
     let done = run.finish(LIMIT);
     assert_eq!(done.code(), 0, "stderr:\n{}", done.stderr);
-    let kinds: Vec<String> = done
-        .events()
-        .iter()
-        .map(|e| e["type"].as_str().unwrap().to_owned())
-        .collect();
+    let kinds = done.kinds();
     assert_eq!(kinds, ["connected", "codex_found", "url", "callback", "success"]);
     assert!(done.stderr.contains("Signed in to Codex on rig"), "{}", done.stderr);
     assert!(Running::browser_page(&page).contains("Signed in to Codex"));

@@ -52,11 +52,7 @@ fn signs_in_through_openssh_and_leaves_nothing_behind() {
         "{}",
         run.stderr
     );
-    let kinds: Vec<String> = run
-        .events()
-        .iter()
-        .map(|e| e["type"].as_str().unwrap().to_owned())
-        .collect();
+    let kinds = run.kinds();
     assert_eq!(kinds, ["connected", "codex_found", "url", "callback", "success"]);
     let (mode, auth) = rig.auth_json(ALICE).expect("auth.json on the host");
     assert_eq!(mode, "-rw-------");
@@ -422,11 +418,7 @@ fn doctor_relay_and_logout_over_openssh() {
         .args(["doctor", "noforward", "--json", "--ssh", "openssh"])
         .run(LIMIT);
     assert_eq!(hardened.code(), 0, "{}", hardened.stderr);
-    let forwarding = hardened
-        .events()
-        .into_iter()
-        .find(|e| e["name"] == "TCP forwarding")
-        .unwrap();
+    let forwarding = hardened.check("TCP forwarding").unwrap();
     assert_eq!(
         (forwarding["verdict"].as_str(), forwarding["detail"].as_str()),
         (Some("warn"), Some("forbidden by the server"))

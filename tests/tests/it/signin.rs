@@ -13,11 +13,7 @@ fn signs_in_through_the_browser_and_leaves_nothing_behind() {
     assert_eq!(run.code(), 0, "stderr:\n{}", run.stderr);
 
     // The events a script relies on, in order, none carrying a secret.
-    let kinds: Vec<String> = run
-        .events()
-        .iter()
-        .map(|e| e["type"].as_str().unwrap().to_owned())
-        .collect();
+    let kinds = run.kinds();
     assert_eq!(kinds, ["connected", "codex_found", "url", "callback", "success"]);
     let found = run.event("codex_found").unwrap();
     assert_eq!(
